@@ -1,0 +1,178 @@
+//! The file format: a serde mirror of the TOML, every field optional.
+//!
+//! Nothing here is validated beyond TOML types and key names (every struct
+//! denies unknown keys). [`super::validate`] turns a [`RawScenario`] into a
+//! [`super::Scenario`], collecting every problem with its field path.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<i64>,
+    pub strategies: Option<Vec<String>>,
+    pub calendar: Option<RawCalendar>,
+    pub site: Option<RawSite>,
+    pub upgrade: Option<RawUpgrade>,
+    pub failover: Option<RawFailover>,
+    pub network: Option<RawNetwork>,
+    pub operator: Option<RawOperator>,
+    pub workload: Option<RawWorkload>,
+    pub faults: Option<RawFaults>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    pub start_weekday: Option<String>,
+    pub start_hour: Option<i64>,
+    pub windows: Option<Vec<RawWindow>>,
+    pub interim: Option<String>,
+    pub warmup: Option<String>,
+    pub cooldown: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    pub weekday: Option<String>,
+    pub hour: Option<i64>,
+    pub length: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSite {
+    pub kind: Option<String>,
+    pub data_gb: Option<f64>,
+    pub keys_match: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUpgrade {
+    pub base: Option<RawDist>,
+    pub product: Option<RawDist>,
+    pub reboot: Option<RawDist>,
+    pub install_per_gb: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFailover {
+    pub sync_interval: Option<String>,
+    pub first_sync_delay: Option<String>,
+    pub sync_overhead: Option<RawDist>,
+    pub throughput_mb_s: Option<f64>,
+    pub record_mb: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub shared_ip_gap: Option<RawDist>,
+    pub dns_ttl: Option<String>,
+    pub dns_stale_fraction: Option<f64>,
+    pub dns_stale_extra: Option<RawDist>,
+    pub nat_delay: Option<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperator {
+    pub step: Option<RawDist>,
+    pub verify: Option<RawDist>,
+    pub backup: Option<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub days: Option<Vec<f64>>,
+    pub hours: Option<Vec<f64>>,
+    pub support: Option<RawClients>,
+    pub console: Option<RawClients>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClients {
+    pub rate_per_hour: Option<f64>,
+    pub duration: Option<RawDist>,
+    pub retry: Option<RawRetry>,
+    pub reconnect: Option<RawReconnect>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    pub attempts: Option<i64>,
+    pub backoff: Option<String>,
+    pub factor: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReconnect {
+    pub enabled: Option<bool>,
+    pub interval: Option<String>,
+    pub attempts: Option<i64>,
+    pub client_update: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFaults {
+    pub mtbf: Option<String>,
+}
+
+/// A distribution: either a duration string (a constant) or an inline table
+/// such as `{ dist = "lognormal", median = "12m", p95 = "1h" }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawDist {
+    /// `"20m"`: shorthand for a constant.
+    Text(String),
+    /// The inline-table form.
+    Table(RawDistTable),
+}
+
+/// The inline-table form of a distribution; which keys apply depends on `dist`.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistTable {
+    pub dist: Option<String>,
+    pub value: Option<String>,
+    pub mean: Option<String>,
+    pub median: Option<String>,
+    pub p95: Option<String>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawDist {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDist;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a duration such as \"20m\" or a table such as { dist = \"lognormal\", median = \"12m\", p95 = \"1h\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawDist, E> {
+                Ok(RawDist::Text(s.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
+                RawDistTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawDist::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -1,0 +1,661 @@
+//! From the raw file mirror to a [`Scenario`], collecting every problem.
+//!
+//! Each helper reads one field, falls back to its documented default when the
+//! field is absent, and records a [`Problem`] with the field's path when the
+//! value is out of range. Validation goes on after a problem so that one pass
+//! reports everything.
+
+use super::raw::*;
+use super::*;
+use crate::model::calendar::{WEEKDAYS, Window};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_S, MS_PER_WEEK, parse_duration};
+
+/// Highest arrival rate accepted, per hour and kind (about 280 per second).
+pub const MAX_RATE_PER_HOUR: f64 = 1_000_000.0;
+/// Longest duration accepted anywhere (ten years): larger values are typos.
+pub const MAX_DURATION_MS: u64 = 3650 * MS_PER_DAY;
+/// Largest stored data accepted, GB (a petabyte).
+pub const MAX_DATA_GB: f64 = 1_000_000.0;
+/// Most retry or reconnect attempts accepted.
+pub const MAX_ATTEMPTS: i64 = 10_000;
+
+struct Ctx {
+    problems: Vec<Problem>,
+}
+
+impl Ctx {
+    fn bad(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.to_string(),
+            line: None,
+            message: message.into(),
+        });
+    }
+
+    fn duration(&mut self, path: &str, v: Option<&String>, default: SimDuration) -> SimDuration {
+        let Some(text) = v else { return default };
+        match parse_duration(text) {
+            Ok(d) if d.0 > MAX_DURATION_MS => {
+                self.bad(path, format!("{text:?} is longer than the 3650-day limit"));
+                default
+            }
+            Ok(d) => d,
+            Err(e) => {
+                self.bad(path, e.to_string());
+                default
+            }
+        }
+    }
+
+    fn positive_duration(
+        &mut self,
+        path: &str,
+        v: Option<&String>,
+        default: SimDuration,
+    ) -> SimDuration {
+        let d = self.duration(path, v, default);
+        if v.is_some() && d.0 == 0 {
+            self.bad(path, "must be longer than zero");
+            return default;
+        }
+        d
+    }
+
+    fn number(&mut self, path: &str, v: Option<f64>, default: f64, min: f64, max: f64) -> f64 {
+        let Some(x) = v else { return default };
+        if !x.is_finite() || x < min || x > max {
+            self.bad(path, format!("{x} is out of range ({min} to {max})"));
+            return default;
+        }
+        x
+    }
+
+    fn probability(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
+        let Some(x) = v else { return default };
+        if !(0.0..=1.0).contains(&x) {
+            self.bad(path, format!("{x} is not a probability (0 to 1)"));
+            return default;
+        }
+        x
+    }
+
+    fn integer(&mut self, path: &str, v: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
+        let Some(x) = v else { return default };
+        if x < min || x > max {
+            self.bad(path, format!("{x} is out of range ({min} to {max})"));
+            return default;
+        }
+        x
+    }
+
+    fn dist(&mut self, path: &str, v: Option<&RawDist>, default: Dist) -> Dist {
+        let Some(raw) = v else { return default };
+        let t = match raw {
+            RawDist::Text(s) => {
+                return Dist::Constant(self.duration(path, Some(s), SimDuration::ZERO));
+            }
+            RawDist::Table(t) => t,
+        };
+        let Some(kind) = t.dist.as_deref() else {
+            self.bad(
+                &format!("{path}.dist"),
+                "missing: constant, exponential, lognormal or uniform",
+            );
+            return default;
+        };
+        let (needs, name): (&[&str], _) = match kind {
+            "constant" => (&["value"], kind),
+            "exponential" => (&["mean"], kind),
+            "lognormal" => (&["median", "p95"], kind),
+            "uniform" => (&["min", "max"], kind),
+            other => {
+                self.bad(
+                    &format!("{path}.dist"),
+                    format!("unknown distribution {other:?} (constant, exponential, lognormal or uniform)"),
+                );
+                return default;
+            }
+        };
+        let fields = [
+            ("value", &t.value),
+            ("mean", &t.mean),
+            ("median", &t.median),
+            ("p95", &t.p95),
+            ("min", &t.min),
+            ("max", &t.max),
+        ];
+        let before = self.problems.len();
+        let mut got = std::collections::BTreeMap::new();
+        for (field, value) in fields {
+            match (needs.contains(&field), value) {
+                (true, None) => self.bad(
+                    &format!("{path}.{field}"),
+                    format!("missing: {name} needs {}", needs.join(" and ")),
+                ),
+                (false, Some(_)) => self.bad(
+                    &format!("{path}.{field}"),
+                    format!("does not apply to {name}"),
+                ),
+                (true, Some(s)) => {
+                    let d = self.duration(&format!("{path}.{field}"), Some(s), SimDuration::ZERO);
+                    got.insert(field, d.0 as f64);
+                }
+                (false, None) => {}
+            }
+        }
+        if self.problems.len() > before {
+            return default;
+        }
+        match kind {
+            "constant" => Dist::Constant(SimDuration(got["value"] as u64)),
+            "exponential" => {
+                if got["mean"] <= 0.0 {
+                    self.bad(&format!("{path}.mean"), "must be longer than zero");
+                    return default;
+                }
+                Dist::Exponential {
+                    mean_ms: got["mean"],
+                }
+            }
+            "lognormal" => {
+                let (median_ms, p95_ms) = (got["median"], got["p95"]);
+                if median_ms <= 0.0 {
+                    self.bad(&format!("{path}.median"), "must be longer than zero");
+                    return default;
+                }
+                if p95_ms <= median_ms {
+                    self.bad(
+                        &format!("{path}.p95"),
+                        format!(
+                            "p95 ({}) must be above the median ({})",
+                            t.p95.as_deref().unwrap_or(""),
+                            t.median.as_deref().unwrap_or("")
+                        ),
+                    );
+                    return default;
+                }
+                let d = Dist::LogNormal { median_ms, p95_ms };
+                if d.p999_ms() > MAX_DURATION_MS as f64 {
+                    self.bad(
+                        &format!("{path}.p95"),
+                        "the tail is absurdly long (99.9th percentile above 3650 days)",
+                    );
+                    return default;
+                }
+                d
+            }
+            _ => {
+                let (min_ms, max_ms) = (got["min"], got["max"]);
+                if max_ms < min_ms {
+                    self.bad(&format!("{path}.max"), "must not be below min");
+                    return default;
+                }
+                Dist::Uniform { min_ms, max_ms }
+            }
+        }
+    }
+}
+
+fn lognormal(median_s: f64, p95_s: f64) -> Dist {
+    Dist::LogNormal {
+        median_ms: median_s * MS_PER_S as f64,
+        p95_ms: p95_s * MS_PER_S as f64,
+    }
+}
+
+fn weekday(ctx: &mut Ctx, path: &str, v: Option<&String>, default: u8) -> u8 {
+    let Some(s) = v else { return default };
+    let lower = s.to_ascii_lowercase();
+    match WEEKDAYS.iter().position(|d| lower.starts_with(d)) {
+        Some(i) => i as u8,
+        None => {
+            ctx.bad(
+                path,
+                format!("unknown weekday {s:?} (mon, tue, wed, thu, fri, sat, sun)"),
+            );
+            default
+        }
+    }
+}
+
+/// The default hour-of-day shape: quiet nights, a business-day plateau (UTC).
+pub const DEFAULT_HOURS: [f64; 24] = [
+    0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 1.0, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.0, 0.8, 0.6,
+    0.4, 0.3, 0.2, 0.1, 0.1,
+];
+/// The default day-of-week shape, Monday first.
+pub const DEFAULT_DAYS: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.15];
+
+fn shape(ctx: &mut Ctx, path: &str, v: Option<&Vec<f64>>, default: &[f64]) -> Vec<f64> {
+    let Some(xs) = v else { return default.to_vec() };
+    if xs.len() != default.len() {
+        ctx.bad(
+            path,
+            format!("needs {} values, found {}", default.len(), xs.len()),
+        );
+        return default.to_vec();
+    }
+    if let Some(x) = xs.iter().find(|x| !x.is_finite() || **x < 0.0 || **x > 1e6) {
+        ctx.bad(path, format!("{x} is not a rate multiplier (0 to 1e6)"));
+        return default.to_vec();
+    }
+    xs.clone()
+}
+
+fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -> ClientSpec {
+    let empty = RawClients::default();
+    let r = raw.unwrap_or(&empty);
+    let (rate, dur, attempts, backoff) = if support {
+        (
+            30.0,
+            lognormal(12.0 * 60.0, 3600.0),
+            2,
+            SimDuration::from_secs(30),
+        )
+    } else {
+        (
+            2.0,
+            lognormal(3.0 * 3600.0, 8.0 * 3600.0),
+            3,
+            SimDuration::from_secs(10),
+        )
+    };
+    let rate_per_hour = ctx.number(
+        &format!("{path}.rate_per_hour"),
+        r.rate_per_hour,
+        rate,
+        0.0,
+        MAX_RATE_PER_HOUR,
+    );
+    let duration = ctx.dist(&format!("{path}.duration"), r.duration.as_ref(), dur);
+    let er = RawRetry::default();
+    let rr = r.retry.as_ref().unwrap_or(&er);
+    let retry = RetrySpec {
+        attempts: ctx.integer(
+            &format!("{path}.retry.attempts"),
+            rr.attempts,
+            attempts,
+            0,
+            MAX_ATTEMPTS,
+        ) as u32,
+        backoff: ctx.duration(
+            &format!("{path}.retry.backoff"),
+            rr.backoff.as_ref(),
+            backoff,
+        ),
+        factor: ctx.number(&format!("{path}.retry.factor"), rr.factor, 2.0, 1.0, 10.0),
+    };
+    let reconnect = match (&r.reconnect, support) {
+        (Some(rc), _) if rc.enabled == Some(false) => None,
+        (None, true) => None,
+        (rc, _) => {
+            let e = RawReconnect::default();
+            let rc = rc.as_ref().unwrap_or(&e);
+            Some(ReconnectSpec {
+                interval: ctx.positive_duration(
+                    &format!("{path}.reconnect.interval"),
+                    rc.interval.as_ref(),
+                    SimDuration::from_secs(30),
+                ),
+                attempts: ctx.integer(
+                    &format!("{path}.reconnect.attempts"),
+                    rc.attempts,
+                    240,
+                    0,
+                    MAX_ATTEMPTS,
+                ) as u32,
+                client_update: ctx.duration(
+                    &format!("{path}.reconnect.client_update"),
+                    rc.client_update.as_ref(),
+                    SimDuration::from_mins(1),
+                ),
+            })
+        }
+    };
+    ClientSpec {
+        rate_per_hour,
+        duration,
+        retry,
+        reconnect,
+    }
+}
+
+/// Validates a raw scenario; `default_name` names it when the file does not.
+pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Problem>> {
+    let mut ctx = Ctx {
+        problems: Vec::new(),
+    };
+    let c = &mut ctx;
+
+    let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' || ch == '.')
+        || name.starts_with('.')
+    {
+        c.bad(
+            "name",
+            format!("{name:?}: use letters, digits, '-', '_' or '.' (it names the output folder)"),
+        );
+    }
+    let seed = c.integer("seed", raw.seed, 1, 0, i64::MAX) as u64;
+
+    // Calendar.
+    let cal = raw.calendar.unwrap_or_default();
+    let start_day = weekday(c, "calendar.start_weekday", cal.start_weekday.as_ref(), 0);
+    let start_hour = c.integer("calendar.start_hour", cal.start_hour, 0, 0, 23) as u64;
+    let mut windows = Vec::new();
+    match &cal.windows {
+        None => {
+            for day in [1, 3] {
+                windows.push(Window {
+                    weekday: day,
+                    hour: 22,
+                    length: SimDuration::from_hours(4),
+                });
+            }
+        }
+        Some(ws) if ws.is_empty() => {
+            c.bad("calendar.windows", "needs at least one maintenance window")
+        }
+        Some(ws) => {
+            for (i, w) in ws.iter().enumerate() {
+                let p = format!("calendar.windows[{i}]");
+                if w.weekday.is_none() {
+                    c.bad(&format!("{p}.weekday"), "missing");
+                }
+                let weekday = weekday(c, &format!("{p}.weekday"), w.weekday.as_ref(), 0);
+                let hour = c.integer(&format!("{p}.hour"), w.hour, 22, 0, 23) as u8;
+                let length = c.positive_duration(
+                    &format!("{p}.length"),
+                    w.length.as_ref(),
+                    SimDuration::from_hours(4),
+                );
+                if length.0 > MS_PER_WEEK {
+                    c.bad(
+                        &format!("{p}.length"),
+                        "a weekly window cannot be longer than a week",
+                    );
+                }
+                windows.push(Window {
+                    weekday,
+                    hour,
+                    length,
+                });
+            }
+            // Overlapping windows would count one maintenance period twice.
+            let mut spans: Vec<(u64, u64, usize)> = windows
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let open = (w.weekday as u64 * 24 + w.hour as u64) * MS_PER_HOUR;
+                    (open, open + w.length.0, i)
+                })
+                .collect();
+            spans.sort();
+            for pair in spans.windows(2) {
+                if pair[1].0 < pair[0].1 {
+                    c.bad(
+                        &format!("calendar.windows[{}]", pair[1].2),
+                        "overlaps another window",
+                    );
+                }
+            }
+            if let (Some(first), Some(last)) = (spans.first(), spans.last())
+                && spans.len() > 1
+                && last.1 > MS_PER_WEEK + first.0
+            {
+                c.bad(
+                    &format!("calendar.windows[{}]", last.2),
+                    "overlaps another window across the week's end",
+                );
+            }
+        }
+    }
+    let calendar = Calendar {
+        start_offset_ms: (start_day as u64 * 24 + start_hour) * MS_PER_HOUR,
+        windows,
+    };
+    let interim = c.duration(
+        "calendar.interim",
+        cal.interim.as_ref(),
+        SimDuration::from_hours(24),
+    );
+    let cooldown = c.duration(
+        "calendar.cooldown",
+        cal.cooldown.as_ref(),
+        SimDuration::ZERO,
+    );
+
+    // Site.
+    let site_raw = raw.site.unwrap_or_default();
+    let kind = match site_raw.kind.as_deref() {
+        None => SiteKind::FailoverPair,
+        Some(k) => SiteKind::parse(k).unwrap_or_else(|| {
+            c.bad(
+                "site.kind",
+                format!("unknown site kind {k:?} (single or failover-pair)"),
+            );
+            SiteKind::FailoverPair
+        }),
+    };
+    let site = Site {
+        kind,
+        data_gb: c.number("site.data_gb", site_raw.data_gb, 200.0, 0.0, MAX_DATA_GB),
+        keys_match: site_raw.keys_match.unwrap_or(true),
+    };
+
+    // Upgrade.
+    let up = raw.upgrade.unwrap_or_default();
+    let upgrade = UpgradeSpec {
+        base: c.dist("upgrade.base", up.base.as_ref(), lognormal(600.0, 1200.0)),
+        product: c.dist(
+            "upgrade.product",
+            up.product.as_ref(),
+            lognormal(900.0, 2100.0),
+        ),
+        reboot: c.dist(
+            "upgrade.reboot",
+            up.reboot.as_ref(),
+            Dist::Uniform {
+                min_ms: 180_000.0,
+                max_ms: 360_000.0,
+            },
+        ),
+        install_per_gb: c.duration(
+            "upgrade.install_per_gb",
+            up.install_per_gb.as_ref(),
+            SimDuration::from_secs(6),
+        ),
+    };
+
+    // Failover.
+    let fo = raw.failover.unwrap_or_default();
+    let failover = FailoverSpec {
+        sync_interval: c.positive_duration(
+            "failover.sync_interval",
+            fo.sync_interval.as_ref(),
+            SimDuration::from_mins(15),
+        ),
+        first_sync_delay: c.duration(
+            "failover.first_sync_delay",
+            fo.first_sync_delay.as_ref(),
+            SimDuration::from_secs(60),
+        ),
+        sync_overhead: c.dist(
+            "failover.sync_overhead",
+            fo.sync_overhead.as_ref(),
+            Dist::Constant(SimDuration::from_secs(30)),
+        ),
+        throughput_mb_s: c.number(
+            "failover.throughput_mb_s",
+            fo.throughput_mb_s,
+            100.0,
+            1e-3,
+            1e6,
+        ),
+        record_mb: c.number("failover.record_mb", fo.record_mb, 25.0, 0.0, 1e6),
+    };
+
+    // Network.
+    let nw = raw.network.unwrap_or_default();
+    let network = NetworkSpec {
+        shared_ip_gap: c.dist(
+            "network.shared_ip_gap",
+            nw.shared_ip_gap.as_ref(),
+            lognormal(15.0, 60.0),
+        ),
+        dns_ttl: c.duration(
+            "network.dns_ttl",
+            nw.dns_ttl.as_ref(),
+            SimDuration::from_secs(60),
+        ),
+        dns_stale_fraction: c.probability(
+            "network.dns_stale_fraction",
+            nw.dns_stale_fraction,
+            0.10,
+        ),
+        dns_stale_extra: c.dist(
+            "network.dns_stale_extra",
+            nw.dns_stale_extra.as_ref(),
+            lognormal(300.0, 2520.0),
+        ),
+        nat_delay: c.dist(
+            "network.nat_delay",
+            nw.nat_delay.as_ref(),
+            Dist::Uniform {
+                min_ms: 2_000.0,
+                max_ms: 10_000.0,
+            },
+        ),
+    };
+
+    // Operator.
+    let op = raw.operator.unwrap_or_default();
+    let operator = OperatorSpec {
+        step: c.dist("operator.step", op.step.as_ref(), lognormal(60.0, 180.0)),
+        verify: c.dist(
+            "operator.verify",
+            op.verify.as_ref(),
+            lognormal(600.0, 1800.0),
+        ),
+        backup: c.dist(
+            "operator.backup",
+            op.backup.as_ref(),
+            lognormal(180.0, 600.0),
+        ),
+    };
+
+    // Workload.
+    let wl = raw.workload.unwrap_or_default();
+    let days = shape(c, "workload.days", wl.days.as_ref(), &DEFAULT_DAYS);
+    let hours = shape(c, "workload.hours", wl.hours.as_ref(), &DEFAULT_HOURS);
+    let profile: Vec<f64> = days
+        .iter()
+        .flat_map(|d| hours.iter().map(move |h| d * h))
+        .collect();
+    if profile.iter().all(|x| *x == 0.0) {
+        let path = if days.iter().all(|x| *x == 0.0) {
+            "workload.days"
+        } else {
+            "workload.hours"
+        };
+        c.bad(
+            path,
+            "the weekly profile is zero at every hour: no client would ever arrive",
+        );
+    }
+    let support = clients(c, "workload.support", wl.support.as_ref(), true);
+    let console = clients(c, "workload.console", wl.console.as_ref(), false);
+    let workload = WorkloadSpec {
+        profile,
+        support,
+        console,
+    };
+
+    let warmup = match cal.warmup.as_deref() {
+        None | Some("auto") => {
+            // Long enough for the active-session count to be in steady state:
+            // the 99.9th percentile of the longest session duration.
+            let p = workload
+                .support
+                .duration
+                .p999_ms()
+                .max(workload.console.duration.p999_ms());
+            SimDuration::from_ms_f64(p.min(MAX_DURATION_MS as f64))
+        }
+        Some(_) => c.duration("calendar.warmup", cal.warmup.as_ref(), SimDuration::ZERO),
+    };
+
+    let faults_raw = raw.faults.unwrap_or_default();
+    let faults = FaultSpec {
+        mtbf: c.positive_duration(
+            "faults.mtbf",
+            faults_raw.mtbf.as_ref(),
+            SimDuration::from_hours(8760),
+        ),
+    };
+
+    // Strategies: the built-in runbooks that apply to this site.
+    let builtins = runbook::builtin();
+    let strategies: Vec<String> = match &raw.strategies {
+        None => builtins
+            .iter()
+            .filter(|r| SiteKind::parse(&r.site) == Some(site.kind))
+            .map(|r| r.name.clone())
+            .collect(),
+        Some(list) => {
+            if list.is_empty() {
+                c.bad("strategies", "needs at least one strategy");
+            }
+            for (i, s) in list.iter().enumerate() {
+                if list[..i].contains(s) {
+                    c.bad(
+                        &format!("strategies[{i}]"),
+                        format!("{s:?} is listed twice"),
+                    );
+                }
+            }
+            list.clone()
+        }
+    };
+    let mut runbooks = Vec::new();
+    for (i, s) in strategies.iter().enumerate() {
+        match builtins.iter().find(|r| &r.name == s) {
+            None => c.bad(
+                &format!("strategies[{i}]"),
+                format!(
+                    "unknown strategy {s:?} (known: {})",
+                    runbook::builtin_names().join(", ")
+                ),
+            ),
+            Some(raw_rb) => match runbook::resolve(raw_rb, &site) {
+                Ok(rb) => runbooks.push(rb),
+                Err(e) => c.bad(&format!("strategies[{i}]"), e.to_string()),
+            },
+        }
+    }
+
+    if !ctx.problems.is_empty() {
+        return Err(ctx.problems);
+    }
+    Ok(Scenario {
+        name,
+        description: raw.description.unwrap_or_default(),
+        seed,
+        strategies,
+        runbooks,
+        calendar,
+        interim,
+        warmup,
+        cooldown,
+        site,
+        upgrade,
+        failover,
+        network,
+        operator,
+        workload,
+        faults,
+    })
+}
