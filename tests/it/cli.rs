@@ -1,0 +1,254 @@
+//! The command line: outputs, determinism, bad input and exit codes. Each
+//! test works in its own temporary folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cutover(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+fn repo_file(rel: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn run_writes_events_and_metrics_to_the_default_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = cutover(tmp.path(), &["run"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = tmp.path().join("output/failover-pair/failover-sync");
+    let events = std::fs::read_to_string(dir.join("events.csv")).unwrap();
+    assert!(events.starts_with("time_s,entity,event,detail\n"));
+    for needle in [
+        "step_start",
+        "upgrade_start",
+        "broken",
+        "established",
+        "sync_done",
+        "site,down",
+    ] {
+        assert!(events.contains(needle), "events.csv lacks {needle}");
+    }
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let mut lines = metrics.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with(
+        "strategy,seed,downtime_s,failed_connects,dropped_sessions,exposure_s,exposure_risk,"
+    ));
+    assert!(lines.next().unwrap().starts_with("failover-sync,1,"));
+    assert_eq!(lines.next(), None);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("downtime") && out.contains("exposure"),
+        "{out}"
+    );
+    // No temporary file is left beside the outputs.
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn same_scenario_and_seed_give_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = repo_file("scenarios/failover-pair.toml");
+    for out in ["a", "b"] {
+        let o = cutover(
+            tmp.path(),
+            &[
+                "run",
+                &scenario,
+                "--strategy",
+                "failover-async-dns",
+                "--seed",
+                "17",
+                "--out",
+                out,
+                "--trace-sessions",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    for f in ["events.csv", "metrics.csv"] {
+        let a = std::fs::read(tmp.path().join("a").join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("b").join(f)).unwrap();
+        assert!(a.len() > 100);
+        assert_eq!(a, b, "{f} differs between two runs");
+    }
+    // A different seed gives a different run.
+    let o = cutover(
+        tmp.path(),
+        &[
+            "run",
+            &scenario,
+            "--strategy",
+            "failover-async-dns",
+            "--seed",
+            "18",
+            "--out",
+            "c",
+        ],
+    );
+    assert!(o.status.success());
+    let a = std::fs::read(tmp.path().join("a/metrics.csv")).unwrap();
+    let c = std::fs::read(tmp.path().join("c/metrics.csv")).unwrap();
+    assert_ne!(a, c);
+}
+
+#[test]
+fn validate_and_strategies_on_shipped_scenarios() {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["scenarios/failover-pair.toml", "scenarios/single.toml"] {
+        let o = cutover(tmp.path(), &["validate", &repo_file(f)]);
+        assert!(o.status.success(), "{f}: {}", stderr(&o));
+    }
+    let o = cutover(tmp.path(), &["strategies"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    for name in [
+        "failover-sync",
+        "failover-async-shared-ip",
+        "failover-async-dns",
+        "failover-async-nat",
+    ] {
+        assert!(out.contains(name), "{out}");
+    }
+    assert!(out.contains("switch dns -> B"));
+    let o = cutover(
+        tmp.path(),
+        &["strategies", &repo_file("scenarios/single.toml")],
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("upgrade A"));
+}
+
+/// Runs `cutover run` on a broken scenario and checks exit code 2, an error
+/// naming `field` (and the file), and that nothing was written.
+fn check_bad(text: &str, extra: &[&str], field: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.toml");
+    std::fs::write(&file, text).unwrap();
+    let mut args = vec!["run", "bad.toml", "--out", "out"];
+    args.extend(extra);
+    let o = cutover(tmp.path(), &args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "exit code for {field}: {err}");
+    assert!(err.contains(field), "error does not name {field}: {err}");
+    assert!(
+        !tmp.path().join("out").exists(),
+        "output written despite the error"
+    );
+    assert!(!tmp.path().join("output").exists());
+    if extra.is_empty() {
+        // The file itself is bad: `validate` says so too, naming file and field.
+        let o = cutover(tmp.path(), &["validate", "bad.toml"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("bad.toml"), "validate names the file");
+        assert!(stderr(&o).contains(field));
+    }
+}
+
+#[test]
+fn malformed_toml() {
+    check_bad("[site\nkind = \"single\"\n", &[], "bad.toml:1");
+}
+
+#[test]
+fn unknown_key() {
+    check_bad(
+        "[site]\nkind = \"single\"\ncolour = \"blue\"\n",
+        &[],
+        "site.colour",
+    );
+}
+
+#[test]
+fn negative_duration() {
+    check_bad("[calendar]\ninterim = \"-2h\"\n", &[], "calendar.interim");
+}
+
+#[test]
+fn probability_above_one() {
+    check_bad(
+        "[network]\ndns_stale_fraction = 1.5\n",
+        &[],
+        "network.dns_stale_fraction",
+    );
+}
+
+#[test]
+fn lognormal_p95_below_median() {
+    check_bad(
+        "[upgrade]\nbase = { dist = \"lognormal\", median = \"20m\", p95 = \"10m\" }\n",
+        &[],
+        "upgrade.base.p95",
+    );
+}
+
+#[test]
+fn all_zero_weekly_profile() {
+    check_bad(
+        "[workload]\ndays = [0, 0, 0, 0, 0, 0, 0]\n",
+        &[],
+        "workload.days",
+    );
+}
+
+#[test]
+fn unknown_strategy() {
+    check_bad(
+        "[site]\nkind = \"single\"\n",
+        &["--strategy", "failover-sync"],
+        "failover-sync",
+    );
+    check_bad("", &["--strategy", "rolling"], "rolling");
+}
+
+#[test]
+fn unknown_strategy_in_the_file() {
+    check_bad(
+        "strategies = [\"failover-sync\", \"big-bang\"]\n",
+        &[],
+        "strategies[1]",
+    );
+}
+
+#[test]
+fn errors_carry_line_numbers_and_all_problems() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "name = \"x\"\n\n[network]\ndns_stale_fraction = 2\n\n[calendar]\ninterim = \"5 parsecs\"\n";
+    std::fs::write(tmp.path().join("two.toml"), text).unwrap();
+    let o = cutover(tmp.path(), &["validate", "two.toml"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("two.toml:4: network.dns_stale_fraction"),
+        "{err}"
+    );
+    assert!(err.contains("two.toml:7: calendar.interim"), "{err}");
+}
+
+#[test]
+fn missing_file_and_bad_flags_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = cutover(tmp.path(), &["run", "nope.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.toml"));
+    let o = cutover(tmp.path(), &["run", "--seed", "minus-one"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = cutover(tmp.path(), &["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}

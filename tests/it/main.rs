@@ -1,0 +1,33 @@
+//! The integration tests, one binary (faster to link than one per file).
+//!
+//! - `runbooks`: each built-in runbook's metrics against values computed by
+//!   hand from constant durations.
+//! - `theory`: the model against closed-form results (Poisson counts).
+//! - `cli`: the command line: outputs, determinism, bad input and exit codes.
+//! - `strategies`: properties of the default scenario the README relies on.
+
+mod cli;
+mod runbooks;
+mod strategies;
+mod theory;
+
+use cutover::metrics::Metrics;
+use cutover::scenario::Scenario;
+use cutover::sim::{RunOptions, simulate};
+
+/// Parses a scenario from text, panicking with the error list when invalid.
+pub fn scenario(text: &str) -> Scenario {
+    Scenario::parse(text, "test.toml", "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs one replication and checks conservation, as every test run must.
+pub fn run(sc: &Scenario, strategy: &str, seed: u64, replication: u64) -> Metrics {
+    let rb = sc
+        .runbook(strategy)
+        .unwrap_or_else(|| panic!("{strategy} not enabled"));
+    let m = simulate(sc, rb, seed, replication, RunOptions::default()).metrics;
+    if let Some(e) = m.conservation_error() {
+        panic!("{strategy} seed {seed} replication {replication}: {e}");
+    }
+    m
+}
