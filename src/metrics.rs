@@ -43,11 +43,31 @@ pub struct Metrics {
     pub span_ms: u64,
     /// When the procedure started, since the calendar start.
     pub procedure_start_ms: u64,
+    /// Sessions logged off with their unsaved work (close-immediately policy, crashes).
+    pub lost_work_sessions: u64,
+    /// Records that existed only on an appliance that crashed before they were synced.
+    pub records_lost: u64,
+    /// Upgrades that failed and were rolled back.
+    pub rollbacks: u64,
+    /// Highest concurrent sessions / capacity seen on any node with a capacity.
+    pub peak_load_ratio: f64,
+    /// Sessions served by a traffic node outside the client's region.
+    pub cross_region_sessions: u64,
+    /// Node crashes.
+    pub crashes: u64,
+    /// Crashes of the appliance serving the site while it had no working failover.
+    pub exposure_crashes: u64,
+    /// 1 when the procedure was aborted (upgrade retries exhausted, precheck not fixed in time).
+    pub aborted: u64,
+    /// Blue-green: when the maintenance was scheduled to start, since the calendar start.
+    pub scheduled_at_ms: Option<u64>,
+    /// Blue-green: whether that slot is the preferred window.
+    pub in_preferred_window: Option<bool>,
 }
 
 impl Metrics {
     /// Column names, in output order (after `strategy,seed`).
-    pub const COLUMNS: [&'static str; 17] = [
+    pub const COLUMNS: [&'static str; 27] = [
         "downtime_s",
         "failed_connects",
         "dropped_sessions",
@@ -65,10 +85,21 @@ impl Metrics {
         "active_at_end",
         "span_s",
         "procedure_start_s",
+        "lost_work_sessions",
+        "records_lost",
+        "rollbacks",
+        "peak_load_ratio",
+        "cross_region_sessions",
+        "crashes",
+        "exposure_crashes",
+        "aborted",
+        "scheduled_at_s",
+        "in_preferred_window",
     ];
 
     /// The values, formatted, in [`Metrics::COLUMNS`] order.
-    pub fn values(&self) -> [String; 17] {
+    /// Empty cells stand for "does not apply" (`scheduled_at_s` outside pods).
+    pub fn values(&self) -> [String; 27] {
         [
             fmt_secs(self.downtime_ms),
             self.failed_connects.to_string(),
@@ -87,6 +118,18 @@ impl Metrics {
             self.active_at_end.to_string(),
             fmt_secs(self.span_ms),
             fmt_secs(self.procedure_start_ms),
+            self.lost_work_sessions.to_string(),
+            self.records_lost.to_string(),
+            self.rollbacks.to_string(),
+            format!("{:.6}", self.peak_load_ratio),
+            self.cross_region_sessions.to_string(),
+            self.crashes.to_string(),
+            self.exposure_crashes.to_string(),
+            self.aborted.to_string(),
+            self.scheduled_at_ms.map(fmt_secs).unwrap_or_default(),
+            self.in_preferred_window
+                .map(|b| u8::from(b).to_string())
+                .unwrap_or_default(),
         ]
     }
 

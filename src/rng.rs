@@ -28,8 +28,10 @@ pub enum Purpose {
     Operator = 4,
     /// Faults (crashes, failed upgrades); reserved for fault scenarios.
     Faults = 5,
-    /// Client retry back-off jitter.
+    /// Client retries, and reconnect choices after a cutover.
     Retries = 6,
+    /// The pod maintenance scheduler.
+    Scheduler = 7,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.
@@ -60,8 +62,10 @@ pub struct Streams {
     pub operator: ChaCha8Rng,
     /// Faults.
     pub faults: ChaCha8Rng,
-    /// Retry jitter.
+    /// Retries and reconnect choices.
     pub retries: ChaCha8Rng,
+    /// The pod maintenance scheduler.
+    pub scheduler: ChaCha8Rng,
 }
 
 impl Streams {
@@ -75,6 +79,7 @@ impl Streams {
             operator: stream(seed, replication, Purpose::Operator),
             faults: stream(seed, replication, Purpose::Faults),
             retries: stream(seed, replication, Purpose::Retries),
+            scheduler: stream(seed, replication, Purpose::Scheduler),
         }
     }
 }

@@ -1,18 +1,21 @@
-//! Runbooks: ordered steps that an operator carries out.
+//! Runbooks: ordered steps that an operator (or a service) carries out.
 //!
 //! Built-in runbooks are data, not code: they are written in
-//! `runbook/builtin.toml` in the same step vocabulary a scenario uses, parsed
-//! by the same [`RawRunbook`] reader, and checked by the same [`resolve`]
-//! pass. The executor (in [`crate::sim`]) knows steps, never runbook names.
+//! `runbook/builtin.toml` in the same step vocabulary a scenario uses for its
+//! own `[[runbooks]]`, parsed by the same [`RawRunbook`] reader, and checked
+//! by the same [`resolve`] pass. The executor (in [`crate::sim`]) knows
+//! steps, never runbook names.
+
+mod check;
 
 use std::fmt;
 
 use serde::Deserialize;
 
-use crate::scenario::{Site, SiteKind};
+use crate::scenario::{NodeClass, Site, SiteKind};
 use crate::time::{SimDuration, parse_duration};
 
-/// Index of an appliance in the site (`A` = 0, `B` = 1).
+/// Index of a node in the site's node list (`A` = 0).
 pub type NodeId = usize;
 
 /// How clients are moved from one appliance to another (MODEL.md §1).
@@ -27,6 +30,16 @@ pub enum SwitchMethod {
 }
 
 impl SwitchMethod {
+    /// Parses a method name.
+    pub fn parse(s: &str) -> Option<SwitchMethod> {
+        match s {
+            "shared-ip" => Some(SwitchMethod::SharedIp),
+            "dns" => Some(SwitchMethod::Dns),
+            "nat" => Some(SwitchMethod::Nat),
+            _ => None,
+        }
+    }
+
     /// The name used in files and logs.
     pub fn name(self) -> &'static str {
         match self {
@@ -42,26 +55,61 @@ impl SwitchMethod {
 pub enum Step {
     /// Download a backup of the appliance's settings (operator time + backup time).
     Backup { node: NodeId },
-    /// Click "Sync Now" and wait for that synchronisation to complete.
+    /// Click "Sync Now" on the failover page and wait for that sync to complete.
     SyncNow,
     /// Break the failover relationship: both appliances become standalone.
     BreakFailover,
-    /// Install base and product updates and reboot; the appliance is down throughout.
-    Upgrade { node: NodeId },
-    /// Verify and test the appliance (sampled verify time).
+    /// Establish the failover relationship; the backup stops serving clients.
+    EstablishFailover { primary: NodeId, backup: NodeId },
+    /// Wait until the full sync after the last establish has completed.
+    WaitSync,
+    /// Install base and product updates and reboot, on every node listed at
+    /// once; with `wait` the step ends when all are done.
+    Upgrade { nodes: Vec<NodeId>, wait: bool },
+    /// Wait until the listed nodes have finished upgrading.
+    WaitUpgraded { nodes: Vec<NodeId> },
+    /// Verify and test (for a pod: the service's validation).
     Verify { node: NodeId },
     /// Move the site's clients to `to`.
     Switch { method: SwitchMethod, to: NodeId },
+    /// Check or uncheck "Accepting New Client Connections" for traffic
+    /// nodes, in the acting primary's cluster configuration.
+    SetAccepting { nodes: Vec<NodeId>, value: bool },
+    /// Wait until no session is left on the nodes; after `timeout` the
+    /// remaining sessions are cut (dropped).
+    WaitDrained {
+        nodes: Vec<NodeId>,
+        timeout: SimDuration,
+    },
+    /// Push the upgrade package to every node of the cluster.
+    DistributePackage,
+    /// "Become Backup": the node gives up the primary role.
+    BecomeBackup { node: NodeId },
+    /// "Become Primary": the node takes the primary role.
+    BecomePrimary { node: NodeId },
+    /// Enable or disable backup operations (failover syncs and takeover).
+    SetBackupOperations { value: bool },
+    /// "Sync Now" in the cluster status: push the configuration to the nodes.
+    ClusterSync,
     /// Wait the interim period, then for the next maintenance window.
     Interim,
-    /// Wait for the next maintenance window to open (no wait when one is open).
+    /// Wait for the next maintenance window to open (none when one is open).
     WaitWindow,
     /// Wait a fixed time.
     Wait { duration: SimDuration },
-    /// Establish the failover relationship; the backup stops serving clients.
-    EstablishFailover { primary: NodeId, backup: NodeId },
-    /// Wait until a synchronisation started after the last establish completes.
-    WaitSync,
+    /// Prechecks (keys, agent versions, capacity quota); a failure needs
+    /// admin action before a deadline or the update fails.
+    Precheck,
+    /// The service schedules the maintenance (pods).
+    Schedule,
+    /// Build the green set in parallel (pods); the cutover waits for it.
+    BuildGreen,
+    /// At the scheduled time: cut over from blue to green (pods).
+    Cutover,
+    /// Send a notification (logged).
+    Notify { what: String },
+    /// Delete the blue VMs (pods).
+    DeleteBlue,
 }
 
 impl Step {
@@ -71,39 +119,92 @@ impl Step {
             Step::Backup { .. } => "backup",
             Step::SyncNow => "sync_now",
             Step::BreakFailover => "break_failover",
+            Step::EstablishFailover { .. } => "establish_failover",
+            Step::WaitSync => "wait_sync",
             Step::Upgrade { .. } => "upgrade",
+            Step::WaitUpgraded { .. } => "wait_upgraded",
             Step::Verify { .. } => "verify",
             Step::Switch { .. } => "switch",
+            Step::SetAccepting { .. } => "set_accepting",
+            Step::WaitDrained { .. } => "wait_drained",
+            Step::DistributePackage => "distribute_package",
+            Step::BecomeBackup { .. } => "become_backup",
+            Step::BecomePrimary { .. } => "become_primary",
+            Step::SetBackupOperations { .. } => "set_backup_operations",
+            Step::ClusterSync => "cluster_sync",
             Step::Interim => "interim",
             Step::WaitWindow => "wait_window",
             Step::Wait { .. } => "wait",
-            Step::EstablishFailover { .. } => "establish_failover",
-            Step::WaitSync => "wait_sync",
+            Step::Precheck => "precheck",
+            Step::Schedule => "schedule",
+            Step::BuildGreen => "build_green",
+            Step::Cutover => "cutover",
+            Step::Notify { .. } => "notify",
+            Step::DeleteBlue => "delete_blue",
         }
     }
 
-    /// True for steps that wait on the calendar rather than work: their time
-    /// does not count as window overrun.
-    pub fn is_calendar_wait(&self) -> bool {
-        matches!(self, Step::Interim | Step::WaitWindow)
+    /// True for steps that are not maintenance work: calendar waits and the
+    /// service's own preparation. Their time never counts as window overrun.
+    pub fn is_window_work(&self) -> bool {
+        !matches!(
+            self,
+            Step::Interim
+                | Step::WaitWindow
+                | Step::Precheck
+                | Step::Schedule
+                | Step::BuildGreen
+                | Step::Notify { .. }
+                | Step::DeleteBlue
+        )
     }
 
     /// A one-line description with argument names, e.g. `switch dns -> B`.
     pub fn describe(&self, site: &Site) -> String {
-        let n = |id: NodeId| site.node_name(id).to_string();
+        let n = |id: &NodeId| site.node_name(*id).to_string();
+        let list = |ids: &[NodeId]| -> String {
+            let names: Vec<String> = ids.iter().map(n).collect();
+            if names.len() > 6 {
+                format!(
+                    "{} nodes ({} .. {})",
+                    names.len(),
+                    names[0],
+                    names[names.len() - 1]
+                )
+            } else {
+                names.join(", ")
+            }
+        };
         match self {
-            Step::Backup { node } => format!("backup {}", n(*node)),
-            Step::Upgrade { node } => format!("upgrade {}", n(*node)),
-            Step::Verify { node } => format!("verify {}", n(*node)),
-            Step::Switch { method, to } => format!("switch {} -> {}", method.name(), n(*to)),
+            Step::Backup { node } => format!("backup {}", n(node)),
+            Step::Upgrade { nodes, wait } => {
+                format!(
+                    "upgrade {}{}",
+                    list(nodes),
+                    if *wait { "" } else { " (in background)" }
+                )
+            }
+            Step::WaitUpgraded { nodes } => format!("wait_upgraded {}", list(nodes)),
+            Step::Verify { node } => format!("verify {}", n(node)),
+            Step::Switch { method, to } => format!("switch {} -> {}", method.name(), n(to)),
+            Step::SetAccepting { nodes, value } => {
+                format!("set_accepting {} = {value}", list(nodes))
+            }
+            Step::WaitDrained { nodes, timeout } => {
+                format!("wait_drained {} (timeout {timeout})", list(nodes))
+            }
+            Step::BecomeBackup { node } => format!("become_backup {}", n(node)),
+            Step::BecomePrimary { node } => format!("become_primary {}", n(node)),
+            Step::SetBackupOperations { value } => format!("set_backup_operations {value}"),
             Step::Wait { duration } => format!("wait {duration}"),
             Step::EstablishFailover { primary, backup } => {
                 format!(
                     "establish_failover primary {} backup {}",
-                    n(*primary),
-                    n(*backup)
+                    n(primary),
+                    n(backup)
                 )
             }
+            Step::Notify { what } => format!("notify {what}"),
             other => other.verb().to_string(),
         }
     }
@@ -121,17 +222,23 @@ pub struct RawRunbook {
 }
 
 /// A step as written in a file: the verb in `do`, the arguments it takes.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     #[serde(rename = "do")]
     pub verb: String,
     pub node: Option<String>,
+    pub nodes: Option<Vec<String>>,
+    pub group: Option<String>,
     pub method: Option<String>,
     pub to: Option<String>,
     pub primary: Option<String>,
     pub backup: Option<String>,
     pub duration: Option<String>,
+    pub timeout: Option<String>,
+    pub value: Option<bool>,
+    pub wait: Option<bool>,
+    pub what: Option<String>,
 }
 
 /// A runbook resolved against a site: every node exists, every step is possible.
@@ -185,19 +292,52 @@ pub fn builtin_names() -> Vec<String> {
     builtin().into_iter().map(|r| r.name).collect()
 }
 
-/// Resolves a raw runbook against a site, refusing what cannot work: a node
-/// that does not exist, a site of the wrong kind, a missing argument, an
-/// upgrade of the appliance that serves the site while the relationship is
-/// established, a switch to an appliance that is down or a backup, an
-/// establish without matching inter-appliance keys.
+/// The words a step may use.
+pub const VERBS: [&str; 25] = [
+    "backup",
+    "sync_now",
+    "break_failover",
+    "establish_failover",
+    "wait_sync",
+    "upgrade",
+    "wait_upgraded",
+    "verify",
+    "switch",
+    "set_accepting",
+    "wait_drained",
+    "distribute_package",
+    "become_backup",
+    "become_primary",
+    "set_backup_operations",
+    "cluster_sync",
+    "interim",
+    "wait_window",
+    "wait",
+    "precheck",
+    "schedule",
+    "build_green",
+    "cutover",
+    "notify",
+    "delete_blue",
+];
+
+/// Resolves a raw runbook against a site, refusing what cannot work (see
+/// [`check`] for the feasibility rules).
 pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     let err = |step: Option<usize>, reason: String| RunbookError {
         runbook: raw.name.clone(),
         step,
         reason,
     };
-    let wanted = SiteKind::parse(&raw.site)
-        .ok_or_else(|| err(None, format!("unknown site kind {:?}", raw.site)))?;
+    let wanted = SiteKind::parse(&raw.site).ok_or_else(|| {
+        err(
+            None,
+            format!(
+                "unknown site kind {:?} (single, failover-pair, atlas or pod)",
+                raw.site
+            ),
+        )
+    })?;
     if wanted != site.kind {
         return Err(err(
             None,
@@ -213,98 +353,9 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     }
     let mut steps = Vec::with_capacity(raw.steps.len());
     for (i, s) in raw.steps.iter().enumerate() {
-        let no = Some(i + 1);
-        let node = |field: &str, v: &Option<String>| -> Result<NodeId, RunbookError> {
-            let name = v
-                .as_deref()
-                .ok_or_else(|| err(no, format!("{} needs `{field}`", s.verb)))?;
-            site.node_id(name).ok_or_else(|| {
-                err(
-                    no,
-                    format!(
-                        "node {name:?} does not exist (the site has {})",
-                        site.node_names().join(", ")
-                    ),
-                )
-            })
-        };
-        let allowed: &[&str] = match s.verb.as_str() {
-            "backup" | "upgrade" | "verify" => &["node"],
-            "switch" => &["method", "to"],
-            "establish_failover" => &["primary", "backup"],
-            "wait" => &["duration"],
-            _ => &[],
-        };
-        for (field, present) in [
-            ("node", s.node.is_some()),
-            ("method", s.method.is_some()),
-            ("to", s.to.is_some()),
-            ("primary", s.primary.is_some()),
-            ("backup", s.backup.is_some()),
-            ("duration", s.duration.is_some()),
-        ] {
-            if present && !allowed.contains(&field) {
-                return Err(err(no, format!("{} takes no `{field}`", s.verb)));
-            }
-        }
-        let step = match s.verb.as_str() {
-            "backup" => Step::Backup {
-                node: node("node", &s.node)?,
-            },
-            "upgrade" => Step::Upgrade {
-                node: node("node", &s.node)?,
-            },
-            "verify" => Step::Verify {
-                node: node("node", &s.node)?,
-            },
-            "sync_now" => Step::SyncNow,
-            "break_failover" => Step::BreakFailover,
-            "interim" => Step::Interim,
-            "wait_window" => Step::WaitWindow,
-            "wait_sync" => Step::WaitSync,
-            "wait" => {
-                let text = s
-                    .duration
-                    .as_deref()
-                    .ok_or_else(|| err(no, "wait needs `duration`".into()))?;
-                let duration =
-                    parse_duration(text).map_err(|e| err(no, format!("duration: {e}")))?;
-                Step::Wait { duration }
-            }
-            "switch" => {
-                let method = match s.method.as_deref() {
-                    Some("shared-ip") => SwitchMethod::SharedIp,
-                    Some("dns") => SwitchMethod::Dns,
-                    Some("nat") => SwitchMethod::Nat,
-                    Some(m) => {
-                        return Err(err(
-                            no,
-                            format!("unknown switch method {m:?} (shared-ip, dns or nat)"),
-                        ));
-                    }
-                    None => return Err(err(no, "switch needs `method`".into())),
-                };
-                Step::Switch {
-                    method,
-                    to: node("to", &s.to)?,
-                }
-            }
-            "establish_failover" => Step::EstablishFailover {
-                primary: node("primary", &s.primary)?,
-                backup: node("backup", &s.backup)?,
-            },
-            other => {
-                return Err(err(
-                    no,
-                    format!(
-                        "unknown step {other:?} (backup, sync_now, break_failover, upgrade, verify, switch, interim, wait_window, wait, establish_failover, wait_sync)"
-                    ),
-                ));
-            }
-        };
-        steps.push(step);
+        steps.push(resolve_step(s, site).map_err(|reason| err(Some(i + 1), reason))?);
     }
-    check_feasible(&raw.name, &steps, site)?;
+    check::feasible(&steps, site).map_err(|(i, reason)| err(Some(i + 1), reason))?;
     Ok(Runbook {
         name: raw.name.clone(),
         summary: raw.summary.clone(),
@@ -312,172 +363,188 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     })
 }
 
-/// Walks the steps with a symbolic state of the site and refuses the first
-/// step that cannot be carried out.
-fn check_feasible(name: &str, steps: &[Step], site: &Site) -> Result<(), RunbookError> {
-    let err = |i: usize, reason: String| RunbookError {
-        runbook: name.to_string(),
-        step: Some(i + 1),
-        reason,
+fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
+    let allowed: &[&str] = match s.verb.as_str() {
+        "backup" | "verify" | "become_backup" | "become_primary" => &["node"],
+        "upgrade" => &["node", "nodes", "group", "wait"],
+        "wait_upgraded" => &["node", "nodes", "group"],
+        "set_accepting" => &["node", "nodes", "group", "value"],
+        "wait_drained" => &["node", "nodes", "group", "timeout"],
+        "switch" => &["method", "to"],
+        "establish_failover" => &["primary", "backup"],
+        "wait" => &["duration"],
+        "set_backup_operations" => &["value"],
+        "notify" => &["what"],
+        v if VERBS.contains(&v) => &[],
+        other => {
+            return Err(format!(
+                "unknown step {other:?} (one of: {})",
+                VERBS.join(", ")
+            ));
+        }
     };
-    let pair = site.kind == SiteKind::FailoverPair;
-    // (primary, backup) while established.
-    let mut relationship: Option<(NodeId, NodeId)> = if pair { Some((0, 1)) } else { None };
-    let mut serving: NodeId = 0;
-    for (i, step) in steps.iter().enumerate() {
-        match *step {
-            Step::SyncNow | Step::WaitSync if relationship.is_none() => {
-                return Err(err(
-                    i,
-                    "no failover relationship is established at this point".into(),
-                ));
-            }
-            // `take` breaks the relationship; the guard refuses a break without one.
-            Step::BreakFailover if relationship.take().is_none() => {
-                return Err(err(
-                    i,
-                    "no failover relationship is established at this point".into(),
-                ));
-            }
-            Step::Upgrade { node } => {
-                if let Some((p, b)) = relationship
-                    && (node == p || node == b)
-                {
-                    return Err(err(
-                        i,
-                        format!(
-                            "cannot upgrade {} while the failover relationship is established: break it first",
-                            site.node_name(node)
-                        ),
-                    ));
-                }
-            }
-            Step::Switch { to, .. } => {
-                if !pair {
-                    return Err(err(i, "a single appliance has nowhere to switch to".into()));
-                }
-                if to == serving {
-                    return Err(err(
-                        i,
-                        format!("the site is already served by {}", site.node_name(to)),
-                    ));
-                }
-                if let Some((_, b)) = relationship
-                    && b == to
-                {
-                    return Err(err(
-                        i,
-                        format!(
-                            "{} is the backup and does not accept connections",
-                            site.node_name(to)
-                        ),
-                    ));
-                }
-                serving = to;
-            }
-            Step::EstablishFailover { primary, backup } => {
-                if !pair {
-                    return Err(err(i, "a single appliance has no failover peer".into()));
-                }
-                if relationship.is_some() {
-                    return Err(err(
-                        i,
-                        "a failover relationship is already established".into(),
-                    ));
-                }
-                if primary == backup {
-                    return Err(err(
-                        i,
-                        "primary and backup must be different appliances".into(),
-                    ));
-                }
-                if !site.keys_match {
-                    return Err(err(
-                        i,
-                        "the appliances' inter-appliance keys differ (site.keys_match = false): the relationship cannot be established".into(),
-                    ));
-                }
-                if primary != serving {
-                    return Err(err(
-                        i,
-                        format!(
-                            "the primary must be the appliance serving the site ({}), not {}",
-                            site.node_name(serving),
-                            site.node_name(primary)
-                        ),
-                    ));
-                }
-                relationship = Some((primary, backup));
-            }
-            _ => {}
+    let present = [
+        ("node", s.node.is_some()),
+        ("nodes", s.nodes.is_some()),
+        ("group", s.group.is_some()),
+        ("method", s.method.is_some()),
+        ("to", s.to.is_some()),
+        ("primary", s.primary.is_some()),
+        ("backup", s.backup.is_some()),
+        ("duration", s.duration.is_some()),
+        ("timeout", s.timeout.is_some()),
+        ("value", s.value.is_some()),
+        ("wait", s.wait.is_some()),
+        ("what", s.what.is_some()),
+    ];
+    for (field, here) in present {
+        if here && !allowed.contains(&field) {
+            return Err(format!("{} takes no `{field}`", s.verb));
         }
     }
-    Ok(())
+    let one = |field: &str, v: &Option<String>| -> Result<NodeId, String> {
+        let name = v
+            .as_deref()
+            .ok_or_else(|| format!("{} needs `{field}`", s.verb))?;
+        site.node_id(name).ok_or_else(|| {
+            let names = site.node_names();
+            let shown = if names.len() > 8 {
+                format!("{} .. {}", names[..4].join(", "), names[names.len() - 1])
+            } else {
+                names.join(", ")
+            };
+            format!("node {name:?} does not exist (the site has {shown})")
+        })
+    };
+    let many = || -> Result<Vec<NodeId>, String> {
+        let given = [s.node.is_some(), s.nodes.is_some(), s.group.is_some()];
+        if given.iter().filter(|x| **x).count() != 1 {
+            return Err(format!(
+                "{} needs exactly one of `node`, `nodes` or `group`",
+                s.verb
+            ));
+        }
+        if let Some(g) = &s.group {
+            let ids = site.group(g).ok_or_else(|| {
+                let groups = site.group_names();
+                if groups.is_empty() {
+                    format!(
+                        "group {g:?} does not exist (a {} site has no groups)",
+                        site.kind.name()
+                    )
+                } else {
+                    format!("group {g:?} does not exist (groups: {})", groups.join(", "))
+                }
+            })?;
+            if ids.is_empty() {
+                return Err(format!("group {g:?} has no nodes on this site"));
+            }
+            return Ok(ids);
+        }
+        if let Some(list) = &s.nodes {
+            if list.is_empty() {
+                return Err("`nodes` is empty".into());
+            }
+            let mut ids = Vec::new();
+            for n in list {
+                let id = one("nodes", &Some(n.clone()))?;
+                if ids.contains(&id) {
+                    return Err(format!("node {n:?} is listed twice"));
+                }
+                ids.push(id);
+            }
+            return Ok(ids);
+        }
+        Ok(vec![one("node", &s.node)?])
+    };
+    let value = || {
+        s.value
+            .ok_or_else(|| format!("{} needs `value` (true or false)", s.verb))
+    };
+    let step = match s.verb.as_str() {
+        "backup" => Step::Backup {
+            node: one("node", &s.node)?,
+        },
+        "verify" => Step::Verify {
+            node: one("node", &s.node)?,
+        },
+        "become_backup" => Step::BecomeBackup {
+            node: one("node", &s.node)?,
+        },
+        "become_primary" => Step::BecomePrimary {
+            node: one("node", &s.node)?,
+        },
+        "upgrade" => Step::Upgrade {
+            nodes: many()?,
+            wait: s.wait.unwrap_or(true),
+        },
+        "wait_upgraded" => Step::WaitUpgraded { nodes: many()? },
+        "set_accepting" => {
+            let nodes = many()?;
+            if let Some(n) = nodes
+                .iter()
+                .find(|n| !matches!(site.nodes[**n].class, NodeClass::Traffic { .. }))
+            {
+                return Err(format!("{} is not a traffic node", site.node_name(*n)));
+            }
+            Step::SetAccepting {
+                nodes,
+                value: value()?,
+            }
+        }
+        "wait_drained" => {
+            let timeout = match &s.timeout {
+                Some(t) => parse_duration(t).map_err(|e| format!("timeout: {e}"))?,
+                None => site.drain_timeout,
+            };
+            Step::WaitDrained {
+                nodes: many()?,
+                timeout,
+            }
+        }
+        "sync_now" => Step::SyncNow,
+        "break_failover" => Step::BreakFailover,
+        "wait_sync" => Step::WaitSync,
+        "distribute_package" => Step::DistributePackage,
+        "cluster_sync" => Step::ClusterSync,
+        "interim" => Step::Interim,
+        "wait_window" => Step::WaitWindow,
+        "precheck" => Step::Precheck,
+        "schedule" => Step::Schedule,
+        "build_green" => Step::BuildGreen,
+        "cutover" => Step::Cutover,
+        "delete_blue" => Step::DeleteBlue,
+        "set_backup_operations" => Step::SetBackupOperations { value: value()? },
+        "notify" => Step::Notify {
+            what: s.what.clone().ok_or("notify needs `what`")?,
+        },
+        "wait" => {
+            let text = s.duration.as_deref().ok_or("wait needs `duration`")?;
+            Step::Wait {
+                duration: parse_duration(text).map_err(|e| format!("duration: {e}"))?,
+            }
+        }
+        "switch" => {
+            let method = match s.method.as_deref() {
+                Some("auto") => site.switch_method,
+                Some(m) => SwitchMethod::parse(m).ok_or_else(|| {
+                    format!("unknown switch method {m:?} (shared-ip, dns, nat or auto)")
+                })?,
+                None => return Err("switch needs `method`".into()),
+            };
+            Step::Switch {
+                method,
+                to: one("to", &s.to)?,
+            }
+        }
+        "establish_failover" => Step::EstablishFailover {
+            primary: one("primary", &s.primary)?,
+            backup: one("backup", &s.backup)?,
+        },
+        other => return Err(format!("step {other:?} is not supported here")),
+    };
+    Ok(step)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn site(kind: SiteKind, keys_match: bool) -> Site {
-        Site {
-            kind,
-            data_gb: 10.0,
-            keys_match,
-        }
-    }
-
-    #[test]
-    fn every_builtin_resolves_on_its_site() {
-        let names = builtin_names();
-        assert_eq!(
-            names,
-            [
-                "single",
-                "failover-sync",
-                "failover-async-shared-ip",
-                "failover-async-dns",
-                "failover-async-nat"
-            ]
-        );
-        for raw in builtin() {
-            let kind = SiteKind::parse(&raw.site).unwrap();
-            let rb = resolve(&raw, &site(kind, true)).unwrap();
-            assert_eq!(rb.steps.len(), raw.steps.len());
-        }
-    }
-
-    #[test]
-    fn refuses_impossible_runbooks() {
-        let pair = site(SiteKind::FailoverPair, true);
-        let raw = |steps: &str| -> RawRunbook {
-            toml::from_str(&format!(
-                "name = \"x\"\nsite = \"failover-pair\"\nsteps = [{steps}]"
-            ))
-            .unwrap()
-        };
-        let e = resolve(
-            &raw(r#"{ do = "break_failover" }, { do = "upgrade", node = "C" }"#),
-            &pair,
-        )
-        .unwrap_err();
-        assert_eq!(e.step, Some(2));
-        assert!(e.reason.contains("\"C\" does not exist"), "{e}");
-        let e = resolve(&raw(r#"{ do = "upgrade", node = "A" }"#), &pair).unwrap_err();
-        assert!(e.reason.contains("break it first"), "{e}");
-        let e = resolve(
-            &raw(r#"{ do = "break_failover" }, { do = "establish_failover", primary = "A", backup = "B" }"#),
-            &site(SiteKind::FailoverPair, false),
-        )
-        .unwrap_err();
-        assert!(e.reason.contains("inter-appliance keys"), "{e}");
-        let e = resolve(
-            &raw(r#"{ do = "switch", method = "dns", to = "B" }"#),
-            &pair,
-        )
-        .unwrap_err();
-        assert!(e.reason.contains("backup"), "{e}");
-        let e = resolve(&raw(r#"{ do = "reboot" }"#), &pair).unwrap_err();
-        assert!(e.reason.contains("unknown step"), "{e}");
-    }
-}
+mod tests;

@@ -31,6 +31,11 @@ pub enum SiteKind {
     Single,
     /// A primary `A` and a backup `B` in a failover relationship.
     FailoverPair,
+    /// An Atlas cluster: primary node `A`, optionally a backup primary `B`,
+    /// and traffic nodes grouped by region.
+    Atlas,
+    /// A blue-green pod (Horizon Cloud style), `pod`.
+    Pod,
 }
 
 impl SiteKind {
@@ -39,6 +44,8 @@ impl SiteKind {
         match s {
             "single" => Some(SiteKind::Single),
             "failover-pair" => Some(SiteKind::FailoverPair),
+            "atlas" => Some(SiteKind::Atlas),
+            "pod" => Some(SiteKind::Pod),
             _ => None,
         }
     }
@@ -48,41 +55,208 @@ impl SiteKind {
         match self {
             SiteKind::Single => "single",
             SiteKind::FailoverPair => "failover-pair",
+            SiteKind::Atlas => "atlas",
+            SiteKind::Pod => "pod",
         }
     }
+}
+
+/// What a node is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeClass {
+    /// An appliance of a single site or a failover pair, or a primary node
+    /// of a cluster.
+    Appliance,
+    /// A cluster traffic node of region `region` (an index into `regions`).
+    Traffic {
+        /// Index of the region.
+        region: usize,
+        /// Taken offline in the first half of a cluster upgrade.
+        offline: bool,
+    },
+    /// The pod of a blue-green site.
+    Pod,
+}
+
+/// One node of the site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeInfo {
+    /// Its name: `A`, `B`, `pod`, or `<region>-<n>` for traffic nodes.
+    pub name: String,
+    /// What it is.
+    pub class: NodeClass,
+    /// Most concurrent sessions, when limited.
+    pub capacity: Option<u32>,
+}
+
+/// A region of a cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Region {
+    /// Its name, also a node group.
+    pub name: String,
+    /// Share of clients from this region (the shares sum to 1).
+    pub share: f64,
+    /// Number of traffic nodes.
+    pub nodes: u32,
+    /// Most concurrent sessions per traffic node.
+    pub capacity: u32,
 }
 
 /// The site.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Site {
-    /// Single appliance or failover pair.
+    /// What serves it.
     pub kind: SiteKind,
     /// Stored data per appliance (recordings, logs, file store), in GB.
     pub data_gb: f64,
     /// Whether both appliances hold identical inter-appliance keys.
     pub keys_match: bool,
+    /// Regions of a cluster (empty otherwise).
+    pub regions: Vec<Region>,
+    /// How the site moves to another primary when a runbook says `method = "auto"`.
+    pub switch_method: crate::runbook::SwitchMethod,
+    /// Fraction of each region's traffic nodes taken offline first.
+    pub offline_fraction: f64,
+    /// Drain timeout after which remaining sessions are cut.
+    pub drain_timeout: SimDuration,
+    /// Time to push the upgrade package to one node.
+    pub distribute: Dist,
+    /// The nodes, in order: `A`, then `B` when present, then traffic nodes
+    /// region by region (or `pod`).
+    pub nodes: Vec<NodeInfo>,
 }
 
-const NODE_NAMES: [&str; 2] = ["A", "B"];
-
 impl Site {
-    /// Names of the appliances, primary first.
-    pub fn node_names(&self) -> &'static [&'static str] {
-        match self.kind {
-            SiteKind::Single => &NODE_NAMES[..1],
-            SiteKind::FailoverPair => &NODE_NAMES[..],
+    /// Builds the node list of a site.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        kind: SiteKind,
+        data_gb: f64,
+        keys_match: bool,
+        backup_primary: bool,
+        capacity: Option<u32>,
+        regions: Vec<Region>,
+        offline_fraction: f64,
+    ) -> Site {
+        let mut nodes = Vec::new();
+        let app = |name: &str| NodeInfo {
+            name: name.to_string(),
+            class: NodeClass::Appliance,
+            capacity,
+        };
+        match kind {
+            SiteKind::Single => nodes.push(app("A")),
+            SiteKind::FailoverPair => {
+                nodes.push(app("A"));
+                nodes.push(app("B"));
+            }
+            SiteKind::Atlas => {
+                nodes.push(app("A"));
+                if backup_primary {
+                    nodes.push(app("B"));
+                }
+                for (r, region) in regions.iter().enumerate() {
+                    let offline = offline_count(region.nodes, offline_fraction);
+                    for i in 0..region.nodes {
+                        nodes.push(NodeInfo {
+                            name: format!("{}-{}", region.name, i + 1),
+                            class: NodeClass::Traffic {
+                                region: r,
+                                offline: i < offline,
+                            },
+                            capacity: Some(region.capacity),
+                        });
+                    }
+                }
+            }
+            SiteKind::Pod => nodes.push(NodeInfo {
+                name: "pod".into(),
+                class: NodeClass::Pod,
+                capacity,
+            }),
+        }
+        Site {
+            kind,
+            data_gb,
+            keys_match,
+            regions,
+            switch_method: crate::runbook::SwitchMethod::SharedIp,
+            offline_fraction,
+            drain_timeout: SimDuration::from_hours(2),
+            distribute: Dist::Constant(SimDuration::from_mins(5)),
+            nodes,
         }
     }
 
-    /// The name of appliance `id`.
-    pub fn node_name(&self, id: usize) -> &'static str {
-        NODE_NAMES.get(id).copied().unwrap_or("?")
+    /// Names of the nodes, in order.
+    pub fn node_names(&self) -> Vec<&str> {
+        self.nodes.iter().map(|n| n.name.as_str()).collect()
     }
 
-    /// The index of the appliance called `name`.
-    pub fn node_id(&self, name: &str) -> Option<usize> {
-        self.node_names().iter().position(|n| *n == name)
+    /// The name of node `id`.
+    pub fn node_name(&self, id: usize) -> &str {
+        self.nodes.get(id).map(|n| n.name.as_str()).unwrap_or("?")
     }
+
+    /// The index of the node called `name`.
+    pub fn node_id(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == name)
+    }
+
+    /// True when the site has a backup appliance (pair, or cluster with `B`).
+    pub fn has_backup(&self) -> bool {
+        matches!(self.kind, SiteKind::FailoverPair)
+            || (self.kind == SiteKind::Atlas && self.node_id("B").is_some())
+    }
+
+    /// The nodes of a group: `traffic` (every traffic node), `offline` (the
+    /// fraction taken offline first in each region), `remaining` (the
+    /// others), or a region's name.
+    pub fn group(&self, name: &str) -> Option<Vec<usize>> {
+        let pick = |f: &dyn Fn(&NodeClass) -> bool| -> Vec<usize> {
+            self.nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| f(&n.class))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let traffic = |c: &NodeClass| matches!(c, NodeClass::Traffic { .. });
+        match name {
+            "traffic" => Some(pick(&traffic)),
+            "offline" => Some(pick(&|c| {
+                matches!(c, NodeClass::Traffic { offline: true, .. })
+            })),
+            "remaining" => Some(pick(&|c| {
+                matches!(c, NodeClass::Traffic { offline: false, .. })
+            })),
+            region => {
+                let r = self.regions.iter().position(|x| x.name == region)?;
+                Some(pick(
+                    &|c| matches!(c, NodeClass::Traffic { region, .. } if *region == r),
+                ))
+            }
+        }
+    }
+
+    /// Group names this site offers.
+    pub fn group_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        if self.kind == SiteKind::Atlas {
+            v.extend(["traffic", "offline", "remaining"].map(String::from));
+            v.extend(self.regions.iter().map(|r| r.name.clone()));
+        }
+        v
+    }
+}
+
+/// Traffic nodes taken offline first in a region of `n` nodes: the fraction,
+/// rounded down, but never all of them (each region keeps a serving node).
+pub fn offline_count(n: u32, fraction: f64) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    (((n as f64) * fraction).floor() as u32).min(n - 1)
 }
 
 /// Upgrade phases of one appliance.
@@ -178,6 +352,9 @@ pub struct ClientSpec {
 /// The workload.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadSpec {
+    /// Arrivals evenly spaced in cumulative rate instead of Poisson (for
+    /// hand-checkable runs).
+    pub deterministic: bool,
     /// Rate multiplier for each hour of the week (168 values, Monday 00:00 first).
     pub profile: Vec<f64>,
     /// Customer support sessions.
@@ -186,11 +363,65 @@ pub struct WorkloadSpec {
     pub console: ClientSpec,
 }
 
-/// Fault parameters.
+/// Fault parameters. Every fault is off by default.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultSpec {
-    /// Mean time between crashes of one appliance (for `exposure_risk`).
+    /// Mean time between crashes of one node (for `exposure_risk`, and for
+    /// simulated crashes when `crashes` is on).
     pub mtbf: SimDuration,
+    /// Simulate crashes at rate 1/MTBF while a node is up.
+    pub crashes: bool,
+    /// Repair time after a crash.
+    pub mttr: Dist,
+    /// Time for the backup to take over after the primary crashes.
+    pub failover_delay: Dist,
+    /// Probability that one upgrade of one node fails.
+    pub upgrade_failure: f64,
+    /// Extra time to roll back a failed upgrade (restore from the backup).
+    pub rollback: Dist,
+    /// Further attempts after a failed upgrade before the procedure is aborted.
+    pub upgrade_retries: u32,
+    /// Probability that a sync fails.
+    pub sync_failure: f64,
+    /// Wait before a failed sync is retried.
+    pub sync_retry: SimDuration,
+    /// Probability that a precheck fails and needs admin action.
+    pub precheck_failure: f64,
+    /// Time the admin needs to fix a failed precheck.
+    pub admin_fix: Dist,
+    /// Deadline for the fix; past it the update fails.
+    pub precheck_deadline: SimDuration,
+}
+
+/// A blue-green pod's maintenance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PodSpec {
+    /// Preferred maintenance window: (weekday, Monday = 0; hour UTC), or none.
+    pub preferred: Option<(u8, u8)>,
+    /// Chance that the scheduler picks another slot despite the preference.
+    pub miss_probability: f64,
+    /// Notice between scheduling and the maintenance.
+    pub lead_time: SimDuration,
+    /// Range over which a slot is picked when the preference is not honoured.
+    pub spread: SimDuration,
+    /// Time the service allots to the maintenance.
+    pub allotment: SimDuration,
+    /// The cutover itself.
+    pub cutover: Dist,
+    /// Building the green set (in parallel, before the maintenance).
+    pub build_green: Dist,
+    /// Validation after the cutover.
+    pub validate: Dist,
+    /// Deleting the blue VMs.
+    pub delete_blue: Dist,
+    /// Time between reminder notifications.
+    pub reminder_interval: SimDuration,
+    /// Share of sessions in farms whose policy closes disconnected sessions immediately.
+    pub close_immediately_fraction: f64,
+    /// Chance that a disconnected user reconnects after the cutover.
+    pub reconnect_probability: f64,
+    /// Delay from the end of the cutover to a user's reconnect.
+    pub reconnect_delay: Dist,
 }
 
 /// A validated scenario.
@@ -228,6 +459,8 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     /// Faults.
     pub faults: FaultSpec,
+    /// Blue-green maintenance (pods only; defaults otherwise).
+    pub pod: PodSpec,
 }
 
 impl Scenario {

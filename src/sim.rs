@@ -2,31 +2,37 @@
 //!
 //! [`simulate`] builds the world from a [`Scenario`], runs the workload from
 //! the start of the warm-up, starts the runbook at the first maintenance
-//! window after the warm-up, and ends once the procedure has finished (plus
+//! window after the warm-up (pods: right after the warm-up; the service
+//! schedules its own slot), and ends once the procedure has finished (plus
 //! the cool-down). It does no I/O: the event log comes back as data.
 //!
-//! Modelling choices that the vendor documents leave open are documented in
-//! the README ("Model notes"); the code comments say where they apply.
+//! The world is split by concern, each an `impl World` block of its own:
+//! [`clients`] (arrivals, routing, sessions), [`failover`] (the relationship,
+//! syncs, crashes and takeovers), [`exec`] (the runbook executor). Modelling
+//! choices that the vendor documents leave open are in the README ("Model
+//! notes"); comments say where they apply.
+
+mod clients;
+mod exec;
+mod failover;
 
 use std::collections::BTreeSet;
 
-use rand::RngExt;
-
 use crate::engine::EventQueue;
 use crate::metrics::Metrics;
-use crate::model::dist::Dist;
+use crate::model::calendar::Occurrence;
 use crate::model::workload::ArrivalProcess;
 use crate::rng::Streams;
-use crate::runbook::{NodeId, Runbook, Step, SwitchMethod};
-use crate::scenario::{Scenario, SiteKind};
+use crate::runbook::{NodeId, Runbook, Step};
+use crate::scenario::{NodeClass, Scenario, SiteKind};
 use crate::time::{SimDuration, SimTime};
 
 /// What to record besides the metrics.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
-    /// Keep the event log (appliances, relationship, network, runbook steps).
+    /// Keep the event log (nodes, relationship, network, runbook steps).
     pub log_events: bool,
-    /// Also log every session: arrival, connect, failed connect, end (large).
+    /// Also log every session: start, end, failed connect (large).
     pub trace_sessions: bool,
 }
 
@@ -35,7 +41,8 @@ pub struct RunOptions {
 pub struct LogRecord {
     /// When.
     pub time: SimTime,
-    /// Who: `runbook`, `site`, `failover`, an appliance name, `window`, `client`.
+    /// Who: `runbook`, `site`, `failover`, `network`, `window`, `pod`,
+    /// `client`, or a node's name.
     pub entity: String,
     /// What happened, a snake_case word.
     pub event: &'static str,
@@ -90,8 +97,11 @@ impl Phase {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum NodeState {
-    Serving,
+    Up,
     Upgrading(Phase),
+    RollingBack,
+    CuttingOver,
+    Failed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,23 +109,41 @@ enum Role {
     Primary,
     Backup,
     Standalone,
+    Traffic,
+    Pod,
 }
 
-struct Node {
-    name: &'static str,
+struct Node<'a> {
+    name: &'a str,
     state: NodeState,
     role: Role,
     version: u32,
-    /// Phase durations drawn before the run, so that appliance A's upgrade
+    capacity: Option<u32>,
+    /// Region of a traffic node.
+    region: usize,
+    traffic: bool,
+    /// Phase durations drawn before the run, so that a node's first upgrade
     /// takes the same time whichever strategy upgrades it (common random numbers).
     plan: [SimDuration; 3],
+    /// Upgrade attempts so far.
+    attempts: u32,
+    /// An upgrade was asked for and has not succeeded yet.
+    upgrade_pending: bool,
+    /// Bumped whenever the node's state changes, so that stale phase,
+    /// crash and repair events are ignored.
+    epoch: u32,
     /// Slots of the sessions on this node.
     sessions: Vec<u32>,
 }
 
-impl Node {
-    fn accepts(&self) -> bool {
-        self.state == NodeState::Serving && self.role != Role::Backup
+impl Node<'_> {
+    fn up(&self) -> bool {
+        self.state == NodeState::Up
+    }
+
+    fn full(&self) -> bool {
+        self.capacity
+            .is_some_and(|c| self.sessions.len() as u64 >= c as u64)
     }
 }
 
@@ -124,8 +152,10 @@ struct Session {
     epoch: u32,
     alive: bool,
     kind: Kind,
-    node: u8,
+    immediate: bool,
+    node: u32,
     pos: u32,
+    start: SimTime,
     end: SimTime,
 }
 
@@ -134,7 +164,10 @@ struct Attempt {
     kind: Kind,
     tries: u32,
     reconnect: bool,
-    /// Version of the appliance a reconnecting console was dropped from.
+    /// The session belongs to a farm that closes disconnected sessions at once.
+    immediate: bool,
+    region: u32,
+    /// Version of the node a reconnecting console was dropped from.
     from_version: u32,
     /// This client's DNS propagation delay (its resolver's cache).
     dns_delay: SimDuration,
@@ -148,13 +181,17 @@ enum Ev {
     Attempt(Attempt),
     SessionEnd { slot: u32, epoch: u32 },
     StepTimer { token: u32 },
-    PhaseDone { node: u8 },
+    PhaseDone { node: u32, epoch: u32 },
+    RollbackDone { node: u32, epoch: u32 },
     SyncStart { epoch: u32 },
     SyncDone { epoch: u32 },
+    Crash { node: u32, epoch: u32 },
+    Repaired { node: u32, epoch: u32 },
+    Takeover { to: u32, epoch: u32 },
     End,
 }
 
-/// How fresh clients reach the site.
+/// How fresh clients reach the site's front door (an appliance or primary).
 struct Front {
     target: Option<NodeId>,
     prev: Option<NodeId>,
@@ -169,8 +206,11 @@ struct SyncJob {
 }
 
 struct Relationship {
+    /// (primary, backup) while established.
     established: Option<(NodeId, NodeId)>,
-    /// Bumped at every break and establish; stale sync events carry an old one.
+    backup_ops: bool,
+    /// Bumped at every break, establish and role change; stale sync events
+    /// carry an old one.
     epoch: u32,
     job: Option<SyncJob>,
     now_requested: bool,
@@ -179,17 +219,20 @@ struct Relationship {
     /// Start time of the last completed sync.
     last_done_started: Option<SimTime>,
     /// The epoch whose full (initial) sync has completed.
-    full_done_gen: Option<u32>,
+    full_done_epoch: Option<u32>,
 }
 
 /// What the current step waits for after its timers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Wait {
     None,
     Timer,
-    Upgrade(NodeId),
+    Upgraded(Vec<NodeId>),
     SyncAfter(SimTime),
     FullSync,
+    Drained(Vec<NodeId>),
+    /// A node the step needs has crashed: wait for its repair.
+    Repair,
 }
 
 struct Exec {
@@ -201,9 +244,18 @@ struct Exec {
     wait: Wait,
     started: Option<SimTime>,
     finished: Option<SimTime>,
+    aborted: bool,
+    /// A failed precheck will not be fixed before its deadline.
+    doomed: bool,
     active_from: Option<SimTime>,
     windows: BTreeSet<u64>,
     overrun: u64,
+}
+
+/// Blue-green pod state.
+struct PodState {
+    scheduled: Option<SimTime>,
+    green_ready: Option<SimTime>,
 }
 
 struct World<'a> {
@@ -214,9 +266,17 @@ struct World<'a> {
     rng: Streams,
     arrivals: ArrivalProcess,
     support_share: f64,
-    nodes: Vec<Node>,
+    /// Cumulative region shares, for drawing a client's region.
+    region_cdf: Vec<f64>,
+    nodes: Vec<Node<'a>>,
+    /// Cluster configuration of each appliance: `accepting[appliance][node]`
+    /// says whether that appliance, as acting primary, lets traffic node
+    /// `node` accept new client connections.
+    accepting: Vec<Vec<bool>>,
+    distributed: bool,
     front: Front,
     rel: Relationship,
+    pod: PodState,
     sessions: Vec<Session>,
     free: Vec<u32>,
     exec: Exec,
@@ -237,59 +297,89 @@ impl<'a> World<'a> {
         opts: RunOptions,
     ) -> World<'a> {
         let mut rng = Streams::new(seed, replication);
-        // The procedure starts at the first window opening after the warm-up;
-        // the workload starts one warm-up earlier.
-        let proc_start = sc
-            .calendar
-            .next_open(SimTime(sc.warmup.0))
-            .unwrap_or(SimTime(sc.warmup.0));
+        let pod = sc.site.kind == SiteKind::Pod;
+        // The procedure starts at the first window opening after the warm-up
+        // (a pod's service starts at once and schedules its own slot); the
+        // workload starts one warm-up earlier.
+        let proc_start = if pod {
+            SimTime(sc.warmup.0)
+        } else {
+            sc.calendar
+                .next_open(SimTime(sc.warmup.0))
+                .unwrap_or(SimTime(sc.warmup.0))
+        };
         let start = SimTime(proc_start.0 - sc.warmup.0);
         let wl = &sc.workload;
         let total_rate = wl.support.rate_per_hour + wl.console.rate_per_hour;
+        let has_backup = sc.site.has_backup();
         let nodes: Vec<Node> = sc
             .site
-            .node_names()
+            .nodes
             .iter()
             .enumerate()
-            .map(|(i, name)| {
+            .map(|(i, info)| {
                 let up = &sc.upgrade;
                 let base = up.base.sample(&mut rng.upgrade);
                 let product = up.product.sample(&mut rng.upgrade)
                     + SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * sc.site.data_gb);
                 let reboot = up.reboot.sample(&mut rng.upgrade);
+                let (role, traffic, region) = match info.class {
+                    NodeClass::Traffic { region, .. } => (Role::Traffic, true, region),
+                    NodeClass::Pod => (Role::Pod, false, 0),
+                    NodeClass::Appliance if has_backup => {
+                        (if i == 0 { Role::Primary } else { Role::Backup }, false, 0)
+                    }
+                    NodeClass::Appliance => (Role::Standalone, false, 0),
+                };
                 Node {
-                    name,
-                    state: NodeState::Serving,
-                    role: match (sc.site.kind, i) {
-                        (SiteKind::Single, _) => Role::Standalone,
-                        (SiteKind::FailoverPair, 0) => Role::Primary,
-                        (SiteKind::FailoverPair, _) => Role::Backup,
-                    },
+                    name: &info.name,
+                    state: NodeState::Up,
+                    role,
                     version: 1,
+                    capacity: info.capacity,
+                    region,
+                    traffic,
                     plan: [base, product, reboot],
+                    attempts: 0,
+                    upgrade_pending: false,
+                    epoch: 0,
                     sessions: Vec::new(),
                 }
             })
             .collect();
-        let pair = sc.site.kind == SiteKind::FailoverPair;
+        let appliances = nodes
+            .iter()
+            .filter(|n| matches!(n.role, Role::Primary | Role::Backup | Role::Standalone))
+            .count();
+        let accepting =
+            vec![nodes.iter().map(|n| n.traffic).collect::<Vec<bool>>(); appliances.max(1)];
+        let mut region_cdf = Vec::new();
+        let mut acc = 0.0;
+        for r in &sc.site.regions {
+            acc += r.share;
+            region_cdf.push(acc);
+        }
+        let mut arrivals =
+            ArrivalProcess::new(total_rate, &wl.profile, sc.calendar.start_offset_ms, start);
+        if wl.deterministic {
+            arrivals = arrivals.deterministic();
+        }
         let mut w = World {
             sc,
             opts,
             q: EventQueue::with_capacity(1024),
             now: start,
             rng,
-            arrivals: ArrivalProcess::new(
-                total_rate,
-                &wl.profile,
-                sc.calendar.start_offset_ms,
-                start,
-            ),
+            arrivals,
             support_share: if total_rate > 0.0 {
                 wl.support.rate_per_hour / total_rate
             } else {
                 1.0
             },
+            region_cdf,
             nodes,
+            accepting,
+            distributed: false,
             front: Front {
                 target: Some(0),
                 prev: None,
@@ -297,25 +387,32 @@ impl<'a> World<'a> {
                 dns_swing: false,
             },
             rel: Relationship {
-                established: if pair { Some((0, 1)) } else { None },
+                established: if has_backup { Some((0, 1)) } else { None },
+                backup_ops: true,
                 epoch: 0,
                 job: None,
                 now_requested: false,
                 full_pending: false,
                 unsynced: 0,
                 last_done_started: None,
-                full_done_gen: Some(0),
+                full_done_epoch: Some(0),
+            },
+            pod: PodState {
+                scheduled: None,
+                green_ready: None,
             },
             sessions: Vec::new(),
             free: Vec::new(),
             exec: Exec {
                 steps: runbook.steps.clone(),
                 idx: 0,
-                sub: 0,
+                sub: u8::MAX, // "not started": the first timer starts step 0
                 token: 0,
                 wait: Wait::None,
                 started: None,
                 finished: None,
+                aborted: false,
+                doomed: false,
                 active_from: None,
                 windows: BTreeSet::new(),
                 overrun: 0,
@@ -329,10 +426,13 @@ impl<'a> World<'a> {
         };
         w.m.procedure_start_ms = proc_start.0;
         w.schedule_next_arrival();
-        if pair {
+        if has_backup {
             // Steady state before the procedure: periodic syncs are running.
             let first = start + sc.failover.sync_interval;
             w.q.schedule(first, Ev::SyncStart { epoch: 0 });
+        }
+        for n in 0..w.nodes.len() {
+            w.arm_crash(n);
         }
         w.exec.token += 1;
         w.exec.wait = Wait::Timer;
@@ -342,7 +442,6 @@ impl<'a> World<'a> {
                 token: w.exec.token,
             },
         );
-        w.exec.sub = u8::MAX; // "not started": the first timer starts step 0
         w
     }
 
@@ -353,6 +452,18 @@ impl<'a> World<'a> {
                 entity: entity.to_string(),
                 event,
                 detail: detail(),
+            });
+        }
+    }
+
+    /// Logs a record at a future instant (notifications planned ahead).
+    fn log_at(&mut self, time: SimTime, entity: &str, event: &'static str, detail: String) {
+        if self.opts.log_events {
+            self.log.push(LogRecord {
+                time,
+                entity: entity.to_string(),
+                event,
+                detail,
             });
         }
     }
@@ -378,18 +489,45 @@ impl<'a> World<'a> {
                         self.on_step_timer();
                     }
                 }
-                Ev::PhaseDone { node } => self.on_phase_done(node as NodeId),
+                Ev::PhaseDone { node, epoch } => {
+                    if self.nodes[node as usize].epoch == epoch {
+                        self.on_phase_done(node as NodeId);
+                    }
+                }
+                Ev::RollbackDone { node, epoch } => {
+                    if self.nodes[node as usize].epoch == epoch {
+                        self.on_rollback_done(node as NodeId);
+                    }
+                }
                 Ev::SyncStart { epoch } => {
-                    if epoch == self.rel.epoch
-                        && self.rel.established.is_some()
-                        && self.rel.job.is_none()
-                    {
-                        self.start_sync();
+                    if epoch == self.rel.epoch && self.rel.job.is_none() {
+                        if self.can_sync() {
+                            self.start_sync();
+                        } else {
+                            // Try again at the next periodic tick.
+                            let next = self.now + self.sc.failover.sync_interval;
+                            self.q.schedule(next, Ev::SyncStart { epoch });
+                        }
                     }
                 }
                 Ev::SyncDone { epoch } => {
                     if epoch == self.rel.epoch {
                         self.on_sync_done();
+                    }
+                }
+                Ev::Crash { node, epoch } => {
+                    if self.nodes[node as usize].epoch == epoch {
+                        self.on_crash(node as NodeId);
+                    }
+                }
+                Ev::Repaired { node, epoch } => {
+                    if self.nodes[node as usize].epoch == epoch {
+                        self.on_repaired(node as NodeId);
+                    }
+                }
+                Ev::Takeover { to, epoch } => {
+                    if epoch == self.rel.epoch {
+                        self.on_takeover(to as NodeId);
                     }
                 }
                 Ev::End => {
@@ -400,226 +538,43 @@ impl<'a> World<'a> {
         }
     }
 
-    // ----- workload -------------------------------------------------------
-
-    fn schedule_next_arrival(&mut self) {
-        if let Some(t) = self.arrivals.next(&mut self.rng.arrivals) {
-            self.q.schedule(t.max(self.now), Ev::Arrival);
-        }
-    }
-
-    fn on_arrival(&mut self) {
-        let wl = &self.sc.workload;
-        // Every arrival draws the same numbers from the same streams in the
-        // same order, whatever the strategy: common random numbers.
-        let kind = if self.rng.arrivals.random::<f64>() < self.support_share {
-            Kind::Support
-        } else {
-            Kind::Console
-        };
-        let spec = match kind {
-            Kind::Support => &wl.support,
-            Kind::Console => &wl.console,
-        };
-        let work = spec.duration.sample(&mut self.rng.durations);
-        let dns_delay = self.draw_dns_delay();
-        self.schedule_next_arrival();
-        self.attempt(Attempt {
-            kind,
-            tries: 0,
-            reconnect: false,
-            from_version: 0,
-            dns_delay,
-            work,
-        });
-    }
-
-    /// A client's DNS propagation delay: the remaining life of its cached
-    /// answer (uniform over the TTL), plus, for the stale fraction of
-    /// resolvers that hold answers past the TTL, a long-tailed extra.
-    fn draw_dns_delay(&mut self) -> SimDuration {
-        let net = &self.sc.network;
-        let u: f64 = self.rng.network.random();
-        let stale: f64 = self.rng.network.random();
-        let mut d = SimDuration::from_ms_f64(u * net.dns_ttl.0 as f64);
-        if stale < net.dns_stale_fraction {
-            d += net.dns_stale_extra.sample(&mut self.rng.network);
-        }
-        d
-    }
-
-    /// Where a client with this DNS delay connects now.
-    fn route(&self, dns_delay: SimDuration) -> Option<NodeId> {
-        if self.front.dns_swing && self.now < self.front.changed_at + dns_delay {
-            self.front.prev
-        } else {
-            self.front.target
-        }
-    }
-
-    fn attempt(&mut self, a: Attempt) {
-        if a.tries == 0 {
-            self.m.arrivals += 1;
-            if a.reconnect {
-                self.m.reconnects += 1;
-            }
-        }
-        let target = self.route(a.dns_delay).filter(|n| self.nodes[*n].accepts());
-        if let Some(node) = target {
-            let mut work = a.work;
-            if a.reconnect && self.nodes[node].version > a.from_version {
-                // The console updates itself before the technician can go on.
-                if let Some(rc) = &self.sc.workload.console.reconnect {
-                    work += rc.client_update;
-                }
-            }
-            self.start_session(node, a.kind, work);
-            return;
-        }
-        let wl = &self.sc.workload;
-        let spec = match a.kind {
-            Kind::Support => &wl.support,
-            Kind::Console => &wl.console,
-        };
-        let (max, delay) = match (&spec.reconnect, a.reconnect) {
-            (Some(rc), true) => (rc.attempts, rc.interval),
-            _ => {
-                let factor = spec.retry.factor.powi(a.tries.min(64) as i32);
-                (
-                    spec.retry.attempts,
-                    SimDuration::from_ms_f64(spec.retry.backoff.0 as f64 * factor),
-                )
-            }
-        };
-        if a.tries < max {
-            self.m.retries += 1;
-            self.q.schedule(
-                self.now + delay,
-                Ev::Attempt(Attempt {
-                    tries: a.tries + 1,
-                    ..a
-                }),
-            );
-        } else {
-            self.m.failed_connects += 1;
-            if self.opts.trace_sessions {
-                self.log("client", "connect_failed", || {
-                    format!("{:?} after {} tries", a.kind, a.tries + 1)
-                });
-            }
-        }
-    }
-
-    fn start_session(&mut self, node: NodeId, kind: Kind, work: SimDuration) {
-        self.m.served += 1;
-        let end = self.now + work;
-        let pos = self.nodes[node].sessions.len() as u32;
-        let session = Session {
-            epoch: 0,
-            alive: true,
-            kind,
-            node: node as u8,
-            pos,
-            end,
-        };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                let epoch = self.sessions[s as usize].epoch.wrapping_add(1);
-                self.sessions[s as usize] = Session { epoch, ..session };
-                s
-            }
-            None => {
-                self.sessions.push(session);
-                (self.sessions.len() - 1) as u32
-            }
-        };
-        self.nodes[node].sessions.push(slot);
-        let epoch = self.sessions[slot as usize].epoch;
-        self.q.schedule(end, Ev::SessionEnd { slot, epoch });
-        if self.opts.trace_sessions {
-            let name = self.nodes[node].name;
-            self.log(name, "session_start", || {
-                format!("{kind:?} until {:.3}", end.as_secs_f64())
-            });
-        }
-    }
-
-    /// Removes a live session from its node and frees its slot.
-    fn remove_session(&mut self, slot: u32) -> Session {
-        let s = self.sessions[slot as usize];
-        let node = &mut self.nodes[s.node as usize];
-        let last = node.sessions.pop().expect("a live session is on its node");
-        if last != slot {
-            node.sessions[s.pos as usize] = last;
-            self.sessions[last as usize].pos = s.pos;
-        }
-        self.sessions[slot as usize].alive = false;
-        self.free.push(slot);
-        s
-    }
-
-    fn on_session_end(&mut self, slot: u32, epoch: u32) {
-        let s = self.sessions[slot as usize];
-        if !s.alive || s.epoch != epoch {
-            return; // dropped earlier; its end event is stale
-        }
-        self.remove_session(slot);
-        self.m.completed += 1;
-        self.add_record();
-        if self.opts.trace_sessions {
-            let name = self.nodes[s.node as usize].name;
-            self.log(name, "session_end", || format!("{:?}", s.kind));
-        }
-    }
-
-    /// Every ended session leaves a record (log, recording) to sync.
-    fn add_record(&mut self) {
-        if self.sc.site.kind == SiteKind::FailoverPair {
-            self.rel.unsynced += 1;
-            self.m.unsynced_peak = self.m.unsynced_peak.max(self.rel.unsynced);
-        }
-    }
-
-    /// Drops every session on `node`; dropped consoles try to reconnect.
-    fn drop_sessions(&mut self, node: NodeId, why: &'static str) {
-        let slots = std::mem::take(&mut self.nodes[node].sessions);
-        let n = slots.len();
-        let version = self.nodes[node].version;
-        for slot in slots {
-            let s = self.sessions[slot as usize];
-            self.sessions[slot as usize].alive = false;
-            self.free.push(slot);
-            self.m.dropped_sessions += 1;
-            self.add_record();
-            if s.kind == Kind::Console
-                && let Some(rc) = &self.sc.workload.console.reconnect
-            {
-                let remaining = s.end.since(self.now);
-                let dns_delay = SimDuration::ZERO; // the console resolves afresh
-                self.q.schedule(
-                    self.now + rc.interval,
-                    Ev::Attempt(Attempt {
-                        kind: Kind::Console,
-                        tries: 0,
-                        reconnect: true,
-                        from_version: version,
-                        dns_delay,
-                        work: remaining,
-                    }),
-                );
-            }
-        }
-        if n > 0 {
-            let name = self.nodes[node].name;
-            self.log(name, "sessions_dropped", || format!("{n} sessions ({why})"));
-        }
-    }
-
     // ----- site status ----------------------------------------------------
 
-    /// Re-evaluates whether a fresh client can connect, and accounts downtime.
-    fn refresh_site(&mut self) {
-        let up = self.front.target.is_some_and(|n| self.nodes[n].accepts());
+    /// True when a client with a fresh resolver can connect now.
+    fn site_up(&self) -> bool {
+        let Some(front) = self.front.target else {
+            return false;
+        };
+        let n = &self.nodes[front];
+        match self.sc.site.kind {
+            SiteKind::Atlas => {
+                n.up()
+                    && n.role != Role::Backup
+                    && (0..self.nodes.len())
+                        .any(|t| self.traffic_serves(front, t) && !self.nodes[t].full())
+            }
+            _ => n.up() && n.role != Role::Backup && !n.full(),
+        }
+    }
+
+    /// True when the site has a working failover (only for sites with a backup).
+    fn failover_ok(&self) -> bool {
+        match self.rel.established {
+            Some((p, b)) => {
+                self.rel.backup_ops
+                    && self.nodes[p].up()
+                    && self.nodes[b].up()
+                    && self.nodes[p].role == Role::Primary
+                    && self.nodes[b].role == Role::Backup
+            }
+            None => false,
+        }
+    }
+
+    /// Re-evaluates the site's availability and failover, accounting downtime
+    /// and exposure; call after every change of node, role, route or config.
+    fn refresh(&mut self) {
+        let up = self.site_up();
         match (up, self.down_since) {
             (false, None) => {
                 self.down_since = Some(self.now);
@@ -633,407 +588,43 @@ impl<'a> World<'a> {
             }
             _ => {}
         }
-    }
-
-    // ----- failover relationship ------------------------------------------
-
-    fn start_sync(&mut self) {
-        let fo = &self.sc.failover;
-        let full = self.rel.full_pending;
-        let records = self.rel.unsynced;
-        let mut mb = records as f64 * fo.record_mb;
-        if full {
-            mb += self.sc.site.data_gb * 1000.0;
-        }
-        let overhead = fo.sync_overhead.sample(&mut self.rng.network);
-        let dur = overhead + SimDuration::from_ms_f64(mb / fo.throughput_mb_s * 1000.0);
-        self.rel.job = Some(SyncJob {
-            started: self.now,
-            records,
-            full,
-        });
-        self.rel.now_requested = false;
-        self.q.schedule(
-            self.now + dur,
-            Ev::SyncDone {
-                epoch: self.rel.epoch,
-            },
-        );
-        if self.opts.log_events {
-            let kind = if full { "full" } else { "incremental" };
-            self.log("failover", "sync_start", || {
-                format!("{kind}, {records} records, {mb:.0} MB, takes {dur}")
-            });
-        }
-    }
-
-    fn on_sync_done(&mut self) {
-        let job = self.rel.job.take().expect("a sync is running");
-        self.rel.unsynced -= job.records;
-        self.rel.last_done_started = Some(job.started);
-        if job.full {
-            self.rel.full_pending = false;
-            self.rel.full_done_gen = Some(self.rel.epoch);
-        }
-        let left = self.rel.unsynced;
-        self.log("failover", "sync_done", || {
-            format!("{left} records still unsynced")
-        });
-        if self.rel.now_requested {
-            self.start_sync();
-        } else {
-            self.q.schedule(
-                self.now + self.sc.failover.sync_interval,
-                Ev::SyncStart {
-                    epoch: self.rel.epoch,
-                },
-            );
-        }
-        self.poll_step();
-    }
-
-    fn break_relationship(&mut self) {
-        self.rel.established = None;
-        self.rel.epoch += 1;
-        self.rel.job = None; // a sync in flight is abandoned; its records stay unsynced
-        self.rel.now_requested = false;
-        for n in &mut self.nodes {
-            n.role = Role::Standalone;
-        }
-        self.exposure_since = Some(self.now);
-        self.log("failover", "broken", String::new);
-        self.refresh_site();
-    }
-
-    fn establish(&mut self, primary: NodeId, backup: NodeId) {
-        self.rel.established = Some((primary, backup));
-        self.rel.epoch += 1;
-        self.rel.full_pending = true;
-        self.nodes[primary].role = Role::Primary;
-        self.nodes[backup].role = Role::Backup;
-        if let Some(since) = self.exposure_since.take() {
-            self.m.exposure_ms += self.now.since(since).0;
-        }
-        let (p, b) = (self.nodes[primary].name, self.nodes[backup].name);
-        self.log("failover", "established", || {
-            format!("primary {p}, backup {b}")
-        });
-        // A backup does not accept connections: clients still on it (stale
-        // DNS answers) lose their sessions.
-        self.drop_sessions(backup, "became backup");
-        self.q.schedule(
-            self.now + self.sc.failover.first_sync_delay,
-            Ev::SyncStart {
-                epoch: self.rel.epoch,
-            },
-        );
-        self.refresh_site();
-    }
-
-    // ----- upgrades ----------------------------------------------------------
-
-    fn start_upgrade(&mut self, node: NodeId) {
-        self.nodes[node].state = NodeState::Upgrading(Phase::Base);
-        let name = self.nodes[node].name;
-        self.log(name, "upgrade_start", || "base software update".into());
-        self.drop_sessions(node, "upgrade");
-        self.refresh_site();
-        let d = self.nodes[node].plan[0];
-        self.q
-            .schedule(self.now + d, Ev::PhaseDone { node: node as u8 });
-    }
-
-    fn on_phase_done(&mut self, node: NodeId) {
-        let name = self.nodes[node].name;
-        let next = match self.nodes[node].state {
-            NodeState::Upgrading(Phase::Base) => Some((Phase::Product, 1)),
-            NodeState::Upgrading(Phase::Product) => Some((Phase::Reboot, 2)),
-            NodeState::Upgrading(Phase::Reboot) => None,
-            NodeState::Serving => return,
-        };
-        if let NodeState::Upgrading(done) = self.nodes[node].state {
-            self.log(name, "phase_done", || done.name().to_string());
-        }
-        match next {
-            Some((phase, i)) => {
-                self.nodes[node].state = NodeState::Upgrading(phase);
-                let d = self.nodes[node].plan[i];
-                self.q
-                    .schedule(self.now + d, Ev::PhaseDone { node: node as u8 });
-            }
-            None => {
-                self.nodes[node].state = NodeState::Serving;
-                self.nodes[node].version += 1;
-                let v = self.nodes[node].version;
-                self.log(name, "upgrade_done", || format!("version {v}"));
-                self.refresh_site();
-                self.poll_step();
-            }
-        }
-    }
-
-    // ----- runbook executor ------------------------------------------------
-
-    fn set_timer(&mut self, d: SimDuration) {
-        self.exec.token += 1;
-        self.exec.wait = Wait::Timer;
-        self.q.schedule(
-            self.now + d,
-            Ev::StepTimer {
-                token: self.exec.token,
-            },
-        );
-    }
-
-    fn operator(&mut self, d: &Dist) -> SimDuration {
-        d.sample(&mut self.rng.operator)
-    }
-
-    fn on_step_timer(&mut self) {
-        self.exec.wait = Wait::None;
-        if self.exec.sub == u8::MAX {
-            self.exec.sub = 0;
-            self.exec.started = Some(self.now);
-            self.log("runbook", "procedure_start", String::new);
-            self.begin_step();
-        } else {
-            self.exec.sub += 1;
-            self.continue_step();
-        }
-    }
-
-    /// Starts step `exec.idx`.
-    fn begin_step(&mut self) {
-        let i = self.exec.idx;
-        let step = self.exec.steps[i].clone();
-        let total = self.exec.steps.len();
-        if self.opts.log_events {
-            let what = step.describe(&self.sc.site);
-            self.log("runbook", "step_start", || {
-                format!("{}/{} {}", i + 1, total, what)
-            });
-        }
-        // Window accounting: calendar waits pause the procedure's working time.
-        if step.is_calendar_wait() {
-            self.close_active();
-        } else if self.exec.active_from.is_none() {
-            self.exec.active_from = Some(self.now);
-        }
-        self.exec.sub = 0;
-        self.continue_step();
-    }
-
-    /// Runs the current step's sub-phase `exec.sub`; each sub-phase either sets
-    /// a wait or calls [`World::step_done`].
-    fn continue_step(&mut self) {
-        let step = self.exec.steps[self.exec.idx].clone();
-        let sub = self.exec.sub;
-        let op = self.sc.operator.clone();
-        match (step, sub) {
-            (Step::Backup { .. }, 0) => {
-                let d = self.operator(&op.step) + self.operator(&op.backup);
-                self.set_timer(d);
-            }
-            (Step::Verify { .. }, 0) => {
-                let d = self.operator(&op.verify);
-                self.set_timer(d);
-            }
-            (Step::Backup { .. } | Step::Verify { .. }, _) => self.step_done(),
-            (Step::SyncNow, 0) => {
-                let d = self.operator(&op.step);
-                self.set_timer(d);
-            }
-            (Step::SyncNow, _) => {
-                let clicked = self.now;
-                if self.rel.job.is_some() {
-                    self.rel.now_requested = true;
-                } else {
-                    self.start_sync();
+        if self.sc.site.has_backup() {
+            let ok = self.failover_ok();
+            match (ok, self.exposure_since) {
+                (false, None) => {
+                    self.exposure_since = Some(self.now);
+                    self.log("failover", "not_working", String::new);
                 }
-                self.exec.wait = Wait::SyncAfter(clicked);
-                self.poll_step();
+                (true, Some(since)) => {
+                    self.m.exposure_ms += self.now.since(since).0;
+                    self.exposure_since = None;
+                    self.log("failover", "working", String::new);
+                }
+                _ => {}
             }
-            (Step::BreakFailover | Step::EstablishFailover { .. }, 0) => {
-                let d = self.operator(&op.step);
-                self.set_timer(d);
+            if self.rel.now_requested && self.rel.job.is_none() && self.can_sync() {
+                self.start_sync();
             }
-            (Step::BreakFailover, _) => {
-                self.break_relationship();
-                self.step_done();
-            }
-            (Step::EstablishFailover { primary, backup }, _) => {
-                self.establish(primary, backup);
-                self.step_done();
-            }
-            (Step::Upgrade { .. }, 0) => {
-                let d = self.operator(&op.step);
-                self.set_timer(d);
-            }
-            (Step::Upgrade { node }, _) => {
-                self.start_upgrade(node);
-                self.exec.wait = Wait::Upgrade(node);
-            }
-            (Step::Switch { .. }, 0) => {
-                let d = self.operator(&op.step);
-                self.set_timer(d);
-            }
-            (Step::Switch { method, to }, 1) => {
-                let from = self.front.target;
-                match method {
-                    SwitchMethod::SharedIp => {
-                        // Disable the shared IP on the old appliance: its
-                        // connections go with the address. The operator then
-                        // enables it on the new one after the gap.
-                        self.front.target = None;
-                        self.front.dns_swing = false;
-                        let name = from.map(|n| self.nodes[n].name).unwrap_or("-");
-                        self.log("network", "shared_ip_disabled", || name.to_string());
-                        if let Some(f) = from {
-                            self.drop_sessions(f, "shared IP moved");
-                        }
-                        self.refresh_site();
-                        let gap = self.sc.network.shared_ip_gap.sample(&mut self.rng.network);
-                        self.set_timer(gap);
-                    }
-                    SwitchMethod::Dns => {
-                        // Fresh resolvers follow at once; each client follows
-                        // when its cached answer expires. The old appliance
-                        // keeps its sessions and serves stale clients while up.
-                        self.front.prev = from;
-                        self.front.target = Some(to);
-                        self.front.changed_at = self.now;
-                        self.front.dns_swing = true;
-                        let name = self.nodes[to].name;
-                        self.log("network", "dns_record_changed", || format!("-> {name}"));
-                        self.refresh_site();
-                        // The operator waits one TTL before calling it done.
-                        let ttl = self.sc.network.dns_ttl;
-                        self.set_timer(ttl);
-                    }
-                    SwitchMethod::Nat => {
-                        let d = self.sc.network.nat_delay.sample(&mut self.rng.network);
-                        self.log("network", "nat_entry_edited", || {
-                            format!("effective in {d}")
-                        });
-                        self.set_timer(d);
+        }
+    }
+
+    /// Window occurrences overlapping `[from, to)`: the calendar's, or for a
+    /// pod the service's allotment from the scheduled start.
+    fn occurrences(&self, from: SimTime, to: SimTime) -> Vec<Occurrence> {
+        if self.sc.site.kind == SiteKind::Pod {
+            return match self.pod.scheduled {
+                Some(open) => {
+                    let close = open + self.sc.pod.allotment;
+                    if open < to && from < close {
+                        vec![Occurrence { open, close }]
+                    } else {
+                        Vec::new()
                     }
                 }
-            }
-            (Step::Switch { method, to }, _) => {
-                let from = self.front.target;
-                match method {
-                    SwitchMethod::SharedIp => {
-                        self.front.target = Some(to);
-                        let name = self.nodes[to].name;
-                        self.log("network", "shared_ip_enabled", || name.to_string());
-                    }
-                    SwitchMethod::Nat => {
-                        // The NAT now forwards to the new appliance: flows
-                        // to the old one are cut.
-                        self.front.target = Some(to);
-                        self.front.dns_swing = false;
-                        let name = self.nodes[to].name;
-                        self.log("network", "nat_effective", || format!("-> {name}"));
-                        if let Some(f) = from
-                            && f != to
-                        {
-                            self.drop_sessions(f, "NAT moved");
-                        }
-                    }
-                    SwitchMethod::Dns => {}
-                }
-                self.refresh_site();
-                self.step_done();
-            }
-            (Step::Interim, 0) => {
-                let interim = self.sc.interim;
-                self.set_timer(interim);
-            }
-            (Step::Interim, 1) => self.wait_for_opening(),
-            (Step::WaitWindow, 0) => {
-                if self.sc.calendar.in_window(self.now) {
-                    self.step_done();
-                } else {
-                    self.wait_for_opening();
-                }
-            }
-            (Step::Interim | Step::WaitWindow, _) => self.step_done(),
-            (Step::Wait { duration }, 0) => self.set_timer(duration),
-            (Step::Wait { .. }, _) => self.step_done(),
-            (Step::WaitSync, _) => {
-                self.exec.wait = Wait::FullSync;
-                self.poll_step();
-            }
+                None => Vec::new(),
+            };
         }
-    }
-
-    /// Waits for the next maintenance window to open (done at once when one
-    /// opens right now).
-    fn wait_for_opening(&mut self) {
-        let open = self.sc.calendar.next_open(self.now).unwrap_or(self.now);
-        if open <= self.now {
-            self.step_done();
-        } else {
-            let d = open.since(self.now);
-            self.set_timer(d);
-        }
-    }
-
-    /// Checks whether the current step's wait condition holds.
-    fn poll_step(&mut self) {
-        let done = match self.exec.wait {
-            Wait::None | Wait::Timer => false,
-            Wait::Upgrade(n) => self.nodes[n].state == NodeState::Serving,
-            Wait::SyncAfter(t) => self.rel.last_done_started.is_some_and(|s| s >= t),
-            Wait::FullSync => {
-                self.rel.full_done_gen == Some(self.rel.epoch) && self.rel.established.is_some()
-            }
-        };
-        if done {
-            self.exec.wait = Wait::None;
-            self.step_done();
-        }
-    }
-
-    fn step_done(&mut self) {
-        let i = self.exec.idx;
-        let total = self.exec.steps.len();
-        self.exec.wait = Wait::None;
-        self.log("runbook", "step_done", || format!("{}/{}", i + 1, total));
-        self.exec.idx += 1;
-        if self.exec.idx < total {
-            self.begin_step();
-        } else {
-            self.close_active();
-            self.exec.finished = Some(self.now);
-            self.log("runbook", "procedure_done", String::new);
-            self.q.schedule(self.now + self.sc.cooldown, Ev::End);
-            self.exec.token += 1; // no step timer may fire after the end
-        }
-    }
-
-    /// Closes the current working interval and accounts windows and overrun.
-    fn close_active(&mut self) {
-        let Some(from) = self.exec.active_from.take() else {
-            return;
-        };
-        let to = self.now;
-        let mut inside = 0;
-        for occ in self.sc.calendar.occurrences(from, to) {
-            let a = occ.open.max(from);
-            let b = occ.close.min(to);
-            if b > a {
-                inside += b.0 - a.0;
-                self.exec.windows.insert(occ.open.0);
-            }
-        }
-        self.exec.overrun += to.since(from).0 - inside;
-        if from == to && self.sc.calendar.in_window(from) {
-            // A zero-length stretch inside a window still uses that window.
-            if let Some(occ) = self.sc.calendar.current_or_next(from) {
-                self.exec.windows.insert(occ.open.0);
-            }
-        }
+        self.sc.calendar.occurrences(from, to)
     }
 
     fn finish(mut self) -> RunOutput {
@@ -1058,22 +649,25 @@ impl<'a> World<'a> {
         }
         self.m.windows_used = self.exec.windows.len() as u64;
         self.m.window_overrun_ms = self.exec.overrun;
-        if self.sc.site.kind == SiteKind::FailoverPair {
+        self.m.aborted = u64::from(self.exec.aborted);
+        if self.sc.site.has_backup() {
             let mtbf = self.sc.faults.mtbf.0 as f64;
             self.m.exposure_risk = 1.0 - (-(self.m.exposure_ms as f64) / mtbf).exp();
         }
         let mut events = std::mem::take(&mut self.log);
         if self.opts.log_events {
-            let from = self.start;
-            for occ in self.sc.calendar.occurrences(from, end_instant) {
-                for (t, ev) in [(occ.open, "open"), (occ.close, "close")] {
-                    if t >= from && t <= end_instant {
-                        events.push(LogRecord {
-                            time: t,
-                            entity: "window".into(),
-                            event: ev,
-                            detail: String::new(),
-                        });
+            events.retain(|r| r.time <= end_instant);
+            if self.sc.site.kind != SiteKind::Pod {
+                for occ in self.sc.calendar.occurrences(self.start, end_instant) {
+                    for (t, ev) in [(occ.open, "open"), (occ.close, "close")] {
+                        if t >= self.start && t <= end_instant {
+                            events.push(LogRecord {
+                                time: t,
+                                entity: "window".into(),
+                                event: ev,
+                                detail: String::new(),
+                            });
+                        }
                     }
                 }
             }

@@ -25,6 +25,8 @@ pub struct RawScenario {
     pub operator: Option<RawOperator>,
     pub workload: Option<RawWorkload>,
     pub faults: Option<RawFaults>,
+    pub pod: Option<RawPod>,
+    pub runbooks: Option<Vec<crate::runbook::RawRunbook>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +54,47 @@ pub struct RawSite {
     pub kind: Option<String>,
     pub data_gb: Option<f64>,
     pub keys_match: Option<bool>,
+    pub capacity: Option<i64>,
+    pub backup_primary: Option<bool>,
+    pub switch: Option<String>,
+    pub regions: Option<Vec<RawRegion>>,
+    pub offline_fraction: Option<f64>,
+    pub drain_timeout: Option<String>,
+    pub distribute: Option<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegion {
+    pub name: Option<String>,
+    pub share: Option<f64>,
+    pub nodes: Option<i64>,
+    pub capacity: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPod {
+    pub preferred_window: Option<RawPreferred>,
+    pub miss_probability: Option<f64>,
+    pub lead_time: Option<String>,
+    pub spread: Option<String>,
+    pub allotment: Option<String>,
+    pub cutover: Option<RawDist>,
+    pub build_green: Option<RawDist>,
+    pub validate: Option<RawDist>,
+    pub delete_blue: Option<RawDist>,
+    pub reminder_interval: Option<String>,
+    pub close_immediately_fraction: Option<f64>,
+    pub reconnect_probability: Option<f64>,
+    pub reconnect_delay: Option<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreferred {
+    pub weekday: Option<String>,
+    pub hour: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +137,7 @@ pub struct RawOperator {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
+    pub arrivals: Option<String>,
     pub days: Option<Vec<f64>>,
     pub hours: Option<Vec<f64>>,
     pub support: Option<RawClients>,
@@ -130,6 +174,17 @@ pub struct RawReconnect {
 #[serde(deny_unknown_fields)]
 pub struct RawFaults {
     pub mtbf: Option<String>,
+    pub crashes: Option<bool>,
+    pub mttr: Option<RawDist>,
+    pub failover_delay: Option<RawDist>,
+    pub upgrade_failure: Option<f64>,
+    pub rollback: Option<RawDist>,
+    pub upgrade_retries: Option<i64>,
+    pub sync_failure: Option<f64>,
+    pub sync_retry: Option<String>,
+    pub precheck_failure: Option<f64>,
+    pub admin_fix: Option<RawDist>,
+    pub precheck_deadline: Option<String>,
 }
 
 /// A distribution: either a duration string (a constant) or an inline table

@@ -429,22 +429,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     );
 
     // Site.
-    let site_raw = raw.site.unwrap_or_default();
-    let kind = match site_raw.kind.as_deref() {
-        None => SiteKind::FailoverPair,
-        Some(k) => SiteKind::parse(k).unwrap_or_else(|| {
-            c.bad(
-                "site.kind",
-                format!("unknown site kind {k:?} (single or failover-pair)"),
-            );
-            SiteKind::FailoverPair
-        }),
-    };
-    let site = Site {
-        kind,
-        data_gb: c.number("site.data_gb", site_raw.data_gb, 200.0, 0.0, MAX_DATA_GB),
-        keys_match: site_raw.keys_match.unwrap_or(true),
-    };
+    let site = site(c, raw.site.unwrap_or_default());
 
     // Upgrade.
     let up = raw.upgrade.unwrap_or_default();
@@ -568,7 +553,19 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     }
     let support = clients(c, "workload.support", wl.support.as_ref(), true);
     let console = clients(c, "workload.console", wl.console.as_ref(), false);
+    let deterministic = match wl.arrivals.as_deref() {
+        None | Some("poisson") => false,
+        Some("deterministic") => true,
+        Some(other) => {
+            c.bad(
+                "workload.arrivals",
+                format!("unknown arrival process {other:?} (poisson or deterministic)"),
+            );
+            false
+        }
+    };
     let workload = WorkloadSpec {
+        deterministic,
         profile,
         support,
         console,
@@ -588,54 +585,11 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         Some(_) => c.duration("calendar.warmup", cal.warmup.as_ref(), SimDuration::ZERO),
     };
 
-    let faults_raw = raw.faults.unwrap_or_default();
-    let faults = FaultSpec {
-        mtbf: c.positive_duration(
-            "faults.mtbf",
-            faults_raw.mtbf.as_ref(),
-            SimDuration::from_hours(8760),
-        ),
-    };
+    let faults = faults(c, raw.faults.unwrap_or_default());
+    let pod = pod(c, raw.pod, site.kind);
 
-    // Strategies: the built-in runbooks that apply to this site.
-    let builtins = runbook::builtin();
-    let strategies: Vec<String> = match &raw.strategies {
-        None => builtins
-            .iter()
-            .filter(|r| SiteKind::parse(&r.site) == Some(site.kind))
-            .map(|r| r.name.clone())
-            .collect(),
-        Some(list) => {
-            if list.is_empty() {
-                c.bad("strategies", "needs at least one strategy");
-            }
-            for (i, s) in list.iter().enumerate() {
-                if list[..i].contains(s) {
-                    c.bad(
-                        &format!("strategies[{i}]"),
-                        format!("{s:?} is listed twice"),
-                    );
-                }
-            }
-            list.clone()
-        }
-    };
-    let mut runbooks = Vec::new();
-    for (i, s) in strategies.iter().enumerate() {
-        match builtins.iter().find(|r| &r.name == s) {
-            None => c.bad(
-                &format!("strategies[{i}]"),
-                format!(
-                    "unknown strategy {s:?} (known: {})",
-                    runbook::builtin_names().join(", ")
-                ),
-            ),
-            Some(raw_rb) => match runbook::resolve(raw_rb, &site) {
-                Ok(rb) => runbooks.push(rb),
-                Err(e) => c.bad(&format!("strategies[{i}]"), e.to_string()),
-            },
-        }
-    }
+    let (strategies, runbooks) =
+        strategies(c, raw.strategies.as_deref(), raw.runbooks.as_deref(), &site);
 
     if !ctx.problems.is_empty() {
         return Err(ctx.problems);
@@ -657,5 +611,340 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         operator,
         workload,
         faults,
+        pod,
     })
+}
+
+/// Names a region may not take: they are group or node names already.
+const RESERVED: [&str; 6] = ["traffic", "offline", "remaining", "A", "B", "pod"];
+/// Most traffic nodes in one cluster.
+pub const MAX_NODES: u64 = 100_000;
+
+fn site(c: &mut Ctx, r: RawSite) -> Site {
+    let kind = match r.kind.as_deref() {
+        None => SiteKind::FailoverPair,
+        Some(k) => SiteKind::parse(k).unwrap_or_else(|| {
+            c.bad(
+                "site.kind",
+                format!("unknown site kind {k:?} (single, failover-pair, atlas or pod)"),
+            );
+            SiteKind::FailoverPair
+        }),
+    };
+    let atlas = kind == SiteKind::Atlas;
+    let data_gb = c.number("site.data_gb", r.data_gb, 200.0, 0.0, MAX_DATA_GB);
+    let capacity = r
+        .capacity
+        .map(|_| c.integer("site.capacity", r.capacity, 1, 1, 100_000_000) as u32);
+    if r.backup_primary.is_some() && !atlas {
+        c.bad("site.backup_primary", "applies to atlas sites only");
+    }
+    let mut regions = Vec::new();
+    match (&r.regions, atlas) {
+        (Some(_), false) => c.bad("site.regions", "applies to atlas sites only"),
+        (None, true) => c.bad("site.regions", "an atlas site needs at least one region"),
+        (Some(list), true) if list.is_empty() => {
+            c.bad("site.regions", "an atlas site needs at least one region")
+        }
+        (Some(list), true) => {
+            let mut total_nodes = 0u64;
+            for (i, rr) in list.iter().enumerate() {
+                let p = format!("site.regions[{i}]");
+                let name = match &rr.name {
+                    None => {
+                        c.bad(&format!("{p}.name"), "missing");
+                        format!("region{}", i + 1)
+                    }
+                    Some(n) => {
+                        if n.is_empty()
+                            || !n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+                        {
+                            c.bad(
+                                &format!("{p}.name"),
+                                format!("{n:?}: use letters, digits or '_'"),
+                            );
+                        } else if RESERVED.contains(&n.as_str()) {
+                            c.bad(
+                                &format!("{p}.name"),
+                                format!("{n:?} is reserved (a group or node name)"),
+                            );
+                        } else if list[..i].iter().any(|o| o.name.as_ref() == Some(n)) {
+                            c.bad(&format!("{p}.name"), format!("{n:?} is used twice"));
+                        }
+                        n.clone()
+                    }
+                };
+                let share = c.number(&format!("{p}.share"), rr.share, 1.0, 0.0, 1e9);
+                let nodes =
+                    c.integer(&format!("{p}.nodes"), rr.nodes, 2, 1, MAX_NODES as i64) as u32;
+                let capacity =
+                    c.integer(&format!("{p}.capacity"), rr.capacity, 100, 1, 100_000_000) as u32;
+                total_nodes += nodes as u64;
+                regions.push(Region {
+                    name,
+                    share,
+                    nodes,
+                    capacity,
+                });
+            }
+            if total_nodes > MAX_NODES {
+                c.bad(
+                    "site.regions",
+                    format!("{total_nodes} traffic nodes: at most {MAX_NODES}"),
+                );
+            }
+            let sum: f64 = regions.iter().map(|r| r.share).sum();
+            if sum <= 0.0 {
+                c.bad("site.regions", "the regions' shares add up to zero");
+            } else {
+                for r in &mut regions {
+                    r.share /= sum;
+                }
+            }
+        }
+        (None, false) => {}
+    }
+    let offline_fraction = c.probability("site.offline_fraction", r.offline_fraction, 0.5);
+    let mut site = Site::new(
+        kind,
+        data_gb,
+        r.keys_match.unwrap_or(true),
+        r.backup_primary.unwrap_or(true),
+        capacity,
+        regions,
+        offline_fraction,
+    );
+    if let Some(m) = &r.switch {
+        match crate::runbook::SwitchMethod::parse(m) {
+            Some(method) => site.switch_method = method,
+            None => c.bad(
+                "site.switch",
+                format!("unknown switch method {m:?} (shared-ip, dns or nat)"),
+            ),
+        }
+    }
+    site.drain_timeout = c.duration(
+        "site.drain_timeout",
+        r.drain_timeout.as_ref(),
+        SimDuration::from_hours(2),
+    );
+    site.distribute = c.dist(
+        "site.distribute",
+        r.distribute.as_ref(),
+        lognormal(300.0, 900.0),
+    );
+    site
+}
+
+fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
+    FaultSpec {
+        mtbf: c.positive_duration(
+            "faults.mtbf",
+            r.mtbf.as_ref(),
+            SimDuration::from_hours(8760),
+        ),
+        crashes: r.crashes.unwrap_or(false),
+        mttr: c.dist(
+            "faults.mttr",
+            r.mttr.as_ref(),
+            lognormal(2.0 * 3600.0, 8.0 * 3600.0),
+        ),
+        failover_delay: c.dist(
+            "faults.failover_delay",
+            r.failover_delay.as_ref(),
+            Dist::Uniform {
+                min_ms: 30_000.0,
+                max_ms: 120_000.0,
+            },
+        ),
+        upgrade_failure: c.probability("faults.upgrade_failure", r.upgrade_failure, 0.0),
+        rollback: c.dist(
+            "faults.rollback",
+            r.rollback.as_ref(),
+            lognormal(1800.0, 5400.0),
+        ),
+        upgrade_retries: c.integer("faults.upgrade_retries", r.upgrade_retries, 1, 0, 10) as u32,
+        sync_failure: c.probability("faults.sync_failure", r.sync_failure, 0.0),
+        sync_retry: c.positive_duration(
+            "faults.sync_retry",
+            r.sync_retry.as_ref(),
+            SimDuration::from_mins(5),
+        ),
+        precheck_failure: c.probability("faults.precheck_failure", r.precheck_failure, 0.0),
+        admin_fix: c.dist(
+            "faults.admin_fix",
+            r.admin_fix.as_ref(),
+            lognormal(4.0 * 3600.0, 24.0 * 3600.0),
+        ),
+        precheck_deadline: c.duration(
+            "faults.precheck_deadline",
+            r.precheck_deadline.as_ref(),
+            SimDuration::from_hours(48),
+        ),
+    }
+}
+
+fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
+    if r.is_some() && kind != SiteKind::Pod {
+        c.bad("pod", "applies to pod sites only (site.kind = \"pod\")");
+    }
+    let r = r.unwrap_or_default();
+    let preferred = r.preferred_window.as_ref().map(|w| {
+        if w.weekday.is_none() {
+            c.bad("pod.preferred_window.weekday", "missing");
+        }
+        let day = weekday(c, "pod.preferred_window.weekday", w.weekday.as_ref(), 5);
+        let hour = c.integer("pod.preferred_window.hour", w.hour, 2, 0, 23) as u8;
+        (day, hour)
+    });
+    PodSpec {
+        preferred,
+        miss_probability: c.probability("pod.miss_probability", r.miss_probability, 0.1),
+        lead_time: c.duration(
+            "pod.lead_time",
+            r.lead_time.as_ref(),
+            SimDuration::from_hours(7 * 24),
+        ),
+        spread: c.positive_duration(
+            "pod.spread",
+            r.spread.as_ref(),
+            SimDuration::from_hours(7 * 24),
+        ),
+        allotment: c.positive_duration(
+            "pod.allotment",
+            r.allotment.as_ref(),
+            SimDuration::from_hours(4),
+        ),
+        cutover: c.dist(
+            "pod.cutover",
+            r.cutover.as_ref(),
+            lognormal(12.0 * 60.0, 20.0 * 60.0),
+        ),
+        build_green: c.dist(
+            "pod.build_green",
+            r.build_green.as_ref(),
+            lognormal(3600.0, 3.0 * 3600.0),
+        ),
+        validate: c.dist("pod.validate", r.validate.as_ref(), lognormal(180.0, 480.0)),
+        delete_blue: c.dist(
+            "pod.delete_blue",
+            r.delete_blue.as_ref(),
+            lognormal(300.0, 900.0),
+        ),
+        reminder_interval: c.positive_duration(
+            "pod.reminder_interval",
+            r.reminder_interval.as_ref(),
+            SimDuration::from_hours(24),
+        ),
+        close_immediately_fraction: c.probability(
+            "pod.close_immediately_fraction",
+            r.close_immediately_fraction,
+            0.0,
+        ),
+        reconnect_probability: c.probability(
+            "pod.reconnect_probability",
+            r.reconnect_probability,
+            0.9,
+        ),
+        reconnect_delay: c.dist(
+            "pod.reconnect_delay",
+            r.reconnect_delay.as_ref(),
+            lognormal(120.0, 900.0),
+        ),
+    }
+}
+
+/// The enabled strategies and their resolved runbooks. Custom runbooks are
+/// always checked (an impossible one is an error even when not enabled).
+fn strategies(
+    c: &mut Ctx,
+    listed: Option<&[String]>,
+    custom: Option<&[runbook::RawRunbook]>,
+    site: &Site,
+) -> (Vec<String>, Vec<Runbook>) {
+    let builtins = runbook::builtin();
+    let custom = custom.unwrap_or(&[]);
+    let mut custom_ok: Vec<Option<Runbook>> = Vec::new();
+    for (i, rb) in custom.iter().enumerate() {
+        let p = format!("runbooks[{i}]");
+        if builtins.iter().any(|b| b.name == rb.name) {
+            c.bad(
+                &format!("{p}.name"),
+                format!("{:?} is a built-in runbook's name", rb.name),
+            );
+            custom_ok.push(None);
+            continue;
+        }
+        if custom[..i].iter().any(|o| o.name == rb.name) {
+            c.bad(&format!("{p}.name"), format!("{:?} is used twice", rb.name));
+            custom_ok.push(None);
+            continue;
+        }
+        match runbook::resolve(rb, site) {
+            Ok(r) => custom_ok.push(Some(r)),
+            Err(e) => {
+                let path = match e.step {
+                    Some(n) => format!("{p}.steps[{}]", n - 1),
+                    None => p,
+                };
+                c.bad(&path, e.to_string());
+                custom_ok.push(None);
+            }
+        }
+    }
+    let names: Vec<String> = match listed {
+        None => {
+            // The built-ins made for this site that can run on it, then every custom runbook.
+            let mut v: Vec<String> = builtins
+                .iter()
+                .filter(|r| {
+                    SiteKind::parse(&r.site) == Some(site.kind) && runbook::resolve(r, site).is_ok()
+                })
+                .map(|r| r.name.clone())
+                .collect();
+            v.extend(custom.iter().map(|r| r.name.clone()));
+            if v.is_empty() {
+                c.bad("strategies", "no runbook can run on this site");
+            }
+            v
+        }
+        Some(list) => {
+            if list.is_empty() {
+                c.bad("strategies", "needs at least one strategy");
+            }
+            for (i, s) in list.iter().enumerate() {
+                if list[..i].contains(s) {
+                    c.bad(
+                        &format!("strategies[{i}]"),
+                        format!("{s:?} is listed twice"),
+                    );
+                }
+            }
+            list.to_vec()
+        }
+    };
+    let mut runbooks = Vec::new();
+    for (i, s) in names.iter().enumerate() {
+        if let Some(j) = custom.iter().position(|r| &r.name == s) {
+            if let Some(Some(rb)) = custom_ok.get(j) {
+                runbooks.push(rb.clone());
+            }
+            continue;
+        }
+        match builtins.iter().find(|r| &r.name == s) {
+            None => {
+                let mut known = runbook::builtin_names();
+                known.extend(custom.iter().map(|r| r.name.clone()));
+                c.bad(
+                    &format!("strategies[{i}]"),
+                    format!("unknown strategy {s:?} (known: {})", known.join(", ")),
+                )
+            }
+            Some(raw_rb) => match runbook::resolve(raw_rb, site) {
+                Ok(rb) => runbooks.push(rb),
+                Err(e) => c.bad(&format!("strategies[{i}]"), e.to_string()),
+            },
+        }
+    }
+    (names, runbooks)
 }

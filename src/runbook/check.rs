@@ -1,0 +1,229 @@
+//! Feasibility: walk the steps with a symbolic state of the site and refuse
+//! the first step that cannot be carried out, before any simulation runs.
+
+use std::collections::BTreeSet;
+
+use super::{NodeId, Step};
+use crate::scenario::{Site, SiteKind};
+
+struct State {
+    /// (primary, backup) while a relationship exists.
+    relationship: Option<(NodeId, NodeId)>,
+    backup_ops: bool,
+    /// The appliance clients reach.
+    serving: NodeId,
+    /// Nodes upgrading in the background.
+    down: BTreeSet<NodeId>,
+    distributed: bool,
+    scheduled: bool,
+    green: bool,
+    cut_over: bool,
+}
+
+/// Returns the 0-based index of the first impossible step and the reason.
+pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String)> {
+    let name = |n: NodeId| site.node_name(n).to_string();
+    let mut st = State {
+        relationship: if site.has_backup() {
+            Some((0, 1))
+        } else {
+            None
+        },
+        backup_ops: true,
+        serving: 0,
+        down: BTreeSet::new(),
+        distributed: false,
+        scheduled: false,
+        green: false,
+        cut_over: false,
+    };
+    let cluster = site.kind == SiteKind::Atlas;
+    let pod = site.kind == SiteKind::Pod;
+    let paired = matches!(site.kind, SiteKind::FailoverPair | SiteKind::Atlas);
+    for (i, step) in steps.iter().enumerate() {
+        let fail = |reason: String| Err((i, reason));
+        let down = |st: &State, n: NodeId| st.down.contains(&n);
+        let no_rel = "no failover relationship exists at this point".to_string();
+        match step {
+            Step::Backup { node } | Step::Verify { node } if down(&st, *node) => {
+                return fail(format!("{} is down (upgrading) at this point", name(*node)));
+            }
+            Step::SyncNow | Step::WaitSync => {
+                if st.relationship.is_none() {
+                    return fail(no_rel);
+                }
+                if !st.backup_ops {
+                    return fail("backup operations are disabled at this point".into());
+                }
+            }
+            // `take` breaks the relationship; the guard refuses a break without one.
+            Step::BreakFailover if st.relationship.take().is_none() => return fail(no_rel),
+            Step::EstablishFailover { primary, backup } => {
+                if !site.has_backup() {
+                    return fail(format!("a {} site has no failover peer", site.kind.name()));
+                }
+                if st.relationship.is_some() {
+                    return fail("a failover relationship already exists".into());
+                }
+                if primary == backup {
+                    return fail("primary and backup must be different appliances".into());
+                }
+                if !site.keys_match {
+                    return fail(
+                        "the appliances' inter-appliance keys differ (site.keys_match = false): the relationship cannot be established"
+                            .into(),
+                    );
+                }
+                for n in [primary, backup] {
+                    if down(&st, *n) {
+                        return fail(format!("{} is down (upgrading) at this point", name(*n)));
+                    }
+                }
+                if *primary != st.serving {
+                    return fail(format!(
+                        "the primary must be the appliance serving the site ({}), not {}",
+                        name(st.serving),
+                        name(*primary)
+                    ));
+                }
+                st.relationship = Some((*primary, *backup));
+                st.backup_ops = true;
+            }
+            Step::Upgrade { nodes, wait } => {
+                if pod {
+                    return fail(
+                        "a pod is not upgraded node by node: use build_green and cutover".into(),
+                    );
+                }
+                if let Some(n) = nodes.iter().find(|n| down(&st, **n)) {
+                    return fail(format!("{} is already upgrading", name(*n)));
+                }
+                if cluster && !st.distributed {
+                    return fail("the package has not been distributed: add distribute_package before any upgrade".into());
+                }
+                if let Some((p, b)) = st.relationship {
+                    let primary_down = nodes.contains(&p);
+                    let backup_down = nodes.contains(&b) || down(&st, b);
+                    if primary_down && backup_down {
+                        return fail(format!(
+                            "upgrading the acting primary {} while its backup {} is also down leaves the site with neither",
+                            name(p),
+                            name(b)
+                        ));
+                    }
+                    if primary_down {
+                        return fail(format!(
+                            "cannot upgrade the acting primary {} while the failover relationship exists: break it first, or make it the backup",
+                            name(p)
+                        ));
+                    }
+                }
+                if !wait {
+                    st.down.extend(nodes.iter().copied());
+                }
+            }
+            Step::WaitUpgraded { nodes } => {
+                for n in nodes {
+                    if !st.down.remove(n) {
+                        return fail(format!(
+                            "{} is not upgrading in the background at this point",
+                            name(*n)
+                        ));
+                    }
+                }
+            }
+            Step::Switch { to, .. } => {
+                if !paired {
+                    return fail(format!(
+                        "a {} site has no appliance to switch to",
+                        site.kind.name()
+                    ));
+                }
+                if *to == st.serving {
+                    return fail(format!("the site is already served by {}", name(*to)));
+                }
+                if down(&st, *to) {
+                    return fail(format!(
+                        "cannot switch to {}: it is down (upgrading) at this point",
+                        name(*to)
+                    ));
+                }
+                if let Some((_, b)) = st.relationship
+                    && b == *to
+                {
+                    return fail(format!(
+                        "{} is the backup and does not accept connections",
+                        name(*to)
+                    ));
+                }
+                st.serving = *to;
+            }
+            Step::SetAccepting { .. } | Step::WaitDrained { .. } | Step::ClusterSync
+                if !cluster =>
+            {
+                return fail(format!("{} applies to Atlas clusters only", step.verb()));
+            }
+            Step::DistributePackage => {
+                if !cluster {
+                    return fail("distribute_package applies to Atlas clusters only".into());
+                }
+                st.distributed = true;
+            }
+            Step::BecomeBackup { node } => match st.relationship {
+                Some((p, b)) if p == *node => st.relationship = Some((b, p)),
+                Some(_) => return fail(format!("{} is not the primary", name(*node))),
+                None => return fail(no_rel),
+            },
+            Step::BecomePrimary { node } => {
+                if down(&st, *node) {
+                    return fail(format!("{} is down (upgrading) at this point", name(*node)));
+                }
+                match st.relationship {
+                    Some((p, _)) if p == *node => {}
+                    Some((p, b)) if b == *node => st.relationship = Some((b, p)),
+                    Some(_) => {
+                        return fail(format!(
+                            "{} is not in the failover relationship",
+                            name(*node)
+                        ));
+                    }
+                    None => return fail(no_rel),
+                }
+            }
+            Step::SetBackupOperations { value } => {
+                if st.relationship.is_none() {
+                    return fail(no_rel);
+                }
+                st.backup_ops = *value;
+            }
+            Step::Schedule | Step::BuildGreen | Step::Cutover | Step::DeleteBlue if !pod => {
+                return fail(format!("{} applies to blue-green pods only", step.verb()));
+            }
+            Step::Schedule => st.scheduled = true,
+            Step::BuildGreen => st.green = true,
+            Step::Cutover => {
+                if !st.scheduled {
+                    return fail("the cutover needs a schedule step before it".into());
+                }
+                if !st.green {
+                    return fail("the cutover needs build_green before it".into());
+                }
+                st.cut_over = true;
+            }
+            Step::DeleteBlue if !st.cut_over => {
+                return fail("blue cannot be deleted before the cutover".into());
+            }
+            _ => {}
+        }
+    }
+    if let Some(n) = st.down.iter().next() {
+        return Err((
+            steps.len() - 1,
+            format!(
+                "the runbook ends while {} is still upgrading: add wait_upgraded",
+                name(*n)
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,362 @@
+//! Clients: arrivals, routing to a node, sessions, drops.
+
+use rand::RngExt;
+
+use super::{Attempt, Ev, Kind, NodeState, Role, Session, World};
+use crate::runbook::NodeId;
+use crate::scenario::SiteKind;
+use crate::time::SimDuration;
+
+impl World<'_> {
+    pub(super) fn schedule_next_arrival(&mut self) {
+        if let Some(t) = self.arrivals.next(&mut self.rng.arrivals) {
+            self.q.schedule(t.max(self.now), Ev::Arrival);
+        }
+    }
+
+    pub(super) fn on_arrival(&mut self) {
+        let wl = &self.sc.workload;
+        // Every arrival draws the same numbers from the same streams in the
+        // same order, whatever the strategy: common random numbers.
+        let kind = if self.rng.arrivals.random::<f64>() < self.support_share {
+            Kind::Support
+        } else {
+            Kind::Console
+        };
+        let region = if self.region_cdf.len() > 1 {
+            let u: f64 = self.rng.arrivals.random();
+            self.region_cdf
+                .iter()
+                .position(|c| u < *c)
+                .unwrap_or(self.region_cdf.len() - 1) as u32
+        } else {
+            0
+        };
+        let immediate = self.sc.site.kind == SiteKind::Pod
+            && self.rng.arrivals.random::<f64>() < self.sc.pod.close_immediately_fraction;
+        let spec = match kind {
+            Kind::Support => &wl.support,
+            Kind::Console => &wl.console,
+        };
+        let work = spec.duration.sample(&mut self.rng.durations);
+        let dns_delay = self.draw_dns_delay();
+        self.schedule_next_arrival();
+        self.attempt(Attempt {
+            kind,
+            tries: 0,
+            reconnect: false,
+            immediate,
+            region,
+            from_version: 0,
+            dns_delay,
+            work,
+        });
+    }
+
+    /// A client's DNS propagation delay: the remaining life of its cached
+    /// answer (uniform over the TTL), plus, for the stale fraction of
+    /// resolvers that hold answers past the TTL, a long-tailed extra.
+    fn draw_dns_delay(&mut self) -> SimDuration {
+        let net = &self.sc.network;
+        let u: f64 = self.rng.network.random();
+        let stale: f64 = self.rng.network.random();
+        let mut d = SimDuration::from_ms_f64(u * net.dns_ttl.0 as f64);
+        if stale < net.dns_stale_fraction {
+            d += net.dns_stale_extra.sample(&mut self.rng.network);
+        }
+        d
+    }
+
+    /// The front-door node a client with this DNS delay reaches now.
+    fn route(&self, dns_delay: SimDuration) -> Option<NodeId> {
+        if self.front.dns_swing && self.now < self.front.changed_at + dns_delay {
+            self.front.prev
+        } else {
+            self.front.target
+        }
+    }
+
+    /// True when traffic node `t` takes new sessions bridged by primary `p`:
+    /// up, accepting in `p`'s cluster configuration, and on `p`'s version.
+    pub(super) fn traffic_serves(&self, p: NodeId, t: NodeId) -> bool {
+        let node = &self.nodes[t];
+        node.traffic
+            && node.up()
+            && self.accepting.get(p).is_some_and(|cfg| cfg[t])
+            && node.version == self.nodes[p].version
+    }
+
+    /// The node a new session goes to, and whether it left the client's
+    /// region; `None` when the attempt fails.
+    fn pick_node(&self, a: &Attempt) -> Option<(NodeId, bool)> {
+        let front = self.route(a.dns_delay)?;
+        let f = &self.nodes[front];
+        if !f.up() || f.role == Role::Backup {
+            return None;
+        }
+        if self.sc.site.kind != SiteKind::Atlas {
+            return (!f.full()).then_some((front, false));
+        }
+        // A cluster: the primary bridges the session to the least-loaded
+        // serving traffic node of the client's region, else of any region.
+        let mut best: Option<(bool, usize, NodeId)> = None;
+        for (t, node) in self.nodes.iter().enumerate() {
+            if !self.traffic_serves(front, t) || node.full() {
+                continue;
+            }
+            let cross = node.region != a.region as usize;
+            let key = (cross, node.sessions.len(), t);
+            if best.is_none_or(|b| key < b) {
+                best = Some(key);
+            }
+        }
+        best.map(|(cross, _, t)| (t, cross))
+    }
+
+    pub(super) fn attempt(&mut self, a: Attempt) {
+        if a.tries == 0 {
+            self.m.arrivals += 1;
+            if a.reconnect {
+                self.m.reconnects += 1;
+            }
+        }
+        if let Some((node, cross)) = self.pick_node(&a) {
+            let mut work = a.work;
+            if a.reconnect && a.kind == Kind::Console && self.nodes[node].version > a.from_version {
+                // The console updates itself before the technician can go on.
+                if let Some(rc) = &self.sc.workload.console.reconnect {
+                    work += rc.client_update;
+                }
+            }
+            if cross {
+                self.m.cross_region_sessions += 1;
+            }
+            self.start_session(node, &a, work);
+            return;
+        }
+        let wl = &self.sc.workload;
+        let spec = match a.kind {
+            Kind::Support => &wl.support,
+            Kind::Console => &wl.console,
+        };
+        let (max, delay) = match (&spec.reconnect, a.reconnect) {
+            (Some(rc), true) => (rc.attempts, rc.interval),
+            _ => {
+                let factor = spec.retry.factor.powi(a.tries.min(64) as i32);
+                (
+                    spec.retry.attempts,
+                    SimDuration::from_ms_f64(spec.retry.backoff.0 as f64 * factor),
+                )
+            }
+        };
+        if a.tries < max {
+            self.m.retries += 1;
+            self.q.schedule(
+                self.now + delay,
+                Ev::Attempt(Attempt {
+                    tries: a.tries + 1,
+                    ..a
+                }),
+            );
+        } else {
+            self.m.failed_connects += 1;
+            if self.opts.trace_sessions {
+                self.log("client", "connect_failed", || {
+                    format!("{:?} after {} tries", a.kind, a.tries + 1)
+                });
+            }
+        }
+    }
+
+    fn start_session(&mut self, node: NodeId, a: &Attempt, work: SimDuration) {
+        self.m.served += 1;
+        let end = self.now + work;
+        let pos = self.nodes[node].sessions.len() as u32;
+        let session = Session {
+            epoch: 0,
+            alive: true,
+            kind: a.kind,
+            immediate: a.immediate,
+            node: node as u32,
+            pos,
+            start: self.now,
+            end,
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                let epoch = self.sessions[s as usize].epoch.wrapping_add(1);
+                self.sessions[s as usize] = Session { epoch, ..session };
+                s
+            }
+            None => {
+                self.sessions.push(session);
+                (self.sessions.len() - 1) as u32
+            }
+        };
+        let n = &mut self.nodes[node];
+        n.sessions.push(slot);
+        if let Some(cap) = n.capacity {
+            let ratio = n.sessions.len() as f64 / cap as f64;
+            if ratio > self.m.peak_load_ratio {
+                self.m.peak_load_ratio = ratio;
+            }
+            if n.full() {
+                // A full node may have been the last place a session could go.
+                self.refresh();
+            }
+        }
+        let epoch = self.sessions[slot as usize].epoch;
+        self.q.schedule(end, Ev::SessionEnd { slot, epoch });
+        if self.opts.trace_sessions {
+            let name = self.nodes[node].name;
+            let kind = a.kind;
+            self.log(name, "session_start", || {
+                format!("{kind:?} until {:.3}", end.as_secs_f64())
+            });
+        }
+    }
+
+    /// Removes a live session from its node and frees its slot.
+    fn remove_session(&mut self, slot: u32) -> Session {
+        let s = self.sessions[slot as usize];
+        let node = &mut self.nodes[s.node as usize];
+        let was_full = node.full();
+        let last = node.sessions.pop().expect("a live session is on its node");
+        if last != slot {
+            node.sessions[s.pos as usize] = last;
+            self.sessions[last as usize].pos = s.pos;
+        }
+        self.sessions[slot as usize].alive = false;
+        self.free.push(slot);
+        if was_full {
+            self.refresh();
+        }
+        s
+    }
+
+    pub(super) fn on_session_end(&mut self, slot: u32, epoch: u32) {
+        let s = self.sessions[slot as usize];
+        if !s.alive || s.epoch != epoch {
+            return; // dropped earlier; its end event is stale
+        }
+        self.remove_session(slot);
+        self.m.completed += 1;
+        self.add_record();
+        if self.opts.trace_sessions {
+            let name = self.nodes[s.node as usize].name;
+            self.log(name, "session_end", || format!("{:?}", s.kind));
+        }
+        if matches!(self.exec.wait, super::Wait::Drained(_)) {
+            self.poll_step();
+        }
+    }
+
+    /// Every ended session leaves a record (log, recording) to sync.
+    pub(super) fn add_record(&mut self) {
+        if self.sc.site.has_backup() {
+            self.rel.unsynced += 1;
+            self.m.unsynced_peak = self.m.unsynced_peak.max(self.rel.unsynced);
+        }
+    }
+
+    /// Drops every session on `node`; dropped consoles try to reconnect.
+    /// With `lost_work`, every dropped session also counts as lost work.
+    pub(super) fn drop_sessions(&mut self, node: NodeId, why: &'static str, lost_work: bool) {
+        let slots = std::mem::take(&mut self.nodes[node].sessions);
+        let n = slots.len();
+        let version = self.nodes[node].version;
+        for slot in slots {
+            let s = self.sessions[slot as usize];
+            self.sessions[slot as usize].alive = false;
+            self.free.push(slot);
+            self.m.dropped_sessions += 1;
+            if lost_work {
+                self.m.lost_work_sessions += 1;
+            }
+            self.add_record();
+            if s.kind == Kind::Console
+                && let Some(rc) = &self.sc.workload.console.reconnect
+            {
+                let remaining = s.end.since(self.now);
+                self.q.schedule(
+                    self.now + rc.interval,
+                    Ev::Attempt(Attempt {
+                        kind: Kind::Console,
+                        tries: 0,
+                        reconnect: true,
+                        immediate: s.immediate,
+                        region: self.nodes[node].region as u32,
+                        from_version: version,
+                        dns_delay: SimDuration::ZERO, // the console resolves afresh
+                        work: remaining,
+                    }),
+                );
+            }
+        }
+        if n > 0 {
+            let name = self.nodes[node].name;
+            self.log(name, "sessions_dropped", || format!("{n} sessions ({why})"));
+        }
+    }
+
+    /// Cuts the sessions of a pod at a cutover: all are disconnected; those
+    /// under the close-immediately policy lose their work; each user
+    /// reconnects after the cutover ends with the scenario's probability.
+    pub(super) fn disconnect_for_cutover(
+        &mut self,
+        node: NodeId,
+        cutover_end: crate::time::SimTime,
+    ) {
+        let slots = std::mem::take(&mut self.nodes[node].sessions);
+        let n = slots.len();
+        let mut lost = 0;
+        for slot in slots {
+            let s = self.sessions[slot as usize];
+            self.sessions[slot as usize].alive = false;
+            self.free.push(slot);
+            self.m.dropped_sessions += 1;
+            if s.immediate {
+                self.m.lost_work_sessions += 1;
+                lost += 1;
+            }
+            self.add_record();
+            let pod = &self.sc.pod;
+            let back: f64 = self.rng.retries.random();
+            let delay = pod.reconnect_delay.sample(&mut self.rng.retries);
+            if back < pod.reconnect_probability {
+                // A logged-off user starts again; a disconnected one resumes.
+                let work = if s.immediate {
+                    s.end.since(s.start)
+                } else {
+                    s.end.since(self.now)
+                };
+                self.q.schedule(
+                    cutover_end + delay,
+                    Ev::Attempt(Attempt {
+                        kind: s.kind,
+                        tries: 0,
+                        reconnect: true,
+                        immediate: s.immediate,
+                        region: 0,
+                        from_version: self.nodes[node].version,
+                        dns_delay: SimDuration::ZERO,
+                        work,
+                    }),
+                );
+            }
+        }
+        let name = self.nodes[node].name;
+        self.log(name, "sessions_disconnected", || {
+            format!("{n} sessions, {lost} logged off with their work lost")
+        });
+    }
+
+    /// Cuts the remaining sessions of draining nodes at the drain timeout.
+    pub(super) fn cut_drained(&mut self, nodes: &[NodeId]) {
+        for &n in nodes {
+            if self.nodes[n].state == NodeState::Up {
+                self.drop_sessions(n, "drain timeout", false);
+            }
+        }
+    }
+}

@@ -1,0 +1,548 @@
+//! The runbook executor: carries out one step at a time.
+//!
+//! Each step runs as a short sequence of sub-phases: usually the operator's
+//! time for the manual step (a timer), then the action on the world, then a
+//! wait for a condition (an upgrade done, a sync done, nodes drained). A
+//! step that needs a crashed node waits for its repair first.
+
+use rand::RngExt;
+
+use super::{Ev, NodeState, Wait, World};
+use crate::model::dist::Dist;
+use crate::runbook::{NodeId, Step, SwitchMethod};
+use crate::time::{MS_PER_HOUR, MS_PER_WEEK, SimDuration, SimTime};
+
+impl World<'_> {
+    fn set_timer(&mut self, d: SimDuration) {
+        self.exec.token += 1;
+        self.exec.wait = Wait::Timer;
+        self.q.schedule(
+            self.now + d,
+            Ev::StepTimer {
+                token: self.exec.token,
+            },
+        );
+    }
+
+    fn operator(&mut self, d: &Dist) -> SimDuration {
+        d.sample(&mut self.rng.operator)
+    }
+
+    pub(super) fn on_step_timer(&mut self) {
+        self.exec.wait = Wait::None;
+        if self.exec.sub == u8::MAX {
+            self.exec.started = Some(self.now);
+            self.log("runbook", "procedure_start", String::new);
+            self.begin_step();
+        } else {
+            self.exec.sub += 1;
+            self.continue_step();
+        }
+    }
+
+    /// The acting primary of a cluster: the relationship's primary, or the
+    /// appliance the site points at.
+    fn acting_primary(&self) -> NodeId {
+        self.rel
+            .established
+            .map(|(p, _)| p)
+            .or(self.front.target)
+            .unwrap_or(0)
+    }
+
+    /// Nodes a step acts on, which must be up (not crashed) when it starts.
+    fn needed(step: &Step) -> Vec<NodeId> {
+        match step {
+            Step::Backup { node } | Step::Verify { node } | Step::BecomePrimary { node } => {
+                vec![*node]
+            }
+            Step::Upgrade { nodes, .. } => nodes.clone(),
+            Step::Switch { to, .. } => vec![*to],
+            Step::EstablishFailover { primary, backup } => vec![*primary, *backup],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Starts step `exec.idx`.
+    pub(super) fn begin_step(&mut self) {
+        let i = self.exec.idx;
+        let step = self.exec.steps[i].clone();
+        if let Some(n) = Self::needed(&step)
+            .into_iter()
+            .find(|n| self.nodes[*n].state == NodeState::Failed)
+        {
+            let name = self.nodes[n].name;
+            self.log("runbook", "waiting_for_repair", || name.to_string());
+            self.exec.wait = Wait::Repair;
+            return;
+        }
+        let total = self.exec.steps.len();
+        if self.opts.log_events {
+            let what = step.describe(&self.sc.site);
+            self.log("runbook", "step_start", || {
+                format!("{}/{} {}", i + 1, total, what)
+            });
+        }
+        // Window accounting: waits and the service's preparation are not
+        // maintenance work; a cutover's work starts when it really starts.
+        if !step.is_window_work() || step == Step::Cutover {
+            self.close_active();
+        } else if self.exec.active_from.is_none() {
+            self.exec.active_from = Some(self.now);
+        }
+        self.exec.sub = 0;
+        self.continue_step();
+    }
+
+    /// Runs the current step's sub-phase `exec.sub`; each sub-phase either
+    /// sets a wait or calls [`World::step_done`].
+    pub(super) fn continue_step(&mut self) {
+        let step = self.exec.steps[self.exec.idx].clone();
+        let sub = self.exec.sub;
+        let op = &self.sc.operator;
+        let pod = &self.sc.pod;
+        match (step, sub) {
+            // A manual step first takes the operator's time.
+            (
+                Step::SyncNow
+                | Step::BreakFailover
+                | Step::EstablishFailover { .. }
+                | Step::Upgrade { .. }
+                | Step::Switch { .. }
+                | Step::SetAccepting { .. }
+                | Step::DistributePackage
+                | Step::BecomeBackup { .. }
+                | Step::BecomePrimary { .. }
+                | Step::SetBackupOperations { .. }
+                | Step::ClusterSync
+                | Step::Precheck,
+                0,
+            ) => {
+                let d = self.operator(&op.step);
+                self.set_timer(d);
+            }
+            (Step::Backup { .. }, 0) => {
+                let d = self.operator(&op.step) + self.operator(&op.backup);
+                self.set_timer(d);
+            }
+            (Step::Verify { node }, 0) => {
+                let d = if self.nodes[node].role == super::Role::Pod {
+                    pod.validate.sample(&mut self.rng.operator)
+                } else {
+                    self.operator(&op.verify)
+                };
+                self.set_timer(d);
+            }
+            (Step::Backup { .. } | Step::Verify { .. } | Step::ClusterSync, _) => self.step_done(),
+            (Step::SyncNow, _) => {
+                let clicked = self.now;
+                self.sync_now();
+                self.exec.wait = Wait::SyncAfter(clicked);
+                self.poll_step();
+            }
+            (Step::WaitSync, _) => {
+                self.exec.wait = Wait::FullSync;
+                self.poll_step();
+            }
+            (Step::BreakFailover, _) => {
+                self.break_relationship();
+                self.step_done();
+            }
+            (Step::EstablishFailover { primary, backup }, _) => {
+                self.establish(primary, backup);
+                self.step_done();
+            }
+            (Step::Upgrade { nodes, wait }, _) => {
+                for &n in &nodes {
+                    self.start_upgrade(n);
+                }
+                if wait {
+                    self.exec.wait = Wait::Upgraded(nodes);
+                    self.poll_step();
+                } else {
+                    self.step_done();
+                }
+            }
+            (Step::WaitUpgraded { nodes }, _) => {
+                self.exec.wait = Wait::Upgraded(nodes);
+                self.poll_step();
+            }
+            (Step::Switch { method, to }, 1) => self.switch_begin(method, to),
+            (Step::Switch { method, to }, _) => {
+                self.switch_end(method, to);
+                self.step_done();
+            }
+            (Step::SetAccepting { nodes, value }, _) => {
+                let p = self.acting_primary();
+                for &t in &nodes {
+                    self.accepting[p][t] = value;
+                }
+                if self.opts.log_events {
+                    let names: Vec<&str> = nodes.iter().map(|t| self.nodes[*t].name).collect();
+                    let on = self.nodes[p].name;
+                    let what = if value { "accepting" } else { "not accepting" };
+                    self.log("cluster", "accepting", || {
+                        format!("{}: {what} (in {on}'s configuration)", names.join(" "))
+                    });
+                }
+                self.refresh();
+                self.step_done();
+            }
+            (Step::WaitDrained { nodes, timeout }, 0) => {
+                self.set_timer(timeout);
+                self.exec.wait = Wait::Drained(nodes);
+                self.poll_step();
+            }
+            (Step::WaitDrained { nodes, .. }, _) => {
+                self.cut_drained(&nodes);
+                self.refresh();
+                self.step_done();
+            }
+            (Step::DistributePackage, 1) => {
+                // The package goes to every node in parallel; the step ends
+                // with the slowest transfer.
+                let mut slowest = SimDuration::ZERO;
+                for _ in 0..self.nodes.len() {
+                    slowest = slowest.max(self.sc.site.distribute.sample(&mut self.rng.network));
+                }
+                self.set_timer(slowest);
+            }
+            (Step::DistributePackage, _) => {
+                self.distributed = true;
+                let n = self.nodes.len();
+                self.log("cluster", "package_distributed", || format!("{n} nodes"));
+                self.step_done();
+            }
+            (Step::BecomeBackup { node }, _) => {
+                self.become_backup(node);
+                self.step_done();
+            }
+            (Step::BecomePrimary { node }, _) => {
+                self.become_primary(node);
+                self.step_done();
+            }
+            (Step::SetBackupOperations { value }, _) => {
+                self.set_backup_operations(value);
+                self.step_done();
+            }
+            (Step::Interim, 0) => {
+                let interim = self.sc.interim;
+                self.set_timer(interim);
+            }
+            (Step::Interim, 1) => self.wait_for_opening(),
+            (Step::WaitWindow, 0) => {
+                if self.sc.calendar.in_window(self.now) {
+                    self.step_done();
+                } else {
+                    self.wait_for_opening();
+                }
+            }
+            (Step::Interim | Step::WaitWindow, _) => self.step_done(),
+            (Step::Wait { duration }, 0) => self.set_timer(duration),
+            (Step::Wait { .. }, _) => self.step_done(),
+            (Step::Precheck, 1) => self.precheck(),
+            (Step::Precheck, _) => {
+                if self.exec.doomed {
+                    self.abort("a precheck failed and was not fixed before the deadline: the update failed".into());
+                } else {
+                    self.log("runbook", "precheck_fixed", String::new);
+                    self.step_done();
+                }
+            }
+            (Step::Schedule, _) => {
+                self.schedule_maintenance();
+                self.step_done();
+            }
+            (Step::BuildGreen, _) => {
+                let d = pod.build_green.sample(&mut self.rng.operator);
+                let ready = self.now + d;
+                self.pod.green_ready = Some(ready);
+                self.log("pod", "green_build_start", || format!("ready in {d}"));
+                self.log_at(ready, "pod", "green_built", String::new());
+                self.step_done();
+            }
+            (Step::Cutover, 0) => {
+                let at = self
+                    .pod
+                    .scheduled
+                    .unwrap_or(self.now)
+                    .max(self.pod.green_ready.unwrap_or(self.now));
+                if at > self.now {
+                    self.set_timer(at.since(self.now));
+                } else {
+                    self.exec.sub = 1;
+                    self.continue_step();
+                }
+            }
+            (Step::Cutover, 1) => {
+                self.exec.active_from = Some(self.now);
+                let d = pod.cutover.sample(&mut self.rng.operator);
+                self.log("pod", "notify", || {
+                    format!("maintenance started; cutover takes {d}")
+                });
+                let end = self.now + d;
+                let n = 0;
+                self.nodes[n].state = NodeState::CuttingOver;
+                self.nodes[n].epoch += 1;
+                self.disconnect_for_cutover(n, end);
+                self.refresh();
+                self.set_timer(d);
+            }
+            (Step::Cutover, _) => {
+                let node = &mut self.nodes[0];
+                node.state = NodeState::Up;
+                node.version += 1;
+                node.epoch += 1;
+                self.log("pod", "cutover_done", || "green serves".into());
+                self.log("pod", "notify", || "maintenance ended".into());
+                self.arm_crash(0);
+                self.refresh();
+                self.step_done();
+            }
+            (Step::Notify { what }, _) => {
+                self.log("runbook", "notify", || what);
+                self.step_done();
+            }
+            (Step::DeleteBlue, 0) => {
+                let d = pod.delete_blue.sample(&mut self.rng.operator);
+                self.set_timer(d);
+            }
+            (Step::DeleteBlue, _) => {
+                self.log("pod", "blue_deleted", || {
+                    "network cards kept for the next update".into()
+                });
+                self.step_done();
+            }
+        }
+    }
+
+    fn switch_begin(&mut self, method: SwitchMethod, to: NodeId) {
+        let from = self.front.target;
+        match method {
+            SwitchMethod::SharedIp => {
+                // Disable the shared IP on the old appliance: its
+                // connections go with the address. The operator then
+                // enables it on the new one after the gap.
+                self.front.target = None;
+                self.front.dns_swing = false;
+                let name = from.map(|n| self.nodes[n].name).unwrap_or("-");
+                self.log("network", "shared_ip_disabled", || name.to_string());
+                if let Some(f) = from {
+                    self.drop_sessions(f, "shared IP moved", false);
+                }
+                self.refresh();
+                let gap = self.sc.network.shared_ip_gap.sample(&mut self.rng.network);
+                self.set_timer(gap);
+            }
+            SwitchMethod::Dns => {
+                // Fresh resolvers follow at once; each client follows when
+                // its cached answer expires. The old appliance keeps its
+                // sessions and serves stale clients while it is up.
+                self.front.prev = from;
+                self.front.target = Some(to);
+                self.front.changed_at = self.now;
+                self.front.dns_swing = true;
+                let name = self.nodes[to].name;
+                self.log("network", "dns_record_changed", || format!("-> {name}"));
+                self.refresh();
+                // The operator waits one TTL before calling it done.
+                let ttl = self.sc.network.dns_ttl;
+                self.set_timer(ttl);
+            }
+            SwitchMethod::Nat => {
+                let d = self.sc.network.nat_delay.sample(&mut self.rng.network);
+                self.log("network", "nat_entry_edited", || {
+                    format!("effective in {d}")
+                });
+                self.set_timer(d);
+            }
+        }
+    }
+
+    fn switch_end(&mut self, method: SwitchMethod, to: NodeId) {
+        let from = self.front.target;
+        let name = self.nodes[to].name;
+        match method {
+            SwitchMethod::SharedIp => {
+                self.front.target = Some(to);
+                self.log("network", "shared_ip_enabled", || name.to_string());
+            }
+            SwitchMethod::Nat => {
+                // The NAT now forwards to the new appliance: flows to the
+                // old one are cut.
+                self.front.target = Some(to);
+                self.front.dns_swing = false;
+                self.log("network", "nat_effective", || format!("-> {name}"));
+                if let Some(f) = from
+                    && f != to
+                    && !self.nodes[f].traffic
+                {
+                    self.drop_sessions(f, "NAT moved", false);
+                }
+            }
+            SwitchMethod::Dns => {}
+        }
+        self.refresh();
+    }
+
+    /// Prechecks: with the scenario's probability one fails and needs the
+    /// admin; a fix within the deadline lets the procedure go on.
+    fn precheck(&mut self) {
+        let f = &self.sc.faults;
+        if f.precheck_failure > 0.0 && self.rng.faults.random::<f64>() < f.precheck_failure {
+            let fix = f.admin_fix.sample(&mut self.rng.faults);
+            let deadline = f.precheck_deadline;
+            self.log("runbook", "precheck_failed", || {
+                format!("admin notified; fix takes {fix}, deadline {deadline}")
+            });
+            self.exec.doomed = fix > deadline;
+            self.set_timer(fix.min(deadline));
+        } else {
+            self.log("runbook", "precheck_passed", String::new);
+            self.step_done();
+        }
+    }
+
+    /// The service picks the maintenance slot: the preferred window (next
+    /// occurrence after the lead time) unless it misses it, else any hour
+    /// within the spread after the lead time.
+    fn schedule_maintenance(&mut self) {
+        let pod = &self.sc.pod;
+        let earliest = self.now + pod.lead_time;
+        let offset = self.sc.calendar.start_offset_ms;
+        let miss: f64 = self.rng.scheduler.random();
+        let hour_slot: f64 = self.rng.scheduler.random();
+        let slot = match pod.preferred {
+            Some((day, hour)) if miss >= pod.miss_probability => {
+                let abs = earliest.0 + offset;
+                let in_week = (day as u64 * 24 + hour as u64) * MS_PER_HOUR;
+                let week_start = abs - abs % MS_PER_WEEK;
+                let mut t = week_start + in_week;
+                if t < abs {
+                    t += MS_PER_WEEK;
+                }
+                SimTime(t - offset)
+            }
+            _ => {
+                let hours = (pod.spread.0 / MS_PER_HOUR).max(1);
+                let pick = ((hour_slot * hours as f64) as u64).min(hours - 1);
+                // Slots start on the hour.
+                let abs = earliest.0 + offset;
+                let first = abs.div_ceil(MS_PER_HOUR) * MS_PER_HOUR;
+                SimTime(first + pick * MS_PER_HOUR - offset)
+            }
+        };
+        self.pod.scheduled = Some(slot);
+        self.m.scheduled_at_ms = Some(slot.0);
+        let how = self.sc.calendar.hour_of_week(slot);
+        let preferred = pod
+            .preferred
+            .is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
+        self.m.in_preferred_window = Some(preferred);
+        self.log("pod", "notify", || {
+            format!(
+                "maintenance scheduled at {:.0} s{}",
+                slot.as_secs_f64(),
+                if preferred { " (preferred window)" } else { "" }
+            )
+        });
+        let interval = pod.reminder_interval;
+        let mut t = slot.0.saturating_sub(interval.0);
+        while t > self.now.0 {
+            self.log_at(SimTime(t), "pod", "notify", "reminder".into());
+            t = t.saturating_sub(interval.0);
+            if interval.0 == 0 {
+                break;
+            }
+        }
+    }
+
+    /// Waits for the next maintenance window to open (done at once when one
+    /// opens right now).
+    fn wait_for_opening(&mut self) {
+        let open = self.sc.calendar.next_open(self.now).unwrap_or(self.now);
+        if open <= self.now {
+            self.step_done();
+        } else {
+            let d = open.since(self.now);
+            self.set_timer(d);
+        }
+    }
+
+    /// Checks whether the current step's wait condition holds.
+    pub(super) fn poll_step(&mut self) {
+        let done = match &self.exec.wait {
+            Wait::None | Wait::Timer | Wait::Repair => false,
+            Wait::Upgraded(nodes) => nodes
+                .iter()
+                .all(|n| !self.nodes[*n].upgrade_pending && self.nodes[*n].up()),
+            Wait::SyncAfter(t) => self.rel.last_done_started.is_some_and(|s| s >= *t),
+            Wait::FullSync => {
+                self.rel.full_done_epoch == Some(self.rel.epoch) && self.rel.established.is_some()
+            }
+            Wait::Drained(nodes) => nodes.iter().all(|n| self.nodes[*n].sessions.is_empty()),
+        };
+        if done {
+            self.exec.wait = Wait::None;
+            self.step_done();
+        }
+    }
+
+    pub(super) fn step_done(&mut self) {
+        let i = self.exec.idx;
+        let total = self.exec.steps.len();
+        self.exec.wait = Wait::None;
+        self.exec.token += 1; // a pending timer of this step must not fire
+        self.log("runbook", "step_done", || format!("{}/{}", i + 1, total));
+        self.exec.idx += 1;
+        if self.exec.idx < total {
+            self.begin_step();
+        } else {
+            self.end_procedure();
+            self.log("runbook", "procedure_done", String::new);
+        }
+    }
+
+    /// Stops the procedure: the remaining steps are not carried out.
+    pub(super) fn abort(&mut self, why: String) {
+        if self.exec.finished.is_some() {
+            return;
+        }
+        self.exec.aborted = true;
+        self.exec.wait = Wait::None;
+        self.exec.token += 1;
+        self.log("runbook", "aborted", || why);
+        self.end_procedure();
+    }
+
+    fn end_procedure(&mut self) {
+        self.close_active();
+        self.exec.finished = Some(self.now);
+        self.q.schedule(self.now + self.sc.cooldown, Ev::End);
+    }
+
+    /// Closes the current working interval and accounts windows and overrun.
+    pub(super) fn close_active(&mut self) {
+        let Some(from) = self.exec.active_from.take() else {
+            return;
+        };
+        let to = self.now;
+        let mut inside = 0;
+        for occ in self.occurrences(from, to) {
+            let a = occ.open.max(from);
+            let b = occ.close.min(to);
+            if b > a {
+                inside += b.0 - a.0;
+                self.exec.windows.insert(occ.open.0);
+            }
+        }
+        self.exec.overrun += to.since(from).0 - inside;
+        if from == to
+            && let Some(occ) = self.occurrences(from, from + SimDuration(1)).first()
+            && occ.open <= from
+        {
+            // A zero-length stretch inside a window still uses that window.
+            self.exec.windows.insert(occ.open.0);
+        }
+    }
+}

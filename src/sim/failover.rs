@@ -1,0 +1,429 @@
+//! Node life: upgrades and rollbacks, the failover relationship and its
+//! syncs, crashes, repairs and takeovers.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use super::{Ev, NodeState, Phase, Role, SyncJob, World};
+use crate::runbook::NodeId;
+use crate::scenario::SiteKind;
+use crate::time::SimDuration;
+
+impl World<'_> {
+    // ----- syncs ---------------------------------------------------------------
+
+    /// True when the primary can sync to the backup now.
+    pub(super) fn can_sync(&self) -> bool {
+        match self.rel.established {
+            Some((p, b)) => self.rel.backup_ops && self.nodes[p].up() && self.nodes[b].up(),
+            None => false,
+        }
+    }
+
+    pub(super) fn start_sync(&mut self) {
+        let fo = &self.sc.failover;
+        let full = self.rel.full_pending;
+        let records = self.rel.unsynced;
+        let mut mb = records as f64 * fo.record_mb;
+        if full {
+            mb += self.sc.site.data_gb * 1000.0;
+        }
+        let overhead = fo.sync_overhead.sample(&mut self.rng.network);
+        let dur = overhead + SimDuration::from_ms_f64(mb / fo.throughput_mb_s * 1000.0);
+        self.rel.job = Some(SyncJob {
+            started: self.now,
+            records,
+            full,
+        });
+        self.rel.now_requested = false;
+        self.q.schedule(
+            self.now + dur,
+            Ev::SyncDone {
+                epoch: self.rel.epoch,
+            },
+        );
+        if self.opts.log_events {
+            let kind = if full { "full" } else { "incremental" };
+            self.log("failover", "sync_start", || {
+                format!("{kind}, {records} records, {mb:.0} MB, takes {dur}")
+            });
+        }
+    }
+
+    pub(super) fn on_sync_done(&mut self) {
+        let Some(job) = self.rel.job.take() else {
+            return;
+        };
+        let failed = !self.can_sync()
+            || (self.sc.faults.sync_failure > 0.0
+                && self.rng.faults.random::<f64>() < self.sc.faults.sync_failure);
+        if failed {
+            // Nothing was copied; retry after the back-off (the records stay).
+            self.log("failover", "sync_failed", String::new);
+            let retry = self.now + self.sc.faults.sync_retry;
+            self.rel.now_requested =
+                self.rel.now_requested || matches!(self.exec.wait, super::Wait::SyncAfter(_));
+            self.q.schedule(
+                retry,
+                Ev::SyncStart {
+                    epoch: self.rel.epoch,
+                },
+            );
+            return;
+        }
+        self.rel.unsynced -= job.records;
+        self.rel.last_done_started = Some(job.started);
+        if job.full {
+            self.rel.full_pending = false;
+            self.rel.full_done_epoch = Some(self.rel.epoch);
+        }
+        let left = self.rel.unsynced;
+        self.log("failover", "sync_done", || {
+            format!("{left} records still unsynced")
+        });
+        if self.rel.now_requested {
+            self.start_sync();
+        } else {
+            self.q.schedule(
+                self.now + self.sc.failover.sync_interval,
+                Ev::SyncStart {
+                    epoch: self.rel.epoch,
+                },
+            );
+        }
+        self.poll_step();
+    }
+
+    /// Asks for a sync now ("Sync Now"); returns the click instant the step waits on.
+    pub(super) fn sync_now(&mut self) {
+        if self.rel.job.is_none() && self.can_sync() {
+            self.start_sync();
+        } else {
+            self.rel.now_requested = true;
+        }
+    }
+
+    pub(super) fn break_relationship(&mut self) {
+        self.rel.established = None;
+        self.rel.epoch += 1;
+        self.rel.job = None; // a sync in flight is abandoned; its records stay unsynced
+        self.rel.now_requested = false;
+        for n in &mut self.nodes {
+            if matches!(n.role, Role::Primary | Role::Backup) {
+                n.role = Role::Standalone;
+            }
+        }
+        self.log("failover", "broken", String::new);
+        self.refresh();
+    }
+
+    pub(super) fn establish(&mut self, primary: NodeId, backup: NodeId) {
+        self.rel.established = Some((primary, backup));
+        self.rel.epoch += 1;
+        self.rel.full_pending = true;
+        self.rel.backup_ops = true;
+        self.nodes[primary].role = Role::Primary;
+        self.nodes[backup].role = Role::Backup;
+        let (p, b) = (self.nodes[primary].name, self.nodes[backup].name);
+        self.log("failover", "established", || {
+            format!("primary {p}, backup {b}")
+        });
+        // A backup does not accept connections: clients still on it (stale
+        // DNS answers) lose their sessions.
+        self.drop_sessions(backup, "became backup", false);
+        self.q.schedule(
+            self.now + self.sc.failover.first_sync_delay,
+            Ev::SyncStart {
+                epoch: self.rel.epoch,
+            },
+        );
+        self.refresh();
+    }
+
+    /// "Become Backup" on `node`: it gives up the primary role and its peer
+    /// takes it (the failover page does both).
+    pub(super) fn become_backup(&mut self, node: NodeId) {
+        if let Some((p, b)) = self.rel.established
+            && p == node
+        {
+            self.rel.established = Some((b, p));
+            self.rel.epoch += 1;
+            self.rel.job = None;
+            self.nodes[p].role = Role::Backup;
+            self.nodes[b].role = Role::Primary;
+            let (pn, bn) = (self.nodes[p].name, self.nodes[b].name);
+            self.log("failover", "roles_swapped", || {
+                format!("primary {bn}, backup {pn}")
+            });
+            self.drop_sessions(p, "became backup", false);
+            self.q.schedule(
+                self.now + self.sc.failover.sync_interval,
+                Ev::SyncStart {
+                    epoch: self.rel.epoch,
+                },
+            );
+        }
+        self.refresh();
+    }
+
+    /// "Become Primary" on `node` (no change when it already is).
+    pub(super) fn become_primary(&mut self, node: NodeId) {
+        if let Some((p, b)) = self.rel.established
+            && b == node
+        {
+            self.become_backup(p);
+        }
+        self.refresh();
+    }
+
+    pub(super) fn set_backup_operations(&mut self, value: bool) {
+        self.rel.backup_ops = value;
+        if !value {
+            self.rel.job = None;
+            self.rel.epoch += 1;
+        } else {
+            self.q.schedule(
+                self.now + self.sc.failover.sync_interval,
+                Ev::SyncStart {
+                    epoch: self.rel.epoch,
+                },
+            );
+        }
+        self.log("failover", "backup_operations", || {
+            if value { "enabled" } else { "disabled" }.into()
+        });
+        self.refresh();
+    }
+
+    // ----- upgrades --------------------------------------------------------------
+
+    pub(super) fn start_upgrade(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node];
+        n.attempts += 1;
+        n.upgrade_pending = true;
+        n.state = NodeState::Upgrading(Phase::Base);
+        n.epoch += 1;
+        if n.attempts > 1 {
+            // A retry draws fresh phase times; the first attempt used the
+            // plan drawn before the run.
+            let up = &self.sc.upgrade;
+            n.plan[0] = up.base.sample(&mut self.rng.upgrade);
+            n.plan[1] = up.product.sample(&mut self.rng.upgrade)
+                + SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * self.sc.site.data_gb);
+            n.plan[2] = up.reboot.sample(&mut self.rng.upgrade);
+        }
+        let (name, epoch, d, attempt) = (n.name, n.epoch, n.plan[0], n.attempts);
+        self.log(name, "upgrade_start", || {
+            format!("attempt {attempt}: base software update")
+        });
+        // Upgrading an appliance of a cluster marks every traffic node "not
+        // accepting new client connections" in its own configuration.
+        if self.sc.site.kind == SiteKind::Atlas
+            && node < self.accepting.len()
+            && !self.nodes[node].traffic
+        {
+            for a in self.accepting[node].iter_mut() {
+                *a = false;
+            }
+            self.log(name, "traffic_nodes_not_accepting", || {
+                "in its cluster configuration".into()
+            });
+        }
+        self.drop_sessions(node, "upgrade", false);
+        self.refresh();
+        self.q.schedule(
+            self.now + d,
+            Ev::PhaseDone {
+                node: node as u32,
+                epoch,
+            },
+        );
+    }
+
+    pub(super) fn on_phase_done(&mut self, node: NodeId) {
+        let n = &self.nodes[node];
+        let name = n.name;
+        let (done, next) = match n.state {
+            NodeState::Upgrading(Phase::Base) => (Phase::Base, Some((Phase::Product, 1))),
+            NodeState::Upgrading(Phase::Product) => (Phase::Product, Some((Phase::Reboot, 2))),
+            NodeState::Upgrading(Phase::Reboot) => (Phase::Reboot, None),
+            _ => return,
+        };
+        self.log(name, "phase_done", || done.name().to_string());
+        if let Some((phase, i)) = next {
+            let n = &mut self.nodes[node];
+            n.state = NodeState::Upgrading(phase);
+            let (d, epoch) = (n.plan[i], n.epoch);
+            self.q.schedule(
+                self.now + d,
+                Ev::PhaseDone {
+                    node: node as u32,
+                    epoch,
+                },
+            );
+            return;
+        }
+        let p = self.sc.faults.upgrade_failure;
+        if p > 0.0 && self.rng.faults.random::<f64>() < p {
+            // The new version does not work: restore from the backup taken first.
+            self.m.rollbacks += 1;
+            let d = self.sc.faults.rollback.sample(&mut self.rng.faults);
+            let n = &mut self.nodes[node];
+            n.state = NodeState::RollingBack;
+            n.epoch += 1;
+            let epoch = n.epoch;
+            self.log(name, "upgrade_failed", || {
+                format!("rolling back, takes {d}")
+            });
+            self.q.schedule(
+                self.now + d,
+                Ev::RollbackDone {
+                    node: node as u32,
+                    epoch,
+                },
+            );
+            return;
+        }
+        let n = &mut self.nodes[node];
+        n.state = NodeState::Up;
+        n.version += 1;
+        n.upgrade_pending = false;
+        n.epoch += 1;
+        let v = n.version;
+        self.log(name, "upgrade_done", || format!("version {v}"));
+        self.arm_crash(node);
+        self.refresh();
+        self.poll_step();
+    }
+
+    pub(super) fn on_rollback_done(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node];
+        n.state = NodeState::Up;
+        n.epoch += 1;
+        let (name, attempts) = (n.name, n.attempts);
+        self.log(name, "rollback_done", || "back on the old version".into());
+        self.arm_crash(node);
+        self.refresh();
+        if attempts <= self.sc.faults.upgrade_retries {
+            // The operator tries again.
+            self.start_upgrade(node);
+        } else {
+            self.abort(format!("the upgrade of {name} failed {attempts} times"));
+        }
+    }
+
+    // ----- crashes -----------------------------------------------------------------
+
+    /// Schedules the next crash of an up node (crashes on), at rate 1/MTBF.
+    pub(super) fn arm_crash(&mut self, node: NodeId) {
+        if !self.sc.faults.crashes || !self.nodes[node].up() {
+            return;
+        }
+        let e: f64 = Exp1.sample(&mut self.rng.faults);
+        let d = SimDuration::from_ms_f64(e * self.sc.faults.mtbf.0 as f64);
+        let epoch = self.nodes[node].epoch;
+        self.q.schedule(
+            self.now + d,
+            Ev::Crash {
+                node: node as u32,
+                epoch,
+            },
+        );
+    }
+
+    pub(super) fn on_crash(&mut self, node: NodeId) {
+        if !self.nodes[node].up() {
+            return;
+        }
+        self.m.crashes += 1;
+        let serving = self.front.target == Some(node);
+        if serving && self.exposure_since.is_some() {
+            self.m.exposure_crashes += 1;
+        }
+        let n = &mut self.nodes[node];
+        n.state = NodeState::Failed;
+        n.epoch += 1;
+        let (name, epoch) = (n.name, n.epoch);
+        let repair = self.sc.faults.mttr.sample(&mut self.rng.faults);
+        self.log(name, "crashed", || format!("repair takes {repair}"));
+        self.drop_sessions(node, "crash", true);
+        // Records not yet copied to a backup existed only on this appliance.
+        let holds_records = match self.rel.established {
+            Some((p, _)) => p == node,
+            None => !self.nodes[node].traffic && self.sc.site.has_backup() && serving,
+        };
+        if holds_records && self.rel.unsynced > 0 {
+            let lost = self.rel.unsynced;
+            self.m.records_lost += lost;
+            self.rel.unsynced = 0;
+            self.log(name, "records_lost", || format!("{lost} unsynced records"));
+        }
+        if let Some((p, b)) = self.rel.established
+            && p == node
+            && self.nodes[b].up()
+            && self.rel.backup_ops
+        {
+            let d = self.sc.faults.failover_delay.sample(&mut self.rng.faults);
+            self.q.schedule(
+                self.now + d,
+                Ev::Takeover {
+                    to: b as u32,
+                    epoch: self.rel.epoch,
+                },
+            );
+        }
+        self.q.schedule(
+            self.now + repair,
+            Ev::Repaired {
+                node: node as u32,
+                epoch,
+            },
+        );
+        self.refresh();
+    }
+
+    /// The backup takes over from a crashed primary, and the site's address follows.
+    pub(super) fn on_takeover(&mut self, to: NodeId) {
+        let Some((p, b)) = self.rel.established else {
+            return;
+        };
+        if b != to || !self.nodes[to].up() {
+            return;
+        }
+        self.rel.established = Some((b, p));
+        self.rel.epoch += 1;
+        self.rel.job = None;
+        self.rel.full_pending = true; // the old primary's data is stale when it returns
+        self.nodes[b].role = Role::Primary;
+        self.nodes[p].role = Role::Backup;
+        if self.front.target == Some(p) {
+            self.front.target = Some(b);
+            self.front.dns_swing = false;
+        }
+        let name = self.nodes[b].name;
+        self.log(name, "took_over", || "primary after a crash".into());
+        self.q.schedule(
+            self.now + self.sc.failover.sync_interval,
+            Ev::SyncStart {
+                epoch: self.rel.epoch,
+            },
+        );
+        self.refresh();
+    }
+
+    pub(super) fn on_repaired(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node];
+        n.state = NodeState::Up;
+        n.epoch += 1;
+        let name = n.name;
+        self.log(name, "repaired", String::new);
+        self.arm_crash(node);
+        self.refresh();
+        if self.exec.wait == super::Wait::Repair {
+            self.exec.wait = super::Wait::None;
+            self.begin_step();
+        } else {
+            self.poll_step();
+        }
+    }
+}
