@@ -72,7 +72,7 @@ impl ArrivalProcess {
             let rate = self.base_per_ms * self.profile[hour];
             if rate > 0.0 && e <= rate * room {
                 self.t_ms += e / rate;
-                return Some(SimTime(self.t_ms.floor() as u64));
+                return Some(SimTime(self.t_ms.round() as u64));
             }
             e -= rate * room;
             self.t_ms += room;
