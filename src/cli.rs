@@ -122,7 +122,9 @@ pub fn run() -> Result<(), CliError> {
             );
             Ok(())
         }
-        Command::Strategies { scenario: Some(path) } => {
+        Command::Strategies {
+            scenario: Some(path),
+        } => {
             let s = load(Some(&path))?;
             print!("{}", describe_strategies(&s));
             Ok(())
@@ -157,9 +159,14 @@ fn describe_strategies(s: &Scenario) -> String {
 
 /// Every built-in runbook, as written (groups and nodes unresolved).
 fn describe_builtins() -> String {
-    let mut out = String::from("Built-in runbooks (give a scenario to see them resolved against its site):\n\n");
+    let mut out = String::from(
+        "Built-in runbooks (give a scenario to see them resolved against its site):\n\n",
+    );
     for rb in cutover::runbook::builtin() {
-        out.push_str(&format!("{} [{} site]\n  {}\n", rb.name, rb.site, rb.summary));
+        out.push_str(&format!(
+            "{} [{} site]\n  {}\n",
+            rb.name, rb.site, rb.summary
+        ));
         for (i, step) in rb.steps.iter().enumerate() {
             let mut args = Vec::new();
             for (k, v) in [

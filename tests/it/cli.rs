@@ -127,7 +127,16 @@ fn validate_and_strategies_on_shipped_scenarios() {
     ] {
         assert!(out.contains(name), "{out}");
     }
-    assert!(out.contains("switch dns -> B"));
+    assert!(out.contains("switch method=dns to=B"), "{out}");
+    assert!(
+        out.contains("atlas-failover") && out.contains("blue-green"),
+        "every built-in is listed"
+    );
+    let o = cutover(
+        tmp.path(),
+        &["strategies", &repo_file("scenarios/failover-pair.toml")],
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("switch dns -> B"));
     let o = cutover(
         tmp.path(),
         &["strategies", &repo_file("scenarios/single.toml")],
@@ -251,4 +260,80 @@ fn missing_file_and_bad_flags_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     let o = cutover(tmp.path(), &["frobnicate"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A scenario with one custom runbook; `cutover validate` and `run` must
+/// refuse it naming the runbook, the step and the reason.
+fn check_impossible(site: &str, steps: &str, step_no: usize, reason: &str) {
+    let text = format!(
+        "{site}\n[[runbooks]]\nname = \"my-plan\"\nsite = \"{}\"\nsteps = [\n{steps}\n]\n",
+        if site.contains("atlas") {
+            "atlas"
+        } else {
+            "failover-pair"
+        }
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("plan.toml"), &text).unwrap();
+    for args in [
+        vec!["validate", "plan.toml"],
+        vec!["run", "plan.toml", "--out", "out"],
+    ] {
+        let o = cutover(tmp.path(), &args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("runbook \"my-plan\""),
+            "names the runbook: {err}"
+        );
+        assert!(
+            err.contains(&format!("step {step_no}:")),
+            "names the step: {err}"
+        );
+        assert!(err.contains(reason), "gives the reason: {err}");
+        assert!(err.contains("plan.toml:"), "names the file and line: {err}");
+    }
+    assert!(!tmp.path().join("out").exists());
+}
+
+const CLUSTER: &str = "[site]\nkind = \"atlas\"\nregions = [{ name = \"eu\", nodes = 2 }]\n";
+
+#[test]
+fn impossible_runbook_node_does_not_exist() {
+    check_impossible(
+        CLUSTER,
+        "{ do = \"distribute_package\" },\n{ do = \"upgrade\", node = \"eu-3\" },",
+        2,
+        "node \"eu-3\" does not exist",
+    );
+}
+
+#[test]
+fn impossible_runbook_switch_to_a_down_appliance() {
+    check_impossible(
+        "",
+        "{ do = \"break_failover\" },\n{ do = \"upgrade\", node = \"B\", wait = false },\n{ do = \"switch\", method = \"nat\", to = \"B\" },\n{ do = \"wait_upgraded\", node = \"B\" },",
+        3,
+        "cannot switch to B: it is down",
+    );
+}
+
+#[test]
+fn impossible_runbook_establish_without_matching_keys() {
+    check_impossible(
+        "[site]\nkeys_match = false\n",
+        "{ do = \"break_failover\" },\n{ do = \"establish_failover\", primary = \"A\", backup = \"B\" },",
+        2,
+        "inter-appliance keys differ",
+    );
+}
+
+#[test]
+fn impossible_runbook_upgrade_acting_primary_while_backup_down() {
+    check_impossible(
+        CLUSTER,
+        "{ do = \"distribute_package\" },\n{ do = \"upgrade\", node = \"B\", wait = false },\n{ do = \"upgrade\", node = \"A\" },\n{ do = \"wait_upgraded\", node = \"B\" },",
+        3,
+        "acting primary A while its backup B is also down",
+    );
 }

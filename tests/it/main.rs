@@ -5,8 +5,12 @@
 //! - `theory`: the model against closed-form results (Poisson counts).
 //! - `cli`: the command line: outputs, determinism, bad input and exit codes.
 //! - `strategies`: properties of the default scenario the README relies on.
+//! - `cluster`: Atlas clusters and blue-green pods by hand, drains, Erlang B.
+//! - `faults`: crashes against theory, failed upgrades, syncs and prechecks.
 
 mod cli;
+mod cluster;
+mod faults;
 mod runbooks;
 mod strategies;
 mod theory;
@@ -30,4 +34,12 @@ pub fn run(sc: &Scenario, strategy: &str, seed: u64, replication: u64) -> Metric
         panic!("{strategy} seed {seed} replication {replication}: {e}");
     }
     m
+}
+
+/// Sample mean and standard error of the mean.
+pub fn mean_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
 }

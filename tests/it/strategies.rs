@@ -49,13 +49,23 @@ fn strategies_see_the_same_arrivals() {
 
 #[test]
 fn conservation_holds_across_seeds_and_strategies() {
-    for path in ["scenarios/failover-pair.toml", "scenarios/single.toml"] {
-        let sc = Scenario::load(std::path::Path::new(path)).unwrap();
+    // Every shipped scenario, every strategy it enables (so every runbook).
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let sc = Scenario::load(&path).unwrap();
+        seen.extend(sc.strategies.iter().cloned());
         for name in &sc.strategies {
             for r in 0..10 {
                 // `run` asserts conservation.
                 run(&sc, name, 77, r);
             }
         }
+    }
+    for name in cutover::runbook::builtin_names() {
+        assert!(seen.contains(&name), "no shipped scenario runs {name}");
     }
 }

@@ -1,14 +1,6 @@
 //! The model against theory, not against its own output.
 
-use crate::{run, scenario};
-
-/// Sample mean and standard error of the mean.
-fn mean_se(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, (var / n).sqrt())
-}
+use crate::{mean_se, run, scenario};
 
 /// One appliance, Poisson arrivals at λ = 60/h (flat profile), exponential
 /// sessions of mean m = 10 min, no retries, every operator step instant, and

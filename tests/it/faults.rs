@@ -1,0 +1,231 @@
+//! Faults: crashes against theory, failed upgrades, syncs and prechecks.
+
+use crate::{mean_se, run, scenario};
+
+/// A pair whose runbook breaks the relationship for exactly 10 h and
+/// re-establishes it; crashes at MTBF 20 h, repaired in 1 s, no workload.
+const EXPOSED: &str = r#"
+[calendar]
+windows = [{ weekday = "mon", hour = 0, length = "24h" }]
+warmup = "0s"
+
+[site]
+kind = "failover-pair"
+data_gb = 0
+
+[operator]
+step = "0s"
+
+[faults]
+crashes = true
+mtbf = "20h"
+mttr = "1s"
+
+[workload.support]
+rate_per_hour = 0
+[workload.console]
+rate_per_hour = 0
+
+[[runbooks]]
+name = "exposed"
+site = "failover-pair"
+steps = [
+  { do = "break_failover" },
+  { do = "wait", duration = "10h" },
+  { do = "establish_failover", primary = "A", backup = "B" },
+]
+"#;
+
+#[test]
+fn crash_during_exposure_matches_the_exponential_law() {
+    let sc = scenario(EXPOSED);
+    let mtbf_s = 20.0 * 3600.0;
+    let mut hit = Vec::new();
+    let mut theory = Vec::new();
+    for r in 0..600 {
+        let m = run(&sc, "exposed", 11, r);
+        let t = m.exposure_ms as f64 / 1000.0;
+        // Exposure is the 10 h wait, give or take a 1 s repair at its end.
+        assert!((36_000.0..=36_002.0).contains(&t), "exposure {t}");
+        let formula = 1.0 - (-t / mtbf_s).exp();
+        assert!(
+            (m.exposure_risk - formula).abs() < 1e-12,
+            "exposure_risk is 1 − e^(−T/MTBF)"
+        );
+        hit.push(f64::from(u8::from(m.exposure_crashes > 0)));
+        theory.push(formula);
+    }
+    let (p, se) = mean_se(&hit);
+    let expected = theory.iter().sum::<f64>() / theory.len() as f64; // 1 − e^(−0.5) ≈ 0.393
+    assert!(
+        (p - expected).abs() < 3.0 * se,
+        "crash fraction {p} ± {se}, theory {expected}"
+    );
+}
+
+#[test]
+fn a_crash_without_failover_loses_unsynced_records_and_takes_the_site_down() {
+    // The single exposure window with records piling up: crash often, and
+    // repair slowly, so the site is down for repairs.
+    let text = EXPOSED
+        .replace("mtbf = \"20h\"", "mtbf = \"2h\"")
+        .replace("mttr = \"1s\"", "mttr = \"30m\"")
+        .replace(
+            "[workload.support]\nrate_per_hour = 0",
+            "[workload.support]\nrate_per_hour = 60",
+        );
+    let sc = scenario(&text);
+    let mut lost = 0;
+    let mut down = 0;
+    for r in 0..20 {
+        let m = run(&sc, "exposed", 2, r);
+        lost += m.records_lost;
+        down += m.downtime_ms;
+        assert!(m.lost_work_sessions <= m.dropped_sessions);
+    }
+    assert!(lost > 0, "unsynced records die with the appliance");
+    assert!(down > 0, "nobody takes over without a relationship");
+}
+
+#[test]
+fn backup_takes_over_when_the_primary_crashes() {
+    // Established the whole time (the runbook only waits 10 h): a crash of
+    // the primary costs the failover delay (1 min), not the 5-hour repair.
+    let text = EXPOSED
+        .replace("mtbf = \"20h\"", "mtbf = \"3h\"")
+        .replace("mttr = \"1s\"", "mttr = \"5h\"\nfailover_delay = \"1m\"")
+        .replace(
+            "steps = [\n  { do = \"break_failover\" },\n  { do = \"wait\", duration = \"10h\" },\n  { do = \"establish_failover\", primary = \"A\", backup = \"B\" },\n]",
+            "steps = [{ do = \"wait\", duration = \"10h\" }]",
+        );
+    let sc = scenario(&text);
+    let (mut crashes, mut short) = (0, 0);
+    for r in 0..30 {
+        let m = run(&sc, "exposed", 4, r);
+        crashes += m.crashes;
+        // One crash at most in the run: the backup took over within a minute.
+        if m.crashes == 1 {
+            assert!(
+                m.downtime_ms <= 60_000,
+                "replication {r}: down {} ms",
+                m.downtime_ms
+            );
+            short += 1;
+        }
+    }
+    assert!(crashes > 0 && short > 0);
+}
+
+const SINGLE: &str = r#"
+[calendar]
+windows = [{ weekday = "mon", hour = 10, length = "8h" }]
+warmup = "1h"
+
+[site]
+kind = "single"
+data_gb = 0
+
+[upgrade]
+base = "10m"
+product = "20m"
+reboot = "5m"
+
+[operator]
+step = "1m"
+backup = "0s"
+verify = "0s"
+
+[faults]
+upgrade_failure = 1.0
+rollback = "30m"
+upgrade_retries = 1
+
+[workload.support]
+rate_per_hour = 0
+[workload.console]
+rate_per_hour = 0
+"#;
+
+#[test]
+fn failed_upgrades_roll_back_retry_and_abort() {
+    let m = run(&scenario(SINGLE), "single", 1, 0);
+    // Backup (one operator step), the upgrade's click, then two attempts,
+    // both rolled back: 2 × (35 m + 30 m) down, and the procedure stops.
+    assert_eq!(m.rollbacks, 2);
+    assert_eq!(m.aborted, 1);
+    assert_eq!(m.downtime_ms, 2 * (35 + 30) * 60_000);
+    assert_eq!(m.procedure_ms, (1 + 1 + 2 * 65) * 60_000);
+    // With no failure the same runbook is done in 1 + 1 + 35 minutes.
+    let ok = run(
+        &scenario(&SINGLE.replace("upgrade_failure = 1.0", "upgrade_failure = 0")),
+        "single",
+        1,
+        0,
+    );
+    assert_eq!(
+        (ok.rollbacks, ok.aborted, ok.procedure_ms),
+        (0, 0, 37 * 60_000)
+    );
+}
+
+#[test]
+fn failed_prechecks_wait_for_the_admin_or_fail_the_update() {
+    let base = SINGLE
+        .replace("upgrade_failure = 1.0", "upgrade_failure = 0")
+        .replace("[workload.support]", "[workload.support]\n")
+        + "\n";
+    let with_precheck = |deadline: &str| {
+        format!(
+            "{}\n[[runbooks]]\nname = \"checked\"\nsite = \"single\"\nsteps = [{{ do = \"precheck\" }}, {{ do = \"upgrade\", node = \"A\" }}]\n",
+            base.replace(
+                "upgrade_retries = 1",
+                &format!("upgrade_retries = 1\nprecheck_failure = 1.0\nadmin_fix = \"3h\"\nprecheck_deadline = \"{deadline}\""),
+            )
+        )
+    };
+    // Fixed in 3 h, before a 1-day deadline: the upgrade goes on after it.
+    let m = run(&scenario(&with_precheck("1d")), "checked", 1, 0);
+    assert_eq!(m.aborted, 0);
+    assert_eq!(m.procedure_ms, (1 + 180 + 1 + 35) * 60_000);
+    // A 2-hour deadline: the update fails, nothing is upgraded.
+    let m = run(&scenario(&with_precheck("2h")), "checked", 1, 0);
+    assert_eq!(m.aborted, 1);
+    assert_eq!(m.downtime_ms, 0);
+    assert_eq!(m.procedure_ms, (1 + 120) * 60_000);
+}
+
+#[test]
+fn failing_syncs_are_retried_until_they_succeed() {
+    let text = r#"
+[calendar]
+windows = [{ weekday = "mon", hour = 10, length = "8h" }]
+warmup = "1h"
+
+[failover]
+sync_overhead = "1m"
+record_mb = 0
+
+[faults]
+sync_failure = 0.5
+sync_retry = "5m"
+"#;
+    let sc = scenario(text);
+    let clean = scenario(&text.replace("sync_failure = 0.5", "sync_failure = 0"));
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for r in 0..40 {
+        let m = run(&sc, "failover-sync", 8, r);
+        assert_eq!(m.aborted, 0, "a failing sync is retried, never abandoned");
+        with.push(m.procedure_ms as f64);
+        without.push(run(&clean, "failover-sync", 8, r).procedure_ms as f64);
+    }
+    // Two waited-for syncs (Sync Now, the initial sync) each fail half the
+    // time and cost a 5-minute retry: on average 2 × 5 min × (0.5/0.5) longer.
+    let (a, sa) = mean_se(&with);
+    let (b, _) = mean_se(&without);
+    let extra_min = (a - b) / 60_000.0;
+    assert!(
+        extra_min > 5.0,
+        "failed syncs added only {extra_min} min (± {} min)",
+        sa / 60_000.0
+    );
+}
