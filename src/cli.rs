@@ -1,4 +1,8 @@
-//! Command-line parsing (the only clap-aware code) and the commands.
+//! Command-line parsing (the only clap-aware code) and the commands. This
+//! module and its children are the only code that touches files.
+
+mod run;
+mod study;
 
 use std::fmt;
 use std::io::Write;
@@ -6,11 +10,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use cutover::export;
-use cutover::model::calendar::WEEKDAYS;
 use cutover::scenario::Scenario;
-use cutover::sim::{RunOptions, simulate};
-use cutover::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 
 /// Simulate software upgrades of appliance fleets and compare strategies.
 #[derive(Parser, Debug)]
@@ -18,6 +18,32 @@ use cutover::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Flags shared by `compare` and `sweep`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StudyFlags {
+    /// Strategies to compare, comma-separated; all that the scenario enables when omitted.
+    #[arg(long, value_delimiter = ',')]
+    pub strategies: Option<Vec<String>>,
+    /// Replications per strategy (with --ci-target: the least).
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// Master seed; the scenario's `seed` when omitted.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads; all cores when omitted. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Strategy the paired differences are taken against; the first when omitted.
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// Output folder.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no table.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -42,6 +68,46 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Compare strategies over many replications with common random numbers;
+    /// write runs.csv, summary.csv, diff.csv and manifest.json.
+    Compare {
+        /// Scenario file (TOML); the built-in default when omitted.
+        scenario: Option<PathBuf>,
+        #[command(flatten)]
+        flags: StudyFlags,
+        /// Add replications in batches until every mean's 95 % half-width is
+        /// within this fraction of the mean (e.g. 0.05), or --max-runs.
+        #[arg(long)]
+        ci_target: Option<f64>,
+        /// Metrics the precision target applies to, comma-separated; all when omitted.
+        #[arg(long, value_delimiter = ',')]
+        ci_metrics: Option<Vec<String>>,
+        /// Cap on replications per strategy with --ci-target.
+        #[arg(long, default_value_t = 100_000)]
+        max_runs: u64,
+        /// Run only shard K of N (contiguous replications), e.g. 2/8; merge the shards with `cutover merge`.
+        #[arg(long)]
+        shard: Option<String>,
+    },
+    /// Combine the folders of a sharded compare into the files an unsplit run writes.
+    Merge {
+        /// Shard folders, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, short, required = true)]
+        out: PathBuf,
+    },
+    /// Compare strategies at every point of a one- or two-parameter grid; write sweep.csv.
+    Sweep {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// A field and its values, e.g. `site.data_gb=50,200,800`; once or twice.
+        #[arg(long = "set", required = true)]
+        sets: Vec<String>,
+        #[command(flatten)]
+        flags: StudyFlags,
+    },
     /// Check a scenario file; exit 0 when valid, 2 with every problem when not.
     Validate {
         /// Scenario file (TOML).
@@ -62,6 +128,8 @@ pub enum CliError {
     BadInput(String),
     /// Something failed that is not the user's input (e.g. a disk error). Exit code 1.
     Internal(String),
+    /// Stopped by Ctrl-C; nothing was written. Exit code 130.
+    Interrupted,
 }
 
 impl CliError {
@@ -69,6 +137,7 @@ impl CliError {
         match self {
             CliError::BadInput(_) => 2,
             CliError::Internal(_) => 1,
+            CliError::Interrupted => 130,
         }
     }
 }
@@ -78,6 +147,7 @@ impl fmt::Display for CliError {
         match self {
             CliError::BadInput(m) => write!(f, "error: {m}"),
             CliError::Internal(m) => write!(f, "internal error: {m}"),
+            CliError::Interrupted => write!(f, "interrupted: no output was written"),
         }
     }
 }
@@ -104,14 +174,17 @@ pub fn run() -> Result<(), CliError> {
             out,
             trace_sessions,
             quiet,
-        } => cmd_run(
-            scenario.as_deref(),
-            strategy,
-            seed,
-            out,
-            trace_sessions,
-            quiet,
-        ),
+        } => run::cmd_run(scenario.as_deref(), strategy, seed, out, trace_sessions, quiet),
+        Command::Compare {
+            scenario,
+            flags,
+            ci_target,
+            ci_metrics,
+            max_runs,
+            shard,
+        } => study::cmd_compare(scenario.as_deref(), flags, ci_target, ci_metrics, max_runs, shard),
+        Command::Merge { dirs, out } => study::cmd_merge(&dirs, &out),
+        Command::Sweep { scenario, sets, flags } => study::cmd_sweep(&scenario, &sets, flags),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario))?;
             println!(
@@ -122,9 +195,7 @@ pub fn run() -> Result<(), CliError> {
             );
             Ok(())
         }
-        Command::Strategies {
-            scenario: Some(path),
-        } => {
+        Command::Strategies { scenario: Some(path) } => {
             let s = load(Some(&path))?;
             print!("{}", describe_strategies(&s));
             Ok(())
@@ -136,13 +207,27 @@ pub fn run() -> Result<(), CliError> {
     }
 }
 
-fn load(path: Option<&Path>) -> Result<Scenario, CliError> {
+/// Reads a scenario file (or the built-in default) with its text.
+fn load_text(path: Option<&Path>) -> Result<(Scenario, String), CliError> {
+    let bad = |e: cutover::scenario::ScenarioError| CliError::BadInput(format!("invalid scenario\n{e}"));
     match path {
-        None => Ok(Scenario::default_scenario()),
+        None => Ok((
+            Scenario::default_scenario(),
+            cutover::scenario::DEFAULT_TOML.to_string(),
+        )),
         Some(p) => {
-            Scenario::load(p).map_err(|e| CliError::BadInput(format!("invalid scenario\n{e}")))
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                CliError::BadInput(format!("invalid scenario\n{}: cannot read the file: {e}", p.display()))
+            })?;
+            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+            let sc = Scenario::parse(&text, &p.display().to_string(), stem).map_err(bad)?;
+            Ok((sc, text))
         }
     }
+}
+
+fn load(path: Option<&Path>) -> Result<Scenario, CliError> {
+    load_text(path).map(|(s, _)| s)
 }
 
 fn describe_strategies(s: &Scenario) -> String {
@@ -159,14 +244,9 @@ fn describe_strategies(s: &Scenario) -> String {
 
 /// Every built-in runbook, as written (groups and nodes unresolved).
 fn describe_builtins() -> String {
-    let mut out = String::from(
-        "Built-in runbooks (give a scenario to see them resolved against its site):\n\n",
-    );
+    let mut out = String::from("Built-in runbooks (give a scenario to see them resolved against its site):\n\n");
     for rb in cutover::runbook::builtin() {
-        out.push_str(&format!(
-            "{} [{} site]\n  {}\n",
-            rb.name, rb.site, rb.summary
-        ));
+        out.push_str(&format!("{} [{} site]\n  {}\n", rb.name, rb.site, rb.summary));
         for (i, step) in rb.steps.iter().enumerate() {
             let mut args = Vec::new();
             for (k, v) in [
@@ -202,64 +282,11 @@ fn describe_builtins() -> String {
     out
 }
 
-fn cmd_run(
-    path: Option<&Path>,
-    strategy: Option<String>,
-    seed: Option<u64>,
-    out: Option<PathBuf>,
-    trace_sessions: bool,
-    quiet: bool,
-) -> Result<(), CliError> {
-    // Everything the user gave is checked before anything is written.
-    let sc = load(path)?;
-    let name = strategy.unwrap_or_else(|| sc.strategies[0].clone());
-    let runbook = sc.strategy(&name).map_err(CliError::BadInput)?;
-    let seed = seed.unwrap_or(sc.seed);
-    let dir = out.unwrap_or_else(|| Path::new("output").join(&sc.name).join(&runbook.name));
-
-    let result = simulate(
-        &sc,
-        runbook,
-        seed,
-        0,
-        RunOptions {
-            log_events: true,
-            trace_sessions,
-        },
-    );
-    if let Some(why) = result.metrics.conservation_error() {
-        return Err(CliError::Internal(format!("conservation violated: {why}")));
-    }
-
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-    let events_path = dir.join("events.csv");
-    let metrics_path = dir.join("metrics.csv");
-    write_atomic(&events_path, |w| export::write_events(w, &result.events))?;
-    write_atomic(&metrics_path, |w| {
-        export::write_metrics(w, &[(runbook.name.as_str(), seed, &result.metrics)])
-    })?;
-    if !quiet {
-        print!("{}", summary(&sc, &runbook.name, seed, &result.metrics));
-        println!(
-            "wrote {} ({} events) and {}",
-            events_path.display(),
-            result.events.len(),
-            metrics_path.display()
-        );
-    }
-    Ok(())
-}
-
 /// Writes a file atomically: into a temporary file beside it, then renamed.
 /// A reader (or a crash) sees the old complete file or the new one, never half.
-fn write_atomic(
-    path: &Path,
-    body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), CliError> {
+fn write_atomic(path: &Path, body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), CliError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let fail =
-        |e: std::io::Error| CliError::Internal(format!("cannot write {}: {e}", path.display()));
+    let fail = |e: std::io::Error| CliError::Internal(format!("cannot write {}: {e}", path.display()));
     let mut tmp = tempfile::Builder::new()
         .prefix(".cutover-")
         .suffix(".tmp")
@@ -273,58 +300,4 @@ fn write_atomic(
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
-}
-
-fn human(ms: u64) -> String {
-    SimDuration(ms - ms % 1000).to_string()
-}
-
-fn weekday_time(ms: u64, offset: u64) -> String {
-    let abs = ms + offset;
-    let day = (abs / MS_PER_DAY) % 7;
-    let week = abs / (7 * MS_PER_DAY);
-    format!(
-        "{} {:02}:{:02} (week {})",
-        WEEKDAYS[day as usize],
-        (abs % MS_PER_DAY) / MS_PER_HOUR,
-        (abs % MS_PER_HOUR) / MS_PER_MIN,
-        week + 1
-    )
-}
-
-fn summary(sc: &Scenario, strategy: &str, seed: u64, m: &cutover::metrics::Metrics) -> String {
-    let mut s = String::new();
-    s.push_str(&format!("{} / {strategy}, seed {seed}\n", sc.name));
-    s.push_str(&format!(
-        "  procedure         starts {}, takes {}; {} window(s), {} outside windows\n",
-        weekday_time(m.procedure_start_ms, sc.calendar.start_offset_ms),
-        human(m.procedure_ms),
-        m.windows_used,
-        human(m.window_overrun_ms)
-    ));
-    s.push_str(&format!("  downtime          {}\n", human(m.downtime_ms)));
-    s.push_str(&format!(
-        "  failed connects   {} ({} retries made)\n",
-        m.failed_connects, m.retries
-    ));
-    s.push_str(&format!("  dropped sessions  {}\n", m.dropped_sessions));
-    s.push_str(&format!(
-        "  exposure          {} without failover (crash risk {:.4}%)\n",
-        human(m.exposure_ms),
-        m.exposure_risk * 100.0
-    ));
-    s.push_str(&format!(
-        "  unsynced peak     {} records\n",
-        m.unsynced_peak
-    ));
-    s.push_str(&format!(
-        "  sessions          {} arrivals ({} reconnects), {} served, {} completed, {} active at end, over {}\n",
-        m.arrivals,
-        m.reconnects,
-        m.served,
-        m.completed,
-        m.active_at_end,
-        human(m.span_ms)
-    ));
-    s
 }

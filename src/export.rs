@@ -5,7 +5,10 @@
 
 use std::io;
 
+use serde::{Deserialize, Serialize};
+
 use crate::metrics::Metrics;
+use crate::montecarlo::{DiffRow, Replication, SummaryRow};
 use crate::sim::LogRecord;
 use crate::time::fmt_secs;
 
@@ -31,6 +34,159 @@ pub fn write_metrics<W: io::Write>(out: W, rows: &[(&str, u64, &Metrics)]) -> io
         w.write_record(&rec)?;
     }
     w.flush()
+}
+
+/// The header of `runs.csv`.
+pub fn runs_header() -> Vec<&'static str> {
+    let mut h = vec!["strategy", "replication", "seed"];
+    h.extend(Metrics::COLUMNS);
+    h
+}
+
+/// Appends the rows of one replication to `runs.csv` (one per strategy).
+pub fn write_runs<W: io::Write>(
+    w: &mut csv::Writer<W>,
+    strategies: &[String],
+    seed: u64,
+    rep: &Replication,
+) -> io::Result<()> {
+    for (name, values) in strategies.iter().zip(&rep.values) {
+        let mut rec = Vec::with_capacity(values.len() + 3);
+        rec.push(name.clone());
+        rec.push(rep.index.to_string());
+        rec.push(seed.to_string());
+        rec.extend(values.iter().cloned());
+        w.write_record(&rec)?;
+    }
+    Ok(())
+}
+
+/// A statistic with fixed six decimals; not-a-number as an empty cell.
+pub fn num(x: f64) -> String {
+    // `+ 0.0` turns a negative zero into zero, so "-0.000000" never appears.
+    if x.is_finite() {
+        format!("{:.6}", x + 0.0)
+    } else {
+        String::new()
+    }
+}
+
+/// Writes `summary.csv`.
+pub fn write_summary<W: io::Write>(out: W, rows: &[SummaryRow]) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "strategy",
+        "metric",
+        "n",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "p50",
+        "p95",
+        "p99",
+        "min",
+        "max",
+        "threshold",
+        "p_exceed",
+    ])?;
+    for r in rows {
+        let (t, p) = match r.threshold {
+            Some((t, p)) => (num(t), num(p)),
+            None => (String::new(), String::new()),
+        };
+        w.write_record([
+            r.strategy.clone(),
+            r.metric.to_string(),
+            r.n.to_string(),
+            num(r.mean),
+            num(r.sd),
+            num(r.ci95_low),
+            num(r.ci95_high),
+            num(r.p50),
+            num(r.p95),
+            num(r.p99),
+            num(r.min),
+            num(r.max),
+            t,
+            p,
+        ])?;
+    }
+    w.flush()
+}
+
+/// Writes `diff.csv`.
+pub fn write_diff<W: io::Write>(out: W, rows: &[DiffRow]) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "strategy",
+        "baseline",
+        "metric",
+        "n",
+        "mean_diff",
+        "sd_diff",
+        "ci95_low",
+        "ci95_high",
+    ])?;
+    for r in rows {
+        w.write_record([
+            r.strategy.clone(),
+            r.baseline.clone(),
+            r.metric.to_string(),
+            r.n.to_string(),
+            num(r.mean),
+            num(r.sd),
+            num(r.ci95_low),
+            num(r.ci95_high),
+        ])?;
+    }
+    w.flush()
+}
+
+/// `manifest.json`: everything needed to reproduce a result, and to check
+/// that shards belong together.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `cutover`.
+    pub tool: String,
+    /// The tool's version.
+    pub version: String,
+    /// What produced the folder: `compare`, `merge` or `sweep`.
+    pub kind: String,
+    /// The command line.
+    pub command: Vec<String>,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The scenario file as given, or `null` for the built-in default.
+    pub scenario_file: Option<String>,
+    /// SHA-256 of the scenario text.
+    pub scenario_sha256: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Strategies, in order.
+    pub strategies: Vec<String>,
+    /// The strategy differences are taken against.
+    pub baseline: String,
+    /// Total replications of the study (all shards).
+    pub runs: u64,
+    /// First replication in this folder.
+    pub first_replication: u64,
+    /// Replications in this folder.
+    pub replications: u64,
+    /// `[k, n]` for shard k of n.
+    pub shard: Option<[u64; 2]>,
+    /// Thresholds used for exceedance probabilities.
+    pub thresholds: Vec<(String, f64)>,
+    /// The precision target, when replications were added until it was met.
+    pub ci_target: Option<f64>,
+    /// SHA-256 of each output file written before the manifest.
+    pub files: Vec<(String, String)>,
+}
+
+/// Writes a manifest as pretty JSON.
+pub fn write_manifest<W: io::Write>(mut out: W, m: &Manifest) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, m).map_err(io::Error::other)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]

@@ -37,14 +37,19 @@
 //! - [`scenario`]: the TOML file format and its validation.
 //! - [`sim`]: one replication: the world and the runbook executor.
 //! - [`metrics`]: what a replication reports.
-//! - [`export`]: CSV writers (pure functions to any `io::Write`).
+//! - [`montecarlo`]: replications in parallel, common random numbers,
+//!   shards, ordered streaming aggregation.
+//! - [`stats`]: streaming moments, a bounded quantile sketch, t quantiles.
+//! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
 
 pub mod engine;
 pub mod export;
 pub mod metrics;
 pub mod model;
+pub mod montecarlo;
 pub mod rng;
 pub mod runbook;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
 pub mod time;

@@ -40,11 +40,7 @@ const PURPOSES: u64 = 16;
 /// Makes the stream for one purpose of one replication.
 pub fn stream(seed: u64, replication: u64, purpose: Purpose) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(
-        replication
-            .wrapping_mul(PURPOSES)
-            .wrapping_add(purpose as u64),
-    );
+    rng.set_stream(replication.wrapping_mul(PURPOSES).wrapping_add(purpose as u64));
     rng
 }
 

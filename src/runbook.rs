@@ -77,10 +77,7 @@ pub enum Step {
     SetAccepting { nodes: Vec<NodeId>, value: bool },
     /// Wait until no session is left on the nodes; after `timeout` the
     /// remaining sessions are cut (dropped).
-    WaitDrained {
-        nodes: Vec<NodeId>,
-        timeout: SimDuration,
-    },
+    WaitDrained { nodes: Vec<NodeId>, timeout: SimDuration },
     /// Push the upgrade package to every node of the cluster.
     DistributePackage,
     /// "Become Backup": the node gives up the primary role.
@@ -165,12 +162,7 @@ impl Step {
         let list = |ids: &[NodeId]| -> String {
             let names: Vec<String> = ids.iter().map(n).collect();
             if names.len() > 6 {
-                format!(
-                    "{} nodes ({} .. {})",
-                    names.len(),
-                    names[0],
-                    names[names.len() - 1]
-                )
+                format!("{} nodes ({} .. {})", names.len(), names[0], names[names.len() - 1])
             } else {
                 names.join(", ")
             }
@@ -178,11 +170,7 @@ impl Step {
         match self {
             Step::Backup { node } => format!("backup {}", n(node)),
             Step::Upgrade { nodes, wait } => {
-                format!(
-                    "upgrade {}{}",
-                    list(nodes),
-                    if *wait { "" } else { " (in background)" }
-                )
+                format!("upgrade {}{}", list(nodes), if *wait { "" } else { " (in background)" })
             }
             Step::WaitUpgraded { nodes } => format!("wait_upgraded {}", list(nodes)),
             Step::Verify { node } => format!("verify {}", n(node)),
@@ -198,11 +186,7 @@ impl Step {
             Step::SetBackupOperations { value } => format!("set_backup_operations {value}"),
             Step::Wait { duration } => format!("wait {duration}"),
             Step::EstablishFailover { primary, backup } => {
-                format!(
-                    "establish_failover primary {} backup {}",
-                    n(primary),
-                    n(backup)
-                )
+                format!("establish_failover primary {} backup {}", n(primary), n(backup))
             }
             Step::Notify { what } => format!("notify {what}"),
             other => other.verb().to_string(),
@@ -282,8 +266,8 @@ struct BuiltinFile {
 
 /// The built-in runbooks, in the order they are listed.
 pub fn builtin() -> Vec<RawRunbook> {
-    let file: BuiltinFile = toml::from_str(include_str!("runbook/builtin.toml"))
-        .expect("built-in runbooks parse (tested)");
+    let file: BuiltinFile =
+        toml::from_str(include_str!("runbook/builtin.toml")).expect("built-in runbooks parse (tested)");
     file.runbook
 }
 
@@ -332,10 +316,7 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     let wanted = SiteKind::parse(&raw.site).ok_or_else(|| {
         err(
             None,
-            format!(
-                "unknown site kind {:?} (single, failover-pair, atlas or pod)",
-                raw.site
-            ),
+            format!("unknown site kind {:?} (single, failover-pair, atlas or pod)", raw.site),
         )
     })?;
     if wanted != site.kind {
@@ -377,10 +358,7 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
         "notify" => &["what"],
         v if VERBS.contains(&v) => &[],
         other => {
-            return Err(format!(
-                "unknown step {other:?} (one of: {})",
-                VERBS.join(", ")
-            ));
+            return Err(format!("unknown step {other:?} (one of: {})", VERBS.join(", ")));
         }
     };
     let present = [
@@ -403,9 +381,7 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
         }
     }
     let one = |field: &str, v: &Option<String>| -> Result<NodeId, String> {
-        let name = v
-            .as_deref()
-            .ok_or_else(|| format!("{} needs `{field}`", s.verb))?;
+        let name = v.as_deref().ok_or_else(|| format!("{} needs `{field}`", s.verb))?;
         site.node_id(name).ok_or_else(|| {
             let names = site.node_names();
             let shown = if names.len() > 8 {
@@ -419,19 +395,13 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
     let many = || -> Result<Vec<NodeId>, String> {
         let given = [s.node.is_some(), s.nodes.is_some(), s.group.is_some()];
         if given.iter().filter(|x| **x).count() != 1 {
-            return Err(format!(
-                "{} needs exactly one of `node`, `nodes` or `group`",
-                s.verb
-            ));
+            return Err(format!("{} needs exactly one of `node`, `nodes` or `group`", s.verb));
         }
         if let Some(g) = &s.group {
             let ids = site.group(g).ok_or_else(|| {
                 let groups = site.group_names();
                 if groups.is_empty() {
-                    format!(
-                        "group {g:?} does not exist (a {} site has no groups)",
-                        site.kind.name()
-                    )
+                    format!("group {g:?} does not exist (a {} site has no groups)", site.kind.name())
                 } else {
                     format!("group {g:?} does not exist (groups: {})", groups.join(", "))
                 }
@@ -487,10 +457,7 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
             {
                 return Err(format!("{} is not a traffic node", site.node_name(*n)));
             }
-            Step::SetAccepting {
-                nodes,
-                value: value()?,
-            }
+            Step::SetAccepting { nodes, value: value()? }
         }
         "wait_drained" => {
             let timeout = match &s.timeout {
@@ -527,9 +494,8 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
         "switch" => {
             let method = match s.method.as_deref() {
                 Some("auto") => site.switch_method,
-                Some(m) => SwitchMethod::parse(m).ok_or_else(|| {
-                    format!("unknown switch method {m:?} (shared-ip, dns, nat or auto)")
-                })?,
+                Some(m) => SwitchMethod::parse(m)
+                    .ok_or_else(|| format!("unknown switch method {m:?} (shared-ip, dns, nat or auto)"))?,
                 None => return Err("switch needs `method`".into()),
             };
             Step::Switch {

@@ -205,8 +205,7 @@ impl Site {
 
     /// True when the site has a backup appliance (pair, or cluster with `B`).
     pub fn has_backup(&self) -> bool {
-        matches!(self.kind, SiteKind::FailoverPair)
-            || (self.kind == SiteKind::Atlas && self.node_id("B").is_some())
+        matches!(self.kind, SiteKind::FailoverPair) || (self.kind == SiteKind::Atlas && self.node_id("B").is_some())
     }
 
     /// The nodes of a group: `traffic` (every traffic node), `offline` (the
@@ -224,12 +223,8 @@ impl Site {
         let traffic = |c: &NodeClass| matches!(c, NodeClass::Traffic { .. });
         match name {
             "traffic" => Some(pick(&traffic)),
-            "offline" => Some(pick(&|c| {
-                matches!(c, NodeClass::Traffic { offline: true, .. })
-            })),
-            "remaining" => Some(pick(&|c| {
-                matches!(c, NodeClass::Traffic { offline: false, .. })
-            })),
+            "offline" => Some(pick(&|c| matches!(c, NodeClass::Traffic { offline: true, .. }))),
+            "remaining" => Some(pick(&|c| matches!(c, NodeClass::Traffic { offline: false, .. }))),
             region => {
                 let r = self.regions.iter().position(|x| x.name == region)?;
                 Some(pick(
@@ -461,6 +456,9 @@ pub struct Scenario {
     pub faults: FaultSpec,
     /// Blue-green maintenance (pods only; defaults otherwise).
     pub pod: PodSpec,
+    /// Thresholds for the summary's exceedance probabilities, by metric
+    /// column name (e.g. `downtime_s` → 900 gives P(downtime > 15 min)).
+    pub thresholds: Vec<(String, f64)>,
 }
 
 impl Scenario {
@@ -481,10 +479,7 @@ impl Scenario {
                 message: format!("cannot read the file: {e}"),
             }],
         })?;
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("scenario");
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
         Scenario::parse(&text, &file, stem)
     }
 

@@ -60,13 +60,7 @@ pub struct RunOutput {
 }
 
 /// Runs replication `replication` of `runbook` on `scenario` under master seed `seed`.
-pub fn simulate(
-    scenario: &Scenario,
-    runbook: &Runbook,
-    seed: u64,
-    replication: u64,
-    opts: RunOptions,
-) -> RunOutput {
+pub fn simulate(scenario: &Scenario, runbook: &Runbook, seed: u64, replication: u64, opts: RunOptions) -> RunOutput {
     let mut w = World::new(scenario, runbook, seed, replication, opts);
     w.run();
     w.finish()
@@ -142,8 +136,7 @@ impl Node<'_> {
     }
 
     fn full(&self) -> bool {
-        self.capacity
-            .is_some_and(|c| self.sessions.len() as u64 >= c as u64)
+        self.capacity.is_some_and(|c| self.sessions.len() as u64 >= c as u64)
     }
 }
 
@@ -289,13 +282,7 @@ struct World<'a> {
 }
 
 impl<'a> World<'a> {
-    fn new(
-        sc: &'a Scenario,
-        runbook: &Runbook,
-        seed: u64,
-        replication: u64,
-        opts: RunOptions,
-    ) -> World<'a> {
+    fn new(sc: &'a Scenario, runbook: &Runbook, seed: u64, replication: u64, opts: RunOptions) -> World<'a> {
         let mut rng = Streams::new(seed, replication);
         let pod = sc.site.kind == SiteKind::Pod;
         // The procedure starts at the first window opening after the warm-up
@@ -326,9 +313,7 @@ impl<'a> World<'a> {
                 let (role, traffic, region) = match info.class {
                     NodeClass::Traffic { region, .. } => (Role::Traffic, true, region),
                     NodeClass::Pod => (Role::Pod, false, 0),
-                    NodeClass::Appliance if has_backup => {
-                        (if i == 0 { Role::Primary } else { Role::Backup }, false, 0)
-                    }
+                    NodeClass::Appliance if has_backup => (if i == 0 { Role::Primary } else { Role::Backup }, false, 0),
                     NodeClass::Appliance => (Role::Standalone, false, 0),
                 };
                 Node {
@@ -351,16 +336,14 @@ impl<'a> World<'a> {
             .iter()
             .filter(|n| matches!(n.role, Role::Primary | Role::Backup | Role::Standalone))
             .count();
-        let accepting =
-            vec![nodes.iter().map(|n| n.traffic).collect::<Vec<bool>>(); appliances.max(1)];
+        let accepting = vec![nodes.iter().map(|n| n.traffic).collect::<Vec<bool>>(); appliances.max(1)];
         let mut region_cdf = Vec::new();
         let mut acc = 0.0;
         for r in &sc.site.regions {
             acc += r.share;
             region_cdf.push(acc);
         }
-        let mut arrivals =
-            ArrivalProcess::new(total_rate, &wl.profile, sc.calendar.start_offset_ms, start);
+        let mut arrivals = ArrivalProcess::new(total_rate, &wl.profile, sc.calendar.start_offset_ms, start);
         if wl.deterministic {
             arrivals = arrivals.deterministic();
         }
@@ -436,12 +419,7 @@ impl<'a> World<'a> {
         }
         w.exec.token += 1;
         w.exec.wait = Wait::Timer;
-        w.q.schedule(
-            proc_start,
-            Ev::StepTimer {
-                token: w.exec.token,
-            },
-        );
+        w.q.schedule(proc_start, Ev::StepTimer { token: w.exec.token });
         w
     }
 
@@ -550,8 +528,7 @@ impl<'a> World<'a> {
             SiteKind::Atlas => {
                 n.up()
                     && n.role != Role::Backup
-                    && (0..self.nodes.len())
-                        .any(|t| self.traffic_serves(front, t) && !self.nodes[t].full())
+                    && (0..self.nodes.len()).any(|t| self.traffic_serves(front, t) && !self.nodes[t].full())
             }
             _ => n.up() && n.role != Role::Backup && !n.full(),
         }

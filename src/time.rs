@@ -206,9 +206,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
                 s[start..i.max(start + 1).min(s.len())].to_string(),
             ));
         }
-        let value: f64 = num
-            .parse()
-            .map_err(|_| DurationError::BadNumber(num.to_string()))?;
+        let value: f64 = num.parse().map_err(|_| DurationError::BadNumber(num.to_string()))?;
         let size = match unit {
             "ms" => 1,
             "s" => MS_PER_S,
@@ -247,26 +245,11 @@ mod tests {
     fn refuses_bad_text() {
         assert_eq!(parse_duration("-5m"), Err(DurationError::Negative));
         assert_eq!(parse_duration(""), Err(DurationError::Empty));
-        assert!(matches!(
-            parse_duration("90"),
-            Err(DurationError::BadUnit(_))
-        ));
-        assert!(matches!(
-            parse_duration("5y"),
-            Err(DurationError::BadUnit(_))
-        ));
-        assert!(matches!(
-            parse_duration("m"),
-            Err(DurationError::BadNumber(_))
-        ));
-        assert!(matches!(
-            parse_duration("1.2.3s"),
-            Err(DurationError::BadNumber(_))
-        ));
-        assert_eq!(
-            parse_duration("1000000000000w"),
-            Err(DurationError::TooLarge)
-        );
+        assert!(matches!(parse_duration("90"), Err(DurationError::BadUnit(_))));
+        assert!(matches!(parse_duration("5y"), Err(DurationError::BadUnit(_))));
+        assert!(matches!(parse_duration("m"), Err(DurationError::BadNumber(_))));
+        assert!(matches!(parse_duration("1.2.3s"), Err(DurationError::BadNumber(_))));
+        assert_eq!(parse_duration("1000000000000w"), Err(DurationError::TooLarge));
     }
 
     #[test]

@@ -96,8 +96,7 @@ impl Calendar {
 
     /// True when `t` lies inside a window.
     pub fn in_window(&self, t: SimTime) -> bool {
-        self.current_or_next(t)
-            .is_some_and(|o| o.open <= t && t < o.close)
+        self.current_or_next(t).is_some_and(|o| o.open <= t && t < o.close)
     }
 
     /// Every occurrence overlapping `[from, to)`, in order.

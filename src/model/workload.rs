@@ -29,12 +29,7 @@ pub struct ArrivalProcess {
 
 impl ArrivalProcess {
     /// A process at `rate_per_hour` × profile, starting at `start`.
-    pub fn new(
-        rate_per_hour: f64,
-        profile: &[f64],
-        offset_ms: u64,
-        start: SimTime,
-    ) -> ArrivalProcess {
+    pub fn new(rate_per_hour: f64, profile: &[f64], offset_ms: u64, start: SimTime) -> ArrivalProcess {
         assert_eq!(profile.len(), 168, "a weekly profile has 168 hours");
         ArrivalProcess {
             t_ms: start.0 as f64,
@@ -57,11 +52,7 @@ impl ArrivalProcess {
         if self.base_per_ms <= 0.0 || self.profile.iter().all(|x| *x <= 0.0) {
             return None;
         }
-        let mut e: f64 = if self.deterministic {
-            1.0
-        } else {
-            Exp1.sample(rng)
-        };
+        let mut e: f64 = if self.deterministic { 1.0 } else { Exp1.sample(rng) };
         let h = MS_PER_HOUR as f64;
         loop {
             let abs = self.t_ms + self.offset_ms as f64;

@@ -24,11 +24,7 @@ struct State {
 pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String)> {
     let name = |n: NodeId| site.node_name(n).to_string();
     let mut st = State {
-        relationship: if site.has_backup() {
-            Some((0, 1))
-        } else {
-            None
-        },
+        relationship: if site.has_backup() { Some((0, 1)) } else { None },
         backup_ops: true,
         serving: 0,
         down: BTreeSet::new(),
@@ -91,15 +87,15 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
             }
             Step::Upgrade { nodes, wait } => {
                 if pod {
-                    return fail(
-                        "a pod is not upgraded node by node: use build_green and cutover".into(),
-                    );
+                    return fail("a pod is not upgraded node by node: use build_green and cutover".into());
                 }
                 if let Some(n) = nodes.iter().find(|n| down(&st, **n)) {
                     return fail(format!("{} is already upgrading", name(*n)));
                 }
                 if cluster && !st.distributed {
-                    return fail("the package has not been distributed: add distribute_package before any upgrade".into());
+                    return fail(
+                        "the package has not been distributed: add distribute_package before any upgrade".into(),
+                    );
                 }
                 if let Some((p, b)) = st.relationship {
                     let primary_down = nodes.contains(&p);
@@ -125,19 +121,13 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
             Step::WaitUpgraded { nodes } => {
                 for n in nodes {
                     if !st.down.remove(n) {
-                        return fail(format!(
-                            "{} is not upgrading in the background at this point",
-                            name(*n)
-                        ));
+                        return fail(format!("{} is not upgrading in the background at this point", name(*n)));
                     }
                 }
             }
             Step::Switch { to, .. } => {
                 if !paired {
-                    return fail(format!(
-                        "a {} site has no appliance to switch to",
-                        site.kind.name()
-                    ));
+                    return fail(format!("a {} site has no appliance to switch to", site.kind.name()));
                 }
                 if *to == st.serving {
                     return fail(format!("the site is already served by {}", name(*to)));
@@ -151,16 +141,11 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
                 if let Some((_, b)) = st.relationship
                     && b == *to
                 {
-                    return fail(format!(
-                        "{} is the backup and does not accept connections",
-                        name(*to)
-                    ));
+                    return fail(format!("{} is the backup and does not accept connections", name(*to)));
                 }
                 st.serving = *to;
             }
-            Step::SetAccepting { .. } | Step::WaitDrained { .. } | Step::ClusterSync
-                if !cluster =>
-            {
+            Step::SetAccepting { .. } | Step::WaitDrained { .. } | Step::ClusterSync if !cluster => {
                 return fail(format!("{} applies to Atlas clusters only", step.verb()));
             }
             Step::DistributePackage => {
@@ -182,10 +167,7 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
                     Some((p, _)) if p == *node => {}
                     Some((p, b)) if b == *node => st.relationship = Some((b, p)),
                     Some(_) => {
-                        return fail(format!(
-                            "{} is not in the failover relationship",
-                            name(*node)
-                        ));
+                        return fail(format!("{} is not in the failover relationship", name(*node)));
                     }
                     None => return fail(no_rel),
                 }

@@ -2,15 +2,7 @@ use super::*;
 use crate::scenario::{Region, Site};
 
 fn pair(keys_match: bool) -> Site {
-    Site::new(
-        SiteKind::FailoverPair,
-        10.0,
-        keys_match,
-        false,
-        None,
-        vec![],
-        0.5,
-    )
+    Site::new(SiteKind::FailoverPair, 10.0, keys_match, false, None, vec![], 0.5)
 }
 
 fn cluster(backup: bool) -> Site {
@@ -32,10 +24,7 @@ fn cluster(backup: bool) -> Site {
 }
 
 fn raw(site: &str, steps: &str) -> RawRunbook {
-    toml::from_str(&format!(
-        "name = \"x\"\nsite = \"{site}\"\nsteps = [{steps}]"
-    ))
-    .unwrap()
+    toml::from_str(&format!("name = \"x\"\nsite = \"{site}\"\nsteps = [{steps}]")).unwrap()
 }
 
 fn refused(site_kind: &str, site: &Site, steps: &str) -> RunbookError {
@@ -142,8 +131,7 @@ fn refuses_upgrading_the_acting_primary_while_its_backup_is_down() {
     );
     assert_eq!(e.step, Some(3));
     assert!(
-        e.reason
-            .contains("acting primary A while its backup B is also down"),
+        e.reason.contains("acting primary A while its backup B is also down"),
         "{e}"
     );
     let e = refused(
@@ -156,17 +144,9 @@ fn refuses_upgrading_the_acting_primary_while_its_backup_is_down() {
 
 #[test]
 fn refuses_other_impossible_steps() {
-    let e = refused(
-        "failover-pair",
-        &pair(true),
-        r#"{ do = "upgrade", node = "A" }"#,
-    );
+    let e = refused("failover-pair", &pair(true), r#"{ do = "upgrade", node = "A" }"#);
     assert!(e.reason.contains("break it first"), "{e}");
-    let e = refused(
-        "atlas",
-        &cluster(false),
-        r#"{ do = "upgrade", group = "offline" }"#,
-    );
+    let e = refused("atlas", &cluster(false), r#"{ do = "upgrade", group = "offline" }"#);
     assert!(e.reason.contains("distribute_package"), "{e}");
     let e = refused("failover-pair", &pair(true), r#"{ do = "reboot" }"#);
     assert!(e.reason.contains("unknown step"), "{e}");
@@ -176,11 +156,7 @@ fn refuses_other_impossible_steps() {
         r#"{ do = "upgrade", node = "B", wait = false }"#,
     );
     assert!(e.reason.contains("still upgrading"), "{e}");
-    let e = refused(
-        "failover-pair",
-        &pair(true),
-        r#"{ do = "sync_now", node = "A" }"#,
-    );
+    let e = refused("failover-pair", &pair(true), r#"{ do = "sync_now", node = "A" }"#);
     assert!(e.reason.contains("takes no `node`"), "{e}");
     let e = refused("atlas", &cluster(false), r#"{ do = "sync_now" }"#);
     assert!(e.reason.contains("no failover relationship"), "{e}");

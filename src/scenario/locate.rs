@@ -11,11 +11,7 @@ use toml::de::{DeTable, DeValue};
 /// 1-based line of byte offset `offset`.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 enum Seg<'a> {
@@ -81,8 +77,7 @@ pub fn path_at(text: &str, offset: usize) -> String {
 fn walk_table(t: &DeTable<'_>, offset: usize, path: &mut String) -> bool {
     for (k, v) in t.iter() {
         let key_hit = k.span().contains(&offset);
-        let val_hit = v.span().contains(&offset)
-            || matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_));
+        let val_hit = v.span().contains(&offset) || matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_));
         if !(key_hit || val_hit) {
             continue;
         }

@@ -26,6 +26,7 @@ pub struct RawScenario {
     pub workload: Option<RawWorkload>,
     pub faults: Option<RawFaults>,
     pub pod: Option<RawPod>,
+    pub thresholds: Option<std::collections::BTreeMap<String, f64>>,
     pub runbooks: Option<Vec<crate::runbook::RawRunbook>>,
 }
 
@@ -224,8 +225,7 @@ impl<'de> Deserialize<'de> for RawDist {
                 Ok(RawDist::Text(s.to_string()))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDist, A::Error> {
-                RawDistTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(RawDist::Table)
+                RawDistTable::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawDist::Table)
             }
         }
         d.deserialize_any(V)

@@ -47,12 +47,7 @@ impl Ctx {
         }
     }
 
-    fn positive_duration(
-        &mut self,
-        path: &str,
-        v: Option<&String>,
-        default: SimDuration,
-    ) -> SimDuration {
+    fn positive_duration(&mut self, path: &str, v: Option<&String>, default: SimDuration) -> SimDuration {
         let d = self.duration(path, v, default);
         if v.is_some() && d.0 == 0 {
             self.bad(path, "must be longer than zero");
@@ -132,10 +127,7 @@ impl Ctx {
                     &format!("{path}.{field}"),
                     format!("missing: {name} needs {}", needs.join(" and ")),
                 ),
-                (false, Some(_)) => self.bad(
-                    &format!("{path}.{field}"),
-                    format!("does not apply to {name}"),
-                ),
+                (false, Some(_)) => self.bad(&format!("{path}.{field}"), format!("does not apply to {name}")),
                 (true, Some(s)) => {
                     let d = self.duration(&format!("{path}.{field}"), Some(s), SimDuration::ZERO);
                     got.insert(field, d.0 as f64);
@@ -153,9 +145,7 @@ impl Ctx {
                     self.bad(&format!("{path}.mean"), "must be longer than zero");
                     return default;
                 }
-                Dist::Exponential {
-                    mean_ms: got["mean"],
-                }
+                Dist::Exponential { mean_ms: got["mean"] }
             }
             "lognormal" => {
                 let (median_ms, p95_ms) = (got["median"], got["p95"]);
@@ -220,8 +210,8 @@ fn weekday(ctx: &mut Ctx, path: &str, v: Option<&String>, default: u8) -> u8 {
 
 /// The default hour-of-day shape: quiet nights, a business-day plateau (UTC).
 pub const DEFAULT_HOURS: [f64; 24] = [
-    0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 1.0, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.0, 0.8, 0.6,
-    0.4, 0.3, 0.2, 0.1, 0.1,
+    0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 1.0, 1.0, 1.0, 1.0, 0.9, 1.0, 1.0, 1.0, 1.0, 0.8, 0.6, 0.4, 0.3, 0.2, 0.1,
+    0.1,
 ];
 /// The default day-of-week shape, Monday first.
 pub const DEFAULT_DAYS: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.15];
@@ -229,10 +219,7 @@ pub const DEFAULT_DAYS: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 1.0, 0.25, 0.15];
 fn shape(ctx: &mut Ctx, path: &str, v: Option<&Vec<f64>>, default: &[f64]) -> Vec<f64> {
     let Some(xs) = v else { return default.to_vec() };
     if xs.len() != default.len() {
-        ctx.bad(
-            path,
-            format!("needs {} values, found {}", default.len(), xs.len()),
-        );
+        ctx.bad(path, format!("needs {} values, found {}", default.len(), xs.len()));
         return default.to_vec();
     }
     if let Some(x) = xs.iter().find(|x| !x.is_finite() || **x < 0.0 || **x > 1e6) {
@@ -246,12 +233,7 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
     let empty = RawClients::default();
     let r = raw.unwrap_or(&empty);
     let (rate, dur, attempts, backoff) = if support {
-        (
-            30.0,
-            lognormal(12.0 * 60.0, 3600.0),
-            2,
-            SimDuration::from_secs(30),
-        )
+        (30.0, lognormal(12.0 * 60.0, 3600.0), 2, SimDuration::from_secs(30))
     } else {
         (
             2.0,
@@ -278,11 +260,7 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
             0,
             MAX_ATTEMPTS,
         ) as u32,
-        backoff: ctx.duration(
-            &format!("{path}.retry.backoff"),
-            rr.backoff.as_ref(),
-            backoff,
-        ),
+        backoff: ctx.duration(&format!("{path}.retry.backoff"), rr.backoff.as_ref(), backoff),
         factor: ctx.number(&format!("{path}.retry.factor"), rr.factor, 2.0, 1.0, 10.0),
     };
     let reconnect = match (&r.reconnect, support) {
@@ -297,13 +275,7 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
                     rc.interval.as_ref(),
                     SimDuration::from_secs(30),
                 ),
-                attempts: ctx.integer(
-                    &format!("{path}.reconnect.attempts"),
-                    rc.attempts,
-                    240,
-                    0,
-                    MAX_ATTEMPTS,
-                ) as u32,
+                attempts: ctx.integer(&format!("{path}.reconnect.attempts"), rc.attempts, 240, 0, MAX_ATTEMPTS) as u32,
                 client_update: ctx.duration(
                     &format!("{path}.reconnect.client_update"),
                     rc.client_update.as_ref(),
@@ -322,9 +294,7 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
 
 /// Validates a raw scenario; `default_name` names it when the file does not.
 pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Problem>> {
-    let mut ctx = Ctx {
-        problems: Vec::new(),
-    };
+    let mut ctx = Ctx { problems: Vec::new() };
     let c = &mut ctx;
 
     let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
@@ -356,9 +326,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
                 });
             }
         }
-        Some(ws) if ws.is_empty() => {
-            c.bad("calendar.windows", "needs at least one maintenance window")
-        }
+        Some(ws) if ws.is_empty() => c.bad("calendar.windows", "needs at least one maintenance window"),
         Some(ws) => {
             for (i, w) in ws.iter().enumerate() {
                 let p = format!("calendar.windows[{i}]");
@@ -367,22 +335,11 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
                 }
                 let weekday = weekday(c, &format!("{p}.weekday"), w.weekday.as_ref(), 0);
                 let hour = c.integer(&format!("{p}.hour"), w.hour, 22, 0, 23) as u8;
-                let length = c.positive_duration(
-                    &format!("{p}.length"),
-                    w.length.as_ref(),
-                    SimDuration::from_hours(4),
-                );
+                let length = c.positive_duration(&format!("{p}.length"), w.length.as_ref(), SimDuration::from_hours(4));
                 if length.0 > MS_PER_WEEK {
-                    c.bad(
-                        &format!("{p}.length"),
-                        "a weekly window cannot be longer than a week",
-                    );
+                    c.bad(&format!("{p}.length"), "a weekly window cannot be longer than a week");
                 }
-                windows.push(Window {
-                    weekday,
-                    hour,
-                    length,
-                });
+                windows.push(Window { weekday, hour, length });
             }
             // Overlapping windows would count one maintenance period twice.
             let mut spans: Vec<(u64, u64, usize)> = windows
@@ -396,10 +353,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             spans.sort();
             for pair in spans.windows(2) {
                 if pair[1].0 < pair[0].1 {
-                    c.bad(
-                        &format!("calendar.windows[{}]", pair[1].2),
-                        "overlaps another window",
-                    );
+                    c.bad(&format!("calendar.windows[{}]", pair[1].2), "overlaps another window");
                 }
             }
             if let (Some(first), Some(last)) = (spans.first(), spans.last())
@@ -417,16 +371,8 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         start_offset_ms: (start_day as u64 * 24 + start_hour) * MS_PER_HOUR,
         windows,
     };
-    let interim = c.duration(
-        "calendar.interim",
-        cal.interim.as_ref(),
-        SimDuration::from_hours(24),
-    );
-    let cooldown = c.duration(
-        "calendar.cooldown",
-        cal.cooldown.as_ref(),
-        SimDuration::ZERO,
-    );
+    let interim = c.duration("calendar.interim", cal.interim.as_ref(), SimDuration::from_hours(24));
+    let cooldown = c.duration("calendar.cooldown", cal.cooldown.as_ref(), SimDuration::ZERO);
 
     // Site.
     let site = site(c, raw.site.unwrap_or_default());
@@ -435,11 +381,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let up = raw.upgrade.unwrap_or_default();
     let upgrade = UpgradeSpec {
         base: c.dist("upgrade.base", up.base.as_ref(), lognormal(600.0, 1200.0)),
-        product: c.dist(
-            "upgrade.product",
-            up.product.as_ref(),
-            lognormal(900.0, 2100.0),
-        ),
+        product: c.dist("upgrade.product", up.product.as_ref(), lognormal(900.0, 2100.0)),
         reboot: c.dist(
             "upgrade.reboot",
             up.reboot.as_ref(),
@@ -473,13 +415,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             fo.sync_overhead.as_ref(),
             Dist::Constant(SimDuration::from_secs(30)),
         ),
-        throughput_mb_s: c.number(
-            "failover.throughput_mb_s",
-            fo.throughput_mb_s,
-            100.0,
-            1e-3,
-            1e6,
-        ),
+        throughput_mb_s: c.number("failover.throughput_mb_s", fo.throughput_mb_s, 100.0, 1e-3, 1e6),
         record_mb: c.number("failover.record_mb", fo.record_mb, 25.0, 0.0, 1e6),
     };
 
@@ -491,16 +427,8 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             nw.shared_ip_gap.as_ref(),
             lognormal(15.0, 60.0),
         ),
-        dns_ttl: c.duration(
-            "network.dns_ttl",
-            nw.dns_ttl.as_ref(),
-            SimDuration::from_secs(60),
-        ),
-        dns_stale_fraction: c.probability(
-            "network.dns_stale_fraction",
-            nw.dns_stale_fraction,
-            0.10,
-        ),
+        dns_ttl: c.duration("network.dns_ttl", nw.dns_ttl.as_ref(), SimDuration::from_secs(60)),
+        dns_stale_fraction: c.probability("network.dns_stale_fraction", nw.dns_stale_fraction, 0.10),
         dns_stale_extra: c.dist(
             "network.dns_stale_extra",
             nw.dns_stale_extra.as_ref(),
@@ -520,26 +448,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let op = raw.operator.unwrap_or_default();
     let operator = OperatorSpec {
         step: c.dist("operator.step", op.step.as_ref(), lognormal(60.0, 180.0)),
-        verify: c.dist(
-            "operator.verify",
-            op.verify.as_ref(),
-            lognormal(600.0, 1800.0),
-        ),
-        backup: c.dist(
-            "operator.backup",
-            op.backup.as_ref(),
-            lognormal(180.0, 600.0),
-        ),
+        verify: c.dist("operator.verify", op.verify.as_ref(), lognormal(600.0, 1800.0)),
+        backup: c.dist("operator.backup", op.backup.as_ref(), lognormal(180.0, 600.0)),
     };
 
     // Workload.
     let wl = raw.workload.unwrap_or_default();
     let days = shape(c, "workload.days", wl.days.as_ref(), &DEFAULT_DAYS);
     let hours = shape(c, "workload.hours", wl.hours.as_ref(), &DEFAULT_HOURS);
-    let profile: Vec<f64> = days
-        .iter()
-        .flat_map(|d| hours.iter().map(move |h| d * h))
-        .collect();
+    let profile: Vec<f64> = days.iter().flat_map(|d| hours.iter().map(move |h| d * h)).collect();
     if profile.iter().all(|x| *x == 0.0) {
         let path = if days.iter().all(|x| *x == 0.0) {
             "workload.days"
@@ -588,8 +505,24 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let faults = faults(c, raw.faults.unwrap_or_default());
     let pod = pod(c, raw.pod, site.kind);
 
-    let (strategies, runbooks) =
-        strategies(c, raw.strategies.as_deref(), raw.runbooks.as_deref(), &site);
+    let mut thresholds = Vec::new();
+    for (metric, value) in raw.thresholds.iter().flatten() {
+        let path = format!("thresholds.{metric}");
+        if !crate::metrics::Metrics::COLUMNS.contains(&metric.as_str()) {
+            c.bad(
+                &path,
+                format!(
+                    "unknown metric {metric:?} (one of: {})",
+                    crate::metrics::Metrics::COLUMNS.join(", ")
+                ),
+            );
+        } else if !value.is_finite() {
+            c.bad(&path, "must be a finite number");
+        } else {
+            thresholds.push((metric.clone(), *value));
+        }
+    }
+    let (strategies, runbooks) = strategies(c, raw.strategies.as_deref(), raw.runbooks.as_deref(), &site);
 
     if !ctx.problems.is_empty() {
         return Err(ctx.problems);
@@ -612,6 +545,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         workload,
         faults,
         pod,
+        thresholds,
     })
 }
 
@@ -643,9 +577,7 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
     match (&r.regions, atlas) {
         (Some(_), false) => c.bad("site.regions", "applies to atlas sites only"),
         (None, true) => c.bad("site.regions", "an atlas site needs at least one region"),
-        (Some(list), true) if list.is_empty() => {
-            c.bad("site.regions", "an atlas site needs at least one region")
-        }
+        (Some(list), true) if list.is_empty() => c.bad("site.regions", "an atlas site needs at least one region"),
         (Some(list), true) => {
             let mut total_nodes = 0u64;
             for (i, rr) in list.iter().enumerate() {
@@ -656,13 +588,8 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
                         format!("region{}", i + 1)
                     }
                     Some(n) => {
-                        if n.is_empty()
-                            || !n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
-                        {
-                            c.bad(
-                                &format!("{p}.name"),
-                                format!("{n:?}: use letters, digits or '_'"),
-                            );
+                        if n.is_empty() || !n.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+                            c.bad(&format!("{p}.name"), format!("{n:?}: use letters, digits or '_'"));
                         } else if RESERVED.contains(&n.as_str()) {
                             c.bad(
                                 &format!("{p}.name"),
@@ -675,10 +602,8 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
                     }
                 };
                 let share = c.number(&format!("{p}.share"), rr.share, 1.0, 0.0, 1e9);
-                let nodes =
-                    c.integer(&format!("{p}.nodes"), rr.nodes, 2, 1, MAX_NODES as i64) as u32;
-                let capacity =
-                    c.integer(&format!("{p}.capacity"), rr.capacity, 100, 1, 100_000_000) as u32;
+                let nodes = c.integer(&format!("{p}.nodes"), rr.nodes, 2, 1, MAX_NODES as i64) as u32;
+                let capacity = c.integer(&format!("{p}.capacity"), rr.capacity, 100, 1, 100_000_000) as u32;
                 total_nodes += nodes as u64;
                 regions.push(Region {
                     name,
@@ -728,27 +653,15 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
         r.drain_timeout.as_ref(),
         SimDuration::from_hours(2),
     );
-    site.distribute = c.dist(
-        "site.distribute",
-        r.distribute.as_ref(),
-        lognormal(300.0, 900.0),
-    );
+    site.distribute = c.dist("site.distribute", r.distribute.as_ref(), lognormal(300.0, 900.0));
     site
 }
 
 fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
     FaultSpec {
-        mtbf: c.positive_duration(
-            "faults.mtbf",
-            r.mtbf.as_ref(),
-            SimDuration::from_hours(8760),
-        ),
+        mtbf: c.positive_duration("faults.mtbf", r.mtbf.as_ref(), SimDuration::from_hours(8760)),
         crashes: r.crashes.unwrap_or(false),
-        mttr: c.dist(
-            "faults.mttr",
-            r.mttr.as_ref(),
-            lognormal(2.0 * 3600.0, 8.0 * 3600.0),
-        ),
+        mttr: c.dist("faults.mttr", r.mttr.as_ref(), lognormal(2.0 * 3600.0, 8.0 * 3600.0)),
         failover_delay: c.dist(
             "faults.failover_delay",
             r.failover_delay.as_ref(),
@@ -758,18 +671,10 @@ fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
             },
         ),
         upgrade_failure: c.probability("faults.upgrade_failure", r.upgrade_failure, 0.0),
-        rollback: c.dist(
-            "faults.rollback",
-            r.rollback.as_ref(),
-            lognormal(1800.0, 5400.0),
-        ),
+        rollback: c.dist("faults.rollback", r.rollback.as_ref(), lognormal(1800.0, 5400.0)),
         upgrade_retries: c.integer("faults.upgrade_retries", r.upgrade_retries, 1, 0, 10) as u32,
         sync_failure: c.probability("faults.sync_failure", r.sync_failure, 0.0),
-        sync_retry: c.positive_duration(
-            "faults.sync_retry",
-            r.sync_retry.as_ref(),
-            SimDuration::from_mins(5),
-        ),
+        sync_retry: c.positive_duration("faults.sync_retry", r.sync_retry.as_ref(), SimDuration::from_mins(5)),
         precheck_failure: c.probability("faults.precheck_failure", r.precheck_failure, 0.0),
         admin_fix: c.dist(
             "faults.admin_fix",
@@ -800,52 +705,24 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
     PodSpec {
         preferred,
         miss_probability: c.probability("pod.miss_probability", r.miss_probability, 0.1),
-        lead_time: c.duration(
-            "pod.lead_time",
-            r.lead_time.as_ref(),
-            SimDuration::from_hours(7 * 24),
-        ),
-        spread: c.positive_duration(
-            "pod.spread",
-            r.spread.as_ref(),
-            SimDuration::from_hours(7 * 24),
-        ),
-        allotment: c.positive_duration(
-            "pod.allotment",
-            r.allotment.as_ref(),
-            SimDuration::from_hours(4),
-        ),
-        cutover: c.dist(
-            "pod.cutover",
-            r.cutover.as_ref(),
-            lognormal(12.0 * 60.0, 20.0 * 60.0),
-        ),
+        lead_time: c.duration("pod.lead_time", r.lead_time.as_ref(), SimDuration::from_hours(7 * 24)),
+        spread: c.positive_duration("pod.spread", r.spread.as_ref(), SimDuration::from_hours(7 * 24)),
+        allotment: c.positive_duration("pod.allotment", r.allotment.as_ref(), SimDuration::from_hours(4)),
+        cutover: c.dist("pod.cutover", r.cutover.as_ref(), lognormal(12.0 * 60.0, 20.0 * 60.0)),
         build_green: c.dist(
             "pod.build_green",
             r.build_green.as_ref(),
             lognormal(3600.0, 3.0 * 3600.0),
         ),
         validate: c.dist("pod.validate", r.validate.as_ref(), lognormal(180.0, 480.0)),
-        delete_blue: c.dist(
-            "pod.delete_blue",
-            r.delete_blue.as_ref(),
-            lognormal(300.0, 900.0),
-        ),
+        delete_blue: c.dist("pod.delete_blue", r.delete_blue.as_ref(), lognormal(300.0, 900.0)),
         reminder_interval: c.positive_duration(
             "pod.reminder_interval",
             r.reminder_interval.as_ref(),
             SimDuration::from_hours(24),
         ),
-        close_immediately_fraction: c.probability(
-            "pod.close_immediately_fraction",
-            r.close_immediately_fraction,
-            0.0,
-        ),
-        reconnect_probability: c.probability(
-            "pod.reconnect_probability",
-            r.reconnect_probability,
-            0.9,
-        ),
+        close_immediately_fraction: c.probability("pod.close_immediately_fraction", r.close_immediately_fraction, 0.0),
+        reconnect_probability: c.probability("pod.reconnect_probability", r.reconnect_probability, 0.9),
         reconnect_delay: c.dist(
             "pod.reconnect_delay",
             r.reconnect_delay.as_ref(),
@@ -897,9 +774,7 @@ fn strategies(
             // The built-ins made for this site that can run on it, then every custom runbook.
             let mut v: Vec<String> = builtins
                 .iter()
-                .filter(|r| {
-                    SiteKind::parse(&r.site) == Some(site.kind) && runbook::resolve(r, site).is_ok()
-                })
+                .filter(|r| SiteKind::parse(&r.site) == Some(site.kind) && runbook::resolve(r, site).is_ok())
                 .map(|r| r.name.clone())
                 .collect();
             v.extend(custom.iter().map(|r| r.name.clone()));
@@ -914,10 +789,7 @@ fn strategies(
             }
             for (i, s) in list.iter().enumerate() {
                 if list[..i].contains(s) {
-                    c.bad(
-                        &format!("strategies[{i}]"),
-                        format!("{s:?} is listed twice"),
-                    );
+                    c.bad(&format!("strategies[{i}]"), format!("{s:?} is listed twice"));
                 }
             }
             list.to_vec()

@@ -302,11 +302,7 @@ impl World<'_> {
     /// Cuts the sessions of a pod at a cutover: all are disconnected; those
     /// under the close-immediately policy lose their work; each user
     /// reconnects after the cutover ends with the scenario's probability.
-    pub(super) fn disconnect_for_cutover(
-        &mut self,
-        node: NodeId,
-        cutover_end: crate::time::SimTime,
-    ) {
+    pub(super) fn disconnect_for_cutover(&mut self, node: NodeId, cutover_end: crate::time::SimTime) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
         let n = slots.len();
         let mut lost = 0;

@@ -16,12 +16,7 @@ impl World<'_> {
     fn set_timer(&mut self, d: SimDuration) {
         self.exec.token += 1;
         self.exec.wait = Wait::Timer;
-        self.q.schedule(
-            self.now + d,
-            Ev::StepTimer {
-                token: self.exec.token,
-            },
-        );
+        self.q.schedule(self.now + d, Ev::StepTimer { token: self.exec.token });
     }
 
     fn operator(&mut self, d: &Dist) -> SimDuration {
@@ -43,11 +38,7 @@ impl World<'_> {
     /// The acting primary of a cluster: the relationship's primary, or the
     /// appliance the site points at.
     fn acting_primary(&self) -> NodeId {
-        self.rel
-            .established
-            .map(|(p, _)| p)
-            .or(self.front.target)
-            .unwrap_or(0)
+        self.rel.established.map(|(p, _)| p).or(self.front.target).unwrap_or(0)
     }
 
     /// Nodes a step acts on, which must be up (not crashed) when it starts.
@@ -79,9 +70,7 @@ impl World<'_> {
         let total = self.exec.steps.len();
         if self.opts.log_events {
             let what = step.describe(&self.sc.site);
-            self.log("runbook", "step_start", || {
-                format!("{}/{} {}", i + 1, total, what)
-            });
+            self.log("runbook", "step_start", || format!("{}/{} {}", i + 1, total, what));
         }
         // Window accounting: waits and the service's preparation are not
         // maintenance work; a cutover's work starts when it really starts.
@@ -277,9 +266,7 @@ impl World<'_> {
             (Step::Cutover, 1) => {
                 self.exec.active_from = Some(self.now);
                 let d = pod.cutover.sample(&mut self.rng.operator);
-                self.log("pod", "notify", || {
-                    format!("maintenance started; cutover takes {d}")
-                });
+                self.log("pod", "notify", || format!("maintenance started; cutover takes {d}"));
                 let end = self.now + d;
                 let n = 0;
                 self.nodes[n].state = NodeState::CuttingOver;
@@ -351,9 +338,7 @@ impl World<'_> {
             }
             SwitchMethod::Nat => {
                 let d = self.sc.network.nat_delay.sample(&mut self.rng.network);
-                self.log("network", "nat_entry_edited", || {
-                    format!("effective in {d}")
-                });
+                self.log("network", "nat_entry_edited", || format!("effective in {d}"));
                 self.set_timer(d);
             }
         }
@@ -435,9 +420,7 @@ impl World<'_> {
         self.pod.scheduled = Some(slot);
         self.m.scheduled_at_ms = Some(slot.0);
         let how = self.sc.calendar.hour_of_week(slot);
-        let preferred = pod
-            .preferred
-            .is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
+        let preferred = pod.preferred.is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
         self.m.in_preferred_window = Some(preferred);
         self.log("pod", "notify", || {
             format!(
@@ -477,9 +460,7 @@ impl World<'_> {
                 .iter()
                 .all(|n| !self.nodes[*n].upgrade_pending && self.nodes[*n].up()),
             Wait::SyncAfter(t) => self.rel.last_done_started.is_some_and(|s| s >= *t),
-            Wait::FullSync => {
-                self.rel.full_done_epoch == Some(self.rel.epoch) && self.rel.established.is_some()
-            }
+            Wait::FullSync => self.rel.full_done_epoch == Some(self.rel.epoch) && self.rel.established.is_some(),
             Wait::Drained(nodes) => nodes.iter().all(|n| self.nodes[*n].sessions.is_empty()),
         };
         if done {

@@ -36,12 +36,7 @@ impl World<'_> {
             full,
         });
         self.rel.now_requested = false;
-        self.q.schedule(
-            self.now + dur,
-            Ev::SyncDone {
-                epoch: self.rel.epoch,
-            },
-        );
+        self.q.schedule(self.now + dur, Ev::SyncDone { epoch: self.rel.epoch });
         if self.opts.log_events {
             let kind = if full { "full" } else { "incremental" };
             self.log("failover", "sync_start", || {
@@ -55,20 +50,13 @@ impl World<'_> {
             return;
         };
         let failed = !self.can_sync()
-            || (self.sc.faults.sync_failure > 0.0
-                && self.rng.faults.random::<f64>() < self.sc.faults.sync_failure);
+            || (self.sc.faults.sync_failure > 0.0 && self.rng.faults.random::<f64>() < self.sc.faults.sync_failure);
         if failed {
             // Nothing was copied; retry after the back-off (the records stay).
             self.log("failover", "sync_failed", String::new);
             let retry = self.now + self.sc.faults.sync_retry;
-            self.rel.now_requested =
-                self.rel.now_requested || matches!(self.exec.wait, super::Wait::SyncAfter(_));
-            self.q.schedule(
-                retry,
-                Ev::SyncStart {
-                    epoch: self.rel.epoch,
-                },
-            );
+            self.rel.now_requested = self.rel.now_requested || matches!(self.exec.wait, super::Wait::SyncAfter(_));
+            self.q.schedule(retry, Ev::SyncStart { epoch: self.rel.epoch });
             return;
         }
         self.rel.unsynced -= job.records;
@@ -78,17 +66,13 @@ impl World<'_> {
             self.rel.full_done_epoch = Some(self.rel.epoch);
         }
         let left = self.rel.unsynced;
-        self.log("failover", "sync_done", || {
-            format!("{left} records still unsynced")
-        });
+        self.log("failover", "sync_done", || format!("{left} records still unsynced"));
         if self.rel.now_requested {
             self.start_sync();
         } else {
             self.q.schedule(
                 self.now + self.sc.failover.sync_interval,
-                Ev::SyncStart {
-                    epoch: self.rel.epoch,
-                },
+                Ev::SyncStart { epoch: self.rel.epoch },
             );
         }
         self.poll_step();
@@ -125,17 +109,13 @@ impl World<'_> {
         self.nodes[primary].role = Role::Primary;
         self.nodes[backup].role = Role::Backup;
         let (p, b) = (self.nodes[primary].name, self.nodes[backup].name);
-        self.log("failover", "established", || {
-            format!("primary {p}, backup {b}")
-        });
+        self.log("failover", "established", || format!("primary {p}, backup {b}"));
         // A backup does not accept connections: clients still on it (stale
         // DNS answers) lose their sessions.
         self.drop_sessions(backup, "became backup", false);
         self.q.schedule(
             self.now + self.sc.failover.first_sync_delay,
-            Ev::SyncStart {
-                epoch: self.rel.epoch,
-            },
+            Ev::SyncStart { epoch: self.rel.epoch },
         );
         self.refresh();
     }
@@ -152,15 +132,11 @@ impl World<'_> {
             self.nodes[p].role = Role::Backup;
             self.nodes[b].role = Role::Primary;
             let (pn, bn) = (self.nodes[p].name, self.nodes[b].name);
-            self.log("failover", "roles_swapped", || {
-                format!("primary {bn}, backup {pn}")
-            });
+            self.log("failover", "roles_swapped", || format!("primary {bn}, backup {pn}"));
             self.drop_sessions(p, "became backup", false);
             self.q.schedule(
                 self.now + self.sc.failover.sync_interval,
-                Ev::SyncStart {
-                    epoch: self.rel.epoch,
-                },
+                Ev::SyncStart { epoch: self.rel.epoch },
             );
         }
         self.refresh();
@@ -184,9 +160,7 @@ impl World<'_> {
         } else {
             self.q.schedule(
                 self.now + self.sc.failover.sync_interval,
-                Ev::SyncStart {
-                    epoch: self.rel.epoch,
-                },
+                Ev::SyncStart { epoch: self.rel.epoch },
             );
         }
         self.log("failover", "backup_operations", || {
@@ -218,10 +192,7 @@ impl World<'_> {
         });
         // Upgrading an appliance of a cluster marks every traffic node "not
         // accepting new client connections" in its own configuration.
-        if self.sc.site.kind == SiteKind::Atlas
-            && node < self.accepting.len()
-            && !self.nodes[node].traffic
-        {
+        if self.sc.site.kind == SiteKind::Atlas && node < self.accepting.len() && !self.nodes[node].traffic {
             for a in self.accepting[node].iter_mut() {
                 *a = false;
             }
@@ -272,9 +243,7 @@ impl World<'_> {
             n.state = NodeState::RollingBack;
             n.epoch += 1;
             let epoch = n.epoch;
-            self.log(name, "upgrade_failed", || {
-                format!("rolling back, takes {d}")
-            });
+            self.log(name, "upgrade_failed", || format!("rolling back, takes {d}"));
             self.q.schedule(
                 self.now + d,
                 Ev::RollbackDone {
@@ -404,9 +373,7 @@ impl World<'_> {
         self.log(name, "took_over", || "primary after a crash".into());
         self.q.schedule(
             self.now + self.sc.failover.sync_interval,
-            Ev::SyncStart {
-                epoch: self.rel.epoch,
-            },
+            Ev::SyncStart { epoch: self.rel.epoch },
         );
         self.refresh();
     }

@@ -44,16 +44,11 @@ fn run_writes_events_and_metrics_to_the_default_folder() {
     let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let mut lines = metrics.lines();
     let header = lines.next().unwrap();
-    assert!(header.starts_with(
-        "strategy,seed,downtime_s,failed_connects,dropped_sessions,exposure_s,exposure_risk,"
-    ));
+    assert!(header.starts_with("strategy,seed,downtime_s,failed_connects,dropped_sessions,exposure_s,exposure_risk,"));
     assert!(lines.next().unwrap().starts_with("failover-sync,1,"));
     assert_eq!(lines.next(), None);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        out.contains("downtime") && out.contains("exposure"),
-        "{out}"
-    );
+    assert!(out.contains("downtime") && out.contains("exposure"), "{out}");
     // No temporary file is left beside the outputs.
     let names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -132,15 +127,9 @@ fn validate_and_strategies_on_shipped_scenarios() {
         out.contains("atlas-failover") && out.contains("blue-green"),
         "every built-in is listed"
     );
-    let o = cutover(
-        tmp.path(),
-        &["strategies", &repo_file("scenarios/failover-pair.toml")],
-    );
+    let o = cutover(tmp.path(), &["strategies", &repo_file("scenarios/failover-pair.toml")]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("switch dns -> B"));
-    let o = cutover(
-        tmp.path(),
-        &["strategies", &repo_file("scenarios/single.toml")],
-    );
+    let o = cutover(tmp.path(), &["strategies", &repo_file("scenarios/single.toml")]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("upgrade A"));
 }
 
@@ -156,10 +145,7 @@ fn check_bad(text: &str, extra: &[&str], field: &str) {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "exit code for {field}: {err}");
     assert!(err.contains(field), "error does not name {field}: {err}");
-    assert!(
-        !tmp.path().join("out").exists(),
-        "output written despite the error"
-    );
+    assert!(!tmp.path().join("out").exists(), "output written despite the error");
     assert!(!tmp.path().join("output").exists());
     if extra.is_empty() {
         // The file itself is bad: `validate` says so too, naming file and field.
@@ -177,11 +163,7 @@ fn malformed_toml() {
 
 #[test]
 fn unknown_key() {
-    check_bad(
-        "[site]\nkind = \"single\"\ncolour = \"blue\"\n",
-        &[],
-        "site.colour",
-    );
+    check_bad("[site]\nkind = \"single\"\ncolour = \"blue\"\n", &[], "site.colour");
 }
 
 #[test]
@@ -209,11 +191,7 @@ fn lognormal_p95_below_median() {
 
 #[test]
 fn all_zero_weekly_profile() {
-    check_bad(
-        "[workload]\ndays = [0, 0, 0, 0, 0, 0, 0]\n",
-        &[],
-        "workload.days",
-    );
+    check_bad("[workload]\ndays = [0, 0, 0, 0, 0, 0, 0]\n", &[], "workload.days");
 }
 
 #[test]
@@ -228,11 +206,7 @@ fn unknown_strategy() {
 
 #[test]
 fn unknown_strategy_in_the_file() {
-    check_bad(
-        "strategies = [\"failover-sync\", \"big-bang\"]\n",
-        &[],
-        "strategies[1]",
-    );
+    check_bad("strategies = [\"failover-sync\", \"big-bang\"]\n", &[], "strategies[1]");
 }
 
 #[test]
@@ -243,10 +217,7 @@ fn errors_carry_line_numbers_and_all_problems() {
     let o = cutover(tmp.path(), &["validate", "two.toml"]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        err.contains("two.toml:4: network.dns_stale_fraction"),
-        "{err}"
-    );
+    assert!(err.contains("two.toml:4: network.dns_stale_fraction"), "{err}");
     assert!(err.contains("two.toml:7: calendar.interim"), "{err}");
 }
 
@@ -275,21 +246,12 @@ fn check_impossible(site: &str, steps: &str, step_no: usize, reason: &str) {
     );
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("plan.toml"), &text).unwrap();
-    for args in [
-        vec!["validate", "plan.toml"],
-        vec!["run", "plan.toml", "--out", "out"],
-    ] {
+    for args in [vec!["validate", "plan.toml"], vec!["run", "plan.toml", "--out", "out"]] {
         let o = cutover(tmp.path(), &args);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains("runbook \"my-plan\""),
-            "names the runbook: {err}"
-        );
-        assert!(
-            err.contains(&format!("step {step_no}:")),
-            "names the step: {err}"
-        );
+        assert!(err.contains("runbook \"my-plan\""), "names the runbook: {err}");
+        assert!(err.contains(&format!("step {step_no}:")), "names the step: {err}");
         assert!(err.contains(reason), "gives the reason: {err}");
         assert!(err.contains("plan.toml:"), "names the file and line: {err}");
     }

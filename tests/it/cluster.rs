@@ -92,11 +92,7 @@ fn atlas_standalone_by_hand() {
     assert_eq!(m.exposure_ms, 0);
     assert_eq!(m.cross_region_sessions, 0);
     // r-2 alone carried the 30 active sessions while r-1 drained and upgraded.
-    assert!(
-        (m.peak_load_ratio - 0.30).abs() < 1e-9,
-        "{}",
-        m.peak_load_ratio
-    );
+    assert!((m.peak_load_ratio - 0.30).abs() < 1e-9, "{}", m.peak_load_ratio);
 }
 
 #[test]
@@ -140,22 +136,12 @@ steps = [
     };
     // Timeout 1 h: r-1's sessions (the last started at 300) all end by
     // 2,100, before the timeout at 390 + 3,600: none is dropped.
-    let m = run(
-        &scenario(&cluster(false, &runbook("1h"))),
-        "drain-only",
-        1,
-        0,
-    );
+    let m = run(&scenario(&cluster(false, &runbook("1h"))), "drain-only", 1, 0);
     assert_eq!(m.dropped_sessions, 0);
     assert_eq!(m.procedure_ms, 2_100 * S);
     // Timeout 10 min: at 990 the sessions still on r-1 are cut. They
     // started after 990 − 1,800 = −810, at odd j up to 5: j = −13, −11, .., 5.
-    let m = run(
-        &scenario(&cluster(false, &runbook("10m"))),
-        "drain-only",
-        1,
-        0,
-    );
+    let m = run(&scenario(&cluster(false, &runbook("10m"))), "drain-only", 1, 0);
     assert_eq!(m.dropped_sessions, 10);
     assert_eq!(m.procedure_ms, 990 * S);
 }
@@ -291,10 +277,7 @@ fn blue_green_overrun_and_policy() {
     // work, though everybody is disconnected.
     let text = pod("")
         .replace("allotment = \"4h\"", "allotment = \"10m\"")
-        .replace(
-            "close_immediately_fraction = 1",
-            "close_immediately_fraction = 0",
-        );
+        .replace("close_immediately_fraction = 1", "close_immediately_fraction = 0");
     let m = run(&scenario(&text), "blue-green", 1, 0);
     assert_eq!(m.window_overrun_ms, 600 * S);
     assert_eq!(m.lost_work_sessions, 0);
@@ -307,16 +290,9 @@ fn scheduler_honours_the_preference_best_effort() {
     // the share of runs in the preferred window is 0.7 + 0.3/168.
     let sc = scenario(&pod("").replace("miss_probability = 0", "miss_probability = 0.3"));
     let hits: Vec<f64> = (0..400)
-        .map(|r| {
-            f64::from(u8::from(
-                run(&sc, "blue-green", 5, r).in_preferred_window.unwrap(),
-            ))
-        })
+        .map(|r| f64::from(u8::from(run(&sc, "blue-green", 5, r).in_preferred_window.unwrap())))
         .collect();
     let (mean, se) = mean_se(&hits);
     let theory = 0.7 + 0.3 / 168.0;
-    assert!(
-        (mean - theory).abs() < 3.0 * se,
-        "{mean} ± {se}, theory {theory}"
-    );
+    assert!((mean - theory).abs() < 3.0 * se, "{mean} ± {se}, theory {theory}");
 }

@@ -105,11 +105,7 @@ fn backup_takes_over_when_the_primary_crashes() {
         crashes += m.crashes;
         // One crash at most in the run: the backup took over within a minute.
         if m.crashes == 1 {
-            assert!(
-                m.downtime_ms <= 60_000,
-                "replication {r}: down {} ms",
-                m.downtime_ms
-            );
+            assert!(m.downtime_ms <= 60_000, "replication {r}: down {} ms", m.downtime_ms);
             short += 1;
         }
     }
@@ -162,10 +158,7 @@ fn failed_upgrades_roll_back_retry_and_abort() {
         1,
         0,
     );
-    assert_eq!(
-        (ok.rollbacks, ok.aborted, ok.procedure_ms),
-        (0, 0, 37 * 60_000)
-    );
+    assert_eq!((ok.rollbacks, ok.aborted, ok.procedure_ms), (0, 0, 37 * 60_000));
 }
 
 #[test]

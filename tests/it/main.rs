@@ -7,12 +7,15 @@
 //! - `strategies`: properties of the default scenario the README relies on.
 //! - `cluster`: Atlas clusters and blue-green pods by hand, drains, Erlang B.
 //! - `faults`: crashes against theory, failed upgrades, syncs and prechecks.
+//! - `study`: Monte-Carlo studies: determinism across threads and shards,
+//!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
 
 mod cli;
 mod cluster;
 mod faults;
 mod runbooks;
 mod strategies;
+mod study;
 mod theory;
 
 use cutover::metrics::Metrics;
@@ -26,9 +29,7 @@ pub fn scenario(text: &str) -> Scenario {
 
 /// Runs one replication and checks conservation, as every test run must.
 pub fn run(sc: &Scenario, strategy: &str, seed: u64, replication: u64) -> Metrics {
-    let rb = sc
-        .runbook(strategy)
-        .unwrap_or_else(|| panic!("{strategy} not enabled"));
+    let rb = sc.runbook(strategy).unwrap_or_else(|| panic!("{strategy} not enabled"));
     let m = simulate(sc, rb, seed, replication, RunOptions::default()).metrics;
     if let Some(e) = m.conservation_error() {
         panic!("{strategy} seed {seed} replication {replication}: {e}");

@@ -69,22 +69,14 @@ fn failover_sync_by_hand() {
     assert_eq!(m.downtime_ms, 2_700 * S, "downtime = A's upgrade time");
     // verify A 3,750; upgrade B 3,810..6,510; verify B 7,110;
     // establish 7,170: exposure 7,170 − 390 = 6,780.
-    assert_eq!(
-        m.exposure_ms,
-        6_780 * S,
-        "exposure = break to re-established"
-    );
+    assert_eq!(m.exposure_ms, 6_780 * S, "exposure = break to re-established");
     // first sync 7,230 + 1,030 = 8,260: the procedure's end.
     assert_eq!(m.procedure_ms, 8_260 * S);
     assert_eq!(m.procedure_start_ms, P * S);
     assert_eq!(m.windows_used, 1);
     assert_eq!(m.window_overrun_ms, 0);
     let risk = 1.0 - (-6_780.0 / MTBF_S).exp();
-    assert!(
-        (m.exposure_risk - risk).abs() < 1e-12,
-        "{} vs {risk}",
-        m.exposure_risk
-    );
+    assert!((m.exposure_risk - risk).abs() < 1e-12, "{} vs {risk}", m.exposure_risk);
     // The run ends when the procedure does (no cool-down); the span starts
     // at the warm-up, 2 h before P.
     assert_eq!(m.span_ms, (7_200 + 8_260) * S);
@@ -93,11 +85,7 @@ fn failover_sync_by_hand() {
 /// The three asynchronous runbooks share everything but the switch.
 fn async_common(strategy: &str, switch_done: u64, downtime: u64) {
     let m = run(&scenario(PAIR), strategy, 1, 0);
-    assert_eq!(
-        m.downtime_ms,
-        downtime * S,
-        "{strategy}: downtime = the switch gap"
-    );
+    assert_eq!(m.downtime_ms, downtime * S, "{strategy}: downtime = the switch gap");
     // backup 240, Sync Now 300..330, break 390, upgrade B 450..3,150,
     // verify B 3,750, switch click 3,810 and done at `switch_done`.
     // Interim 1 day: Tuesday ~11:00, so the next window opens Wednesday

@@ -8,11 +8,7 @@ fn async_trades_exposure_for_downtime_on_the_default() {
     let sc = Scenario::default_scenario();
     for r in 0..20 {
         let sync = run(&sc, "failover-sync", sc.seed, r);
-        for name in [
-            "failover-async-shared-ip",
-            "failover-async-dns",
-            "failover-async-nat",
-        ] {
+        for name in ["failover-async-shared-ip", "failover-async-dns", "failover-async-nat"] {
             let a = run(&sc, name, sc.seed, r);
             assert!(
                 a.downtime_ms < sync.downtime_ms,

@@ -87,12 +87,7 @@ fn arrivals_over_the_span_match_the_weekly_profile() {
             "hours = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]",
         );
     let sc = scenario(&text);
-    let counts: Vec<f64> = (0..300)
-        .map(|r| run(&sc, "single", 9, r).arrivals as f64)
-        .collect();
+    let counts: Vec<f64> = (0..300).map(|r| run(&sc, "single", 9, r).arrivals as f64).collect();
     let (m, se) = mean_se(&counts);
-    assert!(
-        (m - 480.0).abs() < 3.0 * se,
-        "arrivals {m} ± {se}, theory 480"
-    );
+    assert!((m - 480.0).abs() < 3.0 * se, "arrivals {m} ± {se}, theory 480");
 }

@@ -1,0 +1,872 @@
+//! `cutover compare`, `merge` and `sweep`: Monte-Carlo studies on disk.
+//!
+//! Replications run in batches on a rayon pool; each batch comes back in
+//! replication order, its rows are appended to a temporary `runs.csv` and fed
+//! to the streaming [`Aggregator`], so memory does not grow with the number
+//! of replications. Every file is written under a temporary name and renamed
+//! into place once complete; Ctrl-C between batches stops cleanly and leaves
+//! the folder as it was.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use cutover::export::{self, Manifest};
+use cutover::metrics::Metrics;
+use cutover::montecarlo::{Aggregator, Replication, SummaryRow, run_range, shard_range};
+use cutover::runbook::Runbook;
+use cutover::scenario::Scenario;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
+
+use super::{CliError, StudyFlags, load_text, write_atomic};
+
+/// Replications per batch: large enough to keep every core busy, small
+/// enough that Ctrl-C and the precision check answer quickly.
+const BATCH: u64 = 200;
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn install_interrupt_handler() {
+    // A second install (tests call the binary, never this twice) is harmless to ignore.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> CliError {
+    CliError::Internal(format!("{what}: {e}"))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_file(path: &Path) -> Result<String, CliError> {
+    let mut f = std::fs::File::open(path).map_err(|e| internal(&format!("cannot read {}", path.display()), e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| internal("read", e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The strategies to run and the baseline's index, checked against the scenario.
+fn pick_strategies<'a>(sc: &'a Scenario, flags: &StudyFlags) -> Result<(Vec<&'a Runbook>, usize), CliError> {
+    let names = flags.strategies.clone().unwrap_or_else(|| sc.strategies.clone());
+    if names.is_empty() {
+        return Err(CliError::BadInput("--strategies is empty".into()));
+    }
+    let mut runbooks = Vec::new();
+    for n in &names {
+        if runbooks.iter().any(|r: &&Runbook| &r.name == n) {
+            return Err(CliError::BadInput(format!("--strategies lists {n:?} twice")));
+        }
+        runbooks.push(sc.strategy(n).map_err(CliError::BadInput)?);
+    }
+    let baseline = match &flags.baseline {
+        None => 0,
+        Some(b) => names.iter().position(|n| n == b).ok_or_else(|| {
+            CliError::BadInput(format!(
+                "--baseline {b:?} is not one of the compared strategies ({})",
+                names.join(", ")
+            ))
+        })?,
+    };
+    Ok((runbooks, baseline))
+}
+
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
+    let n = match threads {
+        Some(0) => return Err(CliError::BadInput("--threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| internal("thread pool", e))
+}
+
+fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
+    use std::io::IsTerminal;
+    let bar = ProgressBar::new(total);
+    if quiet || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    } else {
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{what} {{bar:30}} {{pos}}/{{len}} replications  {{per_sec}}  eta {{eta}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    }
+    bar
+}
+
+/// The precision target of `--ci-target`.
+struct CiTarget {
+    rel: f64,
+    metrics: Vec<usize>,
+    max_runs: u64,
+}
+
+/// What a study runs: strategies of a scenario under a master seed.
+struct Study<'a> {
+    sc: &'a Scenario,
+    runbooks: Vec<&'a Runbook>,
+    seed: u64,
+}
+
+/// Runs `range` (and, with a target, further batches until it is met) and
+/// hands each replication, in order, to `sink`.
+fn run_study(
+    study: &Study,
+    range: Range<u64>,
+    ci: Option<&CiTarget>,
+    pool: &rayon::ThreadPool,
+    agg: &mut Aggregator,
+    bar: &ProgressBar,
+    mut sink: impl FnMut(&Replication) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let mut next = range.start;
+    let mut end = range.end;
+    loop {
+        if next >= end {
+            match ci {
+                Some(t) if !agg.precise_enough(t.rel, &t.metrics) && end < t.max_runs => {
+                    end = (end + BATCH).min(t.max_runs);
+                    bar.set_length(end - range.start);
+                }
+                _ => break,
+            }
+        }
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(CliError::Interrupted);
+        }
+        let batch_end = (next + BATCH).min(end);
+        let reps = pool.install(|| run_range(study.sc, &study.runbooks, study.seed, next..batch_end));
+        for rep in &reps {
+            sink(rep)?;
+            agg.push(&rep.values);
+        }
+        bar.inc(batch_end - next);
+        next = batch_end;
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// Refuses an output folder that holds another scenario's or command's results.
+fn check_out_dir(dir: &Path, kind: &str, scenario_sha: &str) -> Result<(), CliError> {
+    let manifest = dir.join("manifest.json");
+    if let Ok(text) = std::fs::read_to_string(&manifest) {
+        match serde_json::from_str::<Manifest>(&text) {
+            Ok(m) if m.kind == kind && m.scenario_sha256 == scenario_sha => return Ok(()),
+            Ok(m) => {
+                return Err(CliError::BadInput(format!(
+                    "{} holds the results of a different {} (scenario {:?}, sha256 {}…); choose another --out or remove it",
+                    dir.display(),
+                    if m.kind == kind { "scenario" } else { "command" },
+                    m.scenario,
+                    &m.scenario_sha256[..12.min(m.scenario_sha256.len())]
+                )));
+            }
+            Err(_) => {}
+        }
+    }
+    for f in ["runs.csv", "summary.csv", "diff.csv", "sweep.csv"] {
+        if dir.join(f).exists() && !manifest.exists() {
+            return Err(CliError::BadInput(format!(
+                "{} holds a {f} without a manifest.json: it is not known what produced it; choose another --out or remove it",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), CliError> {
+    let bad = || CliError::BadInput(format!("--shard {s:?}: expected K/N with 1 ≤ K ≤ N, e.g. 2/8"));
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u64 = k.trim().parse().map_err(|_| bad())?;
+    let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+fn command_line() -> Vec<String> {
+    std::env::args().collect()
+}
+
+pub(super) fn cmd_compare(
+    path: Option<&Path>,
+    flags: StudyFlags,
+    ci_target: Option<f64>,
+    ci_metrics: Option<Vec<String>>,
+    max_runs: u64,
+    shard: Option<String>,
+) -> Result<(), CliError> {
+    // Everything the user gave is checked before anything is written.
+    let (sc, text) = load_text(path)?;
+    let (runbooks, baseline) = pick_strategies(&sc, &flags)?;
+    let runs = flags.runs.unwrap_or(if ci_target.is_some() { BATCH } else { 1000 });
+    if runs == 0 {
+        return Err(CliError::BadInput("--runs must be at least 1".into()));
+    }
+    let shard = shard.as_deref().map(parse_shard).transpose()?;
+    if let Some((_, n)) = shard
+        && n > runs
+    {
+        return Err(CliError::BadInput(format!(
+            "--shard: {n} shards for {runs} runs leaves some empty"
+        )));
+    }
+    let ci = match ci_target {
+        None => {
+            if ci_metrics.is_some() {
+                return Err(CliError::BadInput("--ci-metrics needs --ci-target".into()));
+            }
+            None
+        }
+        Some(rel) => {
+            if !(rel > 0.0 && rel.is_finite()) {
+                return Err(CliError::BadInput(format!(
+                    "--ci-target {rel}: must be a positive fraction, e.g. 0.05"
+                )));
+            }
+            if shard.is_some() {
+                return Err(CliError::BadInput(
+                    "--ci-target cannot be combined with --shard (each shard would stop at a different point)".into(),
+                ));
+            }
+            if max_runs < runs {
+                return Err(CliError::BadInput(format!(
+                    "--max-runs {max_runs} is below --runs {runs}"
+                )));
+            }
+            let mut metrics = Vec::new();
+            for m in ci_metrics.unwrap_or_default() {
+                let j = Metrics::COLUMNS
+                    .iter()
+                    .position(|c| *c == m)
+                    .ok_or_else(|| CliError::BadInput(format!("--ci-metrics: unknown metric {m:?}")))?;
+                metrics.push(j);
+            }
+            Some(CiTarget { rel, metrics, max_runs })
+        }
+    };
+    let pool = pool(flags.threads)?;
+    let seed = flags.seed.unwrap_or(sc.seed);
+    let sha = sha256_hex(text.as_bytes());
+    let dir = flags.out.clone().unwrap_or_else(|| {
+        let leaf = match shard {
+            Some((k, n)) => format!("compare-shard-{k}-of-{n}"),
+            None => "compare".into(),
+        };
+        Path::new("output").join(&sc.name).join(leaf)
+    });
+    check_out_dir(&dir, "compare", &sha)?;
+    std::fs::create_dir_all(&dir).map_err(|e| internal(&format!("cannot create {}", dir.display()), e))?;
+    install_interrupt_handler();
+
+    let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
+    let range = match shard {
+        Some((k, n)) => shard_range(runs, k, n),
+        None => 0..runs,
+    };
+    let mut agg = Aggregator::new(names.clone(), baseline, &sc.thresholds);
+    let bar = progress(range.end - range.start, flags.quiet, "compare");
+    let started = std::time::Instant::now();
+
+    // runs.csv streams into a temporary file beside its final name.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cutover-runs-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| internal("temporary file", e))?;
+    {
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
+        w.write_record(export::runs_header())
+            .map_err(|e| internal("write runs.csv", e))?;
+        let study = Study {
+            sc: &sc,
+            runbooks: runbooks.clone(),
+            seed,
+        };
+        run_study(&study, range.clone(), ci.as_ref(), &pool, &mut agg, &bar, |rep| {
+            export::write_runs(&mut w, &names, seed, rep).map_err(|e| internal("write runs.csv", e))
+        })?;
+        w.flush().map_err(|e| internal("write runs.csv", e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| internal("sync runs.csv", e))?;
+    let runs_path = dir.join("runs.csv");
+    tmp.persist(&runs_path)
+        .map_err(|e| internal("rename runs.csv", e.error))?;
+
+    let done = agg.replications();
+    let summary = agg.summary();
+    write_atomic(&dir.join("summary.csv"), |w| export::write_summary(w, &summary))?;
+    write_atomic(&dir.join("diff.csv"), |w| export::write_diff(w, &agg.diffs()))?;
+    let manifest = Manifest {
+        tool: "cutover".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "compare".into(),
+        command: command_line(),
+        scenario: sc.name.clone(),
+        scenario_file: path.map(|p| p.display().to_string()),
+        scenario_sha256: sha,
+        seed,
+        strategies: names.clone(),
+        baseline: names[baseline].clone(),
+        runs: if ci.is_some() { done } else { runs },
+        first_replication: range.start,
+        replications: done,
+        shard: shard.map(|(k, n)| [k, n]),
+        thresholds: sc.thresholds.clone(),
+        ci_target: ci.as_ref().map(|c| c.rel),
+        files: output_hashes(&dir, &["runs.csv", "summary.csv", "diff.csv"])?,
+    };
+    write_atomic(&dir.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+
+    if !flags.quiet {
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "{} / {} replications × {} strategies, seed {seed}{} in {secs:.1} s",
+            sc.name,
+            done,
+            names.len(),
+            match shard {
+                Some((k, n)) => format!(", shard {k}/{n}"),
+                None => String::new(),
+            }
+        );
+        if let Some(t) = &ci {
+            let met = agg.precise_enough(t.rel, &t.metrics);
+            println!(
+                "precision target ±{:.1}% {} after {done} replications",
+                t.rel * 100.0,
+                if met {
+                    "met"
+                } else {
+                    "NOT met (the --max-runs cap was reached)"
+                }
+            );
+        }
+        print!("{}", table(&names, &summary));
+        println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());
+    }
+    Ok(())
+}
+
+fn output_hashes(dir: &Path, files: &[&str]) -> Result<Vec<(String, String)>, CliError> {
+    files
+        .iter()
+        .map(|f| Ok((f.to_string(), sha256_file(&dir.join(f))?)))
+        .collect()
+}
+
+/// The metrics the printed table shows (all are in summary.csv).
+const KEY_METRICS: [&str; 11] = [
+    "downtime_s",
+    "failed_connects",
+    "dropped_sessions",
+    "lost_work_sessions",
+    "exposure_s",
+    "exposure_risk",
+    "unsynced_peak",
+    "records_lost",
+    "procedure_s",
+    "window_overrun_s",
+    "peak_load_ratio",
+];
+
+fn show(metric: &str, x: f64) -> String {
+    let x = if x.abs() < 5e-7 { 0.0 } else { x };
+    if metric.ends_with("_s") {
+        let s = x.abs();
+        let v = if s >= 86_400.0 {
+            format!("{:.1}d", s / 86_400.0)
+        } else if s >= 3600.0 {
+            format!("{:.1}h", s / 3600.0)
+        } else if s >= 60.0 {
+            format!("{:.1}m", s / 60.0)
+        } else {
+            format!("{s:.0}s")
+        };
+        if x < 0.0 { format!("-{v}") } else { v }
+    } else if metric == "exposure_risk" {
+        format!("{:.3}%", x * 100.0)
+    } else if metric == "peak_load_ratio" {
+        format!("{:.0}%", x * 100.0)
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// The comparison table: mean and 95 % CI per strategy, and the strategy
+/// with the lowest mean for each metric.
+fn table(names: &[String], summary: &[SummaryRow]) -> String {
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(8).max(22);
+    let mut out = format!("{:<20}", "metric (mean, 95% CI)");
+    for n in names {
+        out.push_str(&format!("  {n:<width$}"));
+    }
+    out.push_str("  lowest\n");
+    for metric in KEY_METRICS {
+        let rows: Vec<Option<&SummaryRow>> = names
+            .iter()
+            .map(|n| summary.iter().find(|r| &r.strategy == n && r.metric == metric))
+            .collect();
+        let means: Vec<f64> = rows.iter().map(|r| r.map_or(0.0, |r| r.mean)).collect();
+        let always_zero = rows.iter().all(|r| r.is_none_or(|r| r.max == 0.0 && r.min == 0.0));
+        if always_zero
+            && !matches!(
+                metric,
+                "downtime_s" | "dropped_sessions" | "failed_connects" | "exposure_s"
+            )
+        {
+            continue;
+        }
+        out.push_str(&format!("{metric:<20}"));
+        for r in &rows {
+            let cell = match r {
+                Some(r) => format!(
+                    "{} [{}, {}]",
+                    show(metric, r.mean),
+                    show(metric, r.ci95_low),
+                    show(metric, r.ci95_high)
+                ),
+                None => "-".into(),
+            };
+            out.push_str(&format!("  {cell:<width$}"));
+        }
+        let best = means.iter().cloned().fold(f64::INFINITY, f64::min);
+        let winners: Vec<&str> = names
+            .iter()
+            .zip(&means)
+            .filter(|(_, m)| **m == best)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let verdict = if winners.len() == names.len() && names.len() > 1 {
+            "(all equal)".to_string()
+        } else {
+            winners.join(", ")
+        };
+        out.push_str(&format!("  {verdict}\n"));
+    }
+    out
+}
+
+pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
+    let mut shards = Vec::new();
+    for d in dirs {
+        let text = std::fs::read_to_string(d.join("manifest.json")).map_err(|e| {
+            CliError::BadInput(format!(
+                "{}: no readable manifest.json ({e}): not a compare folder",
+                d.display()
+            ))
+        })?;
+        let m: Manifest = serde_json::from_str(&text)
+            .map_err(|e| CliError::BadInput(format!("{}/manifest.json: {e}", d.display())))?;
+        if m.kind != "compare" {
+            return Err(CliError::BadInput(format!(
+                "{}: a {} folder, not a compare shard",
+                d.display(),
+                m.kind
+            )));
+        }
+        shards.push((d.clone(), m));
+    }
+    let first = shards[0].1.clone();
+    let n = first.shard.map_or(1, |s| s[1]);
+    for (d, m) in &shards {
+        let differs = |what: &str| {
+            CliError::BadInput(format!(
+                "{} and {} come from different studies: their {what} differ",
+                shards[0].0.display(),
+                d.display()
+            ))
+        };
+        if m.scenario_sha256 != first.scenario_sha256 {
+            return Err(differs("scenarios"));
+        }
+        if m.seed != first.seed {
+            return Err(differs("seeds"));
+        }
+        if m.runs != first.runs {
+            return Err(differs("run counts"));
+        }
+        if m.strategies != first.strategies || m.baseline != first.baseline {
+            return Err(differs("strategies"));
+        }
+        if m.shard.map_or(1, |s| s[1]) != n {
+            return Err(differs("shard counts"));
+        }
+    }
+    shards.sort_by_key(|(_, m)| m.shard.map_or(1, |s| s[0]));
+    for (i, (d, m)) in shards.iter().enumerate() {
+        let k = m.shard.map_or(1, |s| s[0]);
+        if k != i as u64 + 1 {
+            let missing = (1..=n).find(|k| !shards.iter().any(|(_, m)| m.shard.map_or(1, |s| s[0]) == *k));
+            return Err(CliError::BadInput(match missing {
+                Some(k) if (k as usize) <= shards.len() || shards.len() < n as usize => {
+                    format!("shard {k}/{n} is missing (have {} of {n})", shards.len())
+                }
+                _ => format!("{}: shard {k}/{n} is given twice", d.display()),
+            }));
+        }
+    }
+    if shards.len() as u64 != n {
+        return Err(CliError::BadInput(format!(
+            "shard {}/{n} is missing (have {} of {n})",
+            shards.len() + 1,
+            shards.len()
+        )));
+    }
+    check_out_dir(out, "compare", &first.scenario_sha256)?;
+    std::fs::create_dir_all(out).map_err(|e| internal(&format!("cannot create {}", out.display()), e))?;
+
+    let baseline = first.strategies.iter().position(|s| *s == first.baseline).unwrap_or(0);
+    let mut agg = Aggregator::new(first.strategies.clone(), baseline, &first.thresholds);
+    let k = first.strategies.len();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cutover-runs-")
+        .suffix(".tmp")
+        .tempfile_in(out)
+        .map_err(|e| internal("temporary file", e))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        let mut expected = 0u64;
+        let mut header_written = false;
+        for (d, m) in &shards {
+            let f = std::fs::File::open(d.join("runs.csv"))
+                .map_err(|e| CliError::BadInput(format!("{}/runs.csv: {e}", d.display())))?;
+            let mut lines = BufReader::new(f).lines();
+            let header = lines
+                .next()
+                .transpose()
+                .map_err(|e| internal("read", e))?
+                .unwrap_or_default();
+            if header != export::runs_header().join(",") {
+                return Err(CliError::BadInput(format!(
+                    "{}/runs.csv: unexpected header",
+                    d.display()
+                )));
+            }
+            if !header_written {
+                writeln!(w, "{header}").map_err(|e| internal("write", e))?;
+                header_written = true;
+            }
+            // Rows come strategy by strategy within each replication.
+            let mut group: Vec<Vec<String>> = Vec::with_capacity(k);
+            for line in lines {
+                let line = line.map_err(|e| internal("read", e))?;
+                let cells: Vec<&str> = line.split(',').collect();
+                let bad = || CliError::BadInput(format!("{}/runs.csv: malformed row {line:?}", d.display()));
+                if cells.len() != 3 + Metrics::COLUMNS.len() || cells[0] != first.strategies[group.len()] {
+                    return Err(bad());
+                }
+                if cells[1].parse::<u64>().map_err(|_| bad())? != expected {
+                    return Err(CliError::BadInput(format!(
+                        "{}/runs.csv: replication {} where {expected} was expected",
+                        d.display(),
+                        cells[1]
+                    )));
+                }
+                writeln!(w, "{line}").map_err(|e| internal("write", e))?;
+                group.push(cells[3..].iter().map(|c| c.to_string()).collect());
+                if group.len() == k {
+                    agg.push(&group);
+                    group.clear();
+                    expected += 1;
+                }
+            }
+            if !group.is_empty() || expected != m.first_replication + m.replications {
+                return Err(CliError::BadInput(format!("{}/runs.csv is incomplete", d.display())));
+            }
+        }
+        if expected != first.runs {
+            return Err(CliError::BadInput(format!(
+                "the shards hold {expected} of {} replications",
+                first.runs
+            )));
+        }
+        w.flush().map_err(|e| internal("write", e))?;
+    }
+    tmp.persist(out.join("runs.csv"))
+        .map_err(|e| internal("rename runs.csv", e.error))?;
+    write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &agg.summary()))?;
+    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &agg.diffs()))?;
+    let manifest = Manifest {
+        kind: "compare".into(),
+        command: command_line(),
+        first_replication: 0,
+        replications: first.runs,
+        shard: None,
+        files: output_hashes(out, &["runs.csv", "summary.csv", "diff.csv"])?,
+        ..first
+    };
+    write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    println!(
+        "merged {} shards ({} replications) into {}",
+        shards.len(),
+        manifest.runs,
+        out.display()
+    );
+    Ok(())
+}
+
+/// One `--set PATH=V1,V2,..`: the path and the values as TOML values.
+fn parse_set(s: &str) -> Result<(String, Vec<(String, toml::Value)>), CliError> {
+    let (path, values) = s
+        .split_once('=')
+        .ok_or_else(|| CliError::BadInput(format!("--set {s:?}: expected PATH=V1,V2,.. e.g. site.data_gb=50,200")))?;
+    let path = path.trim().to_string();
+    if path.is_empty() {
+        return Err(CliError::BadInput(format!("--set {s:?}: empty field path")));
+    }
+    let mut out = Vec::new();
+    for v in values.split(',').map(str::trim) {
+        if v.is_empty() {
+            return Err(CliError::BadInput(format!("--set {s:?}: empty value")));
+        }
+        // A TOML literal when it is one (numbers, booleans, quoted strings), else a bare string ("3d").
+        let value = toml::from_str::<toml::Table>(&format!("v = {v}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(v.to_string()));
+        out.push((v.to_string(), value));
+    }
+    Ok((path, out))
+}
+
+/// Sets `path` (dotted keys, `[i]` indices) in a TOML document.
+fn set_path(doc: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
+    let mut segs: Vec<(String, Option<usize>)> = Vec::new();
+    for part in path.split('.') {
+        let (key, idx) = match part.split_once('[') {
+            Some((k, rest)) => {
+                let i = rest
+                    .trim_end_matches(']')
+                    .parse::<usize>()
+                    .map_err(|_| format!("bad index in {part:?}"))?;
+                (k, Some(i))
+            }
+            None => (part, None),
+        };
+        if key.is_empty() {
+            return Err(format!("empty key in {path:?}"));
+        }
+        segs.push((key.to_string(), idx));
+    }
+    let mut table = doc;
+    for (i, (key, idx)) in segs.iter().enumerate() {
+        let last = i + 1 == segs.len();
+        match idx {
+            None if last => {
+                table.insert(key.clone(), value);
+                return Ok(());
+            }
+            None => {
+                let entry = table
+                    .entry(key.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                table = entry.as_table_mut().ok_or_else(|| format!("{key:?} is not a table"))?;
+            }
+            Some(n) => {
+                let arr = table
+                    .get_mut(key)
+                    .and_then(|v| v.as_array_mut())
+                    .ok_or_else(|| format!("{key:?} is not a list in the scenario"))?;
+                let len = arr.len();
+                let item = arr
+                    .get_mut(*n)
+                    .ok_or_else(|| format!("{key}[{n}] does not exist (the list has {len})"))?;
+                if last {
+                    *item = value;
+                    return Ok(());
+                }
+                table = item
+                    .as_table_mut()
+                    .ok_or_else(|| format!("{key}[{n}] is not a table"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Result<(), CliError> {
+    let (base, text) = load_text(Some(path))?;
+    if sets.len() > 2 {
+        return Err(CliError::BadInput(
+            "sweep takes one or two --set (a line or a grid)".into(),
+        ));
+    }
+    let params: Vec<(String, Vec<(String, toml::Value)>)> =
+        sets.iter().map(|s| parse_set(s)).collect::<Result<_, _>>()?;
+    if params.len() == 2 && params[0].0 == params[1].0 {
+        return Err(CliError::BadInput(format!("--set {} is given twice", params[0].0)));
+    }
+    let runs = flags.runs.unwrap_or(200);
+    if runs == 0 {
+        return Err(CliError::BadInput("--runs must be at least 1".into()));
+    }
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+    // Every grid point, validated before any is run.
+    let mut grid: Vec<Vec<usize>> = vec![vec![]];
+    for (_, values) in &params {
+        grid = grid
+            .into_iter()
+            .flat_map(|g| (0..values.len()).map(move |i| [g.clone(), vec![i]].concat()))
+            .collect();
+    }
+    let mut points = Vec::new();
+    for g in &grid {
+        let mut d = doc.clone();
+        let mut label = Vec::new();
+        for (p, (field, values)) in params.iter().enumerate() {
+            let (shown, v) = &values[g[p]];
+            set_path(&mut d, field, v.clone()).map_err(|e| CliError::BadInput(format!("--set {field}: {e}")))?;
+            label.push(format!("{field}={shown}"));
+        }
+        let point_text = toml::to_string(&d).map_err(|e| internal("serialise the scenario", e))?;
+        let sc = Scenario::parse(
+            &point_text,
+            &format!("{} with {}", path.display(), label.join(", ")),
+            &base.name,
+        )
+        .map_err(|e| CliError::BadInput(format!("invalid sweep point\n{e}")))?;
+        points.push((g.clone(), sc));
+    }
+    let pool = pool(flags.threads)?;
+    let seed = flags.seed.unwrap_or(base.seed);
+    let sha = sha256_hex(text.as_bytes());
+    let dir = flags
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&base.name).join("sweep"));
+    // Strategy names are checked on the first point (they are the same on all).
+    pick_strategies(&points[0].1, &flags)?;
+    check_out_dir(&dir, "sweep", &sha)?;
+    std::fs::create_dir_all(&dir).map_err(|e| internal(&format!("cannot create {}", dir.display()), e))?;
+    install_interrupt_handler();
+
+    let bar = progress(runs * points.len() as u64, flags.quiet, "sweep");
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let started = std::time::Instant::now();
+    for (g, sc) in &points {
+        let (runbooks, baseline) = pick_strategies(sc, &flags)?;
+        let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
+        let mut agg = Aggregator::new(names, baseline, &sc.thresholds);
+        let inner = ProgressBar::hidden();
+        let study = Study { sc, runbooks, seed };
+        run_study(&study, 0..runs, None, &pool, &mut agg, &inner, |_| Ok(()))?;
+        bar.inc(runs);
+        for r in agg.summary() {
+            let mut row: Vec<String> = params
+                .iter()
+                .enumerate()
+                .map(|(p, (_, values))| values[g[p]].0.clone())
+                .collect();
+            row.extend([
+                r.strategy.clone(),
+                r.metric.to_string(),
+                r.n.to_string(),
+                export::num(r.mean),
+                export::num(r.ci95_low),
+                export::num(r.ci95_high),
+            ]);
+            rows.push(row);
+        }
+    }
+    bar.finish_and_clear();
+    let mut header: Vec<String> = params.iter().map(|(f, _)| f.clone()).collect();
+    header.extend(["strategy", "metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
+    write_atomic(&dir.join("sweep.csv"), |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(&header)?;
+        for r in &rows {
+            c.write_record(r)?;
+        }
+        c.flush()
+    })?;
+    let names = pick_strategies(&points[0].1, &flags)?
+        .0
+        .iter()
+        .map(|r| r.name.clone())
+        .collect::<Vec<_>>();
+    let manifest = Manifest {
+        tool: "cutover".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "sweep".into(),
+        command: command_line(),
+        scenario: base.name.clone(),
+        scenario_file: Some(path.display().to_string()),
+        scenario_sha256: sha,
+        seed,
+        baseline: names[0].clone(),
+        strategies: names,
+        runs,
+        first_replication: 0,
+        replications: runs,
+        shard: None,
+        thresholds: base.thresholds.clone(),
+        ci_target: None,
+        files: output_hashes(&dir, &["sweep.csv"])?,
+    };
+    write_atomic(&dir.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    if !flags.quiet {
+        println!(
+            "{}: {} points × {runs} replications in {:.1} s; wrote {}",
+            base.name,
+            points.len(),
+            started.elapsed().as_secs_f64(),
+            dir.join("sweep.csv").display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_path_walks_tables_and_lists() {
+        let mut d: toml::Table = toml::from_str("[calendar]\nwindows = [{ weekday = \"tue\", hour = 22 }]\n").unwrap();
+        set_path(&mut d, "site.data_gb", toml::Value::Integer(50)).unwrap();
+        set_path(&mut d, "calendar.windows[0].hour", toml::Value::Integer(3)).unwrap();
+        assert_eq!(d["site"]["data_gb"].as_integer(), Some(50));
+        assert_eq!(d["calendar"]["windows"][0]["hour"].as_integer(), Some(3));
+        assert!(set_path(&mut d, "calendar.windows[4].hour", toml::Value::Integer(3)).is_err());
+        assert!(set_path(&mut d, "site.data_gb.x", toml::Value::Integer(3)).is_err());
+    }
+
+    #[test]
+    fn set_values_are_toml_literals_or_strings() {
+        let (p, v) = parse_set("calendar.interim=1d, 3d").unwrap();
+        assert_eq!(p, "calendar.interim");
+        assert_eq!(v[1].1, toml::Value::String("3d".into()));
+        let (_, v) = parse_set("site.data_gb=50,2.5").unwrap();
+        assert_eq!(v[0].1, toml::Value::Integer(50));
+        assert_eq!(v[1].1, toml::Value::Float(2.5));
+        assert!(parse_set("site.data_gb").is_err());
+        assert!(parse_set("site.data_gb=1,,2").is_err());
+    }
+
+    #[test]
+    fn shards_parse_strictly() {
+        assert_eq!(parse_shard("2/3").unwrap(), (2, 3));
+        for bad in ["4/3", "0/3", "1/0", "a/3", "3"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Monte Carlo: many replications of several strategies, compared with
+//! common random numbers, aggregated in replication order.
+//!
+//! Replication `i` of every strategy draws from the streams of `(seed, i)`,
+//! so it sees the same arrivals, session durations and first-attempt install
+//! times: differences between strategies are paired. Replications run in
+//! parallel ([`run_range`] keeps their order), and every statistic is
+//! computed serially from the *formatted* values, exactly as they stand in
+//! `runs.csv`, in replication order. So the thread count, and whether a study
+//! was split into shards and merged, cannot change a single output byte.
+//!
+//! Nothing here does I/O.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::metrics::Metrics;
+use crate::runbook::Runbook;
+use crate::scenario::Scenario;
+use crate::sim::{RunOptions, simulate};
+use crate::stats::{Moments, Sketch};
+
+/// One replication of every strategy: the metric values as written in
+/// `runs.csv` (`values[strategy][column]`; an empty string means "does not apply").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replication {
+    /// Replication index.
+    pub index: u64,
+    /// Formatted values per strategy, in [`Metrics::COLUMNS`] order.
+    pub values: Vec<Vec<String>>,
+}
+
+/// Runs replications `range` of every runbook in parallel on the current
+/// rayon pool; the result is in replication order whatever the pool size.
+pub fn run_range(scenario: &Scenario, runbooks: &[&Runbook], seed: u64, range: Range<u64>) -> Vec<Replication> {
+    range
+        .into_par_iter()
+        .map(|i| Replication {
+            index: i,
+            values: runbooks
+                .iter()
+                .map(|rb| {
+                    simulate(scenario, rb, seed, i, RunOptions::default())
+                        .metrics
+                        .values()
+                        .to_vec()
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The contiguous replications of shard `k` (1-based) of `n` out of `runs`.
+pub fn shard_range(runs: u64, k: u64, n: u64) -> Range<u64> {
+    let lo = (runs as u128 * (k - 1) as u128 / n as u128) as u64;
+    let hi = (runs as u128 * k as u128 / n as u128) as u64;
+    lo..hi
+}
+
+/// Streaming statistics of one strategy and metric.
+#[derive(Clone, Debug, Default)]
+struct Cell {
+    moments: Moments,
+    sketch: Sketch,
+    exceed: u64,
+}
+
+/// One row of `summary.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    pub strategy: String,
+    pub metric: &'static str,
+    pub n: u64,
+    pub mean: f64,
+    pub sd: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub min: f64,
+    pub max: f64,
+    /// The scenario's threshold for this metric, and P(metric > threshold).
+    pub threshold: Option<(f64, f64)>,
+}
+
+/// One row of `diff.csv`: strategy minus baseline, paired by replication.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiffRow {
+    pub strategy: String,
+    pub baseline: String,
+    pub metric: &'static str,
+    pub n: u64,
+    pub mean: f64,
+    pub sd: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+}
+
+/// Aggregates replications in order, in memory independent of their number.
+#[derive(Clone, Debug)]
+pub struct Aggregator {
+    strategies: Vec<String>,
+    baseline: usize,
+    thresholds: Vec<Option<f64>>,
+    cells: Vec<Vec<Cell>>,
+    diffs: Vec<Vec<Moments>>,
+    replications: u64,
+}
+
+impl Aggregator {
+    /// A new aggregator; `thresholds` pairs metric column names with values.
+    pub fn new(strategies: Vec<String>, baseline: usize, thresholds: &[(String, f64)]) -> Aggregator {
+        let k = Metrics::COLUMNS.len();
+        let s = strategies.len();
+        Aggregator {
+            thresholds: Metrics::COLUMNS
+                .iter()
+                .map(|c| thresholds.iter().find(|(m, _)| m == c).map(|(_, v)| *v))
+                .collect(),
+            strategies,
+            baseline,
+            cells: vec![vec![Cell::default(); k]; s],
+            diffs: vec![vec![Moments::default(); k]; s],
+            replications: 0,
+        }
+    }
+
+    /// Replications seen.
+    pub fn replications(&self) -> u64 {
+        self.replications
+    }
+
+    /// Adds one replication (values as in `runs.csv`).
+    pub fn push(&mut self, values: &[Vec<String>]) {
+        self.replications += 1;
+        let parsed: Vec<Vec<Option<f64>>> = values
+            .iter()
+            .map(|row| row.iter().map(|v| v.parse::<f64>().ok()).collect())
+            .collect();
+        for (s, row) in parsed.iter().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                let Some(x) = *v else { continue };
+                let cell = &mut self.cells[s][j];
+                cell.moments.push(x);
+                cell.sketch.push(x);
+                if self.thresholds[j].is_some_and(|t| x > t) {
+                    cell.exceed += 1;
+                }
+                if let Some(b) = parsed[self.baseline][j]
+                    && s != self.baseline
+                {
+                    self.diffs[s][j].push(x - b);
+                }
+            }
+        }
+    }
+
+    /// The summary rows, strategy by strategy, metric by metric.
+    pub fn summary(&self) -> Vec<SummaryRow> {
+        let mut out = Vec::new();
+        for (s, name) in self.strategies.iter().enumerate() {
+            for (j, metric) in Metrics::COLUMNS.iter().enumerate() {
+                let c = &self.cells[s][j];
+                if c.moments.n == 0 {
+                    continue;
+                }
+                let half = c.moments.ci95_half();
+                let q = |p| c.sketch.quantile(p).unwrap_or(f64::NAN);
+                out.push(SummaryRow {
+                    strategy: name.clone(),
+                    metric,
+                    n: c.moments.n,
+                    mean: c.moments.mean(),
+                    sd: c.moments.sd(),
+                    ci95_low: c.moments.mean() - half,
+                    ci95_high: c.moments.mean() + half,
+                    p50: q(0.5),
+                    p95: q(0.95),
+                    p99: q(0.99),
+                    min: c.moments.min,
+                    max: c.moments.max,
+                    threshold: self.thresholds[j].map(|t| (t, c.exceed as f64 / c.moments.n as f64)),
+                });
+            }
+        }
+        out
+    }
+
+    /// The paired differences against the baseline.
+    pub fn diffs(&self) -> Vec<DiffRow> {
+        let mut out = Vec::new();
+        for (s, name) in self.strategies.iter().enumerate() {
+            if s == self.baseline {
+                continue;
+            }
+            for (j, metric) in Metrics::COLUMNS.iter().enumerate() {
+                let d = &self.diffs[s][j];
+                if d.n == 0 {
+                    continue;
+                }
+                let half = d.ci95_half();
+                out.push(DiffRow {
+                    strategy: name.clone(),
+                    baseline: self.strategies[self.baseline].clone(),
+                    metric,
+                    n: d.n,
+                    mean: d.mean(),
+                    sd: d.sd(),
+                    ci95_low: d.mean() - half,
+                    ci95_high: d.mean() + half,
+                });
+            }
+        }
+        out
+    }
+
+    /// True when every mean of the chosen metrics (all when `metrics` is
+    /// empty) has a 95 % half-width within `rel` of its magnitude. A mean of
+    /// zero with no spread counts as met.
+    pub fn precise_enough(&self, rel: f64, metrics: &[usize]) -> bool {
+        self.replications >= 2
+            && self.cells.iter().all(|row| {
+                row.iter().enumerate().all(|(j, c)| {
+                    if !metrics.is_empty() && !metrics.contains(&j) || c.moments.n == 0 {
+                        return true;
+                    }
+                    let half = c.moments.ci95_half();
+                    half == 0.0 || half <= rel * c.moments.mean().abs()
+                })
+            })
+    }
+
+    /// The strategies, in order.
+    pub fn strategies(&self) -> &[String] {
+        &self.strategies
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_the_runs_exactly_once() {
+        for runs in [1u64, 2, 10, 1000, 1001] {
+            for n in 1..=7u64.min(runs) {
+                let mut next = 0;
+                for k in 1..=n {
+                    let r = shard_range(runs, k, n);
+                    assert_eq!(r.start, next);
+                    next = r.end;
+                }
+                assert_eq!(next, runs);
+            }
+        }
+    }
+
+    #[test]
+    fn summary_and_diffs_against_a_reference_computation() {
+        // Two strategies, five replications of one metric each; the rest empty.
+        let k = Metrics::COLUMNS.len();
+        let a = [10.0, 12.0, 9.0, 15.0, 14.0];
+        let b = [7.0, 10.0, 8.0, 11.0, 13.0];
+        let mut agg = Aggregator::new(vec!["a".into(), "b".into()], 0, &[("downtime_s".into(), 11.0)]);
+        for i in 0..5 {
+            let row = |x: f64| {
+                let mut v = vec![String::new(); k];
+                v[0] = format!("{x:.3}");
+                v
+            };
+            agg.push(&[row(a[i]), row(b[i])]);
+        }
+        let s = agg.summary();
+        assert_eq!(s.len(), 2);
+        let sa = &s[0];
+        // Reference: mean 12, sample sd sqrt(26/4), t(0.975; 4) = 2.776445.
+        let sd = (26.0f64 / 4.0).sqrt();
+        let half = 2.776_445_105 * sd / 5f64.sqrt();
+        assert!((sa.mean - 12.0).abs() < 1e-12);
+        assert!((sa.sd - sd).abs() < 1e-12);
+        assert!((sa.ci95_low - (12.0 - half)).abs() < 1e-6);
+        assert!((sa.ci95_high - (12.0 + half)).abs() < 1e-6);
+        // Nearest rank on sorted [9, 10, 12, 14, 15]: p50 = 12, p95 = p99 = 15.
+        assert_eq!((sa.p50, sa.p95, sa.p99, sa.min, sa.max), (12.0, 15.0, 15.0, 9.0, 15.0));
+        // Two of five above 11 for a, one (13) for b.
+        assert_eq!(sa.threshold, Some((11.0, 0.6)));
+        assert_eq!(s[1].threshold, Some((11.0, 0.2)));
+        // Paired differences b − a: [−3, −2, −1, −4, −1]: mean −2.2.
+        let d = agg.diffs();
+        assert_eq!(d.len(), 1);
+        assert!((d[0].mean + 2.2).abs() < 1e-12);
+        let dsd = (6.8f64 / 4.0).sqrt();
+        assert!((d[0].sd - dsd).abs() < 1e-12);
+        assert!((d[0].ci95_high - (-2.2 + 2.776_445_105 * dsd / 5f64.sqrt())).abs() < 1e-6);
+    }
+}

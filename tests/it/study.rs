@@ -1,0 +1,368 @@
+//! Monte-Carlo studies on disk: determinism across threads and shards,
+//! common random numbers, precision targets, sweeps and bad flags.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cutover(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+fn ok(o: &Output) {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn read(dir: &Path, f: &str) -> Vec<u8> {
+    std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{}/{f}: {e}", dir.display()))
+}
+
+fn repo(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel).display().to_string()
+}
+
+const FILES: [&str; 3] = ["runs.csv", "summary.csv", "diff.csv"];
+
+/// Rows of a CSV as maps from header to cell.
+fn table(bytes: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(bytes);
+    let headers: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn cell<'a>(rows: &'a [std::collections::HashMap<String, String>], keys: &[(&str, &str)], col: &str) -> &'a str {
+    rows.iter()
+        .find(|r| keys.iter().all(|(k, v)| r[*k] == *v))
+        .unwrap_or_else(|| panic!("no row {keys:?}"))[col]
+        .as_str()
+}
+
+#[test]
+fn outputs_do_not_depend_on_threads_repeats_or_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let common = ["compare", "--runs", "90", "--seed", "5", "--quiet"];
+    for (out, threads) in [("t1", "1"), ("t2", "2"), ("t2b", "2")] {
+        let mut args = common.to_vec();
+        args.extend(["--threads", threads, "--out", out]);
+        ok(&cutover(t, &args));
+    }
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = format!("s{k}");
+        let mut args = common.to_vec();
+        args.extend(["--threads", "2", "--shard", &shard, "--out", &out]);
+        ok(&cutover(t, &args));
+    }
+    // Shards given in any order.
+    ok(&cutover(t, &["merge", "s3", "s1", "s2", "--out", "merged"]));
+    for f in FILES {
+        let reference = read(&t.join("t1"), f);
+        assert!(reference.len() > 200);
+        for other in ["t2", "t2b", "merged"] {
+            assert!(
+                read(&t.join(other), f) == reference,
+                "{f}: {other} differs from the one-thread run"
+            );
+        }
+    }
+    // Each shard holds its own contiguous replications: 90 / 3 = 30 × 4 strategies.
+    let s2 = String::from_utf8(read(&t.join("s2"), "runs.csv")).unwrap();
+    assert_eq!(s2.lines().count(), 1 + 30 * 4);
+    assert!(s2.lines().nth(1).unwrap().starts_with("failover-sync,30,5,"));
+}
+
+#[test]
+fn common_random_numbers_narrow_the_difference() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(&cutover(
+        tmp.path(),
+        &["compare", "--runs", "300", "--quiet", "--out", "c"],
+    ));
+    let summary = table(&read(&tmp.path().join("c"), "summary.csv"));
+    let diff = table(&read(&tmp.path().join("c"), "diff.csv"));
+    for metric in ["arrivals", "completed"] {
+        let sd = |s: &str| -> f64 {
+            cell(&summary, &[("strategy", s), ("metric", metric)], "sd")
+                .parse()
+                .unwrap()
+        };
+        let n = 300f64;
+        // Unpaired: the two means' errors add in quadrature.
+        let unpaired = 1.968 * (sd("failover-sync").powi(2) / n + sd("failover-async-nat").powi(2) / n).sqrt();
+        let keys = [
+            ("strategy", "failover-async-nat"),
+            ("baseline", "failover-sync"),
+            ("metric", metric),
+        ];
+        let lo: f64 = cell(&diff, &keys, "ci95_low").parse().unwrap();
+        let hi: f64 = cell(&diff, &keys, "ci95_high").parse().unwrap();
+        let paired = (hi - lo) / 2.0;
+        assert!(
+            paired < 0.8 * unpaired,
+            "{metric}: paired ±{paired} vs unpaired ±{unpaired}"
+        );
+    }
+}
+
+#[test]
+fn compare_default_thousand_runs_prints_the_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = cutover(tmp.path(), &["compare", "--runs", "1000"]);
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("1000 replications × 4 strategies"), "{out}");
+    assert!(out.contains("downtime_s") && out.contains("lowest"), "{out}");
+    // The synchronous upgrade is never the one with the least downtime.
+    let line = out.lines().find(|l| l.starts_with("downtime_s")).unwrap();
+    assert!(!line.trim_end().ends_with("failover-sync"), "{line}");
+    let dir = tmp.path().join("output/failover-pair/compare");
+    let summary = table(&read(&dir, "summary.csv"));
+    // P(downtime > 15 min) from the scenario's thresholds: 1 for sync, 0 for async.
+    assert_eq!(
+        cell(
+            &summary,
+            &[("strategy", "failover-sync"), ("metric", "downtime_s")],
+            "p_exceed"
+        ),
+        "1.000000"
+    );
+    assert_eq!(
+        cell(
+            &summary,
+            &[("strategy", "failover-async-dns"), ("metric", "downtime_s")],
+            "p_exceed"
+        ),
+        "0.000000"
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&read(&dir, "manifest.json")).unwrap();
+    assert_eq!(manifest["runs"], 1000);
+    assert_eq!(manifest["seed"], 1);
+    assert_eq!(manifest["scenario"], "failover-pair");
+    assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn ci_target_stops_when_met() {
+    // The single appliance's downtime is its upgrade time: its spread is
+    // known from the scenario, so the replications needed follow from it.
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let single = repo("scenarios/single.toml");
+    let o = cutover(
+        t,
+        &[
+            "compare",
+            &single,
+            "--ci-target",
+            "0.01",
+            "--ci-metrics",
+            "downtime_s",
+            "--quiet",
+            "--out",
+            "ci",
+        ],
+    );
+    ok(&o);
+    let rel = |dir: &str| -> (u64, f64) {
+        let s = table(&read(&t.join(dir), "summary.csv"));
+        let get = |c: &str| -> f64 { cell(&s, &[("metric", "downtime_s")], c).parse().unwrap() };
+        let n = cell(&s, &[("metric", "downtime_s")], "n").parse().unwrap();
+        (n, (get("ci95_high") - get("ci95_low")) / 2.0 / get("mean"))
+    };
+    let (n, precision) = rel("ci");
+    assert!(precision <= 0.01, "stopped at ±{precision}");
+    assert!(n > 200 && n % 200 == 0, "batches of 200: {n}");
+    // One batch fewer would not have been enough.
+    let fewer = (n - 200).to_string();
+    ok(&cutover(
+        t,
+        &["compare", &single, "--runs", &fewer, "--quiet", "--out", "fewer"],
+    ));
+    let (_, before) = rel("fewer");
+    assert!(before > 0.01, "{fewer} runs already gave ±{before}");
+    // A metric that never varies is met at once.
+    ok(&cutover(
+        t,
+        &[
+            "compare",
+            &single,
+            "--ci-target",
+            "0.01",
+            "--ci-metrics",
+            "exposure_s",
+            "--quiet",
+            "--out",
+            "zero",
+        ],
+    ));
+    assert_eq!(rel("zero").0, 200);
+}
+
+#[test]
+fn sweep_rows_and_monotone_exposure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = cutover(
+        tmp.path(),
+        &[
+            "sweep",
+            &repo("scenarios/failover-pair.toml"),
+            "--set",
+            "site.data_gb=20,800",
+            "--runs",
+            "40",
+            "--quiet",
+            "--out",
+            "sw",
+        ],
+    );
+    ok(&o);
+    let rows = table(&read(&tmp.path().join("sw"), "sweep.csv"));
+    // 2 points × 4 strategies × every metric that applies (not scheduled_at_s, in_preferred_window).
+    assert_eq!(rows.len(), 2 * 4 * (cutover::metrics::Metrics::COLUMNS.len() - 2));
+    for s in [
+        "failover-sync",
+        "failover-async-shared-ip",
+        "failover-async-dns",
+        "failover-async-nat",
+    ] {
+        let exposure = |gb: &str| -> f64 {
+            cell(
+                &rows,
+                &[("site.data_gb", gb), ("strategy", s), ("metric", "exposure_s")],
+                "mean",
+            )
+            .parse()
+            .unwrap()
+        };
+        // More stored data: longer installs on both appliances, a longer full sync.
+        assert!(
+            exposure("800") > exposure("20"),
+            "{s}: {} vs {}",
+            exposure("800"),
+            exposure("20")
+        );
+    }
+    // A two-parameter grid has the product of the points.
+    let o = cutover(
+        tmp.path(),
+        &[
+            "sweep",
+            &repo("scenarios/failover-pair.toml"),
+            "--set",
+            "site.data_gb=20,800",
+            "--set",
+            "calendar.interim=1d,3d,5d",
+            "--strategies",
+            "failover-async-nat",
+            "--runs",
+            "10",
+            "--quiet",
+            "--out",
+            "grid",
+        ],
+    );
+    ok(&o);
+    let rows = table(&read(&tmp.path().join("grid"), "sweep.csv"));
+    assert_eq!(rows.len(), 6 * (cutover::metrics::Metrics::COLUMNS.len() - 2));
+}
+
+fn bad(dir: &Path, args: &[&str], says: &str) {
+    let o = cutover(dir, args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(says), "{args:?}: {err}");
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let pair = repo("scenarios/failover-pair.toml");
+    bad(t, &["compare", "--runs", "0"], "--runs must be at least 1");
+    bad(t, &["compare", "--shard", "4/3"], "--shard");
+    bad(t, &["compare", "--threads", "0"], "--threads");
+    bad(t, &["compare", "--strategies", "failover-sync,big-bang"], "big-bang");
+    bad(t, &["compare", "--ci-target", "0"], "--ci-target");
+    bad(t, &["sweep", &pair, "--set", "site.colour=1,2"], "site.colour");
+    bad(
+        t,
+        &["sweep", &pair, "--set", "calendar.windows[7].hour=1,2"],
+        "does not exist",
+    );
+    assert!(!t.join("output").exists(), "nothing written for bad flags");
+    // Shards of different seeds or scenarios do not merge.
+    ok(&cutover(
+        t,
+        &["compare", "--runs", "20", "--shard", "1/2", "--quiet", "--out", "a1"],
+    ));
+    ok(&cutover(
+        t,
+        &[
+            "compare", "--runs", "20", "--shard", "2/2", "--seed", "9", "--quiet", "--out", "a2",
+        ],
+    ));
+    ok(&cutover(
+        t,
+        &[
+            "compare",
+            &repo("scenarios/single.toml"),
+            "--runs",
+            "20",
+            "--shard",
+            "2/2",
+            "--quiet",
+            "--out",
+            "b2",
+        ],
+    ));
+    bad(t, &["merge", "a1", "a2", "--out", "m"], "seeds differ");
+    bad(t, &["merge", "a1", "b2", "--out", "m"], "scenarios differ");
+    bad(t, &["merge", "a1", "--out", "m"], "missing");
+    assert!(!t.join("m").exists());
+    // A folder holding another scenario's results is not mixed with new ones.
+    bad(
+        t,
+        &[
+            "compare",
+            &repo("scenarios/single.toml"),
+            "--runs",
+            "20",
+            "--quiet",
+            "--out",
+            "a1",
+        ],
+        "different",
+    );
+}
+
+#[test]
+fn ctrl_c_stops_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["compare", "--runs", "100000000", "--quiet", "--out", "big"])
+        .current_dir(tmp.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130));
+    let left: Vec<_> = std::fs::read_dir(tmp.path().join("big"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
