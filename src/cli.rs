@@ -44,6 +44,9 @@ pub struct StudyFlags {
     /// No progress bar and no table.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write the numbers only, no charts.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,6 +70,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Write no timeline chart.
+        #[arg(long)]
+        no_charts: bool,
     },
     /// Compare strategies over many replications with common random numbers;
     /// write runs.csv, summary.csv, diff.csv and manifest.json.
@@ -174,7 +180,16 @@ pub fn run() -> Result<(), CliError> {
             out,
             trace_sessions,
             quiet,
-        } => run::cmd_run(scenario.as_deref(), strategy, seed, out, trace_sessions, quiet),
+            no_charts,
+        } => run::cmd_run(
+            scenario.as_deref(),
+            strategy,
+            seed,
+            out,
+            trace_sessions,
+            quiet,
+            no_charts,
+        ),
         Command::Compare {
             scenario,
             flags,
@@ -280,6 +295,14 @@ fn describe_builtins() -> String {
         out.push('\n');
     }
     out
+}
+
+/// Renders a chart and writes `NAME.svg` and `NAME.png` into `dir`.
+fn write_chart(dir: &Path, name: &str, chart: &impl cutover::report::chart::Chart) -> Result<(), CliError> {
+    let r = cutover::report::chart::render(chart).map_err(|e| CliError::Internal(format!("chart {name}: {e}")))?;
+    write_atomic(&dir.join(format!("{name}.svg")), |w| w.write_all(r.svg.as_bytes()))?;
+    write_atomic(&dir.join(format!("{name}.png")), |w| w.write_all(&r.png))?;
+    Ok(())
 }
 
 /// Writes a file atomically: into a temporary file beside it, then renamed.

@@ -41,12 +41,14 @@
 //!   shards, ordered streaming aggregation.
 //! - [`stats`]: streaming moments, a bounded quantile sketch, t quantiles.
 //! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
+//! - [`report`]: charts (SVG and PNG) and the change-board report.
 
 pub mod engine;
 pub mod export;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;
+pub mod report;
 pub mod rng;
 pub mod runbook;
 pub mod scenario;

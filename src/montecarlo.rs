@@ -236,6 +236,27 @@ impl Aggregator {
     pub fn strategies(&self) -> &[String] {
         &self.strategies
     }
+
+    /// The baseline's index.
+    pub fn baseline(&self) -> usize {
+        self.baseline
+    }
+
+    fn cell(&self, strategy: usize, metric: &str) -> Option<&Cell> {
+        let j = Metrics::COLUMNS.iter().position(|c| *c == metric)?;
+        self.cells.get(strategy).map(|row| &row[j]).filter(|c| c.moments.n > 0)
+    }
+
+    /// Nearest-rank quantiles of one strategy's metric.
+    pub fn quantiles(&self, strategy: usize, metric: &str, ps: &[f64]) -> Option<Vec<f64>> {
+        let c = self.cell(strategy, metric)?;
+        ps.iter().map(|p| c.sketch.quantile(*p)).collect()
+    }
+
+    /// The empirical CDF of one strategy's metric.
+    pub fn ecdf(&self, strategy: usize, metric: &str) -> Vec<(f64, f64)> {
+        self.cell(strategy, metric).map(|c| c.sketch.cdf()).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -50,13 +50,31 @@ pub struct LogRecord {
     pub detail: String,
 }
 
+/// Active sessions and failed connects over time (for the timeline).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeriesPoint {
+    /// Start of the point's stretch.
+    pub time: SimTime,
+    /// Most sessions active at once during the stretch.
+    pub active: u64,
+    /// Failed connects so far, at the end of the stretch.
+    pub failed: u64,
+}
+
+/// Shortest stretch a series point covers: keeps the series small on long runs.
+pub const SERIES_STEP: SimDuration = SimDuration::from_secs(60);
+
 /// The result of one replication.
 #[derive(Clone, Debug)]
 pub struct RunOutput {
     /// The metrics.
     pub metrics: Metrics,
-    /// The event log, in time order (empty unless asked for).
+    /// The event log, in time order (empty unless asked for). Every node's
+    /// display state changes are in it as `state` events (`serving`,
+    /// `backup`, `draining`, `offline`, `upgrading`, `failed`).
     pub events: Vec<LogRecord>,
+    /// Active sessions and failed connects (empty unless the log was asked for).
+    pub series: Vec<SeriesPoint>,
 }
 
 /// Runs replication `replication` of `runbook` on `scenario` under master seed `seed`.
@@ -279,6 +297,10 @@ struct World<'a> {
     down_since: Option<SimTime>,
     exposure_since: Option<SimTime>,
     log: Vec<LogRecord>,
+    /// Last logged display state of each node.
+    shown: Vec<&'static str>,
+    series: Vec<SeriesPoint>,
+    active_now: u64,
 }
 
 impl<'a> World<'a> {
@@ -406,6 +428,9 @@ impl<'a> World<'a> {
             down_since: None,
             exposure_since: None,
             log: Vec::new(),
+            shown: Vec::new(),
+            series: Vec::new(),
+            active_now: 0,
         };
         w.m.procedure_start_ms = proc_start.0;
         w.schedule_next_arrival();
@@ -420,7 +445,66 @@ impl<'a> World<'a> {
         w.exec.token += 1;
         w.exec.wait = Wait::Timer;
         w.q.schedule(proc_start, Ev::StepTimer { token: w.exec.token });
+        w.log_states();
         w
+    }
+
+    /// The state a node shows on the timeline.
+    fn display_state(&self, n: NodeId) -> &'static str {
+        let node = &self.nodes[n];
+        match node.state {
+            NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::CuttingOver => "upgrading",
+            NodeState::Failed => "failed",
+            NodeState::Up if node.traffic => {
+                let p = self.rel.established.map(|(p, _)| p).or(self.front.target).unwrap_or(0);
+                if self.accepting.get(p).is_some_and(|cfg| cfg[n]) {
+                    "serving"
+                } else if node.sessions.is_empty() {
+                    "offline"
+                } else {
+                    "draining"
+                }
+            }
+            NodeState::Up if node.role == Role::Backup => "backup",
+            NodeState::Up => "serving",
+        }
+    }
+
+    /// Logs the display states that changed since the last call.
+    fn log_states(&mut self) {
+        if !self.opts.log_events {
+            return;
+        }
+        if self.shown.len() != self.nodes.len() {
+            self.shown = vec![""; self.nodes.len()];
+        }
+        for n in 0..self.nodes.len() {
+            let st = self.display_state(n);
+            if self.shown[n] != st {
+                self.shown[n] = st;
+                let name = self.nodes[n].name;
+                self.log(name, "state", || st.to_string());
+            }
+        }
+    }
+
+    /// Records the active-session count and failed connects for the timeline.
+    fn record_series(&mut self) {
+        if !self.opts.log_events {
+            return;
+        }
+        let (now, active, failed) = (self.now, self.active_now, self.m.failed_connects);
+        match self.series.last_mut() {
+            Some(p) if now.since(p.time) < SERIES_STEP => {
+                p.active = p.active.max(active);
+                p.failed = failed;
+            }
+            _ => self.series.push(SeriesPoint {
+                time: now,
+                active,
+                failed,
+            }),
+        }
     }
 
     fn log(&mut self, entity: &str, event: &'static str, detail: impl FnOnce() -> String) {
@@ -583,6 +667,7 @@ impl<'a> World<'a> {
                 self.start_sync();
             }
         }
+        self.log_states();
     }
 
     /// Window occurrences overlapping `[from, to)`: the calendar's, or for a
@@ -651,9 +736,11 @@ impl<'a> World<'a> {
             // Stable: same-time records keep the order they happened in.
             events.sort_by_key(|r| r.time);
         }
+        let series = std::mem::take(&mut self.series);
         RunOutput {
             metrics: self.m,
             events,
+            series,
         }
     }
 }

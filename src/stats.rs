@@ -150,6 +150,18 @@ impl Sketch {
         self.bins.keys().next_back().map(|k| from_ordered_bits(*k))
     }
 
+    /// The empirical CDF at each stored value: `(value, share ≤ value)`.
+    pub fn cdf(&self) -> Vec<(f64, f64)> {
+        let mut seen = 0;
+        self.bins
+            .iter()
+            .map(|(k, c)| {
+                seen += c;
+                (from_ordered_bits(*k), seen as f64 / self.n as f64)
+            })
+            .collect()
+    }
+
     /// Number of distinct buckets held (for memory checks).
     pub fn buckets(&self) -> usize {
         self.bins.len()

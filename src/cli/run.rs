@@ -8,7 +8,9 @@ use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, simulate};
 use cutover::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 
-use super::{CliError, load, write_atomic};
+use cutover::report::timeline::Timeline;
+
+use super::{CliError, load, write_atomic, write_chart};
 
 pub(super) fn cmd_run(
     path: Option<&Path>,
@@ -17,6 +19,7 @@ pub(super) fn cmd_run(
     out: Option<PathBuf>,
     trace_sessions: bool,
     quiet: bool,
+    no_charts: bool,
 ) -> Result<(), CliError> {
     // Everything the user gave is checked before anything is written.
     let sc = load(path)?;
@@ -46,13 +49,18 @@ pub(super) fn cmd_run(
     write_atomic(&metrics_path, |w| {
         export::write_metrics(w, &[(runbook.name.as_str(), seed, &result.metrics)])
     })?;
+    if !no_charts {
+        let timeline = Timeline::from_run(&sc, &runbook.name, seed, &result);
+        write_chart(&dir, "timeline", &timeline)?;
+    }
     if !quiet {
         print!("{}", summary(&sc, &runbook.name, seed, &result.metrics));
         println!(
-            "wrote {} ({} events) and {}",
+            "wrote {} ({} events), {}{}",
             events_path.display(),
             result.events.len(),
-            metrics_path.display()
+            metrics_path.display(),
+            if no_charts { "" } else { " and timeline.{png,svg}" }
         );
     }
     Ok(())

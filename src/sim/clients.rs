@@ -160,6 +160,7 @@ impl World<'_> {
             );
         } else {
             self.m.failed_connects += 1;
+            self.record_series();
             if self.opts.trace_sessions {
                 self.log("client", "connect_failed", || {
                     format!("{:?} after {} tries", a.kind, a.tries + 1)
@@ -193,6 +194,8 @@ impl World<'_> {
                 (self.sessions.len() - 1) as u32
             }
         };
+        self.active_now += 1;
+        self.record_series();
         let n = &mut self.nodes[node];
         n.sessions.push(slot);
         if let Some(cap) = n.capacity {
@@ -228,6 +231,8 @@ impl World<'_> {
         }
         self.sessions[slot as usize].alive = false;
         self.free.push(slot);
+        self.active_now -= 1;
+        self.record_series();
         if was_full {
             self.refresh();
         }
@@ -245,6 +250,10 @@ impl World<'_> {
         if self.opts.trace_sessions {
             let name = self.nodes[s.node as usize].name;
             self.log(name, "session_end", || format!("{:?}", s.kind));
+        }
+        if self.opts.log_events && self.nodes[s.node as usize].sessions.is_empty() {
+            // A draining node may just have become an offline one.
+            self.log_states();
         }
         if matches!(self.exec.wait, super::Wait::Drained(_)) {
             self.poll_step();
@@ -264,6 +273,8 @@ impl World<'_> {
     pub(super) fn drop_sessions(&mut self, node: NodeId, why: &'static str, lost_work: bool) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
         let n = slots.len();
+        self.active_now -= n as u64;
+        self.record_series();
         let version = self.nodes[node].version;
         for slot in slots {
             let s = self.sessions[slot as usize];
@@ -305,6 +316,8 @@ impl World<'_> {
     pub(super) fn disconnect_for_cutover(&mut self, node: NodeId, cutover_end: crate::time::SimTime) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
         let n = slots.len();
+        self.active_now -= n as u64;
+        self.record_series();
         let mut lost = 0;
         for slot in slots {
             let s = self.sessions[slot as usize];

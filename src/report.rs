@@ -1,0 +1,11 @@
+//! Charts and the change-board report: they read results, never the engine.
+//!
+//! - [`chart`]: rendering to SVG and PNG with an embedded font, colours.
+//! - [`timeline`]: the timeline of one run.
+//! - [`study`]: distributions, CDFs, paired differences, sweeps.
+//! - [`page`]: `report.html` (self-contained) and `report.md`.
+
+pub mod chart;
+pub mod page;
+pub mod study;
+pub mod timeline;

@@ -1,0 +1,1 @@
+//! The change-board report (filled in below).

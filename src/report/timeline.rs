@@ -1,0 +1,654 @@
+//! The timeline of one run: a lane per node coloured by state, the failover
+//! relationship, maintenance windows, numbered runbook steps, and below them
+//! the active sessions and failed connects on the same time axis.
+//!
+//! Long quiet stretches (an interim period of days, most of the warm-up) are
+//! cut out of the axis and shown as a narrow break labelled with their
+//! length, so that two windows days apart both stay readable.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::chart::{Chart, DrawResult, FONT, state_color};
+use crate::model::calendar::WEEKDAYS;
+use crate::scenario::{NodeClass, Scenario, SiteKind};
+use crate::sim::{RunOutput, SeriesPoint};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
+
+/// A stretch of one state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Span {
+    pub from: u64,
+    pub to: u64,
+    pub state: String,
+}
+
+/// One lane: a node, or a region's nodes together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lane {
+    pub name: String,
+    /// The region, for traffic nodes.
+    pub group: Option<String>,
+    pub spans: Vec<Span>,
+}
+
+/// Everything the timeline shows (times in ms since the calendar start).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timeline {
+    pub title: String,
+    pub lanes: Vec<Lane>,
+    pub relationship: Vec<Span>,
+    pub windows: Vec<(u64, u64)>,
+    pub steps: Vec<(u64, String)>,
+    pub series: Vec<SeriesPoint>,
+    pub from: u64,
+    pub to: u64,
+    pub offset_ms: u64,
+}
+
+/// Lanes beyond which traffic nodes are shown one lane per region.
+const MAX_NODE_LANES: usize = 48;
+/// Quiet stretches longer than this are cut out of the axis.
+const BREAK_AFTER: u64 = 3 * MS_PER_HOUR;
+
+fn severity(state: &str) -> u8 {
+    match state {
+        "failed" => 5,
+        "upgrading" => 4,
+        "draining" => 3,
+        "offline" => 2,
+        "backup" => 1,
+        _ => 0,
+    }
+}
+
+fn spans_of(changes: &[(u64, String)], end: u64) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::new();
+    for (i, (t, st)) in changes.iter().enumerate() {
+        let to = changes.get(i + 1).map_or(end, |c| c.0);
+        if to > *t {
+            out.push(Span {
+                from: *t,
+                to,
+                state: st.clone(),
+            });
+        }
+    }
+    out
+}
+
+impl Timeline {
+    /// Builds the timeline of a run from its event log and series.
+    pub fn from_run(sc: &Scenario, strategy: &str, seed: u64, out: &RunOutput) -> Timeline {
+        let end = out.events.last().map_or(out.metrics.span_ms, |e| e.time.0);
+        let start = end.saturating_sub(out.metrics.span_ms);
+        let proc_start = out.metrics.procedure_start_ms;
+        let from = proc_start.saturating_sub(MS_PER_HOUR).max(start);
+        // First lane: can a fresh client connect?
+        let mut site: Vec<(u64, String)> = vec![(start, "serving".into())];
+        for e in out.events.iter().filter(|e| e.entity == "site") {
+            site.push((
+                e.time.0,
+                if e.event == "down" {
+                    "down".into()
+                } else {
+                    "serving".into()
+                },
+            ));
+        }
+        let mut lanes: Vec<Lane> = vec![Lane {
+            name: "site".into(),
+            group: None,
+            spans: spans_of(&site, end),
+        }];
+        let mut traffic_changes: Vec<Vec<(u64, String)>> = vec![Vec::new(); sc.site.regions.len()];
+        let traffic_nodes = sc
+            .site
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.class, NodeClass::Traffic { .. }))
+            .count();
+        let aggregate = traffic_nodes + 2 > MAX_NODE_LANES;
+        for info in &sc.site.nodes {
+            let changes: Vec<(u64, String)> = out
+                .events
+                .iter()
+                .filter(|e| e.event == "state" && e.entity == info.name)
+                .map(|e| (e.time.0, e.detail.clone()))
+                .collect();
+            match info.class {
+                NodeClass::Traffic { region, .. } if aggregate => {
+                    traffic_changes[region].extend(changes);
+                }
+                NodeClass::Traffic { region, .. } => lanes.push(Lane {
+                    name: info.name.clone(),
+                    group: Some(sc.site.regions[region].name.clone()),
+                    spans: spans_of(&changes, end),
+                }),
+                _ => lanes.push(Lane {
+                    name: info.name.clone(),
+                    group: None,
+                    spans: spans_of(&changes, end),
+                }),
+            }
+        }
+        if aggregate {
+            // One lane per region: at each instant, the worst state among its nodes.
+            for (r, region) in sc.site.regions.iter().enumerate() {
+                let mut ch = std::mem::take(&mut traffic_changes[r]);
+                ch.sort_by_key(|c| c.0);
+                let names: Vec<&str> = sc
+                    .site
+                    .nodes
+                    .iter()
+                    .filter(|n| matches!(n.class, NodeClass::Traffic { region, .. } if region == r))
+                    .map(|n| n.name.as_str())
+                    .collect();
+                let mut current: Vec<String> = vec!["serving".into(); names.len()];
+                let per_node: Vec<Vec<(u64, String)>> = names
+                    .iter()
+                    .map(|n| {
+                        out.events
+                            .iter()
+                            .filter(|e| e.event == "state" && e.entity == *n)
+                            .map(|e| (e.time.0, e.detail.clone()))
+                            .collect()
+                    })
+                    .collect();
+                let mut idx = vec![0usize; names.len()];
+                let mut times: Vec<u64> = ch.iter().map(|c| c.0).collect();
+                times.dedup();
+                let mut changes = Vec::new();
+                for t in times {
+                    for (k, evs) in per_node.iter().enumerate() {
+                        while idx[k] < evs.len() && evs[idx[k]].0 <= t {
+                            current[k] = evs[idx[k]].1.clone();
+                            idx[k] += 1;
+                        }
+                    }
+                    let worst = current.iter().max_by_key(|s| severity(s)).cloned().unwrap_or_default();
+                    if changes.last().is_none_or(|(_, s): &(u64, String)| *s != worst) {
+                        changes.push((t, worst));
+                    }
+                }
+                lanes.push(Lane {
+                    name: format!("{} ({} nodes)", region.name, names.len()),
+                    group: Some(region.name.clone()),
+                    spans: spans_of(&changes, end),
+                });
+            }
+        }
+        // The relationship: working, syncing (while working), not working.
+        let mut relationship = Vec::new();
+        if sc.site.has_backup() {
+            let mut changes: Vec<(u64, String)> = vec![(start, "working".into())];
+            let mut working = true;
+            for e in &out.events {
+                let next = match (e.entity.as_str(), e.event) {
+                    ("failover", "not_working") => {
+                        working = false;
+                        "not working"
+                    }
+                    ("failover", "working") => {
+                        working = true;
+                        "working"
+                    }
+                    ("failover", "sync_start") if working => "syncing",
+                    ("failover", "sync_done" | "sync_failed") if working => "working",
+                    _ => continue,
+                };
+                changes.push((e.time.0, next.into()));
+            }
+            relationship = spans_of(&changes, end);
+        }
+        let mut windows = Vec::new();
+        let mut open = None;
+        for e in out.events.iter().filter(|e| e.entity == "window") {
+            match e.event {
+                "open" => open = Some(e.time.0),
+                "close" => {
+                    windows.push((open.unwrap_or(start), e.time.0));
+                    open = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(o) = open {
+            windows.push((o, end));
+        }
+        if sc.site.kind == SiteKind::Pod
+            && let Some(at) = out.metrics.scheduled_at_ms
+        {
+            windows.push((at, at + sc.pod.allotment.0));
+        }
+        let steps = out
+            .events
+            .iter()
+            .filter(|e| e.entity == "runbook" && e.event == "step_start")
+            .map(|e| {
+                let label = e.detail.split_once(' ').map_or(e.detail.as_str(), |(_, l)| l);
+                (e.time.0, label.to_string())
+            })
+            .collect();
+        Timeline {
+            title: format!("{} / {strategy}, seed {seed}", sc.name),
+            lanes,
+            relationship,
+            windows,
+            steps,
+            series: out.series.clone(),
+            from,
+            to: end.max(from + 1),
+            offset_ms: sc.calendar.start_offset_ms,
+        }
+    }
+
+    /// Instants that matter: steps and state changes (not periodic syncs).
+    fn key_times(&self) -> Vec<u64> {
+        let mut k: Vec<u64> = self.steps.iter().map(|s| s.0).collect();
+        for lane in &self.lanes {
+            k.extend(lane.spans.iter().map(|s| s.from));
+        }
+        k.extend(
+            self.relationship
+                .iter()
+                .filter(|s| s.state != "syncing")
+                .map(|s| s.from),
+        );
+        k.push(self.from);
+        k.push(self.to);
+        k.retain(|t| *t >= self.from && *t <= self.to);
+        k.sort_unstable();
+        k.dedup();
+        k
+    }
+}
+
+/// A piecewise-linear time axis with cut-out quiet stretches.
+struct Axis {
+    /// (from, to, x0, x1, is_break)
+    pieces: Vec<(u64, u64, f64, f64, bool)>,
+}
+
+const BREAK_PX: f64 = 30.0;
+
+impl Axis {
+    fn new(t: &Timeline, x0: f64, x1: f64) -> Axis {
+        let keys = t.key_times();
+        let span = t.to - t.from;
+        let pad = (span / 100).clamp(10 * MS_PER_MIN, MS_PER_HOUR);
+        // Busy stretches: around every key instant.
+        let mut busy: Vec<(u64, u64)> = Vec::new();
+        for k in keys {
+            let (a, b) = (k.saturating_sub(pad).max(t.from), (k + pad).min(t.to));
+            match busy.last_mut() {
+                Some(last) if a <= last.1 + BREAK_AFTER => last.1 = last.1.max(b),
+                _ => busy.push((a, b)),
+            }
+        }
+        if busy.is_empty() {
+            busy.push((t.from, t.to));
+        }
+        busy[0].0 = t.from;
+        if let Some(last) = busy.last_mut() {
+            last.1 = t.to;
+        }
+        let breaks = busy.len() - 1;
+        let width = (x1 - x0 - breaks as f64 * BREAK_PX).max(10.0);
+        let total: u64 = busy.iter().map(|(a, b)| b - a).sum::<u64>().max(1);
+        let mut pieces = Vec::new();
+        let mut x = x0;
+        for (i, (a, b)) in busy.iter().enumerate() {
+            let w = width * (b - a) as f64 / total as f64;
+            pieces.push((*a, *b, x, x + w, false));
+            x += w;
+            if let Some(next) = busy.get(i + 1) {
+                pieces.push((*b, next.0, x, x + BREAK_PX, true));
+                x += BREAK_PX;
+            }
+        }
+        Axis { pieces }
+    }
+
+    fn x(&self, t: u64) -> f64 {
+        for (a, b, x0, x1, _) in &self.pieces {
+            if t <= *b {
+                let f = if b > a {
+                    (t.max(*a) - a) as f64 / (b - a) as f64
+                } else {
+                    0.0
+                };
+                return x0 + f * (x1 - x0);
+            }
+        }
+        self.pieces.last().map_or(0.0, |p| p.3)
+    }
+}
+
+fn when(ms: u64, offset: u64) -> String {
+    let abs = ms + offset;
+    format!(
+        "{} {:02}:{:02}",
+        WEEKDAYS[((abs / MS_PER_DAY) % 7) as usize],
+        (abs % MS_PER_DAY) / MS_PER_HOUR,
+        (abs % MS_PER_HOUR) / MS_PER_MIN
+    )
+}
+
+const LEFT: i32 = 150;
+const RIGHT: i32 = 330;
+const WIDTH: u32 = 1500;
+
+impl Timeline {
+    fn lane_h(&self) -> i32 {
+        if self.lanes.len() > 20 { 15 } else { 24 }
+    }
+
+    fn layout(&self) -> (i32, i32, i32, i32) {
+        let top = 104;
+        let lanes = (self.lanes.len() as i32 + i32::from(!self.relationship.is_empty())) * self.lane_h();
+        let sessions_top = top + lanes + 50;
+        let failed_top = sessions_top + 170;
+        (top, sessions_top, failed_top, failed_top + 120)
+    }
+}
+
+impl Chart for Timeline {
+    fn size(&self) -> (u32, u32) {
+        let (_, _, _, bottom) = self.layout();
+        (WIDTH, (bottom + 60).max(560) as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (w, _) = self.size();
+        let (top, sessions_top, failed_top, bottom) = self.layout();
+        let x1 = w as i32 - RIGHT;
+        let axis = Axis::new(self, LEFT as f64, x1 as f64);
+        let px = |t: u64| axis.x(t).round() as i32;
+        let lane_h = self.lane_h();
+        let font = |size: i32| (FONT, size).into_font();
+        let text = |s: &str, x: i32, y: i32, size: i32| Text::new(s.to_string(), (x, y), font(size));
+        area.draw(&Text::new(
+            self.title.clone(),
+            (20, 18),
+            (FONT, 26).into_font().style(FontStyle::Bold),
+        ))?;
+        let lanes_bottom = sessions_top - 50;
+
+        // Maintenance windows, shaded behind everything.
+        for (a, b) in &self.windows {
+            if *b <= self.from || *a >= self.to {
+                continue;
+            }
+            let (xa, xb) = (px((*a).max(self.from)), px((*b).min(self.to)));
+            area.draw(&Rectangle::new(
+                [(xa, top - 16), (xb, bottom)],
+                RGBColor(255, 244, 200).filled(),
+            ))?;
+        }
+        // Cut-out stretches.
+        for (a, b, xa, xb, is_break) in &axis.pieces {
+            if !is_break {
+                continue;
+            }
+            let (xa, xb) = (*xa as i32, *xb as i32);
+            area.draw(&Rectangle::new(
+                [(xa, top - 16), (xb, bottom)],
+                RGBColor(235, 235, 235).filled(),
+            ))?;
+            for x in [xa + 4, xb - 4] {
+                let zig: Vec<(i32, i32)> = (0..((bottom - top + 16) / 8))
+                    .map(|k| (x + if k % 2 == 0 { -3 } else { 3 }, top - 16 + k * 8))
+                    .collect();
+                area.draw(&PathElement::new(zig, RGBColor(150, 150, 150)))?;
+            }
+            let label = format!("≈{}", SimDuration((b - a) / MS_PER_MIN * MS_PER_MIN));
+            area.draw(&Text::new(
+                label,
+                ((xa + xb) / 2, bottom + 28),
+                TextStyle::from(font(12)).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+        }
+        // Lanes.
+        let mut y = top;
+        let mut last_group: Option<&str> = None;
+        for lane in &self.lanes {
+            if lane.group.as_deref() != last_group && lane.group.is_some() {
+                area.draw(&PathElement::new(vec![(10, y), (x1, y)], RGBColor(120, 120, 120)))?;
+                last_group = lane.group.as_deref();
+            }
+            area.draw(&Text::new(
+                lane.name.clone(),
+                (14, y + lane_h / 2),
+                TextStyle::from(font(if lane_h > 18 { 15 } else { 12 })).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+            for s in &lane.spans {
+                if s.to <= self.from {
+                    continue;
+                }
+                let (xa, xb) = (px(s.from.max(self.from)), px(s.to));
+                area.draw(&Rectangle::new(
+                    [(xa, y + 2), (xb.max(xa + 1), y + lane_h - 2)],
+                    state_color(&s.state).filled(),
+                ))?;
+            }
+            y += lane_h;
+        }
+        if !self.relationship.is_empty() {
+            area.draw(&PathElement::new(vec![(10, y), (x1, y)], RGBColor(120, 120, 120)))?;
+            area.draw(&Text::new(
+                "failover".to_string(),
+                (14, y + lane_h / 2),
+                TextStyle::from(font(if lane_h > 18 { 15 } else { 12 })).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+            for s in &self.relationship {
+                if s.to <= self.from {
+                    continue;
+                }
+                let (xa, xb) = (px(s.from.max(self.from)), px(s.to));
+                area.draw(&Rectangle::new(
+                    [(xa, y + 2), (xb.max(xa + 1), y + lane_h - 2)],
+                    state_color(&s.state).filled(),
+                ))?;
+            }
+        }
+        // Runbook steps: numbered marks across the lanes.
+        // Steps closer than a label's width share one label ("6-10").
+        let visible: Vec<(usize, i32)> = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, (t, _))| *t >= self.from)
+            .map(|(i, (t, _))| (i, px(*t)))
+            .collect();
+        for (_, x) in &visible {
+            area.draw(&PathElement::new(
+                vec![(*x, top - 14), (*x, lanes_bottom)],
+                RGBColor(60, 60, 60).stroke_width(1),
+            ))?;
+        }
+        let mut row_end = [i32::MIN; 2];
+        let mut k = 0;
+        while k < visible.len() {
+            let (first, x0) = visible[k];
+            let mut last = k;
+            while last + 1 < visible.len() && visible[last + 1].1 - x0 < 14 {
+                last += 1;
+            }
+            let label = if last > k {
+                format!("{}-{}", first + 1, visible[last].0 + 1)
+            } else {
+                format!("{}", first + 1)
+            };
+            let x = (x0 + visible[last].1) / 2;
+            let half = 4 * label.len() as i32;
+            let row = (0..2).find(|r| x - half >= row_end[*r] + 3).unwrap_or(1);
+            row_end[row] = x + half;
+            area.draw(&Text::new(
+                label,
+                (x, top - 16 - 15 * row as i32),
+                TextStyle::from(font(12)).pos(Pos::new(HPos::Center, VPos::Bottom)),
+            ))?;
+            k = last + 1;
+        }
+        // Time axis labels under the lanes and under the bottom panel.
+        let mut ticks = Vec::new();
+        for (a, b, xa, xb, is_break) in &axis.pieces {
+            if *is_break {
+                continue;
+            }
+            let ms_per_px = (b - a) as f64 / (xb - xa).max(1.0);
+            let want = (ms_per_px * 110.0) as u64;
+            let step = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880]
+                .iter()
+                .map(|m| m * MS_PER_MIN)
+                .find(|s| *s >= want)
+                .unwrap_or(7 * MS_PER_DAY);
+            let abs = a + self.offset_ms;
+            let mut t = (abs.div_ceil(step) * step).saturating_sub(self.offset_ms);
+            while t <= *b {
+                ticks.push(t);
+                t += step;
+            }
+        }
+        for t in &ticks {
+            let x = px(*t);
+            area.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], BLACK))?;
+            area.draw(&Text::new(
+                when(*t, self.offset_ms),
+                (x, bottom + 8),
+                TextStyle::from(font(12)).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+        }
+        area.draw(&Text::new(
+            "time (UTC)".to_string(),
+            ((LEFT + x1) / 2, bottom + 44),
+            TextStyle::from(font(14)).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        // Active sessions and failed connects.
+        let panels = [
+            (sessions_top, failed_top - 30, "active sessions", false),
+            (failed_top, bottom, "failed connects (total so far)", true),
+        ];
+        for (p_top, p_bottom, label, failed) in panels {
+            let pts: Vec<(u64, u64)> = self
+                .series
+                .iter()
+                .filter(|p| p.time.0 >= self.from)
+                .map(|p| (p.time.0, if failed { p.failed } else { p.active }))
+                .collect();
+            let before = self.series.iter().rev().find(|p| p.time.0 < self.from);
+            let base = if failed { before.map_or(0, |p| p.failed) } else { 0 };
+            let first = if failed { base } else { before.map_or(0, |p| p.active) };
+            let max = pts.iter().map(|p| p.1.saturating_sub(base)).max().unwrap_or(0).max(1);
+            area.draw(&Rectangle::new([(LEFT, p_top), (x1, p_bottom)], BLACK.stroke_width(1)))?;
+            area.draw(&text(label, LEFT, p_top - 20, 14))?;
+            for (frac, v) in [(0.0, 0), (1.0, max)] {
+                let y = p_bottom - ((p_bottom - p_top) as f64 * frac) as i32;
+                area.draw(&Text::new(
+                    format!("{v}"),
+                    (LEFT - 6, y),
+                    TextStyle::from(font(12)).pos(Pos::new(HPos::Right, VPos::Center)),
+                ))?;
+            }
+            let yv = |v: u64| {
+                p_bottom - ((v.saturating_sub(base)) as f64 / max as f64 * (p_bottom - p_top - 4) as f64) as i32
+            };
+            let color = if failed {
+                RGBColor(213, 94, 0)
+            } else {
+                RGBColor(0, 114, 178)
+            };
+            // A step line, interrupted over cut-out stretches.
+            let break_of = |t: u64| {
+                axis.pieces
+                    .iter()
+                    .find(|(a, b, _, _, is_break)| *is_break && t > *a && t < *b)
+                    .map(|p| (p.2, p.3))
+            };
+            let mut line: Vec<(i32, i32)> = vec![(LEFT, yv(first))];
+            let mut prev = first;
+            for (t, v) in &pts {
+                if let Some((bx0, bx1)) = break_of(*t) {
+                    // Close the line at the cut-out, restart it after.
+                    if line.first().is_some_and(|p| p.0 < bx0 as i32) {
+                        line.push((bx0 as i32, yv(prev)));
+                        area.draw(&PathElement::new(std::mem::take(&mut line), color.stroke_width(2)))?;
+                    }
+                    prev = *v;
+                    line = vec![(bx1 as i32, yv(prev))];
+                    continue;
+                }
+                let x = px(*t);
+                line.push((x, yv(prev)));
+                line.push((x, yv(*v)));
+                prev = *v;
+            }
+            line.push((x1, yv(prev)));
+            area.draw(&PathElement::new(line, color.stroke_width(2)))?;
+        }
+        // Legend: states, then the numbered steps.
+        let lx = x1 + 24;
+        let mut ly = top - 10;
+        area.draw(&Text::new(
+            "states".to_string(),
+            (lx, ly),
+            (FONT, 15).into_font().style(FontStyle::Bold),
+        ))?;
+        ly += 22;
+        let mut states = vec![
+            "serving",
+            "down",
+            "backup",
+            "draining",
+            "offline",
+            "upgrading",
+            "failed",
+        ];
+        if !self.relationship.is_empty() {
+            states.extend(["working", "syncing", "not working"]);
+        }
+        for st in states {
+            area.draw(&Rectangle::new(
+                [(lx, ly), (lx + 22, ly + 12)],
+                state_color(st).filled(),
+            ))?;
+            let what = match st {
+                "down" => "site down (fresh clients fail)",
+                "working" => "failover working",
+                "syncing" => "failover syncing",
+                "not working" => "no working failover",
+                s => s,
+            };
+            area.draw(&text(what, lx + 30, ly - 1, 13))?;
+            ly += 19;
+        }
+        area.draw(&Rectangle::new(
+            [(lx, ly), (lx + 22, ly + 12)],
+            RGBColor(255, 244, 200).filled(),
+        ))?;
+        area.draw(&text("maintenance window", lx + 30, ly - 1, 13))?;
+        ly += 30;
+        area.draw(&Text::new(
+            "runbook steps".to_string(),
+            (lx, ly),
+            (FONT, 15).into_font().style(FontStyle::Bold),
+        ))?;
+        ly += 22;
+        let room = (bottom + 40 - ly) / 17;
+        for (i, (t, label)) in self.steps.iter().enumerate() {
+            if i as i32 >= room - 1 && self.steps.len() as i32 > room {
+                area.draw(&text(&format!("… and {} more", self.steps.len() - i), lx, ly, 12))?;
+                break;
+            }
+            let mut l = format!("{:>2}. {} {}", i + 1, when(*t, self.offset_ms), label);
+            if l.chars().count() > 44 {
+                l = l.chars().take(43).collect::<String>() + "…";
+            }
+            area.draw(&text(&l, lx, ly, 12))?;
+            ly += 17;
+        }
+        Ok(())
+    }
+}
