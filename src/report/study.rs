@@ -31,12 +31,30 @@ pub struct Distribution {
     pub boxes: Vec<BoxStats>,
 }
 
+/// A named, coloured series of points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Curve<P> {
+    pub name: String,
+    pub color: RGBColor,
+    pub points: Vec<P>,
+}
+
+/// A strategy's paired difference: mean and 95 % CI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub name: String,
+    pub color: RGBColor,
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
 /// Empirical CDFs of one metric, one curve per strategy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cdf {
     pub title: String,
     pub metric: String,
-    pub curves: Vec<(String, RGBColor, Vec<(f64, f64)>)>,
+    pub curves: Vec<Curve<(f64, f64)>>,
 }
 
 /// Paired differences against a baseline, one panel per metric.
@@ -44,8 +62,8 @@ pub struct Cdf {
 pub struct Diffs {
     pub title: String,
     pub baseline: String,
-    /// (metric, [(strategy, colour, mean, low, high)]).
-    pub panels: Vec<(String, Vec<(String, RGBColor, f64, f64, f64)>)>,
+    /// (metric, one bar per strategy).
+    pub panels: Vec<(String, Vec<Bar>)>,
 }
 
 /// A one-parameter sweep of one metric: mean and 95 % CI band per strategy.
@@ -56,8 +74,8 @@ pub struct SweepLines {
     pub param: String,
     /// The swept values as given, and their positions on the x axis.
     pub xs: Vec<(String, f64)>,
-    /// (strategy, colour, [(mean, low, high)] per x).
-    pub lines: Vec<(String, RGBColor, Vec<(f64, f64, f64)>)>,
+    /// Per strategy, (mean, low, high) at each x.
+    pub lines: Vec<Curve<(f64, f64, f64)>>,
 }
 
 /// A two-parameter sweep of one metric: a grid of means per strategy.
@@ -217,7 +235,11 @@ impl Cdf {
                 .strategies()
                 .iter()
                 .enumerate()
-                .map(|(i, n)| (n.clone(), strategy_color(n, i), agg.ecdf(i, metric)))
+                .map(|(i, n)| Curve {
+                    name: n.clone(),
+                    color: strategy_color(n, i),
+                    points: agg.ecdf(i, metric),
+                })
                 .collect(),
         }
     }
@@ -229,7 +251,7 @@ impl Chart for Cdf {
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let xs = self.curves.iter().flat_map(|c| c.2.iter().map(|p| p.0));
+        let xs = self.curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
         let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
         let (lo, hi) = pad_range(lo, hi);
         let mut chart = ChartBuilder::on(area)
@@ -248,7 +270,12 @@ impl Chart for Cdf {
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .draw()?;
-        for (name, color, pts) in &self.curves {
+        for Curve {
+            name,
+            color,
+            points: pts,
+        } in &self.curves
+        {
             // A step function starting at zero.
             let mut path = Vec::with_capacity(pts.len() * 2 + 1);
             let mut prev = 0.0;
@@ -291,9 +318,13 @@ impl Diffs {
                     .iter()
                     .enumerate()
                     .filter_map(|(i, n)| {
-                        rows.iter()
-                            .find(|r| &r.strategy == n && r.metric == *m)
-                            .map(|r| (n.clone(), strategy_color(n, i), r.mean, r.ci95_low, r.ci95_high))
+                        rows.iter().find(|r| &r.strategy == n && r.metric == *m).map(|r| Bar {
+                            name: n.clone(),
+                            color: strategy_color(n, i),
+                            mean: r.mean,
+                            low: r.ci95_low,
+                            high: r.ci95_high,
+                        })
                     })
                     .collect();
                 (m.to_string(), bars)
@@ -325,10 +356,10 @@ impl Chart for Diffs {
         let cells = body.split_evenly((rows, 2));
         for (cell, (metric, bars)) in cells.iter().zip(&self.panels) {
             let n = bars.len().max(1);
-            let lo = bars.iter().map(|b| b.3).fold(0.0f64, f64::min);
-            let hi = bars.iter().map(|b| b.4).fold(0.0f64, f64::max);
+            let lo = bars.iter().map(|b| b.low).fold(0.0f64, f64::min);
+            let hi = bars.iter().map(|b| b.high).fold(0.0f64, f64::max);
             let (lo, hi) = pad_range(lo, hi);
-            let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+            let names: Vec<String> = bars.iter().map(|b| b.name.clone()).collect();
             let mut chart = ChartBuilder::on(cell)
                 .caption(metric_label(metric), (FONT, 16))
                 .margin(10)
@@ -355,7 +386,13 @@ impl Chart for Diffs {
                 vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
                 BLACK.mix(0.6),
             )))?;
-            for (i, (_, color, mean, low, high)) in bars.iter().enumerate() {
+            for (
+                i,
+                Bar {
+                    color, mean, low, high, ..
+                },
+            ) in bars.iter().enumerate()
+            {
                 let y = i as f64;
                 chart.draw_series(std::iter::once(PathElement::new(
                     vec![(*low, y), (*high, y)],
@@ -387,7 +424,7 @@ impl Chart for SweepLines {
             xs.iter().cloned().fold(f64::INFINITY, f64::min),
             xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
         );
-        let ys = self.lines.iter().flat_map(|l| l.2.iter().flat_map(|p| [p.1, p.2]));
+        let ys = self.lines.iter().flat_map(|l| l.points.iter().flat_map(|p| [p.1, p.2]));
         let (ylo, yhi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
         let (ylo, yhi) = pad_range(ylo.min(0.0), yhi);
         let mut chart = ChartBuilder::on(area)
@@ -420,7 +457,12 @@ impl Chart for SweepLines {
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .draw()?;
-        for (name, color, pts) in &self.lines {
+        for Curve {
+            name,
+            color,
+            points: pts,
+        } in &self.lines
+        {
             let c = *color;
             // The 95 % CI band, then the mean.
             let mut band: Vec<(f64, f64)> = xs.iter().zip(pts).map(|(x, p)| (*x, p.2)).collect();
