@@ -50,11 +50,12 @@ fn run_writes_events_and_metrics_to_the_default_folder() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("downtime") && out.contains("exposure"), "{out}");
     // No temporary file is left beside the outputs.
-    let names: Vec<_> = std::fs::read_dir(&dir)
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    names.sort();
+    assert_eq!(names, ["events.csv", "metrics.csv", "timeline.png", "timeline.svg"]);
 }
 
 #[test]
