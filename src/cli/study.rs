@@ -14,13 +14,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use cutover::export::{self, Manifest};
 use cutover::metrics::Metrics;
-use cutover::montecarlo::{Aggregator, Replication, SummaryRow, run_range, shard_range};
+use cutover::montecarlo::{Aggregator, DiffRow, Replication, SummaryRow, run_range, shard_range};
+use cutover::report::chart::strategy_color;
+use cutover::report::study::{Cdf, Curve, Diffs, Distribution, HeatMap, SweepLines};
 use cutover::runbook::Runbook;
 use cutover::scenario::Scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use super::{CliError, StudyFlags, load_text, write_atomic};
+use super::{CliError, StudyFlags, load_text, write_atomic, write_chart};
 
 /// Replications per batch: large enough to keep every core busy, small
 /// enough that Ctrl-C and the precision check answer quickly.
@@ -313,8 +315,12 @@ pub(super) fn cmd_compare(
 
     let done = agg.replications();
     let summary = agg.summary();
+    let diffs = agg.diffs();
     write_atomic(&dir.join("summary.csv"), |w| export::write_summary(w, &summary))?;
-    write_atomic(&dir.join("diff.csv"), |w| export::write_diff(w, &agg.diffs()))?;
+    write_atomic(&dir.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
+    if !flags.no_charts {
+        write_study_charts(&dir, &agg, &summary, &diffs)?;
+    }
     let manifest = Manifest {
         tool: "cutover".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -362,6 +368,35 @@ pub(super) fn cmd_compare(
         }
         print!("{}", table(&names, &summary));
         println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());
+    }
+    Ok(())
+}
+
+/// Metrics worth a chart: key metrics that vary or are not zero.
+fn charted_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
+    KEY_METRICS
+        .iter()
+        .copied()
+        .filter(|m| summary.iter().any(|r| r.metric == *m && (r.max != 0.0 || r.min != 0.0)))
+        .collect()
+}
+
+/// The charts of a comparison, in `DIR/charts/`: a distribution per metric,
+/// the CDFs of downtime and dropped sessions, the paired differences.
+fn write_study_charts(dir: &Path, agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow]) -> Result<(), CliError> {
+    let charts = dir.join("charts");
+    std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
+    let metrics = charted_metrics(summary);
+    for m in &metrics {
+        if let Some(d) = Distribution::from_aggregator(agg, summary, m) {
+            write_chart(&charts, &format!("dist-{m}"), &d)?;
+        }
+    }
+    for m in ["downtime_s", "dropped_sessions"] {
+        write_chart(&charts, &format!("cdf-{m}"), &Cdf::from_aggregator(agg, m))?;
+    }
+    if agg.strategies().len() > 1 && !metrics.is_empty() {
+        write_chart(&charts, "diff", &Diffs::from_rows(agg, diffs, &metrics))?;
     }
     Ok(())
 }
@@ -603,8 +638,10 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
     }
     tmp.persist(out.join("runs.csv"))
         .map_err(|e| internal("rename runs.csv", e.error))?;
-    write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &agg.summary()))?;
-    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &agg.diffs()))?;
+    let (summary, diffs) = (agg.summary(), agg.diffs());
+    write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &summary))?;
+    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
+    write_study_charts(out, &agg, &summary, &diffs)?;
     let manifest = Manifest {
         kind: "compare".into(),
         command: command_line(),
@@ -761,6 +798,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
 
     let bar = progress(runs * points.len() as u64, flags.quiet, "sweep");
     let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut results: Vec<(Vec<usize>, Vec<SummaryRow>)> = Vec::new();
     let started = std::time::Instant::now();
     for (g, sc) in &points {
         let (runbooks, baseline) = pick_strategies(sc, &flags)?;
@@ -770,7 +808,9 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         let study = Study { sc, runbooks, seed };
         run_study(&study, 0..runs, None, &pool, &mut agg, &inner, |_| Ok(()))?;
         bar.inc(runs);
-        for r in agg.summary() {
+        let summary = agg.summary();
+        results.push((g.clone(), summary.clone()));
+        for r in summary {
             let mut row: Vec<String> = params
                 .iter()
                 .enumerate()
@@ -790,6 +830,9 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     bar.finish_and_clear();
     let mut header: Vec<String> = params.iter().map(|(f, _)| f.clone()).collect();
     header.extend(["strategy", "metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
+    if !flags.no_charts {
+        write_sweep_charts(&dir, &params, &results)?;
+    }
     write_atomic(&dir.join("sweep.csv"), |w| {
         let mut c = csv::Writer::from_writer(w);
         c.write_record(&header)?;
@@ -831,6 +874,114 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
             started.elapsed().as_secs_f64(),
             dir.join("sweep.csv").display()
         );
+    }
+    Ok(())
+}
+
+/// A swept value's position on the x axis: the number, the duration in
+/// seconds, or its rank when it is neither.
+fn x_position(shown: &str, value: &toml::Value, rank: usize) -> f64 {
+    match value {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::Float(f) => *f,
+        _ => cutover::time::parse_duration(shown)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(rank as f64),
+    }
+}
+
+type Param = (String, Vec<(String, toml::Value)>);
+
+/// Sweep charts in `DIR/charts/`: per metric, the mean against the swept
+/// value with its CI band (one parameter), or heat maps (two).
+fn write_sweep_charts(dir: &Path, params: &[Param], results: &[(Vec<usize>, Vec<SummaryRow>)]) -> Result<(), CliError> {
+    let charts = dir.join("charts");
+    std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
+    let all: Vec<SummaryRow> = results.iter().flat_map(|r| r.1.iter().cloned()).collect();
+    let strategies: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for r in &all {
+            if !v.contains(&r.strategy) {
+                v.push(r.strategy.clone());
+            }
+        }
+        v
+    };
+    let find = |g: &[usize], s: &str, m: &str| -> Option<&SummaryRow> {
+        results
+            .iter()
+            .find(|(gg, _)| gg == g)?
+            .1
+            .iter()
+            .find(|r| r.strategy == s && r.metric == m)
+    };
+    for metric in charted_metrics(&all) {
+        if params.len() == 1 {
+            let (field, values) = &params[0];
+            let mut xs: Vec<(String, f64)> = values
+                .iter()
+                .enumerate()
+                .map(|(i, (shown, v))| (shown.clone(), x_position(shown, v, i)))
+                .collect();
+            // Durations go on the axis in a round unit (hours, days).
+            let mut param = field.clone();
+            if values
+                .iter()
+                .all(|(shown, _)| cutover::time::parse_duration(shown).is_ok())
+            {
+                let max = xs.iter().map(|x| x.1).fold(0.0, f64::max);
+                let scale = cutover::report::chart::Scale::for_metric("x_s", max);
+                xs.iter_mut().for_each(|x| x.1 /= scale.div);
+                param = format!("{field} ({})", scale.unit);
+            }
+            let lines = strategies
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Curve {
+                    name: s.clone(),
+                    color: strategy_color(s, i),
+                    points: (0..values.len())
+                        .map(|k| {
+                            find(&[k], s, metric)
+                                .map_or((f64::NAN, f64::NAN, f64::NAN), |r| (r.mean, r.ci95_low, r.ci95_high))
+                        })
+                        .collect(),
+                })
+                .collect();
+            let chart = SweepLines {
+                title: format!("{} as {field} varies", cutover::report::chart::metric_label(metric)),
+                metric: metric.into(),
+                param,
+                xs,
+                lines,
+            };
+            write_chart(&charts, &format!("sweep-{metric}"), &chart)?;
+        } else {
+            let ((fx, vx), (fy, vy)) = ((&params[0].0, &params[0].1), (&params[1].0, &params[1].1));
+            let panels = strategies
+                .iter()
+                .map(|s| {
+                    let grid = (0..vy.len())
+                        .map(|y| {
+                            (0..vx.len())
+                                .map(|x| find(&[x, y], s, metric).map_or(f64::NAN, |r| r.mean))
+                                .collect()
+                        })
+                        .collect();
+                    (s.clone(), grid)
+                })
+                .collect();
+            let chart = HeatMap {
+                title: format!("mean {} by {fx} and {fy}", cutover::report::chart::metric_label(metric)),
+                metric: metric.into(),
+                param_x: fx.clone(),
+                param_y: fy.clone(),
+                xs: vx.iter().map(|v| v.0.clone()).collect(),
+                ys: vy.iter().map(|v| v.0.clone()).collect(),
+                panels,
+            };
+            write_chart(&charts, &format!("sweep-{metric}"), &chart)?;
+        }
     }
     Ok(())
 }

@@ -187,3 +187,56 @@ pub fn metric_label(metric: &str) -> String {
         format!("{words} (count)")
     }
 }
+
+/// The unit a chart axis shows a metric in: times in seconds, minutes,
+/// hours or days by their size, so that ticks fall on round numbers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    /// Divide a value by this to get the axis value.
+    pub div: f64,
+    /// The unit's name for the axis description.
+    pub unit: &'static str,
+}
+
+impl Scale {
+    /// The scale for `metric` whose values reach `max_abs`.
+    pub fn for_metric(metric: &str, max_abs: f64) -> Scale {
+        if metric.ends_with("_s") {
+            let (div, unit) = if max_abs >= 2.0 * 86_400.0 {
+                (86_400.0, "days")
+            } else if max_abs >= 2.0 * 3600.0 {
+                (3600.0, "hours")
+            } else if max_abs >= 120.0 {
+                (60.0, "minutes")
+            } else {
+                (1.0, "seconds")
+            };
+            Scale { div, unit }
+        } else if metric == "exposure_risk" || metric == "peak_load_ratio" {
+            Scale { div: 0.01, unit: "%" }
+        } else {
+            Scale {
+                div: 1.0,
+                unit: "count",
+            }
+        }
+    }
+
+    /// The axis description: the metric's words and the unit.
+    pub fn describe(&self, metric: &str) -> String {
+        let words = metric.trim_end_matches("_s").replace('_', " ");
+        format!("{words} ({})", self.unit)
+    }
+
+    /// A tick label in the scaled unit.
+    pub fn tick(&self, v: f64) -> String {
+        let v = if v.abs() < 1e-9 { 0.0 } else { v };
+        if (v - v.round()).abs() < 1e-9 {
+            format!("{v:.0}")
+        } else if v.abs() >= 10.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.2}")
+        }
+    }
+}

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart::{Chart, DrawResult, FONT, fmt_metric, metric_label, strategy_color};
+use super::chart::{Chart, DrawResult, FONT, Scale, fmt_metric, metric_label, strategy_color};
 use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
 
 /// Box-plot statistics of one strategy.
@@ -144,7 +144,9 @@ impl Chart for Distribution {
             .iter()
             .map(|b| b.q[4].max(b.ci.1))
             .fold(f64::NEG_INFINITY, f64::max);
-        let (lo, hi) = pad_range(lo, hi);
+        let scale = Scale::for_metric(&self.metric, lo.abs().max(hi.abs()));
+        let d = scale.div;
+        let (lo, hi) = pad_range(lo / d, hi / d);
         let names: Vec<String> = self.boxes.iter().map(|b| b.name.clone()).collect();
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, (FONT, 22))
@@ -165,8 +167,8 @@ impl Chart for Distribution {
                     String::new()
                 }
             })
-            .y_label_formatter(&|y| fmt_metric(&metric, *y))
-            .y_desc(metric_label(&self.metric))
+            .y_label_formatter(&|y| scale.tick(*y))
+            .y_desc(scale.describe(&metric))
             .x_desc("strategy")
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
@@ -174,6 +176,13 @@ impl Chart for Distribution {
         for (i, b) in self.boxes.iter().enumerate() {
             let x = i as f64;
             let c = b.color;
+            let q = b.q.map(|v| v / d);
+            let b = BoxStats {
+                q,
+                mean: b.mean / d,
+                ci: (b.ci.0 / d, b.ci.1 / d),
+                ..b.clone()
+            };
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(x - 0.25, b.q[1]), (x + 0.25, b.q[3])],
                 c.mix(0.35).filled(),
@@ -253,7 +262,9 @@ impl Chart for Cdf {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let xs = self.curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
         let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-        let (lo, hi) = pad_range(lo, hi);
+        let scale = Scale::for_metric(&self.metric, lo.abs().max(hi.abs()));
+        let d = scale.div;
+        let (lo, hi) = pad_range(lo / d, hi / d);
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, (FONT, 22))
             .margin(16)
@@ -263,9 +274,9 @@ impl Chart for Cdf {
         let metric = self.metric.clone();
         chart
             .configure_mesh()
-            .x_label_formatter(&|x| fmt_metric(&metric, *x))
+            .x_label_formatter(&|x| scale.tick(*x))
             .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-            .x_desc(metric_label(&self.metric))
+            .x_desc(scale.describe(&metric))
             .y_desc("share of replications at or below")
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
@@ -281,11 +292,11 @@ impl Chart for Cdf {
             let mut prev = 0.0;
             if let Some(first) = pts.first() {
                 path.push((lo, 0.0));
-                path.push((first.0, 0.0));
+                path.push((first.0 / d, 0.0));
             }
             for (x, f) in pts {
-                path.push((*x, prev));
-                path.push((*x, *f));
+                path.push((*x / d, prev));
+                path.push((*x / d, *f));
                 prev = *f;
             }
             path.push((hi, prev));
@@ -358,15 +369,16 @@ impl Chart for Diffs {
             let n = bars.len().max(1);
             let lo = bars.iter().map(|b| b.low).fold(0.0f64, f64::min);
             let hi = bars.iter().map(|b| b.high).fold(0.0f64, f64::max);
-            let (lo, hi) = pad_range(lo, hi);
+            let scale = Scale::for_metric(metric, lo.abs().max(hi.abs()));
+            let d = scale.div;
+            let (lo, hi) = pad_range(lo / d, hi / d);
             let names: Vec<String> = bars.iter().map(|b| b.name.clone()).collect();
             let mut chart = ChartBuilder::on(cell)
-                .caption(metric_label(metric), (FONT, 16))
+                .caption(scale.describe(metric), (FONT, 16))
                 .margin(10)
                 .x_label_area_size(30)
                 .y_label_area_size(190)
                 .build_cartesian_2d(lo..hi, -0.5f64..(n as f64 - 0.5))?;
-            let m = metric.clone();
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -379,7 +391,7 @@ impl Chart for Diffs {
                         String::new()
                     }
                 })
-                .x_label_formatter(&|x| fmt_metric(&m, *x))
+                .x_label_formatter(&|x| scale.tick(*x))
                 .label_style((FONT, 12))
                 .draw()?;
             chart.draw_series(std::iter::once(PathElement::new(
@@ -424,9 +436,15 @@ impl Chart for SweepLines {
             xs.iter().cloned().fold(f64::INFINITY, f64::min),
             xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
         );
-        let ys = self.lines.iter().flat_map(|l| l.points.iter().flat_map(|p| [p.1, p.2]));
+        let ys = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().flat_map(|p| [p.1, p.2]))
+            .filter(|v| v.is_finite());
         let (ylo, yhi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
-        let (ylo, yhi) = pad_range(ylo.min(0.0), yhi);
+        let scale = Scale::for_metric(&self.metric, ylo.abs().max(yhi.abs()));
+        let d = scale.div;
+        let (ylo, yhi) = pad_range(ylo.min(0.0) / d, yhi / d);
         let mut chart = ChartBuilder::on(area)
             .caption(&self.title, (FONT, 22))
             .margin(16)
@@ -451,9 +469,9 @@ impl Chart for SweepLines {
                         }
                     })
             })
-            .y_label_formatter(&|y| fmt_metric(&metric, *y))
+            .y_label_formatter(&|y| scale.tick(*y))
             .x_desc(self.param.clone())
-            .y_desc(format!("mean {}", metric_label(&self.metric)))
+            .y_desc(format!("mean {}", scale.describe(&metric)))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .draw()?;
@@ -465,6 +483,8 @@ impl Chart for SweepLines {
         {
             let c = *color;
             // The 95 % CI band, then the mean.
+            let pts: Vec<(f64, f64, f64)> = pts.iter().map(|p| (p.0 / d, p.1 / d, p.2 / d)).collect();
+            let pts = &pts;
             let mut band: Vec<(f64, f64)> = xs.iter().zip(pts).map(|(x, p)| (*x, p.2)).collect();
             band.extend(xs.iter().zip(pts).rev().map(|(x, p)| (*x, p.1)));
             chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))?;
