@@ -1,6 +1,7 @@
 //! Command-line parsing (the only clap-aware code) and the commands. This
 //! module and its children are the only code that touches files.
 
+mod report;
 mod run;
 mod study;
 
@@ -114,6 +115,28 @@ enum Command {
         #[command(flatten)]
         flags: StudyFlags,
     },
+    /// Write a change-board report (report.html, report.md, charts) from a
+    /// compare folder, or run the comparison first.
+    Report {
+        /// A compare folder (one with manifest.json), a scenario file, or
+        /// nothing for the built-in default.
+        input: Option<PathBuf>,
+        /// Output folder; the compare folder when omitted.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Replications per strategy when the comparison is run first.
+        #[arg(long)]
+        runs: Option<u64>,
+        /// Master seed when the comparison is run first.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check a scenario file; exit 0 when valid, 2 with every problem when not.
     Validate {
         /// Scenario file (TOML).
@@ -197,8 +220,16 @@ pub fn run() -> Result<(), CliError> {
             ci_metrics,
             max_runs,
             shard,
-        } => study::cmd_compare(scenario.as_deref(), flags, ci_target, ci_metrics, max_runs, shard),
+        } => study::cmd_compare(scenario.as_deref(), flags, ci_target, ci_metrics, max_runs, shard).map(|_| ()),
         Command::Merge { dirs, out } => study::cmd_merge(&dirs, &out),
+        Command::Report {
+            input,
+            out,
+            runs,
+            seed,
+            threads,
+            quiet,
+        } => report::cmd_report(input.as_deref(), out, runs, seed, threads, quiet),
         Command::Sweep { scenario, sets, flags } => study::cmd_sweep(&scenario, &sets, flags),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario))?;

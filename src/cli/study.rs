@@ -35,11 +35,11 @@ fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
 }
 
-fn internal(what: &str, e: impl std::fmt::Display) -> CliError {
+pub(super) fn internal(what: &str, e: impl std::fmt::Display) -> CliError {
     CliError::Internal(format!("{what}: {e}"))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -215,7 +215,7 @@ pub(super) fn cmd_compare(
     ci_metrics: Option<Vec<String>>,
     max_runs: u64,
     shard: Option<String>,
-) -> Result<(), CliError> {
+) -> Result<PathBuf, CliError> {
     // Everything the user gave is checked before anything is written.
     let (sc, text) = load_text(path)?;
     let (runbooks, baseline) = pick_strategies(&sc, &flags)?;
@@ -369,11 +369,11 @@ pub(super) fn cmd_compare(
         print!("{}", table(&names, &summary));
         println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());
     }
-    Ok(())
+    Ok(dir)
 }
 
 /// Metrics worth a chart: key metrics that vary or are not zero.
-fn charted_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
+pub(super) fn charted_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
     KEY_METRICS
         .iter()
         .copied()
@@ -383,7 +383,12 @@ fn charted_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
 
 /// The charts of a comparison, in `DIR/charts/`: a distribution per metric,
 /// the CDFs of downtime and dropped sessions, the paired differences.
-fn write_study_charts(dir: &Path, agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow]) -> Result<(), CliError> {
+pub(super) fn write_study_charts(
+    dir: &Path,
+    agg: &Aggregator,
+    summary: &[SummaryRow],
+    diffs: &[DiffRow],
+) -> Result<(), CliError> {
     let charts = dir.join("charts");
     std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
     let metrics = charted_metrics(summary);
@@ -571,7 +576,6 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
 
     let baseline = first.strategies.iter().position(|s| *s == first.baseline).unwrap_or(0);
     let mut agg = Aggregator::new(first.strategies.clone(), baseline, &first.thresholds);
-    let k = first.strategies.len();
     let mut tmp = tempfile::Builder::new()
         .prefix(".cutover-runs-")
         .suffix(".tmp")
@@ -582,51 +586,13 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
         let mut expected = 0u64;
         let mut header_written = false;
         for (d, m) in &shards {
-            let f = std::fs::File::open(d.join("runs.csv"))
-                .map_err(|e| CliError::BadInput(format!("{}/runs.csv: {e}", d.display())))?;
-            let mut lines = BufReader::new(f).lines();
-            let header = lines
-                .next()
-                .transpose()
-                .map_err(|e| internal("read", e))?
-                .unwrap_or_default();
-            if header != export::runs_header().join(",") {
-                return Err(CliError::BadInput(format!(
-                    "{}/runs.csv: unexpected header",
-                    d.display()
-                )));
-            }
-            if !header_written {
-                writeln!(w, "{header}").map_err(|e| internal("write", e))?;
-                header_written = true;
-            }
-            // Rows come strategy by strategy within each replication.
-            let mut group: Vec<Vec<String>> = Vec::with_capacity(k);
-            for line in lines {
-                let line = line.map_err(|e| internal("read", e))?;
-                let cells: Vec<&str> = line.split(',').collect();
-                let bad = || CliError::BadInput(format!("{}/runs.csv: malformed row {line:?}", d.display()));
-                if cells.len() != 3 + Metrics::COLUMNS.len() || cells[0] != first.strategies[group.len()] {
-                    return Err(bad());
+            read_runs(d, m, &first.strategies, &mut agg, &mut expected, |line| {
+                if !header_written {
+                    writeln!(w, "{}", export::runs_header().join(",")).map_err(|e| internal("write", e))?;
+                    header_written = true;
                 }
-                if cells[1].parse::<u64>().map_err(|_| bad())? != expected {
-                    return Err(CliError::BadInput(format!(
-                        "{}/runs.csv: replication {} where {expected} was expected",
-                        d.display(),
-                        cells[1]
-                    )));
-                }
-                writeln!(w, "{line}").map_err(|e| internal("write", e))?;
-                group.push(cells[3..].iter().map(|c| c.to_string()).collect());
-                if group.len() == k {
-                    agg.push(&group);
-                    group.clear();
-                    expected += 1;
-                }
-            }
-            if !group.is_empty() || expected != m.first_replication + m.replications {
-                return Err(CliError::BadInput(format!("{}/runs.csv is incomplete", d.display())));
-            }
+                writeln!(w, "{line}").map_err(|e| internal("write", e))
+            })?;
         }
         if expected != first.runs {
             return Err(CliError::BadInput(format!(
@@ -658,6 +624,61 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
         manifest.runs,
         out.display()
     );
+    Ok(())
+}
+
+/// Reads the `runs.csv` of a compare folder, checking every row, feeding the
+/// aggregator replication by replication, and handing each line to `sink`.
+pub(super) fn read_runs(
+    dir: &Path,
+    m: &Manifest,
+    strategies: &[String],
+    agg: &mut Aggregator,
+    expected: &mut u64,
+    mut sink: impl FnMut(&str) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let k = strategies.len();
+    let f = std::fs::File::open(dir.join("runs.csv"))
+        .map_err(|e| CliError::BadInput(format!("{}/runs.csv: {e}", dir.display())))?;
+    let mut lines = BufReader::new(f).lines();
+    let header = lines
+        .next()
+        .transpose()
+        .map_err(|e| internal("read", e))?
+        .unwrap_or_default();
+    if header != export::runs_header().join(",") {
+        return Err(CliError::BadInput(format!(
+            "{}/runs.csv: unexpected header",
+            dir.display()
+        )));
+    }
+    // Rows come strategy by strategy within each replication.
+    let mut group: Vec<Vec<String>> = Vec::with_capacity(k);
+    for line in lines {
+        let line = line.map_err(|e| internal("read", e))?;
+        let cells: Vec<&str> = line.split(',').collect();
+        let bad = || CliError::BadInput(format!("{}/runs.csv: malformed row {line:?}", dir.display()));
+        if cells.len() != 3 + Metrics::COLUMNS.len() || cells[0] != strategies[group.len()] {
+            return Err(bad());
+        }
+        if cells[1].parse::<u64>().map_err(|_| bad())? != *expected {
+            return Err(CliError::BadInput(format!(
+                "{}/runs.csv: replication {} where {expected} was expected",
+                dir.display(),
+                cells[1]
+            )));
+        }
+        sink(&line)?;
+        group.push(cells[3..].iter().map(|c| c.to_string()).collect());
+        if group.len() == k {
+            agg.push(&group);
+            group.clear();
+            *expected += 1;
+        }
+    }
+    if !group.is_empty() || *expected != m.first_replication + m.replications {
+        return Err(CliError::BadInput(format!("{}/runs.csv is incomplete", dir.display())));
+    }
     Ok(())
 }
 

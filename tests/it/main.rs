@@ -7,9 +7,11 @@
 //! - `strategies`: properties of the default scenario the README relies on.
 //! - `cluster`: Atlas clusters and blue-green pods by hand, drains, Erlang B.
 //! - `faults`: crashes against theory, failed upgrades, syncs and prechecks.
+//! - `charts`: every chart kind from fixed data; the change-board report.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
 //!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
 
+mod charts;
 mod cli;
 mod cluster;
 mod faults;
