@@ -336,16 +336,26 @@ fn write_chart(dir: &Path, name: &str, chart: &impl cutover::report::chart::Char
     Ok(())
 }
 
+/// A temporary file in `dir` (so that the final rename stays on one file
+/// system), readable like any other output file (0644 less the umask's
+/// usual bits, instead of the temporary file's private 0600).
+fn temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(".cutover-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    b.tempfile_in(dir)
+}
+
 /// Writes a file atomically: into a temporary file beside it, then renamed.
 /// A reader (or a crash) sees the old complete file or the new one, never half.
 fn write_atomic(path: &Path, body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), CliError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let fail = |e: std::io::Error| CliError::Internal(format!("cannot write {}: {e}", path.display()));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cutover-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let mut tmp = temp_file(dir).map_err(fail)?;
     {
         let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
         body(&mut buf).map_err(fail)?;

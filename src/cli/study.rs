@@ -22,7 +22,7 @@ use cutover::scenario::Scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use super::{CliError, StudyFlags, load_text, write_atomic, write_chart};
+use super::{CliError, StudyFlags, load_text, temp_file, write_atomic, write_chart};
 
 /// Replications per batch: large enough to keep every core busy, small
 /// enough that Ctrl-C and the precision check answer quickly.
@@ -289,11 +289,7 @@ pub(super) fn cmd_compare(
     let started = std::time::Instant::now();
 
     // runs.csv streams into a temporary file beside its final name.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cutover-runs-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| internal("temporary file", e))?;
+    let mut tmp = temp_file(&dir).map_err(|e| internal("temporary file", e))?;
     {
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
         w.write_record(export::runs_header())
@@ -576,11 +572,7 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
 
     let baseline = first.strategies.iter().position(|s| *s == first.baseline).unwrap_or(0);
     let mut agg = Aggregator::new(first.strategies.clone(), baseline, &first.thresholds);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cutover-runs-")
-        .suffix(".tmp")
-        .tempfile_in(out)
-        .map_err(|e| internal("temporary file", e))?;
+    let mut tmp = temp_file(out).map_err(|e| internal("temporary file", e))?;
     {
         let mut w = std::io::BufWriter::new(tmp.as_file_mut());
         let mut expected = 0u64;

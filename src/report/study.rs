@@ -208,16 +208,13 @@ impl Chart for Distribution {
             )))?;
             chart.draw_series(std::iter::once(Circle::new((xm, b.mean), 5, BLACK.filled())))?;
         }
-        // Legend for the glyphs.
+        // Legend for the glyphs (empty series: nothing drawn on the plot).
         chart
-            .draw_series(std::iter::once(Circle::new((-10.0, 0.0), 5, BLACK.filled())))?
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label("mean and 95% CI")
             .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.filled()));
         chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(-10.0, 0.0), (-10.0, 0.0)],
-                BLUE.mix(0.35).filled(),
-            )))?
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
             .label("box: p25-p75, line: median, whiskers: p5-p95")
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], RGBColor(0, 114, 178).mix(0.35).filled()));
         chart

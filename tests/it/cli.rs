@@ -56,6 +56,17 @@ fn run_writes_events_and_metrics_to_the_default_folder() {
         .collect();
     names.sort();
     assert_eq!(names, ["events.csv", "metrics.csv", "timeline.png", "timeline.svg"]);
+    // Regression: outputs were written with the temporary file's private 0600 mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("metrics.csv")).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o044,
+            0o044,
+            "outputs are readable by group and others: {mode:o}"
+        );
+    }
 }
 
 #[test]
