@@ -415,3 +415,20 @@ fn no_charts_writes_numbers_only() {
     assert!(tmp.path().join("d/charts/cdf-dropped_sessions.svg").exists());
     assert!(tmp.path().join("d/charts/diff.png").exists());
 }
+
+#[test]
+fn no_dependency_needs_a_system_library() {
+    // Bindings to C libraries are `*-sys` crates. These four bind the
+    // kernel or platform (Linux syscalls, Windows, browsers' JavaScript),
+    // never a library to install; a font or image library (freetype-sys,
+    // fontconfig-sys, expat-sys, ...) would fail here.
+    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    let allowed = ["js-sys", "linux-raw-sys", "web-sys", "windows-sys"];
+    for line in lock.lines() {
+        if let Some(name) = line.strip_prefix("name = \"").and_then(|n| n.strip_suffix('"'))
+            && name.ends_with("-sys")
+        {
+            assert!(allowed.contains(&name), "{name} may need a system library");
+        }
+    }
+}
