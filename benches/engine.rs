@@ -35,7 +35,7 @@ fn hold(c: &mut Criterion) {
     let d = delays();
     let mut g = c.benchmark_group("engine/queue");
     g.throughput(Throughput::Elements(BATCH as u64));
-    for n in [1_000usize, 10_000] {
+    for n in [1_000usize, 10_000, 100_000] {
         g.bench_function(format!("hold_{}k", n / 1000), |b| {
             let mut q = EventQueue::with_capacity(n);
             let mut k = 0usize;

@@ -279,6 +279,8 @@ struct World<'a> {
     support_share: f64,
     /// Cumulative region shares, for drawing a client's region.
     region_cdf: Vec<f64>,
+    /// The traffic nodes of each region (contiguous in the node list).
+    region_nodes: Vec<std::ops::Range<usize>>,
     nodes: Vec<Node<'a>>,
     /// Cluster configuration of each appliance: `accepting[appliance][node]`
     /// says whether that appliance, as acting primary, lets traffic node
@@ -365,6 +367,14 @@ impl<'a> World<'a> {
             acc += r.share;
             region_cdf.push(acc);
         }
+        let region_nodes = (0..sc.site.regions.len())
+            .map(|r| {
+                let ids: Vec<usize> = (0..nodes.len())
+                    .filter(|i| nodes[*i].traffic && nodes[*i].region == r)
+                    .collect();
+                ids.first().map_or(0..0, |f| *f..ids.last().map_or(*f, |l| l + 1))
+            })
+            .collect();
         let mut arrivals = ArrivalProcess::new(total_rate, &wl.profile, sc.calendar.start_offset_ms, start);
         if wl.deterministic {
             arrivals = arrivals.deterministic();
@@ -382,6 +392,7 @@ impl<'a> World<'a> {
                 1.0
             },
             region_cdf,
+            region_nodes,
             nodes,
             accepting,
             distributed: false,

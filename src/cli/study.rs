@@ -136,29 +136,65 @@ fn run_study(
     bar: &ProgressBar,
     mut sink: impl FnMut(&Replication) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let mut next = range.start;
-    let mut end = range.end;
-    loop {
-        if next >= end {
-            match ci {
-                Some(t) if !agg.precise_enough(t.rel, &t.metrics) && end < t.max_runs => {
-                    end = (end + BATCH).min(t.max_runs);
-                    bar.set_length(end - range.start);
-                }
-                _ => break,
-            }
-        }
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            return Err(CliError::Interrupted);
-        }
-        let batch_end = (next + BATCH).min(end);
-        let reps = pool.install(|| run_range(study.sc, &study.runbooks, study.seed, next..batch_end));
+    let mut consume = |reps: Vec<Replication>, agg: &mut Aggregator| -> Result<(), CliError> {
         for rep in &reps {
             sink(rep)?;
             agg.push(&rep.values);
         }
-        bar.inc(batch_end - next);
-        next = batch_end;
+        bar.inc(reps.len() as u64);
+        Ok(())
+    };
+    let batch = |lo: u64, hi: u64| pool.install(|| run_range(study.sc, &study.runbooks, study.seed, lo..hi));
+    if let Some(t) = ci {
+        // Whether to go on depends on the statistics so far: one batch at a time.
+        let (mut next, mut end) = (range.start, range.end);
+        loop {
+            if next >= end {
+                if agg.precise_enough(t.rel, &t.metrics) || end >= t.max_runs {
+                    break;
+                }
+                end = (end + BATCH).min(t.max_runs);
+                bar.set_length(end - range.start);
+            }
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Err(CliError::Interrupted);
+            }
+            let hi = (next + BATCH).min(end);
+            consume(batch(next, hi), agg)?;
+            next = hi;
+        }
+    } else {
+        // A fixed number of replications: the workers compute the next batch
+        // while this thread writes and aggregates the previous one. Batches
+        // arrive in order, so the output does not change.
+        std::thread::scope(|scope| -> Result<(), CliError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Replication>>(1);
+            let producer = scope.spawn(move || {
+                let mut next = range.start;
+                while next < range.end && !INTERRUPTED.load(Ordering::SeqCst) {
+                    let hi = (next + BATCH).min(range.end);
+                    if tx.send(batch(next, hi)).is_err() {
+                        break; // the consumer stopped (an error): stop too
+                    }
+                    next = hi;
+                }
+            });
+            let mut result = Ok(());
+            for reps in rx.iter() {
+                if let Err(e) = consume(reps, agg) {
+                    result = Err(e);
+                    break;
+                }
+            }
+            drop(rx);
+            producer
+                .join()
+                .map_err(|_| CliError::Internal("a worker thread panicked".into()))?;
+            result
+        })?;
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(CliError::Interrupted);
+        }
     }
     bar.finish_and_clear();
     Ok(())

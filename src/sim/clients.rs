@@ -99,18 +99,36 @@ impl World<'_> {
         }
         // A cluster: the primary bridges the session to the least-loaded
         // serving traffic node of the client's region, else of any region.
-        let mut best: Option<(bool, usize, NodeId)> = None;
-        for (t, node) in self.nodes.iter().enumerate() {
-            if !self.traffic_serves(front, t) || node.full() {
+        let least = |nodes: std::ops::Range<usize>| -> Option<(usize, NodeId)> {
+            let mut best: Option<(usize, NodeId)> = None;
+            for t in nodes {
+                let node = &self.nodes[t];
+                if !self.traffic_serves(front, t) || node.full() {
+                    continue;
+                }
+                let key = (node.sessions.len(), t);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+            best
+        };
+        let home = a.region as usize;
+        if let Some((_, t)) = self.region_nodes.get(home).and_then(|r| least(r.clone())) {
+            return Some((t, false));
+        }
+        let mut best: Option<(usize, NodeId)> = None;
+        for (r, range) in self.region_nodes.iter().enumerate() {
+            if r == home {
                 continue;
             }
-            let cross = node.region != a.region as usize;
-            let key = (cross, node.sessions.len(), t);
-            if best.is_none_or(|b| key < b) {
+            if let Some(key) = least(range.clone())
+                && best.is_none_or(|b| key < b)
+            {
                 best = Some(key);
             }
         }
-        best.map(|(cross, _, t)| (t, cross))
+        best.map(|(_, t)| (t, true))
     }
 
     pub(super) fn attempt(&mut self, a: Attempt) {

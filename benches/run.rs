@@ -1,0 +1,70 @@
+//! Whole-model benchmarks: one replication of each shipped scenario's first
+//! strategy (`run/<scenario>`), and a Monte-Carlo comparison of the default
+//! scenario on one and two threads (`compare/default/threads_<t>`), both
+//! without I/O. Each checks its result (conservation, replication count).
+//!
+//!     cargo bench --bench run
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use cutover::montecarlo::{Aggregator, run_range};
+use cutover::scenario::Scenario;
+use cutover::sim::{RunOptions, simulate};
+
+fn runs(c: &mut Criterion) {
+    let mut g = c.benchmark_group("run");
+    g.sample_size(20);
+    let mut files: Vec<_> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    for path in files {
+        let sc = Scenario::load(&path).expect("shipped scenarios are valid");
+        let rb = sc.runbook(&sc.strategies[0]).expect("enabled").clone();
+        let mut r = 0u64;
+        g.bench_function(sc.name.clone(), |b| {
+            b.iter(|| {
+                r += 1;
+                let out = simulate(&sc, &rb, sc.seed, r, RunOptions::default());
+                assert_eq!(out.metrics.conservation_error(), None);
+                black_box(out.metrics.arrivals)
+            })
+        });
+    }
+    g.finish();
+}
+
+fn compare(c: &mut Criterion) {
+    let sc = Scenario::default_scenario();
+    let runbooks: Vec<_> = sc.runbooks.iter().collect();
+    let names: Vec<String> = sc.strategies.clone();
+    const N: u64 = 200;
+    let mut g = c.benchmark_group("compare/default");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(N * runbooks.len() as u64));
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        g.bench_function(format!("threads_{threads}"), |b| {
+            b.iter(|| {
+                let reps = pool.install(|| run_range(&sc, &runbooks, 1, 0..N));
+                let mut agg = Aggregator::new(names.clone(), 0, &sc.thresholds);
+                for r in &reps {
+                    agg.push(&r.values);
+                }
+                assert_eq!(agg.replications(), N);
+                black_box(agg.summary().len())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, runs, compare);
+criterion_main!(benches);
