@@ -406,9 +406,8 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
                     format!("group {g:?} does not exist (groups: {})", groups.join(", "))
                 }
             })?;
-            if ids.is_empty() {
-                return Err(format!("group {g:?} has no nodes on this site"));
-            }
+            // An empty group (one traffic node per region has no "offline"
+            // half) makes the step a no-op, as an operator would skip it.
             return Ok(ids);
         }
         if let Some(list) = &s.nodes {

@@ -61,6 +61,14 @@ pub struct SeriesPoint {
     pub failed: u64,
 }
 
+/// How long after its start a procedure may run before it is aborted: every
+/// run is bounded, whatever the scenario's durations add up to.
+pub const HORIZON: SimDuration = SimDuration::from_hours(366 * 24);
+
+/// Most arrivals one replication simulates; past it the procedure is
+/// aborted and no more clients arrive (a bounded run, not an endless one).
+pub const MAX_ARRIVALS: u64 = 500_000_000;
+
 /// Shortest stretch a series point covers: keeps the series small on long runs.
 pub const SERIES_STEP: SimDuration = SimDuration::from_secs(60);
 
@@ -190,15 +198,41 @@ struct Attempt {
 enum Ev {
     Arrival,
     Attempt(Attempt),
-    SessionEnd { slot: u32, epoch: u32 },
-    StepTimer { token: u32 },
-    PhaseDone { node: u32, epoch: u32 },
-    RollbackDone { node: u32, epoch: u32 },
-    SyncStart { epoch: u32 },
-    SyncDone { epoch: u32 },
-    Crash { node: u32, epoch: u32 },
-    Repaired { node: u32, epoch: u32 },
-    Takeover { to: u32, epoch: u32 },
+    SessionEnd {
+        slot: u32,
+        epoch: u32,
+    },
+    StepTimer {
+        token: u32,
+    },
+    PhaseDone {
+        node: u32,
+        epoch: u32,
+    },
+    RollbackDone {
+        node: u32,
+        epoch: u32,
+    },
+    SyncStart {
+        epoch: u32,
+    },
+    SyncDone {
+        epoch: u32,
+    },
+    Crash {
+        node: u32,
+        epoch: u32,
+    },
+    Repaired {
+        node: u32,
+        epoch: u32,
+    },
+    Takeover {
+        to: u32,
+        epoch: u32,
+    },
+    /// The horizon cap: a procedure still running then is aborted.
+    Horizon,
     End,
 }
 
@@ -456,6 +490,7 @@ impl<'a> World<'a> {
         w.exec.token += 1;
         w.exec.wait = Wait::Timer;
         w.q.schedule(proc_start, Ev::StepTimer { token: w.exec.token });
+        w.q.schedule(proc_start + HORIZON, Ev::Horizon);
         w.log_states();
         w
     }
@@ -601,6 +636,14 @@ impl<'a> World<'a> {
                 Ev::Takeover { to, epoch } => {
                     if epoch == self.rel.epoch {
                         self.on_takeover(to as NodeId);
+                    }
+                }
+                Ev::Horizon => {
+                    if self.exec.finished.is_none() {
+                        self.abort(format!(
+                            "the procedure did not finish within {} of simulated time",
+                            SimDuration(HORIZON.0)
+                        ));
                     }
                 }
                 Ev::End => {

@@ -19,6 +19,26 @@ pub const MAX_DATA_GB: f64 = 1_000_000.0;
 /// Most retry or reconnect attempts accepted.
 pub const MAX_ATTEMPTS: i64 = 10_000;
 
+/// True for a name that can be one output folder: not empty, not starting
+/// with a dot, only letters, digits, `-`, `_` and `.` (so never `..` or a path).
+pub fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' || ch == '.')
+}
+
+/// A number for a message: plain when ordinary, scientific when huge or tiny.
+fn shown(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e9 || x.abs() < 1e-6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 struct Ctx {
     problems: Vec<Problem>,
 }
@@ -59,7 +79,10 @@ impl Ctx {
     fn number(&mut self, path: &str, v: Option<f64>, default: f64, min: f64, max: f64) -> f64 {
         let Some(x) = v else { return default };
         if !x.is_finite() || x < min || x > max {
-            self.bad(path, format!("{x} is out of range ({min} to {max})"));
+            self.bad(
+                path,
+                format!("{} is out of range ({} to {})", shown(x), shown(min), shown(max)),
+            );
             return default;
         }
         x
@@ -68,7 +91,7 @@ impl Ctx {
     fn probability(&mut self, path: &str, v: Option<f64>, default: f64) -> f64 {
         let Some(x) = v else { return default };
         if !(0.0..=1.0).contains(&x) {
-            self.bad(path, format!("{x} is not a probability (0 to 1)"));
+            self.bad(path, format!("{} is not a probability (0 to 1)", shown(x)));
             return default;
         }
         x
@@ -298,12 +321,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let c = &mut ctx;
 
     let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' || ch == '.')
-        || name.starts_with('.')
-    {
+    if !is_folder_name(&name) {
         c.bad(
             "name",
             format!("{name:?}: use letters, digits, '-', '_' or '.' (it names the output folder)"),
@@ -617,9 +635,11 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
                     "site.regions",
                     format!("{total_nodes} traffic nodes: at most {MAX_NODES}"),
                 );
+                // Do not build a site that large just to refuse it.
+                regions.clear();
             }
             let sum: f64 = regions.iter().map(|r| r.share).sum();
-            if sum <= 0.0 {
+            if sum <= 0.0 && !regions.is_empty() {
                 c.bad("site.regions", "the regions' shares add up to zero");
             } else {
                 for r in &mut regions {
@@ -744,6 +764,17 @@ fn strategies(
     let mut custom_ok: Vec<Option<Runbook>> = Vec::new();
     for (i, rb) in custom.iter().enumerate() {
         let p = format!("runbooks[{i}]");
+        if !is_folder_name(&rb.name) {
+            c.bad(
+                &format!("{p}.name"),
+                format!(
+                    "{:?}: use letters, digits, '-', '_' or '.' (it names the output folder)",
+                    rb.name
+                ),
+            );
+            custom_ok.push(None);
+            continue;
+        }
         if builtins.iter().any(|b| b.name == rb.name) {
             c.bad(
                 &format!("{p}.name"),

@@ -311,3 +311,43 @@ fn impossible_runbook_upgrade_acting_primary_while_backup_down() {
         "acting primary A while its backup B is also down",
     );
 }
+
+/// Regression: a thousand years of valid steps (100 waits of 3650 days),
+/// an install of ten million years and a sync of 31,700 years once ran for
+/// minutes and grew to gigabytes. Now every run is bounded by the 366-day
+/// horizon: the procedure is aborted, the run ends, the outputs are small.
+#[test]
+fn absurd_horizons_give_bounded_runs() {
+    let waits = vec!["{ do = \"wait\", duration = \"3650d\" }"; 100].join(", ");
+    let cases = [
+        format!("[[runbooks]]\nname = \"my-plan\"\nsite = \"failover-pair\"\nsteps = [{waits}]\nstrategies = []\n")
+            .replace("strategies = []\n", ""),
+        "[site]\ndata_gb = 1000000\n[upgrade]\ninstall_per_gb = \"3650d\"\n".to_string(),
+        "[site]\ndata_gb = 1000000\n[failover]\nthroughput_mb_s = 0.001\n".to_string(),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("long.toml"), text).unwrap();
+        let strategy = if i == 0 { "my-plan" } else { "failover-sync" };
+        let started = std::time::Instant::now();
+        let o = cutover(
+            tmp.path(),
+            &["run", "long.toml", "--strategy", strategy, "--no-charts", "--out", "o"],
+        );
+        assert!(o.status.success(), "case {i}: {}", stderr(&o));
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "case {i} took {:?}",
+            started.elapsed()
+        );
+        let metrics = std::fs::read_to_string(tmp.path().join("o/metrics.csv")).unwrap();
+        let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+        let row: Vec<&str> = metrics.lines().nth(1).unwrap().split(',').collect();
+        let aborted = header.iter().position(|h| *h == "aborted").unwrap();
+        assert_eq!(row[aborted], "1", "case {i}: the procedure is aborted at the horizon");
+        let events = std::fs::metadata(tmp.path().join("o/events.csv")).unwrap().len();
+        assert!(events < 20_000_000, "case {i}: events.csv is {events} bytes");
+        let log = std::fs::read_to_string(tmp.path().join("o/events.csv")).unwrap();
+        assert!(log.contains("did not finish within 366d"), "case {i}");
+    }
+}

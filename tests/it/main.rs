@@ -3,18 +3,26 @@
 //! - `runbooks`: each built-in runbook's metrics against values computed by
 //!   hand from constant durations.
 //! - `theory`: the model against closed-form results (Poisson counts).
+//! - `bad_inputs`: every broken scenario in `tests/data/bad/` is refused by
+//!   `validate` and `run` with exit code 2 and the message its file expects.
 //! - `cli`: the command line: outputs, determinism, bad input and exit codes.
 //! - `strategies`: properties of the default scenario the README relies on.
 //! - `cluster`: Atlas clusters and blue-green pods by hand, drains, Erlang B.
 //! - `faults`: crashes against theory, failed upgrades, syncs and prechecks.
+//! - `props`: property tests over 1,000 generated scenarios.
+//! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
+//!   and short runs; no input may panic.
 //! - `charts`: every chart kind from fixed data; the change-board report.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
 //!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
 
+mod bad_inputs;
 mod charts;
 mod cli;
 mod cluster;
 mod faults;
+mod fuzz;
+mod props;
 mod runbooks;
 mod strategies;
 mod study;
