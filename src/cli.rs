@@ -336,6 +336,76 @@ fn write_chart(dir: &Path, name: &str, chart: &impl cutover::report::chart::Char
     Ok(())
 }
 
+/// Where a study's outputs are written before they replace the previous
+/// ones: a hidden folder inside the output folder. Nothing in the output
+/// folder changes until [`Staging::commit`], which removes the previous
+/// manifest, moves every new file in, and writes the new manifest last. A
+/// run killed before that leaves the previous outputs as they were; the next
+/// run removes the stale staging folder.
+pub struct Staging {
+    dir: PathBuf,
+    stage: Option<tempfile::TempDir>,
+}
+
+const STAGING_PREFIX: &str = ".cutover-staging-";
+
+impl Staging {
+    /// Creates the output folder if needed and a fresh staging folder in it.
+    pub fn new(dir: &Path) -> Result<Staging, CliError> {
+        let fail = |e: std::io::Error| CliError::Internal(format!("cannot prepare {}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        // Staging folders of runs that were killed.
+        for entry in std::fs::read_dir(dir).map_err(fail)?.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let stage = tempfile::Builder::new()
+            .prefix(STAGING_PREFIX)
+            .tempdir_in(dir)
+            .map_err(fail)?;
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            stage: Some(stage),
+        })
+    }
+
+    /// The folder to write into.
+    pub fn path(&self) -> &Path {
+        self.stage.as_ref().map(|s| s.path()).unwrap_or(&self.dir)
+    }
+
+    /// Replaces the previous outputs with the staged ones, the manifest last.
+    pub fn commit(mut self) -> Result<(), CliError> {
+        let stage = self.stage.take().expect("committed once");
+        let fail =
+            |e: std::io::Error| CliError::Internal(format!("cannot move the outputs into {}: {e}", self.dir.display()));
+        let manifest = self.dir.join("manifest.json");
+        if manifest.exists() {
+            std::fs::remove_file(&manifest).map_err(fail)?;
+        }
+        // Charts of the previous results would not match the new ones.
+        let charts = self.dir.join("charts");
+        if charts.exists() {
+            std::fs::remove_dir_all(&charts).map_err(fail)?;
+        }
+        let mut staged_manifest = None;
+        for entry in std::fs::read_dir(stage.path()).map_err(fail)?.flatten() {
+            let name = entry.file_name();
+            if name == "manifest.json" {
+                staged_manifest = Some(entry.path());
+                continue;
+            }
+            std::fs::rename(entry.path(), self.dir.join(&name)).map_err(fail)?;
+        }
+        if let Some(m) = staged_manifest {
+            std::fs::rename(m, &manifest).map_err(fail)?;
+        }
+        drop(stage);
+        Ok(())
+    }
+}
+
 /// A temporary file in `dir` (so that the final rename stays on one file
 /// system), readable like any other output file (0644 less the umask's
 /// usual bits, instead of the temporary file's private 0600).

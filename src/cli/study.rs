@@ -22,7 +22,7 @@ use cutover::scenario::Scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use super::{CliError, StudyFlags, load_text, temp_file, write_atomic, write_chart};
+use super::{CliError, Staging, StudyFlags, load_text, temp_file, write_atomic, write_chart};
 
 /// Replications per batch: large enough to keep every core busy, small
 /// enough that Ctrl-C and the precision check answer quickly.
@@ -312,7 +312,8 @@ pub(super) fn cmd_compare(
         Path::new("output").join(&sc.name).join(leaf)
     });
     check_out_dir(&dir, "compare", &sha)?;
-    std::fs::create_dir_all(&dir).map_err(|e| internal(&format!("cannot create {}", dir.display()), e))?;
+    let staging = Staging::new(&dir)?;
+    let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
     let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
@@ -325,7 +326,7 @@ pub(super) fn cmd_compare(
     let started = std::time::Instant::now();
 
     // runs.csv streams into a temporary file beside its final name.
-    let mut tmp = temp_file(&dir).map_err(|e| internal("temporary file", e))?;
+    let mut tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
     {
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
         w.write_record(export::runs_header())
@@ -341,17 +342,17 @@ pub(super) fn cmd_compare(
         w.flush().map_err(|e| internal("write runs.csv", e))?;
     }
     tmp.as_file().sync_all().map_err(|e| internal("sync runs.csv", e))?;
-    let runs_path = dir.join("runs.csv");
+    let runs_path = out.join("runs.csv");
     tmp.persist(&runs_path)
         .map_err(|e| internal("rename runs.csv", e.error))?;
 
     let done = agg.replications();
     let summary = agg.summary();
     let diffs = agg.diffs();
-    write_atomic(&dir.join("summary.csv"), |w| export::write_summary(w, &summary))?;
-    write_atomic(&dir.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
+    write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &summary))?;
+    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
     if !flags.no_charts {
-        write_study_charts(&dir, &agg, &summary, &diffs)?;
+        write_study_charts(&out, &agg, &summary, &diffs)?;
     }
     let manifest = Manifest {
         tool: "cutover".into(),
@@ -370,10 +371,11 @@ pub(super) fn cmd_compare(
         shard: shard.map(|(k, n)| [k, n]),
         thresholds: sc.thresholds.clone(),
         ci_target: ci.as_ref().map(|c| c.rel),
-        files: output_hashes(&dir, &["runs.csv", "summary.csv", "diff.csv"])?,
+        files: output_hashes(&out, &["runs.csv", "summary.csv", "diff.csv"])?,
     };
-    write_atomic(&dir.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
 
+    staging.commit()?;
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
         println!(
@@ -537,7 +539,7 @@ fn table(names: &[String], summary: &[SummaryRow]) -> String {
     out
 }
 
-pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
+pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
     let mut shards = Vec::new();
     for d in dirs {
         let text = std::fs::read_to_string(d.join("manifest.json")).map_err(|e| {
@@ -603,8 +605,10 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
             shards.len()
         )));
     }
-    check_out_dir(out, "compare", &first.scenario_sha256)?;
-    std::fs::create_dir_all(out).map_err(|e| internal(&format!("cannot create {}", out.display()), e))?;
+    check_out_dir(final_dir, "compare", &first.scenario_sha256)?;
+    let staging = Staging::new(final_dir)?;
+    let out = staging.path().to_path_buf();
+    let out = out.as_path();
 
     let baseline = first.strategies.iter().position(|s| *s == first.baseline).unwrap_or(0);
     let mut agg = Aggregator::new(first.strategies.clone(), baseline, &first.thresholds);
@@ -646,11 +650,12 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], out: &Path) -> Result<(), CliError> {
         ..first
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    staging.commit()?;
     println!(
         "merged {} shards ({} replications) into {}",
         shards.len(),
         manifest.runs,
-        out.display()
+        final_dir.display()
     );
     Ok(())
 }
@@ -842,7 +847,8 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     // Strategy names are checked on the first point (they are the same on all).
     pick_strategies(&points[0].1, &flags)?;
     check_out_dir(&dir, "sweep", &sha)?;
-    std::fs::create_dir_all(&dir).map_err(|e| internal(&format!("cannot create {}", dir.display()), e))?;
+    let staging = Staging::new(&dir)?;
+    let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
     let bar = progress(runs * points.len() as u64, flags.quiet, "sweep");
@@ -880,9 +886,9 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     let mut header: Vec<String> = params.iter().map(|(f, _)| f.clone()).collect();
     header.extend(["strategy", "metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
     if !flags.no_charts {
-        write_sweep_charts(&dir, &params, &results)?;
+        write_sweep_charts(&out, &params, &results)?;
     }
-    write_atomic(&dir.join("sweep.csv"), |w| {
+    write_atomic(&out.join("sweep.csv"), |w| {
         let mut c = csv::Writer::from_writer(w);
         c.write_record(&header)?;
         for r in &rows {
@@ -912,9 +918,10 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         shard: None,
         thresholds: base.thresholds.clone(),
         ci_target: None,
-        files: output_hashes(&dir, &["sweep.csv"])?,
+        files: output_hashes(&out, &["sweep.csv"])?,
     };
-    write_atomic(&dir.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    staging.commit()?;
     if !flags.quiet {
         println!(
             "{}: {} points × {runs} replications in {:.1} s; wrote {}",

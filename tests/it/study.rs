@@ -366,3 +366,93 @@ fn ctrl_c_stops_cleanly() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// The visible files of an output folder and their bytes (charts by name only).
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let bytes = if e.path().is_dir() {
+                Vec::new()
+            } else {
+                std::fs::read(e.path()).unwrap()
+            };
+            (name, bytes)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn killed_compares_leave_the_previous_outputs_or_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    // The previous complete outputs, and what the new study writes when it finishes.
+    ok(&cutover(
+        t,
+        &["compare", "--runs", "60", "--seed", "1", "--quiet", "--out", "d"],
+    ));
+    ok(&cutover(
+        t,
+        &["compare", "--runs", "1500", "--seed", "2", "--quiet", "--out", "ref"],
+    ));
+    let previous = snapshot(&t.join("d"));
+    let finished = snapshot(&t.join("ref"));
+    assert!(previous.iter().any(|(n, _)| n == "manifest.json"));
+    let mut outcomes = (0, 0);
+    for delay_ms in [30u64, 120, 300, 600, 900, 1300, 1800, 2600, 3500] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(["compare", "--runs", "1500", "--seed", "2", "--quiet", "--out", "d"])
+            .current_dir(t)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        let _ = child.wait();
+        let now = snapshot(&t.join("d"));
+        if now == previous {
+            outcomes.0 += 1;
+        } else {
+            // Only a finished run may change the folder, and then completely.
+            let names: Vec<&String> = now.iter().map(|(n, _)| n).collect();
+            let new_names: Vec<&String> = finished.iter().map(|(n, _)| n).collect();
+            assert_eq!(names, new_names, "killed after {delay_ms} ms: a mix of files");
+            for ((name, a), (_, b)) in now.iter().zip(&finished) {
+                if name != "manifest.json" {
+                    assert!(
+                        a == b,
+                        "killed after {delay_ms} ms: {name} is neither the old nor the new one"
+                    );
+                }
+            }
+            outcomes.1 += 1;
+            // Start again from the previous outputs.
+            ok(&cutover(
+                t,
+                &["compare", "--runs", "60", "--seed", "1", "--quiet", "--out", "d"],
+            ));
+        }
+    }
+    assert!(outcomes.0 > 0, "some kills happened before the end");
+    // A run after the kills clears their staging folders and finishes.
+    ok(&cutover(
+        t,
+        &["compare", "--runs", "1500", "--seed", "2", "--quiet", "--out", "d"],
+    ));
+    let hidden: Vec<_> = std::fs::read_dir(t.join("d"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "stale staging folders are removed");
+    let after = snapshot(&t.join("d"));
+    for ((name, a), (_, b)) in after.iter().zip(&finished) {
+        if name != "manifest.json" {
+            assert!(a == b, "{name}");
+        }
+    }
+}
