@@ -41,6 +41,9 @@ pub struct EventQueue<E> {
     buckets: Vec<Vec<(u64, E)>>,
     /// An empty vector with capacity, swapped in when a bucket is spread.
     spare: Vec<(u64, E)>,
+    /// Bit k set when `buckets[k]` holds entries: the first non-empty
+    /// bucket is one `trailing_zeros` away.
+    occupied: u64,
     /// The last time popped (the simulation's current time).
     last: u64,
     len: usize,
@@ -66,6 +69,7 @@ impl<E> EventQueue<E> {
             now: VecDeque::new(),
             buckets: (0..64).map(|_| Vec::new()).collect(),
             spare: Vec::new(),
+            occupied: 0,
             last: 0,
             len: 0,
         }
@@ -93,7 +97,10 @@ impl<E> EventQueue<E> {
         if !self.now.is_empty() {
             return Some(SimTime(self.last));
         }
-        let b = self.buckets.iter().find(|b| !b.is_empty())?;
+        if self.occupied == 0 {
+            return None;
+        }
+        let b = &self.buckets[self.occupied.trailing_zeros() as usize];
         b.iter().map(|e| e.0).min().map(SimTime)
     }
 
@@ -107,7 +114,10 @@ impl<E> EventQueue<E> {
         self.len += 1;
         match bucket(t, self.last) {
             0 => self.now.push_back((t, event)),
-            k => self.buckets[k - 1].push((t, event)),
+            k => {
+                self.buckets[k - 1].push((t, event));
+                self.occupied |= 1 << (k - 1);
+            }
         }
     }
 
@@ -125,14 +135,21 @@ impl<E> EventQueue<E> {
     /// Moves the entries with the smallest time into `now`, spreading the
     /// first non-empty bucket over the lower ones.
     fn refill(&mut self) -> Option<()> {
-        let k = self.buckets.iter().position(|b| !b.is_empty())?;
+        if self.occupied == 0 {
+            return None;
+        }
+        let k = self.occupied.trailing_zeros() as usize;
         let min = self.buckets[k].iter().map(|e| e.0).min()?;
         self.last = min;
+        self.occupied &= !(1 << k);
         let mut items = std::mem::replace(&mut self.buckets[k], std::mem::take(&mut self.spare));
         for (t, e) in items.drain(..) {
             match bucket(t, min) {
                 0 => self.now.push_back((t, e)),
-                j => self.buckets[j - 1].push((t, e)),
+                j => {
+                    self.buckets[j - 1].push((t, e));
+                    self.occupied |= 1 << (j - 1);
+                }
             }
         }
         self.spare = items;
@@ -142,6 +159,7 @@ impl<E> EventQueue<E> {
     /// Removes every pending event, in no particular order.
     pub fn drain(&mut self) -> impl Iterator<Item = E> + '_ {
         self.len = 0;
+        self.occupied = 0;
         let now = self.now.drain(..).map(|e| e.1);
         let rest = self.buckets.iter_mut().flat_map(|b| b.drain(..).map(|e| e.1));
         now.chain(rest)
