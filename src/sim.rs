@@ -197,7 +197,9 @@ struct Attempt {
 #[derive(Clone, Copy, Debug)]
 enum Ev {
     Arrival,
-    Attempt(Attempt),
+    /// A retry or reconnect; the attempt waits in `World::pending` (keeping
+    /// every event small: the queue moves events around).
+    Attempt(u32),
     SessionEnd {
         slot: u32,
         epoch: u32,
@@ -326,6 +328,9 @@ struct World<'a> {
     pod: PodState,
     sessions: Vec<Session>,
     free: Vec<u32>,
+    /// Attempts scheduled for later (retries, reconnects), and free slots.
+    pending: Vec<Attempt>,
+    pending_free: Vec<u32>,
     exec: Exec,
     m: Metrics,
     start: SimTime,
@@ -453,6 +458,8 @@ impl<'a> World<'a> {
             },
             sessions: Vec::new(),
             free: Vec::new(),
+            pending: Vec::new(),
+            pending_free: Vec::new(),
             exec: Exec {
                 steps: runbook.steps.clone(),
                 idx: 0,
@@ -583,14 +590,18 @@ impl<'a> World<'a> {
             if self.closing {
                 // After the end instant only pending connection attempts
                 // resolve, so that every arrival is counted as served or failed.
-                if let Ev::Attempt(a) = ev {
+                if let Ev::Attempt(i) = ev {
+                    let a = self.take_attempt(i);
                     self.attempt(a);
                 }
                 continue;
             }
             match ev {
                 Ev::Arrival => self.on_arrival(),
-                Ev::Attempt(a) => self.attempt(a),
+                Ev::Attempt(i) => {
+                    let a = self.take_attempt(i);
+                    self.attempt(a);
+                }
                 Ev::SessionEnd { slot, epoch } => self.on_session_end(slot, epoch),
                 Ev::StepTimer { token } => {
                     if token == self.exec.token {

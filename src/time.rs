@@ -83,7 +83,9 @@ impl SimDuration {
         } else if ms >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            SimDuration(ms.round() as u64)
+            // Round half up; `as` truncates natively, where `round` is a
+            // library call on the baseline x86-64 target.
+            SimDuration((ms + 0.5) as u64)
         }
     }
 }
@@ -202,9 +204,10 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
             i += 1;
         }
         if num.is_empty() {
-            return Err(DurationError::BadNumber(
-                s[start..i.max(start + 1).min(s.len())].to_string(),
-            ));
+            // Name what stands where a number belongs (whole characters:
+            // the text may hold any Unicode).
+            let what: String = s[start..].chars().take_while(|c| !c.is_ascii_digit()).take(8).collect();
+            return Err(DurationError::BadNumber(what));
         }
         let value: f64 = num.parse().map_err(|_| DurationError::BadNumber(num.to_string()))?;
         let size = match unit {
@@ -249,6 +252,13 @@ mod tests {
         assert!(matches!(parse_duration("5y"), Err(DurationError::BadUnit(_))));
         assert!(matches!(parse_duration("m"), Err(DurationError::BadNumber(_))));
         assert!(matches!(parse_duration("1.2.3s"), Err(DurationError::BadNumber(_))));
+        // Regression (found by the fuzzer): a multi-byte character where a
+        // number belongs panicked on a slice inside the character.
+        assert_eq!(
+            parse_duration("\u{fffd}h"),
+            Err(DurationError::BadNumber("\u{fffd}h".into()))
+        );
+        assert!(parse_duration("4h\u{e9}").is_err());
         assert_eq!(parse_duration("1000000000000w"), Err(DurationError::TooLarge));
     }
 

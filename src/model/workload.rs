@@ -11,6 +11,9 @@ use rand_distr::{Distribution, Exp1};
 
 use crate::time::{MS_PER_HOUR, SimTime};
 
+/// Arrivals later than this (about 3 million years) never happen.
+const MAX_T_MS: f64 = 1e17;
+
 /// Generates arrival instants from a weekly profile.
 #[derive(Clone, Debug)]
 pub struct ArrivalProcess {
@@ -54,16 +57,29 @@ impl ArrivalProcess {
         }
         let mut e: f64 = if self.deterministic { 1.0 } else { Exp1.sample(rng) };
         let h = MS_PER_HOUR as f64;
+        // Whole weeks at once: a tiny rate must not make the walk crawl
+        // through billions of hourly buckets.
+        let per_week = self.base_per_ms * h * self.profile.iter().sum::<f64>();
+        if e > 2.0 * per_week {
+            let weeks = (e / per_week).floor() - 1.0;
+            e -= weeks * per_week;
+            self.t_ms += weeks * 168.0 * h;
+        }
         loop {
+            if self.t_ms.is_nan() || self.t_ms >= MAX_T_MS {
+                // Further than any simulation goes (and than the clock holds).
+                return None;
+            }
             let abs = self.t_ms + self.offset_ms as f64;
-            let bucket = (abs / h).floor();
+            // Non-negative: truncation is the floor (a native conversion).
+            let bucket = ((abs / h) as u64) as f64;
             let hour = (bucket as u64 % 168) as usize;
             // At least a millisecond of room, so rounding can never stall the walk.
             let room = ((bucket + 1.0) * h - abs).max(1.0);
             let rate = self.base_per_ms * self.profile[hour];
             if rate > 0.0 && e <= rate * room {
                 self.t_ms += e / rate;
-                return Some(SimTime(self.t_ms.round() as u64));
+                return Some(SimTime((self.t_ms + 0.5) as u64));
             }
             e -= rate * room;
             self.t_ms += room;
@@ -75,6 +91,23 @@ impl ArrivalProcess {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn a_vanishing_rate_ends_instead_of_crawling() {
+        // Regression (found by the fuzzer): one hour at 1e-308 walked the
+        // hourly buckets for ever.
+        let mut profile = vec![0.0; 168];
+        profile[0] = 1e-308;
+        let mut p = ArrivalProcess::new(30.0, &profile, 0, SimTime(0));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(p.next(&mut rng), None);
+        // A small but sane rate still produces arrivals in its hour.
+        let mut profile = vec![0.0; 168];
+        profile[5] = 1e-3;
+        let mut p = ArrivalProcess::new(1.0, &profile, 0, SimTime(0));
+        let t = p.next(&mut rng).unwrap();
+        assert_eq!((t.0 / MS_PER_HOUR) % 168, 5);
+    }
 
     #[test]
     fn counts_follow_the_profile() {

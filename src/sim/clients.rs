@@ -8,6 +8,27 @@ use crate::scenario::SiteKind;
 use crate::time::SimDuration;
 
 impl World<'_> {
+    /// Schedules an attempt at `at`.
+    pub(super) fn schedule_attempt(&mut self, at: crate::time::SimTime, a: Attempt) {
+        let i = match self.pending_free.pop() {
+            Some(i) => {
+                self.pending[i as usize] = a;
+                i
+            }
+            None => {
+                self.pending.push(a);
+                (self.pending.len() - 1) as u32
+            }
+        };
+        self.q.schedule(at, Ev::Attempt(i));
+    }
+
+    /// Takes a scheduled attempt out of its slot.
+    pub(super) fn take_attempt(&mut self, i: u32) -> Attempt {
+        self.pending_free.push(i);
+        self.pending[i as usize]
+    }
+
     pub(super) fn schedule_next_arrival(&mut self) {
         if let Some(t) = self.arrivals.next(&mut self.rng.arrivals) {
             self.q.schedule(t.max(self.now), Ev::Arrival);
@@ -177,12 +198,12 @@ impl World<'_> {
         };
         if a.tries < max {
             self.m.retries += 1;
-            self.q.schedule(
+            self.schedule_attempt(
                 self.now + delay,
-                Ev::Attempt(Attempt {
+                Attempt {
                     tries: a.tries + 1,
                     ..a
-                }),
+                },
             );
         } else {
             self.m.failed_connects += 1;
@@ -315,9 +336,9 @@ impl World<'_> {
                 && let Some(rc) = &self.sc.workload.console.reconnect
             {
                 let remaining = s.end.since(self.now);
-                self.q.schedule(
+                self.schedule_attempt(
                     self.now + rc.interval,
-                    Ev::Attempt(Attempt {
+                    Attempt {
                         kind: Kind::Console,
                         tries: 0,
                         reconnect: true,
@@ -326,7 +347,7 @@ impl World<'_> {
                         from_version: version,
                         dns_delay: SimDuration::ZERO, // the console resolves afresh
                         work: remaining,
-                    }),
+                    },
                 );
             }
         }
@@ -365,9 +386,9 @@ impl World<'_> {
                 } else {
                     s.end.since(self.now)
                 };
-                self.q.schedule(
+                self.schedule_attempt(
                     cutover_end + delay,
-                    Ev::Attempt(Attempt {
+                    Attempt {
                         kind: s.kind,
                         tries: 0,
                         reconnect: true,
@@ -376,7 +397,7 @@ impl World<'_> {
                         from_version: self.nodes[node].version,
                         dns_delay: SimDuration::ZERO,
                         work,
-                    }),
+                    },
                 );
             }
         }

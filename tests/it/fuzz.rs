@@ -304,6 +304,10 @@ fn fuzz_scenarios_and_runbooks() {
             t
         };
         runs += 1;
+        if let Ok(path) = std::env::var("CUTOVER_FUZZ_LAST") {
+            // For hunting hangs: the input being exercised.
+            let _ = std::fs::write(path, &text);
+        }
         match exercise(&text) {
             Ok(v) => valid += u64::from(v),
             Err(msg) => {
