@@ -1,21 +1,19 @@
-//! The future-event list: a radix heap on integer time, sixteen ways wide.
+//! The future-event list: a radix heap on integer time.
 //!
 //! A discrete-event simulation only ever schedules at or after the current
 //! time, so the keys it pops never decrease. A radix heap exploits that:
-//! an entry sits in a bucket named by the highest 4-bit digit (nibble) in
-//! which its time differs from the last time popped, and by its value of
-//! that digit. Buckets in (digit position, digit value) order hold ever
-//! later times, so the earliest entry is in the first non-empty bucket (two
-//! bitmask scans away). When the entries equal to the last time run out,
-//! that bucket is spread over the lower positions. An entry moves down at
-//! most once per digit position: about five times for delays of minutes to
-//! hours in milliseconds, where a binary radix heap moves it about twenty
-//! times and a binary heap sifts it through every level.
+//! entries sit in 65 buckets by the highest bit in which their time differs
+//! from the last time popped. Scheduling is a bit scan and a push; popping
+//! takes from bucket 0 (times equal to the last one popped) or, when it is
+//! empty, finds the smallest time in the first non-empty bucket and spreads
+//! that one bucket over the lower ones. Each entry moves down at most 64
+//! times in its life, and in practice once or twice: amortised, both
+//! operations are cheap and touch little memory, unlike a heap's sift.
 //!
-//! **Equal times run in scheduling order.** Entries equal to the last time
-//! wait in a FIFO; every move keeps the relative order of the entries moved;
-//! and entries with equal times always share a bucket. So they leave in the
-//! order they were scheduled, without a sequence number.
+//! **Equal times run in scheduling order.** Bucket 0 is a FIFO; every move
+//! between buckets keeps the relative order of the entries moved; and two
+//! entries with the same time always share a bucket. So entries with equal
+//! times leave in the order they were scheduled, without a sequence number.
 
 use std::collections::VecDeque;
 
@@ -39,15 +37,13 @@ use crate::time::SimTime;
 pub struct EventQueue<E> {
     /// Entries whose time equals `last`, in scheduling order.
     now: VecDeque<(u64, E)>,
-    /// `buckets[16 * position + value]`: entries whose time first differs
-    /// from `last` in nibble `position`, where it has `value`.
+    /// `buckets[k]`: entries whose time differs from `last` first in bit k.
     buckets: Vec<Vec<(u64, E)>>,
     /// An empty vector with capacity, swapped in when a bucket is spread.
     spare: Vec<(u64, E)>,
-    /// Bit `value` of `values[position]` set when that bucket holds entries.
-    values: [u16; 16],
-    /// Bit `position` set when `values[position]` is not zero.
-    positions: u16,
+    /// Bit k set when `buckets[k]` holds entries: the first non-empty
+    /// bucket is one `trailing_zeros` away.
+    occupied: u64,
     /// The last time popped (the simulation's current time).
     last: u64,
     len: usize,
@@ -59,12 +55,11 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
-/// The bucket of `t` relative to `last` (`t != last`).
+/// The bucket of `t` relative to `last`: 0 when equal, else 1 + the index of
+/// the highest differing bit.
 #[inline]
-fn bucket(t: u64, last: u64) -> (usize, usize) {
-    let position = (63 - (t ^ last).leading_zeros() as usize) / 4;
-    let value = ((t >> (4 * position)) & 15) as usize;
-    (position, value)
+fn bucket(t: u64, last: u64) -> usize {
+    64 - (t ^ last).leading_zeros() as usize
 }
 
 impl<E> EventQueue<E> {
@@ -72,10 +67,9 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             now: VecDeque::new(),
-            buckets: (0..256).map(|_| Vec::new()).collect(),
+            buckets: (0..64).map(|_| Vec::new()).collect(),
             spare: Vec::new(),
-            values: [0; 16],
-            positions: 0,
+            occupied: 0,
             last: 0,
             len: 0,
         }
@@ -98,35 +92,16 @@ impl<E> EventQueue<E> {
         self.len == 0
     }
 
-    /// The first non-empty bucket, if any.
-    #[inline]
-    fn first(&self) -> Option<(usize, usize)> {
-        if self.positions == 0 {
-            return None;
-        }
-        let p = self.positions.trailing_zeros() as usize;
-        Some((p, self.values[p].trailing_zeros() as usize))
-    }
-
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         if !self.now.is_empty() {
             return Some(SimTime(self.last));
         }
-        let (p, v) = self.first()?;
-        self.buckets[16 * p + v].iter().map(|e| e.0).min().map(SimTime)
-    }
-
-    #[inline]
-    fn put(&mut self, t: u64, event: E) {
-        if t == self.last {
-            self.now.push_back((t, event));
-        } else {
-            let (p, v) = bucket(t, self.last);
-            self.buckets[16 * p + v].push((t, event));
-            self.values[p] |= 1 << v;
-            self.positions |= 1 << p;
+        if self.occupied == 0 {
+            return None;
         }
+        let b = &self.buckets[self.occupied.trailing_zeros() as usize];
+        b.iter().map(|e| e.0).min().map(SimTime)
     }
 
     /// Schedules `event` at `time`. Events at equal times run in the order
@@ -135,8 +110,15 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
         debug_assert!(time.0 >= self.last, "scheduled in the past: {} < {}", time.0, self.last);
+        let t = time.0.max(self.last);
         self.len += 1;
-        self.put(time.0.max(self.last), event);
+        match bucket(t, self.last) {
+            0 => self.now.push_back((t, event)),
+            k => {
+                self.buckets[k - 1].push((t, event));
+                self.occupied |= 1 << (k - 1);
+            }
+        }
     }
 
     /// Removes and returns the earliest event.
@@ -151,19 +133,24 @@ impl<E> EventQueue<E> {
     }
 
     /// Moves the entries with the smallest time into `now`, spreading the
-    /// first non-empty bucket over the lower digit positions.
+    /// first non-empty bucket over the lower ones.
     fn refill(&mut self) -> Option<()> {
-        let (p, v) = self.first()?;
-        let k = 16 * p + v;
+        if self.occupied == 0 {
+            return None;
+        }
+        let k = self.occupied.trailing_zeros() as usize;
         let min = self.buckets[k].iter().map(|e| e.0).min()?;
         self.last = min;
-        self.values[p] &= !(1 << v);
-        if self.values[p] == 0 {
-            self.positions &= !(1 << p);
-        }
+        self.occupied &= !(1 << k);
         let mut items = std::mem::replace(&mut self.buckets[k], std::mem::take(&mut self.spare));
         for (t, e) in items.drain(..) {
-            self.put(t, e);
+            match bucket(t, min) {
+                0 => self.now.push_back((t, e)),
+                j => {
+                    self.buckets[j - 1].push((t, e));
+                    self.occupied |= 1 << (j - 1);
+                }
+            }
         }
         self.spare = items;
         Some(())
@@ -172,8 +159,7 @@ impl<E> EventQueue<E> {
     /// Removes every pending event, in no particular order.
     pub fn drain(&mut self) -> impl Iterator<Item = E> + '_ {
         self.len = 0;
-        self.values = [0; 16];
-        self.positions = 0;
+        self.occupied = 0;
         let now = self.now.drain(..).map(|e| e.1);
         let rest = self.buckets.iter_mut().flat_map(|b| b.drain(..).map(|e| e.1));
         now.chain(rest)

@@ -25,6 +25,8 @@ pub struct ArrivalProcess {
     profile: Vec<f64>,
     /// Milliseconds from Monday 00:00 to simulation time 0.
     offset_ms: u64,
+    /// Expected arrivals in one week (the integral of the rate).
+    per_week: f64,
     /// Unit steps of cumulative rate instead of Exp(1) ones: arrivals evenly
     /// spaced in expected count, no randomness.
     deterministic: bool,
@@ -39,6 +41,7 @@ impl ArrivalProcess {
             base_per_ms: rate_per_hour / MS_PER_HOUR as f64,
             profile: profile.to_vec(),
             offset_ms,
+            per_week: rate_per_hour * profile.iter().sum::<f64>(),
             deterministic: false,
         }
     }
@@ -59,7 +62,7 @@ impl ArrivalProcess {
         let h = MS_PER_HOUR as f64;
         // Whole weeks at once: a tiny rate must not make the walk crawl
         // through billions of hourly buckets.
-        let per_week = self.base_per_ms * h * self.profile.iter().sum::<f64>();
+        let per_week = self.per_week;
         if e > 2.0 * per_week {
             let weeks = (e / per_week).floor() - 1.0;
             e -= weeks * per_week;
