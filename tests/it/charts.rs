@@ -3,7 +3,6 @@
 //! change-board report.
 
 use std::path::Path;
-use std::process::Command;
 
 use cutover::report::chart::{Chart, png_size, render};
 use cutover::report::study::{Bar, BoxStats, Cdf, Curve, Diffs, Distribution, HeatMap, SweepLines};
@@ -284,13 +283,7 @@ fn sweep_line_and_heat_map_charts() {
     );
 }
 
-fn cutover(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use crate::cutover;
 
 #[test]
 fn report_on_the_default_is_self_contained() {

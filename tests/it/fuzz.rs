@@ -62,35 +62,6 @@ const DURATIONS: [&str; 10] = [
     "\"m\"",
     "\"1e9h\"",
 ];
-const VERBS: [&str; 27] = [
-    "backup",
-    "sync_now",
-    "break_failover",
-    "establish_failover",
-    "wait_sync",
-    "upgrade",
-    "wait_upgraded",
-    "verify",
-    "switch",
-    "set_accepting",
-    "wait_drained",
-    "distribute_package",
-    "become_backup",
-    "become_primary",
-    "set_backup_operations",
-    "cluster_sync",
-    "interim",
-    "wait_window",
-    "wait",
-    "precheck",
-    "schedule",
-    "build_green",
-    "cutover",
-    "notify",
-    "delete_blue",
-    "reboot",
-    "",
-];
 const NODES: [&str; 9] = ["A", "B", "C", "pod", "r-1", "r-2", "eu-1", "", "A\""];
 const GROUPS: [&str; 6] = ["offline", "remaining", "traffic", "r", "eu", "nowhere"];
 
@@ -193,7 +164,12 @@ fn random_runbook(rng: &mut ChaCha8Rng) -> String {
     let kind = if rng.random_bool(0.1) { "atlas" } else { kind };
     let mut steps = Vec::new();
     for _ in 0..rng.random_range(0..12) {
-        let mut s = format!("{{ do = \"{}\"", pick(rng, &VERBS));
+        let verb = match rng.random_range(0..cutover::runbook::VERBS.len() + 2) {
+            i if i < cutover::runbook::VERBS.len() => cutover::runbook::VERBS[i],
+            i if i == cutover::runbook::VERBS.len() => "reboot",
+            _ => "",
+        };
+        let mut s = format!("{{ do = \"{verb}\"");
         if rng.random_bool(0.5) {
             s += &format!(", node = \"{}\"", pick(rng, &NODES));
         }
