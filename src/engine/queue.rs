@@ -39,8 +39,6 @@ pub struct EventQueue<E> {
     now: VecDeque<(u64, E)>,
     /// `buckets[k]`: entries whose time differs from `last` first in bit k.
     buckets: Vec<Vec<(u64, E)>>,
-    /// An empty vector with capacity, swapped in when a bucket is spread.
-    spare: Vec<(u64, E)>,
     /// Bit k set when `buckets[k]` holds entries: the first non-empty
     /// bucket is one `trailing_zeros` away.
     occupied: u64,
@@ -68,7 +66,6 @@ impl<E> EventQueue<E> {
         EventQueue {
             now: VecDeque::new(),
             buckets: (0..64).map(|_| Vec::new()).collect(),
-            spare: Vec::new(),
             occupied: 0,
             last: 0,
             len: 0,
@@ -139,20 +136,28 @@ impl<E> EventQueue<E> {
             return None;
         }
         let k = self.occupied.trailing_zeros() as usize;
+        self.occupied &= !(1 << k);
+        if self.buckets[k].len() == 1 {
+            // Common when events are sparse: the one entry is the next event.
+            let (t, e) = self.buckets[k].pop()?;
+            self.last = t;
+            self.now.push_back((t, e));
+            return Some(());
+        }
         let min = self.buckets[k].iter().map(|e| e.0).min()?;
         self.last = min;
-        self.occupied &= !(1 << k);
-        let mut items = std::mem::replace(&mut self.buckets[k], std::mem::take(&mut self.spare));
-        for (t, e) in items.drain(..) {
+        // Every entry of bucket k agrees with `min` above bit k and in bit k
+        // itself, so each one moves to a lower bucket (or to `now`).
+        let (lower, upper) = self.buckets.split_at_mut(k);
+        for (t, e) in upper[0].drain(..) {
             match bucket(t, min) {
                 0 => self.now.push_back((t, e)),
                 j => {
-                    self.buckets[j - 1].push((t, e));
+                    lower[j - 1].push((t, e));
                     self.occupied |= 1 << (j - 1);
                 }
             }
         }
-        self.spare = items;
         Some(())
     }
 
