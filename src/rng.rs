@@ -22,7 +22,7 @@ pub enum Purpose {
     Durations = 1,
     /// Upgrade phase durations, drawn per appliance before the run.
     Upgrade = 2,
-    /// Network: each client's DNS propagation delay, switch gaps, sync times.
+    /// Network: switch gaps, sync times, package distribution.
     Network = 3,
     /// Operator step and verify durations.
     Operator = 4,
@@ -32,6 +32,10 @@ pub enum Purpose {
     Retries = 6,
     /// The pod maintenance scheduler.
     Scheduler = 7,
+    /// Each client's DNS propagation delay, one draw set per arrival, only
+    /// in runbooks that swing DNS (a stream of its own, so that runbooks
+    /// without a DNS swing skip it without shifting any other draw).
+    Dns = 8,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.
@@ -62,6 +66,8 @@ pub struct Streams {
     pub retries: ChaCha8Rng,
     /// The pod maintenance scheduler.
     pub scheduler: ChaCha8Rng,
+    /// Clients' DNS propagation delays.
+    pub dns: ChaCha8Rng,
 }
 
 impl Streams {
@@ -76,6 +82,7 @@ impl Streams {
             faults: stream(seed, replication, Purpose::Faults),
             retries: stream(seed, replication, Purpose::Retries),
             scheduler: stream(seed, replication, Purpose::Scheduler),
+            dns: stream(seed, replication, Purpose::Dns),
         }
     }
 }

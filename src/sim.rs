@@ -342,6 +342,8 @@ struct World<'a> {
     shown: Vec<&'static str>,
     series: Vec<SeriesPoint>,
     active_now: u64,
+    /// The runbook swings DNS: clients draw their resolvers' delays.
+    uses_dns: bool,
 }
 
 impl<'a> World<'a> {
@@ -483,6 +485,15 @@ impl<'a> World<'a> {
             shown: Vec::new(),
             series: Vec::new(),
             active_now: 0,
+            uses_dns: runbook.steps.iter().any(|s| {
+                matches!(
+                    s,
+                    Step::Switch {
+                        method: crate::runbook::SwitchMethod::Dns,
+                        ..
+                    }
+                )
+            }),
         };
         w.m.procedure_start_ms = proc_start.0;
         w.schedule_next_arrival();

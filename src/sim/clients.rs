@@ -68,7 +68,11 @@ impl World<'_> {
             Kind::Console => &wl.console,
         };
         let work = spec.duration.sample(&mut self.rng.durations);
-        let dns_delay = self.draw_dns_delay();
+        let dns_delay = if self.uses_dns {
+            self.draw_dns_delay()
+        } else {
+            SimDuration::ZERO
+        };
         self.schedule_next_arrival();
         self.attempt(Attempt {
             kind,
@@ -85,13 +89,14 @@ impl World<'_> {
     /// A client's DNS propagation delay: the remaining life of its cached
     /// answer (uniform over the TTL), plus, for the stale fraction of
     /// resolvers that hold answers past the TTL, a long-tailed extra.
+    /// Drawn only when the runbook swings DNS: elsewhere nobody reads it.
     fn draw_dns_delay(&mut self) -> SimDuration {
         let net = &self.sc.network;
-        let u: f64 = self.rng.network.random();
-        let stale: f64 = self.rng.network.random();
+        let u: f64 = self.rng.dns.random();
+        let stale: f64 = self.rng.dns.random();
         let mut d = SimDuration::from_ms_f64(u * net.dns_ttl.0 as f64);
         if stale < net.dns_stale_fraction {
-            d += net.dns_stale_extra.sample(&mut self.rng.network);
+            d += net.dns_stale_extra.sample(&mut self.rng.dns);
         }
         d
     }

@@ -65,3 +65,49 @@ fn conservation_holds_across_seeds_and_strategies() {
         assert!(seen.contains(&name), "no shipped scenario runs {name}");
     }
 }
+
+/// The default scenario's text with the lines setting `key` replaced.
+fn default_with(edits: &[(&str, &str)]) -> cutover::scenario::Scenario {
+    let text = std::fs::read_to_string("scenarios/failover-pair.toml").unwrap();
+    let mut seen = 0;
+    let text: Vec<String> = text
+        .lines()
+        .map(|l| match edits.iter().find(|(k, _)| l.starts_with(&format!("{k} "))) {
+            Some((k, v)) => {
+                seen += 1;
+                format!("{k} = {v}")
+            }
+            None => l.to_string(),
+        })
+        .collect();
+    assert_eq!(seen, edits.len(), "every edited key is in the file");
+    crate::scenario(&text.join("\n"))
+}
+
+#[test]
+fn dns_settings_do_not_move_a_run_without_a_dns_swing() {
+    // Clients' DNS delays come from a stream of their own, drawn only by
+    // runbooks that swing DNS: making resolvers staler must leave every
+    // other strategy's replication exactly as it was (same sync times, same
+    // everything), and must change the DNS strategy's: resolvers that hold
+    // the old answer for three days still send clients to A when it is
+    // upgraded in the next window.
+    let base = crate::scenario(&std::fs::read_to_string("scenarios/failover-pair.toml").unwrap());
+    let staler = default_with(&[("dns_stale_fraction", "0.5"), ("dns_stale_extra", "\"3d\"")]);
+    let (mut failed_base, mut failed_staler) = (0, 0);
+    for r in 0..10 {
+        for name in ["failover-sync", "failover-async-shared-ip", "failover-async-nat"] {
+            assert_eq!(
+                run(&base, name, 9, r).values(),
+                run(&staler, name, 9, r).values(),
+                "{name} replication {r}"
+            );
+        }
+        failed_base += run(&base, "failover-async-dns", 9, r).failed_connects;
+        failed_staler += run(&staler, "failover-async-dns", 9, r).failed_connects;
+    }
+    assert!(
+        failed_staler > failed_base,
+        "staler resolvers must reach the old appliance while it upgrades: {failed_staler} vs {failed_base}"
+    );
+}
