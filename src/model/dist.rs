@@ -1,7 +1,7 @@
 //! Duration distributions.
 
 use rand::Rng;
-use rand_distr::{Distribution, Exp, LogNormal, StandardUniform};
+use rand_distr::{Distribution, Exp1, LogNormal, StandardUniform};
 
 use crate::time::SimDuration;
 
@@ -20,12 +20,18 @@ pub enum Dist {
         /// Mean in milliseconds (> 0).
         mean_ms: f64,
     },
-    /// Log-normal given by its median and 95th percentile.
+    /// Log-normal given by its median and 95th percentile; build it with
+    /// [`Dist::lognormal`], which also works out the parameters of the
+    /// underlying normal once instead of at every draw.
     LogNormal {
         /// Median in milliseconds (> 0).
         median_ms: f64,
         /// 95th percentile in milliseconds (> median).
         p95_ms: f64,
+        /// Mean of the underlying normal, `ln(median)`.
+        mu: f64,
+        /// Standard deviation of the underlying normal, `ln(p95 / median) / z95`.
+        sigma: f64,
     },
     /// Uniform between `min` and `max` (inclusive of min).
     Uniform {
@@ -42,11 +48,16 @@ impl Dist {
         Dist::Constant(d)
     }
 
-    /// Log-normal parameters (mu, sigma) of the underlying normal.
-    fn lognormal_params(median_ms: f64, p95_ms: f64) -> (f64, f64) {
+    /// A log-normal distribution with this median and 95th percentile (ms).
+    pub fn lognormal(median_ms: f64, p95_ms: f64) -> Dist {
         let mu = median_ms.ln();
         let sigma = (p95_ms.ln() - mu) / Z95;
-        (mu, sigma)
+        Dist::LogNormal {
+            median_ms,
+            p95_ms,
+            mu,
+            sigma,
+        }
     }
 
     /// Draws one duration. Constant distributions draw nothing, so adding a
@@ -55,13 +66,10 @@ impl Dist {
         let ms = match *self {
             Dist::Constant(d) => return d,
             Dist::Exponential { mean_ms } => {
-                let e: f64 = Exp::new(1.0).expect("rate 1 is valid").sample(rng);
+                let e: f64 = Exp1.sample(rng);
                 e * mean_ms
             }
-            Dist::LogNormal { median_ms, p95_ms } => {
-                let (mu, sigma) = Self::lognormal_params(median_ms, p95_ms);
-                LogNormal::new(mu, sigma).expect("validated").sample(rng)
-            }
+            Dist::LogNormal { mu, sigma, .. } => LogNormal::new(mu, sigma).expect("validated").sample(rng),
             Dist::Uniform { min_ms, max_ms } => {
                 let u: f64 = StandardUniform.sample(rng);
                 min_ms + u * (max_ms - min_ms)
@@ -75,10 +83,7 @@ impl Dist {
         match *self {
             Dist::Constant(d) => d.0 as f64,
             Dist::Exponential { mean_ms } => mean_ms,
-            Dist::LogNormal { median_ms, p95_ms } => {
-                let (mu, sigma) = Self::lognormal_params(median_ms, p95_ms);
-                (mu + sigma * sigma / 2.0).exp()
-            }
+            Dist::LogNormal { mu, sigma, .. } => (mu + sigma * sigma / 2.0).exp(),
             Dist::Uniform { min_ms, max_ms } => (min_ms + max_ms) / 2.0,
         }
     }
@@ -88,10 +93,7 @@ impl Dist {
         match *self {
             Dist::Constant(d) => d.0 as f64,
             Dist::Exponential { mean_ms } => -mean_ms * (0.001f64).ln(),
-            Dist::LogNormal { median_ms, p95_ms } => {
-                let (mu, sigma) = Self::lognormal_params(median_ms, p95_ms);
-                (mu + sigma * Z999).exp()
-            }
+            Dist::LogNormal { mu, sigma, .. } => (mu + sigma * Z999).exp(),
             Dist::Uniform { max_ms, .. } => max_ms,
         }
     }
@@ -107,7 +109,7 @@ impl Dist {
         match *self {
             Dist::Constant(v) => v.to_string(),
             Dist::Exponential { mean_ms } => format!("exponential(mean {})", d(mean_ms)),
-            Dist::LogNormal { median_ms, p95_ms } => {
+            Dist::LogNormal { median_ms, p95_ms, .. } => {
                 format!("lognormal(median {}, p95 {})", d(median_ms), d(p95_ms))
             }
             Dist::Uniform { min_ms, max_ms } => format!("uniform({}..{})", d(min_ms), d(max_ms)),
@@ -127,10 +129,7 @@ mod tests {
 
     #[test]
     fn lognormal_hits_its_median_and_p95() {
-        let d = Dist::LogNormal {
-            median_ms: 600_000.0,
-            p95_ms: 3_600_000.0,
-        };
+        let d = Dist::lognormal(600_000.0, 3_600_000.0);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let mut v: Vec<u64> = (0..40_000).map(|_| d.sample(&mut rng).0).collect();
         v.sort_unstable();
@@ -148,10 +147,7 @@ mod tests {
                 min_ms: 1000.0,
                 max_ms: 3000.0,
             },
-            Dist::LogNormal {
-                median_ms: 1000.0,
-                p95_ms: 3000.0,
-            },
+            Dist::lognormal(1000.0, 3000.0),
         ] {
             let m = sample_mean(&d, 200_000);
             assert!((m / d.mean_ms() - 1.0).abs() < 0.02, "{d:?}: {m}");

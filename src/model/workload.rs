@@ -21,12 +21,17 @@ pub struct ArrivalProcess {
     t_ms: f64,
     /// Arrivals per millisecond at a profile multiplier of 1.
     base_per_ms: f64,
-    /// Multiplier per hour of the week (168 values).
-    profile: Vec<f64>,
+    /// Arrivals per millisecond in each hour of the week (168 values).
+    rate_per_ms: Box<[f64; 168]>,
     /// Milliseconds from Monday 00:00 to simulation time 0.
     offset_ms: u64,
     /// Expected arrivals in one week (the integral of the rate).
     per_week: f64,
+    /// The hour bucket last used, `[start, end)` in absolute milliseconds,
+    /// and its rate: most arrivals fall in the same hour as the previous one.
+    hour_start: f64,
+    hour_end: f64,
+    hour_rate: f64,
     /// Unit steps of cumulative rate instead of Exp(1) ones: arrivals evenly
     /// spaced in expected count, no randomness.
     deterministic: bool,
@@ -36,12 +41,20 @@ impl ArrivalProcess {
     /// A process at `rate_per_hour` × profile, starting at `start`.
     pub fn new(rate_per_hour: f64, profile: &[f64], offset_ms: u64, start: SimTime) -> ArrivalProcess {
         assert_eq!(profile.len(), 168, "a weekly profile has 168 hours");
+        let base_per_ms = rate_per_hour / MS_PER_HOUR as f64;
+        let mut rate_per_ms = Box::new([0.0; 168]);
+        for (r, p) in rate_per_ms.iter_mut().zip(profile) {
+            *r = base_per_ms * p;
+        }
         ArrivalProcess {
             t_ms: start.0 as f64,
-            base_per_ms: rate_per_hour / MS_PER_HOUR as f64,
-            profile: profile.to_vec(),
+            base_per_ms,
+            rate_per_ms,
             offset_ms,
             per_week: rate_per_hour * profile.iter().sum::<f64>(),
+            hour_start: 0.0,
+            hour_end: 0.0,
+            hour_rate: 0.0,
             deterministic: false,
         }
     }
@@ -55,7 +68,9 @@ impl ArrivalProcess {
 
     /// The next arrival instant, or `None` when the rate is zero everywhere.
     pub fn next<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<SimTime> {
-        if self.base_per_ms <= 0.0 || self.profile.iter().all(|x| *x <= 0.0) {
+        // Checked once per call, cheaply: the integral is positive exactly
+        // when some hour has a positive rate (profiles are never negative).
+        if !(self.base_per_ms > 0.0 && self.per_week > 0.0) {
             return None;
         }
         let mut e: f64 = if self.deterministic { 1.0 } else { Exp1.sample(rng) };
@@ -74,12 +89,16 @@ impl ArrivalProcess {
                 return None;
             }
             let abs = self.t_ms + self.offset_ms as f64;
-            // Non-negative: truncation is the floor (a native conversion).
-            let bucket = ((abs / h) as u64) as f64;
-            let hour = (bucket as u64 % 168) as usize;
+            if !(abs >= self.hour_start && abs < self.hour_end) {
+                // Non-negative: truncation is the floor (a native conversion).
+                let bucket = ((abs / h) as u64) as f64;
+                self.hour_start = bucket * h;
+                self.hour_end = (bucket + 1.0) * h;
+                self.hour_rate = self.rate_per_ms[(bucket as u64 % 168) as usize];
+            }
             // At least a millisecond of room, so rounding can never stall the walk.
-            let room = ((bucket + 1.0) * h - abs).max(1.0);
-            let rate = self.base_per_ms * self.profile[hour];
+            let room = (self.hour_end - abs).max(1.0);
+            let rate = self.hour_rate;
             if rate > 0.0 && e <= rate * room {
                 self.t_ms += e / rate;
                 return Some(SimTime((self.t_ms + 0.5) as u64));

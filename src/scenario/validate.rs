@@ -187,7 +187,7 @@ impl Ctx {
                     );
                     return default;
                 }
-                let d = Dist::LogNormal { median_ms, p95_ms };
+                let d = Dist::lognormal(median_ms, p95_ms);
                 if d.p999_ms() > MAX_DURATION_MS as f64 {
                     self.bad(
                         &format!("{path}.p95"),
@@ -210,10 +210,7 @@ impl Ctx {
 }
 
 fn lognormal(median_s: f64, p95_s: f64) -> Dist {
-    Dist::LogNormal {
-        median_ms: median_s * MS_PER_S as f64,
-        p95_ms: p95_s * MS_PER_S as f64,
-    }
+    Dist::lognormal(median_s * MS_PER_S as f64, p95_s * MS_PER_S as f64)
 }
 
 fn weekday(ctx: &mut Ctx, path: &str, v: Option<&String>, default: u8) -> u8 {
