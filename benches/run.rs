@@ -1,7 +1,8 @@
 //! Whole-model benchmarks: one replication of each shipped scenario's first
 //! strategy (`run/<scenario>`), and a Monte-Carlo comparison of the default
-//! scenario on one and two threads (`compare/default/threads_<t>`), both
-//! without I/O. Each checks its result (conservation, replication count).
+//! scenario on one and two worker threads (`compare/default/threads_<t>`,
+//! the path `cutover compare` takes: replications streamed back in order and
+//! aggregated), both without I/O. Each checks its result (conservation, replication count).
 //!
 //!     cargo bench --bench run
 
@@ -9,7 +10,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use cutover::montecarlo::{Aggregator, run_range};
+use std::sync::atomic::AtomicBool;
+
+use cutover::montecarlo::{Aggregator, run_streaming};
 use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, simulate};
 
@@ -46,18 +49,16 @@ fn compare(c: &mut Criterion) {
     let mut g = c.benchmark_group("compare/default");
     g.sample_size(10);
     g.throughput(Throughput::Elements(N * runbooks.len() as u64));
+    let never = AtomicBool::new(false);
     for threads in [1usize, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
         g.bench_function(format!("threads_{threads}"), |b| {
             b.iter(|| {
-                let reps = pool.install(|| run_range(&sc, &runbooks, 1, 0..N));
                 let mut agg = Aggregator::new(names.clone(), 0, &sc.thresholds);
-                for r in &reps {
+                let done: Result<(), ()> = run_streaming(&sc, &runbooks, 1, 0..N, threads, &never, |r| {
                     agg.push(&r.values);
-                }
+                    Ok(())
+                });
+                assert_eq!(done, Ok(()));
                 assert_eq!(agg.replications(), N);
                 black_box(agg.summary().len())
             })

@@ -4,14 +4,18 @@
 //! Replication `i` of every strategy draws from the streams of `(seed, i)`,
 //! so it sees the same arrivals, session durations and first-attempt install
 //! times: differences between strategies are paired. Replications run in
-//! parallel ([`run_range`] keeps their order), and every statistic is
+//! parallel ([`run_range`] and [`run_streaming`] keep their order), and every statistic is
 //! computed serially from the *formatted* values, exactly as they stand in
 //! `runs.csv`, in replication order. So the thread count, and whether a study
 //! was split into shards and merged, cannot change a single output byte.
 //!
 //! Nothing here does I/O.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use rayon::prelude::*;
 
@@ -36,19 +40,106 @@ pub struct Replication {
 pub fn run_range(scenario: &Scenario, runbooks: &[&Runbook], seed: u64, range: Range<u64>) -> Vec<Replication> {
     range
         .into_par_iter()
-        .map(|i| Replication {
-            index: i,
-            values: runbooks
-                .iter()
-                .map(|rb| {
-                    simulate(scenario, rb, seed, i, RunOptions::default())
-                        .metrics
-                        .values()
-                        .to_vec()
-                })
-                .collect(),
-        })
+        .map(|i| replication(scenario, runbooks, seed, i))
         .collect()
+}
+
+/// Replication `i` of every runbook.
+fn replication(scenario: &Scenario, runbooks: &[&Runbook], seed: u64, i: u64) -> Replication {
+    Replication {
+        index: i,
+        values: runbooks
+            .iter()
+            .map(|rb| {
+                simulate(scenario, rb, seed, i, RunOptions::default())
+                    .metrics
+                    .values()
+                    .to_vec()
+            })
+            .collect(),
+    }
+}
+
+/// How far (in replications per worker) a worker may run ahead of the
+/// oldest replication not yet handed to the sink: bounds the reorder buffer.
+const AHEAD_PER_WORKER: u64 = 64;
+
+/// Runs replications `range` of every runbook on `workers` threads and
+/// hands each one to `sink` in replication order, as soon as it and all
+/// before it are done.
+///
+/// Unlike batches of [`run_range`], no worker ever waits for the others at a
+/// batch boundary: each takes the next replication number as it finishes
+/// one, and the calling thread restores the order. Memory stays bounded
+/// whatever the length of `range`: a worker never starts a replication more
+/// than `workers × 64` past the oldest one not yet handed over.
+///
+/// Setting `stop` makes the workers stop taking replications; the sink then
+/// sees a prefix of the range. The first error of `sink` stops everything and
+/// is returned.
+pub fn run_streaming<E>(
+    scenario: &Scenario,
+    runbooks: &[&Runbook],
+    seed: u64,
+    range: Range<u64>,
+    workers: usize,
+    stop: &AtomicBool,
+    mut sink: impl FnMut(Replication) -> Result<(), E>,
+) -> Result<(), E> {
+    let workers = workers.max(1);
+    let window = workers as u64 * AHEAD_PER_WORKER;
+    let next = AtomicU64::new(range.start);
+    // The oldest replication not yet handed to the sink.
+    let handed = (Mutex::new(range.start), Condvar::new());
+    let failed = AtomicBool::new(false);
+    let halted = || stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<Replication>();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, handed, halted) = (&next, &handed, &halted);
+            let end = range.end;
+            scope.spawn(move || {
+                while !halted() {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= end {
+                        break;
+                    }
+                    {
+                        let (lock, cv) = handed;
+                        let mut oldest = lock.lock().unwrap_or_else(|p| p.into_inner());
+                        while i >= *oldest + window && !halted() {
+                            // Timed, so that a stop is seen without a wake-up.
+                            oldest = cv
+                                .wait_timeout(oldest, Duration::from_millis(50))
+                                .unwrap_or_else(|p| p.into_inner())
+                                .0;
+                        }
+                    }
+                    if halted() || tx.send(replication(scenario, runbooks, seed, i)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: BTreeMap<u64, Replication> = BTreeMap::new();
+        let mut want = range.start;
+        for rep in rx.iter() {
+            waiting.insert(rep.index, rep);
+            while let Some(rep) = waiting.remove(&want) {
+                if let Err(e) = sink(rep) {
+                    failed.store(true, Ordering::SeqCst);
+                    return Err(e);
+                }
+                want += 1;
+                let (lock, cv) = &handed;
+                *lock.lock().unwrap_or_else(|p| p.into_inner()) = want;
+                cv.notify_all();
+            }
+        }
+        Ok(())
+    })
 }
 
 /// The contiguous replications of shard `k` (1-based) of `n` out of `runs`.
@@ -262,6 +353,43 @@ impl Aggregator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streaming_keeps_the_order_of_a_batch_and_stops_on_request() {
+        let sc = Scenario::default_scenario();
+        let rbs: Vec<&Runbook> = sc.strategies.iter().map(|n| sc.runbook(n).unwrap()).collect();
+        let batch = run_range(&sc, &rbs, 3, 5..45);
+        let never = AtomicBool::new(false);
+        for workers in [1, 2, 3] {
+            let mut got = Vec::new();
+            let r: Result<(), ()> = run_streaming(&sc, &rbs, 3, 5..45, workers, &never, |rep| {
+                got.push(rep);
+                Ok(())
+            });
+            assert_eq!(r, Ok(()));
+            assert_eq!(got, batch, "{workers} workers");
+        }
+        // A sink error stops the run and comes back; nothing after it is handed over.
+        let mut seen = 0;
+        let r = run_streaming(&sc, &rbs, 3, 0..1000, 2, &never, |rep| {
+            seen += 1;
+            if rep.index == 7 { Err("full disk") } else { Ok(()) }
+        });
+        assert_eq!((r, seen), (Err("full disk"), 8));
+        // A stop hands over a prefix, in order.
+        let stop = AtomicBool::new(false);
+        let mut got = Vec::new();
+        let r: Result<(), ()> = run_streaming(&sc, &rbs, 3, 0..100_000, 2, &stop, |rep| {
+            got.push(rep.index);
+            if rep.index == 20 {
+                stop.store(true, Ordering::SeqCst);
+            }
+            Ok(())
+        });
+        assert_eq!(r, Ok(()));
+        assert!(got.len() >= 21 && got.len() < 1000, "{}", got.len());
+        assert!(got.iter().enumerate().all(|(k, i)| *i == k as u64));
+    }
 
     #[test]
     fn shards_cover_the_runs_exactly_once() {

@@ -1,9 +1,10 @@
 //! `cutover compare`, `merge` and `sweep`: Monte-Carlo studies on disk.
 //!
-//! Replications run in batches on a rayon pool; each batch comes back in
-//! replication order, its rows are appended to a temporary `runs.csv` and fed
-//! to the streaming [`Aggregator`], so memory does not grow with the number
-//! of replications. Every file is written under a temporary name and renamed
+//! Replications run on worker threads and come back in replication order
+//! (in batches under `--ci-target`, whose stopping points must not depend on
+//! timing); their rows are appended to a temporary `runs.csv` and fed to the
+//! streaming [`Aggregator`], so memory does not grow with the number of
+//! replications. Every file is written under a temporary name and renamed
 //! into place once complete; Ctrl-C between batches stops cleanly and leaves
 //! the folder as it was.
 
@@ -14,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use cutover::export::{self, Manifest};
 use cutover::metrics::Metrics;
-use cutover::montecarlo::{Aggregator, DiffRow, Replication, SummaryRow, run_range, shard_range};
+use cutover::montecarlo::{Aggregator, DiffRow, Replication, SummaryRow, run_range, run_streaming, shard_range};
 use cutover::report::chart::strategy_color;
 use cutover::report::study::{Cdf, Curve, Diffs, Distribution, HeatMap, SweepLines};
 use cutover::runbook::Runbook;
@@ -164,34 +165,24 @@ fn run_study(
             next = hi;
         }
     } else {
-        // A fixed number of replications: the workers compute the next batch
-        // while this thread writes and aggregates the previous one. Batches
-        // arrive in order, so the output does not change.
-        std::thread::scope(|scope| -> Result<(), CliError> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Replication>>(1);
-            let producer = scope.spawn(move || {
-                let mut next = range.start;
-                while next < range.end && !INTERRUPTED.load(Ordering::SeqCst) {
-                    let hi = (next + BATCH).min(range.end);
-                    if tx.send(batch(next, hi)).is_err() {
-                        break; // the consumer stopped (an error): stop too
-                    }
-                    next = hi;
-                }
-            });
-            let mut result = Ok(());
-            for reps in rx.iter() {
-                if let Err(e) = consume(reps, agg) {
-                    result = Err(e);
-                    break;
-                }
-            }
-            drop(rx);
-            producer
-                .join()
-                .map_err(|_| CliError::Internal("a worker thread panicked".into()))?;
-            result
-        })?;
+        // A fixed number of replications: the workers take replications one
+        // by one, with no batch boundary to wait at, while this thread
+        // writes and aggregates them in replication order.
+        let workers = pool.current_num_threads();
+        run_streaming(
+            study.sc,
+            &study.runbooks,
+            study.seed,
+            range,
+            workers,
+            &INTERRUPTED,
+            |rep| {
+                sink(&rep)?;
+                agg.push(&rep.values);
+                bar.inc(1);
+                Ok(())
+            },
+        )?;
         if INTERRUPTED.load(Ordering::SeqCst) {
             return Err(CliError::Interrupted);
         }
