@@ -12,7 +12,7 @@
 #   benches/peers/run.sh
 #
 # Environment: EVENTS (Rust hold events, default 20000000), PY_EVENTS (SimPy
-# hold events, default 2000000), RUST_REPS (default 200), PY_REPS (default 50).
+# hold events, default 2000000), RUST_REPS (default 2000), PY_REPS (default 50).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +20,7 @@ root="$(cd "$here/../.." && pwd)"
 venv="$here/.venv"
 EVENTS="${EVENTS:-20000000}"
 PY_EVENTS="${PY_EVENTS:-2000000}"
-RUST_REPS="${RUST_REPS:-200}"
+RUST_REPS="${RUST_REPS:-2000}"
 PY_REPS="${PY_REPS:-50}"
 
 if [ ! -x "$venv/bin/python" ]; then

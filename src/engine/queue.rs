@@ -39,6 +39,9 @@ pub struct EventQueue<E> {
     now: VecDeque<(u64, E)>,
     /// `buckets[k]`: entries whose time differs from `last` first in bit k.
     buckets: Vec<Vec<(u64, E)>>,
+    /// `mins[k]`: the smallest time in `buckets[k]` (`u64::MAX` when empty),
+    /// kept up to date on every push, so a refill never scans for it.
+    mins: [u64; 64],
     /// Bit k set when `buckets[k]` holds entries: the first non-empty
     /// bucket is one `trailing_zeros` away.
     occupied: u64,
@@ -66,6 +69,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             now: VecDeque::new(),
             buckets: (0..64).map(|_| Vec::new()).collect(),
+            mins: [u64::MAX; 64],
             occupied: 0,
             last: 0,
             len: 0,
@@ -97,8 +101,7 @@ impl<E> EventQueue<E> {
         if self.occupied == 0 {
             return None;
         }
-        let b = &self.buckets[self.occupied.trailing_zeros() as usize];
-        b.iter().map(|e| e.0).min().map(SimTime)
+        Some(SimTime(self.mins[self.occupied.trailing_zeros() as usize]))
     }
 
     /// Schedules `event` at `time`. Events at equal times run in the order
@@ -113,6 +116,7 @@ impl<E> EventQueue<E> {
             0 => self.now.push_back((t, event)),
             k => {
                 self.buckets[k - 1].push((t, event));
+                self.mins[k - 1] = self.mins[k - 1].min(t);
                 self.occupied |= 1 << (k - 1);
             }
         }
@@ -137,6 +141,7 @@ impl<E> EventQueue<E> {
         }
         let k = self.occupied.trailing_zeros() as usize;
         self.occupied &= !(1 << k);
+        let min = std::mem::replace(&mut self.mins[k], u64::MAX);
         if self.buckets[k].len() == 1 {
             // Common when events are sparse: the one entry is the next event.
             let (t, e) = self.buckets[k].pop()?;
@@ -144,7 +149,6 @@ impl<E> EventQueue<E> {
             self.now.push_back((t, e));
             return Some(());
         }
-        let min = self.buckets[k].iter().map(|e| e.0).min()?;
         self.last = min;
         // Every entry of bucket k agrees with `min` above bit k and in bit k
         // itself, so each one moves to a lower bucket (or to `now`).
@@ -154,6 +158,7 @@ impl<E> EventQueue<E> {
                 0 => self.now.push_back((t, e)),
                 j => {
                     lower[j - 1].push((t, e));
+                    self.mins[j - 1] = self.mins[j - 1].min(t);
                     self.occupied |= 1 << (j - 1);
                 }
             }
@@ -165,6 +170,7 @@ impl<E> EventQueue<E> {
     pub fn drain(&mut self) -> impl Iterator<Item = E> + '_ {
         self.len = 0;
         self.occupied = 0;
+        self.mins = [u64::MAX; 64];
         let now = self.now.drain(..).map(|e| e.1);
         let rest = self.buckets.iter_mut().flat_map(|b| b.drain(..).map(|e| e.1));
         now.chain(rest)
