@@ -250,6 +250,9 @@ struct SyncJob {
     started: SimTime,
     records: u64,
     full: bool,
+    /// An appliance of the pair crashed while the copy ran: it cannot
+    /// complete, even if the appliance is back by the time it would have.
+    interrupted: bool,
 }
 
 struct Relationship {

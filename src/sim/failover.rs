@@ -34,6 +34,7 @@ impl World<'_> {
             started: self.now,
             records,
             full,
+            interrupted: false,
         });
         self.rel.now_requested = false;
         self.q.schedule(self.now + dur, Ev::SyncDone { epoch: self.rel.epoch });
@@ -49,7 +50,8 @@ impl World<'_> {
         let Some(job) = self.rel.job.take() else {
             return;
         };
-        let failed = !self.can_sync()
+        let failed = job.interrupted
+            || !self.can_sync()
             || (self.sc.faults.sync_failure > 0.0 && self.rng.faults.random::<f64>() < self.sc.faults.sync_failure);
         if failed {
             // Nothing was copied; retry after the back-off (the records stay).
@@ -316,6 +318,12 @@ impl World<'_> {
         let repair = self.sc.faults.mttr.sample(&mut self.rng.faults);
         self.log(name, "crashed", || format!("repair takes {repair}"));
         self.drop_sessions(node, "crash", true);
+        // A copy in flight to or from this appliance is cut short.
+        if let (Some((p, b)), Some(job)) = (self.rel.established, self.rel.job.as_mut())
+            && (p == node || b == node)
+        {
+            job.interrupted = true;
+        }
         // Records not yet copied to a backup existed only on this appliance.
         let holds_records = match self.rel.established {
             Some((p, _)) => p == node,
