@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -74,6 +74,9 @@ const AHEAD_PER_WORKER: u64 = 64;
 /// whatever the length of `range`: a worker never starts a replication more
 /// than `workers × 64` past the oldest one not yet handed over.
 ///
+/// With one worker everything runs on the calling thread, so `--threads 1`
+/// keeps to one core.
+///
 /// Setting `stop` makes the workers stop taking replications; the sink then
 /// sees a prefix of the range. The first error of `sink` stops everything and
 /// is returned.
@@ -86,18 +89,31 @@ pub fn run_streaming<E>(
     stop: &AtomicBool,
     mut sink: impl FnMut(Replication) -> Result<(), E>,
 ) -> Result<(), E> {
-    let workers = workers.max(1);
+    if workers <= 1 {
+        // One thread means one: the replications run on the calling thread.
+        for i in range {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            sink(replication(scenario, runbooks, seed, i))?;
+        }
+        return Ok(());
+    }
     let window = workers as u64 * AHEAD_PER_WORKER;
     let next = AtomicU64::new(range.start);
-    // The oldest replication not yet handed to the sink.
-    let handed = (Mutex::new(range.start), Condvar::new());
+    // The oldest replication not yet handed to the sink. Workers read it
+    // without a lock; one that must wait counts itself in `waiting` first,
+    // so the common case costs no lock and no wake-up call.
+    let handed = AtomicU64::new(range.start);
+    let waiting = AtomicUsize::new(0);
+    let wake = (Mutex::new(()), Condvar::new());
     let failed = AtomicBool::new(false);
     let halted = || stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst);
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<Replication>();
         for _ in 0..workers {
             let tx = tx.clone();
-            let (next, handed, halted) = (&next, &handed, &halted);
+            let (next, handed, waiting, wake, halted) = (&next, &handed, &waiting, &wake, &halted);
             let end = range.end;
             scope.spawn(move || {
                 while !halted() {
@@ -105,16 +121,19 @@ pub fn run_streaming<E>(
                     if i >= end {
                         break;
                     }
-                    {
-                        let (lock, cv) = handed;
-                        let mut oldest = lock.lock().unwrap_or_else(|p| p.into_inner());
-                        while i >= *oldest + window && !halted() {
+                    if i >= handed.load(Ordering::SeqCst) + window {
+                        waiting.fetch_add(1, Ordering::SeqCst);
+                        let (lock, cv) = wake;
+                        let mut guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+                        while i >= handed.load(Ordering::SeqCst) + window && !halted() {
                             // Timed, so that a stop is seen without a wake-up.
-                            oldest = cv
-                                .wait_timeout(oldest, Duration::from_millis(50))
+                            guard = cv
+                                .wait_timeout(guard, Duration::from_millis(50))
                                 .unwrap_or_else(|p| p.into_inner())
                                 .0;
                         }
+                        drop(guard);
+                        waiting.fetch_sub(1, Ordering::SeqCst);
                     }
                     if halted() || tx.send(replication(scenario, runbooks, seed, i)).is_err() {
                         break;
@@ -123,19 +142,22 @@ pub fn run_streaming<E>(
             });
         }
         drop(tx);
-        let mut waiting: BTreeMap<u64, Replication> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, Replication> = BTreeMap::new();
         let mut want = range.start;
         for rep in rx.iter() {
-            waiting.insert(rep.index, rep);
-            while let Some(rep) = waiting.remove(&want) {
+            pending.insert(rep.index, rep);
+            while let Some(rep) = pending.remove(&want) {
                 if let Err(e) = sink(rep) {
                     failed.store(true, Ordering::SeqCst);
                     return Err(e);
                 }
                 want += 1;
-                let (lock, cv) = &handed;
-                *lock.lock().unwrap_or_else(|p| p.into_inner()) = want;
-                cv.notify_all();
+                handed.store(want, Ordering::SeqCst);
+                if waiting.load(Ordering::SeqCst) > 0 {
+                    let (lock, cv) = &wake;
+                    let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    cv.notify_all();
+                }
             }
         }
         Ok(())
@@ -369,6 +391,18 @@ mod tests {
             assert_eq!(r, Ok(()));
             assert_eq!(got, batch, "{workers} workers");
         }
+        // A slow sink makes the workers wait at the window's edge; they are
+        // woken as it catches up, and nothing is lost or reordered.
+        let mut got = Vec::new();
+        let r: Result<(), ()> = run_streaming(&sc, &rbs, 3, 0..400, 2, &never, |rep| {
+            if rep.index % 100 == 0 {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            got.push(rep.index);
+            Ok(())
+        });
+        assert_eq!(r, Ok(()));
+        assert_eq!(got, (0..400).collect::<Vec<u64>>());
         // A sink error stops the run and comes back; nothing after it is handed over.
         let mut seen = 0;
         let r = run_streaming(&sc, &rbs, 3, 0..1000, 2, &never, |rep| {
