@@ -403,6 +403,8 @@ impl Chart for Diffs {
             ) in bars.iter().enumerate()
             {
                 let y = i as f64;
+                // In the axis unit, like the axis itself.
+                let (mean, low, high) = (&(mean / d), &(low / d), &(high / d));
                 chart.draw_series(std::iter::once(PathElement::new(
                     vec![(*low, y), (*high, y)],
                     color.stroke_width(4),

@@ -225,7 +225,7 @@ fn distribution_cdf_and_diff_charts() {
             ),
         ],
     };
-    check(
+    let svg = check(
         &df,
         &[
             "Paired differences against sync",
@@ -234,6 +234,32 @@ fn distribution_cdf_and_diff_charts() {
             "async",
         ],
     );
+    // The marks are drawn in the axis unit: the mean of -3,000 s sits at the
+    // "-50" minutes tick, not clipped at the panel's edge.
+    let tick = svg_texts(&svg)
+        .into_iter()
+        .find(|(_, t)| t == "-50")
+        .expect("a -50 minutes tick")
+        .0;
+    let cx: f64 = svg
+        .split("<circle cx=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|v| v.parse().ok())
+        .expect("a mean marker");
+    assert!((cx - tick).abs() < 3.0, "mean at x {cx}, the -50 tick at x {tick}");
+}
+
+/// Every `<text>` of an SVG: its x and its content.
+fn svg_texts(svg: &str) -> Vec<(f64, String)> {
+    svg.split("<text ")
+        .skip(1)
+        .filter_map(|rest| {
+            let x = rest.split("x=\"").nth(1)?.split('"').next()?.parse().ok()?;
+            let body = rest.split_once('>')?.1.split("</text>").next()?;
+            Some((x, body.trim().to_string()))
+        })
+        .collect()
 }
 
 #[test]
