@@ -25,8 +25,10 @@ use sha2::{Digest, Sha256};
 
 use super::{CliError, Staging, StudyFlags, load_text, temp_file, write_atomic, write_chart};
 
-/// Replications per batch: large enough to keep every core busy, small
-/// enough that Ctrl-C and the precision check answer quickly.
+/// Replications per batch under `--ci-target`: the precision is checked
+/// after each batch, so the stopping point depends on the batch size alone,
+/// never on timing. Large enough to keep every core busy, small enough that
+/// Ctrl-C and the check answer quickly.
 const BATCH: u64 = 200;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
