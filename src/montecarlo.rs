@@ -64,13 +64,18 @@ fn replication(scenario: &Scenario, runbooks: &[&Runbook], seed: u64, i: u64) ->
 /// oldest replication not yet handed to the sink: bounds the reorder buffer.
 const AHEAD_PER_WORKER: u64 = 64;
 
+/// Replications a worker takes at once and hands back in one message: fewer
+/// wake-ups of the main thread (one per replication cost about 2.7 context
+/// switches each), at most a few milliseconds of imbalance at the end.
+const BLOCK: u64 = 4;
+
 /// Runs replications `range` of every runbook on `workers` threads and
 /// hands each one to `sink` in replication order, as soon as it and all
 /// before it are done.
 ///
 /// Unlike batches of [`run_range`], no worker ever waits for the others at a
-/// batch boundary: each takes the next replication number as it finishes
-/// one, and the calling thread restores the order. Memory stays bounded
+/// batch boundary: each takes the next few replication numbers as it
+/// finishes the previous ones, and the calling thread restores the order. Memory stays bounded
 /// whatever the length of `range`: a worker never starts a replication more
 /// than `workers × 64` past the oldest one not yet handed over.
 ///
@@ -110,17 +115,18 @@ pub fn run_streaming<E>(
     let failed = AtomicBool::new(false);
     let halted = || stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst);
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<Replication>();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<Replication>>();
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, handed, waiting, wake, halted) = (&next, &handed, &waiting, &wake, &halted);
             let end = range.end;
             scope.spawn(move || {
                 while !halted() {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let i = next.fetch_add(BLOCK, Ordering::SeqCst);
                     if i >= end {
                         break;
                     }
+                    let block = i..i.saturating_add(BLOCK).min(end);
                     if i >= handed.load(Ordering::SeqCst) + window {
                         waiting.fetch_add(1, Ordering::SeqCst);
                         let (lock, cv) = wake;
@@ -135,7 +141,11 @@ pub fn run_streaming<E>(
                         drop(guard);
                         waiting.fetch_sub(1, Ordering::SeqCst);
                     }
-                    if halted() || tx.send(replication(scenario, runbooks, seed, i)).is_err() {
+                    if halted() {
+                        break;
+                    }
+                    let reps = block.map(|j| replication(scenario, runbooks, seed, j)).collect();
+                    if tx.send(reps).is_err() {
                         break;
                     }
                 }
@@ -144,8 +154,8 @@ pub fn run_streaming<E>(
         drop(tx);
         let mut pending: BTreeMap<u64, Replication> = BTreeMap::new();
         let mut want = range.start;
-        for rep in rx.iter() {
-            pending.insert(rep.index, rep);
+        for reps in rx.iter() {
+            pending.extend(reps.into_iter().map(|rep| (rep.index, rep)));
             while let Some(rep) = pending.remove(&want) {
                 if let Err(e) = sink(rep) {
                     failed.store(true, Ordering::SeqCst);
