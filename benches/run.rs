@@ -45,7 +45,7 @@ fn compare(c: &mut Criterion) {
     let sc = Scenario::default_scenario();
     let runbooks: Vec<_> = sc.runbooks.iter().collect();
     let names: Vec<String> = sc.strategies.clone();
-    const N: u64 = 200;
+    const N: u64 = 1000;
     let mut g = c.benchmark_group("compare/default");
     g.sample_size(10);
     g.throughput(Throughput::Elements(N * runbooks.len() as u64));
