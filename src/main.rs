@@ -7,11 +7,18 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match cli::run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    // A panic is a bug, never the user's input: it still ends with the
+    // internal-error code (the panic message has been printed already),
+    // also when it happened on a worker thread.
+    match std::panic::catch_unwind(cli::run) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             eprintln!("{e}");
             ExitCode::from(e.exit_code())
+        }
+        Err(_) => {
+            eprintln!("cutover: internal error (a bug); please report it with the scenario and the command line");
+            ExitCode::from(1)
         }
     }
 }

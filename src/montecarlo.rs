@@ -4,10 +4,11 @@
 //! Replication `i` of every strategy draws from the streams of `(seed, i)`,
 //! so it sees the same arrivals, session durations and first-attempt install
 //! times: differences between strategies are paired. Replications run in
-//! parallel ([`run_range`] and [`run_streaming`] keep their order), and every statistic is
-//! computed serially from the *formatted* values, exactly as they stand in
-//! `runs.csv`, in replication order. So the thread count, and whether a study
-//! was split into shards and merged, cannot change a single output byte.
+//! parallel ([`run_range`] and [`run_streaming`] keep their order), and
+//! every statistic is computed serially from the *formatted* values, exactly
+//! as they stand in `runs.csv`, in replication order. So the thread count,
+//! and whether a study was split into shards and merged, cannot change a
+//! single output byte.
 //!
 //! Nothing here does I/O.
 
@@ -75,9 +76,10 @@ const BLOCK: u64 = 4;
 ///
 /// Unlike batches of [`run_range`], no worker ever waits for the others at a
 /// batch boundary: each takes the next few replication numbers as it
-/// finishes the previous ones, and the calling thread restores the order. Memory stays bounded
-/// whatever the length of `range`: a worker never starts a replication more
-/// than `workers × 64` past the oldest one not yet handed over.
+/// finishes the previous ones, and the calling thread restores the order.
+/// Memory stays bounded whatever the length of `range`: a worker never
+/// starts a replication more than `workers × 64` past the oldest one not yet
+/// handed over.
 ///
 /// With one worker everything runs on the calling thread, so `--threads 1`
 /// keeps to one core.
