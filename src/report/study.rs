@@ -451,29 +451,27 @@ impl Chart for SweepLines {
             .y_label_area_size(80)
             .build_cartesian_2d(xlo..xhi, ylo..yhi)?;
         let metric = self.metric.clone();
-        let labels = self.xs.clone();
         chart
             .configure_mesh()
             .x_labels(12)
-            .x_label_formatter(&|x| {
-                labels
-                    .iter()
-                    .find(|l| (l.1 - x).abs() < (xhi - xlo) * 1e-3)
-                    .map(|l| l.0.clone())
-                    .unwrap_or_else(|| {
-                        if x.abs() >= 100.0 {
-                            format!("{x:.0}")
-                        } else {
-                            format!("{x:.2}")
-                        }
-                    })
-            })
+            // The x axis is labelled at the swept values only, as they were
+            // given ("12h", "1d", "50"), below: round-number ticks between
+            // them would mix units.
+            .x_label_formatter(&|_| String::new())
             .y_label_formatter(&|y| scale.tick(*y))
             .x_desc(self.param.clone())
             .y_desc(format!("mean {}", scale.describe(&metric)))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
             .draw()?;
+        let tick_style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        let (bx, by) = area.get_base_pixel();
+        for (label, x) in &self.xs {
+            let (px, py) = chart.backend_coord(&(*x, ylo));
+            let (px, py) = (px - bx, py - by);
+            area.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK))?;
+            area.draw(&Text::new(label.clone(), (px, py + 7), tick_style.clone()))?;
+        }
         for Curve {
             name,
             color,

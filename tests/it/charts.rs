@@ -238,7 +238,7 @@ fn distribution_cdf_and_diff_charts() {
     // "-50" minutes tick, not clipped at the panel's edge.
     let tick = svg_texts(&svg)
         .into_iter()
-        .find(|(_, t)| t == "-50")
+        .find(|(_, _, t)| t == "-50")
         .expect("a -50 minutes tick")
         .0;
     let cx: f64 = svg
@@ -250,14 +250,22 @@ fn distribution_cdf_and_diff_charts() {
     assert!((cx - tick).abs() < 3.0, "mean at x {cx}, the -50 tick at x {tick}");
 }
 
-/// Every `<text>` of an SVG: its x and its content.
-fn svg_texts(svg: &str) -> Vec<(f64, String)> {
-    svg.split("<text ")
+/// Every `<text>` of an SVG: its x, its y and its content.
+fn svg_texts(svg: &str) -> Vec<(f64, f64, String)> {
+    svg.split("<text")
         .skip(1)
         .filter_map(|rest| {
-            let x = rest.split("x=\"").nth(1)?.split('"').next()?.parse().ok()?;
-            let body = rest.split_once('>')?.1.split("</text>").next()?;
-            Some((x, body.trim().to_string()))
+            let (tag, after) = rest.split_once('>')?;
+            let attr = |name: &str| -> Option<f64> {
+                tag.split(&format!(" {name}=\""))
+                    .nth(1)?
+                    .split('"')
+                    .next()?
+                    .parse()
+                    .ok()
+            };
+            let body = after.split("</text>").next()?;
+            Some((attr("x")?, attr("y")?, body.trim().to_string()))
         })
         .collect()
 }
@@ -275,7 +283,7 @@ fn sweep_line_and_heat_map_charts() {
             points: vec![(172_800.0, 170_000.0, 175_000.0), (604_800.0, 600_000.0, 610_000.0)],
         }],
     };
-    check(
+    let svg = check(
         &s,
         &[
             "exposure as calendar.interim varies",
@@ -284,6 +292,12 @@ fn sweep_line_and_heat_map_charts() {
             "mean exposure (days)",
         ],
     );
+    // The x axis is labelled at the swept values, as given, and nowhere
+    // else (no "2.00" between "1d" and "3d").
+    let texts = svg_texts(&svg);
+    let row = texts.iter().find(|t| t.2 == "1d").expect("the 1d label").1;
+    let on_axis: Vec<&str> = texts.iter().filter(|t| t.1 == row).map(|t| t.2.as_str()).collect();
+    assert_eq!(on_axis, ["1d", "3d"]);
     let h = HeatMap {
         title: "mean dropped sessions by data and TTL".into(),
         metric: "dropped_sessions".into(),
