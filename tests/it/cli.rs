@@ -345,3 +345,32 @@ fn absurd_horizons_give_bounded_runs() {
         assert!(log.contains("did not finish within 366d"), "case {i}");
     }
 }
+
+#[test]
+fn an_output_folder_that_cannot_be_made_is_an_internal_error() {
+    // Exit code 1: the input is fine, the machine refuses. A file stands
+    // where the output folder should go; nothing is written anywhere.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("afile"), "x").unwrap();
+    for args in [
+        &["run", "--quiet", "--out", "afile/sub"][..],
+        &["compare", "--runs", "5", "--quiet", "--out", "afile/sub"][..],
+    ] {
+        let o = cutover(tmp.path(), args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("internal error") && stderr(&o).contains("afile/sub"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["afile"]);
+    assert_eq!(std::fs::read_to_string(tmp.path().join("afile")).unwrap(), "x");
+    // The same commands with a usable folder succeed (exit code 0).
+    let o = cutover(tmp.path(), &["run", "--quiet", "--no-charts", "--out", "ok"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
