@@ -236,6 +236,15 @@ pub struct Runbook {
     pub steps: Vec<Step>,
 }
 
+impl Runbook {
+    /// True when some step moves the clients by `method`.
+    pub fn switches_by(&self, method: SwitchMethod) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, Step::Switch { method: m, .. } if *m == method))
+    }
+}
+
 /// Why a runbook cannot be carried out on a site.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunbookError {

@@ -23,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::model::calendar::Occurrence;
 use crate::model::workload::ArrivalProcess;
 use crate::rng::Streams;
-use crate::runbook::{NodeId, Runbook, Step};
+use crate::runbook::{NodeId, Runbook, Step, SwitchMethod};
 use crate::scenario::{NodeClass, Scenario, SiteKind};
 use crate::time::{SimDuration, SimTime};
 
@@ -488,15 +488,7 @@ impl<'a> World<'a> {
             shown: Vec::new(),
             series: Vec::new(),
             active_now: 0,
-            uses_dns: runbook.steps.iter().any(|s| {
-                matches!(
-                    s,
-                    Step::Switch {
-                        method: crate::runbook::SwitchMethod::Dns,
-                        ..
-                    }
-                )
-            }),
+            uses_dns: runbook.switches_by(SwitchMethod::Dns),
         };
         w.m.procedure_start_ms = proc_start.0;
         w.schedule_next_arrival();

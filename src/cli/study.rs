@@ -5,8 +5,8 @@
 //! timing); their rows are appended to a temporary `runs.csv` and fed to the
 //! streaming [`Aggregator`], so memory does not grow with the number of
 //! replications. Every file is written under a temporary name and renamed
-//! into place once complete; Ctrl-C between batches stops cleanly and leaves
-//! the folder as it was.
+//! into place once complete; Ctrl-C stops once the replications in progress
+//! end and leaves the folder as it was.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::Range;
@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use cutover::export::{self, Manifest};
 use cutover::metrics::Metrics;
-use cutover::montecarlo::{Aggregator, DiffRow, Replication, SummaryRow, run_range, run_streaming, shard_range};
+use cutover::montecarlo::{Aggregator, DiffRow, Replication, SummaryRow, run_streaming, shard_range};
 use cutover::report::chart::strategy_color;
 use cutover::report::study::{Cdf, Curve, Diffs, Distribution, HeatMap, SweepLines};
 use cutover::runbook::Runbook;
@@ -86,16 +86,13 @@ fn pick_strategies<'a>(sc: &'a Scenario, flags: &StudyFlags) -> Result<(Vec<&'a 
     Ok((runbooks, baseline))
 }
 
-fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
-    let n = match threads {
-        Some(0) => return Err(CliError::BadInput("--threads must be at least 1".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-    };
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .map_err(|e| internal("thread pool", e))
+/// The number of simulation workers: `--threads`, else one per core.
+fn workers(threads: Option<usize>) -> Result<usize, CliError> {
+    match threads {
+        Some(0) => Err(CliError::BadInput("--threads must be at least 1".into())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+    }
 }
 
 fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
@@ -128,49 +125,20 @@ struct Study<'a> {
     seed: u64,
 }
 
-/// Runs `range` (and, with a target, further batches until it is met) and
-/// hands each replication, in order, to `sink`.
+/// Runs `range` (and, with a target, further batches until it is met) on
+/// `workers` threads and hands each replication, in order, to `sink`.
 fn run_study(
     study: &Study,
     range: Range<u64>,
     ci: Option<&CiTarget>,
-    pool: &rayon::ThreadPool,
+    workers: usize,
     agg: &mut Aggregator,
     bar: &ProgressBar,
     mut sink: impl FnMut(&Replication) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let mut consume = |reps: Vec<Replication>, agg: &mut Aggregator| -> Result<(), CliError> {
-        for rep in &reps {
-            sink(rep)?;
-            agg.push(&rep.values);
-        }
-        bar.inc(reps.len() as u64);
-        Ok(())
-    };
-    let batch = |lo: u64, hi: u64| pool.install(|| run_range(study.sc, &study.runbooks, study.seed, lo..hi));
-    if let Some(t) = ci {
-        // Whether to go on depends on the statistics so far: one batch at a time.
-        let (mut next, mut end) = (range.start, range.end);
-        loop {
-            if next >= end {
-                if agg.precise_enough(t.rel, &t.metrics) || end >= t.max_runs {
-                    break;
-                }
-                end = (end + BATCH).min(t.max_runs);
-                bar.set_length(end - range.start);
-            }
-            if INTERRUPTED.load(Ordering::SeqCst) {
-                return Err(CliError::Interrupted);
-            }
-            let hi = (next + BATCH).min(end);
-            consume(batch(next, hi), agg)?;
-            next = hi;
-        }
-    } else {
-        // A fixed number of replications: the workers take replications one
-        // by one, with no batch boundary to wait at, while this thread
-        // writes and aggregates them in replication order.
-        let workers = pool.current_num_threads();
+    // Workers take replications a few at a time, with no boundary to wait
+    // at, while this thread writes and aggregates them in replication order.
+    let mut run = |range: Range<u64>, agg: &mut Aggregator| {
         run_streaming(
             study.sc,
             &study.runbooks,
@@ -187,6 +155,27 @@ fn run_study(
         )?;
         if INTERRUPTED.load(Ordering::SeqCst) {
             return Err(CliError::Interrupted);
+        }
+        Ok(())
+    };
+    match ci {
+        None => run(range, agg)?,
+        Some(t) => {
+            // Whether to go on depends on the statistics so far, checked at
+            // fixed batch boundaries (never at a point that depends on timing).
+            let (mut next, mut end) = (range.start, range.end);
+            loop {
+                if next >= end {
+                    if agg.precise_enough(t.rel, &t.metrics) || end >= t.max_runs {
+                        break;
+                    }
+                    end = (end + BATCH).min(t.max_runs);
+                    bar.set_length(end - range.start);
+                }
+                let hi = (next + BATCH).min(end);
+                run(next..hi, agg)?;
+                next = hi;
+            }
         }
     }
     bar.finish_and_clear();
@@ -294,7 +283,7 @@ pub(super) fn cmd_compare(
             Some(CiTarget { rel, metrics, max_runs })
         }
     };
-    let pool = pool(flags.threads)?;
+    let workers = workers(flags.threads)?;
     let seed = flags.seed.unwrap_or(sc.seed);
     let sha = sha256_hex(text.as_bytes());
     let dir = flags.out.clone().unwrap_or_else(|| {
@@ -329,7 +318,7 @@ pub(super) fn cmd_compare(
             runbooks: runbooks.clone(),
             seed,
         };
-        run_study(&study, range.clone(), ci.as_ref(), &pool, &mut agg, &bar, |rep| {
+        run_study(&study, range.clone(), ci.as_ref(), workers, &mut agg, &bar, |rep| {
             export::write_runs(&mut w, &names, seed, rep).map_err(|e| internal("write runs.csv", e))
         })?;
         w.flush().map_err(|e| internal("write runs.csv", e))?;
@@ -830,7 +819,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         .map_err(|e| CliError::BadInput(format!("invalid sweep point\n{e}")))?;
         points.push((g.clone(), sc));
     }
-    let pool = pool(flags.threads)?;
+    let workers = workers(flags.threads)?;
     let seed = flags.seed.unwrap_or(base.seed);
     let sha = sha256_hex(text.as_bytes());
     let dir = flags
@@ -854,7 +843,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         let mut agg = Aggregator::new(names, baseline, &sc.thresholds);
         let inner = ProgressBar::hidden();
         let study = Study { sc, runbooks, seed };
-        run_study(&study, 0..runs, None, &pool, &mut agg, &inner, |_| Ok(()))?;
+        run_study(&study, 0..runs, None, workers, &mut agg, &inner, |_| Ok(()))?;
         bar.inc(runs);
         let summary = agg.summary();
         results.push((g.clone(), summary.clone()));

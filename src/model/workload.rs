@@ -19,8 +19,6 @@ const MAX_T_MS: f64 = 1e17;
 pub struct ArrivalProcess {
     /// Current position, fractional milliseconds since the calendar start.
     t_ms: f64,
-    /// Arrivals per millisecond at a profile multiplier of 1.
-    base_per_ms: f64,
     /// Arrivals per millisecond in each hour of the week (168 values).
     rate_per_ms: Box<[f64; 168]>,
     /// Milliseconds from Monday 00:00 to simulation time 0.
@@ -48,7 +46,6 @@ impl ArrivalProcess {
         }
         ArrivalProcess {
             t_ms: start.0 as f64,
-            base_per_ms,
             rate_per_ms,
             offset_ms,
             per_week: rate_per_hour * profile.iter().sum::<f64>(),
@@ -68,9 +65,9 @@ impl ArrivalProcess {
 
     /// The next arrival instant, or `None` when the rate is zero everywhere.
     pub fn next<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<SimTime> {
-        // Checked once per call, cheaply: the integral is positive exactly
-        // when some hour has a positive rate (profiles are never negative).
-        if !(self.base_per_ms > 0.0 && self.per_week > 0.0) {
+        // The weekly integral is positive exactly when some hour has a
+        // positive rate (rates and profiles are never negative).
+        if self.per_week.is_nan() || self.per_week <= 0.0 {
             return None;
         }
         let mut e: f64 = if self.deterministic { 1.0 } else { Exp1.sample(rng) };
