@@ -10,6 +10,8 @@
 //! - `cluster`: Atlas clusters and blue-green pods by hand, drains, Erlang B.
 //! - `faults`: crashes against theory, failed upgrades, syncs and prechecks.
 //! - `props`: property tests over 1,000 generated scenarios.
+//! - `golden`: events.csv and metrics.csv of every shipped scenario and
+//!   strategy, byte for byte against `tests/data/golden/`.
 //! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
 //!   and short runs; no input may panic.
 //! - `charts`: every chart kind from fixed data; the change-board report.
@@ -22,6 +24,7 @@ mod cli;
 mod cluster;
 mod faults;
 mod fuzz;
+mod golden;
 mod props;
 mod runbooks;
 mod strategies;
