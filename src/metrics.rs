@@ -1,4 +1,4 @@
-//! What one replication reports (MODEL.md §3).
+//! What one replication reports (docs/model.md §4).
 //!
 //! Times are kept in integer milliseconds and written as seconds with three
 //! decimals; the column names carry the unit. The column order is fixed by

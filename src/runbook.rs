@@ -18,7 +18,7 @@ use crate::time::{SimDuration, parse_duration};
 /// Index of a node in the site's node list (`A` = 0).
 pub type NodeId = usize;
 
-/// How clients are moved from one appliance to another (MODEL.md §1).
+/// How clients are moved from one appliance to another (docs/model.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SwitchMethod {
     /// Disable the shared IP on the old appliance, enable it on the new one.

@@ -9,8 +9,8 @@
 //! The world is split by concern, each an `impl World` block of its own:
 //! [`clients`] (arrivals, routing, sessions), [`failover`] (the relationship,
 //! syncs, crashes and takeovers), [`exec`] (the runbook executor). Modelling
-//! choices that the vendor documents leave open are in the README ("Model
-//! notes"); comments say where they apply.
+//! choices that the vendor documents leave open are in `docs/model.md` §3;
+//! comments say where they apply.
 
 mod clients;
 mod exec;
