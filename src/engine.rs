@@ -1,14 +1,13 @@
-//! The discrete-event engine: a future-event queue and a clock.
+//! The discrete-event engine: the future-event queue.
 //!
-//! **Ordering guarantee.** Events run in order of their time; events at the
-//! same time run in the order they were scheduled (first scheduled, first
-//! run). The queue keys every entry by `(time, sequence number)`, where the
-//! sequence number grows by one at each `schedule` call, so the order is total
-//! and never depends on the heap's layout.
+//! **Ordering guarantee.** Events leave in order of their time; events at the
+//! same time leave in the order they were scheduled (first scheduled, first
+//! out). The queue is a radix heap on integer time ([`EventQueue`]) that keeps
+//! that order by construction, without a sequence number: see `queue.rs`.
 //!
-//! The engine knows nothing of appliances or sessions: a model owns an
-//! [`EventQueue`] of its own closed event enum and pops from it. The core does
-//! no I/O.
+//! The engine knows nothing of appliances or sessions and keeps no clock: a
+//! model owns an [`EventQueue`] of its own closed event enum, pops from it and
+//! keeps its own current time (`sim::World::now`). The core does no I/O.
 
 mod queue;
 

@@ -315,7 +315,7 @@ pub const VERBS: [&str; 25] = [
 ];
 
 /// Resolves a raw runbook against a site, refusing what cannot work (see
-/// [`check`] for the feasibility rules).
+/// `check.rs` for the feasibility rules).
 pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     let err = |step: Option<usize>, reason: String| RunbookError {
         runbook: raw.name.clone(),

@@ -7,8 +7,8 @@
 //! the cool-down). It does no I/O: the event log comes back as data.
 //!
 //! The world is split by concern, each an `impl World` block of its own:
-//! [`clients`] (arrivals, routing, sessions), [`failover`] (the relationship,
-//! syncs, crashes and takeovers), [`exec`] (the runbook executor). Modelling
+//! `clients` (arrivals, routing, sessions), `failover` (the relationship,
+//! syncs, crashes and takeovers), `exec` (the runbook executor). Modelling
 //! choices that the vendor documents leave open are in `docs/model.md` §3;
 //! comments say where they apply.
 

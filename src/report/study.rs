@@ -87,7 +87,7 @@ pub struct HeatMap {
     pub param_y: String,
     pub xs: Vec<String>,
     pub ys: Vec<String>,
-    /// (strategy, means[y][x]).
+    /// (strategy, `means[y][x]`).
     pub panels: Vec<(String, Vec<Vec<f64>>)>,
 }
 

@@ -1,6 +1,13 @@
 //! Property tests over generated scenarios: conservation, time order,
 //! physical bounds of every metric, and determinism, for every site kind,
-//! runbook and fault setting. A thousand scenarios per run.
+//! runbook and fault setting. A thousand scenarios per run, from a fixed
+//! seed, so that every run checks the same sample; a case that ever failed
+//! is kept in `tests/data/proptest-regressions/props.txt` and replayed
+//! first. A fresh random sample:
+//!
+//!     CUTOVER_PROPS_SEED=random cargo test --release --test it props
+//!
+//! (or a number for another fixed sample).
 
 use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, simulate};
@@ -46,31 +53,35 @@ prop_compose! {
 
 prop_compose! {
     fn common()(hour in 0u32..24, day in 0usize..7, len_h in 1u32..12, interim_h in 1u32..60,
-                base in dist(30), product in dist(30), step in dist(5), verify in dist(20),
-                data in 0u32..500) -> String {
+                base in dist(30), product in dist(30), step in dist(5), verify in dist(20)) -> String {
         let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
         format!(
             "[calendar]\nwarmup = \"1h\"\ninterim = \"{interim_h}h\"\nwindows = [{{ weekday = \"{}\", hour = {hour}, length = \"{len_h}h\" }}, {{ weekday = \"{}\", hour = {hour}, length = \"{len_h}h\" }}]\n[upgrade]\nbase = {base}\nproduct = {product}\nreboot = \"2m\"\ninstall_per_gb = \"1s\"\n[operator]\nstep = {step}\nverify = {verify}\nbackup = {step}\n",
             days[day],
             days[(day + 3) % 7]
-        ) + &format!("# data {data}\n")
+        )
     }
 }
 
 /// A whole scenario of one of the four site kinds.
 fn scenario() -> impl Strategy<Value = String> {
+    let switch = || prop_oneof![Just("shared-ip"), Just("dns"), Just("nat")];
     let site = prop_oneof![
-        (0u32..500, any::<bool>()).prop_map(|(gb, _)| format!("[site]\nkind = \"single\"\ndata_gb = {gb}\n")),
-        (0u32..500, prop_oneof![Just("shared-ip"), Just("dns"), Just("nat")])
-            .prop_map(|(gb, sw)| format!("[site]\nkind = \"failover-pair\"\ndata_gb = {gb}\n# {sw}\n")),
-        (1u32..4, 1u32..5, 1u32..30, any::<bool>(), 0.0f64..1.0).prop_map(|(regions, nodes, cap, backup, frac)| {
-            let list: Vec<String> =
-                (0..regions).map(|r| format!("{{ name = \"r{r}\", nodes = {nodes}, capacity = {cap} }}")).collect();
-            format!(
-                "[site]\nkind = \"atlas\"\nbackup_primary = {backup}\ndata_gb = 10\noffline_fraction = {frac}\ndrain_timeout = \"30m\"\nregions = [{}]\n",
-                list.join(", ")
-            )
-        }),
+        (0u32..500).prop_map(|gb| format!("[site]\nkind = \"single\"\ndata_gb = {gb}\n")),
+        // The synchronous upgrade and one asynchronous one, by the generated switch.
+        (0u32..500, switch()).prop_map(|(gb, sw)| format!(
+            "strategies = [\"failover-sync\", \"failover-async-{sw}\"]\n[site]\nkind = \"failover-pair\"\ndata_gb = {gb}\n"
+        )),
+        (1u32..4, 1u32..5, 1u32..30, any::<bool>(), 0.0f64..1.0, 0u32..500, switch()).prop_map(
+            |(regions, nodes, cap, backup, frac, gb, sw)| {
+                let list: Vec<String> =
+                    (0..regions).map(|r| format!("{{ name = \"r{r}\", nodes = {nodes}, capacity = {cap} }}")).collect();
+                format!(
+                    "[site]\nkind = \"atlas\"\nbackup_primary = {backup}\nswitch = \"{sw}\"\ndata_gb = {gb}\noffline_fraction = {frac}\ndrain_timeout = \"30m\"\nregions = [{}]\n",
+                    list.join(", ")
+                )
+            }
+        ),
         (1u32..300, any::<bool>(), 0.0f64..1.0, 0.0f64..1.0).prop_map(|(cap, pref, miss, close)| {
             format!(
                 "[site]\nkind = \"pod\"\ncapacity = {cap}\n[pod]\n{}miss_probability = {miss}\nlead_time = \"1d\"\nspread = \"1d\"\nclose_immediately_fraction = {close}\n",
@@ -81,8 +92,27 @@ fn scenario() -> impl Strategy<Value = String> {
     (site, common(), workload(), faults()).prop_map(|(s, c, w, f)| format!("{s}{c}{w}{f}"))
 }
 
+/// A fixed sample unless `CUTOVER_PROPS_SEED` asks for another (`random` or a number).
+fn config() -> ProptestConfig {
+    use proptest::test_runner::{FileFailurePersistence, RngSeed};
+    let seed = match std::env::var("CUTOVER_PROPS_SEED").as_deref() {
+        Ok("random") => RngSeed::Random,
+        Ok(n) => RngSeed::Fixed(n.parse().expect("CUTOVER_PROPS_SEED: `random` or a number")),
+        Err(_) => RngSeed::Fixed(0x0c07_0e12),
+    };
+    ProptestConfig {
+        cases: 1000,
+        rng_seed: seed,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/proptest-regressions/props.txt"
+        )))),
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn generated_scenarios_keep_every_invariant(text in scenario(), seed in 0u64..1000, rep in 0u64..1000) {

@@ -84,13 +84,32 @@ fn failover_sync_by_hand() {
 
 /// The three asynchronous runbooks share everything but the switch.
 fn async_common(strategy: &str, switch_done: u64, downtime: u64) {
-    let m = run(&scenario(PAIR), strategy, 1, 0);
+    let sc = scenario(PAIR);
+    let m = run(&sc, strategy, 1, 0);
+    // The switch (step 6 of 11) ends when the hand computation says.
+    let log = cutover::sim::simulate(
+        &sc,
+        sc.runbook(strategy).unwrap(),
+        1,
+        0,
+        cutover::sim::RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    let done = log
+        .events
+        .iter()
+        .find(|e| e.entity == "runbook" && e.event == "step_done" && e.detail == "6/11")
+        .map(|e| e.time.0);
+    assert_eq!(done, Some((P + switch_done) * S), "{strategy}: the switch ends");
     assert_eq!(m.downtime_ms, downtime * S, "{strategy}: downtime = the switch gap");
     // backup 240, Sync Now 300..330, break 390, upgrade B 450..3,150,
     // verify B 3,750, switch click 3,810 and done at `switch_done`.
     // Interim 1 day: Tuesday ~11:00, so the next window opens Wednesday
     // 10:00 = P + 172,800. Upgrade A: click 172,860, done 175,560; verify
     // 176,160; establish (B primary) 176,220; full sync 176,280..177,310.
+    // The interim ends a day after the switch, before Wednesday's window.
     assert!(switch_done + 86_400 < 172_800);
     assert_eq!(m.exposure_ms, (176_220 - 390) * S, "{strategy}: exposure");
     assert_eq!(m.procedure_ms, 177_310 * S, "{strategy}: procedure");

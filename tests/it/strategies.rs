@@ -2,6 +2,7 @@
 
 use crate::run;
 use cutover::scenario::Scenario;
+use cutover::sim::{RunOptions, simulate};
 
 #[test]
 fn async_trades_exposure_for_downtime_on_the_default() {
@@ -30,17 +31,37 @@ fn async_trades_exposure_for_downtime_on_the_default() {
 #[test]
 fn strategies_see_the_same_arrivals() {
     // Common random numbers: replication i of every strategy draws the same
-    // arrival instants; they differ only by console reconnects, which
-    // depend on what the strategy dropped.
+    // arrival instants, kinds and durations. Before the procedure starts
+    // nothing differs between strategies, so every session started by then
+    // (its start, kind and planned end) must be the same, in the same order.
+    // Drawn from streams keyed by strategy, they would all differ.
     let sc = Scenario::default_scenario();
-    let sync = run(&sc, "failover-sync", 5, 3);
-    let dns = run(&sc, "failover-async-dns", 5, 3);
-    let fresh_sync = sync.arrivals - sync.reconnects;
-    let fresh_dns = dns.arrivals - dns.reconnects;
-    // The async run is longer (the interim), so it sees more arrivals, and
-    // the first ones are the same instants.
-    assert!(fresh_dns > fresh_sync);
-    assert_eq!(sync.procedure_start_ms, dns.procedure_start_ms);
+    let opts = RunOptions {
+        log_events: true,
+        trace_sessions: true,
+    };
+    let sessions = |name: &str| -> Vec<(u64, String)> {
+        let out = simulate(&sc, sc.runbook(name).unwrap(), 5, 3, opts);
+        let start = out.metrics.procedure_start_ms;
+        out.events
+            .iter()
+            .filter(|e| e.event == "session_start" && e.time.0 < start)
+            .map(|e| (e.time.0, e.detail.clone()))
+            .collect()
+    };
+    let sync = sessions("failover-sync");
+    assert!(sync.len() > 100, "the warm-up starts sessions ({})", sync.len());
+    for name in ["failover-async-shared-ip", "failover-async-dns", "failover-async-nat"] {
+        assert_eq!(sessions(name), sync, "{name} saw other sessions before the procedure");
+    }
+    // Another replication of the same strategy sees another workload.
+    let other = simulate(&sc, sc.runbook("failover-sync").unwrap(), 5, 4, opts);
+    let first_other = other
+        .events
+        .iter()
+        .find(|e| e.event == "session_start")
+        .map(|e| e.time.0);
+    assert_ne!(first_other, sync.first().map(|s| s.0));
 }
 
 #[test]
