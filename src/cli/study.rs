@@ -354,6 +354,8 @@ pub(super) fn cmd_compare(
         thresholds: sc.thresholds.clone(),
         ci_target: ci.as_ref().map(|c| c.rel),
         files: output_hashes(&out, &["runs.csv", "summary.csv", "diff.csv"])?,
+        format: 1,
+        scenario_path: None,
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
 
@@ -629,6 +631,8 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
         replications: first.runs,
         shard: None,
         files: output_hashes(out, &["runs.csv", "summary.csv", "diff.csv"])?,
+        format: 1,
+        scenario_path: None,
         ..first
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
@@ -901,6 +905,8 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         thresholds: base.thresholds.clone(),
         ci_target: None,
         files: output_hashes(&out, &["sweep.csv"])?,
+        format: 1,
+        scenario_path: None,
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit()?;
