@@ -1,12 +1,13 @@
 //! Command-line parsing (the only clap-aware code) and the commands. This
 //! module and its children are the only code that touches files.
 
+mod outdir;
 mod report;
 mod run;
 mod study;
 
 use std::fmt;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
@@ -162,6 +163,14 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// The message without its `error:` prefix.
+    pub fn message(&self) -> String {
+        match self {
+            CliError::BadInput(m) | CliError::Internal(m) => m.clone(),
+            CliError::Interrupted => "interrupted".into(),
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::BadInput(_) => 2,
@@ -253,6 +262,86 @@ pub fn run() -> Result<(), CliError> {
     }
 }
 
+/// Largest scenario file read (16 MiB; the shipped ones are a few kilobytes).
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// Opens a file that must be a regular file (after following symbolic
+/// links): a device such as `/dev/zero`, a pipe or a folder is refused
+/// before it is read.
+fn open_regular(path: &Path, what: &str) -> Result<std::fs::File, CliError> {
+    let not_regular = || {
+        CliError::BadInput(format!(
+            "{}: not a regular file (a device, a pipe or a folder); {what} is read only from a regular file",
+            path.display()
+        ))
+    };
+    let cannot = |e: std::io::Error| CliError::BadInput(format!("{}: cannot read the file: {e}", path.display()));
+    if !std::fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(not_regular());
+    }
+    let f = std::fs::File::open(path).map_err(cannot)?;
+    // Checked again on what was opened, in case the path changed meanwhile.
+    if !f.metadata().map_err(cannot)?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(f)
+}
+
+/// Reads a whole regular file of at most `limit` bytes; bigger, or not a
+/// regular file, is bad input naming the file.
+fn read_limited(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, CliError> {
+    let f = open_regular(path, what)?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::BadInput(format!("{}: cannot read the file: {e}", path.display())))?;
+    if bytes.len() as u64 > limit {
+        return Err(CliError::BadInput(format!(
+            "{}: larger than {} MiB, the most cutover reads as {what}",
+            path.display(),
+            limit >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// SHA-256 of a regular file, read in blocks (memory does not grow with it).
+fn sha256_file(path: &Path) -> Result<String, CliError> {
+    use sha2::{Digest, Sha256};
+    let mut f = open_regular(path, "an output file")?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| CliError::BadInput(format!("{}: cannot read the file: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The scenario name a file gives when it has no `name`: its stem, with
+/// every character a folder name may not hold replaced by `-` (so
+/// `my plan.toml` is `my-plan`).
+fn default_name(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let safe: String = safe.trim_start_matches('.').chars().take(100).collect();
+    if safe.is_empty() { "scenario".into() } else { safe }
+}
+
 /// Reads a scenario file (or the built-in default) with its text.
 fn load_text(path: Option<&Path>) -> Result<(Scenario, String), CliError> {
     let bad = |e: cutover::scenario::ScenarioError| CliError::BadInput(format!("invalid scenario\n{e}"));
@@ -262,14 +351,40 @@ fn load_text(path: Option<&Path>) -> Result<(Scenario, String), CliError> {
             cutover::scenario::DEFAULT_TOML.to_string(),
         )),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| {
-                CliError::BadInput(format!("invalid scenario\n{}: cannot read the file: {e}", p.display()))
+            let bytes = read_limited(p, MAX_SCENARIO_BYTES, "a scenario")
+                .map_err(|e| CliError::BadInput(format!("invalid scenario\n{}", e.message())))?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                CliError::BadInput(format!(
+                    "invalid scenario\n{}: not UTF-8 text (byte {})",
+                    p.display(),
+                    e.utf8_error().valid_up_to()
+                ))
             })?;
-            let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
-            let sc = Scenario::parse(&text, &p.display().to_string(), stem).map_err(bad)?;
+            let sc = Scenario::parse(&text, &p.display().to_string(), &default_name(p)).map_err(bad)?;
             Ok((sc, text))
         }
     }
+}
+
+/// `target` relative to the folder `base` (both must exist), e.g.
+/// `../../scenarios/x.toml`; absolute when they share no root. `None`
+/// when either cannot be resolved or the path is not UTF-8.
+fn relative_path(base: &Path, target: &Path) -> Option<String> {
+    let base = std::fs::canonicalize(base).ok()?;
+    let target = std::fs::canonicalize(target).ok()?;
+    let (b, t): (Vec<_>, Vec<_>) = (base.components().collect(), target.components().collect());
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return target.to_str().map(String::from);
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..b.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c);
+    }
+    rel.to_str().map(String::from)
 }
 
 fn load(path: Option<&Path>) -> Result<Scenario, CliError> {
@@ -334,76 +449,6 @@ fn write_chart(dir: &Path, name: &str, chart: &impl cutover::report::chart::Char
     write_atomic(&dir.join(format!("{name}.svg")), |w| w.write_all(r.svg.as_bytes()))?;
     write_atomic(&dir.join(format!("{name}.png")), |w| w.write_all(&r.png))?;
     Ok(())
-}
-
-/// Where a study's outputs are written before they replace the previous
-/// ones: a hidden folder inside the output folder. Nothing in the output
-/// folder changes until [`Staging::commit`], which removes the previous
-/// manifest, moves every new file in, and writes the new manifest last. A
-/// run killed before that leaves the previous outputs as they were; the next
-/// run removes the stale staging folder.
-pub struct Staging {
-    dir: PathBuf,
-    stage: Option<tempfile::TempDir>,
-}
-
-const STAGING_PREFIX: &str = ".cutover-staging-";
-
-impl Staging {
-    /// Creates the output folder if needed and a fresh staging folder in it.
-    pub fn new(dir: &Path) -> Result<Staging, CliError> {
-        let fail = |e: std::io::Error| CliError::Internal(format!("cannot prepare {}: {e}", dir.display()));
-        std::fs::create_dir_all(dir).map_err(fail)?;
-        // Staging folders of runs that were killed.
-        for entry in std::fs::read_dir(dir).map_err(fail)?.flatten() {
-            if entry.file_name().to_string_lossy().starts_with(STAGING_PREFIX) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            }
-        }
-        let stage = tempfile::Builder::new()
-            .prefix(STAGING_PREFIX)
-            .tempdir_in(dir)
-            .map_err(fail)?;
-        Ok(Staging {
-            dir: dir.to_path_buf(),
-            stage: Some(stage),
-        })
-    }
-
-    /// The folder to write into.
-    pub fn path(&self) -> &Path {
-        self.stage.as_ref().map(|s| s.path()).unwrap_or(&self.dir)
-    }
-
-    /// Replaces the previous outputs with the staged ones, the manifest last.
-    pub fn commit(mut self) -> Result<(), CliError> {
-        let stage = self.stage.take().expect("committed once");
-        let fail =
-            |e: std::io::Error| CliError::Internal(format!("cannot move the outputs into {}: {e}", self.dir.display()));
-        let manifest = self.dir.join("manifest.json");
-        if manifest.exists() {
-            std::fs::remove_file(&manifest).map_err(fail)?;
-        }
-        // Charts of the previous results would not match the new ones.
-        let charts = self.dir.join("charts");
-        if charts.exists() {
-            std::fs::remove_dir_all(&charts).map_err(fail)?;
-        }
-        let mut staged_manifest = None;
-        for entry in std::fs::read_dir(stage.path()).map_err(fail)?.flatten() {
-            let name = entry.file_name();
-            if name == "manifest.json" {
-                staged_manifest = Some(entry.path());
-                continue;
-            }
-            std::fs::rename(entry.path(), self.dir.join(&name)).map_err(fail)?;
-        }
-        if let Some(m) = staged_manifest {
-            std::fs::rename(m, &manifest).map_err(fail)?;
-        }
-        drop(stage);
-        Ok(())
-    }
 }
 
 /// A temporary file in `dir` (so that the final rename stays on one file

@@ -179,8 +179,23 @@ pub struct Manifest {
     pub thresholds: Vec<(String, f64)>,
     /// The precision target, when replications were added until it was met.
     pub ci_target: Option<f64>,
-    /// SHA-256 of each output file written before the manifest.
+    /// SHA-256 of every file written into the folder, by path relative to
+    /// it (`runs.csv`, `charts/diff.png`), the manifest itself excepted.
+    /// Format 1 manifests listed only the CSV files.
     pub files: Vec<(String, String)>,
+    /// 2 (this version) or 1 (older, where the field is absent): see
+    /// [`crate::results::MANIFEST_FORMAT`].
+    #[serde(default = "format_1")]
+    pub format: u32,
+    /// The scenario file relative to this folder (or absolute when no
+    /// relative path exists), so that it is found from any working folder;
+    /// `null` for the built-in default and in format 1 manifests.
+    #[serde(default)]
+    pub scenario_path: Option<String>,
+}
+
+fn format_1() -> u32 {
+    1
 }
 
 /// Writes a manifest as pretty JSON.

@@ -41,6 +41,7 @@
 //!   shards, ordered streaming aggregation.
 //! - [`stats`]: streaming moments, a bounded quantile sketch, t quantiles.
 //! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
+//! - [`results`]: manifests and `runs.csv` read back and checked (pure, from any `io::Read`).
 //! - [`report`]: charts (SVG and PNG) and the change-board report.
 
 pub mod engine;
@@ -49,6 +50,7 @@ pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod report;
+pub mod results;
 pub mod rng;
 pub mod runbook;
 pub mod scenario;

@@ -41,6 +41,12 @@ pub enum Purpose {
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.
 const PURPOSES: u64 = 16;
 
+/// Most replications a study may have (2^60): the stream number
+/// `replication * 16 + purpose` of replication 2^60 would wrap round to
+/// replication 0's, and reuse its random numbers. The command line refuses
+/// run counts beyond it.
+pub const MAX_REPLICATIONS: u64 = u64::MAX / PURPOSES + 1;
+
 /// Makes the stream for one purpose of one replication.
 pub fn stream(seed: u64, replication: u64, purpose: Purpose) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -100,6 +106,19 @@ mod tests {
         let d = stream(8, 0, Purpose::Arrivals).next_u64();
         assert!(a != b && a != c && a != d && b != c);
         assert_eq!(a, stream(7, 0, Purpose::Arrivals).next_u64());
+    }
+
+    #[test]
+    fn the_last_replication_has_streams_of_its_own() {
+        // The largest stream number in use does not wrap.
+        let last = (MAX_REPLICATIONS - 1)
+            .checked_mul(PURPOSES)
+            .and_then(|s| s.checked_add(PURPOSES - 1));
+        assert_eq!(last, Some(u64::MAX));
+        let a = stream(7, 0, Purpose::Arrivals).next_u64();
+        assert_ne!(stream(7, MAX_REPLICATIONS - 1, Purpose::Arrivals).next_u64(), a);
+        // One more would have been replication 0 again.
+        assert_eq!(stream(7, MAX_REPLICATIONS, Purpose::Arrivals).next_u64(), a);
     }
 
     #[test]

@@ -2,30 +2,59 @@
 
 use std::path::{Path, PathBuf};
 
-use cutover::export::Manifest;
+use cutover::export::{self, Manifest};
 use cutover::montecarlo::Aggregator;
 use cutover::report::chart::{Chart, render};
 use cutover::report::page::{self, ReportChart, ReportInput};
 use cutover::report::study::{Cdf, Diffs, Distribution};
 use cutover::report::timeline::Timeline;
+use cutover::results::MANIFEST_FORMAT;
 use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, simulate};
 
-use super::study::{charted_metrics, internal, read_runs, sha256_hex};
-use super::{CliError, StudyFlags, load_text, write_atomic};
+use super::outdir::{Expect, InputDir, OutDir, read_manifest};
+use super::study::{charted_metrics, read_runs, sha256_hex};
+use super::{CliError, StudyFlags, load_text, relative_path, sha256_file, write_atomic};
 
-/// Renders a chart into `DIR/charts/NAME.{png,svg}` and keeps its SVG for the page.
-fn chart(dir: &Path, name: &str, caption: String, c: &impl Chart) -> Result<ReportChart, CliError> {
+/// A chart rendered for the report: its page entry and its PNG, written
+/// to `charts/NAME.{png,svg}` once everything is ready.
+struct Drawn {
+    name: String,
+    chart: ReportChart,
+    png: Vec<u8>,
+}
+
+fn chart(name: &str, caption: String, c: &impl Chart) -> Result<Drawn, CliError> {
     let r = render(c).map_err(|e| CliError::Internal(format!("chart {name}: {e}")))?;
-    let charts = dir.join("charts");
-    std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
-    write_atomic(&charts.join(format!("{name}.svg")), |w| w.write_all(r.svg.as_bytes()))?;
-    write_atomic(&charts.join(format!("{name}.png")), |w| w.write_all(&r.png))?;
-    Ok(ReportChart {
-        file: format!("charts/{name}"),
-        caption,
-        svg: r.svg,
+    Ok(Drawn {
+        name: name.to_string(),
+        chart: ReportChart {
+            file: format!("charts/{name}"),
+            caption,
+            svg: r.svg,
+        },
+        png: r.png,
     })
+}
+
+/// True when both paths name one existing folder.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Reads the results folder's manifest: a whole compare folder's.
+fn compare_manifest(results: &Path) -> Result<Manifest, CliError> {
+    let m = read_manifest(results)?;
+    if m.kind != "compare" || m.shard.is_some() {
+        return Err(CliError::BadInput(format!(
+            "{}: a report needs a whole compare folder (merge shards first)",
+            results.display()
+        )));
+    }
+    Ok(m)
 }
 
 pub(super) fn cmd_report(
@@ -36,6 +65,12 @@ pub(super) fn cmd_report(
     threads: Option<usize>,
     quiet: bool,
 ) -> Result<(), CliError> {
+    // A commit a killed command left in the folder is finished first.
+    if let Some(p) = input
+        && p.is_dir()
+    {
+        drop(InputDir::open(p)?);
+    }
     let results = match input {
         Some(p) if p.join("manifest.json").is_file() => {
             if runs.is_some() || seed.is_some() {
@@ -66,35 +101,57 @@ pub(super) fn cmd_report(
             super::study::cmd_compare(scenario, flags, None, None, 100_000, None)?
         }
     };
-    let text = std::fs::read_to_string(results.join("manifest.json"))
-        .map_err(|e| CliError::BadInput(format!("{}/manifest.json: {e}", results.display())))?;
-    let m: Manifest = serde_json::from_str(&text)
-        .map_err(|e| CliError::BadInput(format!("{}/manifest.json: {e}", results.display())))?;
-    if m.kind != "compare" || m.shard.is_some() {
-        return Err(CliError::BadInput(format!(
-            "{}: a report needs a whole compare folder (merge shards first)",
-            results.display()
-        )));
+    compare_manifest(&results)?;
+    let dir = out.unwrap_or_else(|| results.clone());
+    // The results are read under their folder's lock: held to write the
+    // report into it, or shared while they are read.
+    let same = same_folder(&dir, &results);
+    let mut outdir = None;
+    let mut _reading = None;
+    if same {
+        outdir = Some(OutDir::open(
+            &results,
+            Expect {
+                kind: "compare",
+                scenario_sha256: None,
+            },
+        )?);
+    } else {
+        _reading = Some(InputDir::open(&results)?);
     }
-    // The scenario the results came from, unchanged since.
-    let (sc, sc_text): (Scenario, String) = load_text(m.scenario_file.as_deref().map(Path::new))?;
+    let m = compare_manifest(&results)?;
+    // The scenario the results came from, unchanged since: found from the
+    // results folder (format 1 manifests: as given, from the working folder).
+    let scenario_at: Option<PathBuf> = match (&m.scenario_path, &m.scenario_file) {
+        (Some(p), _) => Some(results.join(p)),
+        (None, Some(f)) => Some(PathBuf::from(f)),
+        (None, None) => None,
+    };
+    let (sc, sc_text): (Scenario, String) = load_text(scenario_at.as_deref())?;
     if sha256_hex(sc_text.as_bytes()) != m.scenario_sha256 {
         return Err(CliError::BadInput(format!(
             "the scenario {} changed since {} was computed: run the comparison again",
-            m.scenario_file.as_deref().unwrap_or("(built-in default)"),
+            scenario_at
+                .as_deref()
+                .map_or("(built-in default)".into(), |p| p.display().to_string()),
             results.display()
         )));
     }
     let baseline = m.strategies.iter().position(|s| *s == m.baseline).unwrap_or(0);
     let mut agg = Aggregator::new(m.strategies.clone(), baseline, &m.thresholds);
-    let mut expected = m.first_replication;
-    read_runs(&results, &m, &m.strategies, &mut agg, &mut expected, |_| Ok(()))?;
+    read_runs(&results, &m, |group| {
+        let values: Vec<Vec<String>> = group
+            .iter()
+            .map(|rec| rec.iter().skip(3).map(String::from).collect())
+            .collect();
+        agg.push(&values);
+        Ok(())
+    })?;
     let summary = agg.summary();
     let diffs = agg.diffs();
-    let dir = out.unwrap_or_else(|| results.clone());
-    std::fs::create_dir_all(&dir).map_err(|e| internal(&format!("cannot create {}", dir.display()), e))?;
 
-    let mut charts = Vec::new();
+    // Everything the report holds is made before anything is written.
+    let mut drawn = Vec::new();
     let metrics = charted_metrics(&summary);
     for key in [
         "downtime_s",
@@ -112,7 +169,7 @@ pub(super) fn cmd_report(
                 key.trim_end_matches("_s").replace('_', " "),
                 agg.replications()
             );
-            charts.push(chart(&dir, &format!("dist-{key}"), caption, &d)?);
+            drawn.push(chart(&format!("dist-{key}"), caption, &d)?);
         }
     }
     for key in ["downtime_s", "dropped_sessions"] {
@@ -120,19 +177,14 @@ pub(super) fn cmd_report(
             "Empirical CDF of {}: the share of replications at or below each value.",
             key.trim_end_matches("_s").replace('_', " ")
         );
-        charts.push(chart(
-            &dir,
-            &format!("cdf-{key}"),
-            caption,
-            &Cdf::from_aggregator(&agg, key),
-        )?);
+        drawn.push(chart(&format!("cdf-{key}"), caption, &Cdf::from_aggregator(&agg, key))?);
     }
     if m.strategies.len() > 1 && !metrics.is_empty() {
         let caption = format!(
             "Paired differences against {} (replication by replication, common random numbers), mean and 95% CI.",
             m.baseline
         );
-        charts.push(chart(&dir, "diff", caption, &Diffs::from_rows(&agg, &diffs, &metrics))?);
+        drawn.push(chart("diff", caption, &Diffs::from_rows(&agg, &diffs, &metrics))?);
     }
     // One run of each strategy, replication 0, to show what happens when.
     for name in &m.strategies {
@@ -150,8 +202,10 @@ pub(super) fn cmd_report(
         let t = Timeline::from_run(&sc, name, m.seed, &run);
         let caption =
             format!("Timeline of one replication of {name}: node states, failover, windows, runbook steps, sessions.");
-        charts.push(chart(&dir, &format!("timeline-{name}"), caption, &t)?);
+        drawn.push(chart(&format!("timeline-{name}"), caption, &t)?);
     }
+    let (pngs, charts): (Vec<(String, Vec<u8>)>, Vec<ReportChart>) =
+        drawn.into_iter().map(|d| ((d.name, d.png), d.chart)).unzip();
     let input = ReportInput {
         scenario: &sc,
         scenario_sha256: m.scenario_sha256.clone(),
@@ -163,10 +217,61 @@ pub(super) fn cmd_report(
         diffs: &diffs,
         charts,
     };
-    write_atomic(&dir.join("report.md"), |w| {
-        w.write_all(page::markdown(&input).as_bytes())
-    })?;
-    write_atomic(&dir.join("report.html"), |w| w.write_all(page::html(&input).as_bytes()))?;
+    let (md, html) = (page::markdown(&input), page::html(&input));
+
+    // Then written, through a commit: into the compare folder (its manifest
+    // then lists the report's files too), or a report folder of its own.
+    let outdir = match outdir {
+        Some(o) => o,
+        None => OutDir::open(
+            &dir,
+            Expect {
+                kind: "report",
+                scenario_sha256: Some(&m.scenario_sha256),
+            },
+        )?,
+    };
+    let staging = outdir.stage()?;
+    let stage = staging.path();
+    let charts_dir = stage.join("charts");
+    std::fs::create_dir_all(&charts_dir)
+        .map_err(|e| CliError::Internal(format!("cannot create {}: {e}", charts_dir.display())))?;
+    for ((name, png), c) in pngs.iter().zip(&input.charts) {
+        write_atomic(&charts_dir.join(format!("{name}.svg")), |w| {
+            w.write_all(c.svg.as_bytes())
+        })?;
+        write_atomic(&charts_dir.join(format!("{name}.png")), |w| w.write_all(png))?;
+    }
+    write_atomic(&stage.join("report.md"), |w| w.write_all(md.as_bytes()))?;
+    write_atomic(&stage.join("report.html"), |w| w.write_all(html.as_bytes()))?;
+    let mut files = staging.hashes()?;
+    let mut keep = Vec::new();
+    if same {
+        // The compare folder's own files stay, and stay listed.
+        for name in outdir.owned_files() {
+            if !files.iter().any(|(n, _)| n == name) {
+                keep.push(name.to_string());
+            }
+        }
+        for name in &keep {
+            files.push((name.clone(), sha256_file(&dir.join(name))?));
+        }
+        files.sort();
+    }
+    let manifest = Manifest {
+        kind: if same { "compare" } else { "report" }.into(),
+        command: if same {
+            m.command.clone()
+        } else {
+            std::env::args().collect()
+        },
+        files,
+        format: MANIFEST_FORMAT,
+        scenario_path: scenario_at.as_deref().and_then(|p| relative_path(&dir, p)),
+        ..m.clone()
+    };
+    write_atomic(&stage.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    staging.commit(&keep)?;
     if !quiet {
         println!("wrote {0}/report.html, {0}/report.md and {0}/charts/", dir.display());
     }

@@ -10,7 +10,8 @@ use cutover::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 
 use cutover::report::timeline::Timeline;
 
-use super::{CliError, load, write_atomic, write_chart};
+use super::outdir::{Expect, OutDir};
+use super::{CliError, load_text, relative_path, write_atomic, write_chart};
 
 pub(super) fn cmd_run(
     path: Option<&Path>,
@@ -22,7 +23,7 @@ pub(super) fn cmd_run(
     no_charts: bool,
 ) -> Result<(), CliError> {
     // Everything the user gave is checked before anything is written.
-    let sc = load(path)?;
+    let (sc, text) = load_text(path)?;
     let name = strategy.unwrap_or_else(|| sc.strategies[0].clone());
     let runbook = sc.strategy(&name).map_err(CliError::BadInput)?;
     let seed = seed.unwrap_or(sc.seed);
@@ -42,17 +43,50 @@ pub(super) fn cmd_run(
         return Err(CliError::Internal(format!("conservation violated: {why}")));
     }
 
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-    let events_path = dir.join("events.csv");
-    let metrics_path = dir.join("metrics.csv");
-    write_atomic(&events_path, |w| export::write_events(w, &result.events))?;
-    write_atomic(&metrics_path, |w| {
+    // A run folder holds one run: a new one replaces the previous run's
+    // files (whatever its scenario), and nothing else.
+    let outdir = OutDir::open(
+        &dir,
+        Expect {
+            kind: "run",
+            scenario_sha256: None,
+        },
+    )?;
+    let staging = outdir.stage()?;
+    let out = staging.path();
+    write_atomic(&out.join("events.csv"), |w| export::write_events(w, &result.events))?;
+    write_atomic(&out.join("metrics.csv"), |w| {
         export::write_metrics(w, &[(runbook.name.as_str(), seed, &result.metrics)])
     })?;
     if !no_charts {
         let timeline = Timeline::from_run(&sc, &runbook.name, seed, &result);
-        write_chart(&dir, "timeline", &timeline)?;
+        write_chart(out, "timeline", &timeline)?;
     }
+    let manifest = export::Manifest {
+        tool: "cutover".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "run".into(),
+        command: std::env::args().collect(),
+        scenario: sc.name.clone(),
+        scenario_file: path.map(|p| p.display().to_string()),
+        scenario_sha256: cutover::results::sha256_hex(text.as_bytes()),
+        seed,
+        strategies: vec![runbook.name.clone()],
+        baseline: runbook.name.clone(),
+        runs: 1,
+        first_replication: 0,
+        replications: 1,
+        shard: None,
+        thresholds: sc.thresholds.clone(),
+        ci_target: None,
+        files: staging.hashes()?,
+        format: cutover::results::MANIFEST_FORMAT,
+        scenario_path: path.and_then(|p| relative_path(&dir, p)),
+    };
+    write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    staging.commit(&[])?;
+    let events_path = dir.join("events.csv");
+    let metrics_path = dir.join("metrics.csv");
     if !quiet {
         print!("{}", summary(&sc, &runbook.name, seed, &result.metrics));
         println!(

@@ -8,7 +8,6 @@
 //! into place once complete; Ctrl-C stops once the replications in progress
 //! end and leaves the folder as it was.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,12 +17,16 @@ use cutover::metrics::Metrics;
 use cutover::montecarlo::{Aggregator, DiffRow, Replication, SummaryRow, run_streaming, shard_range};
 use cutover::report::chart::strategy_color;
 use cutover::report::study::{Cdf, Curve, Diffs, Distribution, HeatMap, SweepLines};
+use cutover::results::{Expected, MANIFEST_FORMAT, RunsReader};
+use cutover::rng::MAX_REPLICATIONS;
 use cutover::runbook::Runbook;
 use cutover::scenario::Scenario;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sha2::{Digest, Sha256};
 
-use super::{CliError, Staging, StudyFlags, load_text, temp_file, write_atomic, write_chart};
+use super::outdir::{Expect, InputDir, OutDir, read_manifest};
+use super::{
+    CliError, StudyFlags, load_text, open_regular, relative_path, sha256_file, temp_file, write_atomic, write_chart,
+};
 
 /// Replications per batch under `--ci-target`: the precision is checked
 /// after each batch, so the stopping point depends on the batch size alone,
@@ -43,22 +46,7 @@ pub(super) fn internal(what: &str, e: impl std::fmt::Display) -> CliError {
 }
 
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn sha256_file(path: &Path) -> Result<String, CliError> {
-    let mut f = std::fs::File::open(path).map_err(|e| internal(&format!("cannot read {}", path.display()), e))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| internal("read", e))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    cutover::results::sha256_hex(bytes)
 }
 
 /// The strategies to run and the baseline's index, checked against the scenario.
@@ -86,10 +74,19 @@ fn pick_strategies<'a>(sc: &'a Scenario, flags: &StudyFlags) -> Result<(Vec<&'a 
     Ok((runbooks, baseline))
 }
 
+/// Most simulation workers `--threads` may ask for: far more than any
+/// machine this runs on has cores, few enough that starting them is cheap.
+pub const MAX_THREADS: usize = 1024;
+
+/// Most points a sweep grid may have (e.g. 1,000 values of one field, or
+/// 40 × 25 of two): each point is a whole comparison.
+pub const MAX_SWEEP_POINTS: usize = 1000;
+
 /// The number of simulation workers: `--threads`, else one per core.
-fn workers(threads: Option<usize>) -> Result<usize, CliError> {
+pub(super) fn workers(threads: Option<usize>) -> Result<usize, CliError> {
     match threads {
         Some(0) => Err(CliError::BadInput("--threads must be at least 1".into())),
+        Some(n) if n > MAX_THREADS => Err(CliError::BadInput(format!("--threads {n}: at most {MAX_THREADS}"))),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
     }
@@ -182,31 +179,15 @@ fn run_study(
     Ok(())
 }
 
-/// Refuses an output folder that holds another scenario's or command's results.
-fn check_out_dir(dir: &Path, kind: &str, scenario_sha: &str) -> Result<(), CliError> {
-    let manifest = dir.join("manifest.json");
-    if let Ok(text) = std::fs::read_to_string(&manifest) {
-        match serde_json::from_str::<Manifest>(&text) {
-            Ok(m) if m.kind == kind && m.scenario_sha256 == scenario_sha => return Ok(()),
-            Ok(m) => {
-                return Err(CliError::BadInput(format!(
-                    "{} holds the results of a different {} (scenario {:?}, sha256 {}…); choose another --out or remove it",
-                    dir.display(),
-                    if m.kind == kind { "scenario" } else { "command" },
-                    m.scenario,
-                    &m.scenario_sha256[..12.min(m.scenario_sha256.len())]
-                )));
-            }
-            Err(_) => {}
-        }
+/// Refuses a run count past the random streams' space.
+pub(super) fn check_runs(flag: &str, runs: u64) -> Result<(), CliError> {
+    if runs == 0 {
+        return Err(CliError::BadInput(format!("{flag} must be at least 1")));
     }
-    for f in ["runs.csv", "summary.csv", "diff.csv", "sweep.csv"] {
-        if dir.join(f).exists() && !manifest.exists() {
-            return Err(CliError::BadInput(format!(
-                "{} holds a {f} without a manifest.json: it is not known what produced it; choose another --out or remove it",
-                dir.display()
-            )));
-        }
+    if runs > MAX_REPLICATIONS {
+        return Err(CliError::BadInput(format!(
+            "{flag} {runs}: at most {MAX_REPLICATIONS} (2^60) replications have random streams of their own"
+        )));
     }
     Ok(())
 }
@@ -238,9 +219,7 @@ pub(super) fn cmd_compare(
     let (sc, text) = load_text(path)?;
     let (runbooks, baseline) = pick_strategies(&sc, &flags)?;
     let runs = flags.runs.unwrap_or(if ci_target.is_some() { BATCH } else { 1000 });
-    if runs == 0 {
-        return Err(CliError::BadInput("--runs must be at least 1".into()));
-    }
+    check_runs("--runs", runs)?;
     let shard = shard.as_deref().map(parse_shard).transpose()?;
     if let Some((_, n)) = shard
         && n > runs
@@ -272,6 +251,7 @@ pub(super) fn cmd_compare(
                     "--max-runs {max_runs} is below --runs {runs}"
                 )));
             }
+            check_runs("--max-runs", max_runs)?;
             let mut metrics = Vec::new();
             for m in ci_metrics.unwrap_or_default() {
                 let j = Metrics::COLUMNS
@@ -293,8 +273,14 @@ pub(super) fn cmd_compare(
         };
         Path::new("output").join(&sc.name).join(leaf)
     });
-    check_out_dir(&dir, "compare", &sha)?;
-    let staging = Staging::new(&dir)?;
+    let outdir = OutDir::open(
+        &dir,
+        Expect {
+            kind: "compare",
+            scenario_sha256: Some(&sha),
+        },
+    )?;
+    let staging = outdir.stage()?;
     let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
@@ -353,11 +339,14 @@ pub(super) fn cmd_compare(
         shard: shard.map(|(k, n)| [k, n]),
         thresholds: sc.thresholds.clone(),
         ci_target: ci.as_ref().map(|c| c.rel),
-        files: output_hashes(&out, &["runs.csv", "summary.csv", "diff.csv"])?,
+        files: staging.hashes()?,
+        format: MANIFEST_FORMAT,
+        scenario_path: path.and_then(|p| relative_path(&dir, p)),
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
 
-    staging.commit()?;
+    staging.commit(&[])?;
+    drop(outdir);
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
         println!(
@@ -420,13 +409,6 @@ pub(super) fn write_study_charts(
         write_chart(&charts, "diff", &Diffs::from_rows(agg, diffs, &metrics))?;
     }
     Ok(())
-}
-
-fn output_hashes(dir: &Path, files: &[&str]) -> Result<Vec<(String, String)>, CliError> {
-    files
-        .iter()
-        .map(|f| Ok((f.to_string(), sha256_file(&dir.join(f))?)))
-        .collect()
 }
 
 /// The metrics the printed table shows (all are in summary.csv).
@@ -522,16 +504,41 @@ fn table(names: &[String], summary: &[SummaryRow]) -> String {
 }
 
 pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
-    let mut shards = Vec::new();
+    // The same folder twice, or the output among the inputs, is refused.
+    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for d in dirs {
-        let text = std::fs::read_to_string(d.join("manifest.json")).map_err(|e| {
-            CliError::BadInput(format!(
-                "{}: no readable manifest.json ({e}): not a compare folder",
+        let canon = std::fs::canonicalize(d)
+            .map_err(|e| CliError::BadInput(format!("{}: {e}: not a compare folder", d.display())))?;
+        if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canon) {
+            return Err(CliError::BadInput(format!(
+                "{} is given twice (as {} and as {})",
+                canon.display(),
+                first.display(),
                 d.display()
-            ))
-        })?;
-        let m: Manifest = serde_json::from_str(&text)
-            .map_err(|e| CliError::BadInput(format!("{}/manifest.json: {e}", d.display())))?;
+            )));
+        }
+        seen.push((canon, d));
+    }
+    if let Ok(out) = std::fs::canonicalize(final_dir)
+        && let Some((_, d)) = seen.iter().find(|(c, _)| *c == out)
+    {
+        return Err(CliError::BadInput(format!(
+            "--out {} is the shard folder {}: merge into a folder of its own",
+            final_dir.display(),
+            d.display()
+        )));
+    }
+    let mut shards = Vec::new();
+    let mut inputs = Vec::new();
+    for d in dirs {
+        inputs.push(InputDir::open(d)?);
+        if !std::fs::symlink_metadata(d.join("manifest.json")).is_ok_and(|m| !m.is_dir()) {
+            return Err(CliError::BadInput(format!(
+                "{}: no manifest.json: not a compare folder",
+                d.display()
+            )));
+        }
+        let m = read_manifest(d)?;
         if m.kind != "compare" {
             return Err(CliError::BadInput(format!(
                 "{}: a {} folder, not a compare shard",
@@ -563,6 +570,9 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
         if m.strategies != first.strategies || m.baseline != first.baseline {
             return Err(differs("strategies"));
         }
+        if m.thresholds != first.thresholds {
+            return Err(differs("thresholds"));
+        }
         if m.shard.map_or(1, |s| s[1]) != n {
             return Err(differs("shard counts"));
         }
@@ -587,8 +597,28 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
             shards.len()
         )));
     }
-    check_out_dir(final_dir, "compare", &first.scenario_sha256)?;
-    let staging = Staging::new(final_dir)?;
+    // Every file of every shard is the one its manifest certifies, and
+    // every row of runs.csv is one cutover writes: checked before anything
+    // is written.
+    for (d, m) in &shards {
+        verify_files(d, m)?;
+        read_runs(d, m, |_| Ok(()))?;
+    }
+    // Where the scenario is, seen from the merged folder.
+    let scenario_at = first
+        .scenario_path
+        .as_ref()
+        .map(|p| shards[0].0.join(p))
+        .or_else(|| first.scenario_file.as_ref().map(PathBuf::from));
+
+    let outdir = OutDir::open(
+        final_dir,
+        Expect {
+            kind: "compare",
+            scenario_sha256: Some(&first.scenario_sha256),
+        },
+    )?;
+    let staging = outdir.stage()?;
     let out = staging.path().to_path_buf();
     let out = out.as_path();
 
@@ -596,26 +626,23 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     let mut agg = Aggregator::new(first.strategies.clone(), baseline, &first.thresholds);
     let mut tmp = temp_file(out).map_err(|e| internal("temporary file", e))?;
     {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-        let mut expected = 0u64;
-        let mut header_written = false;
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
+        w.write_record(export::runs_header())
+            .map_err(|e| internal("write runs.csv", e))?;
         for (d, m) in &shards {
-            read_runs(d, m, &first.strategies, &mut agg, &mut expected, |line| {
-                if !header_written {
-                    writeln!(w, "{}", export::runs_header().join(",")).map_err(|e| internal("write", e))?;
-                    header_written = true;
+            read_runs(d, m, |group| {
+                let mut values = Vec::with_capacity(group.len());
+                for rec in group {
+                    w.write_record(rec).map_err(|e| internal("write runs.csv", e))?;
+                    values.push(rec.iter().skip(3).map(String::from).collect());
                 }
-                writeln!(w, "{line}").map_err(|e| internal("write", e))
+                agg.push(&values);
+                Ok(())
             })?;
         }
-        if expected != first.runs {
-            return Err(CliError::BadInput(format!(
-                "the shards hold {expected} of {} replications",
-                first.runs
-            )));
-        }
-        w.flush().map_err(|e| internal("write", e))?;
+        w.flush().map_err(|e| internal("write runs.csv", e))?;
     }
+    tmp.as_file().sync_all().map_err(|e| internal("sync runs.csv", e))?;
     tmp.persist(out.join("runs.csv"))
         .map_err(|e| internal("rename runs.csv", e.error))?;
     let (summary, diffs) = (agg.summary(), agg.diffs());
@@ -628,11 +655,13 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
         first_replication: 0,
         replications: first.runs,
         shard: None,
-        files: output_hashes(out, &["runs.csv", "summary.csv", "diff.csv"])?,
+        files: staging.hashes()?,
+        format: MANIFEST_FORMAT,
+        scenario_path: scenario_at.and_then(|p| relative_path(final_dir, &p)),
         ..first
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
-    staging.commit()?;
+    staging.commit(&[])?;
     println!(
         "merged {} shards ({} replications) into {}",
         shards.len(),
@@ -642,57 +671,61 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     Ok(())
 }
 
-/// Reads the `runs.csv` of a compare folder, checking every row, feeding the
-/// aggregator replication by replication, and handing each line to `sink`.
+/// Checks that every file a results folder's manifest lists (but runs.csv,
+/// which [`read_runs`] checks as it reads it) has the SHA-256 recorded.
+pub(super) fn verify_files(dir: &Path, m: &Manifest) -> Result<(), CliError> {
+    for (name, want) in &m.files {
+        if name == "runs.csv" {
+            continue;
+        }
+        let path = dir.join(name);
+        if sha256_file(&path)? != *want {
+            return Err(changed(dir, &path));
+        }
+    }
+    Ok(())
+}
+
+fn changed(dir: &Path, path: &Path) -> CliError {
+    CliError::BadInput(format!(
+        "{}: its SHA-256 is not the one {} records: the file was changed after cutover wrote it",
+        path.display(),
+        dir.join("manifest.json").display()
+    ))
+}
+
+/// Reads the `runs.csv` of a results folder one replication at a time,
+/// every row checked against its manifest ([`RunsReader`]) and the file's
+/// SHA-256 against the one the manifest records; hands each replication's
+/// rows (one per strategy) to `each`.
 pub(super) fn read_runs(
     dir: &Path,
     m: &Manifest,
-    strategies: &[String],
-    agg: &mut Aggregator,
-    expected: &mut u64,
-    mut sink: impl FnMut(&str) -> Result<(), CliError>,
+    mut each: impl FnMut(&[csv::StringRecord]) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let k = strategies.len();
-    let f = std::fs::File::open(dir.join("runs.csv"))
-        .map_err(|e| CliError::BadInput(format!("{}/runs.csv: {e}", dir.display())))?;
-    let mut lines = BufReader::new(f).lines();
-    let header = lines
-        .next()
-        .transpose()
-        .map_err(|e| internal("read", e))?
-        .unwrap_or_default();
-    if header != export::runs_header().join(",") {
-        return Err(CliError::BadInput(format!(
-            "{}/runs.csv: unexpected header",
-            dir.display()
-        )));
+    let path = dir.join("runs.csv");
+    let want = m
+        .files
+        .iter()
+        .find(|(n, _)| n == "runs.csv")
+        .map(|(_, h)| h.clone())
+        .ok_or_else(|| CliError::BadInput(format!("{}: lists no runs.csv", dir.join("manifest.json").display())))?;
+    let f = open_regular(&path, "runs.csv")?;
+    let exp = Expected {
+        strategies: &m.strategies,
+        seed: m.seed,
+        first: m.first_replication,
+        count: m.replications,
+    };
+    let mut r = RunsReader::new(f, &exp);
+    while let Some(group) = r
+        .next_replication()
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?
+    {
+        each(group)?;
     }
-    // Rows come strategy by strategy within each replication.
-    let mut group: Vec<Vec<String>> = Vec::with_capacity(k);
-    for line in lines {
-        let line = line.map_err(|e| internal("read", e))?;
-        let cells: Vec<&str> = line.split(',').collect();
-        let bad = || CliError::BadInput(format!("{}/runs.csv: malformed row {line:?}", dir.display()));
-        if cells.len() != 3 + Metrics::COLUMNS.len() || cells[0] != strategies[group.len()] {
-            return Err(bad());
-        }
-        if cells[1].parse::<u64>().map_err(|_| bad())? != *expected {
-            return Err(CliError::BadInput(format!(
-                "{}/runs.csv: replication {} where {expected} was expected",
-                dir.display(),
-                cells[1]
-            )));
-        }
-        sink(&line)?;
-        group.push(cells[3..].iter().map(|c| c.to_string()).collect());
-        if group.len() == k {
-            agg.push(&group);
-            group.clear();
-            *expected += 1;
-        }
-    }
-    if !group.is_empty() || *expected != m.first_replication + m.replications {
-        return Err(CliError::BadInput(format!("{}/runs.csv is incomplete", dir.display())));
+    if r.finish() != want {
+        return Err(changed(dir, &path));
     }
     Ok(())
 }
@@ -789,20 +822,32 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         return Err(CliError::BadInput(format!("--set {} is given twice", params[0].0)));
     }
     let runs = flags.runs.unwrap_or(200);
-    if runs == 0 {
-        return Err(CliError::BadInput("--runs must be at least 1".into()));
-    }
+    check_runs("--runs", runs)?;
+    // The grid's size, before any point is made.
+    let sizes: Vec<usize> = params.iter().map(|(_, v)| v.len()).collect();
+    let n_points = sizes
+        .iter()
+        .try_fold(1usize, |acc, n| acc.checked_mul(*n))
+        .filter(|n| *n <= MAX_SWEEP_POINTS)
+        .ok_or_else(|| {
+            CliError::BadInput(format!(
+                "--set: a grid of {} points; at most {MAX_SWEEP_POINTS}",
+                sizes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" × ")
+            ))
+        })?;
     let doc: toml::Table = toml::from_str(&text).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
-    // Every grid point, validated before any is run.
-    let mut grid: Vec<Vec<usize>> = vec![vec![]];
-    for (_, values) in &params {
-        grid = grid
-            .into_iter()
-            .flat_map(|g| (0..values.len()).map(move |i| [g.clone(), vec![i]].concat()))
-            .collect();
-    }
-    let mut points = Vec::new();
-    for g in &grid {
+    // Point i of the grid: the index of each parameter's value (the last
+    // parameter varies fastest).
+    let index = |mut i: usize| -> Vec<usize> {
+        let mut g = vec![0; sizes.len()];
+        for (p, n) in sizes.iter().enumerate().rev() {
+            g[p] = i % n;
+            i /= n;
+        }
+        g
+    };
+    // A point's scenario, made when needed: the grid is never held whole.
+    let point = |g: &[usize]| -> Result<Scenario, CliError> {
         let mut d = doc.clone();
         let mut label = Vec::new();
         for (p, (field, values)) in params.iter().enumerate() {
@@ -811,13 +856,16 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
             label.push(format!("{field}={shown}"));
         }
         let point_text = toml::to_string(&d).map_err(|e| internal("serialise the scenario", e))?;
-        let sc = Scenario::parse(
+        Scenario::parse(
             &point_text,
             &format!("{} with {}", path.display(), label.join(", ")),
             &base.name,
         )
-        .map_err(|e| CliError::BadInput(format!("invalid sweep point\n{e}")))?;
-        points.push((g.clone(), sc));
+        .map_err(|e| CliError::BadInput(format!("invalid sweep point\n{e}")))
+    };
+    // Every grid point is validated before any is run.
+    for i in 0..n_points {
+        point(&index(i))?;
     }
     let workers = workers(flags.threads)?;
     let seed = flags.seed.unwrap_or(base.seed);
@@ -827,62 +875,77 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&base.name).join("sweep"));
     // Strategy names are checked on the first point (they are the same on all).
-    pick_strategies(&points[0].1, &flags)?;
-    check_out_dir(&dir, "sweep", &sha)?;
-    let staging = Staging::new(&dir)?;
+    let first = point(&index(0))?;
+    let (names, baseline) = {
+        let (runbooks, baseline) = pick_strategies(&first, &flags)?;
+        (runbooks.iter().map(|r| r.name.clone()).collect::<Vec<_>>(), baseline)
+    };
+    drop(first);
+    let outdir = OutDir::open(
+        &dir,
+        Expect {
+            kind: "sweep",
+            scenario_sha256: Some(&sha),
+        },
+    )?;
+    let staging = outdir.stage()?;
     let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
-    let bar = progress(runs * points.len() as u64, flags.quiet, "sweep");
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let bar = progress(runs.saturating_mul(n_points as u64), flags.quiet, "sweep");
     let mut results: Vec<(Vec<usize>, Vec<SummaryRow>)> = Vec::new();
     let started = std::time::Instant::now();
-    for (g, sc) in &points {
-        let (runbooks, baseline) = pick_strategies(sc, &flags)?;
-        let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
-        let mut agg = Aggregator::new(names, baseline, &sc.thresholds);
-        let inner = ProgressBar::hidden();
-        let study = Study { sc, runbooks, seed };
-        run_study(&study, 0..runs, None, workers, &mut agg, &inner, |_| Ok(()))?;
-        bar.inc(runs);
-        let summary = agg.summary();
-        results.push((g.clone(), summary.clone()));
-        for r in summary {
-            let mut row: Vec<String> = params
-                .iter()
-                .enumerate()
-                .map(|(p, (_, values))| values[g[p]].0.clone())
-                .collect();
-            row.extend([
-                r.strategy.clone(),
-                r.metric.to_string(),
-                r.n.to_string(),
-                export::num(r.mean),
-                export::num(r.ci95_low),
-                export::num(r.ci95_high),
-            ]);
-            rows.push(row);
+    // sweep.csv streams into a temporary file beside its final name.
+    let mut tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
+    {
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
+        let mut header: Vec<String> = params.iter().map(|(f, _)| f.clone()).collect();
+        header.extend(["strategy", "metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
+        w.write_record(&header).map_err(|e| internal("write sweep.csv", e))?;
+        for i in 0..n_points {
+            let g = index(i);
+            let sc = point(&g)?;
+            let (runbooks, baseline) = pick_strategies(&sc, &flags)?;
+            let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
+            let mut agg = Aggregator::new(names, baseline, &sc.thresholds);
+            let inner = ProgressBar::hidden();
+            let study = Study {
+                sc: &sc,
+                runbooks,
+                seed,
+            };
+            run_study(&study, 0..runs, None, workers, &mut agg, &inner, |_| Ok(()))?;
+            bar.inc(runs);
+            let summary = agg.summary();
+            for r in &summary {
+                let mut row: Vec<String> = params
+                    .iter()
+                    .enumerate()
+                    .map(|(p, (_, values))| values[g[p]].0.clone())
+                    .collect();
+                row.extend([
+                    r.strategy.clone(),
+                    r.metric.to_string(),
+                    r.n.to_string(),
+                    export::num(r.mean),
+                    export::num(r.ci95_low),
+                    export::num(r.ci95_high),
+                ]);
+                w.write_record(&row).map_err(|e| internal("write sweep.csv", e))?;
+            }
+            if !flags.no_charts {
+                results.push((g, summary));
+            }
         }
+        w.flush().map_err(|e| internal("write sweep.csv", e))?;
     }
+    tmp.as_file().sync_all().map_err(|e| internal("sync sweep.csv", e))?;
+    tmp.persist(out.join("sweep.csv"))
+        .map_err(|e| internal("rename sweep.csv", e.error))?;
     bar.finish_and_clear();
-    let mut header: Vec<String> = params.iter().map(|(f, _)| f.clone()).collect();
-    header.extend(["strategy", "metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
     if !flags.no_charts {
         write_sweep_charts(&out, &params, &results)?;
     }
-    write_atomic(&out.join("sweep.csv"), |w| {
-        let mut c = csv::Writer::from_writer(w);
-        c.write_record(&header)?;
-        for r in &rows {
-            c.write_record(r)?;
-        }
-        c.flush()
-    })?;
-    let names = pick_strategies(&points[0].1, &flags)?
-        .0
-        .iter()
-        .map(|r| r.name.clone())
-        .collect::<Vec<_>>();
     let manifest = Manifest {
         tool: "cutover".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -892,7 +955,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         scenario_file: Some(path.display().to_string()),
         scenario_sha256: sha,
         seed,
-        baseline: names[0].clone(),
+        baseline: names[baseline].clone(),
         strategies: names,
         runs,
         first_replication: 0,
@@ -900,15 +963,16 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         shard: None,
         thresholds: base.thresholds.clone(),
         ci_target: None,
-        files: output_hashes(&out, &["sweep.csv"])?,
+        files: staging.hashes()?,
+        format: MANIFEST_FORMAT,
+        scenario_path: relative_path(&dir, path),
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
-    staging.commit()?;
+    staging.commit(&[])?;
     if !flags.quiet {
         println!(
-            "{}: {} points × {runs} replications in {:.1} s; wrote {}",
+            "{}: {n_points} points × {runs} replications in {:.1} s; wrote {}",
             base.name,
-            points.len(),
             started.elapsed().as_secs_f64(),
             dir.join("sweep.csv").display()
         );

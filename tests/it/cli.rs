@@ -43,13 +43,22 @@ fn run_writes_events_and_metrics_to_the_default_folder() {
     assert_eq!(lines.next(), None);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("downtime") && out.contains("exposure"), "{out}");
-    // No temporary file is left beside the outputs.
+    // No temporary file is left beside the outputs; the manifest lists them.
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["events.csv", "metrics.csv", "timeline.png", "timeline.svg"]);
+    assert_eq!(
+        names,
+        [
+            "events.csv",
+            "manifest.json",
+            "metrics.csv",
+            "timeline.png",
+            "timeline.svg"
+        ]
+    );
     // Regression: outputs were written with the temporary file's private 0600 mode.
     #[cfg(unix)]
     {

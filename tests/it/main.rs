@@ -17,6 +17,9 @@
 //! - `charts`: every chart kind from fixed data; the change-board report.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
 //!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
+//! - `safety`: output folders cutover did not write, commits stopped at
+//!   every point, two writers on one folder, endless and special input
+//!   files, tampered shards, hand-edited manifests, caps.
 
 mod bad_inputs;
 mod charts;
@@ -27,6 +30,7 @@ mod fuzz;
 mod golden;
 mod props;
 mod runbooks;
+mod safety;
 mod strategies;
 mod study;
 mod theory;
