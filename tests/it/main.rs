@@ -11,7 +11,8 @@
 //! - `faults`: crashes against theory, failed upgrades, syncs and prechecks.
 //! - `props`: property tests over 1,000 generated scenarios.
 //! - `golden`: events.csv and metrics.csv of every shipped scenario and
-//!   strategy, byte for byte against `tests/data/golden/`.
+//!   strategy, and two small comparisons and a report, byte for byte
+//!   against `tests/data/golden/`.
 //! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
 //!   and short runs; no input may panic.
 //! - `charts`: every chart kind from fixed data; the change-board report.
