@@ -19,7 +19,7 @@ use std::io::{self, Read};
 use sha2::{Digest, Sha256};
 
 use crate::export::{Manifest, runs_header};
-use crate::metrics::Metrics;
+use crate::metrics::{METRICS, Metric, Metrics, Unit};
 use crate::montecarlo::shard_range;
 use crate::rng::MAX_REPLICATIONS;
 
@@ -200,40 +200,30 @@ pub fn check_manifest(m: &Manifest) -> Result<(), String> {
     Ok(())
 }
 
-/// The format of a metric column in `runs.csv`.
+/// The format of a metric column in `runs.csv`: its metric's unit, and
+/// whether the cell may be empty (the metric does not apply to every site).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Column {
-    /// Seconds with three decimals, from whole milliseconds (`12.345`).
-    Seconds,
-    /// A count: decimal digits.
-    Count,
-    /// `0` or `1`.
-    Flag,
-    /// A probability with nine decimals, 0 to 1.
-    Probability,
-    /// A ratio with six decimals, 0 to [`MAX_RATIO`].
-    Ratio,
-    /// Empty (does not apply) or [`Column::Seconds`].
-    OptionalSeconds,
-    /// Empty (does not apply) or [`Column::Flag`].
-    OptionalFlag,
+pub struct Column {
+    /// Seconds and instants: seconds with three decimals, from whole
+    /// milliseconds (`12.345`); counts: decimal digits; flags: `0` or `1`;
+    /// probabilities: 0 to 1; ratios: 0 to [`MAX_RATIO`].
+    pub unit: Unit,
+    /// Empty stands for "does not apply".
+    pub optional: bool,
+}
+
+impl Column {
+    /// The column of `metric`, from its row in [`crate::metrics::METRICS`].
+    pub fn of(metric: &Metric) -> Column {
+        Column {
+            unit: metric.unit,
+            optional: metric.sites.empty_elsewhere(),
+        }
+    }
 }
 
 /// Largest ratio accepted (`peak_load_ratio`): far beyond any real load.
 pub const MAX_RATIO: f64 = 1e12;
-
-/// The format of metric `name` (one of [`Metrics::COLUMNS`]).
-pub fn column(name: &str) -> Column {
-    match name {
-        "exposure_risk" => Column::Probability,
-        "peak_load_ratio" => Column::Ratio,
-        "aborted" => Column::Flag,
-        "scheduled_at_s" => Column::OptionalSeconds,
-        "in_preferred_window" => Column::OptionalFlag,
-        n if n.ends_with("_s") => Column::Seconds,
-        _ => Column::Count,
-    }
-}
 
 /// `digits[.digits]`: the integer part and the decimals, when `s` is a plain
 /// non-negative decimal (no sign, no exponent, no `inf`, no `NaN`).
@@ -244,14 +234,17 @@ fn plain_decimal(s: &str) -> Option<(&str, &str)> {
 }
 
 /// Checks one cell against its column's format and range.
-pub fn check_cell(kind: Column, cell: &str) -> Result<(), String> {
+pub fn check_cell(column: Column, cell: &str) -> Result<(), String> {
     let shown = || format!("{:?}", shorten(cell));
-    match kind {
-        Column::OptionalSeconds | Column::OptionalFlag if cell.is_empty() => Ok(()),
-        Column::OptionalSeconds => check_cell(Column::Seconds, cell),
-        Column::OptionalFlag => check_cell(Column::Flag, cell),
-        _ if cell.is_empty() => Err("empty, and this column is never empty".into()),
-        Column::Seconds => {
+    if cell.is_empty() {
+        return if column.optional {
+            Ok(())
+        } else {
+            Err("empty, and this column is never empty".into())
+        };
+    }
+    match column.unit {
+        Unit::Seconds | Unit::Instant => {
             let ok = plain_decimal(cell).is_some_and(|(int, frac)| {
                 frac.len() == 3
                     && int
@@ -267,19 +260,19 @@ pub fn check_cell(kind: Column, cell: &str) -> Result<(), String> {
                 Err(format!("{} is not a time in seconds with three decimals", shown()))
             }
         }
-        Column::Count => {
+        Unit::Count => {
             if cell.bytes().all(|b| b.is_ascii_digit()) && cell.parse::<u64>().is_ok() {
                 Ok(())
             } else {
                 Err(format!("{} is not a count (a whole number)", shown()))
             }
         }
-        Column::Flag => match cell {
+        Unit::Flag => match cell {
             "0" | "1" => Ok(()),
             _ => Err(format!("{} is not 0 or 1", shown())),
         },
-        Column::Probability | Column::Ratio => {
-            let (max, what) = if kind == Column::Probability {
+        Unit::Probability | Unit::Ratio => {
+            let (max, what) = if column.unit == Unit::Probability {
                 (1.0, "a probability from 0 to 1")
             } else {
                 (MAX_RATIO, "a ratio from 0 to 1e12")
@@ -391,7 +384,7 @@ impl<R: Read> RunsReader<R> {
             first: exp.first,
             next: exp.first,
             end: exp.first.saturating_add(exp.count),
-            kinds: Metrics::COLUMNS.iter().map(|c| column(c)).collect(),
+            kinds: METRICS.iter().map(Column::of).collect(),
             group: Vec::new(),
             header_read: false,
         }
@@ -601,10 +594,10 @@ mod tests {
 
     #[test]
     fn cells_are_checked_by_column() {
-        use Column::*;
+        let col = |unit, optional| Column { unit, optional };
         for (kind, good, bad) in [
             (
-                Seconds,
+                col(Unit::Seconds, false),
                 &["0.000", "12.345", "18446744073709551.615"][..],
                 &[
                     "1e308",
@@ -619,23 +612,23 @@ mod tests {
                 ][..],
             ),
             (
-                Count,
+                col(Unit::Count, false),
                 &["0", "17", "18446744073709551615"],
                 &["1.0", "-1", "+1", "abc", "", "18446744073709551616", "1e3"],
             ),
-            (Flag, &["0", "1"], &["2", "", "true"]),
+            (col(Unit::Flag, false), &["0", "1"], &["2", "", "true"]),
             (
-                Probability,
+                col(Unit::Probability, false),
                 &["0.000000000", "1.000000000", "0.5"],
                 &["1.000000001", "NaN", "inf", "1e-3", "-0.1", ""],
             ),
             (
-                Ratio,
+                col(Unit::Ratio, false),
                 &["0.000000", "3.500000"],
                 &["1e308", "inf", "-1.0", "", "2000000000000.0"],
             ),
-            (OptionalSeconds, &["", "3.000"], &["x", "3"]),
-            (OptionalFlag, &["", "0", "1"], &["2"]),
+            (col(Unit::Instant, true), &["", "3.000"], &["x", "3"]),
+            (col(Unit::Flag, true), &["", "0", "1"], &["2"]),
         ] {
             for g in good {
                 assert_eq!(check_cell(kind, g), Ok(()), "{kind:?} {g:?}");
@@ -653,11 +646,11 @@ mod tests {
             aborted: 1,
             ..Metrics::default()
         };
-        for (v, name) in m.values().iter().zip(Metrics::COLUMNS) {
-            assert_eq!(check_cell(column(name), v), Ok(()), "{name} = {v:?}");
+        for (v, metric) in m.values().iter().zip(METRICS) {
+            assert_eq!(check_cell(Column::of(metric), v), Ok(()), "{} = {v:?}", metric.name);
         }
-        for (v, name) in Metrics::default().values().iter().zip(Metrics::COLUMNS) {
-            assert_eq!(check_cell(column(name), v), Ok(()), "{name} = {v:?}");
+        for (v, metric) in Metrics::default().values().iter().zip(METRICS) {
+            assert_eq!(check_cell(Column::of(metric), v), Ok(()), "{} = {v:?}", metric.name);
         }
     }
 

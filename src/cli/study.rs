@@ -13,10 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cutover::export::{self, Manifest};
-use cutover::metrics::Metrics;
 use cutover::montecarlo::{Aggregator, DiffRow, Replication, SummaryRow, run_streaming, shard_range};
 use cutover::report::chart::strategy_color;
-use cutover::report::study::{Cdf, Curve, Diffs, Distribution, HeatMap, SweepLines};
+use cutover::report::study::{Curve, HeatMap, SweepLines, charted_metrics, comparison_charts};
 use cutover::results::{Expected, MANIFEST_FORMAT, RunsReader};
 use cutover::rng::MAX_REPLICATIONS;
 use cutover::runbook::Runbook;
@@ -254,9 +253,7 @@ pub(super) fn cmd_compare(
             check_runs("--max-runs", max_runs)?;
             let mut metrics = Vec::new();
             for m in ci_metrics.unwrap_or_default() {
-                let j = Metrics::COLUMNS
-                    .iter()
-                    .position(|c| *c == m)
+                let j = cutover::metrics::index(&m)
                     .ok_or_else(|| CliError::BadInput(format!("--ci-metrics: unknown metric {m:?}")))?;
                 metrics.push(j);
             }
@@ -371,19 +368,10 @@ pub(super) fn cmd_compare(
                 }
             );
         }
-        print!("{}", table(&names, &summary));
+        print!("{}", cutover::report::table::render(&names, &summary));
         println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());
     }
     Ok(dir)
-}
-
-/// Metrics worth a chart: key metrics that vary or are not zero.
-pub(super) fn charted_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
-    KEY_METRICS
-        .iter()
-        .copied()
-        .filter(|m| summary.iter().any(|r| r.metric == *m && (r.max != 0.0 || r.min != 0.0)))
-        .collect()
 }
 
 /// The charts of a comparison, in `DIR/charts/`: a distribution per metric,
@@ -396,111 +384,10 @@ pub(super) fn write_study_charts(
 ) -> Result<(), CliError> {
     let charts = dir.join("charts");
     std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
-    let metrics = charted_metrics(summary);
-    for m in &metrics {
-        if let Some(d) = Distribution::from_aggregator(agg, summary, m) {
-            write_chart(&charts, &format!("dist-{m}"), &d)?;
-        }
-    }
-    for m in ["downtime_s", "dropped_sessions"] {
-        write_chart(&charts, &format!("cdf-{m}"), &Cdf::from_aggregator(agg, m))?;
-    }
-    if agg.strategies().len() > 1 && !metrics.is_empty() {
-        write_chart(&charts, "diff", &Diffs::from_rows(agg, diffs, &metrics))?;
+    for (name, chart) in comparison_charts(agg, summary, diffs) {
+        write_chart(&charts, &name, &chart)?;
     }
     Ok(())
-}
-
-/// The metrics the printed table shows (all are in summary.csv).
-const KEY_METRICS: [&str; 11] = [
-    "downtime_s",
-    "failed_connects",
-    "dropped_sessions",
-    "lost_work_sessions",
-    "exposure_s",
-    "exposure_risk",
-    "unsynced_peak",
-    "records_lost",
-    "procedure_s",
-    "window_overrun_s",
-    "peak_load_ratio",
-];
-
-fn show(metric: &str, x: f64) -> String {
-    let x = if x.abs() < 5e-7 { 0.0 } else { x };
-    if metric.ends_with("_s") {
-        let s = x.abs();
-        let v = if s >= 86_400.0 {
-            format!("{:.1}d", s / 86_400.0)
-        } else if s >= 3600.0 {
-            format!("{:.1}h", s / 3600.0)
-        } else if s >= 60.0 {
-            format!("{:.1}m", s / 60.0)
-        } else {
-            format!("{s:.0}s")
-        };
-        if x < 0.0 { format!("-{v}") } else { v }
-    } else if metric == "exposure_risk" {
-        format!("{:.3}%", x * 100.0)
-    } else if metric == "peak_load_ratio" {
-        format!("{:.0}%", x * 100.0)
-    } else {
-        format!("{x:.1}")
-    }
-}
-
-/// The comparison table: mean and 95 % CI per strategy, and the strategy
-/// with the lowest mean for each metric.
-fn table(names: &[String], summary: &[SummaryRow]) -> String {
-    let width = names.iter().map(|n| n.len()).max().unwrap_or(8).max(22);
-    let mut out = format!("{:<20}", "metric (mean, 95% CI)");
-    for n in names {
-        out.push_str(&format!("  {n:<width$}"));
-    }
-    out.push_str("  lowest\n");
-    for metric in KEY_METRICS {
-        let rows: Vec<Option<&SummaryRow>> = names
-            .iter()
-            .map(|n| summary.iter().find(|r| &r.strategy == n && r.metric == metric))
-            .collect();
-        let means: Vec<f64> = rows.iter().map(|r| r.map_or(0.0, |r| r.mean)).collect();
-        let always_zero = rows.iter().all(|r| r.is_none_or(|r| r.max == 0.0 && r.min == 0.0));
-        if always_zero
-            && !matches!(
-                metric,
-                "downtime_s" | "dropped_sessions" | "failed_connects" | "exposure_s"
-            )
-        {
-            continue;
-        }
-        out.push_str(&format!("{metric:<20}"));
-        for r in &rows {
-            let cell = match r {
-                Some(r) => format!(
-                    "{} [{}, {}]",
-                    show(metric, r.mean),
-                    show(metric, r.ci95_low),
-                    show(metric, r.ci95_high)
-                ),
-                None => "-".into(),
-            };
-            out.push_str(&format!("  {cell:<width$}"));
-        }
-        let best = means.iter().cloned().fold(f64::INFINITY, f64::min);
-        let winners: Vec<&str> = names
-            .iter()
-            .zip(&means)
-            .filter(|(_, m)| **m == best)
-            .map(|(n, _)| n.as_str())
-            .collect();
-        let verdict = if winners.len() == names.len() && names.len() > 1 {
-            "(all equal)".to_string()
-        } else {
-            winners.join(", ")
-        };
-        out.push_str(&format!("  {verdict}\n"));
-    }
-    out
 }
 
 pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
@@ -1032,7 +919,7 @@ fn write_sweep_charts(dir: &Path, params: &[Param], results: &[(Vec<usize>, Vec<
                 .all(|(shown, _)| cutover::time::parse_duration(shown).is_ok())
             {
                 let max = xs.iter().map(|x| x.1).fold(0.0, f64::max);
-                let scale = cutover::report::chart::Scale::for_metric("x_s", max);
+                let scale = cutover::report::chart::Scale::for_unit(cutover::metrics::Unit::Seconds, max);
                 xs.iter_mut().for_each(|x| x.1 /= scale.div);
                 param = format!("{field} ({})", scale.unit);
             }

@@ -13,6 +13,7 @@
 //! - `golden`: events.csv and metrics.csv of every shipped scenario and
 //!   strategy, and two small comparisons and a report, byte for byte
 //!   against `tests/data/golden/`.
+//! - `docs`: the README's metric table against the library's.
 //! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
 //!   and short runs; no input may panic.
 //! - `charts`: every chart kind from fixed data; the change-board report.
@@ -26,6 +27,7 @@ mod bad_inputs;
 mod charts;
 mod cli;
 mod cluster;
+mod docs;
 mod faults;
 mod fuzz;
 mod golden;
