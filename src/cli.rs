@@ -91,7 +91,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         ci_metrics: Option<Vec<String>>,
         /// Cap on replications per strategy with --ci-target.
-        #[arg(long, default_value_t = 100_000)]
+        #[arg(long, default_value_t = cutover::study::ci::DEFAULT_MAX_RUNS)]
         max_runs: u64,
         /// Run only shard K of N (contiguous replications), e.g. 2/8; merge the shards with `cutover merge`.
         #[arg(long)]

@@ -506,6 +506,58 @@ impl<R: Read> RunsReader<R> {
     }
 }
 
+/// The SHA-256 a manifest records for the file `name`, when it lists it.
+pub fn listed<'a>(m: &'a Manifest, name: &str) -> Option<&'a str> {
+    m.files.iter().find(|(n, _)| n == name).map(|(_, h)| h.as_str())
+}
+
+/// Why a `runs.csv` could not be read to its end.
+#[derive(Debug)]
+pub enum ReadRuns<E> {
+    /// A row is not one this tool writes for the manifest.
+    Bad(RunsError),
+    /// Every row is fine, but the file's SHA-256 is not the one recorded:
+    /// it was changed after it was written.
+    Changed,
+    /// `each` refused a replication.
+    Stopped(E),
+}
+
+/// Reads the `runs.csv` of a results folder from `input`, one replication at
+/// a time, every row checked against the manifest `m` ([`RunsReader`]) and
+/// the SHA-256 of all of it against `sha256` (the one `m` records); hands
+/// each replication's rows (one per strategy) to `each`.
+pub fn read_runs<R: Read, E>(
+    input: R,
+    m: &Manifest,
+    sha256: &str,
+    mut each: impl FnMut(&[csv::StringRecord]) -> Result<(), E>,
+) -> Result<(), ReadRuns<E>> {
+    let exp = Expected {
+        strategies: &m.strategies,
+        seed: m.seed,
+        first: m.first_replication,
+        count: m.replications,
+    };
+    let mut r = RunsReader::new(input, &exp);
+    while let Some(group) = r.next_replication().map_err(ReadRuns::Bad)? {
+        each(group).map_err(ReadRuns::Stopped)?;
+    }
+    if r.finish() != sha256 {
+        return Err(ReadRuns::Changed);
+    }
+    Ok(())
+}
+
+/// The metric values of one replication's rows, as [`crate::montecarlo::Aggregator::push`]
+/// takes them (`strategy,replication,seed` left out).
+pub fn values(group: &[csv::StringRecord]) -> Vec<Vec<String>> {
+    group
+        .iter()
+        .map(|rec| rec.iter().skip(3).map(String::from).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -692,6 +744,44 @@ mod tests {
             count: 4,
         };
         assert_eq!(read_all(&text, &exp).unwrap(), (4, sha256_hex(text.as_bytes())));
+    }
+
+    #[test]
+    fn read_runs_hands_over_values_and_checks_the_recorded_hash() {
+        let mut m = manifest();
+        m.strategies = vec!["x".into(), "y".into()];
+        m.baseline = "x".into();
+        m.seed = 5;
+        (m.runs, m.first_replication, m.replications, m.shard) = (4, 0, 4, None);
+        let text = runs_csv(&m.strategies, 5, 0..4);
+        let sha = sha256_hex(text.as_bytes());
+        m.files = vec![("runs.csv".into(), sha.clone())];
+        assert_eq!(listed(&m, "runs.csv"), Some(sha.as_str()));
+        assert_eq!(listed(&m, "diff.csv"), None);
+        let mut seen = Vec::new();
+        let r: Result<(), ReadRuns<()>> = read_runs(text.as_bytes(), &m, &sha, |group| {
+            let v = values(group);
+            assert_eq!((v.len(), v[0].len()), (2, Metrics::COLUMNS.len()));
+            seen.push(group[0][1].to_string());
+            Ok(())
+        });
+        assert!(r.is_ok());
+        assert_eq!(seen, ["0", "1", "2", "3"]);
+        // Another hash: changed after it was written.
+        let r = read_runs(text.as_bytes(), &m, &"0".repeat(64), |_| Ok::<(), ()>(()));
+        assert!(matches!(r, Err(ReadRuns::Changed)));
+        // A refusal of `each` stops the read and comes back.
+        let r = read_runs(text.as_bytes(), &m, &sha, |group| {
+            if &group[0][1] == "2" { Err("full") } else { Ok(()) }
+        });
+        assert!(matches!(r, Err(ReadRuns::Stopped("full"))));
+        // A bad row is named by its line.
+        let bad = text.replacen("x,1,5,", "x,1,6,", 1);
+        let r = read_runs(bad.as_bytes(), &m, &sha, |_| Ok::<(), ()>(()));
+        assert!(
+            matches!(r, Err(ReadRuns::Bad(RunsError { line: Some(4), .. }))),
+            "{r:?}"
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub(super) fn cmd_report(
                 quiet: true,
                 no_charts: true,
             };
-            super::study::cmd_compare(scenario, flags, None, None, 100_000, None)?
+            super::study::cmd_compare(scenario, flags, None, None, cutover::study::ci::DEFAULT_MAX_RUNS, None)?
         }
     };
     compare_manifest(&results)?;
@@ -139,11 +139,7 @@ pub(super) fn cmd_report(
     let baseline = m.strategies.iter().position(|s| *s == m.baseline).unwrap_or(0);
     let mut agg = Aggregator::new(m.strategies.clone(), baseline, &m.thresholds);
     read_runs(&results, &m, |group| {
-        let values: Vec<Vec<String>> = group
-            .iter()
-            .map(|rec| rec.iter().skip(3).map(String::from).collect())
-            .collect();
-        agg.push(&values);
+        agg.push(&cutover::results::values(group));
         Ok(())
     })?;
     let summary = agg.summary();
