@@ -233,7 +233,7 @@ pub(super) fn cmd_compare(
                 }
             );
         }
-        print!("{}", cutover::report::table::render(&names, &summary));
+        print!("{}", cutover::report::terminal::comparison(&names, &summary));
         println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());
     }
     Ok(dir)
