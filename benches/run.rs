@@ -26,7 +26,9 @@ fn runs(c: &mut Criterion) {
         .collect();
     files.sort();
     for path in files {
-        let sc = Scenario::load(&path).expect("shipped scenarios are valid");
+        let text = std::fs::read_to_string(&path).expect("shipped scenarios are readable");
+        let stem = path.file_stem().and_then(|s| s.to_str()).expect("a file name");
+        let sc = Scenario::parse(&text, &path.display().to_string(), stem).expect("shipped scenarios are valid");
         let rb = sc.runbook(&sc.strategies[0]).expect("enabled").clone();
         let mut r = 0u64;
         g.bench_function(sc.name.clone(), |b| {

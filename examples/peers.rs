@@ -113,7 +113,10 @@ fn mean_se(xs: &[f64]) -> (f64, f64) {
 
 fn failover_sync(replications: u64) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/failover-sync.toml");
-    let scenario = Scenario::load(&path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+    let scenario = Scenario::parse(&text, &path.display().to_string(), stem)
+        .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
     let runbook = scenario
         .runbook("failover-sync")
         .expect("the scenario enables failover-sync");

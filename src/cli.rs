@@ -91,7 +91,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         ci_metrics: Option<Vec<String>>,
         /// Cap on replications per strategy with --ci-target.
-        #[arg(long, default_value_t = 100_000)]
+        #[arg(long, default_value_t = cutover::study::ci::DEFAULT_MAX_RUNS)]
         max_runs: u64,
         /// Run only shard K of N (contiguous replications), e.g. 2/8; merge the shards with `cutover merge`.
         #[arg(long)]
@@ -252,11 +252,11 @@ pub fn run() -> Result<(), CliError> {
         }
         Command::Strategies { scenario: Some(path) } => {
             let s = load(Some(&path))?;
-            print!("{}", describe_strategies(&s));
+            print!("{}", cutover::report::terminal::strategies(&s));
             Ok(())
         }
         Command::Strategies { scenario: None } => {
-            print!("{}", describe_builtins());
+            print!("{}", cutover::report::terminal::builtins());
             Ok(())
         }
     }
@@ -389,58 +389,6 @@ fn relative_path(base: &Path, target: &Path) -> Option<String> {
 
 fn load(path: Option<&Path>) -> Result<Scenario, CliError> {
     load_text(path).map(|(s, _)| s)
-}
-
-fn describe_strategies(s: &Scenario) -> String {
-    let mut out = String::new();
-    for rb in &s.runbooks {
-        out.push_str(&format!("{}\n  {}\n", rb.name, rb.summary));
-        for (i, step) in rb.steps.iter().enumerate() {
-            out.push_str(&format!("  {:>2}. {}\n", i + 1, step.describe(&s.site)));
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// Every built-in runbook, as written (groups and nodes unresolved).
-fn describe_builtins() -> String {
-    let mut out = String::from("Built-in runbooks (give a scenario to see them resolved against its site):\n\n");
-    for rb in cutover::runbook::builtin() {
-        out.push_str(&format!("{} [{} site]\n  {}\n", rb.name, rb.site, rb.summary));
-        for (i, step) in rb.steps.iter().enumerate() {
-            let mut args = Vec::new();
-            for (k, v) in [
-                ("node", &step.node),
-                ("group", &step.group),
-                ("method", &step.method),
-                ("to", &step.to),
-                ("primary", &step.primary),
-                ("backup", &step.backup),
-                ("duration", &step.duration),
-                ("timeout", &step.timeout),
-                ("what", &step.what),
-            ] {
-                if let Some(v) = v {
-                    args.push(format!("{k}={v}"));
-                }
-            }
-            if let Some(v) = &step.nodes {
-                args.push(format!("nodes={}", v.join(",")));
-            }
-            if let Some(v) = step.value {
-                args.push(format!("value={v}"));
-            }
-            if let Some(v) = step.wait {
-                args.push(format!("wait={v}"));
-            }
-            let line = format!("  {:>2}. {} {}", i + 1, step.verb, args.join(" "));
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// Renders a chart and writes `NAME.svg` and `NAME.png` into `dir`.

@@ -40,6 +40,8 @@
 //! - [`montecarlo`]: replications in parallel, common random numbers,
 //!   shards, ordered streaming aggregation.
 //! - [`stats`]: streaming moments, a bounded quantile sketch, t quantiles.
+//! - [`study`]: studies as checked settings and rules: strategies, run and
+//!   thread counts, precision targets, shards, merges, sweep grids.
 //! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
 //! - [`results`]: manifests and `runs.csv` read back and checked (pure, from any `io::Read`).
 //! - [`report`]: charts (SVG and PNG) and the change-board report.
@@ -56,4 +58,5 @@ pub mod runbook;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod study;
 pub mod time;

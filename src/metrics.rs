@@ -1,136 +1,637 @@
-//! What one replication reports (docs/model.md §4).
+//! What one replication reports (docs/model.md §4), and the one table that
+//! describes every metric.
+//!
+//! [`METRICS`] holds, per metric, in output order: its column name, its unit,
+//! which way is better, the site kinds it applies to, whether and where it
+//! is a key metric, the words and chart label people read, its meaning, and
+//! how to read it from a [`Metrics`]. Every consumer takes what it needs from
+//! there: the CSV columns and cells ([`Metrics::COLUMNS`],
+//! [`Metrics::values`]), the checks of `runs.csv` when it is read back, the
+//! printed comparison table, the report's table, goals and words, the chart
+//! axes and labels, and the README's metric table (a test compares them).
 //!
 //! Times are kept in integer milliseconds and written as seconds with three
-//! decimals; the column names carry the unit. The column order is fixed by
-//! [`Metrics::COLUMNS`] and never moves.
+//! decimals; the column names carry the unit. The column order is the order
+//! of [`METRICS`] and never moves.
 
 use crate::time::fmt_secs;
 
 /// The metrics of one replication of one strategy.
+///
+/// Each field is the metric of [`METRICS`] with the same name (times in
+/// integer milliseconds: `downtime_ms` is `downtime_s`); what it means is
+/// said there, once.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Metrics {
-    /// Time during which a new connection from a client with a fresh resolver fails.
     pub downtime_ms: u64,
-    /// Arrivals that could not connect after all their retries.
     pub failed_connects: u64,
-    /// Sessions cut by their appliance going down, losing its address, or becoming a backup.
     pub dropped_sessions: u64,
-    /// Time the failover site ran without an established relationship.
     pub exposure_ms: u64,
-    /// Probability that the serving appliance crashes during the exposure: 1 − e^(−exposure/MTBF).
     pub exposure_risk: f64,
-    /// Most session records ever waiting for a sync to the backup.
     pub unsynced_peak: u64,
-    /// From the first step's start to the last step's end.
     pub procedure_ms: u64,
-    /// Distinct maintenance-window occurrences in which the procedure worked.
     pub windows_used: u64,
-    /// Working time of the procedure outside any maintenance window.
     pub window_overrun_ms: u64,
-    /// Connection attempts started: fresh arrivals plus console reconnects.
     pub arrivals: u64,
-    /// Arrivals that got a session (at the first try or after retries).
     pub served: u64,
-    /// Sessions that ended on their own.
     pub completed: u64,
-    /// Retries after failed connects (including console reconnect attempts).
     pub retries: u64,
-    /// Arrivals that were console reconnects after a drop.
     pub reconnects: u64,
-    /// Sessions still active when the run ended.
     pub active_at_end: u64,
-    /// Simulated span, warm-up included.
     pub span_ms: u64,
-    /// When the procedure started, since the calendar start.
     pub procedure_start_ms: u64,
-    /// Sessions logged off with their unsaved work (close-immediately policy, crashes).
     pub lost_work_sessions: u64,
-    /// Records that existed only on an appliance that crashed before they were synced.
     pub records_lost: u64,
-    /// Upgrades that failed and were rolled back.
     pub rollbacks: u64,
-    /// Highest concurrent sessions / capacity seen on any node with a capacity.
     pub peak_load_ratio: f64,
-    /// Sessions served by a traffic node outside the client's region.
     pub cross_region_sessions: u64,
-    /// Node crashes.
     pub crashes: u64,
-    /// Crashes of the appliance serving the site while it had no working failover.
     pub exposure_crashes: u64,
-    /// 1 when the procedure was aborted (upgrade retries exhausted, precheck not fixed in time).
     pub aborted: u64,
-    /// Blue-green: when the maintenance was scheduled to start, since the calendar start.
     pub scheduled_at_ms: Option<u64>,
-    /// Blue-green: whether that slot is the preferred window.
     pub in_preferred_window: Option<bool>,
 }
 
+/// What a metric measures; it fixes how the metric is written, checked when
+/// read back, shown to people and scaled on a chart axis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A number of things: a whole number.
+    Count,
+    /// `0` or `1`.
+    Flag,
+    /// A duration: whole milliseconds, written as seconds with three decimals.
+    Seconds,
+    /// A point in time: whole milliseconds after the calendar start,
+    /// written as seconds with three decimals.
+    Instant,
+    /// A probability from 0 to 1, written with nine decimals.
+    Probability,
+    /// A ratio from 0 up, written with six decimals.
+    Ratio,
+}
+
+impl Unit {
+    /// The unit's name in the README's metric table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::Flag => "0 or 1",
+            Unit::Seconds => "seconds",
+            Unit::Instant => "instant",
+            Unit::Probability => "probability",
+            Unit::Ratio => "ratio",
+        }
+    }
+
+    /// Seconds or an instant: a time, shown in s, m, h or d.
+    pub fn is_time(self) -> bool {
+        matches!(self, Unit::Seconds | Unit::Instant)
+    }
+}
+
+/// Which way a metric is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    /// Lower is better (downtime, dropped sessions).
+    Lower,
+    /// Higher is better (sessions served).
+    Higher,
+    /// Neither: it describes the run (arrivals, the simulated span).
+    Neither,
+}
+
+impl Better {
+    /// The direction's name in the README's metric table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Better::Lower => "lower",
+            Better::Higher => "higher",
+            Better::Neither => "–",
+        }
+    }
+}
+
+/// The site kinds a metric applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sites {
+    /// Every site.
+    All,
+    /// Sites with a backup (a failover pair, an Atlas cluster with a backup
+    /// primary); 0 for the others.
+    WithBackup,
+    /// Atlas clusters; 0 for the others.
+    Clusters,
+    /// Blue-green pods; an empty cell for the others (does not apply).
+    Pods,
+}
+
+impl Sites {
+    /// The site kinds' name in the README's metric table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sites::All => "all",
+            Sites::WithBackup => "with a backup",
+            Sites::Clusters => "clusters",
+            Sites::Pods => "blue-green (empty elsewhere)",
+        }
+    }
+
+    /// True when the cell is empty at the site kinds it does not apply to.
+    pub fn empty_elsewhere(self) -> bool {
+        self == Sites::Pods
+    }
+}
+
+/// When a key metric is shown although it is zero in every replication
+/// (otherwise its row and charts are left out as saying nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// Everywhere, always: the printed table, the report's table and its
+    /// distribution chart.
+    Always,
+    /// Always in the printed table; in the report only when not zero.
+    Printed,
+    /// Only when not zero.
+    NotZero,
+}
+
+/// How a key metric is presented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// Place among the key metrics, from 1: the printed table, the charts of
+    /// a comparison and the report's table list them in this order.
+    pub rank: u8,
+    /// When it is shown although zero everywhere.
+    pub shown: Shown,
+    /// In the report's table of key results.
+    pub in_report: bool,
+    /// Place of its distribution chart in the report, from 1, if it has one.
+    pub report_chart: Option<u8>,
+    /// Its empirical CDF is drawn (a comparison's charts and the report).
+    pub cdf: bool,
+}
+
+/// A metric's value in one run, before formatting.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Reading {
+    /// Whole milliseconds (a [`Unit::Seconds`] or [`Unit::Instant`] metric).
+    Millis(u64),
+    /// A whole number (a [`Unit::Count`] or [`Unit::Flag`] metric).
+    Whole(u64),
+    /// A real number (a [`Unit::Probability`] or [`Unit::Ratio`] metric).
+    Real(f64),
+    /// Does not apply to this site: an empty cell.
+    Absent,
+}
+
+/// The description of one metric: everything its consumers need.
+#[derive(Clone, Copy, Debug)]
+pub struct Metric {
+    /// Column name in `metrics.csv` and `runs.csv`, and the metric's name in
+    /// `summary.csv`, `diff.csv`, thresholds and flags.
+    pub name: &'static str,
+    /// What it measures.
+    pub unit: Unit,
+    /// Which way is better.
+    pub better: Better,
+    /// The site kinds it applies to.
+    pub sites: Sites,
+    /// How it is presented when it is a key metric.
+    pub key: Option<Key>,
+    /// The change-board goal it judges, in the report (e.g. "Least downtime").
+    pub goal: Option<&'static str>,
+    /// Its name for people, in sentences and tables ("dropped sessions").
+    pub words: &'static str,
+    /// A chart title's words with the unit, when not `words (time)` or
+    /// `words (count)`.
+    pub label: Option<&'static str>,
+    /// What it means, in one line (the README's metric table).
+    pub meaning: &'static str,
+    /// Its value in a run.
+    pub read: fn(&Metrics) -> Reading,
+}
+
+/// A key metric's presentation, in rank order of the arguments.
+const fn key(rank: u8, shown: Shown, in_report: bool, report_chart: Option<u8>, cdf: bool) -> Option<Key> {
+    Some(Key {
+        rank,
+        shown,
+        in_report,
+        report_chart,
+        cdf,
+    })
+}
+
+/// Every metric, in column order. A new metric is a row here and a field of
+/// [`Metrics`] that the simulation sets; everything else follows.
+pub const METRICS: &[Metric] = &[
+    Metric {
+        name: "downtime_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: key(1, Shown::Always, true, Some(1), true),
+        goal: Some("Least downtime"),
+        words: "downtime",
+        label: None,
+        meaning: "time during which a new connection from a client with a fresh resolver fails",
+        read: |m| Reading::Millis(m.downtime_ms),
+    },
+    Metric {
+        name: "failed_connects",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: key(2, Shown::Printed, true, Some(5), false),
+        goal: None,
+        words: "failed connects",
+        label: None,
+        meaning: "arrivals that could not connect after all their retries (including stale DNS answers pointing at a down appliance)",
+        read: |m| Reading::Whole(m.failed_connects),
+    },
+    Metric {
+        name: "dropped_sessions",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: key(3, Shown::Printed, true, Some(2), true),
+        goal: Some("Fewest dropped sessions"),
+        words: "dropped sessions",
+        label: None,
+        meaning: "sessions cut because their appliance went down, lost the site address, or became a backup",
+        read: |m| Reading::Whole(m.dropped_sessions),
+    },
+    Metric {
+        name: "exposure_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::WithBackup,
+        key: key(5, Shown::Printed, true, Some(3), false),
+        goal: Some("Shortest exposure without failover"),
+        words: "exposure",
+        label: None,
+        meaning: "time the site ran without a working failover: relationship broken, backup down, or backup operations disabled",
+        read: |m| Reading::Millis(m.exposure_ms),
+    },
+    Metric {
+        name: "exposure_risk",
+        unit: Unit::Probability,
+        better: Better::Lower,
+        sites: Sites::WithBackup,
+        key: key(6, Shown::NotZero, true, None, false),
+        goal: Some("Lowest risk of losing the site"),
+        words: "exposure risk",
+        label: Some("exposure risk (probability of a crash, %)"),
+        meaning: "probability that the serving appliance crashes during the exposure, `1 − e^(−exposure/MTBF)`",
+        read: |m| Reading::Real(m.exposure_risk),
+    },
+    Metric {
+        name: "unsynced_peak",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::WithBackup,
+        key: key(7, Shown::NotZero, true, None, false),
+        goal: None,
+        words: "unsynced peak",
+        label: None,
+        meaning: "most session records ever waiting for a sync to the backup (data at risk)",
+        read: |m| Reading::Whole(m.unsynced_peak),
+    },
+    Metric {
+        name: "procedure_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: key(9, Shown::NotZero, true, None, false),
+        goal: None,
+        words: "procedure",
+        label: None,
+        meaning: "first step's start to last step's end",
+        read: |m| Reading::Millis(m.procedure_ms),
+    },
+    Metric {
+        name: "windows_used",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "windows used",
+        label: None,
+        meaning: "maintenance-window occurrences in which the procedure worked",
+        read: |m| Reading::Whole(m.windows_used),
+    },
+    Metric {
+        name: "window_overrun_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: key(10, Shown::NotZero, true, None, false),
+        goal: None,
+        words: "window overrun",
+        label: None,
+        meaning: "working time of the procedure outside any window (calendar waits excluded); for blue-green, the maintenance (cutover and validation) past the service's allotment",
+        read: |m| Reading::Millis(m.window_overrun_ms),
+    },
+    Metric {
+        name: "arrivals",
+        unit: Unit::Count,
+        better: Better::Neither,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "arrivals",
+        label: None,
+        meaning: "connection attempts started: fresh arrivals plus console reconnects",
+        read: |m| Reading::Whole(m.arrivals),
+    },
+    Metric {
+        name: "served",
+        unit: Unit::Count,
+        better: Better::Higher,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "served",
+        label: None,
+        meaning: "arrivals that got a session, at once or after retries",
+        read: |m| Reading::Whole(m.served),
+    },
+    Metric {
+        name: "completed",
+        unit: Unit::Count,
+        better: Better::Higher,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "completed",
+        label: None,
+        meaning: "sessions that ended on their own",
+        read: |m| Reading::Whole(m.completed),
+    },
+    Metric {
+        name: "retries",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "retries",
+        label: None,
+        meaning: "retries after failed connects, console reconnect attempts included",
+        read: |m| Reading::Whole(m.retries),
+    },
+    Metric {
+        name: "reconnects",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "reconnects",
+        label: None,
+        meaning: "arrivals that were console reconnects after a drop",
+        read: |m| Reading::Whole(m.reconnects),
+    },
+    Metric {
+        name: "active_at_end",
+        unit: Unit::Count,
+        better: Better::Neither,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "active at end",
+        label: None,
+        meaning: "sessions still active when the run ended",
+        read: |m| Reading::Whole(m.active_at_end),
+    },
+    Metric {
+        name: "span_s",
+        unit: Unit::Seconds,
+        better: Better::Neither,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "span",
+        label: None,
+        meaning: "simulated span, warm-up included",
+        read: |m| Reading::Millis(m.span_ms),
+    },
+    Metric {
+        name: "procedure_start_s",
+        unit: Unit::Instant,
+        better: Better::Neither,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "procedure start",
+        label: None,
+        meaning: "when the procedure started",
+        read: |m| Reading::Millis(m.procedure_start_ms),
+    },
+    Metric {
+        name: "lost_work_sessions",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: key(4, Shown::NotZero, true, Some(4), false),
+        goal: None,
+        words: "lost work sessions",
+        label: None,
+        meaning: "sessions logged off with unsaved work: the close-immediately policy at a cutover, or a crash",
+        read: |m| Reading::Whole(m.lost_work_sessions),
+    },
+    Metric {
+        name: "records_lost",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::WithBackup,
+        key: key(8, Shown::NotZero, false, None, false),
+        goal: None,
+        words: "records lost",
+        label: None,
+        meaning: "records that existed only on an appliance that crashed before they were synced",
+        read: |m| Reading::Whole(m.records_lost),
+    },
+    Metric {
+        name: "rollbacks",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "rollbacks",
+        label: None,
+        meaning: "upgrades that failed and were rolled back",
+        read: |m| Reading::Whole(m.rollbacks),
+    },
+    Metric {
+        name: "peak_load_ratio",
+        unit: Unit::Ratio,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: key(11, Shown::NotZero, false, None, false),
+        goal: None,
+        words: "peak load ratio",
+        label: Some("peak load (share of a node's capacity)"),
+        meaning: "highest concurrent sessions / capacity on any node with a capacity (0 when none has one)",
+        read: |m| Reading::Real(m.peak_load_ratio),
+    },
+    Metric {
+        name: "cross_region_sessions",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::Clusters,
+        key: None,
+        goal: None,
+        words: "cross region sessions",
+        label: None,
+        meaning: "sessions a cluster served outside the client's region",
+        read: |m| Reading::Whole(m.cross_region_sessions),
+    },
+    Metric {
+        name: "crashes",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "crashes",
+        label: None,
+        meaning: "node crashes (faults on)",
+        read: |m| Reading::Whole(m.crashes),
+    },
+    Metric {
+        name: "exposure_crashes",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::WithBackup,
+        key: None,
+        goal: None,
+        words: "exposure crashes",
+        label: None,
+        meaning: "crashes of the appliance serving the site while it had no working failover",
+        read: |m| Reading::Whole(m.exposure_crashes),
+    },
+    Metric {
+        name: "aborted",
+        unit: Unit::Flag,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "aborted",
+        label: None,
+        meaning: "1 when the procedure stopped early (upgrade retries exhausted, precheck not fixed in time)",
+        read: |m| Reading::Whole(m.aborted),
+    },
+    Metric {
+        name: "scheduled_at_s",
+        unit: Unit::Instant,
+        better: Better::Neither,
+        sites: Sites::Pods,
+        key: None,
+        goal: None,
+        words: "scheduled at",
+        label: None,
+        meaning: "the maintenance slot the scheduler picked",
+        read: |m| m.scheduled_at_ms.map_or(Reading::Absent, Reading::Millis),
+    },
+    Metric {
+        name: "in_preferred_window",
+        unit: Unit::Flag,
+        better: Better::Higher,
+        sites: Sites::Pods,
+        key: None,
+        goal: None,
+        words: "in preferred window",
+        label: None,
+        meaning: "1 when that slot is the preferred window, else 0",
+        read: |m| {
+            m.in_preferred_window
+                .map_or(Reading::Absent, |b| Reading::Whole(u64::from(b)))
+        },
+    },
+];
+
+/// The number of metrics.
+pub const COUNT: usize = METRICS.len();
+
+const fn column_names() -> [&'static str; COUNT] {
+    let mut names = [""; COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        names[i] = METRICS[i].name;
+        i += 1;
+    }
+    names
+}
+
+/// The metric named `name` (a column name), if there is one.
+pub fn find(name: &str) -> Option<&'static Metric> {
+    METRICS.iter().find(|m| m.name == name)
+}
+
+/// The column index of metric `name`, if there is one.
+pub fn index(name: &str) -> Option<usize> {
+    METRICS.iter().position(|m| m.name == name)
+}
+
+/// The key metrics, by rank.
+pub fn key_metrics() -> Vec<&'static Metric> {
+    let mut keys: Vec<&Metric> = METRICS.iter().filter(|m| m.key.is_some()).collect();
+    keys.sort_by_key(|m| m.key.map(|k| k.rank));
+    keys
+}
+
+/// The metrics that judge a goal, with the goal, in column order.
+pub fn goals() -> impl Iterator<Item = (&'static str, &'static Metric)> {
+    METRICS.iter().filter_map(|m| m.goal.map(|g| (g, m)))
+}
+
+impl Metric {
+    /// The value in `m`, formatted as `metrics.csv` and `runs.csv` hold it.
+    pub fn cell(&self, m: &Metrics) -> String {
+        match (self.read)(m) {
+            Reading::Millis(ms) => fmt_secs(ms),
+            Reading::Whole(n) => n.to_string(),
+            Reading::Real(x) if self.unit == Unit::Probability => format!("{x:.9}"),
+            Reading::Real(x) => format!("{x:.6}"),
+            Reading::Absent => String::new(),
+        }
+    }
+
+    /// A chart title's words with the unit: `downtime (time)`,
+    /// `dropped sessions (count)`, or the metric's own label.
+    pub fn label(&self) -> String {
+        match self.label {
+            Some(l) => l.to_string(),
+            None if self.unit.is_time() => format!("{} (time)", self.words),
+            None => format!("{} (count)", self.words),
+        }
+    }
+
+    /// True when it is shown in the printed table although zero everywhere.
+    pub fn printed_when_zero(&self) -> bool {
+        self.key.is_some_and(|k| k.shown != Shown::NotZero)
+    }
+
+    /// True when the report shows it although zero everywhere.
+    pub fn reported_when_zero(&self) -> bool {
+        self.key.is_some_and(|k| k.shown == Shown::Always)
+    }
+}
+
 impl Metrics {
-    /// Column names, in output order (after `strategy,seed`).
-    pub const COLUMNS: [&'static str; 27] = [
-        "downtime_s",
-        "failed_connects",
-        "dropped_sessions",
-        "exposure_s",
-        "exposure_risk",
-        "unsynced_peak",
-        "procedure_s",
-        "windows_used",
-        "window_overrun_s",
-        "arrivals",
-        "served",
-        "completed",
-        "retries",
-        "reconnects",
-        "active_at_end",
-        "span_s",
-        "procedure_start_s",
-        "lost_work_sessions",
-        "records_lost",
-        "rollbacks",
-        "peak_load_ratio",
-        "cross_region_sessions",
-        "crashes",
-        "exposure_crashes",
-        "aborted",
-        "scheduled_at_s",
-        "in_preferred_window",
-    ];
+    /// Column names, in output order (after `strategy,seed`): the names of
+    /// [`METRICS`].
+    pub const COLUMNS: [&'static str; COUNT] = column_names();
 
     /// The values, formatted, in [`Metrics::COLUMNS`] order.
     /// Empty cells stand for "does not apply" (`scheduled_at_s` outside pods).
-    pub fn values(&self) -> [String; 27] {
-        [
-            fmt_secs(self.downtime_ms),
-            self.failed_connects.to_string(),
-            self.dropped_sessions.to_string(),
-            fmt_secs(self.exposure_ms),
-            format!("{:.9}", self.exposure_risk),
-            self.unsynced_peak.to_string(),
-            fmt_secs(self.procedure_ms),
-            self.windows_used.to_string(),
-            fmt_secs(self.window_overrun_ms),
-            self.arrivals.to_string(),
-            self.served.to_string(),
-            self.completed.to_string(),
-            self.retries.to_string(),
-            self.reconnects.to_string(),
-            self.active_at_end.to_string(),
-            fmt_secs(self.span_ms),
-            fmt_secs(self.procedure_start_ms),
-            self.lost_work_sessions.to_string(),
-            self.records_lost.to_string(),
-            self.rollbacks.to_string(),
-            format!("{:.6}", self.peak_load_ratio),
-            self.cross_region_sessions.to_string(),
-            self.crashes.to_string(),
-            self.exposure_crashes.to_string(),
-            self.aborted.to_string(),
-            self.scheduled_at_ms.map(fmt_secs).unwrap_or_default(),
-            self.in_preferred_window
-                .map(|b| u8::from(b).to_string())
-                .unwrap_or_default(),
-        ]
+    pub fn values(&self) -> [String; COUNT] {
+        std::array::from_fn(|i| METRICS[i].cell(self))
     }
 
     /// Checks the conservation laws; returns what is violated.
@@ -148,5 +649,106 @@ impl Metrics {
             ));
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_distinct_and_are_the_columns() {
+        for (i, m) in METRICS.iter().enumerate() {
+            assert_eq!(Metrics::COLUMNS[i], m.name);
+            assert_eq!(index(m.name), Some(i), "{} is listed twice", m.name);
+            assert!(!m.words.contains('_') && !m.words.is_empty(), "{}", m.name);
+            assert!(!m.meaning.is_empty() && !m.meaning.contains('|'), "{}", m.name);
+            // A name carries its unit: `_s` for times, never for anything else.
+            assert_eq!(m.name.ends_with("_s"), m.unit.is_time(), "{}", m.name);
+        }
+        assert!(find("nope").is_none() && index("nope").is_none());
+    }
+
+    #[test]
+    fn key_metrics_have_distinct_places_and_lower_is_better() {
+        let keys = key_metrics();
+        let ranks: Vec<u8> = keys.iter().map(|m| m.key.unwrap().rank).collect();
+        assert_eq!(ranks, (1..=keys.len() as u8).collect::<Vec<_>>());
+        let mut places: Vec<u8> = keys.iter().filter_map(|m| m.key.unwrap().report_chart).collect();
+        places.sort();
+        assert_eq!(places, (1..=places.len() as u8).collect::<Vec<_>>());
+        // The printed table names the strategy with the *lowest* mean, and
+        // the report's goals are the least or fewest of something.
+        for m in &keys {
+            assert_eq!(m.better, Better::Lower, "{}", m.name);
+        }
+        for (goal, m) in goals() {
+            assert!(
+                m.key.is_some_and(|k| k.in_report),
+                "{goal}: {} is not in the report",
+                m.name
+            );
+        }
+        assert_eq!(keys[0].name, "downtime_s");
+        assert!(keys[0].reported_when_zero() && keys[0].printed_when_zero());
+    }
+
+    #[test]
+    fn readings_match_units_and_only_blue_green_metrics_can_be_absent() {
+        let pod = Metrics {
+            scheduled_at_ms: Some(3_600_000),
+            in_preferred_window: Some(false),
+            ..Metrics::default()
+        };
+        for m in METRICS {
+            for (run, is_pod) in [(&Metrics::default(), false), (&pod, true)] {
+                let fits = match (m.read)(run) {
+                    Reading::Millis(_) => m.unit.is_time(),
+                    Reading::Whole(_) => matches!(m.unit, Unit::Count | Unit::Flag),
+                    Reading::Real(_) => matches!(m.unit, Unit::Probability | Unit::Ratio),
+                    Reading::Absent => m.sites.empty_elsewhere() && !is_pod,
+                };
+                assert!(fits, "{}: {:?} for a {:?} metric", m.name, (m.read)(run), m.unit);
+            }
+            if m.sites.empty_elsewhere() {
+                assert_eq!((m.read)(&Metrics::default()), Reading::Absent, "{}", m.name);
+            }
+        }
+    }
+
+    #[test]
+    fn cells_are_formatted_by_unit() {
+        let m = Metrics {
+            downtime_ms: 2_700_001,
+            failed_connects: 3,
+            exposure_risk: 0.25,
+            peak_load_ratio: 1.5,
+            aborted: 1,
+            scheduled_at_ms: Some(90_000),
+            in_preferred_window: Some(true),
+            ..Metrics::default()
+        };
+        let v = m.values();
+        let cell = |name: &str| v[index(name).unwrap()].as_str();
+        assert_eq!(cell("downtime_s"), "2700.001");
+        assert_eq!(cell("failed_connects"), "3");
+        assert_eq!(cell("exposure_risk"), "0.250000000");
+        assert_eq!(cell("peak_load_ratio"), "1.500000");
+        assert_eq!(cell("aborted"), "1");
+        assert_eq!(cell("scheduled_at_s"), "90.000");
+        assert_eq!(cell("in_preferred_window"), "1");
+        let d = Metrics::default().values();
+        assert_eq!(d[index("scheduled_at_s").unwrap()], "");
+        assert_eq!(d[index("in_preferred_window").unwrap()], "");
+    }
+
+    #[test]
+    fn chart_labels_carry_the_unit() {
+        assert_eq!(find("downtime_s").unwrap().label(), "downtime (time)");
+        assert_eq!(find("dropped_sessions").unwrap().label(), "dropped sessions (count)");
+        assert_eq!(
+            find("exposure_risk").unwrap().label(),
+            "exposure risk (probability of a crash, %)"
+        );
     }
 }

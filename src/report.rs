@@ -4,8 +4,11 @@
 //! - [`timeline`]: the timeline of one run.
 //! - [`study`]: distributions, CDFs, paired differences, sweeps.
 //! - [`page`]: `report.html` (self-contained) and `report.md`.
+//! - [`terminal`]: what the commands print: the comparison table, a run's
+//!   summary, the runbooks.
 
 pub mod chart;
 pub mod page;
 pub mod study;
+pub mod terminal;
 pub mod timeline;

@@ -19,7 +19,7 @@ use std::io::{self, Read};
 use sha2::{Digest, Sha256};
 
 use crate::export::{Manifest, runs_header};
-use crate::metrics::Metrics;
+use crate::metrics::{METRICS, Metric, Metrics, Unit};
 use crate::montecarlo::shard_range;
 use crate::rng::MAX_REPLICATIONS;
 
@@ -200,40 +200,30 @@ pub fn check_manifest(m: &Manifest) -> Result<(), String> {
     Ok(())
 }
 
-/// The format of a metric column in `runs.csv`.
+/// The format of a metric column in `runs.csv`: its metric's unit, and
+/// whether the cell may be empty (the metric does not apply to every site).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Column {
-    /// Seconds with three decimals, from whole milliseconds (`12.345`).
-    Seconds,
-    /// A count: decimal digits.
-    Count,
-    /// `0` or `1`.
-    Flag,
-    /// A probability with nine decimals, 0 to 1.
-    Probability,
-    /// A ratio with six decimals, 0 to [`MAX_RATIO`].
-    Ratio,
-    /// Empty (does not apply) or [`Column::Seconds`].
-    OptionalSeconds,
-    /// Empty (does not apply) or [`Column::Flag`].
-    OptionalFlag,
+pub struct Column {
+    /// Seconds and instants: seconds with three decimals, from whole
+    /// milliseconds (`12.345`); counts: decimal digits; flags: `0` or `1`;
+    /// probabilities: 0 to 1; ratios: 0 to [`MAX_RATIO`].
+    pub unit: Unit,
+    /// Empty stands for "does not apply".
+    pub optional: bool,
+}
+
+impl Column {
+    /// The column of `metric`, from its row in [`crate::metrics::METRICS`].
+    pub fn of(metric: &Metric) -> Column {
+        Column {
+            unit: metric.unit,
+            optional: metric.sites.empty_elsewhere(),
+        }
+    }
 }
 
 /// Largest ratio accepted (`peak_load_ratio`): far beyond any real load.
 pub const MAX_RATIO: f64 = 1e12;
-
-/// The format of metric `name` (one of [`Metrics::COLUMNS`]).
-pub fn column(name: &str) -> Column {
-    match name {
-        "exposure_risk" => Column::Probability,
-        "peak_load_ratio" => Column::Ratio,
-        "aborted" => Column::Flag,
-        "scheduled_at_s" => Column::OptionalSeconds,
-        "in_preferred_window" => Column::OptionalFlag,
-        n if n.ends_with("_s") => Column::Seconds,
-        _ => Column::Count,
-    }
-}
 
 /// `digits[.digits]`: the integer part and the decimals, when `s` is a plain
 /// non-negative decimal (no sign, no exponent, no `inf`, no `NaN`).
@@ -244,14 +234,17 @@ fn plain_decimal(s: &str) -> Option<(&str, &str)> {
 }
 
 /// Checks one cell against its column's format and range.
-pub fn check_cell(kind: Column, cell: &str) -> Result<(), String> {
+pub fn check_cell(column: Column, cell: &str) -> Result<(), String> {
     let shown = || format!("{:?}", shorten(cell));
-    match kind {
-        Column::OptionalSeconds | Column::OptionalFlag if cell.is_empty() => Ok(()),
-        Column::OptionalSeconds => check_cell(Column::Seconds, cell),
-        Column::OptionalFlag => check_cell(Column::Flag, cell),
-        _ if cell.is_empty() => Err("empty, and this column is never empty".into()),
-        Column::Seconds => {
+    if cell.is_empty() {
+        return if column.optional {
+            Ok(())
+        } else {
+            Err("empty, and this column is never empty".into())
+        };
+    }
+    match column.unit {
+        Unit::Seconds | Unit::Instant => {
             let ok = plain_decimal(cell).is_some_and(|(int, frac)| {
                 frac.len() == 3
                     && int
@@ -267,19 +260,19 @@ pub fn check_cell(kind: Column, cell: &str) -> Result<(), String> {
                 Err(format!("{} is not a time in seconds with three decimals", shown()))
             }
         }
-        Column::Count => {
+        Unit::Count => {
             if cell.bytes().all(|b| b.is_ascii_digit()) && cell.parse::<u64>().is_ok() {
                 Ok(())
             } else {
                 Err(format!("{} is not a count (a whole number)", shown()))
             }
         }
-        Column::Flag => match cell {
+        Unit::Flag => match cell {
             "0" | "1" => Ok(()),
             _ => Err(format!("{} is not 0 or 1", shown())),
         },
-        Column::Probability | Column::Ratio => {
-            let (max, what) = if kind == Column::Probability {
+        Unit::Probability | Unit::Ratio => {
+            let (max, what) = if column.unit == Unit::Probability {
                 (1.0, "a probability from 0 to 1")
             } else {
                 (MAX_RATIO, "a ratio from 0 to 1e12")
@@ -391,7 +384,7 @@ impl<R: Read> RunsReader<R> {
             first: exp.first,
             next: exp.first,
             end: exp.first.saturating_add(exp.count),
-            kinds: Metrics::COLUMNS.iter().map(|c| column(c)).collect(),
+            kinds: METRICS.iter().map(Column::of).collect(),
             group: Vec::new(),
             header_read: false,
         }
@@ -513,6 +506,58 @@ impl<R: Read> RunsReader<R> {
     }
 }
 
+/// The SHA-256 a manifest records for the file `name`, when it lists it.
+pub fn listed<'a>(m: &'a Manifest, name: &str) -> Option<&'a str> {
+    m.files.iter().find(|(n, _)| n == name).map(|(_, h)| h.as_str())
+}
+
+/// Why a `runs.csv` could not be read to its end.
+#[derive(Debug)]
+pub enum ReadRuns<E> {
+    /// A row is not one this tool writes for the manifest.
+    Bad(RunsError),
+    /// Every row is fine, but the file's SHA-256 is not the one recorded:
+    /// it was changed after it was written.
+    Changed,
+    /// `each` refused a replication.
+    Stopped(E),
+}
+
+/// Reads the `runs.csv` of a results folder from `input`, one replication at
+/// a time, every row checked against the manifest `m` ([`RunsReader`]) and
+/// the SHA-256 of all of it against `sha256` (the one `m` records); hands
+/// each replication's rows (one per strategy) to `each`.
+pub fn read_runs<R: Read, E>(
+    input: R,
+    m: &Manifest,
+    sha256: &str,
+    mut each: impl FnMut(&[csv::StringRecord]) -> Result<(), E>,
+) -> Result<(), ReadRuns<E>> {
+    let exp = Expected {
+        strategies: &m.strategies,
+        seed: m.seed,
+        first: m.first_replication,
+        count: m.replications,
+    };
+    let mut r = RunsReader::new(input, &exp);
+    while let Some(group) = r.next_replication().map_err(ReadRuns::Bad)? {
+        each(group).map_err(ReadRuns::Stopped)?;
+    }
+    if r.finish() != sha256 {
+        return Err(ReadRuns::Changed);
+    }
+    Ok(())
+}
+
+/// The metric values of one replication's rows, as [`crate::montecarlo::Aggregator::push`]
+/// takes them (`strategy,replication,seed` left out).
+pub fn values(group: &[csv::StringRecord]) -> Vec<Vec<String>> {
+    group
+        .iter()
+        .map(|rec| rec.iter().skip(3).map(String::from).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -601,10 +646,10 @@ mod tests {
 
     #[test]
     fn cells_are_checked_by_column() {
-        use Column::*;
+        let col = |unit, optional| Column { unit, optional };
         for (kind, good, bad) in [
             (
-                Seconds,
+                col(Unit::Seconds, false),
                 &["0.000", "12.345", "18446744073709551.615"][..],
                 &[
                     "1e308",
@@ -619,23 +664,23 @@ mod tests {
                 ][..],
             ),
             (
-                Count,
+                col(Unit::Count, false),
                 &["0", "17", "18446744073709551615"],
                 &["1.0", "-1", "+1", "abc", "", "18446744073709551616", "1e3"],
             ),
-            (Flag, &["0", "1"], &["2", "", "true"]),
+            (col(Unit::Flag, false), &["0", "1"], &["2", "", "true"]),
             (
-                Probability,
+                col(Unit::Probability, false),
                 &["0.000000000", "1.000000000", "0.5"],
                 &["1.000000001", "NaN", "inf", "1e-3", "-0.1", ""],
             ),
             (
-                Ratio,
+                col(Unit::Ratio, false),
                 &["0.000000", "3.500000"],
                 &["1e308", "inf", "-1.0", "", "2000000000000.0"],
             ),
-            (OptionalSeconds, &["", "3.000"], &["x", "3"]),
-            (OptionalFlag, &["", "0", "1"], &["2"]),
+            (col(Unit::Instant, true), &["", "3.000"], &["x", "3"]),
+            (col(Unit::Flag, true), &["", "0", "1"], &["2"]),
         ] {
             for g in good {
                 assert_eq!(check_cell(kind, g), Ok(()), "{kind:?} {g:?}");
@@ -653,11 +698,11 @@ mod tests {
             aborted: 1,
             ..Metrics::default()
         };
-        for (v, name) in m.values().iter().zip(Metrics::COLUMNS) {
-            assert_eq!(check_cell(column(name), v), Ok(()), "{name} = {v:?}");
+        for (v, metric) in m.values().iter().zip(METRICS) {
+            assert_eq!(check_cell(Column::of(metric), v), Ok(()), "{} = {v:?}", metric.name);
         }
-        for (v, name) in Metrics::default().values().iter().zip(Metrics::COLUMNS) {
-            assert_eq!(check_cell(column(name), v), Ok(()), "{name} = {v:?}");
+        for (v, metric) in Metrics::default().values().iter().zip(METRICS) {
+            assert_eq!(check_cell(Column::of(metric), v), Ok(()), "{} = {v:?}", metric.name);
         }
     }
 
@@ -699,6 +744,41 @@ mod tests {
             count: 4,
         };
         assert_eq!(read_all(&text, &exp).unwrap(), (4, sha256_hex(text.as_bytes())));
+    }
+
+    #[test]
+    fn read_runs_hands_over_values_and_checks_the_recorded_hash() {
+        let mut m = manifest();
+        (m.runs, m.replications) = (4, 4);
+        let text = runs_csv(&m.strategies, 5, 0..4);
+        let sha = sha256_hex(text.as_bytes());
+        m.files = vec![("runs.csv".into(), sha.clone())];
+        assert_eq!(listed(&m, "runs.csv"), Some(sha.as_str()));
+        assert_eq!(listed(&m, "diff.csv"), None);
+        let mut seen = Vec::new();
+        let r: Result<(), ReadRuns<()>> = read_runs(text.as_bytes(), &m, &sha, |group| {
+            let v = values(group);
+            assert_eq!((v.len(), v[0].len()), (2, Metrics::COLUMNS.len()));
+            seen.push(group[0][1].to_string());
+            Ok(())
+        });
+        assert!(r.is_ok());
+        assert_eq!(seen, ["0", "1", "2", "3"]);
+        // Another hash: changed after it was written.
+        let r = read_runs(text.as_bytes(), &m, &"0".repeat(64), |_| Ok::<(), ()>(()));
+        assert!(matches!(r, Err(ReadRuns::Changed)));
+        // A refusal of `each` stops the read and comes back.
+        let r = read_runs(text.as_bytes(), &m, &sha, |group| {
+            if &group[0][1] == "2" { Err("full") } else { Ok(()) }
+        });
+        assert!(matches!(r, Err(ReadRuns::Stopped("full"))));
+        // A bad row is named by its line.
+        let bad = text.replacen("x,1,5,", "x,1,6,", 1);
+        let r = read_runs(bad.as_bytes(), &m, &sha, |_| Ok::<(), ()>(()));
+        assert!(
+            matches!(r, Err(ReadRuns::Bad(RunsError { line: Some(4), .. }))),
+            "{r:?}"
+        );
     }
 
     #[test]

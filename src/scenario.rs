@@ -12,7 +12,6 @@ pub mod raw;
 pub mod validate;
 
 use std::fmt;
-use std::path::Path;
 
 use crate::model::calendar::Calendar;
 use crate::model::dist::Dist;
@@ -466,21 +465,6 @@ impl Scenario {
     pub fn default_scenario() -> Scenario {
         Scenario::parse(DEFAULT_TOML, "<built-in default>", DEFAULT_NAME)
             .expect("the built-in default is valid (tested)")
-    }
-
-    /// Reads and validates a scenario file.
-    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: file.clone(),
-            problems: vec![Problem {
-                path: String::new(),
-                line: None,
-                message: format!("cannot read the file: {e}"),
-            }],
-        })?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
-        Scenario::parse(&text, &file, stem)
     }
 
     /// Parses and validates scenario text; `file` names it in errors and

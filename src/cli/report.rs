@@ -6,14 +6,13 @@ use cutover::export::{self, Manifest};
 use cutover::montecarlo::Aggregator;
 use cutover::report::chart::{Chart, render};
 use cutover::report::page::{self, ReportChart, ReportInput};
-use cutover::report::study::{Cdf, Diffs, Distribution};
 use cutover::report::timeline::Timeline;
 use cutover::results::MANIFEST_FORMAT;
 use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, simulate};
 
 use super::outdir::{Expect, InputDir, OutDir, read_manifest};
-use super::study::{charted_metrics, read_runs, sha256_hex};
+use super::study::{read_runs, sha256_hex};
 use super::{CliError, StudyFlags, load_text, relative_path, sha256_file, write_atomic};
 
 /// A chart rendered for the report: its page entry and its PNG, written
@@ -98,7 +97,7 @@ pub(super) fn cmd_report(
                 quiet: true,
                 no_charts: true,
             };
-            super::study::cmd_compare(scenario, flags, None, None, 100_000, None)?
+            super::study::cmd_compare(scenario, flags, None, None, cutover::study::ci::DEFAULT_MAX_RUNS, None)?
         }
     };
     compare_manifest(&results)?;
@@ -140,11 +139,7 @@ pub(super) fn cmd_report(
     let baseline = m.strategies.iter().position(|s| *s == m.baseline).unwrap_or(0);
     let mut agg = Aggregator::new(m.strategies.clone(), baseline, &m.thresholds);
     read_runs(&results, &m, |group| {
-        let values: Vec<Vec<String>> = group
-            .iter()
-            .map(|rec| rec.iter().skip(3).map(String::from).collect())
-            .collect();
-        agg.push(&values);
+        agg.push(&cutover::results::values(group));
         Ok(())
     })?;
     let summary = agg.summary();
@@ -152,39 +147,8 @@ pub(super) fn cmd_report(
 
     // Everything the report holds is made before anything is written.
     let mut drawn = Vec::new();
-    let metrics = charted_metrics(&summary);
-    for key in [
-        "downtime_s",
-        "dropped_sessions",
-        "exposure_s",
-        "lost_work_sessions",
-        "failed_connects",
-    ] {
-        if !metrics.contains(&key) && key != "downtime_s" {
-            continue;
-        }
-        if let Some(d) = Distribution::from_aggregator(&agg, &summary, key) {
-            let caption = format!(
-                "Distribution of {} over {} replications: box p25-p75 with the median, whiskers p5-p95, the mean with its 95% CI.",
-                key.trim_end_matches("_s").replace('_', " "),
-                agg.replications()
-            );
-            drawn.push(chart(&format!("dist-{key}"), caption, &d)?);
-        }
-    }
-    for key in ["downtime_s", "dropped_sessions"] {
-        let caption = format!(
-            "Empirical CDF of {}: the share of replications at or below each value.",
-            key.trim_end_matches("_s").replace('_', " ")
-        );
-        drawn.push(chart(&format!("cdf-{key}"), caption, &Cdf::from_aggregator(&agg, key))?);
-    }
-    if m.strategies.len() > 1 && !metrics.is_empty() {
-        let caption = format!(
-            "Paired differences against {} (replication by replication, common random numbers), mean and 95% CI.",
-            m.baseline
-        );
-        drawn.push(chart("diff", caption, &Diffs::from_rows(&agg, &diffs, &metrics))?);
+    for (name, caption, c) in page::study_charts(&agg, &summary, &diffs) {
+        drawn.push(chart(&name, caption, &c)?);
     }
     // One run of each strategy, replication 0, to show what happens when.
     for name in &m.strategies {
@@ -200,9 +164,7 @@ pub(super) fn cmd_report(
             },
         );
         let t = Timeline::from_run(&sc, name, m.seed, &run);
-        let caption =
-            format!("Timeline of one replication of {name}: node states, failover, windows, runbook steps, sessions.");
-        drawn.push(chart(&format!("timeline-{name}"), caption, &t)?);
+        drawn.push(chart(&format!("timeline-{name}"), page::timeline_caption(name), &t)?);
     }
     let (pngs, charts): (Vec<(String, Vec<u8>)>, Vec<ReportChart>) =
         drawn.into_iter().map(|d| ((d.name, d.png), d.chart)).unzip();

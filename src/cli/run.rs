@@ -3,11 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use cutover::export;
-use cutover::model::calendar::WEEKDAYS;
-use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, simulate};
-use cutover::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 
+use cutover::report::terminal;
 use cutover::report::timeline::Timeline;
 
 use super::outdir::{Expect, OutDir};
@@ -88,7 +86,7 @@ pub(super) fn cmd_run(
     let events_path = dir.join("events.csv");
     let metrics_path = dir.join("metrics.csv");
     if !quiet {
-        print!("{}", summary(&sc, &runbook.name, seed, &result.metrics));
+        print!("{}", terminal::run_summary(&sc, &runbook.name, seed, &result.metrics));
         println!(
             "wrote {} ({} events), {}{}",
             events_path.display(),
@@ -98,55 +96,4 @@ pub(super) fn cmd_run(
         );
     }
     Ok(())
-}
-
-pub(super) fn human(ms: u64) -> String {
-    SimDuration(ms - ms % 1000).to_string()
-}
-
-pub(super) fn weekday_time(ms: u64, offset: u64) -> String {
-    let abs = ms + offset;
-    let day = (abs / MS_PER_DAY) % 7;
-    let week = abs / (7 * MS_PER_DAY);
-    format!(
-        "{} {:02}:{:02} (week {})",
-        WEEKDAYS[day as usize],
-        (abs % MS_PER_DAY) / MS_PER_HOUR,
-        (abs % MS_PER_HOUR) / MS_PER_MIN,
-        week + 1
-    )
-}
-
-fn summary(sc: &Scenario, strategy: &str, seed: u64, m: &cutover::metrics::Metrics) -> String {
-    let mut s = String::new();
-    s.push_str(&format!("{} / {strategy}, seed {seed}\n", sc.name));
-    s.push_str(&format!(
-        "  procedure         starts {}, takes {}; {} window(s), {} outside windows\n",
-        weekday_time(m.procedure_start_ms, sc.calendar.start_offset_ms),
-        human(m.procedure_ms),
-        m.windows_used,
-        human(m.window_overrun_ms)
-    ));
-    s.push_str(&format!("  downtime          {}\n", human(m.downtime_ms)));
-    s.push_str(&format!(
-        "  failed connects   {} ({} retries made)\n",
-        m.failed_connects, m.retries
-    ));
-    s.push_str(&format!("  dropped sessions  {}\n", m.dropped_sessions));
-    s.push_str(&format!(
-        "  exposure          {} without failover (crash risk {:.4}%)\n",
-        human(m.exposure_ms),
-        m.exposure_risk * 100.0
-    ));
-    s.push_str(&format!("  unsynced peak     {} records\n", m.unsynced_peak));
-    s.push_str(&format!(
-        "  sessions          {} arrivals ({} reconnects), {} served, {} completed, {} active at end, over {}\n",
-        m.arrivals,
-        m.reconnects,
-        m.served,
-        m.completed,
-        m.active_at_end,
-        human(m.span_ms)
-    ));
-    s
 }

@@ -1,38 +1,29 @@
 //! `cutover compare`, `merge` and `sweep`: Monte-Carlo studies on disk.
 //!
-//! Replications run on worker threads and come back in replication order
-//! (in batches under `--ci-target`, whose stopping points must not depend on
-//! timing); their rows are appended to a temporary `runs.csv` and fed to the
-//! streaming [`Aggregator`], so memory does not grow with the number of
+//! The flags become checked settings and the studies run through the
+//! library ([`cutover::study`]); this module reads the inputs and writes
+//! the outputs. Replications come back in replication order; their rows
+//! are appended to a temporary `runs.csv` and fed to the streaming
+//! [`Aggregator`], so memory does not grow with the number of
 //! replications. Every file is written under a temporary name and renamed
 //! into place once complete; Ctrl-C stops once the replications in progress
 //! end and leaves the folder as it was.
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cutover::export::{self, Manifest};
-use cutover::metrics::Metrics;
-use cutover::montecarlo::{Aggregator, DiffRow, Replication, SummaryRow, run_streaming, shard_range};
-use cutover::report::chart::strategy_color;
-use cutover::report::study::{Cdf, Curve, Diffs, Distribution, HeatMap, SweepLines};
-use cutover::results::{Expected, MANIFEST_FORMAT, RunsReader};
-use cutover::rng::MAX_REPLICATIONS;
-use cutover::runbook::Runbook;
-use cutover::scenario::Scenario;
+use cutover::montecarlo::{Aggregator, DiffRow, SummaryRow};
+use cutover::report::study::comparison_charts;
+use cutover::results::{self, MANIFEST_FORMAT, ReadRuns};
+use cutover::study::sweep::Sweep;
+use cutover::study::{self, CompareSettings, Outcome, Study, ci, merge, pick_strategies};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::outdir::{Expect, InputDir, OutDir, read_manifest};
 use super::{
     CliError, StudyFlags, load_text, open_regular, relative_path, sha256_file, temp_file, write_atomic, write_chart,
 };
-
-/// Replications per batch under `--ci-target`: the precision is checked
-/// after each batch, so the stopping point depends on the batch size alone,
-/// never on timing. Large enough to keep every core busy, small enough that
-/// Ctrl-C and the check answer quickly.
-const BATCH: u64 = 200;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -49,47 +40,27 @@ pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     cutover::results::sha256_hex(bytes)
 }
 
-/// The strategies to run and the baseline's index, checked against the scenario.
-fn pick_strategies<'a>(sc: &'a Scenario, flags: &StudyFlags) -> Result<(Vec<&'a Runbook>, usize), CliError> {
-    let names = flags.strategies.clone().unwrap_or_else(|| sc.strategies.clone());
-    if names.is_empty() {
-        return Err(CliError::BadInput("--strategies is empty".into()));
-    }
-    let mut runbooks = Vec::new();
-    for n in &names {
-        if runbooks.iter().any(|r: &&Runbook| &r.name == n) {
-            return Err(CliError::BadInput(format!("--strategies lists {n:?} twice")));
+impl From<study::Error> for CliError {
+    fn from(e: study::Error) -> CliError {
+        match e {
+            study::Error::Input(m) => CliError::BadInput(m),
+            study::Error::Internal(m) => CliError::Internal(m),
         }
-        runbooks.push(sc.strategy(n).map_err(CliError::BadInput)?);
     }
-    let baseline = match &flags.baseline {
-        None => 0,
-        Some(b) => names.iter().position(|n| n == b).ok_or_else(|| {
-            CliError::BadInput(format!(
-                "--baseline {b:?} is not one of the compared strategies ({})",
-                names.join(", ")
-            ))
-        })?,
-    };
-    Ok((runbooks, baseline))
 }
 
-/// Most simulation workers `--threads` may ask for: far more than any
-/// machine this runs on has cores, few enough that starting them is cheap.
-pub const MAX_THREADS: usize = 1024;
-
-/// Most points a sweep grid may have (e.g. 1,000 values of one field, or
-/// 40 × 25 of two): each point is a whole comparison.
-pub const MAX_SWEEP_POINTS: usize = 1000;
-
 /// The number of simulation workers: `--threads`, else one per core.
-pub(super) fn workers(threads: Option<usize>) -> Result<usize, CliError> {
-    match threads {
-        Some(0) => Err(CliError::BadInput("--threads must be at least 1".into())),
-        Some(n) if n > MAX_THREADS => Err(CliError::BadInput(format!("--threads {n}: at most {MAX_THREADS}"))),
-        Some(n) => Ok(n),
-        None => Ok(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
-    }
+fn workers(threads: Option<usize>) -> Result<usize, CliError> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    study::workers(threads, cores).map_err(CliError::BadInput)
+}
+
+/// The strategies of `flags` in `sc`, and the baseline's index.
+fn strategies<'a>(
+    sc: &'a cutover::scenario::Scenario,
+    flags: &StudyFlags,
+) -> Result<(Vec<&'a cutover::runbook::Runbook>, usize), CliError> {
+    pick_strategies(sc, flags.strategies.as_deref(), flags.baseline.as_deref()).map_err(CliError::BadInput)
 }
 
 fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
@@ -108,99 +79,34 @@ fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
     bar
 }
 
-/// The precision target of `--ci-target`.
-struct CiTarget {
-    rel: f64,
-    metrics: Vec<usize>,
-    max_runs: u64,
-}
-
-/// What a study runs: strategies of a scenario under a master seed.
-struct Study<'a> {
-    sc: &'a Scenario,
-    runbooks: Vec<&'a Runbook>,
-    seed: u64,
-}
-
-/// Runs `range` (and, with a target, further batches until it is met) on
-/// `workers` threads and hands each replication, in order, to `sink`.
+/// Runs a study ([`study::run`]) with a progress bar and Ctrl-C; `sink`
+/// sees each replication in order before the aggregator does.
 fn run_study(
     study: &Study,
-    range: Range<u64>,
-    ci: Option<&CiTarget>,
+    batches: ci::Batches,
     workers: usize,
     agg: &mut Aggregator,
     bar: &ProgressBar,
-    mut sink: impl FnMut(&Replication) -> Result<(), CliError>,
+    mut sink: impl FnMut(&cutover::montecarlo::Replication) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    // Workers take replications a few at a time, with no boundary to wait
-    // at, while this thread writes and aggregates them in replication order.
-    let mut run = |range: Range<u64>, agg: &mut Aggregator| {
-        run_streaming(
-            study.sc,
-            &study.runbooks,
-            study.seed,
-            range,
-            workers,
-            &INTERRUPTED,
-            |rep| {
-                sink(&rep)?;
-                agg.push(&rep.values);
-                bar.inc(1);
-                Ok(())
-            },
-        )?;
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            return Err(CliError::Interrupted);
-        }
-        Ok(())
-    };
-    match ci {
-        None => run(range, agg)?,
-        Some(t) => {
-            // Whether to go on depends on the statistics so far, checked at
-            // fixed batch boundaries (never at a point that depends on timing).
-            let (mut next, mut end) = (range.start, range.end);
-            loop {
-                if next >= end {
-                    if agg.precise_enough(t.rel, &t.metrics) || end >= t.max_runs {
-                        break;
-                    }
-                    end = (end + BATCH).min(t.max_runs);
-                    bar.set_length(end - range.start);
-                }
-                let hi = (next + BATCH).min(end);
-                run(next..hi, agg)?;
-                next = hi;
-            }
-        }
+    let outcome = study::run(
+        study,
+        batches,
+        workers,
+        &INTERRUPTED,
+        agg,
+        |planned| bar.set_length(planned),
+        |rep| {
+            sink(rep)?;
+            bar.inc(1);
+            Ok::<(), CliError>(())
+        },
+    )?;
+    if outcome == Outcome::Stopped {
+        return Err(CliError::Interrupted);
     }
     bar.finish_and_clear();
     Ok(())
-}
-
-/// Refuses a run count past the random streams' space.
-pub(super) fn check_runs(flag: &str, runs: u64) -> Result<(), CliError> {
-    if runs == 0 {
-        return Err(CliError::BadInput(format!("{flag} must be at least 1")));
-    }
-    if runs > MAX_REPLICATIONS {
-        return Err(CliError::BadInput(format!(
-            "{flag} {runs}: at most {MAX_REPLICATIONS} (2^60) replications have random streams of their own"
-        )));
-    }
-    Ok(())
-}
-
-fn parse_shard(s: &str) -> Result<(u64, u64), CliError> {
-    let bad = || CliError::BadInput(format!("--shard {s:?}: expected K/N with 1 ≤ K ≤ N, e.g. 2/8"));
-    let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let k: u64 = k.trim().parse().map_err(|_| bad())?;
-    let n: u64 = n.trim().parse().map_err(|_| bad())?;
-    if k == 0 || n == 0 || k > n {
-        return Err(bad());
-    }
-    Ok((k, n))
 }
 
 fn command_line() -> Vec<String> {
@@ -217,60 +123,15 @@ pub(super) fn cmd_compare(
 ) -> Result<PathBuf, CliError> {
     // Everything the user gave is checked before anything is written.
     let (sc, text) = load_text(path)?;
-    let (runbooks, baseline) = pick_strategies(&sc, &flags)?;
-    let runs = flags.runs.unwrap_or(if ci_target.is_some() { BATCH } else { 1000 });
-    check_runs("--runs", runs)?;
-    let shard = shard.as_deref().map(parse_shard).transpose()?;
-    if let Some((_, n)) = shard
-        && n > runs
-    {
-        return Err(CliError::BadInput(format!(
-            "--shard: {n} shards for {runs} runs leaves some empty"
-        )));
-    }
-    let ci = match ci_target {
-        None => {
-            if ci_metrics.is_some() {
-                return Err(CliError::BadInput("--ci-metrics needs --ci-target".into()));
-            }
-            None
-        }
-        Some(rel) => {
-            if !(rel > 0.0 && rel.is_finite()) {
-                return Err(CliError::BadInput(format!(
-                    "--ci-target {rel}: must be a positive fraction, e.g. 0.05"
-                )));
-            }
-            if shard.is_some() {
-                return Err(CliError::BadInput(
-                    "--ci-target cannot be combined with --shard (each shard would stop at a different point)".into(),
-                ));
-            }
-            if max_runs < runs {
-                return Err(CliError::BadInput(format!(
-                    "--max-runs {max_runs} is below --runs {runs}"
-                )));
-            }
-            check_runs("--max-runs", max_runs)?;
-            let mut metrics = Vec::new();
-            for m in ci_metrics.unwrap_or_default() {
-                let j = Metrics::COLUMNS
-                    .iter()
-                    .position(|c| *c == m)
-                    .ok_or_else(|| CliError::BadInput(format!("--ci-metrics: unknown metric {m:?}")))?;
-                metrics.push(j);
-            }
-            Some(CiTarget { rel, metrics, max_runs })
-        }
-    };
+    let (runbooks, baseline) = strategies(&sc, &flags)?;
+    let settings = CompareSettings::new(flags.runs, ci_target, ci_metrics.as_deref(), max_runs, shard.as_deref())
+        .map_err(CliError::BadInput)?;
+    let (runs, shard, ci) = (settings.runs, settings.shard, settings.target.as_ref());
     let workers = workers(flags.threads)?;
     let seed = flags.seed.unwrap_or(sc.seed);
     let sha = sha256_hex(text.as_bytes());
     let dir = flags.out.clone().unwrap_or_else(|| {
-        let leaf = match shard {
-            Some((k, n)) => format!("compare-shard-{k}-of-{n}"),
-            None => "compare".into(),
-        };
+        let leaf = shard.map_or_else(|| "compare".to_string(), |s| s.folder());
         Path::new("output").join(&sc.name).join(leaf)
     });
     let outdir = OutDir::open(
@@ -285,10 +146,7 @@ pub(super) fn cmd_compare(
     install_interrupt_handler();
 
     let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
-    let range = match shard {
-        Some((k, n)) => shard_range(runs, k, n),
-        None => 0..runs,
-    };
+    let range = settings.range();
     let mut agg = Aggregator::new(names.clone(), baseline, &sc.thresholds);
     let bar = progress(range.end - range.start, flags.quiet, "compare");
     let started = std::time::Instant::now();
@@ -304,9 +162,14 @@ pub(super) fn cmd_compare(
             runbooks: runbooks.clone(),
             seed,
         };
-        run_study(&study, range.clone(), ci.as_ref(), workers, &mut agg, &bar, |rep| {
-            export::write_runs(&mut w, &names, seed, rep).map_err(|e| internal("write runs.csv", e))
-        })?;
+        run_study(
+            &study,
+            ci::Batches::new(range.clone(), ci),
+            workers,
+            &mut agg,
+            &bar,
+            |rep| export::write_runs(&mut w, &names, seed, rep).map_err(|e| internal("write runs.csv", e)),
+        )?;
         w.flush().map_err(|e| internal("write runs.csv", e))?;
     }
     tmp.as_file().sync_all().map_err(|e| internal("sync runs.csv", e))?;
@@ -336,9 +199,9 @@ pub(super) fn cmd_compare(
         runs: if ci.is_some() { done } else { runs },
         first_replication: range.start,
         replications: done,
-        shard: shard.map(|(k, n)| [k, n]),
+        shard: shard.map(|s| s.pair()),
         thresholds: sc.thresholds.clone(),
-        ci_target: ci.as_ref().map(|c| c.rel),
+        ci_target: ci.map(|c| c.rel),
         files: staging.hashes()?,
         format: MANIFEST_FORMAT,
         scenario_path: path.and_then(|p| relative_path(&dir, p)),
@@ -355,35 +218,25 @@ pub(super) fn cmd_compare(
             done,
             names.len(),
             match shard {
-                Some((k, n)) => format!(", shard {k}/{n}"),
+                Some(s) => format!(", shard {}/{}", s.k, s.n),
                 None => String::new(),
             }
         );
-        if let Some(t) = &ci {
-            let met = agg.precise_enough(t.rel, &t.metrics);
+        if let Some(t) = ci {
             println!(
                 "precision target ±{:.1}% {} after {done} replications",
                 t.rel * 100.0,
-                if met {
+                if t.met(&agg) {
                     "met"
                 } else {
                     "NOT met (the --max-runs cap was reached)"
                 }
             );
         }
-        print!("{}", table(&names, &summary));
+        print!("{}", cutover::report::terminal::comparison(&names, &summary));
         println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());
     }
     Ok(dir)
-}
-
-/// Metrics worth a chart: key metrics that vary or are not zero.
-pub(super) fn charted_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
-    KEY_METRICS
-        .iter()
-        .copied()
-        .filter(|m| summary.iter().any(|r| r.metric == *m && (r.max != 0.0 || r.min != 0.0)))
-        .collect()
 }
 
 /// The charts of a comparison, in `DIR/charts/`: a distribution per metric,
@@ -396,111 +249,10 @@ pub(super) fn write_study_charts(
 ) -> Result<(), CliError> {
     let charts = dir.join("charts");
     std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
-    let metrics = charted_metrics(summary);
-    for m in &metrics {
-        if let Some(d) = Distribution::from_aggregator(agg, summary, m) {
-            write_chart(&charts, &format!("dist-{m}"), &d)?;
-        }
-    }
-    for m in ["downtime_s", "dropped_sessions"] {
-        write_chart(&charts, &format!("cdf-{m}"), &Cdf::from_aggregator(agg, m))?;
-    }
-    if agg.strategies().len() > 1 && !metrics.is_empty() {
-        write_chart(&charts, "diff", &Diffs::from_rows(agg, diffs, &metrics))?;
+    for (name, chart) in comparison_charts(agg, summary, diffs) {
+        write_chart(&charts, &name, &chart)?;
     }
     Ok(())
-}
-
-/// The metrics the printed table shows (all are in summary.csv).
-const KEY_METRICS: [&str; 11] = [
-    "downtime_s",
-    "failed_connects",
-    "dropped_sessions",
-    "lost_work_sessions",
-    "exposure_s",
-    "exposure_risk",
-    "unsynced_peak",
-    "records_lost",
-    "procedure_s",
-    "window_overrun_s",
-    "peak_load_ratio",
-];
-
-fn show(metric: &str, x: f64) -> String {
-    let x = if x.abs() < 5e-7 { 0.0 } else { x };
-    if metric.ends_with("_s") {
-        let s = x.abs();
-        let v = if s >= 86_400.0 {
-            format!("{:.1}d", s / 86_400.0)
-        } else if s >= 3600.0 {
-            format!("{:.1}h", s / 3600.0)
-        } else if s >= 60.0 {
-            format!("{:.1}m", s / 60.0)
-        } else {
-            format!("{s:.0}s")
-        };
-        if x < 0.0 { format!("-{v}") } else { v }
-    } else if metric == "exposure_risk" {
-        format!("{:.3}%", x * 100.0)
-    } else if metric == "peak_load_ratio" {
-        format!("{:.0}%", x * 100.0)
-    } else {
-        format!("{x:.1}")
-    }
-}
-
-/// The comparison table: mean and 95 % CI per strategy, and the strategy
-/// with the lowest mean for each metric.
-fn table(names: &[String], summary: &[SummaryRow]) -> String {
-    let width = names.iter().map(|n| n.len()).max().unwrap_or(8).max(22);
-    let mut out = format!("{:<20}", "metric (mean, 95% CI)");
-    for n in names {
-        out.push_str(&format!("  {n:<width$}"));
-    }
-    out.push_str("  lowest\n");
-    for metric in KEY_METRICS {
-        let rows: Vec<Option<&SummaryRow>> = names
-            .iter()
-            .map(|n| summary.iter().find(|r| &r.strategy == n && r.metric == metric))
-            .collect();
-        let means: Vec<f64> = rows.iter().map(|r| r.map_or(0.0, |r| r.mean)).collect();
-        let always_zero = rows.iter().all(|r| r.is_none_or(|r| r.max == 0.0 && r.min == 0.0));
-        if always_zero
-            && !matches!(
-                metric,
-                "downtime_s" | "dropped_sessions" | "failed_connects" | "exposure_s"
-            )
-        {
-            continue;
-        }
-        out.push_str(&format!("{metric:<20}"));
-        for r in &rows {
-            let cell = match r {
-                Some(r) => format!(
-                    "{} [{}, {}]",
-                    show(metric, r.mean),
-                    show(metric, r.ci95_low),
-                    show(metric, r.ci95_high)
-                ),
-                None => "-".into(),
-            };
-            out.push_str(&format!("  {cell:<width$}"));
-        }
-        let best = means.iter().cloned().fold(f64::INFINITY, f64::min);
-        let winners: Vec<&str> = names
-            .iter()
-            .zip(&means)
-            .filter(|(_, m)| **m == best)
-            .map(|(n, _)| n.as_str())
-            .collect();
-        let verdict = if winners.len() == names.len() && names.len() > 1 {
-            "(all equal)".to_string()
-        } else {
-            winners.join(", ")
-        };
-        out.push_str(&format!("  {verdict}\n"));
-    }
-    out
 }
 
 pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
@@ -539,64 +291,11 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
             )));
         }
         let m = read_manifest(d)?;
-        if m.kind != "compare" {
-            return Err(CliError::BadInput(format!(
-                "{}: a {} folder, not a compare shard",
-                d.display(),
-                m.kind
-            )));
-        }
+        merge::check_kind(&d.display().to_string(), &m).map_err(CliError::BadInput)?;
         shards.push((d.clone(), m));
     }
+    merge::check_shards(&mut shards, |d| d.display().to_string()).map_err(CliError::BadInput)?;
     let first = shards[0].1.clone();
-    let n = first.shard.map_or(1, |s| s[1]);
-    for (d, m) in &shards {
-        let differs = |what: &str| {
-            CliError::BadInput(format!(
-                "{} and {} come from different studies: their {what} differ",
-                shards[0].0.display(),
-                d.display()
-            ))
-        };
-        if m.scenario_sha256 != first.scenario_sha256 {
-            return Err(differs("scenarios"));
-        }
-        if m.seed != first.seed {
-            return Err(differs("seeds"));
-        }
-        if m.runs != first.runs {
-            return Err(differs("run counts"));
-        }
-        if m.strategies != first.strategies || m.baseline != first.baseline {
-            return Err(differs("strategies"));
-        }
-        if m.thresholds != first.thresholds {
-            return Err(differs("thresholds"));
-        }
-        if m.shard.map_or(1, |s| s[1]) != n {
-            return Err(differs("shard counts"));
-        }
-    }
-    shards.sort_by_key(|(_, m)| m.shard.map_or(1, |s| s[0]));
-    for (i, (d, m)) in shards.iter().enumerate() {
-        let k = m.shard.map_or(1, |s| s[0]);
-        if k != i as u64 + 1 {
-            let missing = (1..=n).find(|k| !shards.iter().any(|(_, m)| m.shard.map_or(1, |s| s[0]) == *k));
-            return Err(CliError::BadInput(match missing {
-                Some(k) if (k as usize) <= shards.len() || shards.len() < n as usize => {
-                    format!("shard {k}/{n} is missing (have {} of {n})", shards.len())
-                }
-                _ => format!("{}: shard {k}/{n} is given twice", d.display()),
-            }));
-        }
-    }
-    if shards.len() as u64 != n {
-        return Err(CliError::BadInput(format!(
-            "shard {}/{n} is missing (have {} of {n})",
-            shards.len() + 1,
-            shards.len()
-        )));
-    }
     // Every file of every shard is the one its manifest certifies, and
     // every row of runs.csv is one cutover writes: checked before anything
     // is written.
@@ -631,12 +330,10 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
             .map_err(|e| internal("write runs.csv", e))?;
         for (d, m) in &shards {
             read_runs(d, m, |group| {
-                let mut values = Vec::with_capacity(group.len());
                 for rec in group {
                     w.write_record(rec).map_err(|e| internal("write runs.csv", e))?;
-                    values.push(rec.iter().skip(3).map(String::from).collect());
                 }
-                agg.push(&values);
+                agg.push(&results::values(group));
                 Ok(())
             })?;
         }
@@ -694,179 +391,31 @@ fn changed(dir: &Path, path: &Path) -> CliError {
     ))
 }
 
-/// Reads the `runs.csv` of a results folder one replication at a time,
-/// every row checked against its manifest ([`RunsReader`]) and the file's
-/// SHA-256 against the one the manifest records; hands each replication's
-/// rows (one per strategy) to `each`.
+/// Opens the `runs.csv` of a results folder and reads it through
+/// [`results::read_runs`]: every row checked against the manifest, the
+/// file's SHA-256 against the one the manifest records; hands each
+/// replication's rows (one per strategy) to `each`.
 pub(super) fn read_runs(
     dir: &Path,
     m: &Manifest,
-    mut each: impl FnMut(&[csv::StringRecord]) -> Result<(), CliError>,
+    each: impl FnMut(&[csv::StringRecord]) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let path = dir.join("runs.csv");
-    let want = m
-        .files
-        .iter()
-        .find(|(n, _)| n == "runs.csv")
-        .map(|(_, h)| h.clone())
+    let want = results::listed(m, "runs.csv")
         .ok_or_else(|| CliError::BadInput(format!("{}: lists no runs.csv", dir.join("manifest.json").display())))?;
     let f = open_regular(&path, "runs.csv")?;
-    let exp = Expected {
-        strategies: &m.strategies,
-        seed: m.seed,
-        first: m.first_replication,
-        count: m.replications,
-    };
-    let mut r = RunsReader::new(f, &exp);
-    while let Some(group) = r
-        .next_replication()
-        .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?
-    {
-        each(group)?;
-    }
-    if r.finish() != want {
-        return Err(changed(dir, &path));
-    }
-    Ok(())
-}
-
-/// One `--set PATH=V1,V2,..`: the path and the values as TOML values.
-fn parse_set(s: &str) -> Result<(String, Vec<(String, toml::Value)>), CliError> {
-    let (path, values) = s
-        .split_once('=')
-        .ok_or_else(|| CliError::BadInput(format!("--set {s:?}: expected PATH=V1,V2,.. e.g. site.data_gb=50,200")))?;
-    let path = path.trim().to_string();
-    if path.is_empty() {
-        return Err(CliError::BadInput(format!("--set {s:?}: empty field path")));
-    }
-    let mut out = Vec::new();
-    for v in values.split(',').map(str::trim) {
-        if v.is_empty() {
-            return Err(CliError::BadInput(format!("--set {s:?}: empty value")));
-        }
-        // A TOML literal when it is one (numbers, booleans, quoted strings), else a bare string ("3d").
-        let value = toml::from_str::<toml::Table>(&format!("v = {v}"))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(v.to_string()));
-        out.push((v.to_string(), value));
-    }
-    Ok((path, out))
-}
-
-/// Sets `path` (dotted keys, `[i]` indices) in a TOML document.
-fn set_path(doc: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
-    let mut segs: Vec<(String, Option<usize>)> = Vec::new();
-    for part in path.split('.') {
-        let (key, idx) = match part.split_once('[') {
-            Some((k, rest)) => {
-                let i = rest
-                    .trim_end_matches(']')
-                    .parse::<usize>()
-                    .map_err(|_| format!("bad index in {part:?}"))?;
-                (k, Some(i))
-            }
-            None => (part, None),
-        };
-        if key.is_empty() {
-            return Err(format!("empty key in {path:?}"));
-        }
-        segs.push((key.to_string(), idx));
-    }
-    let mut table = doc;
-    for (i, (key, idx)) in segs.iter().enumerate() {
-        let last = i + 1 == segs.len();
-        match idx {
-            None if last => {
-                table.insert(key.clone(), value);
-                return Ok(());
-            }
-            None => {
-                let entry = table
-                    .entry(key.clone())
-                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                table = entry.as_table_mut().ok_or_else(|| format!("{key:?} is not a table"))?;
-            }
-            Some(n) => {
-                let arr = table
-                    .get_mut(key)
-                    .and_then(|v| v.as_array_mut())
-                    .ok_or_else(|| format!("{key:?} is not a list in the scenario"))?;
-                let len = arr.len();
-                let item = arr
-                    .get_mut(*n)
-                    .ok_or_else(|| format!("{key}[{n}] does not exist (the list has {len})"))?;
-                if last {
-                    *item = value;
-                    return Ok(());
-                }
-                table = item
-                    .as_table_mut()
-                    .ok_or_else(|| format!("{key}[{n}] is not a table"))?;
-            }
-        }
-    }
-    Ok(())
+    results::read_runs(f, m, want, each).map_err(|e| match e {
+        ReadRuns::Bad(e) => CliError::BadInput(format!("{}: {e}", path.display())),
+        ReadRuns::Changed => changed(dir, &path),
+        ReadRuns::Stopped(e) => e,
+    })
 }
 
 pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Result<(), CliError> {
     let (base, text) = load_text(Some(path))?;
-    if sets.len() > 2 {
-        return Err(CliError::BadInput(
-            "sweep takes one or two --set (a line or a grid)".into(),
-        ));
-    }
-    let params: Vec<(String, Vec<(String, toml::Value)>)> =
-        sets.iter().map(|s| parse_set(s)).collect::<Result<_, _>>()?;
-    if params.len() == 2 && params[0].0 == params[1].0 {
-        return Err(CliError::BadInput(format!("--set {} is given twice", params[0].0)));
-    }
-    let runs = flags.runs.unwrap_or(200);
-    check_runs("--runs", runs)?;
-    // The grid's size, before any point is made.
-    let sizes: Vec<usize> = params.iter().map(|(_, v)| v.len()).collect();
-    let n_points = sizes
-        .iter()
-        .try_fold(1usize, |acc, n| acc.checked_mul(*n))
-        .filter(|n| *n <= MAX_SWEEP_POINTS)
-        .ok_or_else(|| {
-            CliError::BadInput(format!(
-                "--set: a grid of {} points; at most {MAX_SWEEP_POINTS}",
-                sizes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" × ")
-            ))
-        })?;
-    let doc: toml::Table = toml::from_str(&text).map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
-    // Point i of the grid: the index of each parameter's value (the last
-    // parameter varies fastest).
-    let index = |mut i: usize| -> Vec<usize> {
-        let mut g = vec![0; sizes.len()];
-        for (p, n) in sizes.iter().enumerate().rev() {
-            g[p] = i % n;
-            i /= n;
-        }
-        g
-    };
-    // A point's scenario, made when needed: the grid is never held whole.
-    let point = |g: &[usize]| -> Result<Scenario, CliError> {
-        let mut d = doc.clone();
-        let mut label = Vec::new();
-        for (p, (field, values)) in params.iter().enumerate() {
-            let (shown, v) = &values[g[p]];
-            set_path(&mut d, field, v.clone()).map_err(|e| CliError::BadInput(format!("--set {field}: {e}")))?;
-            label.push(format!("{field}={shown}"));
-        }
-        let point_text = toml::to_string(&d).map_err(|e| internal("serialise the scenario", e))?;
-        Scenario::parse(
-            &point_text,
-            &format!("{} with {}", path.display(), label.join(", ")),
-            &base.name,
-        )
-        .map_err(|e| CliError::BadInput(format!("invalid sweep point\n{e}")))
-    };
-    // Every grid point is validated before any is run.
-    for i in 0..n_points {
-        point(&index(i))?;
-    }
+    // Every grid point is made and validated before any is run.
+    let sweep = Sweep::new(&text, &path.display().to_string(), &base.name, sets, flags.runs)?;
+    let runs = sweep.runs();
     let workers = workers(flags.threads)?;
     let seed = flags.seed.unwrap_or(base.seed);
     let sha = sha256_hex(text.as_bytes());
@@ -875,9 +424,9 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&base.name).join("sweep"));
     // Strategy names are checked on the first point (they are the same on all).
-    let first = point(&index(0))?;
+    let first = sweep.point(&sweep.index(0))?;
     let (names, baseline) = {
-        let (runbooks, baseline) = pick_strategies(&first, &flags)?;
+        let (runbooks, baseline) = strategies(&first, &flags)?;
         (runbooks.iter().map(|r| r.name.clone()).collect::<Vec<_>>(), baseline)
     };
     drop(first);
@@ -892,20 +441,19 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
-    let bar = progress(runs.saturating_mul(n_points as u64), flags.quiet, "sweep");
+    let bar = progress(runs.saturating_mul(sweep.len() as u64), flags.quiet, "sweep");
     let mut results: Vec<(Vec<usize>, Vec<SummaryRow>)> = Vec::new();
     let started = std::time::Instant::now();
     // sweep.csv streams into a temporary file beside its final name.
     let mut tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
     {
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
-        let mut header: Vec<String> = params.iter().map(|(f, _)| f.clone()).collect();
-        header.extend(["strategy", "metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
-        w.write_record(&header).map_err(|e| internal("write sweep.csv", e))?;
-        for i in 0..n_points {
-            let g = index(i);
-            let sc = point(&g)?;
-            let (runbooks, baseline) = pick_strategies(&sc, &flags)?;
+        w.write_record(sweep.header())
+            .map_err(|e| internal("write sweep.csv", e))?;
+        for i in 0..sweep.len() {
+            let g = sweep.index(i);
+            let sc = sweep.point(&g)?;
+            let (runbooks, baseline) = strategies(&sc, &flags)?;
             let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
             let mut agg = Aggregator::new(names, baseline, &sc.thresholds);
             let inner = ProgressBar::hidden();
@@ -914,23 +462,17 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
                 runbooks,
                 seed,
             };
-            run_study(&study, 0..runs, None, workers, &mut agg, &inner, |_| Ok(()))?;
+            run_study(
+                &study,
+                ci::Batches::new(0..runs, None),
+                workers,
+                &mut agg,
+                &inner,
+                |_| Ok(()),
+            )?;
             bar.inc(runs);
             let summary = agg.summary();
-            for r in &summary {
-                let mut row: Vec<String> = params
-                    .iter()
-                    .enumerate()
-                    .map(|(p, (_, values))| values[g[p]].0.clone())
-                    .collect();
-                row.extend([
-                    r.strategy.clone(),
-                    r.metric.to_string(),
-                    r.n.to_string(),
-                    export::num(r.mean),
-                    export::num(r.ci95_low),
-                    export::num(r.ci95_high),
-                ]);
+            for row in sweep.rows(&g, &summary) {
                 w.write_record(&row).map_err(|e| internal("write sweep.csv", e))?;
             }
             if !flags.no_charts {
@@ -944,7 +486,11 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         .map_err(|e| internal("rename sweep.csv", e.error))?;
     bar.finish_and_clear();
     if !flags.no_charts {
-        write_sweep_charts(&out, &params, &results)?;
+        let charts = out.join("charts");
+        std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
+        for (name, chart) in sweep.charts(&results) {
+            write_chart(&charts, &name, &chart)?;
+        }
     }
     let manifest = Manifest {
         tool: "cutover".into(),
@@ -971,155 +517,12 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     staging.commit(&[])?;
     if !flags.quiet {
         println!(
-            "{}: {n_points} points × {runs} replications in {:.1} s; wrote {}",
+            "{}: {} points × {runs} replications in {:.1} s; wrote {}",
             base.name,
+            sweep.len(),
             started.elapsed().as_secs_f64(),
             dir.join("sweep.csv").display()
         );
     }
     Ok(())
-}
-
-/// A swept value's position on the x axis: the number, the duration in
-/// seconds, or its rank when it is neither.
-fn x_position(shown: &str, value: &toml::Value, rank: usize) -> f64 {
-    match value {
-        toml::Value::Integer(i) => *i as f64,
-        toml::Value::Float(f) => *f,
-        _ => cutover::time::parse_duration(shown)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(rank as f64),
-    }
-}
-
-type Param = (String, Vec<(String, toml::Value)>);
-
-/// Sweep charts in `DIR/charts/`: per metric, the mean against the swept
-/// value with its CI band (one parameter), or heat maps (two).
-fn write_sweep_charts(dir: &Path, params: &[Param], results: &[(Vec<usize>, Vec<SummaryRow>)]) -> Result<(), CliError> {
-    let charts = dir.join("charts");
-    std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
-    let all: Vec<SummaryRow> = results.iter().flat_map(|r| r.1.iter().cloned()).collect();
-    let strategies: Vec<String> = {
-        let mut v: Vec<String> = Vec::new();
-        for r in &all {
-            if !v.contains(&r.strategy) {
-                v.push(r.strategy.clone());
-            }
-        }
-        v
-    };
-    let find = |g: &[usize], s: &str, m: &str| -> Option<&SummaryRow> {
-        results
-            .iter()
-            .find(|(gg, _)| gg == g)?
-            .1
-            .iter()
-            .find(|r| r.strategy == s && r.metric == m)
-    };
-    for metric in charted_metrics(&all) {
-        if params.len() == 1 {
-            let (field, values) = &params[0];
-            let mut xs: Vec<(String, f64)> = values
-                .iter()
-                .enumerate()
-                .map(|(i, (shown, v))| (shown.clone(), x_position(shown, v, i)))
-                .collect();
-            // Durations go on the axis in a round unit (hours, days).
-            let mut param = field.clone();
-            if values
-                .iter()
-                .all(|(shown, _)| cutover::time::parse_duration(shown).is_ok())
-            {
-                let max = xs.iter().map(|x| x.1).fold(0.0, f64::max);
-                let scale = cutover::report::chart::Scale::for_metric("x_s", max);
-                xs.iter_mut().for_each(|x| x.1 /= scale.div);
-                param = format!("{field} ({})", scale.unit);
-            }
-            let lines = strategies
-                .iter()
-                .enumerate()
-                .map(|(i, s)| Curve {
-                    name: s.clone(),
-                    color: strategy_color(s, i),
-                    points: (0..values.len())
-                        .map(|k| {
-                            find(&[k], s, metric)
-                                .map_or((f64::NAN, f64::NAN, f64::NAN), |r| (r.mean, r.ci95_low, r.ci95_high))
-                        })
-                        .collect(),
-                })
-                .collect();
-            let chart = SweepLines {
-                title: format!("{} as {field} varies", cutover::report::chart::metric_label(metric)),
-                metric: metric.into(),
-                param,
-                xs,
-                lines,
-            };
-            write_chart(&charts, &format!("sweep-{metric}"), &chart)?;
-        } else {
-            let ((fx, vx), (fy, vy)) = ((&params[0].0, &params[0].1), (&params[1].0, &params[1].1));
-            let panels = strategies
-                .iter()
-                .map(|s| {
-                    let grid = (0..vy.len())
-                        .map(|y| {
-                            (0..vx.len())
-                                .map(|x| find(&[x, y], s, metric).map_or(f64::NAN, |r| r.mean))
-                                .collect()
-                        })
-                        .collect();
-                    (s.clone(), grid)
-                })
-                .collect();
-            let chart = HeatMap {
-                title: format!("mean {} by {fx} and {fy}", cutover::report::chart::metric_label(metric)),
-                metric: metric.into(),
-                param_x: fx.clone(),
-                param_y: fy.clone(),
-                xs: vx.iter().map(|v| v.0.clone()).collect(),
-                ys: vy.iter().map(|v| v.0.clone()).collect(),
-                panels,
-            };
-            write_chart(&charts, &format!("sweep-{metric}"), &chart)?;
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn set_path_walks_tables_and_lists() {
-        let mut d: toml::Table = toml::from_str("[calendar]\nwindows = [{ weekday = \"tue\", hour = 22 }]\n").unwrap();
-        set_path(&mut d, "site.data_gb", toml::Value::Integer(50)).unwrap();
-        set_path(&mut d, "calendar.windows[0].hour", toml::Value::Integer(3)).unwrap();
-        assert_eq!(d["site"]["data_gb"].as_integer(), Some(50));
-        assert_eq!(d["calendar"]["windows"][0]["hour"].as_integer(), Some(3));
-        assert!(set_path(&mut d, "calendar.windows[4].hour", toml::Value::Integer(3)).is_err());
-        assert!(set_path(&mut d, "site.data_gb.x", toml::Value::Integer(3)).is_err());
-    }
-
-    #[test]
-    fn set_values_are_toml_literals_or_strings() {
-        let (p, v) = parse_set("calendar.interim=1d, 3d").unwrap();
-        assert_eq!(p, "calendar.interim");
-        assert_eq!(v[1].1, toml::Value::String("3d".into()));
-        let (_, v) = parse_set("site.data_gb=50,2.5").unwrap();
-        assert_eq!(v[0].1, toml::Value::Integer(50));
-        assert_eq!(v[1].1, toml::Value::Float(2.5));
-        assert!(parse_set("site.data_gb").is_err());
-        assert!(parse_set("site.data_gb=1,,2").is_err());
-    }
-
-    #[test]
-    fn shards_parse_strictly() {
-        assert_eq!(parse_shard("2/3").unwrap(), (2, 3));
-        for bad in ["4/3", "0/3", "1/0", "a/3", "3"] {
-            assert!(parse_shard(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -13,6 +13,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
+use crate::metrics::Unit;
+
 /// Colour-blind-safe palette (Okabe & Ito), one colour per strategy.
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
@@ -159,32 +161,43 @@ pub fn fmt_duration_s(s: f64) -> String {
     if s < 0.0 { format!("-{v}") } else { v }
 }
 
-/// Formats a metric value for axes and tables, by the metric's unit.
-pub fn fmt_metric(metric: &str, x: f64) -> String {
-    if metric.ends_with("_s") {
-        fmt_duration_s(x)
-    } else if metric == "exposure_risk" {
-        format!("{:.2}%", x * 100.0)
-    } else if metric == "peak_load_ratio" {
-        format!("{:.0}%", x * 100.0)
-    } else if x.abs() >= 100.0 || x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
+/// The unit of `metric` in [`crate::metrics::METRICS`]; a name that is not
+/// there (a chart of other data) is shown as a count.
+fn unit_of(metric: &str) -> Unit {
+    crate::metrics::find(metric).map_or(Unit::Count, |m| m.unit)
+}
+
+/// A metric's words for people ("dropped sessions"), from the metric table.
+pub fn metric_words(metric: &str) -> String {
+    match crate::metrics::find(metric) {
+        Some(m) => m.words.to_string(),
+        None => metric.to_string(),
     }
 }
 
-/// A metric's axis label with its unit.
+/// Formats a value of `unit` for axes and tables: times as `45s`, `12m`,
+/// `3.5h`, `2.0d`; probabilities and ratios as percentages; counts whole
+/// or with one decimal.
+pub fn fmt_value(unit: Unit, x: f64) -> String {
+    match unit {
+        Unit::Seconds | Unit::Instant => fmt_duration_s(x),
+        Unit::Probability => format!("{:.2}%", x * 100.0),
+        Unit::Ratio => format!("{:.0}%", x * 100.0),
+        Unit::Count | Unit::Flag if x.abs() >= 100.0 || x.fract() == 0.0 => format!("{x:.0}"),
+        Unit::Count | Unit::Flag => format!("{x:.1}"),
+    }
+}
+
+/// Formats a metric value for axes and tables, by the metric's unit.
+pub fn fmt_metric(metric: &str, x: f64) -> String {
+    fmt_value(unit_of(metric), x)
+}
+
+/// A metric's chart label with its unit, from the metric table.
 pub fn metric_label(metric: &str) -> String {
-    let words = metric.trim_end_matches("_s").replace('_', " ");
-    if metric.ends_with("_s") {
-        format!("{words} (time)")
-    } else if metric == "exposure_risk" {
-        "exposure risk (probability of a crash, %)".into()
-    } else if metric == "peak_load_ratio" {
-        "peak load (share of a node's capacity)".into()
-    } else {
-        format!("{words} (count)")
+    match crate::metrics::find(metric) {
+        Some(m) => m.label(),
+        None => format!("{metric} (count)"),
     }
 }
 
@@ -201,31 +214,35 @@ pub struct Scale {
 impl Scale {
     /// The scale for `metric` whose values reach `max_abs`.
     pub fn for_metric(metric: &str, max_abs: f64) -> Scale {
-        if metric.ends_with("_s") {
-            let (div, unit) = if max_abs >= 2.0 * 86_400.0 {
-                (86_400.0, "days")
-            } else if max_abs >= 2.0 * 3600.0 {
-                (3600.0, "hours")
-            } else if max_abs >= 120.0 {
-                (60.0, "minutes")
-            } else {
-                (1.0, "seconds")
-            };
-            Scale { div, unit }
-        } else if metric == "exposure_risk" || metric == "peak_load_ratio" {
-            Scale { div: 0.01, unit: "%" }
-        } else {
-            Scale {
+        Scale::for_unit(unit_of(metric), max_abs)
+    }
+
+    /// The scale for values of `unit` that reach `max_abs`.
+    pub fn for_unit(unit: Unit, max_abs: f64) -> Scale {
+        match unit {
+            Unit::Seconds | Unit::Instant => {
+                let (div, unit) = if max_abs >= 2.0 * 86_400.0 {
+                    (86_400.0, "days")
+                } else if max_abs >= 2.0 * 3600.0 {
+                    (3600.0, "hours")
+                } else if max_abs >= 120.0 {
+                    (60.0, "minutes")
+                } else {
+                    (1.0, "seconds")
+                };
+                Scale { div, unit }
+            }
+            Unit::Probability | Unit::Ratio => Scale { div: 0.01, unit: "%" },
+            Unit::Count | Unit::Flag => Scale {
                 div: 1.0,
                 unit: "count",
-            }
+            },
         }
     }
 
     /// The axis description: the metric's words and the unit.
     pub fn describe(&self, metric: &str) -> String {
-        let words = metric.trim_end_matches("_s").replace('_', " ");
-        format!("{words} ({})", self.unit)
+        format!("{} ({})", metric_words(metric), self.unit)
     }
 
     /// A tick label in the scaled unit.

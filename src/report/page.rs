@@ -9,10 +9,12 @@
 
 use std::fmt::Write;
 
-use super::chart::fmt_metric;
+use super::chart::{fmt_metric, metric_words};
+use super::study::{Cdf, Diffs, Distribution, StudyChart, cdf_metrics, charted_metrics};
+use crate::metrics::{self, METRICS, Metric};
 use crate::model::calendar::WEEKDAYS;
 use crate::model::dist::Dist;
-use crate::montecarlo::{DiffRow, SummaryRow};
+use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
 use crate::scenario::{Scenario, SiteKind};
 use crate::time::{MS_PER_MIN, SimDuration};
 
@@ -26,6 +28,62 @@ pub struct ReportChart {
     pub svg: String,
 }
 
+/// The study charts of a report, each with its file stem (under `charts/`),
+/// caption and chart: the distributions of the metrics the table gives a
+/// place in the report (those zero everywhere left out unless always
+/// shown), the empirical CDFs, and the paired differences against the
+/// baseline when there is more than one strategy.
+pub fn study_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow]) -> Vec<(String, String, StudyChart)> {
+    let mut out = Vec::new();
+    let charted = charted_metrics(summary);
+    let mut placed: Vec<(u8, &Metric)> = METRICS
+        .iter()
+        .filter_map(|m| m.key.and_then(|k| k.report_chart).map(|place| (place, m)))
+        .collect();
+    placed.sort_by_key(|(place, _)| *place);
+    for (_, m) in placed {
+        if !charted.contains(&m.name) && !m.reported_when_zero() {
+            continue;
+        }
+        if let Some(d) = Distribution::from_aggregator(agg, summary, m.name) {
+            let caption = format!(
+                "Distribution of {} over {} replications: box p25-p75 with the median, whiskers p5-p95, the mean with its 95% CI.",
+                m.words,
+                agg.replications()
+            );
+            out.push((format!("dist-{}", m.name), caption, StudyChart::Distribution(d)));
+        }
+    }
+    for m in cdf_metrics() {
+        let caption = format!(
+            "Empirical CDF of {}: the share of replications at or below each value.",
+            metric_words(m)
+        );
+        out.push((
+            format!("cdf-{m}"),
+            caption,
+            StudyChart::Cdf(Cdf::from_aggregator(agg, m)),
+        ));
+    }
+    if agg.strategies().len() > 1 && !charted.is_empty() {
+        let caption = format!(
+            "Paired differences against {} (replication by replication, common random numbers), mean and 95% CI.",
+            agg.strategies()[agg.baseline()]
+        );
+        out.push((
+            "diff".into(),
+            caption,
+            StudyChart::Diffs(Diffs::from_rows(agg, diffs, &charted)),
+        ));
+    }
+    out
+}
+
+/// The caption of the timeline of one replication of `strategy`.
+pub fn timeline_caption(strategy: &str) -> String {
+    format!("Timeline of one replication of {strategy}: node states, failover, windows, runbook steps, sessions.")
+}
+
 /// Everything a report is made from.
 pub struct ReportInput<'a> {
     pub scenario: &'a Scenario,
@@ -37,31 +95,6 @@ pub struct ReportInput<'a> {
     pub summary: &'a [SummaryRow],
     pub diffs: &'a [DiffRow],
     pub charts: Vec<ReportChart>,
-}
-
-/// The goals a change board weighs, with the metric each is judged by.
-const GOALS: [(&str, &str); 4] = [
-    ("Least downtime", "downtime_s"),
-    ("Fewest dropped sessions", "dropped_sessions"),
-    ("Shortest exposure without failover", "exposure_s"),
-    ("Lowest risk of losing the site", "exposure_risk"),
-];
-
-/// Metrics in the key table.
-const TABLE: [&str; 9] = [
-    "downtime_s",
-    "failed_connects",
-    "dropped_sessions",
-    "lost_work_sessions",
-    "exposure_s",
-    "exposure_risk",
-    "unsynced_peak",
-    "procedure_s",
-    "window_overrun_s",
-];
-
-fn words(metric: &str) -> String {
-    metric.trim_end_matches("_s").replace('_', " ")
 }
 
 fn dist(d: &Dist) -> String {
@@ -211,14 +244,16 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
 /// A recommendation per goal, each with its trade-off in one sentence.
 pub fn recommendations(strategies: &[String], summary: &[SummaryRow], diffs: &[DiffRow]) -> Vec<(String, String)> {
     let mean = |s: &str, m: &str| row(summary, s, m).map(|r| r.mean);
+    // Every goal's metric is one where lower is better (a test checks it).
     let best_of = |m: &str| -> Option<(String, f64)> {
         strategies
             .iter()
             .filter_map(|s| mean(s, m).map(|v| (s.clone(), v)))
             .min_by(|a, b| a.1.total_cmp(&b.1))
     };
+    let goals: Vec<(&str, &str)> = metrics::goals().map(|(g, m)| (g, m.name)).collect();
     let mut out = Vec::new();
-    for (goal, metric) in GOALS {
+    for &(goal, metric) in &goals {
         let Some((winner, value)) = best_of(metric) else {
             continue;
         };
@@ -228,7 +263,7 @@ pub fn recommendations(strategies: &[String], summary: &[SummaryRow], diffs: &[D
                 goal.to_string(),
                 format!(
                     "No difference: every strategy has a mean {} of {}.",
-                    words(metric),
+                    metric_words(metric),
                     fmt_metric(metric, value)
                 ),
             ));
@@ -247,7 +282,7 @@ pub fn recommendations(strategies: &[String], summary: &[SummaryRow], diffs: &[D
         let mut text = format!(
             "{}: mean {} {}",
             names.join(", "),
-            words(metric),
+            metric_words(metric),
             fmt_metric(metric, value)
         );
         if same.len() > 1 {
@@ -276,7 +311,7 @@ pub fn recommendations(strategies: &[String], summary: &[SummaryRow], diffs: &[D
         text.push_str(". ");
         // The trade-off: the other goal where the winner falls furthest behind.
         let mut worst: Option<(f64, &str, String, f64, f64)> = None;
-        for (_, m) in GOALS.iter().filter(|(_, m)| *m != metric) {
+        for (_, m) in goals.iter().filter(|(_, m)| *m != metric) {
             let (Some(w), Some((b, bv))) = (mean(&winner, m), best_of(m)) else {
                 continue;
             };
@@ -299,7 +334,7 @@ pub fn recommendations(strategies: &[String], summary: &[SummaryRow], diffs: &[D
                     text,
                     "Trade-off: {} {} is {} where {b} has {}.",
                     if same.len() > 1 { "their" } else { "its" },
-                    words(m),
+                    metric_words(m),
                     fmt_metric(m, w),
                     fmt_metric(m, bv)
                 );
@@ -326,28 +361,29 @@ pub const ASSUMPTIONS: [&str; 8] = [
 ];
 
 fn key_table(strategies: &[String], summary: &[SummaryRow]) -> Vec<(String, Vec<String>)> {
-    TABLE
-        .iter()
+    metrics::key_metrics()
+        .into_iter()
+        .filter(|m| m.key.is_some_and(|k| k.in_report))
         .filter(|m| {
             summary
                 .iter()
-                .any(|r| r.metric == **m && (r.max != 0.0 || r.min != 0.0))
-                || **m == "downtime_s"
+                .any(|r| r.metric == m.name && (r.max != 0.0 || r.min != 0.0))
+                || m.reported_when_zero()
         })
         .map(|m| {
             let cells = strategies
                 .iter()
-                .map(|s| match row(summary, s, m) {
+                .map(|s| match row(summary, s, m.name) {
                     Some(r) => format!(
                         "{} [{}, {}]",
-                        fmt_metric(m, r.mean),
-                        fmt_metric(m, r.ci95_low.max(r.min)),
-                        fmt_metric(m, r.ci95_high)
+                        fmt_metric(m.name, r.mean),
+                        fmt_metric(m.name, r.ci95_low.max(r.min)),
+                        fmt_metric(m.name, r.ci95_high)
                     ),
                     None => "–".into(),
                 })
                 .collect();
-            (m.to_string(), cells)
+            (m.name.to_string(), cells)
         })
         .collect()
 }
@@ -373,7 +409,7 @@ fn threshold_table(strategies: &[String], summary: &[SummaryRow]) -> Vec<(String
                         .map_or("–".into(), |(_, p)| format!("{:.1}%", p * 100.0))
                 })
                 .collect();
-            (format!("P({} > {})", words(m), fmt_metric(m, t)), cells)
+            (format!("P({} > {})", metric_words(m), fmt_metric(m, t)), cells)
         })
         .collect()
 }
@@ -417,7 +453,7 @@ pub fn markdown(input: &ReportInput) -> String {
     let _ = writeln!(md, "| metric | {} |", input.strategies.join(" | "));
     let _ = writeln!(md, "|---|{}", "---|".repeat(input.strategies.len()));
     for (m, cells) in key_table(&input.strategies, input.summary) {
-        let _ = writeln!(md, "| {} | {} |", words(&m), cells.join(" | "));
+        let _ = writeln!(md, "| {} | {} |", metric_words(&m), cells.join(" | "));
     }
     let thresholds = threshold_table(&input.strategies, input.summary);
     if !thresholds.is_empty() {
@@ -513,7 +549,7 @@ figcaption {{ color: #444; font-size: 0.95em; margin-top: 0.3em; }}\n\
     }
     let _ = writeln!(h, "</tr>");
     for (m, cells) in key_table(&input.strategies, input.summary) {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&words(&m)));
+        let _ = write!(h, "<tr><td>{}</td>", esc(&metric_words(&m)));
         for c in cells {
             let _ = write!(h, "<td>{}</td>", esc(&c));
         }

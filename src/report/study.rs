@@ -8,7 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart::{Chart, DrawResult, FONT, Scale, fmt_metric, metric_label, strategy_color};
+use super::chart::{Chart, DrawResult, FONT, Scale, fmt_metric, metric_label, metric_words, strategy_color};
+use crate::metrics::{self, METRICS};
 use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
 
 /// Box-plot statistics of one strategy.
@@ -89,6 +90,79 @@ pub struct HeatMap {
     pub ys: Vec<String>,
     /// (strategy, `means[y][x]`).
     pub panels: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+/// Any chart of a study, so that the charts of one can be listed and drawn
+/// in turn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StudyChart {
+    /// One metric's distribution across strategies.
+    Distribution(Distribution),
+    /// One metric's empirical CDFs.
+    Cdf(Cdf),
+    /// Paired differences against the baseline.
+    Diffs(Diffs),
+    /// A one-parameter sweep.
+    Lines(SweepLines),
+    /// A two-parameter sweep.
+    Heat(HeatMap),
+}
+
+impl Chart for StudyChart {
+    fn size(&self) -> (u32, u32) {
+        match self {
+            StudyChart::Distribution(c) => c.size(),
+            StudyChart::Cdf(c) => c.size(),
+            StudyChart::Diffs(c) => c.size(),
+            StudyChart::Lines(c) => c.size(),
+            StudyChart::Heat(c) => c.size(),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        match self {
+            StudyChart::Distribution(c) => c.draw(area),
+            StudyChart::Cdf(c) => c.draw(area),
+            StudyChart::Diffs(c) => c.draw(area),
+            StudyChart::Lines(c) => c.draw(area),
+            StudyChart::Heat(c) => c.draw(area),
+        }
+    }
+}
+
+/// The key metrics worth a chart, by rank: those not zero in every
+/// replication of some strategy.
+pub fn charted_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
+    metrics::key_metrics()
+        .into_iter()
+        .map(|m| m.name)
+        .filter(|m| summary.iter().any(|r| r.metric == *m && (r.max != 0.0 || r.min != 0.0)))
+        .collect()
+}
+
+/// The metrics whose empirical CDF is drawn, in column order.
+pub fn cdf_metrics() -> impl Iterator<Item = &'static str> {
+    METRICS.iter().filter(|m| m.key.is_some_and(|k| k.cdf)).map(|m| m.name)
+}
+
+/// The charts of a comparison, each with its file stem: a distribution per
+/// charted metric (`dist-METRIC`), the CDFs (`cdf-METRIC`), and the paired
+/// differences (`diff`) when there is more than one strategy.
+pub fn comparison_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow]) -> Vec<(String, StudyChart)> {
+    let mut out = Vec::new();
+    let metrics = charted_metrics(summary);
+    for m in &metrics {
+        if let Some(d) = Distribution::from_aggregator(agg, summary, m) {
+            out.push((format!("dist-{m}"), StudyChart::Distribution(d)));
+        }
+    }
+    for m in cdf_metrics() {
+        out.push((format!("cdf-{m}"), StudyChart::Cdf(Cdf::from_aggregator(agg, m))));
+    }
+    if agg.strategies().len() > 1 && !metrics.is_empty() {
+        out.push(("diff".into(), StudyChart::Diffs(Diffs::from_rows(agg, diffs, &metrics))));
+    }
+    out
 }
 
 fn pad_range(lo: f64, hi: f64) -> (f64, f64) {
@@ -232,10 +306,7 @@ impl Cdf {
     /// The empirical CDF of `metric` for every strategy of an aggregator.
     pub fn from_aggregator(agg: &Aggregator, metric: &str) -> Cdf {
         Cdf {
-            title: format!(
-                "How often each {} is not exceeded",
-                metric.trim_end_matches("_s").replace('_', " ")
-            ),
+            title: format!("How often each {} is not exceeded", metric_words(metric)),
             metric: metric.into(),
             curves: agg
                 .strategies()

@@ -1,6 +1,8 @@
 //! Golden outputs: `events.csv` and `metrics.csv` of every shipped scenario
-//! and strategy (and one run with every session traced), byte for byte, as
-//! pinned in `tests/data/golden/`. A refactoring must leave them unchanged;
+//! and strategy (and one run with every session traced), and the outputs of
+//! two small comparisons (`runs.csv`, `summary.csv`, `diff.csv`, the printed
+//! table, and one `report.md`, under `compare/`), byte for byte, as pinned
+//! in `tests/data/golden/`. A refactoring must leave them unchanged;
 //! a change of the model on purpose re-pins them with
 //!
 //!     CUTOVER_BLESS=1 cargo test --test it golden
@@ -125,5 +127,57 @@ fn shipped_scenarios_give_the_pinned_events_and_metrics() {
             &mut failures,
         );
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The printed comparison table: stdout without the first line (it holds
+/// the elapsed time) and the last (it names the temporary folder).
+fn printed_table(stdout: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 2, "compare printed no table:\n{text}");
+    let mut table = lines[1..lines.len() - 1].join("\n");
+    table.push('\n');
+    table.into_bytes()
+}
+
+#[test]
+fn compare_outputs_and_the_report_are_pinned() {
+    // `compare --runs 50 --no-charts` of the built-in default and of the
+    // blue-green pod (its columns that do not apply elsewhere, one
+    // strategy): runs.csv, summary.csv, diff.csv and the printed table; and
+    // the default's report.md, whose words and numbers come from the same
+    // metric descriptions.
+    let bless = std::env::var_os("CUTOVER_BLESS").is_some();
+    let dir = root().join("tests/data/golden/compare");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let pod = root().join("scenarios/horizon-pod.toml").display().to_string();
+    for (stem, scenario) in [("failover-pair", None), ("horizon-pod", Some(pod.as_str()))] {
+        let mut args = vec!["compare"];
+        args.extend(scenario);
+        args.extend(["--runs", "50", "--no-charts", "--threads", "1", "--out", stem]);
+        let o = crate::cutover(tmp.path(), &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = tmp.path().join(stem);
+        for f in ["runs.csv", "summary.csv", "diff.csv"] {
+            check(
+                &dir.join(stem).join(f),
+                &std::fs::read(out.join(f)).unwrap(),
+                bless,
+                &mut failures,
+            );
+        }
+        check(
+            &dir.join(stem).join("table.txt"),
+            &printed_table(&o.stdout),
+            bless,
+            &mut failures,
+        );
+    }
+    let o = crate::cutover(tmp.path(), &["report", "failover-pair", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = std::fs::read(tmp.path().join("failover-pair/report.md")).unwrap();
+    check(&dir.join("failover-pair/report.md"), &report, bless, &mut failures);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -11,9 +11,13 @@
 //! - `faults`: crashes against theory, failed upgrades, syncs and prechecks.
 //! - `props`: property tests over 1,000 generated scenarios.
 //! - `golden`: events.csv and metrics.csv of every shipped scenario and
-//!   strategy, byte for byte against `tests/data/golden/`.
+//!   strategy, and two small comparisons and a report, byte for byte
+//!   against `tests/data/golden/`.
+//! - `docs`: the README's metric table against the library's.
 //! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
 //!   and short runs; no input may panic.
+//! - `io_boundary`: no file, environment or clock access outside the
+//!   command line.
 //! - `charts`: every chart kind from fixed data; the change-board report.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
 //!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
@@ -25,9 +29,11 @@ mod bad_inputs;
 mod charts;
 mod cli;
 mod cluster;
+mod docs;
 mod faults;
 mod fuzz;
 mod golden;
+mod io_boundary;
 mod props;
 mod runbooks;
 mod safety;
@@ -42,6 +48,14 @@ use cutover::sim::{RunOptions, simulate};
 /// Parses a scenario from text, panicking with the error list when invalid.
 pub fn scenario(text: &str) -> Scenario {
     Scenario::parse(text, "test.toml", "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Reads and parses a scenario file (named after its stem when it has no
+/// `name`), panicking with the error list when invalid.
+pub fn scenario_file(path: &std::path::Path) -> Scenario {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+    Scenario::parse(&text, &path.display().to_string(), stem).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs one replication and checks conservation, as every test run must.

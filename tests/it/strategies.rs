@@ -73,7 +73,7 @@ fn conservation_holds_across_seeds_and_strategies() {
         if path.extension().and_then(|e| e.to_str()) != Some("toml") {
             continue;
         }
-        let sc = Scenario::load(&path).unwrap();
+        let sc = crate::scenario_file(&path);
         seen.extend(sc.strategies.iter().cloned());
         for name in &sc.strategies {
             for r in 0..10 {

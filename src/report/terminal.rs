@@ -1,0 +1,290 @@
+//! What the commands print: the comparison table of `compare`, the summary
+//! of one `run`, and the runbooks `strategies` lists.
+//!
+//! The comparison table gives, per key metric, the mean and its 95 % CI for
+//! each strategy, and the strategy with the lowest mean. Rows follow the key metrics of [`crate::metrics::METRICS`] by rank; a
+//! metric that is zero in every replication is left out unless the table
+//! marks it as always printed. Values are shown by their unit: times in
+//! s, m, h or d with one decimal, probabilities as percentages with three
+//! decimals, ratios as whole percentages, counts with one decimal.
+
+use std::fmt::Write;
+
+use crate::metrics::{self, Metrics, Unit};
+use crate::model::calendar::WEEKDAYS;
+use crate::montecarlo::SummaryRow;
+use crate::scenario::Scenario;
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
+
+/// A value of `unit` as the printed table shows it.
+pub fn show(unit: Unit, x: f64) -> String {
+    let x = if x.abs() < 5e-7 { 0.0 } else { x };
+    match unit {
+        Unit::Seconds | Unit::Instant => {
+            let s = x.abs();
+            let v = if s >= 86_400.0 {
+                format!("{:.1}d", s / 86_400.0)
+            } else if s >= 3600.0 {
+                format!("{:.1}h", s / 3600.0)
+            } else if s >= 60.0 {
+                format!("{:.1}m", s / 60.0)
+            } else {
+                format!("{s:.0}s")
+            };
+            if x < 0.0 { format!("-{v}") } else { v }
+        }
+        Unit::Probability => format!("{:.3}%", x * 100.0),
+        Unit::Ratio => format!("{:.0}%", x * 100.0),
+        Unit::Count | Unit::Flag => format!("{x:.1}"),
+    }
+}
+
+/// The comparison table: mean and 95 % CI per strategy, and the strategy
+/// with the lowest mean for each key metric (every key metric is one where
+/// lower is better).
+pub fn comparison(names: &[String], summary: &[SummaryRow]) -> String {
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(8).max(22);
+    let mut out = format!("{:<20}", "metric (mean, 95% CI)");
+    for n in names {
+        out.push_str(&format!("  {n:<width$}"));
+    }
+    out.push_str("  lowest\n");
+    for m in metrics::key_metrics() {
+        let metric = m.name;
+        let rows: Vec<Option<&SummaryRow>> = names
+            .iter()
+            .map(|n| summary.iter().find(|r| &r.strategy == n && r.metric == metric))
+            .collect();
+        let means: Vec<f64> = rows.iter().map(|r| r.map_or(0.0, |r| r.mean)).collect();
+        let always_zero = rows.iter().all(|r| r.is_none_or(|r| r.max == 0.0 && r.min == 0.0));
+        if always_zero && !m.printed_when_zero() {
+            continue;
+        }
+        out.push_str(&format!("{metric:<20}"));
+        for r in &rows {
+            let cell = match r {
+                Some(r) => format!(
+                    "{} [{}, {}]",
+                    show(m.unit, r.mean),
+                    show(m.unit, r.ci95_low),
+                    show(m.unit, r.ci95_high)
+                ),
+                None => "-".into(),
+            };
+            out.push_str(&format!("  {cell:<width$}"));
+        }
+        let best = means.iter().cloned().fold(f64::INFINITY, f64::min);
+        let winners: Vec<&str> = names
+            .iter()
+            .zip(&means)
+            .filter(|(_, m)| **m == best)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let verdict = if winners.len() == names.len() && names.len() > 1 {
+            "(all equal)".to_string()
+        } else {
+            winners.join(", ")
+        };
+        out.push_str(&format!("  {verdict}\n"));
+    }
+    out
+}
+
+/// A duration in whole seconds, as a scenario writes it (`1h5m`).
+fn human(ms: u64) -> String {
+    SimDuration(ms - ms % 1000).to_string()
+}
+
+/// An instant as weekday, time and week (`tue 22:00 (week 1)`).
+fn weekday_time(ms: u64, offset: u64) -> String {
+    let abs = ms + offset;
+    let day = (abs / MS_PER_DAY) % 7;
+    let week = abs / (7 * MS_PER_DAY);
+    format!(
+        "{} {:02}:{:02} (week {})",
+        WEEKDAYS[day as usize],
+        (abs % MS_PER_DAY) / MS_PER_HOUR,
+        (abs % MS_PER_HOUR) / MS_PER_MIN,
+        week + 1
+    )
+}
+
+/// The summary `run` prints of one replication of `strategy`.
+pub fn run_summary(sc: &Scenario, strategy: &str, seed: u64, m: &Metrics) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} / {strategy}, seed {seed}", sc.name);
+    let _ = writeln!(
+        s,
+        "  procedure         starts {}, takes {}; {} window(s), {} outside windows",
+        weekday_time(m.procedure_start_ms, sc.calendar.start_offset_ms),
+        human(m.procedure_ms),
+        m.windows_used,
+        human(m.window_overrun_ms)
+    );
+    let _ = writeln!(s, "  downtime          {}", human(m.downtime_ms));
+    let _ = writeln!(
+        s,
+        "  failed connects   {} ({} retries made)",
+        m.failed_connects, m.retries
+    );
+    let _ = writeln!(s, "  dropped sessions  {}", m.dropped_sessions);
+    let _ = writeln!(
+        s,
+        "  exposure          {} without failover (crash risk {:.4}%)",
+        human(m.exposure_ms),
+        m.exposure_risk * 100.0
+    );
+    let _ = writeln!(s, "  unsynced peak     {} records", m.unsynced_peak);
+    let _ = writeln!(
+        s,
+        "  sessions          {} arrivals ({} reconnects), {} served, {} completed, {} active at end, over {}",
+        m.arrivals,
+        m.reconnects,
+        m.served,
+        m.completed,
+        m.active_at_end,
+        human(m.span_ms)
+    );
+    s
+}
+
+/// The strategies a scenario enables, step by step, resolved against its site.
+pub fn strategies(s: &Scenario) -> String {
+    let mut out = String::new();
+    for rb in &s.runbooks {
+        out.push_str(&format!("{}\n  {}\n", rb.name, rb.summary));
+        for (i, step) in rb.steps.iter().enumerate() {
+            out.push_str(&format!("  {:>2}. {}\n", i + 1, step.describe(&s.site)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Every built-in runbook, as written (groups and nodes unresolved).
+pub fn builtins() -> String {
+    let mut out = String::from("Built-in runbooks (give a scenario to see them resolved against its site):\n\n");
+    for rb in crate::runbook::builtin() {
+        out.push_str(&format!("{} [{} site]\n  {}\n", rb.name, rb.site, rb.summary));
+        for (i, step) in rb.steps.iter().enumerate() {
+            let mut args = Vec::new();
+            for (k, v) in [
+                ("node", &step.node),
+                ("group", &step.group),
+                ("method", &step.method),
+                ("to", &step.to),
+                ("primary", &step.primary),
+                ("backup", &step.backup),
+                ("duration", &step.duration),
+                ("timeout", &step.timeout),
+                ("what", &step.what),
+            ] {
+                if let Some(v) = v {
+                    args.push(format!("{k}={v}"));
+                }
+            }
+            if let Some(v) = &step.nodes {
+                args.push(format!("nodes={}", v.join(",")));
+            }
+            if let Some(v) = step.value {
+                args.push(format!("value={v}"));
+            }
+            if let Some(v) = step.wait {
+                args.push(format!("wait={v}"));
+            }
+            let line = format!("  {:>2}. {} {}", i + 1, step.verb, args.join(" "));
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_shown_by_unit() {
+        assert_eq!(show(Unit::Seconds, 90_000.0), "1.0d");
+        assert_eq!(show(Unit::Seconds, -5400.0), "-1.5h");
+        assert_eq!(show(Unit::Seconds, 90.0), "1.5m");
+        assert_eq!(show(Unit::Seconds, 4e-7), "0s");
+        assert_eq!(show(Unit::Probability, 0.0056), "0.560%");
+        assert_eq!(show(Unit::Ratio, 0.53), "53%");
+        assert_eq!(show(Unit::Count, 2.25), "2.2");
+    }
+
+    fn row(strategy: &str, metric: &'static str, mean: f64, max: f64) -> SummaryRow {
+        SummaryRow {
+            strategy: strategy.into(),
+            metric,
+            n: 10,
+            mean,
+            sd: 0.0,
+            ci95_low: mean,
+            ci95_high: mean,
+            p50: mean,
+            p95: mean,
+            p99: mean,
+            min: 0.0,
+            max,
+            threshold: None,
+        }
+    }
+
+    #[test]
+    fn zero_rows_are_left_out_unless_always_printed() {
+        let names = vec!["a".to_string(), "b".to_string()];
+        let summary = vec![
+            row("a", "downtime_s", 0.0, 0.0),
+            row("b", "downtime_s", 0.0, 0.0),
+            row("a", "records_lost", 0.0, 0.0),
+            row("b", "records_lost", 0.0, 0.0),
+            row("a", "unsynced_peak", 3.0, 5.0),
+            row("b", "unsynced_peak", 2.0, 4.0),
+        ];
+        let t = comparison(&names, &summary);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].starts_with("metric (mean, 95% CI)") && lines[0].ends_with("lowest"));
+        // Always printed although zero: downtime, failed connects, dropped sessions, exposure.
+        let firsts: Vec<&str> = lines[1..].iter().map(|l| l.split(' ').next().unwrap()).collect();
+        assert_eq!(
+            firsts,
+            [
+                "downtime_s",
+                "failed_connects",
+                "dropped_sessions",
+                "exposure_s",
+                "unsynced_peak"
+            ]
+        );
+        assert!(lines[1].ends_with("(all equal)"), "{}", lines[1]);
+        assert!(lines[5].ends_with("  b"), "{}", lines[5]);
+        assert!(lines[2].contains("  -  "), "{}", lines[2]);
+    }
+
+    #[test]
+    fn a_run_summary_and_the_runbooks_read_as_text() {
+        let sc = Scenario::default_scenario();
+        let m = Metrics {
+            procedure_start_ms: 2 * MS_PER_HOUR,
+            procedure_ms: 65 * MS_PER_MIN + 999,
+            downtime_ms: 90_000,
+            ..Metrics::default()
+        };
+        let text = run_summary(&sc, "failover-sync", 7, &m);
+        assert!(text.starts_with("failover-pair / failover-sync, seed 7\n"), "{text}");
+        assert!(text.contains(", takes 1h5m; "), "{text}");
+        assert!(text.contains("  downtime          1m30s\n"), "{text}");
+        assert_eq!(weekday_time(0, 0), "mon 00:00 (week 1)");
+        assert_eq!(weekday_time(8 * MS_PER_DAY + 90 * MS_PER_MIN, 0), "tue 01:30 (week 2)");
+        let listed = strategies(&sc);
+        for name in &sc.strategies {
+            assert!(listed.contains(&format!("{name}\n  ")), "{name}");
+        }
+        assert!(builtins().starts_with("Built-in runbooks"));
+        assert!(builtins().contains("failover-sync [failover-pair site]"));
+    }
+}
