@@ -288,6 +288,8 @@ enum Wait {
 struct Exec {
     steps: Vec<Step>,
     idx: usize,
+    /// Step `idx` is due to begin (set by `step_done`, run by `advance`).
+    advance: bool,
     /// Sub-phase of the current step.
     sub: u8,
     token: u32,
@@ -468,6 +470,7 @@ impl<'a> World<'a> {
             exec: Exec {
                 steps: runbook.steps.clone(),
                 idx: 0,
+                advance: false,
                 sub: u8::MAX, // "not started": the first timer starts step 0
                 token: 0,
                 wait: Wait::None,
@@ -667,6 +670,9 @@ impl<'a> World<'a> {
                     self.closing = true;
                     self.log("run", "end", String::new);
                 }
+            }
+            if self.exec.advance {
+                self.advance();
             }
         }
     }

@@ -477,10 +477,23 @@ impl World<'_> {
         self.log("runbook", "step_done", || format!("{}/{}", i + 1, total));
         self.exec.idx += 1;
         if self.exec.idx < total {
-            self.begin_step();
+            // The next step begins once this call chain has unwound, in
+            // [`World::advance`]: a run of zero-time steps is a loop, never
+            // a recursion as deep as the runbook is long.
+            self.exec.advance = true;
         } else {
             self.end_procedure();
             self.log("runbook", "procedure_done", String::new);
+        }
+    }
+
+    /// Begins every step that became due since the last call (see
+    /// [`World::step_done`]); the event loop calls it after each event.
+    pub(super) fn advance(&mut self) {
+        while std::mem::take(&mut self.exec.advance) {
+            if self.exec.finished.is_none() {
+                self.begin_step();
+            }
         }
     }
 

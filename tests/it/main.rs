@@ -17,6 +17,8 @@
 //! - `charts`: every chart kind from fixed data; the change-board report.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
 //!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
+//! - `limits`: no valid input crashes, exhausts memory or runs without
+//!   bound; bad input stays cheap to refuse however much of it there is.
 
 mod bad_inputs;
 mod charts;
@@ -25,6 +27,7 @@ mod cluster;
 mod faults;
 mod fuzz;
 mod golden;
+mod limits;
 mod props;
 mod runbooks;
 mod strategies;
