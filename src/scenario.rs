@@ -23,6 +23,9 @@ use crate::time::SimDuration;
 pub const DEFAULT_TOML: &str = include_str!("../scenarios/failover-pair.toml");
 /// The name under which the built-in default reports.
 pub const DEFAULT_NAME: &str = "failover-pair";
+/// Largest scenario file accepted: parsing holds several times its size in
+/// memory, and no sensible scenario comes near it.
+pub const MAX_SCENARIO_BYTES: usize = 16 << 20;
 
 /// What serves the site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -490,6 +493,17 @@ impl Scenario {
             file: file.to_string(),
             problems,
         };
+        if text.len() > MAX_SCENARIO_BYTES {
+            return Err(fail(vec![Problem {
+                path: String::new(),
+                line: None,
+                message: format!(
+                    "the file is {} bytes: at most {MAX_SCENARIO_BYTES} ({} MiB)",
+                    text.len(),
+                    MAX_SCENARIO_BYTES >> 20
+                ),
+            }]));
+        }
         let raw: raw::RawScenario = match toml::from_str(text) {
             Ok(r) => r,
             Err(e) => {
@@ -508,8 +522,10 @@ impl Scenario {
             }
         };
         validate::validate(raw, default_name).map_err(|mut problems| {
-            for p in &mut problems {
-                p.line = locate::line_of_path(text, &p.path);
+            let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+            let lines = locate::lines_of_paths(text, &paths);
+            for (p, line) in problems.iter_mut().zip(lines) {
+                p.line = line;
             }
             fail(problems)
         })
@@ -535,6 +551,20 @@ impl Scenario {
             )
         })
     }
+}
+
+/// Names a message lists before it says how many more there are.
+pub const MAX_LISTED: usize = 10;
+
+/// `a, b, c`, or the first [`MAX_LISTED`] names and `and N more`: an error
+/// about one of 20,000 groups stays one readable line.
+pub fn short_list<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<&str> = names.iter().take(MAX_LISTED).map(|s| s.as_ref()).collect();
+    let mut out = shown.join(", ");
+    if names.len() > MAX_LISTED {
+        out.push_str(&format!(" and {} more", names.len() - MAX_LISTED));
+    }
+    out
 }
 
 /// One problem in a scenario file.
@@ -567,9 +597,12 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Problems a report shows; past them it says how many more there are.
+pub const MAX_SHOWN_PROBLEMS: usize = 50;
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
+        for (i, p) in self.problems.iter().take(MAX_SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
@@ -577,6 +610,9 @@ impl fmt::Display for ScenarioError {
                 Some(l) => write!(f, "{}:{}: {}", self.file, l, p)?,
                 None => write!(f, "{}: {}", self.file, p)?,
             }
+        }
+        if self.problems.len() > MAX_SHOWN_PROBLEMS {
+            write!(f, "\n… and {} more problems", self.problems.len() - MAX_SHOWN_PROBLEMS)?;
         }
         Ok(())
     }
@@ -604,6 +640,35 @@ mod tests {
         assert_eq!(s.name, "failover-pair");
         assert_eq!(s.site.kind, SiteKind::FailoverPair);
         assert_eq!(s.strategies.len(), 4);
+    }
+
+    #[test]
+    fn short_lists_name_ten_and_count_the_rest() {
+        let names: Vec<String> = (0..25).map(|i| format!("n{i}")).collect();
+        assert_eq!(short_list(&names[..3]), "n0, n1, n2");
+        assert_eq!(short_list(&names[..10]), "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9");
+        assert_eq!(short_list(&names), "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9 and 15 more");
+    }
+
+    #[test]
+    fn reports_show_fifty_problems_and_count_the_rest() {
+        let problem = |i: usize| Problem {
+            path: format!("strategies[{i}]"),
+            line: Some(1),
+            message: "unknown".into(),
+        };
+        let e = ScenarioError {
+            file: "f.toml".into(),
+            problems: (0..MAX_SHOWN_PROBLEMS).map(problem).collect(),
+        };
+        assert_eq!(e.to_string().lines().count(), MAX_SHOWN_PROBLEMS);
+        let e = ScenarioError {
+            file: "f.toml".into(),
+            problems: (0..MAX_SHOWN_PROBLEMS + 7).map(problem).collect(),
+        };
+        let text = e.to_string();
+        assert_eq!(text.lines().count(), MAX_SHOWN_PROBLEMS + 1);
+        assert_eq!(text.lines().last(), Some("… and 7 more problems"));
     }
 
     #[test]
