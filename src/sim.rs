@@ -17,6 +17,7 @@ mod exec;
 mod failover;
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::engine::EventQueue;
 use crate::metrics::Metrics;
@@ -65,12 +66,58 @@ pub struct SeriesPoint {
 /// run is bounded, whatever the scenario's durations add up to.
 pub const HORIZON: SimDuration = SimDuration::from_hours(366 * 24);
 
-/// Most arrivals one replication simulates; past it the procedure is
-/// aborted and no more clients arrive (a bounded run, not an endless one).
-pub const MAX_ARRIVALS: u64 = 500_000_000;
+/// Most events one replication handles (arrivals, session ends, timers,
+/// syncs, crashes...): past it the procedure is aborted, with the reason in
+/// the event log, and the replication stops (about 25 s of work on one
+/// core, release build). No sensible scenario comes near it.
+pub const MAX_EVENTS: u64 = 200_000_000;
+
+/// Most clients one replication holds at once: sessions open plus
+/// connection attempts waiting to retry or reconnect (about 100 bytes
+/// each). Past it the procedure is aborted and the replication stops.
+pub const MAX_CLIENTS: u64 = 1_000_000;
+
+/// Most records the event log keeps. Past it one `log_truncated` record
+/// says so and the run goes on without logging: the metrics never depend
+/// on whether the log was kept.
+pub const MAX_LOG_RECORDS: usize = 500_000;
+
+/// Events between two looks at the stop flag of [`simulate_bounded`].
+pub const STOP_POLL_EVENTS: u64 = 1 << 16;
 
 /// Shortest stretch a series point covers: keeps the series small on long runs.
 pub const SERIES_STEP: SimDuration = SimDuration::from_secs(60);
+
+/// Most points the series keeps: past it, neighbouring points are merged
+/// two by two and the stretch doubles (a coarser series of a long run).
+pub const MAX_SERIES_POINTS: usize = 100_000;
+
+/// The run-time budgets of one replication; [`Limits::DEFAULT`] holds the
+/// documented constants. Smaller ones are for tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Events handled ([`MAX_EVENTS`]).
+    pub events: u64,
+    /// Clients held at once ([`MAX_CLIENTS`]).
+    pub clients: u64,
+    /// Event-log records kept ([`MAX_LOG_RECORDS`]).
+    pub log_records: usize,
+}
+
+impl Limits {
+    /// The documented limits.
+    pub const DEFAULT: Limits = Limits {
+        events: MAX_EVENTS,
+        clients: MAX_CLIENTS,
+        log_records: MAX_LOG_RECORDS,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
 
 /// The result of one replication.
 #[derive(Clone, Debug)]
@@ -85,11 +132,32 @@ pub struct RunOutput {
     pub series: Vec<SeriesPoint>,
 }
 
-/// Runs replication `replication` of `runbook` on `scenario` under master seed `seed`.
+/// Runs replication `replication` of `runbook` on `scenario` under master
+/// seed `seed`, within the documented [`Limits`].
 pub fn simulate(scenario: &Scenario, runbook: &Runbook, seed: u64, replication: u64, opts: RunOptions) -> RunOutput {
-    let mut w = World::new(scenario, runbook, seed, replication, opts);
-    w.run();
-    w.finish()
+    let never = AtomicBool::new(false);
+    simulate_bounded(scenario, runbook, seed, replication, opts, &Limits::DEFAULT, &never)
+        .expect("a run that is never asked to stop finishes")
+}
+
+/// [`simulate`] within `limits`, giving up as soon as `stop` is set: it is
+/// read every [`STOP_POLL_EVENTS`] events, so a long replication stops
+/// within milliseconds. `None` when stopped; a stopped replication has no
+/// result, not a partial one.
+pub fn simulate_bounded(
+    scenario: &Scenario,
+    runbook: &Runbook,
+    seed: u64,
+    replication: u64,
+    opts: RunOptions,
+    limits: &Limits,
+    stop: &AtomicBool,
+) -> Option<RunOutput> {
+    let mut w = World::new(scenario, runbook, seed, replication, opts, *limits);
+    if !w.run(stop) {
+        return None;
+    }
+    Some(w.finish())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,6 +381,13 @@ struct PodState {
 struct World<'a> {
     sc: &'a Scenario,
     opts: RunOptions,
+    limits: Limits,
+    /// Events handled so far.
+    events: u64,
+    /// When the event log reached its budget and stopped.
+    log_full_at: Option<SimTime>,
+    /// The stretch one series point covers (doubles when the series is full).
+    series_step: SimDuration,
     q: EventQueue<Ev>,
     now: SimTime,
     rng: Streams,
@@ -352,7 +427,14 @@ struct World<'a> {
 }
 
 impl<'a> World<'a> {
-    fn new(sc: &'a Scenario, runbook: &Runbook, seed: u64, replication: u64, opts: RunOptions) -> World<'a> {
+    fn new(
+        sc: &'a Scenario,
+        runbook: &Runbook,
+        seed: u64,
+        replication: u64,
+        opts: RunOptions,
+        limits: Limits,
+    ) -> World<'a> {
         let mut rng = Streams::new(seed, replication);
         let pod = sc.site.kind == SiteKind::Pod;
         // The procedure starts at the first window opening after the warm-up
@@ -428,6 +510,10 @@ impl<'a> World<'a> {
         let mut w = World {
             sc,
             opts,
+            limits,
+            events: 0,
+            log_full_at: None,
+            series_step: SERIES_STEP,
             q: EventQueue::with_capacity(1024),
             now: start,
             rng,
@@ -534,7 +620,7 @@ impl<'a> World<'a> {
 
     /// Logs the display states that changed since the last call.
     fn log_states(&mut self) {
-        if !self.opts.log_events {
+        if !self.opts.log_events || self.log_full_at.is_some() {
             return;
         }
         if self.shown.len() != self.nodes.len() {
@@ -557,20 +643,61 @@ impl<'a> World<'a> {
         }
         let (now, active, failed) = (self.now, self.active_now, self.m.failed_connects);
         match self.series.last_mut() {
-            Some(p) if now.since(p.time) < SERIES_STEP => {
+            Some(p) if now.since(p.time) < self.series_step => {
                 p.active = p.active.max(active);
                 p.failed = failed;
             }
-            _ => self.series.push(SeriesPoint {
-                time: now,
-                active,
-                failed,
-            }),
+            _ => {
+                if self.series.len() >= MAX_SERIES_POINTS {
+                    self.coarsen_series();
+                }
+                self.series.push(SeriesPoint {
+                    time: now,
+                    active,
+                    failed,
+                });
+            }
         }
     }
 
+    /// Merges the series' points two by two and doubles the stretch each covers.
+    fn coarsen_series(&mut self) {
+        let merged: Vec<SeriesPoint> = self
+            .series
+            .chunks(2)
+            .map(|pair| SeriesPoint {
+                time: pair[0].time,
+                active: pair.iter().map(|p| p.active).max().unwrap_or(0),
+                failed: pair[pair.len() - 1].failed,
+            })
+            .collect();
+        self.series = merged;
+        self.series_step = SimDuration(self.series_step.0.saturating_mul(2));
+    }
+
+    /// True when a record may go into the event log: logging is on and the
+    /// log is within its budget. The first record refused is replaced by
+    /// one that says the log stops there.
+    fn keep_log(&mut self) -> bool {
+        if !self.opts.log_events || self.log_full_at.is_some() {
+            return false;
+        }
+        if self.log.len() < self.limits.log_records {
+            return true;
+        }
+        self.log_full_at = Some(self.now);
+        let limit = self.limits.log_records;
+        self.log.push(LogRecord {
+            time: self.now,
+            entity: "run".into(),
+            event: "log_truncated",
+            detail: format!("the event log keeps at most {limit} records; the run goes on without it"),
+        });
+        false
+    }
+
     fn log(&mut self, entity: &str, event: &'static str, detail: impl FnOnce() -> String) {
-        if self.opts.log_events {
+        if self.keep_log() {
             self.log.push(LogRecord {
                 time: self.now,
                 entity: entity.to_string(),
@@ -580,9 +707,22 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Logs why the procedure was aborted: kept even past the log's budget,
+    /// so that a truncated log still says why the run stopped.
+    fn log_abort(&mut self, why: String) {
+        if self.opts.log_events {
+            self.log.push(LogRecord {
+                time: self.now,
+                entity: "runbook".into(),
+                event: "aborted",
+                detail: why,
+            });
+        }
+    }
+
     /// Logs a record at a future instant (notifications planned ahead).
     fn log_at(&mut self, time: SimTime, entity: &str, event: &'static str, detail: String) {
-        if self.opts.log_events {
+        if self.keep_log() {
             self.log.push(LogRecord {
                 time,
                 entity: entity.to_string(),
@@ -592,8 +732,68 @@ impl<'a> World<'a> {
         }
     }
 
-    fn run(&mut self) {
-        while let Some((t, ev)) = self.q.pop() {
+    /// Clients held now: sessions open and attempts waiting.
+    fn clients(&self) -> u64 {
+        self.active_now + (self.pending.len() - self.pending_free.len()) as u64
+    }
+
+    /// Ends a replication that reached a budget: the procedure is aborted
+    /// (`aborted` = 1, the reason in the log, even when it had finished:
+    /// the counts stop early) and nothing more is simulated. Retries in
+    /// flight count as failed connects (their arrival was counted);
+    /// reconnects not yet attempted never arrive.
+    fn stop_early(&mut self, why: String) {
+        if self.exec.finished.is_none() {
+            self.abort(why);
+        } else {
+            self.exec.aborted = true;
+            self.log_abort(why);
+        }
+        self.closing = true;
+        let waiting: Vec<u32> = self
+            .q
+            .drain()
+            .filter_map(|ev| match ev {
+                Ev::Attempt(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        for i in waiting {
+            if self.take_attempt(i).tries > 0 {
+                self.m.failed_connects += 1;
+            }
+        }
+    }
+
+    /// Runs the events until none is left or a budget is reached; `false`
+    /// when `stop` was set on the way.
+    fn run(&mut self, stop: &AtomicBool) -> bool {
+        loop {
+            if self.q.is_empty() {
+                return true;
+            }
+            if self.events > 0 && self.events.is_multiple_of(STOP_POLL_EVENTS) && stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            if self.events >= self.limits.events {
+                self.stop_early(format!(
+                    "the run reached {} events, the most one replication handles",
+                    self.limits.events
+                ));
+                return true;
+            }
+            if self.clients() > self.limits.clients {
+                self.stop_early(format!(
+                    "{} clients were connected or waiting to retry at once, more than the {} one replication holds",
+                    self.clients(),
+                    self.limits.clients
+                ));
+                return true;
+            }
+            let Some((t, ev)) = self.q.pop() else {
+                return true;
+            };
+            self.events += 1;
             debug_assert!(t >= self.now, "time went backwards");
             self.now = t;
             if self.closing {
@@ -796,10 +996,12 @@ impl<'a> World<'a> {
         let mut events = std::mem::take(&mut self.log);
         if self.opts.log_events {
             events.retain(|r| r.time <= end_instant);
+            // A truncated log is complete up to its last instant: windows too.
+            let last = self.log_full_at.map_or(end_instant, |t| t.min(end_instant));
             if self.sc.site.kind != SiteKind::Pod {
-                for occ in self.sc.calendar.occurrences(self.start, end_instant) {
+                for occ in self.sc.calendar.occurrences(self.start, last) {
                     for (t, ev) in [(occ.open, "open"), (occ.close, "close")] {
-                        if t >= self.start && t <= end_instant {
+                        if t >= self.start && t <= last {
                             events.push(LogRecord {
                                 time: t,
                                 entity: "window".into(),

@@ -36,14 +36,6 @@ impl World<'_> {
     }
 
     pub(super) fn on_arrival(&mut self) {
-        if self.m.arrivals >= super::MAX_ARRIVALS {
-            // A bounded run: no more clients, and the procedure stops here.
-            self.abort(format!(
-                "the run reached {} arrivals, the most one replication simulates",
-                super::MAX_ARRIVALS
-            ));
-            return;
-        }
         let wl = &self.sc.workload;
         // Every arrival draws the same numbers from the same streams in the
         // same order, whatever the strategy: common random numbers.

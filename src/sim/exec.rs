@@ -429,9 +429,11 @@ impl World<'_> {
                 if preferred { " (preferred window)" } else { "" }
             )
         });
+        // Reminders only make log records (at most `MAX_REMINDERS`, checked
+        // before the run): none to plan when nobody keeps the log.
         let interval = pod.reminder_interval;
         let mut t = slot.0.saturating_sub(interval.0);
-        while t > self.now.0 {
+        while self.opts.log_events && self.log_full_at.is_none() && t > self.now.0 {
             self.log_at(SimTime(t), "pod", "notify", "reminder".into());
             t = t.saturating_sub(interval.0);
             if interval.0 == 0 {
@@ -505,7 +507,7 @@ impl World<'_> {
         self.exec.aborted = true;
         self.exec.wait = Wait::None;
         self.exec.token += 1;
-        self.log("runbook", "aborted", || why);
+        self.log_abort(why);
         self.end_procedure();
     }
 

@@ -2,8 +2,10 @@
 //! without bound, and bad input stays cheap to refuse however much of it
 //! there is. Each test is named after the limit it pins.
 
+use std::sync::atomic::AtomicBool;
+
 use cutover::scenario::Scenario;
-use cutover::sim::{RunOptions, simulate};
+use cutover::sim::{Limits, RunOptions, simulate, simulate_bounded};
 
 use crate::{cutover, scenario};
 
@@ -116,6 +118,305 @@ fn profile_multipliers_count_toward_the_rate_cap() {
     assert!(err.contains("workload.support.rate_per_hour"), "{err}");
 }
 
+// ----- 2. memory: budgets while the run goes on ----------------------------------
+
+/// A single appliance upgraded in an always-open window after a two-hour
+/// warm-up, both kinds of client arriving at `rate` an hour around the
+/// clock, sessions lasting `duration`.
+fn busy(rate: u32, duration: &str, extra: &str) -> String {
+    format!(
+        "strategies = [\"single\"]\n[site]\nkind = \"single\"\n[calendar]\nwarmup = \"2h\"\nwindows = [{{ weekday = \"mon\", hour = 0, length = \"168h\" }}]\n[workload]\ndays = [1, 1, 1, 1, 1, 1, 1]\nhours = [{}]\n[workload.support]\nrate_per_hour = {rate}\nduration = \"{duration}\"\n[workload.console]\nrate_per_hour = {rate}\nduration = \"{duration}\"\n{extra}",
+        vec!["1"; 24].join(", ")
+    )
+}
+
+/// [`busy`] at the rate cap.
+fn busiest(duration: &str, extra: &str) -> String {
+    busy(1_000_000, duration, extra)
+}
+
+fn bounded(sc: &Scenario, opts: RunOptions, limits: Limits) -> cutover::sim::RunOutput {
+    let never = AtomicBool::new(false);
+    simulate_bounded(sc, &sc.runbooks[0], 1, 0, opts, &limits, &never).expect("not stopped")
+}
+
+fn aborted_because(events: &[cutover::sim::LogRecord]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e.entity == "runbook" && e.event == "aborted")
+        .map(|e| e.detail.clone())
+        .collect()
+}
+
+#[test]
+fn sessions_that_never_end_stop_at_the_client_budget() {
+    let sc = scenario(&busiest("3650d", ""));
+    let limits = Limits {
+        clients: 20_000,
+        ..Limits::DEFAULT
+    };
+    let out = bounded(&sc, logged(), limits);
+    let m = &out.metrics;
+    assert_eq!(m.aborted, 1);
+    assert_eq!(m.conservation_error(), None);
+    assert_eq!(m.active_at_end, 20_001, "one past the budget, then the stop");
+    let why = aborted_because(&out.events);
+    assert_eq!(why.len(), 1, "{why:?}");
+    assert!(why[0].contains("more than the 20000 one replication holds"), "{why:?}");
+    // The budget, not the scenario, ended it: with room for all, it runs on.
+    let more = bounded(
+        &sc,
+        RunOptions::default(),
+        Limits {
+            clients: 40_000,
+            ..limits
+        },
+    );
+    assert!(more.metrics.arrivals > m.arrivals);
+}
+
+#[test]
+fn the_event_log_stops_at_its_budget_and_the_metrics_do_not_change() {
+    let sc = scenario(&busiest("1m", "[faults]\ncrashes = true\nmtbf = \"10h\"\n"));
+    let traced = RunOptions {
+        log_events: true,
+        trace_sessions: true,
+    };
+    let limits = Limits {
+        log_records: 5_000,
+        events: 200_000,
+        ..Limits::DEFAULT
+    };
+    let full = bounded(
+        &sc,
+        traced,
+        Limits {
+            log_records: usize::MAX,
+            ..limits
+        },
+    );
+    let cut = bounded(&sc, traced, limits);
+    let quiet = bounded(&sc, RunOptions::default(), limits);
+    assert!(full.events.len() > 10_000, "the budget matters here");
+    assert_eq!(cut.metrics, full.metrics);
+    assert_eq!(quiet.metrics, full.metrics);
+    let truncated: Vec<_> = cut.events.iter().filter(|e| e.event == "log_truncated").collect();
+    assert_eq!(truncated.len(), 1);
+    assert!(
+        cut.events.len() <= 5_001 + 2,
+        "{} records (windows at most two more)",
+        cut.events.len()
+    );
+    // Complete up to the truncation: the same records as the full log, in
+    // order; past it only the reason the run stopped.
+    let at = truncated[0].time;
+    let kept: Vec<_> = cut
+        .events
+        .iter()
+        .filter(|e| e.event != "log_truncated" && e.event != "aborted")
+        .collect();
+    let before: Vec<_> = full.events.iter().filter(|e| e.time <= at).take(kept.len()).collect();
+    assert!(
+        kept.len() >= 5_000 && kept == before,
+        "the truncated log is not a prefix"
+    );
+    assert_eq!(aborted_because(&cut.events), aborted_because(&full.events));
+    assert_eq!(aborted_because(&cut.events).len(), 1);
+}
+
+#[test]
+fn the_event_budget_aborts_a_replication_with_its_reason() {
+    let sc = scenario(&busiest("10m", ""));
+    let limits = Limits {
+        events: 100_000,
+        ..Limits::DEFAULT
+    };
+    let out = bounded(&sc, logged(), limits);
+    assert_eq!(out.metrics.aborted, 1);
+    assert_eq!(out.metrics.conservation_error(), None);
+    let why = aborted_because(&out.events);
+    assert_eq!(why, ["the run reached 100000 events, the most one replication handles"]);
+    // A larger budget goes further: the first one stopped the run.
+    let further = bounded(
+        &sc,
+        RunOptions::default(),
+        Limits {
+            events: 200_000,
+            ..limits
+        },
+    );
+    assert!(further.metrics.arrivals > out.metrics.arrivals);
+}
+
+#[test]
+fn a_budget_reached_after_the_procedure_still_marks_the_replication_aborted() {
+    // A long cool-down at a high rate: the procedure ends, the events go on.
+    let sc = scenario(&busy(30_000, "10m", "").replace("warmup = \"2h\"", "warmup = \"10m\"\ncooldown = \"3650d\""));
+    let out = bounded(
+        &sc,
+        logged(),
+        Limits {
+            events: 2_000_000,
+            ..Limits::DEFAULT
+        },
+    );
+    assert_eq!(count(&out.events, "procedure_done"), 1);
+    assert_eq!(out.metrics.aborted, 1);
+    assert_eq!(out.metrics.conservation_error(), None);
+    assert_eq!(aborted_because(&out.events).len(), 1);
+}
+
+/// What one worker thread may use at most, and the rest of the process.
+const PER_WORKER_MIB: u64 = 256;
+const BASE_MIB: u64 = 64;
+
+/// Runs the binary with its data segment and private mappings (the heap,
+/// thread stacks) limited to `mib` MiB: an allocation past it fails, and the
+/// process aborts.
+#[cfg(target_os = "linux")]
+fn cutover_within(dir: &std::path::Path, args: &[&str], mib: u64) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let bytes = mib << 20;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"));
+    cmd.args(args).current_dir(dir);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_DATA, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().expect("the binary runs")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn worst_accepted_inputs_stay_within_the_memory_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // Sessions that never end, at the rate cap: they pile up to the client budget.
+    std::fs::write(dir.join("never.toml"), busiest("3650d", "")).unwrap();
+    // The largest file accepted, all zero-time steps: the parser's peak, and
+    // more log records than the log keeps.
+    let step = "{ do = \"notify\", what = \"n\" }, ";
+    let head =
+        "strategies = [\"x\"]\n[site]\nkind = \"single\"\n[[runbooks]]\nname = \"x\"\nsite = \"single\"\nsteps = [";
+    let n = ((2 << 20) - head.len() - 2) / step.len();
+    std::fs::write(dir.join("largest.toml"), format!("{head}{}]\n", step.repeat(n))).unwrap();
+    let one = PER_WORKER_MIB + BASE_MIB;
+    let two = 2 * PER_WORKER_MIB + BASE_MIB;
+    let cases: [(&[&str], u64); 4] = [
+        (&["run", "never.toml", "--trace-sessions", "--out", "a"], one),
+        (
+            &["compare", "never.toml", "--runs", "4", "--threads", "2", "--out", "b"],
+            two,
+        ),
+        (&["run", "largest.toml", "--out", "c"], one),
+        (
+            &["compare", "largest.toml", "--runs", "4", "--threads", "2", "--out", "d"],
+            two,
+        ),
+    ];
+    for (args, mib) in cases {
+        let o = cutover_within(dir, args, mib);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?} within {mib} MiB: {err}");
+    }
+    let metrics = std::fs::read_to_string(dir.join("a/metrics.csv")).unwrap();
+    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = metrics.lines().nth(1).unwrap().split(',').collect();
+    let aborted = header.iter().position(|h| *h == "aborted").unwrap();
+    assert_eq!(row[aborted], "1", "the client budget stopped it");
+    let log = std::fs::read_to_string(dir.join("a/events.csv")).unwrap();
+    assert!(log.contains("log_truncated"));
+    assert!(log.contains("clients were connected or waiting to retry at once"));
+    // The limit is real: far below what the run needs, it fails.
+    let o = cutover_within(dir, &["run", "never.toml", "--out", "e"], 32);
+    assert_ne!(o.status.code(), Some(0), "a 32 MiB limit should not suffice");
+}
+
+// ----- 4. a stop request ends a replication in progress ---------------------------
+
+#[test]
+fn a_stop_request_interrupts_a_replication_in_progress() {
+    // Hundreds of thousands of events: the flag is read every 65,536.
+    let sc = scenario(&busy(100_000, "10m", ""));
+    let stop = AtomicBool::new(true);
+    let rb = &sc.runbooks[0];
+    assert!(simulate_bounded(&sc, rb, 1, 0, RunOptions::default(), &Limits::DEFAULT, &stop).is_none());
+    let never = AtomicBool::new(false);
+    let done = simulate_bounded(&sc, rb, 1, 0, RunOptions::default(), &Limits::DEFAULT, &never).unwrap();
+    assert!(done.metrics.arrivals > 100_000);
+    assert_eq!(done.metrics, simulate(&sc, rb, 1, 0, RunOptions::default()).metrics);
+}
+
+/// Sends SIGINT to `cutover compare` on replications that take minutes each
+/// (the rate cap at every hour of a two-window procedure) and waits for it.
+fn interrupt_long_replications(threads: &str) -> (Option<i32>, std::time::Duration) {
+    use std::process::{Command, Stdio};
+    let tmp = tempfile::tempdir().unwrap();
+    let text = busiest("10m", "")
+        .replace(
+            "strategies = [\"single\"]\n[site]\nkind = \"single\"\n",
+            "strategies = [\"failover-sync\"]\n",
+        )
+        .replace("windows = [{ weekday = \"mon\", hour = 0, length = \"168h\" }]\n", "");
+    std::fs::write(tmp.path().join("slow.toml"), text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "compare",
+            "slow.toml",
+            "--runs",
+            "8",
+            "--threads",
+            threads,
+            "--quiet",
+            "--no-charts",
+            "--out",
+            "o",
+        ])
+        .current_dir(tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let sent = std::time::Instant::now();
+    // A generous bound: before the fix it took over a minute.
+    let limit = std::time::Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), sent.elapsed());
+        }
+        if sent.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (None, sent.elapsed());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_stops_compare_in_the_middle_of_long_replications() {
+    for threads in ["1", "2"] {
+        let (code, after) = interrupt_long_replications(threads);
+        assert_eq!(
+            code,
+            Some(130),
+            "--threads {threads}: still running {after:?} after SIGINT"
+        );
+    }
+}
+
 // ----- 3. work: absurd rate combinations refused before the run ------------------
 
 #[test]
@@ -166,10 +467,14 @@ fn group_steps_on_a_large_cluster_count_toward_the_runbook_work_cap() {
 }
 
 #[test]
-fn scenario_files_above_sixteen_mebibytes_are_refused_unread() {
-    let text = format!("# {}\n", "x".repeat(16 << 20));
+fn scenario_files_above_two_mebibytes_are_refused_unparsed() {
+    let text = format!("# {}\n", "x".repeat(2 << 20));
     let err = refused(&text);
-    assert!(err.contains("at most 16777216"), "{err}");
+    assert!(err.contains("bytes: at most 2097152 (2 MiB)"), "{err}");
+    // At the limit it parses (a comment).
+    let at = format!("# {}\n", "x".repeat((2 << 20) - 3));
+    assert_eq!(at.len(), 2 << 20);
+    scenario(&at);
 }
 
 // ----- 5. bad input: cheap to refuse, however much of it -----------------------
