@@ -275,6 +275,11 @@ const BASE_MIB: u64 = 64;
 /// process aborts.
 #[cfg(target_os = "linux")]
 fn cutover_within(dir: &std::path::Path, args: &[&str], mib: u64) -> std::process::Output {
+    limited(dir, args, mib).output().expect("the binary runs")
+}
+
+#[cfg(target_os = "linux")]
+fn limited(dir: &std::path::Path, args: &[&str], mib: u64) -> std::process::Command {
     use std::os::unix::process::CommandExt;
     let bytes = mib << 20;
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"));
@@ -292,7 +297,64 @@ fn cutover_within(dir: &std::path::Path, args: &[&str], mib: u64) -> std::proces
             Ok(())
         });
     }
-    cmd.output().expect("the binary runs")
+    cmd
+}
+
+/// [`cutover_within`], killed after `secs` seconds (a generous bound: a hang
+/// regression fails it, a slow machine does not): `None` when it was.
+#[cfg(target_os = "linux")]
+fn cutover_within_for(dir: &std::path::Path, args: &[&str], mib: u64, secs: u64) -> Option<std::process::Output> {
+    use std::process::Stdio;
+    let mut child = limited(dir, args, mib)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn work_per_event_does_not_grow_with_the_cluster() {
+    // 100,000 traffic nodes in one region, and 75,000 regions (the most a
+    // 2 MiB file holds): every arrival and status check scanned every node,
+    // the timeline went over the whole log once per node and drew a lane per
+    // region (minutes to hours, 5 GB). Each now takes seconds (debug build).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let nodes = "[site]\nkind = \"atlas\"\nregions = [{ name = \"r\", nodes = 100000, capacity = 100 }]\n[workload.support]\nrate_per_hour = 20000\n[faults]\nupgrade_failure = 0.2\n";
+    std::fs::write(dir.join("nodes.toml"), nodes).unwrap();
+    let regions: Vec<String> = (0..75_000).map(|i| format!("{{name=\"r{i}\",nodes=1}}")).collect();
+    let text = format!("[site]\nkind = \"atlas\"\nregions = [{}]\n", regions.join(","));
+    std::fs::write(dir.join("regions.toml"), text).unwrap();
+    // `run` simulates as `compare` does, and also logs and draws.
+    let cases: [&[&str]; 2] = [
+        &["run", "nodes.toml", "--out", "a"],
+        &["run", "regions.toml", "--out", "c"],
+    ];
+    for args in cases {
+        let o = cutover_within_for(dir, args, PER_WORKER_MIB + BASE_MIB, 120);
+        let o = o.unwrap_or_else(|| panic!("{args:?} still running after 120 s"));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    // The chart shows the 75,000 regions as one lane.
+    let svg = std::fs::read_to_string(dir.join("c/timeline.svg")).unwrap();
+    assert!(svg.contains("traffic (75000 nodes)"));
+    assert!(svg.len() < 1_000_000, "{} bytes", svg.len());
 }
 
 #[cfg(target_os = "linux")]
