@@ -79,6 +79,12 @@ pub const MAX_EVENTS: u64 = 200_000_000;
 /// each). Past it the procedure is aborted and the replication stops.
 pub const MAX_CLIENTS: u64 = 1_000_000;
 
+/// Most events waiting in the queue at once (about 50 bytes each at
+/// worst). Beyond the clients, a dropped session's end stays queued until
+/// the instant it would have ended: sessions of years dropped again and
+/// again pile up. Past it the procedure is aborted and the replication stops.
+pub const MAX_QUEUED_EVENTS: u64 = 2_000_000;
+
 /// Most records the event log keeps. Past it one `log_truncated` record
 /// says so and the run goes on without logging: the metrics never depend
 /// on whether the log was kept.
@@ -109,6 +115,8 @@ pub struct Limits {
     pub events: u64,
     /// Clients held at once ([`MAX_CLIENTS`]).
     pub clients: u64,
+    /// Events waiting in the queue at once ([`MAX_QUEUED_EVENTS`]).
+    pub queued: u64,
     /// Event-log records kept ([`MAX_LOG_RECORDS`]).
     pub log_records: usize,
 }
@@ -118,6 +126,7 @@ impl Limits {
     pub const DEFAULT: Limits = Limits {
         events: MAX_EVENTS,
         clients: MAX_CLIENTS,
+        queued: MAX_QUEUED_EVENTS,
         log_records: MAX_LOG_RECORDS,
     };
 }
@@ -397,7 +406,7 @@ struct World<'a> {
     limits: Limits,
     /// Events handled so far.
     events: u64,
-    /// More clients are held than the budget allows.
+    /// More clients are held, or more events queued, than the budget allows.
     over_clients: bool,
     /// When the event log reached its budget and stopped.
     log_full_at: Option<SimTime>,
@@ -890,9 +899,10 @@ impl<'a> World<'a> {
     }
 
     /// Call where the clients held may grow (a session starts, an attempt
-    /// waits): past the budget, the run stops before its next event.
+    /// waits), and with them the queue: past a budget, the run stops before
+    /// its next event.
     fn count_clients(&mut self) {
-        if self.clients() > self.limits.clients {
+        if self.clients() > self.limits.clients || self.q.len() as u64 > self.limits.queued {
             self.over_clients = true;
         }
     }
@@ -949,11 +959,20 @@ impl<'a> World<'a> {
                 next_check = (self.events + STOP_POLL_EVENTS).min(self.limits.events);
             }
             if self.over_clients {
-                self.stop_early(format!(
-                    "{} clients were connected or waiting to retry at once, more than the {} one replication holds",
-                    self.clients(),
-                    self.limits.clients
-                ));
+                let why = if self.clients() > self.limits.clients {
+                    format!(
+                        "{} clients were connected or waiting to retry at once, more than the {} one replication holds",
+                        self.clients(),
+                        self.limits.clients
+                    )
+                } else {
+                    format!(
+                        "{} events were waiting at once (dropped sessions' ends among them), more than the {} one replication holds",
+                        self.q.len(),
+                        self.limits.queued
+                    )
+                };
+                self.stop_early(why);
                 return true;
             }
             let Some((t, ev)) = self.q.pop() else {

@@ -290,6 +290,12 @@ impl World<'_> {
             node.sessions[s.pos as usize] = last;
             self.sessions[last as usize].pos = s.pos;
         }
+        // A node that once held many sessions gives the room back as they
+        // end: nodes filled one after another never hold the peak of each.
+        let cap = node.sessions.capacity();
+        if cap > 1024 && node.sessions.len() < cap / 4 {
+            node.sessions.shrink_to(cap / 2);
+        }
         self.sessions[slot as usize].alive = false;
         self.free.push(slot);
         self.active_now -= 1;

@@ -176,6 +176,37 @@ fn sessions_that_never_end_stop_at_the_client_budget() {
 }
 
 #[test]
+fn ends_of_sessions_dropped_again_and_again_stop_at_the_queue_budget() {
+    // Ten-year sessions on a pair whose appliances crash every few minutes:
+    // each crash drops them, and each dropped session's end stays queued.
+    let text = busiest("3650d", "[faults]\ncrashes = true\nmtbf = \"2m\"\nmttr = \"1m\"\n").replace(
+        "strategies = [\"single\"]\n[site]\nkind = \"single\"\n",
+        "strategies = [\"failover-sync\"]\n",
+    );
+    let sc = scenario(&text);
+    let limits = Limits {
+        queued: 50_000,
+        ..Limits::DEFAULT
+    };
+    let out = bounded(&sc, logged(), limits);
+    assert_eq!(out.metrics.aborted, 1);
+    assert_eq!(out.metrics.conservation_error(), None);
+    assert!(
+        out.metrics.dropped_sessions > 20_000,
+        "{}",
+        out.metrics.dropped_sessions
+    );
+    assert!(
+        out.metrics.active_at_end < 50_000,
+        "the clients were within their budget"
+    );
+    let why = aborted_because(&out.events);
+    assert_eq!(why.len(), 1, "{why:?}");
+    assert!(why[0].contains("events were waiting at once"), "{why:?}");
+    assert!(why[0].contains("more than the 50000 one replication holds"), "{why:?}");
+}
+
+#[test]
 fn the_event_log_stops_at_its_budget_and_the_metrics_do_not_change() {
     let sc = scenario(&busiest("1m", "[faults]\ncrashes = true\nmtbf = \"10h\"\n"));
     let traced = RunOptions {
@@ -364,6 +395,13 @@ fn worst_accepted_inputs_stay_within_the_memory_bound() {
     let dir = tmp.path();
     // Sessions that never end, at the rate cap: they pile up to the client budget.
     std::fs::write(dir.join("never.toml"), busiest("3650d", "")).unwrap();
+    // The same on a pair crashing every few minutes: the dropped sessions'
+    // ends pile up in the queue (3.2 GB before its budget).
+    let crashing = busiest("3650d", "[faults]\ncrashes = true\nmtbf = \"2m\"\nmttr = \"1m\"\n").replace(
+        "strategies = [\"single\"]\n[site]\nkind = \"single\"\n",
+        "strategies = [\"failover-sync\"]\n",
+    );
+    std::fs::write(dir.join("crashing.toml"), crashing).unwrap();
     // The largest file accepted, all zero-time steps: the parser's peak, and
     // more log records than the log keeps.
     let step = "{ do = \"notify\", what = \"n\" }, ";
@@ -373,8 +411,21 @@ fn worst_accepted_inputs_stay_within_the_memory_bound() {
     std::fs::write(dir.join("largest.toml"), format!("{head}{}]\n", step.repeat(n))).unwrap();
     let one = PER_WORKER_MIB + BASE_MIB;
     let two = 2 * PER_WORKER_MIB + BASE_MIB;
-    let cases: [(&[&str], u64); 4] = [
+    let cases: [(&[&str], u64); 5] = [
         (&["run", "never.toml", "--trace-sessions", "--out", "a"], one),
+        (
+            &[
+                "compare",
+                "crashing.toml",
+                "--runs",
+                "2",
+                "--threads",
+                "2",
+                "--out",
+                "e",
+            ],
+            two,
+        ),
         (
             &["compare", "never.toml", "--runs", "4", "--threads", "2", "--out", "b"],
             two,
@@ -399,7 +450,7 @@ fn worst_accepted_inputs_stay_within_the_memory_bound() {
     assert!(log.contains("log_truncated"));
     assert!(log.contains("clients were connected or waiting to retry at once"));
     // The limit is real: far below what the run needs, it fails.
-    let o = cutover_within(dir, &["run", "never.toml", "--out", "e"], 32);
+    let o = cutover_within(dir, &["run", "never.toml", "--out", "f"], 32);
     assert_ne!(o.status.code(), Some(0), "a 32 MiB limit should not suffice");
 }
 
