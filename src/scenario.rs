@@ -548,7 +548,7 @@ impl Scenario {
             };
             format!(
                 "strategy {name:?} {why}; this scenario enables: {}",
-                self.strategies.join(", ")
+                short_list(&self.strategies)
             )
         })
     }
@@ -649,6 +649,24 @@ mod tests {
         assert_eq!(short_list(&names[..3]), "n0, n1, n2");
         assert_eq!(short_list(&names[..10]), "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9");
         assert_eq!(short_list(&names), "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9 and 15 more");
+    }
+
+    #[test]
+    fn an_unknown_strategy_name_lists_ten_of_those_enabled() {
+        let runbooks: String = (0..30)
+            .map(|i| {
+                format!(
+                    "[[runbooks]]\nname = \"rb{i}\"\nsite = \"single\"\nsteps = [{{ do = \"verify\", node = \"A\" }}]\n"
+                )
+            })
+            .collect();
+        let sc = Scenario::parse(&format!("[site]\nkind = \"single\"\n{runbooks}"), "t.toml", "t").unwrap();
+        assert_eq!(sc.strategies.len(), 31, "single and the 30 custom runbooks");
+        let err = sc.strategy("nope").unwrap_err();
+        assert!(
+            err.ends_with("this scenario enables: single, rb0, rb1, rb2, rb3, rb4, rb5, rb6, rb7, rb8 and 21 more"),
+            "{err}"
+        );
     }
 
     #[test]
