@@ -77,13 +77,13 @@ pub const MAX_EVENTS: u64 = 200_000_000;
 /// Most clients one replication holds at once: sessions open plus
 /// connection attempts waiting to retry or reconnect (about 100 bytes
 /// each). Past it the procedure is aborted and the replication stops.
-pub const MAX_CLIENTS: u64 = 1_000_000;
+pub const MAX_CLIENTS: u64 = 500_000;
 
 /// Most events waiting in the queue at once (about 50 bytes each at
 /// worst). Beyond the clients, a dropped session's end stays queued until
 /// the instant it would have ended: sessions of years dropped again and
 /// again pile up. Past it the procedure is aborted and the replication stops.
-pub const MAX_QUEUED_EVENTS: u64 = 2_000_000;
+pub const MAX_QUEUED_EVENTS: u64 = 1_000_000;
 
 /// Most records the event log keeps. Past it one `log_truncated` record
 /// says so and the run goes on without logging: the metrics never depend

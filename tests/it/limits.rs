@@ -411,8 +411,9 @@ fn worst_accepted_inputs_stay_within_the_memory_bound() {
     std::fs::write(dir.join("largest.toml"), format!("{head}{}]\n", step.repeat(n))).unwrap();
     let one = PER_WORKER_MIB + BASE_MIB;
     let two = 2 * PER_WORKER_MIB + BASE_MIB;
-    let cases: [(&[&str], u64); 5] = [
+    let cases: [(&[&str], u64); 6] = [
         (&["run", "never.toml", "--trace-sessions", "--out", "a"], one),
+        (&["run", "crashing.toml", "--trace-sessions", "--out", "g"], one),
         (
             &[
                 "compare",
@@ -449,9 +450,9 @@ fn worst_accepted_inputs_stay_within_the_memory_bound() {
     let log = std::fs::read_to_string(dir.join("a/events.csv")).unwrap();
     assert!(log.contains("log_truncated"));
     assert!(log.contains("clients were connected or waiting to retry at once"));
-    // The limit is real: far below what the run needs, it fails.
-    let o = cutover_within(dir, &["run", "never.toml", "--out", "f"], 32);
-    assert_ne!(o.status.code(), Some(0), "a 32 MiB limit should not suffice");
+    // The limit is real: well below what the run needs (about 100 MB), it fails.
+    let o = cutover_within(dir, &["run", "never.toml", "--trace-sessions", "--out", "f"], 48);
+    assert_ne!(o.status.code(), Some(0), "a 48 MiB limit should not suffice");
 }
 
 // ----- 4. a stop request ends a replication in progress ---------------------------
