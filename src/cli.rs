@@ -262,8 +262,9 @@ pub fn run() -> Result<(), CliError> {
     }
 }
 
-/// Largest scenario file read (16 MiB; the shipped ones are a few kilobytes).
-pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+/// Largest scenario file read: the library's limit (2 MiB; the shipped ones
+/// are a few kilobytes), so that a bigger file is refused without being read whole.
+pub const MAX_SCENARIO_BYTES: u64 = cutover::scenario::MAX_SCENARIO_BYTES as u64;
 
 /// Opens a file that must be a regular file (after following symbolic
 /// links): a device such as `/dev/zero`, a pipe or a folder is refused

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use crate::metrics::Metrics;
 use crate::runbook::Runbook;
 use crate::scenario::Scenario;
-use crate::sim::{RunOptions, simulate};
+use crate::sim::{Limits, RunOptions, simulate_bounded};
 use crate::stats::{Moments, Sketch};
 
 /// One replication of every strategy: the metric values as written in
@@ -39,26 +39,28 @@ pub struct Replication {
 /// Runs replications `range` of every runbook in parallel on the current
 /// rayon pool; the result is in replication order whatever the pool size.
 pub fn run_range(scenario: &Scenario, runbooks: &[&Runbook], seed: u64, range: Range<u64>) -> Vec<Replication> {
+    let never = AtomicBool::new(false);
     range
         .into_par_iter()
-        .map(|i| replication(scenario, runbooks, seed, i))
+        .map(|i| replication(scenario, runbooks, seed, i, &never).expect("never stopped"))
         .collect()
 }
 
-/// Replication `i` of every runbook.
-fn replication(scenario: &Scenario, runbooks: &[&Runbook], seed: u64, i: u64) -> Replication {
-    Replication {
-        index: i,
-        values: runbooks
-            .iter()
-            .map(|rb| {
-                simulate(scenario, rb, seed, i, RunOptions::default())
-                    .metrics
-                    .values()
-                    .to_vec()
-            })
-            .collect(),
+/// Replication `i` of every runbook; `None` when `stop` was set while it
+/// ran (the simulation looks at it every few thousand events).
+fn replication(
+    scenario: &Scenario,
+    runbooks: &[&Runbook],
+    seed: u64,
+    i: u64,
+    stop: &AtomicBool,
+) -> Option<Replication> {
+    let mut values = Vec::with_capacity(runbooks.len());
+    for rb in runbooks {
+        let out = simulate_bounded(scenario, rb, seed, i, RunOptions::default(), &Limits::DEFAULT, stop)?;
+        values.push(out.metrics.values().to_vec());
     }
+    Some(Replication { index: i, values })
 }
 
 /// How far (in replications per worker) a worker may run ahead of the
@@ -84,9 +86,10 @@ const BLOCK: u64 = 4;
 /// With one worker everything runs on the calling thread, so `--threads 1`
 /// keeps to one core.
 ///
-/// Setting `stop` makes the workers stop taking replications; the sink then
-/// sees a prefix of the range. The first error of `sink` stops everything and
-/// is returned.
+/// Setting `stop` stops the workers within milliseconds, mid-replication
+/// too: a replication cut short is dropped, never handed over, so the sink
+/// sees a prefix of the range. The first error of `sink` stops everything
+/// and is returned.
 pub fn run_streaming<E>(
     scenario: &Scenario,
     runbooks: &[&Runbook],
@@ -102,7 +105,10 @@ pub fn run_streaming<E>(
             if stop.load(Ordering::SeqCst) {
                 break;
             }
-            sink(replication(scenario, runbooks, seed, i))?;
+            match replication(scenario, runbooks, seed, i, stop) {
+                Some(rep) => sink(rep)?,
+                None => break,
+            }
         }
         return Ok(());
     }
@@ -146,7 +152,11 @@ pub fn run_streaming<E>(
                     if halted() {
                         break;
                     }
-                    let reps = block.map(|j| replication(scenario, runbooks, seed, j)).collect();
+                    // A stop cuts the block short: it is
+                    // dropped whole, so nothing after the gap is handed over.
+                    let reps: Option<Vec<Replication>> =
+                        block.map(|j| replication(scenario, runbooks, seed, j, stop)).collect();
+                    let Some(reps) = reps else { break };
                     if tx.send(reps).is_err() {
                         break;
                     }
@@ -435,6 +445,29 @@ mod tests {
         assert_eq!(r, Ok(()));
         assert!(got.len() >= 21 && got.len() < 1000, "{}", got.len());
         assert!(got.iter().enumerate().all(|(k, i)| *i == k as u64));
+    }
+
+    #[test]
+    fn a_stop_mid_replication_hands_over_only_whole_replications_in_order() {
+        // Replications of a few hundred thousand events: a stop lands in the
+        // middle of those in progress, which are dropped, not handed over.
+        let text = crate::scenario::DEFAULT_TOML.replacen("rate_per_hour = 30\n", "rate_per_hour = 20000\n", 1);
+        assert_ne!(text, crate::scenario::DEFAULT_TOML);
+        let sc = Scenario::parse(&text, "busy.toml", "busy").unwrap_or_else(|e| panic!("{e}"));
+        let rbs: Vec<&Runbook> = sc.runbooks.iter().take(1).collect();
+        for workers in [1, 2] {
+            let stop = AtomicBool::new(false);
+            let mut got = Vec::new();
+            let r: Result<(), ()> = run_streaming(&sc, &rbs, 5, 0..40, workers, &stop, |rep| {
+                got.push(rep);
+                stop.store(true, Ordering::SeqCst);
+                Ok(())
+            });
+            assert_eq!(r, Ok(()));
+            assert!(!got.is_empty() && got.len() < 40, "{workers} workers: {}", got.len());
+            let whole = run_range(&sc, &rbs, 5, 0..got.len() as u64);
+            assert_eq!(got, whole, "{workers} workers");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod check;
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::Deserialize;
@@ -341,9 +342,26 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     if raw.steps.is_empty() {
         return Err(err(None, "has no steps".into()));
     }
+    let index: HashMap<&str, NodeId> = site
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
     let mut steps = Vec::with_capacity(raw.steps.len());
+    let mut work = 0u64;
     for (i, s) in raw.steps.iter().enumerate() {
-        steps.push(resolve_step(s, site).map_err(|reason| err(Some(i + 1), reason))?);
+        let step = resolve_step(s, site, &index).map_err(|reason| err(Some(i + 1), reason))?;
+        work += step_work(s, &step, site);
+        if work > MAX_RUNBOOK_WORK {
+            return Err(err(
+                Some(i + 1),
+                format!(
+                    "the steps up to here act on {work} nodes in all (a group or distribute_package counts every node of the site): at most {MAX_RUNBOOK_WORK}"
+                ),
+            ));
+        }
+        steps.push(step);
     }
     check::feasible(&steps, site).map_err(|(i, reason)| err(Some(i + 1), reason))?;
     Ok(Runbook {
@@ -353,7 +371,37 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     })
 }
 
-fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
+/// Most node-steps one runbook may carry out (see [`step_work`]): bounds
+/// the work of resolving and running it, whatever the cluster's size.
+pub const MAX_RUNBOOK_WORK: u64 = 2_000_000;
+
+/// The nodes a step acts on, as counted against [`MAX_RUNBOOK_WORK`]: a
+/// group or `distribute_package` counts every node of the site (finding
+/// the group scans them), a list its length, an appliance's upgrade in a
+/// cluster every node too (it rewrites the cluster configuration); any
+/// other step counts one.
+fn step_work(raw: &RawStep, step: &Step, site: &Site) -> u64 {
+    let all = site.nodes.len() as u64;
+    let appliance = |n: &NodeId| matches!(site.nodes[*n].class, NodeClass::Appliance);
+    let mut work = match step {
+        _ if raw.group.is_some() => all,
+        Step::DistributePackage => all,
+        Step::Upgrade { nodes, .. }
+        | Step::WaitUpgraded { nodes }
+        | Step::SetAccepting { nodes, .. }
+        | Step::WaitDrained { nodes, .. } => nodes.len() as u64,
+        _ => 1,
+    };
+    if let Step::Upgrade { nodes, .. } = step
+        && site.kind == SiteKind::Atlas
+        && nodes.iter().any(appliance)
+    {
+        work += all;
+    }
+    work.max(1)
+}
+
+fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Result<Step, String> {
     let allowed: &[&str] = match s.verb.as_str() {
         "backup" | "verify" | "become_backup" | "become_primary" => &["node"],
         "upgrade" => &["node", "nodes", "group", "wait"],
@@ -391,7 +439,7 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
     }
     let one = |field: &str, v: &Option<String>| -> Result<NodeId, String> {
         let name = v.as_deref().ok_or_else(|| format!("{} needs `{field}`", s.verb))?;
-        site.node_id(name).ok_or_else(|| {
+        index.get(name).copied().ok_or_else(|| {
             let names = site.node_names();
             let shown = if names.len() > 8 {
                 format!("{} .. {}", names[..4].join(", "), names[names.len() - 1])
@@ -412,7 +460,10 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
                 if groups.is_empty() {
                     format!("group {g:?} does not exist (a {} site has no groups)", site.kind.name())
                 } else {
-                    format!("group {g:?} does not exist (groups: {})", groups.join(", "))
+                    format!(
+                        "group {g:?} does not exist (groups: {})",
+                        crate::scenario::short_list(&groups)
+                    )
                 }
             })?;
             // An empty group (one traffic node per region has no "offline"
@@ -423,10 +474,11 @@ fn resolve_step(s: &RawStep, site: &Site) -> Result<Step, String> {
             if list.is_empty() {
                 return Err("`nodes` is empty".into());
             }
-            let mut ids = Vec::new();
+            let mut ids = Vec::with_capacity(list.len());
+            let mut seen = HashSet::with_capacity(list.len());
             for n in list {
                 let id = one("nodes", &Some(n.clone()))?;
-                if ids.contains(&id) {
+                if !seen.insert(id) {
                     return Err(format!("node {n:?} is listed twice"));
                 }
                 ids.push(id);

@@ -22,6 +22,10 @@ use crate::time::SimDuration;
 pub const DEFAULT_TOML: &str = include_str!("../scenarios/failover-pair.toml");
 /// The name under which the built-in default reports.
 pub const DEFAULT_NAME: &str = "failover-pair";
+/// Largest scenario file accepted (2 MiB): the TOML parser holds about 70
+/// times the text's size while it reads it (about 140 MB at the limit), and
+/// no sensible scenario comes near it (30,000 steps take under 1 MB).
+pub const MAX_SCENARIO_BYTES: usize = 2 << 20;
 
 /// What serves the site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -474,6 +478,17 @@ impl Scenario {
             file: file.to_string(),
             problems,
         };
+        if text.len() > MAX_SCENARIO_BYTES {
+            return Err(fail(vec![Problem {
+                path: String::new(),
+                line: None,
+                message: format!(
+                    "the file is {} bytes: at most {MAX_SCENARIO_BYTES} ({} MiB)",
+                    text.len(),
+                    MAX_SCENARIO_BYTES >> 20
+                ),
+            }]));
+        }
         let raw: raw::RawScenario = match toml::from_str(text) {
             Ok(r) => r,
             Err(e) => {
@@ -492,8 +507,10 @@ impl Scenario {
             }
         };
         validate::validate(raw, default_name).map_err(|mut problems| {
-            for p in &mut problems {
-                p.line = locate::line_of_path(text, &p.path);
+            let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+            let lines = locate::lines_of_paths(text, &paths);
+            for (p, line) in problems.iter_mut().zip(lines) {
+                p.line = line;
             }
             fail(problems)
         })
@@ -515,10 +532,24 @@ impl Scenario {
             };
             format!(
                 "strategy {name:?} {why}; this scenario enables: {}",
-                self.strategies.join(", ")
+                short_list(&self.strategies)
             )
         })
     }
+}
+
+/// Names a message lists before it says how many more there are.
+pub const MAX_LISTED: usize = 10;
+
+/// `a, b, c`, or the first [`MAX_LISTED`] names and `and N more`: an error
+/// about one of 20,000 groups stays one readable line.
+pub fn short_list<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<&str> = names.iter().take(MAX_LISTED).map(|s| s.as_ref()).collect();
+    let mut out = shown.join(", ");
+    if names.len() > MAX_LISTED {
+        out.push_str(&format!(" and {} more", names.len() - MAX_LISTED));
+    }
+    out
 }
 
 /// One problem in a scenario file.
@@ -551,9 +582,12 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Problems a report shows; past them it says how many more there are.
+pub const MAX_SHOWN_PROBLEMS: usize = 50;
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
+        for (i, p) in self.problems.iter().take(MAX_SHOWN_PROBLEMS).enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
@@ -561,6 +595,9 @@ impl fmt::Display for ScenarioError {
                 Some(l) => write!(f, "{}:{}: {}", self.file, l, p)?,
                 None => write!(f, "{}: {}", self.file, p)?,
             }
+        }
+        if self.problems.len() > MAX_SHOWN_PROBLEMS {
+            write!(f, "\n… and {} more problems", self.problems.len() - MAX_SHOWN_PROBLEMS)?;
         }
         Ok(())
     }
@@ -588,6 +625,53 @@ mod tests {
         assert_eq!(s.name, "failover-pair");
         assert_eq!(s.site.kind, SiteKind::FailoverPair);
         assert_eq!(s.strategies.len(), 4);
+    }
+
+    #[test]
+    fn short_lists_name_ten_and_count_the_rest() {
+        let names: Vec<String> = (0..25).map(|i| format!("n{i}")).collect();
+        assert_eq!(short_list(&names[..3]), "n0, n1, n2");
+        assert_eq!(short_list(&names[..10]), "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9");
+        assert_eq!(short_list(&names), "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9 and 15 more");
+    }
+
+    #[test]
+    fn an_unknown_strategy_name_lists_ten_of_those_enabled() {
+        let runbooks: String = (0..30)
+            .map(|i| {
+                format!(
+                    "[[runbooks]]\nname = \"rb{i}\"\nsite = \"single\"\nsteps = [{{ do = \"verify\", node = \"A\" }}]\n"
+                )
+            })
+            .collect();
+        let sc = Scenario::parse(&format!("[site]\nkind = \"single\"\n{runbooks}"), "t.toml", "t").unwrap();
+        assert_eq!(sc.strategies.len(), 31, "single and the 30 custom runbooks");
+        let err = sc.strategy("nope").unwrap_err();
+        assert!(
+            err.ends_with("this scenario enables: single, rb0, rb1, rb2, rb3, rb4, rb5, rb6, rb7, rb8 and 21 more"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reports_show_fifty_problems_and_count_the_rest() {
+        let problem = |i: usize| Problem {
+            path: format!("strategies[{i}]"),
+            line: Some(1),
+            message: "unknown".into(),
+        };
+        let e = ScenarioError {
+            file: "f.toml".into(),
+            problems: (0..MAX_SHOWN_PROBLEMS).map(problem).collect(),
+        };
+        assert_eq!(e.to_string().lines().count(), MAX_SHOWN_PROBLEMS);
+        let e = ScenarioError {
+            file: "f.toml".into(),
+            problems: (0..MAX_SHOWN_PROBLEMS + 7).map(problem).collect(),
+        };
+        let text = e.to_string();
+        assert_eq!(text.lines().count(), MAX_SHOWN_PROBLEMS + 1);
+        assert_eq!(text.lines().last(), Some("… and 7 more problems"));
     }
 
     #[test]

@@ -15,9 +15,12 @@
 mod clients;
 mod exec;
 mod failover;
+mod mintree;
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use self::mintree::MinTree;
 use crate::engine::EventQueue;
 use crate::metrics::Metrics;
 use crate::model::calendar::Occurrence;
@@ -65,12 +68,74 @@ pub struct SeriesPoint {
 /// run is bounded, whatever the scenario's durations add up to.
 pub const HORIZON: SimDuration = SimDuration::from_hours(366 * 24);
 
-/// Most arrivals one replication simulates; past it the procedure is
-/// aborted and no more clients arrive (a bounded run, not an endless one).
-pub const MAX_ARRIVALS: u64 = 500_000_000;
+/// Most events one replication handles (arrivals, session ends, timers,
+/// syncs, crashes...): past it the procedure is aborted, with the reason in
+/// the event log, and the replication stops (about 25 s of work on one
+/// core, release build). No sensible scenario comes near it.
+pub const MAX_EVENTS: u64 = 200_000_000;
+
+/// Most clients one replication holds at once: sessions open plus
+/// connection attempts waiting to retry or reconnect (about 100 bytes
+/// each). Past it the procedure is aborted and the replication stops.
+pub const MAX_CLIENTS: u64 = 500_000;
+
+/// Most events waiting in the queue at once (about 50 bytes each at
+/// worst). Beyond the clients, a dropped session's end stays queued until
+/// the instant it would have ended: sessions of years dropped again and
+/// again pile up. Past it the procedure is aborted and the replication stops.
+pub const MAX_QUEUED_EVENTS: u64 = 1_000_000;
+
+/// Most records the event log keeps. Past it one `log_truncated` record
+/// says so and the run goes on without logging: the metrics never depend
+/// on whether the log was kept.
+pub const MAX_LOG_RECORDS: usize = 500_000;
+
+/// Events between two looks at the stop flag of [`simulate_bounded`].
+pub const STOP_POLL_EVENTS: u64 = 1 << 16;
 
 /// Shortest stretch a series point covers: keeps the series small on long runs.
 pub const SERIES_STEP: SimDuration = SimDuration::from_secs(60);
+
+/// Most points the series keeps: past it, neighbouring points are merged
+/// two by two and the stretch doubles (a coarser series of a long run).
+pub const MAX_SERIES_POINTS: usize = 100_000;
+
+/// Clusters of at most this many nodes find the least-loaded traffic node
+/// by a scan, faster than keeping trees at that size; larger ones keep a
+/// [`MinTree`] per appliance, so that the work per session does not grow
+/// with the cluster. (Debug builds keep the trees at every size and check
+/// them against the scan.)
+const SCAN_MAX_NODES: usize = 64;
+
+/// The run-time budgets of one replication; [`Limits::DEFAULT`] holds the
+/// documented constants. Smaller ones are for tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Events handled ([`MAX_EVENTS`]).
+    pub events: u64,
+    /// Clients held at once ([`MAX_CLIENTS`]).
+    pub clients: u64,
+    /// Events waiting in the queue at once ([`MAX_QUEUED_EVENTS`]).
+    pub queued: u64,
+    /// Event-log records kept ([`MAX_LOG_RECORDS`]).
+    pub log_records: usize,
+}
+
+impl Limits {
+    /// The documented limits.
+    pub const DEFAULT: Limits = Limits {
+        events: MAX_EVENTS,
+        clients: MAX_CLIENTS,
+        queued: MAX_QUEUED_EVENTS,
+        log_records: MAX_LOG_RECORDS,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
 
 /// The result of one replication.
 #[derive(Clone, Debug)]
@@ -85,11 +150,32 @@ pub struct RunOutput {
     pub series: Vec<SeriesPoint>,
 }
 
-/// Runs replication `replication` of `runbook` on `scenario` under master seed `seed`.
+/// Runs replication `replication` of `runbook` on `scenario` under master
+/// seed `seed`, within the documented [`Limits`].
 pub fn simulate(scenario: &Scenario, runbook: &Runbook, seed: u64, replication: u64, opts: RunOptions) -> RunOutput {
-    let mut w = World::new(scenario, runbook, seed, replication, opts);
-    w.run();
-    w.finish()
+    let never = AtomicBool::new(false);
+    simulate_bounded(scenario, runbook, seed, replication, opts, &Limits::DEFAULT, &never)
+        .expect("a run that is never asked to stop finishes")
+}
+
+/// [`simulate`] within `limits`, giving up as soon as `stop` is set: it is
+/// read every [`STOP_POLL_EVENTS`] events, so a long replication stops
+/// within milliseconds. `None` when stopped; a stopped replication has no
+/// result, not a partial one.
+pub fn simulate_bounded(
+    scenario: &Scenario,
+    runbook: &Runbook,
+    seed: u64,
+    replication: u64,
+    opts: RunOptions,
+    limits: &Limits,
+    stop: &AtomicBool,
+) -> Option<RunOutput> {
+    let mut w = World::new(scenario, runbook, seed, replication, opts, *limits);
+    if !w.run(stop) {
+        return None;
+    }
+    Some(w.finish())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,25 +359,31 @@ struct Relationship {
 }
 
 /// What the current step waits for after its timers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Wait {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait<'a> {
     None,
     Timer,
-    Upgraded(Vec<NodeId>),
+    Upgraded(&'a [NodeId]),
     SyncAfter(SimTime),
     FullSync,
-    Drained(Vec<NodeId>),
+    Drained(&'a [NodeId]),
     /// A node the step needs has crashed: wait for its repair.
     Repair,
 }
 
-struct Exec {
-    steps: Vec<Step>,
+struct Exec<'a> {
+    /// The runbook's steps, shared by every replication (never copied).
+    steps: &'a [Step],
     idx: usize,
+    /// Step `idx` is due to begin (set by `step_done`, run by `advance`).
+    advance: bool,
     /// Sub-phase of the current step.
     sub: u8,
     token: u32,
-    wait: Wait,
+    wait: Wait<'a>,
+    /// Nodes of an `Upgraded` or `Drained` wait known to be done, from the
+    /// first: a poll resumes there instead of checking them all again.
+    cursor: usize,
     started: Option<SimTime>,
     finished: Option<SimTime>,
     aborted: bool,
@@ -311,6 +403,15 @@ struct PodState {
 struct World<'a> {
     sc: &'a Scenario,
     opts: RunOptions,
+    limits: Limits,
+    /// Events handled so far.
+    events: u64,
+    /// More clients are held, or more events queued, than the budget allows.
+    over_clients: bool,
+    /// When the event log reached its budget and stopped.
+    log_full_at: Option<SimTime>,
+    /// The stretch one series point covers (doubles when the series is full).
+    series_step: SimDuration,
     q: EventQueue<Ev>,
     now: SimTime,
     rng: Streams,
@@ -334,7 +435,7 @@ struct World<'a> {
     /// Attempts scheduled for later (retries, reconnects), and free slots.
     pending: Vec<Attempt>,
     pending_free: Vec<u32>,
-    exec: Exec,
+    exec: Exec<'a>,
     m: Metrics,
     start: SimTime,
     closing: bool,
@@ -347,10 +448,33 @@ struct World<'a> {
     active_now: u64,
     /// The runbook swings DNS: clients draw their resolvers' delays.
     uses_dns: bool,
+    /// Clusters: per appliance `p`, the traffic nodes that take new
+    /// sessions through it (serving and not full), keyed by (sessions,
+    /// node): the least-loaded one and whether any exists, without a scan.
+    /// A tree is kept up to date from the first time it is asked (`live`):
+    /// a backup primary's costs nothing until clients reach it.
+    eligible: Vec<MinTree>,
+    live: Vec<bool>,
+    /// Index of the first traffic node (the appliances come first).
+    first_traffic: usize,
+    /// Nodes whose display state may have changed since the last
+    /// `log_states`, each once (`is_dirty`); `all_dirty` for every node.
+    dirty: Vec<u32>,
+    is_dirty: Vec<bool>,
+    all_dirty: bool,
+    /// The acting primary at the last `log_states`.
+    shown_p: Option<NodeId>,
 }
 
 impl<'a> World<'a> {
-    fn new(sc: &'a Scenario, runbook: &Runbook, seed: u64, replication: u64, opts: RunOptions) -> World<'a> {
+    fn new(
+        sc: &'a Scenario,
+        runbook: &'a Runbook,
+        seed: u64,
+        replication: u64,
+        opts: RunOptions,
+        limits: Limits,
+    ) -> World<'a> {
         let mut rng = Streams::new(seed, replication);
         let pod = sc.site.kind == SiteKind::Pod;
         // The procedure starts at the first window opening after the warm-up
@@ -411,14 +535,22 @@ impl<'a> World<'a> {
             acc += r.share;
             region_cdf.push(acc);
         }
-        let region_nodes = (0..sc.site.regions.len())
-            .map(|r| {
-                let ids: Vec<usize> = (0..nodes.len())
-                    .filter(|i| nodes[*i].traffic && nodes[*i].region == r)
-                    .collect();
-                ids.first().map_or(0..0, |f| *f..ids.last().map_or(*f, |l| l + 1))
-            })
-            .collect();
+        // Each region's traffic nodes are contiguous in the node list: one pass.
+        let mut region_nodes: Vec<std::ops::Range<usize>> = vec![0..0; sc.site.regions.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            if n.traffic {
+                let r = &mut region_nodes[n.region];
+                *r = if r.start == r.end { i..i + 1 } else { r.start..i + 1 };
+            }
+        }
+        let first_traffic = nodes.iter().position(|n| n.traffic).unwrap_or(nodes.len());
+        let trees = sc.site.kind == SiteKind::Atlas && (cfg!(debug_assertions) || nodes.len() > SCAN_MAX_NODES);
+        let eligible = if trees {
+            vec![MinTree::new(nodes.len()); accepting.len()]
+        } else {
+            Vec::new()
+        };
+        let node_count = nodes.len();
         let mut arrivals = ArrivalProcess::new(total_rate, &wl.profile, sc.calendar.start_offset_ms, start);
         if wl.deterministic {
             arrivals = arrivals.deterministic();
@@ -426,6 +558,11 @@ impl<'a> World<'a> {
         let mut w = World {
             sc,
             opts,
+            limits,
+            events: 0,
+            over_clients: false,
+            log_full_at: None,
+            series_step: SERIES_STEP,
             q: EventQueue::with_capacity(1024),
             now: start,
             rng,
@@ -466,11 +603,13 @@ impl<'a> World<'a> {
             pending: Vec::new(),
             pending_free: Vec::new(),
             exec: Exec {
-                steps: runbook.steps.clone(),
+                steps: &runbook.steps,
                 idx: 0,
+                advance: false,
                 sub: u8::MAX, // "not started": the first timer starts step 0
                 token: 0,
                 wait: Wait::None,
+                cursor: 0,
                 started: None,
                 finished: None,
                 aborted: false,
@@ -489,7 +628,15 @@ impl<'a> World<'a> {
             series: Vec::new(),
             active_now: 0,
             uses_dns: runbook.switches_by(SwitchMethod::Dns),
+            live: vec![false; eligible.len()],
+            eligible,
+            first_traffic,
+            dirty: Vec::new(),
+            is_dirty: vec![false; node_count],
+            all_dirty: true,
+            shown_p: None,
         };
+
         w.m.procedure_start_ms = proc_start.0;
         w.schedule_next_arrival();
         if has_backup {
@@ -529,21 +676,124 @@ impl<'a> World<'a> {
         }
     }
 
-    /// Logs the display states that changed since the last call.
-    fn log_states(&mut self) {
-        if !self.opts.log_events {
+    /// The acting primary: the relationship's primary, or the appliance the
+    /// site points at.
+    fn acting_primary(&self) -> NodeId {
+        self.rel.established.map(|(p, _)| p).or(self.front.target).unwrap_or(0)
+    }
+
+    /// The key of traffic node `t` in appliance `p`'s tree: (sessions, node)
+    /// when it takes new sessions through `p`, else empty.
+    fn eligible_key(&self, p: NodeId, t: NodeId) -> u64 {
+        if self.traffic_serves(p, t) && !self.nodes[t].full() {
+            ((self.nodes[t].sessions.len() as u64) << 32) | t as u64
+        } else {
+            MinTree::EMPTY
+        }
+    }
+
+    /// Call after anything about node `t` changed: its state, version or
+    /// sessions, or an appliance's accepting flag for it.
+    #[inline]
+    fn touch(&mut self, t: NodeId) {
+        if self.eligible.is_empty() && !self.opts.log_events {
             return;
         }
-        if self.shown.len() != self.nodes.len() {
-            self.shown = vec![""; self.nodes.len()];
-        }
-        for n in 0..self.nodes.len() {
-            let st = self.display_state(n);
-            if self.shown[n] != st {
-                self.shown[n] = st;
-                let name = self.nodes[n].name;
-                self.log(name, "state", || st.to_string());
+        for p in 0..self.eligible.len() {
+            if self.live[p] {
+                let key = self.eligible_key(p, t);
+                self.eligible[p].set(t, key);
             }
+        }
+        if self.opts.log_events && !self.is_dirty[t] {
+            self.is_dirty[t] = true;
+            self.dirty.push(t as u32);
+        }
+    }
+
+    /// Call after appliance `p`'s configuration or version changed for
+    /// every node (it may not be an appliance of a cluster: then only the
+    /// display states are marked).
+    fn rebuild(&mut self, p: NodeId) {
+        if self.live.get(p) == Some(&true) {
+            self.fill_tree(p);
+        }
+        self.all_dirty = true;
+    }
+
+    fn fill_tree(&mut self, p: NodeId) {
+        let mut tree = std::mem::replace(&mut self.eligible[p], MinTree::new(0));
+        tree.fill((0..self.nodes.len()).map(|t| self.eligible_key(p, t)));
+        self.eligible[p] = tree;
+    }
+
+    /// Brings appliance `p`'s tree up to date before it is asked, and keeps
+    /// it so from then on.
+    fn ensure_tree(&mut self, p: Option<NodeId>) {
+        if let Some(p) = p
+            && self.live.get(p) == Some(&false)
+        {
+            self.fill_tree(p);
+            self.live[p] = true;
+        }
+    }
+
+    /// Logs the display states that changed since the last call. Only the
+    /// nodes marked by [`World::touch`] are looked at (and the appliances,
+    /// and all after a change of acting primary), in node order.
+    fn log_states(&mut self) {
+        if !self.opts.log_events || self.log_full_at.is_some() {
+            return;
+        }
+        let n = self.nodes.len();
+        if self.shown.len() != n {
+            self.shown = vec![""; n];
+            self.all_dirty = true;
+        }
+        let p = self.acting_primary();
+        if self.shown_p != Some(p) {
+            self.shown_p = Some(p);
+            self.all_dirty = true;
+        }
+        let mut dirty = std::mem::take(&mut self.dirty);
+        for &t in &dirty {
+            self.is_dirty[t as usize] = false;
+        }
+        if std::mem::take(&mut self.all_dirty) {
+            for i in 0..n {
+                self.show_state(i);
+            }
+        } else {
+            for i in 0..self.first_traffic.min(n) {
+                self.show_state(i);
+            }
+            dirty.sort_unstable();
+            let first = self.first_traffic;
+            for &t in dirty.iter().filter(|t| **t as usize >= first) {
+                self.show_state(t as usize);
+            }
+        }
+        dirty.clear();
+        self.dirty = dirty;
+        #[cfg(debug_assertions)]
+        if n <= 512 && self.log_full_at.is_none() {
+            for i in 0..n {
+                debug_assert_eq!(
+                    self.shown[i],
+                    self.display_state(i),
+                    "node {i}: a change was not marked"
+                );
+            }
+        }
+    }
+
+    /// Logs node `i`'s display state when it changed.
+    fn show_state(&mut self, i: NodeId) {
+        let st = self.display_state(i);
+        if self.shown[i] != st {
+            self.shown[i] = st;
+            let name = self.nodes[i].name;
+            self.log(name, "state", || st.to_string());
         }
     }
 
@@ -554,20 +804,61 @@ impl<'a> World<'a> {
         }
         let (now, active, failed) = (self.now, self.active_now, self.m.failed_connects);
         match self.series.last_mut() {
-            Some(p) if now.since(p.time) < SERIES_STEP => {
+            Some(p) if now.since(p.time) < self.series_step => {
                 p.active = p.active.max(active);
                 p.failed = failed;
             }
-            _ => self.series.push(SeriesPoint {
-                time: now,
-                active,
-                failed,
-            }),
+            _ => {
+                if self.series.len() >= MAX_SERIES_POINTS {
+                    self.coarsen_series();
+                }
+                self.series.push(SeriesPoint {
+                    time: now,
+                    active,
+                    failed,
+                });
+            }
         }
     }
 
+    /// Merges the series' points two by two and doubles the stretch each covers.
+    fn coarsen_series(&mut self) {
+        let merged: Vec<SeriesPoint> = self
+            .series
+            .chunks(2)
+            .map(|pair| SeriesPoint {
+                time: pair[0].time,
+                active: pair.iter().map(|p| p.active).max().unwrap_or(0),
+                failed: pair[pair.len() - 1].failed,
+            })
+            .collect();
+        self.series = merged;
+        self.series_step = SimDuration(self.series_step.0.saturating_mul(2));
+    }
+
+    /// True when a record may go into the event log: logging is on and the
+    /// log is within its budget. The first record refused is replaced by
+    /// one that says the log stops there.
+    fn keep_log(&mut self) -> bool {
+        if !self.opts.log_events || self.log_full_at.is_some() {
+            return false;
+        }
+        if self.log.len() < self.limits.log_records {
+            return true;
+        }
+        self.log_full_at = Some(self.now);
+        let limit = self.limits.log_records;
+        self.log.push(LogRecord {
+            time: self.now,
+            entity: "run".into(),
+            event: "log_truncated",
+            detail: format!("the event log keeps at most {limit} records; the run goes on without it"),
+        });
+        false
+    }
+
     fn log(&mut self, entity: &str, event: &'static str, detail: impl FnOnce() -> String) {
-        if self.opts.log_events {
+        if self.keep_log() {
             self.log.push(LogRecord {
                 time: self.now,
                 entity: entity.to_string(),
@@ -577,9 +868,22 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Logs why the procedure was aborted: kept even past the log's budget,
+    /// so that a truncated log still says why the run stopped.
+    fn log_abort(&mut self, why: String) {
+        if self.opts.log_events {
+            self.log.push(LogRecord {
+                time: self.now,
+                entity: "runbook".into(),
+                event: "aborted",
+                detail: why,
+            });
+        }
+    }
+
     /// Logs a record at a future instant (notifications planned ahead).
     fn log_at(&mut self, time: SimTime, entity: &str, event: &'static str, detail: String) {
-        if self.opts.log_events {
+        if self.keep_log() {
             self.log.push(LogRecord {
                 time,
                 entity: entity.to_string(),
@@ -589,8 +893,92 @@ impl<'a> World<'a> {
         }
     }
 
-    fn run(&mut self) {
-        while let Some((t, ev)) = self.q.pop() {
+    /// Clients held now: sessions open and attempts waiting.
+    fn clients(&self) -> u64 {
+        self.active_now + (self.pending.len() - self.pending_free.len()) as u64
+    }
+
+    /// Call where the clients held may grow (a session starts, an attempt
+    /// waits), and with them the queue: past a budget, the run stops before
+    /// its next event.
+    fn count_clients(&mut self) {
+        if self.clients() > self.limits.clients || self.q.len() as u64 > self.limits.queued {
+            self.over_clients = true;
+        }
+    }
+
+    /// Ends a replication that reached a budget: the procedure is aborted
+    /// (`aborted` = 1, the reason in the log, even when it had finished:
+    /// the counts stop early) and nothing more is simulated. Retries in
+    /// flight count as failed connects (their arrival was counted);
+    /// reconnects not yet attempted never arrive.
+    fn stop_early(&mut self, why: String) {
+        if self.exec.finished.is_none() {
+            self.abort(why);
+        } else {
+            self.exec.aborted = true;
+            self.log_abort(why);
+        }
+        self.closing = true;
+        let waiting: Vec<u32> = self
+            .q
+            .drain()
+            .filter_map(|ev| match ev {
+                Ev::Attempt(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        for i in waiting {
+            if self.take_attempt(i).tries > 0 {
+                self.m.failed_connects += 1;
+            }
+        }
+    }
+
+    /// Runs the events until none is left or a budget is reached; `false`
+    /// when `stop` was set on the way.
+    fn run(&mut self, stop: &AtomicBool) -> bool {
+        // The event budget and the stop flag are looked at every
+        // `STOP_POLL_EVENTS` events (one comparison per event otherwise).
+        let mut next_check = STOP_POLL_EVENTS.min(self.limits.events);
+        loop {
+            if self.events >= next_check {
+                if self.q.is_empty() {
+                    return true;
+                }
+                if self.events >= self.limits.events {
+                    self.stop_early(format!(
+                        "the run reached {} events, the most one replication handles",
+                        self.limits.events
+                    ));
+                    return true;
+                }
+                if stop.load(Ordering::Relaxed) {
+                    return false;
+                }
+                next_check = (self.events + STOP_POLL_EVENTS).min(self.limits.events);
+            }
+            if self.over_clients {
+                let why = if self.clients() > self.limits.clients {
+                    format!(
+                        "{} clients were connected or waiting to retry at once, more than the {} one replication holds",
+                        self.clients(),
+                        self.limits.clients
+                    )
+                } else {
+                    format!(
+                        "{} events were waiting at once (dropped sessions' ends among them), more than the {} one replication holds",
+                        self.q.len(),
+                        self.limits.queued
+                    )
+                };
+                self.stop_early(why);
+                return true;
+            }
+            let Some((t, ev)) = self.q.pop() else {
+                return true;
+            };
+            self.events += 1;
             debug_assert!(t >= self.now, "time went backwards");
             self.now = t;
             if self.closing {
@@ -668,6 +1056,9 @@ impl<'a> World<'a> {
                     self.log("run", "end", String::new);
                 }
             }
+            if self.exec.advance {
+                self.advance();
+            }
         }
     }
 
@@ -681,9 +1072,21 @@ impl<'a> World<'a> {
         let n = &self.nodes[front];
         match self.sc.site.kind {
             SiteKind::Atlas => {
-                n.up()
-                    && n.role != Role::Backup
-                    && (0..self.nodes.len()).any(|t| self.traffic_serves(front, t) && !self.nodes[t].full())
+                let scan = || (0..self.nodes.len()).any(|t| self.traffic_serves(front, t) && !self.nodes[t].full());
+                let any = if self.eligible.is_empty() {
+                    scan()
+                } else {
+                    let any = self
+                        .eligible
+                        .get(front)
+                        .is_some_and(|tree| tree.min(0..self.nodes.len()) != MinTree::EMPTY);
+                    debug_assert!(
+                        self.nodes.len() > 512 || any == scan(),
+                        "the eligible tree is out of date"
+                    );
+                    any
+                };
+                n.up() && n.role != Role::Backup && any
             }
             _ => n.up() && n.role != Role::Backup && !n.full(),
         }
@@ -706,6 +1109,9 @@ impl<'a> World<'a> {
     /// Re-evaluates the site's availability and failover, accounting downtime
     /// and exposure; call after every change of node, role, route or config.
     fn refresh(&mut self) {
+        if !self.eligible.is_empty() {
+            self.ensure_tree(self.front.target);
+        }
         let up = self.site_up();
         match (up, self.down_since) {
             (false, None) => {
@@ -790,10 +1196,12 @@ impl<'a> World<'a> {
         let mut events = std::mem::take(&mut self.log);
         if self.opts.log_events {
             events.retain(|r| r.time <= end_instant);
+            // A truncated log is complete up to its last instant: windows too.
+            let last = self.log_full_at.map_or(end_instant, |t| t.min(end_instant));
             if self.sc.site.kind != SiteKind::Pod {
-                for occ in self.sc.calendar.occurrences(self.start, end_instant) {
+                for occ in self.sc.calendar.occurrences(self.start, last) {
                     for (t, ev) in [(occ.open, "open"), (occ.close, "close")] {
-                        if t >= self.start && t <= end_instant {
+                        if t >= self.start && t <= last {
                             events.push(LogRecord {
                                 time: t,
                                 entity: "window".into(),

@@ -6,6 +6,8 @@
 //! cut out of the axis and shown as a narrow break labelled with their
 //! length, so that two windows days apart both stay readable.
 
+use std::collections::{BTreeMap, HashMap};
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -47,7 +49,8 @@ pub struct Timeline {
     pub offset_ms: u64,
 }
 
-/// Lanes beyond which traffic nodes are shown one lane per region.
+/// Lanes beyond which traffic nodes are shown one lane per region (and
+/// beyond which regions are shown as one lane of all traffic nodes).
 const MAX_NODE_LANES: usize = 48;
 /// Quiet stretches longer than this are cut out of the axis.
 const BREAK_AFTER: u64 = 3 * MS_PER_HOUR;
@@ -102,7 +105,6 @@ impl Timeline {
             group: None,
             spans: spans_of(&site, end),
         }];
-        let mut traffic_changes: Vec<Vec<(u64, String)>> = vec![Vec::new(); sc.site.regions.len()];
         let traffic_nodes = sc
             .site
             .nodes
@@ -110,17 +112,19 @@ impl Timeline {
             .filter(|n| matches!(n.class, NodeClass::Traffic { .. }))
             .count();
         let aggregate = traffic_nodes + 2 > MAX_NODE_LANES;
+        // Every node's state changes, in log order: one pass over the log,
+        // whatever the number of nodes.
+        let mut by_node: HashMap<&str, Vec<(u64, String)>> = HashMap::new();
+        for e in out.events.iter().filter(|e| e.event == "state") {
+            by_node
+                .entry(e.entity.as_str())
+                .or_default()
+                .push((e.time.0, e.detail.clone()));
+        }
         for info in &sc.site.nodes {
-            let changes: Vec<(u64, String)> = out
-                .events
-                .iter()
-                .filter(|e| e.event == "state" && e.entity == info.name)
-                .map(|e| (e.time.0, e.detail.clone()))
-                .collect();
+            let changes: Vec<(u64, String)> = by_node.get(info.name.as_str()).cloned().unwrap_or_default();
             match info.class {
-                NodeClass::Traffic { region, .. } if aggregate => {
-                    traffic_changes[region].extend(changes);
-                }
+                NodeClass::Traffic { .. } if aggregate => {}
                 NodeClass::Traffic { region, .. } => lanes.push(Lane {
                     name: info.name.clone(),
                     group: Some(sc.site.regions[region].name.clone()),
@@ -134,47 +138,76 @@ impl Timeline {
             }
         }
         if aggregate {
-            // One lane per region: at each instant, the worst state among its nodes.
-            for (r, region) in sc.site.regions.iter().enumerate() {
-                let mut ch = std::mem::take(&mut traffic_changes[r]);
-                ch.sort_by_key(|c| c.0);
+            // One lane per region: at each instant, the worst state among its
+            // nodes; with more regions than lanes, one lane for them all.
+            let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+            if sc.site.regions.len() + 2 > MAX_NODE_LANES {
                 let names: Vec<&str> = sc
                     .site
                     .nodes
                     .iter()
-                    .filter(|n| matches!(n.class, NodeClass::Traffic { region, .. } if region == r))
+                    .filter(|n| matches!(n.class, NodeClass::Traffic { .. }))
                     .map(|n| n.name.as_str())
                     .collect();
-                let mut current: Vec<String> = vec!["serving".into(); names.len()];
-                let per_node: Vec<Vec<(u64, String)>> = names
+                groups.push(("traffic".to_string(), names));
+            } else {
+                let mut by_region: Vec<Vec<&str>> = vec![Vec::new(); sc.site.regions.len()];
+                for n in &sc.site.nodes {
+                    if let NodeClass::Traffic { region, .. } = n.class {
+                        by_region[region].push(n.name.as_str());
+                    }
+                }
+                for (region, names) in sc.site.regions.iter().zip(by_region) {
+                    groups.push((region.name.clone(), names));
+                }
+            }
+            for (group, names) in groups {
+                // The region's changes in time order (stable: each node's own
+                // order kept), applied instant by instant to a count of nodes
+                // per state; the lane shows the worst state held by any node.
+                // Linear in the changes, not changes × nodes.
+                let mut ch: Vec<(u64, usize, &str)> = names
                     .iter()
-                    .map(|n| {
-                        out.events
-                            .iter()
-                            .filter(|e| e.event == "state" && e.entity == *n)
-                            .map(|e| (e.time.0, e.detail.clone()))
-                            .collect()
+                    .enumerate()
+                    .flat_map(|(k, n)| {
+                        by_node
+                            .get(n)
+                            .into_iter()
+                            .flatten()
+                            .map(move |(time, st)| (*time, k, st.as_str()))
                     })
                     .collect();
-                let mut idx = vec![0usize; names.len()];
-                let mut times: Vec<u64> = ch.iter().map(|c| c.0).collect();
-                times.dedup();
+                ch.sort_by_key(|c| c.0);
+                let mut current: Vec<&str> = vec!["serving"; names.len()];
+                let mut held: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+                if !names.is_empty() {
+                    held.insert((severity("serving"), "serving"), names.len());
+                }
                 let mut changes = Vec::new();
-                for t in times {
-                    for (k, evs) in per_node.iter().enumerate() {
-                        while idx[k] < evs.len() && evs[idx[k]].0 <= t {
-                            current[k] = evs[idx[k]].1.clone();
-                            idx[k] += 1;
+                let mut i = 0;
+                while i < ch.len() {
+                    let t = ch[i].0;
+                    while i < ch.len() && ch[i].0 == t {
+                        let (_, k, st) = ch[i];
+                        let old = (severity(current[k]), current[k]);
+                        if let Some(c) = held.get_mut(&old) {
+                            *c -= 1;
+                            if *c == 0 {
+                                held.remove(&old);
+                            }
                         }
+                        *held.entry((severity(st), st)).or_insert(0) += 1;
+                        current[k] = st;
+                        i += 1;
                     }
-                    let worst = current.iter().max_by_key(|s| severity(s)).cloned().unwrap_or_default();
+                    let worst = held.keys().next_back().map(|(_, s)| s.to_string()).unwrap_or_default();
                     if changes.last().is_none_or(|(_, s): &(u64, String)| *s != worst) {
                         changes.push((t, worst));
                     }
                 }
                 lanes.push(Lane {
-                    name: format!("{} ({} nodes)", region.name, names.len()),
-                    group: Some(region.name.clone()),
+                    name: format!("{group} ({} nodes)", names.len()),
+                    group: Some(group),
                     spans: spans_of(&changes, end),
                 });
             }

@@ -40,9 +40,28 @@ fn segments(path: &str) -> Vec<Seg<'_>> {
 
 /// The line of the deepest part of `path` present in the text.
 pub fn line_of_path(text: &str, path: &str) -> Option<usize> {
-    let root = DeTable::parse(text).ok()?;
+    lines_of_paths(text, &[path]).pop().flatten()
+}
+
+/// The lines of many paths: the text is parsed and its lines indexed once,
+/// so that locating every problem of a long report stays linear.
+pub fn lines_of_paths(text: &str, paths: &[&str]) -> Vec<Option<usize>> {
+    let Ok(root) = DeTable::parse(text) else {
+        return vec![None; paths.len()];
+    };
+    // Byte offsets of the line starts after the first.
+    let breaks: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
+    let line = |offset: usize| breaks.partition_point(|b| *b < offset.min(text.len())) + 1;
+    paths
+        .iter()
+        .map(|path| span_of(root.get_ref(), path).map(|s| line(s.start)))
+        .collect()
+}
+
+/// The span of the deepest part of `path` present under `root`.
+fn span_of(root: &DeTable<'_>, path: &str) -> Option<std::ops::Range<usize>> {
     let mut span: Option<std::ops::Range<usize>> = None;
-    let mut table: Option<&DeTable<'_>> = Some(root.get_ref());
+    let mut table: Option<&DeTable<'_>> = Some(root);
     let mut value: Option<&Spanned<DeValue<'_>>> = None;
     for seg in segments(path) {
         let next = match (seg, table, value) {
@@ -61,7 +80,7 @@ pub fn line_of_path(text: &str, path: &str) -> Option<usize> {
             _ => None,
         };
     }
-    span.map(|s| line_of_offset(text, s.start))
+    span
 }
 
 /// The dotted path of the innermost key or value whose span holds `offset`.
@@ -127,6 +146,30 @@ mod tests {
             line_of_path(TEXT, "calendar.missing"),
             Some(3).filter(|_| false).or(line_of_path(TEXT, "calendar"))
         );
+    }
+
+    #[test]
+    fn locates_many_paths_at_once_as_one_by_one() {
+        let paths = [
+            "name",
+            "calendar.interim",
+            "calendar.windows[1].hour",
+            "calendar.windows[0]",
+            "nowhere",
+            "",
+        ];
+        let one: Vec<Option<usize>> = paths.iter().map(|p| line_of_path(TEXT, p)).collect();
+        assert_eq!(lines_of_paths(TEXT, &paths), one);
+        assert_eq!(one, [Some(1), Some(4), Some(7), Some(6), None, None]);
+        let offsets = [0, 10, 11, 12, TEXT.len(), TEXT.len() + 5];
+        for o in offsets {
+            let by_count = TEXT.as_bytes()[..o.min(TEXT.len())]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            assert_eq!(line_of_offset(TEXT, o), by_count);
+        }
     }
 
     #[test]

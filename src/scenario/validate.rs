@@ -18,6 +18,16 @@ pub const MAX_DURATION_MS: u64 = 3650 * MS_PER_DAY;
 pub const MAX_DATA_GB: f64 = 1_000_000.0;
 /// Most retry or reconnect attempts accepted.
 pub const MAX_ATTEMPTS: i64 = 10_000;
+/// Most reminders one scheduled pod maintenance may send (each is a line
+/// of the event log): `(lead_time + the scheduling spread) / reminder_interval`.
+pub const MAX_REMINDERS: u64 = 10_000;
+/// Shortest mean time between two crashes anywhere on the site when crashes
+/// are simulated: `faults.mtbf / nodes` may not be below it.
+pub const MIN_SITE_MTBF_MS: u64 = 60 * MS_PER_S;
+/// Shortest sync cycle: the wait between two syncs (`failover.sync_interval`,
+/// or `faults.sync_retry` after a failure) plus the sync's own mean
+/// overhead may not be below it.
+pub const MIN_SYNC_CYCLE_MS: u64 = 60 * MS_PER_S;
 
 /// True for a name that can be one output folder: not empty, not starting
 /// with a dot, only letters, digits, `-`, `_` and `.` (so never `..` or a path).
@@ -213,15 +223,28 @@ fn lognormal(median_s: f64, p95_s: f64) -> Dist {
     Dist::lognormal(median_s * MS_PER_S as f64, p95_s * MS_PER_S as f64)
 }
 
+/// Full weekday names, Monday first (the short forms are [`WEEKDAYS`]).
+const WEEKDAY_NAMES: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// A weekday: its three-letter form (`mon`) or its full name (`monday`), in
+/// any letter case; nothing else (no other prefix, no plural).
 fn weekday(ctx: &mut Ctx, path: &str, v: Option<&String>, default: u8) -> u8 {
     let Some(s) = v else { return default };
     let lower = s.to_ascii_lowercase();
-    match WEEKDAYS.iter().position(|d| lower.starts_with(d)) {
+    match (0..7).find(|&i| lower == WEEKDAYS[i] || lower == WEEKDAY_NAMES[i]) {
         Some(i) => i as u8,
         None => {
             ctx.bad(
                 path,
-                format!("unknown weekday {s:?} (mon, tue, wed, thu, fri, sat, sun)"),
+                format!("unknown weekday {s:?} (mon, tue, wed, thu, fri, sat, sun, or the full name)"),
             );
             default
         }
@@ -519,6 +542,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
 
     let faults = faults(c, raw.faults.unwrap_or_default());
     let pod = pod(c, raw.pod, site.kind);
+    work_bounds(c, &site, &workload, &failover, &faults, &pod);
 
     let mut thresholds = Vec::new();
     for (metric, value) in raw.thresholds.iter().flatten() {
@@ -564,6 +588,91 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     })
 }
 
+/// Refuses rate combinations that would make a run do absurd amounts of
+/// work or logging, each one naming the field to change. (A run is also
+/// bounded while it runs: see `sim::MAX_EVENTS` and its siblings.)
+fn work_bounds(
+    c: &mut Ctx,
+    site: &Site,
+    workload: &WorkloadSpec,
+    fo: &FailoverSpec,
+    faults: &FaultSpec,
+    pod: &PodSpec,
+) {
+    // The rate cap holds at the busiest hour of the week, multipliers included.
+    let peak = workload.profile.iter().fold(0.0f64, |a, b| a.max(*b));
+    for (kind, spec) in [("support", &workload.support), ("console", &workload.console)] {
+        let effective = spec.rate_per_hour * peak;
+        if effective > MAX_RATE_PER_HOUR {
+            c.bad(
+                &format!("workload.{kind}.rate_per_hour"),
+                format!(
+                    "{} an hour at the weekly profile's peak multiplier {} (workload.days × workload.hours) is {} an hour: at most {}",
+                    shown(spec.rate_per_hour),
+                    shown(peak),
+                    shown(effective),
+                    shown(MAX_RATE_PER_HOUR)
+                ),
+            );
+        }
+    }
+    if faults.crashes {
+        let nodes = site.nodes.len().max(1) as u64;
+        if faults.mtbf.0 / nodes < MIN_SITE_MTBF_MS {
+            c.bad(
+                "faults.mtbf",
+                format!(
+                    "{} per node on {nodes} nodes makes a crash somewhere on the site more often than once every {} on average: at least {} with crashes on",
+                    faults.mtbf,
+                    SimDuration(MIN_SITE_MTBF_MS),
+                    SimDuration(MIN_SITE_MTBF_MS * nodes)
+                ),
+            );
+        }
+    }
+    if site.has_backup() {
+        let overhead = fo.sync_overhead.mean_ms();
+        let cycle = |wait: SimDuration| wait.0 as f64 + overhead;
+        let min = SimDuration(MIN_SYNC_CYCLE_MS);
+        if cycle(fo.sync_interval) < MIN_SYNC_CYCLE_MS as f64 {
+            c.bad(
+                "failover.sync_interval",
+                format!(
+                    "{} between syncs that take {} on average: the interval plus the sync's mean overhead must be at least {min}",
+                    fo.sync_interval,
+                    SimDuration::from_ms_f64(overhead)
+                ),
+            );
+        }
+        if faults.sync_failure > 0.0 && cycle(faults.sync_retry) < MIN_SYNC_CYCLE_MS as f64 {
+            c.bad(
+                "faults.sync_retry",
+                format!(
+                    "{} between a failed sync and its retry, with syncs that take {} on average: the retry wait plus the sync's mean overhead must be at least {min}",
+                    faults.sync_retry,
+                    SimDuration::from_ms_f64(overhead)
+                ),
+            );
+        }
+    }
+    if site.kind == SiteKind::Pod {
+        // The slot is at most the lead time plus a week (a preferred
+        // window) or plus the spread (any hour) away.
+        let ahead = pod.lead_time.0 + (pod.spread.0 + MS_PER_HOUR).max(MS_PER_WEEK);
+        let reminders = ahead / pod.reminder_interval.0.max(1);
+        if reminders > MAX_REMINDERS {
+            c.bad(
+                "pod.reminder_interval",
+                format!(
+                    "a reminder every {} over up to {} before the maintenance is {reminders} reminders: at most {MAX_REMINDERS}",
+                    pod.reminder_interval,
+                    SimDuration(ahead)
+                ),
+            );
+        }
+    }
+}
+
 /// Names a region may not take: they are group or node names already.
 const RESERVED: [&str; 6] = ["traffic", "offline", "remaining", "A", "B", "pod"];
 /// Most traffic nodes in one cluster.
@@ -595,6 +704,7 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
         (Some(list), true) if list.is_empty() => c.bad("site.regions", "an atlas site needs at least one region"),
         (Some(list), true) => {
             let mut total_nodes = 0u64;
+            let mut seen = std::collections::HashSet::new();
             for (i, rr) in list.iter().enumerate() {
                 let p = format!("site.regions[{i}]");
                 let name = match &rr.name {
@@ -610,7 +720,7 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
                                 &format!("{p}.name"),
                                 format!("{n:?} is reserved (a group or node name)"),
                             );
-                        } else if list[..i].iter().any(|o| o.name.as_ref() == Some(n)) {
+                        } else if !seen.insert(n.as_str()) {
                             c.bad(&format!("{p}.name"), format!("{n:?} is used twice"));
                         }
                         n.clone()
@@ -758,9 +868,13 @@ fn strategies(
 ) -> (Vec<String>, Vec<Runbook>) {
     let builtins = runbook::builtin();
     let custom = custom.unwrap_or(&[]);
+    // Names are looked up in maps, never by scanning the lists: a file with
+    // 20,000 names is refused in milliseconds, not minutes.
+    let mut custom_index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut custom_ok: Vec<Option<Runbook>> = Vec::new();
     for (i, rb) in custom.iter().enumerate() {
         let p = format!("runbooks[{i}]");
+        let first = *custom_index.entry(&rb.name).or_insert(i) == i;
         if !is_folder_name(&rb.name) {
             c.bad(
                 &format!("{p}.name"),
@@ -780,7 +894,7 @@ fn strategies(
             custom_ok.push(None);
             continue;
         }
-        if custom[..i].iter().any(|o| o.name == rb.name) {
+        if !first {
             c.bad(&format!("{p}.name"), format!("{:?} is used twice", rb.name));
             custom_ok.push(None);
             continue;
@@ -815,17 +929,18 @@ fn strategies(
             if list.is_empty() {
                 c.bad("strategies", "needs at least one strategy");
             }
-            for (i, s) in list.iter().enumerate() {
-                if list[..i].contains(s) {
-                    c.bad(&format!("strategies[{i}]"), format!("{s:?} is listed twice"));
-                }
-            }
             list.to_vec()
         }
     };
+    let mut listed = std::collections::HashSet::new();
+    let mut known: Option<String> = None;
     let mut runbooks = Vec::new();
     for (i, s) in names.iter().enumerate() {
-        if let Some(j) = custom.iter().position(|r| &r.name == s) {
+        if !listed.insert(s.as_str()) {
+            c.bad(&format!("strategies[{i}]"), format!("{s:?} is listed twice"));
+            continue;
+        }
+        if let Some(&j) = custom_index.get(s.as_str()) {
             if let Some(Some(rb)) = custom_ok.get(j) {
                 runbooks.push(rb.clone());
             }
@@ -833,11 +948,14 @@ fn strategies(
         }
         match builtins.iter().find(|r| &r.name == s) {
             None => {
-                let mut known = runbook::builtin_names();
-                known.extend(custom.iter().map(|r| r.name.clone()));
+                let known = known.get_or_insert_with(|| {
+                    let mut names: Vec<&str> = builtins.iter().map(|r| r.name.as_str()).collect();
+                    names.extend(custom.iter().map(|r| r.name.as_str()));
+                    crate::scenario::short_list(&names)
+                });
                 c.bad(
                     &format!("strategies[{i}]"),
-                    format!("unknown strategy {s:?} (known: {})", known.join(", ")),
+                    format!("unknown strategy {s:?} (known: {known})"),
                 )
             }
             Some(raw_rb) => match runbook::resolve(raw_rb, site) {

@@ -2,7 +2,7 @@
 
 use rand::RngExt;
 
-use super::{Attempt, Ev, Kind, NodeState, Role, Session, World};
+use super::{Attempt, Ev, Kind, MinTree, NodeState, Role, Session, World};
 use crate::runbook::NodeId;
 use crate::scenario::SiteKind;
 use crate::time::SimDuration;
@@ -21,6 +21,7 @@ impl World<'_> {
             }
         };
         self.q.schedule(at, Ev::Attempt(i));
+        self.count_clients();
     }
 
     /// Takes a scheduled attempt out of its slot.
@@ -36,14 +37,6 @@ impl World<'_> {
     }
 
     pub(super) fn on_arrival(&mut self) {
-        if self.m.arrivals >= super::MAX_ARRIVALS {
-            // A bounded run: no more clients, and the procedure stops here.
-            self.abort(format!(
-                "the run reached {} arrivals, the most one replication simulates",
-                super::MAX_ARRIVALS
-            ));
-            return;
-        }
         let wl = &self.sc.workload;
         // Every arrival draws the same numbers from the same streams in the
         // same order, whatever the strategy: common random numbers.
@@ -54,10 +47,10 @@ impl World<'_> {
         };
         let region = if self.region_cdf.len() > 1 {
             let u: f64 = self.rng.arrivals.random();
-            self.region_cdf
-                .iter()
-                .position(|c| u < *c)
-                .unwrap_or(self.region_cdf.len() - 1) as u32
+            // The first region whose cumulative share exceeds u (a binary
+            // search: the shares are cumulative, so never decreasing).
+            let first = self.region_cdf.partition_point(|c| *c <= u);
+            first.min(self.region_cdf.len() - 1) as u32
         } else {
             0
         };
@@ -132,37 +125,48 @@ impl World<'_> {
             return (!f.full()).then_some((front, false));
         }
         // A cluster: the primary bridges the session to the least-loaded
-        // serving traffic node of the client's region, else of any region.
-        let least = |nodes: std::ops::Range<usize>| -> Option<(usize, NodeId)> {
-            let mut best: Option<(usize, NodeId)> = None;
-            for t in nodes {
-                let node = &self.nodes[t];
-                if !self.traffic_serves(front, t) || node.full() {
-                    continue;
-                }
-                let key = (node.sessions.len(), t);
-                if best.is_none_or(|b| key < b) {
-                    best = Some(key);
-                }
-            }
-            best
-        };
+        // serving traffic node of the client's region, else of any region
+        // (ties to the first node). The tree of the front's appliance holds
+        // exactly those nodes, keyed by (sessions, node).
         let home = a.region as usize;
+        if self.eligible.is_empty() {
+            return self.pick_by_scan(front, home);
+        }
+        let tree = self.eligible.get(front)?;
+        let range = self.region_nodes.get(home).cloned().unwrap_or(0..0);
+        let node_of = |key: u64| (key != MinTree::EMPTY).then_some((key & u64::from(u32::MAX)) as NodeId);
+        let picked = match node_of(tree.min(range.clone())) {
+            Some(t) => Some((t, false)),
+            None => {
+                let elsewhere = tree.min(0..range.start).min(tree.min(range.end..self.nodes.len()));
+                node_of(elsewhere).map(|t| (t, true))
+            }
+        };
+        debug_assert!(
+            self.nodes.len() > 512 || picked == self.pick_by_scan(front, home),
+            "the eligible tree is out of date"
+        );
+        picked
+    }
+
+    /// [`World::pick_node`] for a cluster by a scan (small clusters; and
+    /// the check of the trees in debug builds): the least-loaded serving
+    /// node of the region, else of any region.
+    fn pick_by_scan(&self, front: NodeId, home: usize) -> Option<(NodeId, bool)> {
+        let least = |nodes: std::ops::Range<usize>| -> Option<(usize, NodeId)> {
+            nodes
+                .filter(|t| self.traffic_serves(front, *t) && !self.nodes[*t].full())
+                .map(|t| (self.nodes[t].sessions.len(), t))
+                .min()
+        };
         if let Some((_, t)) = self.region_nodes.get(home).and_then(|r| least(r.clone())) {
             return Some((t, false));
         }
-        let mut best: Option<(usize, NodeId)> = None;
-        for (r, range) in self.region_nodes.iter().enumerate() {
-            if r == home {
-                continue;
-            }
-            if let Some(key) = least(range.clone())
-                && best.is_none_or(|b| key < b)
-            {
-                best = Some(key);
-            }
-        }
-        best.map(|(_, t)| (t, true))
+        let others = self.region_nodes.iter().enumerate().filter(|(r, _)| *r != home);
+        others
+            .filter_map(|(_, range)| least(range.clone()))
+            .min()
+            .map(|(_, t)| (t, true))
     }
 
     pub(super) fn attempt(&mut self, a: Attempt) {
@@ -171,6 +175,9 @@ impl World<'_> {
             if a.reconnect {
                 self.m.reconnects += 1;
             }
+        }
+        if !self.eligible.is_empty() {
+            self.ensure_tree(self.route(a.dns_delay));
         }
         if let Some((node, cross)) = self.pick_node(&a) {
             let mut work = a.work;
@@ -247,9 +254,11 @@ impl World<'_> {
             }
         };
         self.active_now += 1;
+        self.count_clients();
         self.record_series();
-        let n = &mut self.nodes[node];
-        n.sessions.push(slot);
+        self.nodes[node].sessions.push(slot);
+        self.touch(node);
+        let n = &self.nodes[node];
         if let Some(cap) = n.capacity {
             let ratio = n.sessions.len() as f64 / cap as f64;
             if ratio > self.m.peak_load_ratio {
@@ -281,9 +290,16 @@ impl World<'_> {
             node.sessions[s.pos as usize] = last;
             self.sessions[last as usize].pos = s.pos;
         }
+        // A node that once held many sessions gives the room back as they
+        // end: nodes filled one after another never hold the peak of each.
+        let cap = node.sessions.capacity();
+        if cap > 1024 && node.sessions.len() < cap / 4 {
+            node.sessions.shrink_to(cap / 2);
+        }
         self.sessions[slot as usize].alive = false;
         self.free.push(slot);
         self.active_now -= 1;
+        self.touch(s.node as NodeId);
         self.record_series();
         if was_full {
             self.refresh();
@@ -324,6 +340,7 @@ impl World<'_> {
     /// With `lost_work`, every dropped session also counts as lost work.
     pub(super) fn drop_sessions(&mut self, node: NodeId, why: &'static str, lost_work: bool) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
+        self.touch(node);
         let n = slots.len();
         self.active_now -= n as u64;
         self.record_series();
@@ -367,6 +384,7 @@ impl World<'_> {
     /// reconnects after the cutover ends with the scenario's probability.
     pub(super) fn disconnect_for_cutover(&mut self, node: NodeId, cutover_end: crate::time::SimTime) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
+        self.touch(node);
         let n = slots.len();
         self.active_now -= n as u64;
         self.record_series();

@@ -12,7 +12,7 @@ use crate::model::dist::Dist;
 use crate::runbook::{NodeId, Step, SwitchMethod};
 use crate::time::{MS_PER_HOUR, MS_PER_WEEK, SimDuration, SimTime};
 
-impl World<'_> {
+impl<'a> World<'a> {
     fn set_timer(&mut self, d: SimDuration) {
         self.exec.token += 1;
         self.exec.wait = Wait::Timer;
@@ -35,33 +35,25 @@ impl World<'_> {
         }
     }
 
-    /// The acting primary of a cluster: the relationship's primary, or the
-    /// appliance the site points at.
-    fn acting_primary(&self) -> NodeId {
-        self.rel.established.map(|(p, _)| p).or(self.front.target).unwrap_or(0)
-    }
-
-    /// Nodes a step acts on, which must be up (not crashed) when it starts.
-    fn needed(step: &Step) -> Vec<NodeId> {
+    /// The first node a step acts on that has crashed: every one must be
+    /// up (not crashed) when the step starts.
+    fn crashed_needed(&self, step: &Step) -> Option<NodeId> {
+        let failed = |n: &NodeId| self.nodes[*n].state == NodeState::Failed;
         match step {
-            Step::Backup { node } | Step::Verify { node } | Step::BecomePrimary { node } => {
-                vec![*node]
-            }
-            Step::Upgrade { nodes, .. } => nodes.clone(),
-            Step::Switch { to, .. } => vec![*to],
-            Step::EstablishFailover { primary, backup } => vec![*primary, *backup],
-            _ => Vec::new(),
+            Step::Backup { node } | Step::Verify { node } | Step::BecomePrimary { node } => Some(*node).filter(failed),
+            Step::Upgrade { nodes, .. } => nodes.iter().copied().find(failed),
+            Step::Switch { to, .. } => Some(*to).filter(failed),
+            Step::EstablishFailover { primary, backup } => [*primary, *backup].into_iter().find(failed),
+            _ => None,
         }
     }
 
     /// Starts step `exec.idx`.
     pub(super) fn begin_step(&mut self) {
         let i = self.exec.idx;
-        let step = self.exec.steps[i].clone();
-        if let Some(n) = Self::needed(&step)
-            .into_iter()
-            .find(|n| self.nodes[*n].state == NodeState::Failed)
-        {
+        let steps = self.exec.steps;
+        let step = &steps[i];
+        if let Some(n) = self.crashed_needed(step) {
             let name = self.nodes[n].name;
             self.log("runbook", "waiting_for_repair", || name.to_string());
             self.exec.wait = Wait::Repair;
@@ -74,7 +66,7 @@ impl World<'_> {
         }
         // Window accounting: waits and the service's preparation are not
         // maintenance work; a cutover's work starts when it really starts.
-        if !step.is_window_work() || step == Step::Cutover {
+        if !step.is_window_work() || *step == Step::Cutover {
             self.close_active();
         } else if self.exec.active_from.is_none() {
             self.exec.active_from = Some(self.now);
@@ -86,7 +78,8 @@ impl World<'_> {
     /// Runs the current step's sub-phase `exec.sub`; each sub-phase either
     /// sets a wait or calls [`World::step_done`].
     pub(super) fn continue_step(&mut self) {
-        let step = self.exec.steps[self.exec.idx].clone();
+        let steps = self.exec.steps;
+        let step = &steps[self.exec.idx];
         let sub = self.exec.sub;
         let op = &self.sc.operator;
         let pod = &self.sc.pod;
@@ -115,7 +108,7 @@ impl World<'_> {
                 self.set_timer(d);
             }
             (Step::Verify { node }, 0) => {
-                let d = if self.nodes[node].role == super::Role::Pod {
+                let d = if self.nodes[*node].role == super::Role::Pod {
                     pod.validate.sample(&mut self.rng.operator)
                 } else {
                     self.operator(&op.verify)
@@ -138,33 +131,34 @@ impl World<'_> {
                 self.step_done();
             }
             (Step::EstablishFailover { primary, backup }, _) => {
-                self.establish(primary, backup);
+                self.establish(*primary, *backup);
                 self.step_done();
             }
             (Step::Upgrade { nodes, wait }, _) => {
-                for &n in &nodes {
+                for &n in nodes {
                     self.start_upgrade(n);
                 }
-                if wait {
-                    self.exec.wait = Wait::Upgraded(nodes);
+                if *wait {
+                    self.wait_for(Wait::Upgraded(nodes));
                     self.poll_step();
                 } else {
                     self.step_done();
                 }
             }
             (Step::WaitUpgraded { nodes }, _) => {
-                self.exec.wait = Wait::Upgraded(nodes);
+                self.wait_for(Wait::Upgraded(nodes));
                 self.poll_step();
             }
-            (Step::Switch { method, to }, 1) => self.switch_begin(method, to),
+            (Step::Switch { method, to }, 1) => self.switch_begin(*method, *to),
             (Step::Switch { method, to }, _) => {
-                self.switch_end(method, to);
+                self.switch_end(*method, *to);
                 self.step_done();
             }
             (Step::SetAccepting { nodes, value }, _) => {
-                let p = self.acting_primary();
-                for &t in &nodes {
+                let (p, value) = (self.acting_primary(), *value);
+                for &t in nodes {
                     self.accepting[p][t] = value;
+                    self.touch(t);
                 }
                 if self.opts.log_events {
                     let names: Vec<&str> = nodes.iter().map(|t| self.nodes[*t].name).collect();
@@ -178,12 +172,12 @@ impl World<'_> {
                 self.step_done();
             }
             (Step::WaitDrained { nodes, timeout }, 0) => {
-                self.set_timer(timeout);
-                self.exec.wait = Wait::Drained(nodes);
+                self.set_timer(*timeout);
+                self.wait_for(Wait::Drained(nodes));
                 self.poll_step();
             }
             (Step::WaitDrained { nodes, .. }, _) => {
-                self.cut_drained(&nodes);
+                self.cut_drained(nodes);
                 self.refresh();
                 self.step_done();
             }
@@ -203,15 +197,15 @@ impl World<'_> {
                 self.step_done();
             }
             (Step::BecomeBackup { node }, _) => {
-                self.become_backup(node);
+                self.become_backup(*node);
                 self.step_done();
             }
             (Step::BecomePrimary { node }, _) => {
-                self.become_primary(node);
+                self.become_primary(*node);
                 self.step_done();
             }
             (Step::SetBackupOperations { value }, _) => {
-                self.set_backup_operations(value);
+                self.set_backup_operations(*value);
                 self.step_done();
             }
             (Step::Interim, 0) => {
@@ -227,7 +221,7 @@ impl World<'_> {
                 }
             }
             (Step::Interim | Step::WaitWindow, _) => self.step_done(),
-            (Step::Wait { duration }, 0) => self.set_timer(duration),
+            (Step::Wait { duration }, 0) => self.set_timer(*duration),
             (Step::Wait { .. }, _) => self.step_done(),
             (Step::Precheck, 1) => self.precheck(),
             (Step::Precheck, _) => {
@@ -271,6 +265,7 @@ impl World<'_> {
                 let n = 0;
                 self.nodes[n].state = NodeState::CuttingOver;
                 self.nodes[n].epoch += 1;
+                self.touch(n);
                 self.disconnect_for_cutover(n, end);
                 self.refresh();
                 self.set_timer(d);
@@ -280,6 +275,7 @@ impl World<'_> {
                 node.state = NodeState::Up;
                 node.version += 1;
                 node.epoch += 1;
+                self.touch(0);
                 self.log("pod", "cutover_done", || "green serves".into());
                 self.log("pod", "notify", || "maintenance ended".into());
                 self.arm_crash(0);
@@ -287,7 +283,7 @@ impl World<'_> {
                 self.step_done();
             }
             (Step::Notify { what }, _) => {
-                self.log("runbook", "notify", || what);
+                self.log("runbook", "notify", || what.clone());
                 self.step_done();
             }
             (Step::DeleteBlue, 0) => {
@@ -429,9 +425,11 @@ impl World<'_> {
                 if preferred { " (preferred window)" } else { "" }
             )
         });
+        // Reminders only make log records (at most `MAX_REMINDERS`, checked
+        // before the run): none to plan when nobody keeps the log.
         let interval = pod.reminder_interval;
         let mut t = slot.0.saturating_sub(interval.0);
-        while t > self.now.0 {
+        while self.opts.log_events && self.log_full_at.is_none() && t > self.now.0 {
             self.log_at(SimTime(t), "pod", "notify", "reminder".into());
             t = t.saturating_sub(interval.0);
             if interval.0 == 0 {
@@ -452,16 +450,40 @@ impl World<'_> {
         }
     }
 
+    /// Sets the wait of the current step.
+    fn wait_for(&mut self, wait: super::Wait<'a>) {
+        self.exec.wait = wait;
+        self.exec.cursor = 0;
+    }
+
+    /// True when `done` holds for every node. Resumes at the first node not
+    /// known to be done (a poll per session end or upgrade phase stays
+    /// cheap on a large group), then checks them all once more, since a
+    /// node done earlier may have regressed (a crash).
+    fn all_done(&mut self, nodes: &[NodeId], done: impl Fn(&Self, NodeId) -> bool) -> bool {
+        while self.exec.cursor < nodes.len() && done(self, nodes[self.exec.cursor]) {
+            self.exec.cursor += 1;
+        }
+        if self.exec.cursor < nodes.len() {
+            return false;
+        }
+        match nodes.iter().position(|n| !done(self, *n)) {
+            Some(i) => {
+                self.exec.cursor = i;
+                false
+            }
+            None => true,
+        }
+    }
+
     /// Checks whether the current step's wait condition holds.
     pub(super) fn poll_step(&mut self) {
-        let done = match &self.exec.wait {
+        let done = match self.exec.wait {
             Wait::None | Wait::Timer | Wait::Repair => false,
-            Wait::Upgraded(nodes) => nodes
-                .iter()
-                .all(|n| !self.nodes[*n].upgrade_pending && self.nodes[*n].up()),
-            Wait::SyncAfter(t) => self.rel.last_done_started.is_some_and(|s| s >= *t),
+            Wait::Upgraded(nodes) => self.all_done(nodes, |w, n| !w.nodes[n].upgrade_pending && w.nodes[n].up()),
+            Wait::SyncAfter(t) => self.rel.last_done_started.is_some_and(|s| s >= t),
             Wait::FullSync => self.rel.full_done_epoch == Some(self.rel.epoch) && self.rel.established.is_some(),
-            Wait::Drained(nodes) => nodes.iter().all(|n| self.nodes[*n].sessions.is_empty()),
+            Wait::Drained(nodes) => self.all_done(nodes, |w, n| w.nodes[n].sessions.is_empty()),
         };
         if done {
             self.exec.wait = Wait::None;
@@ -477,10 +499,23 @@ impl World<'_> {
         self.log("runbook", "step_done", || format!("{}/{}", i + 1, total));
         self.exec.idx += 1;
         if self.exec.idx < total {
-            self.begin_step();
+            // The next step begins once this call chain has unwound, in
+            // [`World::advance`]: a run of zero-time steps is a loop, never
+            // a recursion as deep as the runbook is long.
+            self.exec.advance = true;
         } else {
             self.end_procedure();
             self.log("runbook", "procedure_done", String::new);
+        }
+    }
+
+    /// Begins every step that became due since the last call (see
+    /// [`World::step_done`]); the event loop calls it after each event.
+    pub(super) fn advance(&mut self) {
+        while std::mem::take(&mut self.exec.advance) {
+            if self.exec.finished.is_none() {
+                self.begin_step();
+            }
         }
     }
 
@@ -492,7 +527,7 @@ impl World<'_> {
         self.exec.aborted = true;
         self.exec.wait = Wait::None;
         self.exec.token += 1;
-        self.log("runbook", "aborted", || why);
+        self.log_abort(why);
         self.end_procedure();
     }
 

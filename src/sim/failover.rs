@@ -198,10 +198,12 @@ impl World<'_> {
             for a in self.accepting[node].iter_mut() {
                 *a = false;
             }
+            self.rebuild(node);
             self.log(name, "traffic_nodes_not_accepting", || {
                 "in its cluster configuration".into()
             });
         }
+        self.touch(node);
         self.drop_sessions(node, "upgrade", false);
         self.refresh();
         self.q.schedule(
@@ -245,6 +247,7 @@ impl World<'_> {
             n.state = NodeState::RollingBack;
             n.epoch += 1;
             let epoch = n.epoch;
+            self.touch(node);
             self.log(name, "upgrade_failed", || format!("rolling back, takes {d}"));
             self.q.schedule(
                 self.now + d,
@@ -261,6 +264,11 @@ impl World<'_> {
         n.upgrade_pending = false;
         n.epoch += 1;
         let v = n.version;
+        self.touch(node);
+        if node < self.eligible.len() {
+            // An appliance's version decides which traffic nodes it bridges to.
+            self.rebuild(node);
+        }
         self.log(name, "upgrade_done", || format!("version {v}"));
         self.arm_crash(node);
         self.refresh();
@@ -272,6 +280,7 @@ impl World<'_> {
         n.state = NodeState::Up;
         n.epoch += 1;
         let (name, attempts) = (n.name, n.attempts);
+        self.touch(node);
         self.log(name, "rollback_done", || "back on the old version".into());
         self.arm_crash(node);
         self.refresh();
@@ -315,6 +324,7 @@ impl World<'_> {
         n.state = NodeState::Failed;
         n.epoch += 1;
         let (name, epoch) = (n.name, n.epoch);
+        self.touch(node);
         let repair = self.sc.faults.mttr.sample(&mut self.rng.faults);
         self.log(name, "crashed", || format!("repair takes {repair}"));
         self.drop_sessions(node, "crash", true);
@@ -391,6 +401,7 @@ impl World<'_> {
         n.state = NodeState::Up;
         n.epoch += 1;
         let name = n.name;
+        self.touch(node);
         self.log(name, "repaired", String::new);
         self.arm_crash(node);
         self.refresh();

@@ -31,10 +31,19 @@ fn corpus() -> Vec<String> {
         }
     }
     files.sort();
-    files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
+    // The catalogue's huge inputs (20,000 problems, 1,000 regions) test
+    // scale, not syntax: mutating them would make each input cost a parse
+    // of hundreds of kilobytes.
+    files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|text| text.len() <= 16 * 1024)
+        .collect()
 }
 
-const NUMBERS: [&str; 14] = [
+const NUMBERS: [&str; 16] = [
+    "1e6",
+    "1000000",
     "0",
     "-1",
     "1",
@@ -50,7 +59,11 @@ const NUMBERS: [&str; 14] = [
     "0.5",
     "1e12",
 ];
-const DURATIONS: [&str; 10] = [
+const DURATIONS: [&str; 14] = [
+    "\"1s\"",
+    "\"monkey\"",
+    "\"Sunday\"",
+    "\"mondays\"",
     "\"0s\"",
     "\"-1s\"",
     "\"1ms\"",
@@ -61,6 +74,21 @@ const DURATIONS: [&str; 10] = [
     "\"1h1h1h\"",
     "\"m\"",
     "\"1e9h\"",
+];
+/// Whole lines that once crashed the process or exhausted it (issue 10).
+const LINES: [&str; 12] = [
+    "[pod]\nreminder_interval = \"1ms\"",
+    "lead_time = \"3650d\"",
+    "reminder_interval = \"1s\"",
+    "[faults]\ncrashes = true\nmtbf = \"1ms\"\nmttr = \"0s\"",
+    "[failover]\nsync_interval = \"1ms\"\nsync_overhead = \"0s\"",
+    "sync_failure = 1\nsync_retry = \"1ms\"",
+    "days = [1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6]",
+    "hours = [1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6, 1e6]",
+    "duration = \"3650d\"",
+    "start_weekday = \"monkey\"",
+    "regions = [{ name = \"r\", nodes = 10000 }]",
+    "strategies = [\"x\", \"x\", \"y\", \"z\"]",
 ];
 const NODES: [&str; 9] = ["A", "B", "C", "pod", "r-1", "r-2", "eu-1", "", "A\""];
 const GROUPS: [&str; 6] = ["offline", "remaining", "traffic", "r", "eu", "nowhere"];
@@ -76,7 +104,7 @@ fn mutate(rng: &mut ChaCha8Rng, text: &str, other: &str) -> String {
         lines.push(String::new());
     }
     let i = rng.random_range(0..lines.len());
-    match rng.random_range(0..9) {
+    match rng.random_range(0..10) {
         0 => {
             // Flip a byte (may break UTF-8: the text is rebuilt lossily).
             let mut b = text.as_bytes().to_vec();
@@ -128,6 +156,10 @@ fn mutate(rng: &mut ChaCha8Rng, text: &str, other: &str) -> String {
             let j = rng.random_range(0..=o.len());
             return format!("{a}\n{}", o[j..].join("\n"));
         }
+        8 => {
+            // Insert a line known to be dangerous.
+            lines.insert(i, pick(rng, &LINES).to_string());
+        }
         _ => {
             let junk = [
                 "[",
@@ -163,6 +195,11 @@ fn random_runbook(rng: &mut ChaCha8Rng) -> String {
     };
     let kind = if rng.random_bool(0.1) { "atlas" } else { kind };
     let mut steps = Vec::new();
+    if rng.random_bool(0.02) {
+        // Thousands of zero-time steps (once overflowed the stack).
+        let verb = pick(rng, &["{ do = \"notify\", what = \"n\" }", "{ do = \"wait_window\" }"]);
+        steps.extend(std::iter::repeat_n(verb.to_string(), 3_000));
+    }
     for _ in 0..rng.random_range(0..12) {
         let verb = match rng.random_range(0..cutover::runbook::VERBS.len() + 2) {
             i if i < cutover::runbook::VERBS.len() => cutover::runbook::VERBS[i],
@@ -220,7 +257,8 @@ fn exercise(text: &str) -> Result<bool, String> {
             return false;
         };
         // Only simulate what stays small: expected arrivals over a bounded horizon.
-        let rate = sc.workload.support.rate_per_hour + sc.workload.console.rate_per_hour;
+        let peak = sc.workload.profile.iter().fold(0.0f64, |a, b| a.max(*b));
+        let rate = (sc.workload.support.rate_per_hour + sc.workload.console.rate_per_hour) * peak;
         let horizon_h = (sc.warmup.0 + sc.interim.0 + sc.pod.lead_time.0 + sc.pod.spread.0) as f64 / 3.6e6 + 24.0 * 8.0;
         if rate * horizon_h > 30_000.0 || sc.site.nodes.len() > 200 {
             return true;

@@ -24,6 +24,8 @@
 //! - `safety`: output folders cutover did not write, commits stopped at
 //!   every point, two writers on one folder, endless and special input
 //!   files, tampered shards, hand-edited manifests, caps.
+//! - `limits`: no valid input crashes, exhausts memory or runs without
+//!   bound; bad input stays cheap to refuse however much of it there is.
 
 mod bad_inputs;
 mod charts;
@@ -34,6 +36,7 @@ mod faults;
 mod fuzz;
 mod golden;
 mod io_boundary;
+mod limits;
 mod props;
 mod runbooks;
 mod safety;

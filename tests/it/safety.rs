@@ -541,7 +541,7 @@ fn endless_and_special_files_are_refused_as_inputs() {
     big.set_len(17 << 20).unwrap();
     refused(
         &cutover(t, &["validate", "big.toml"]),
-        &["big.toml", "larger than 16 MiB"],
+        &["big.toml", "larger than 2 MiB"],
     );
     // A manifest naming /dev/zero as its scenario; a shard whose runs.csv is /dev/zero.
     ok(&cutover(
