@@ -371,7 +371,7 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     })
 }
 
-/// Most node-steps one runbook may carry out (see [`step_work`]): bounds
+/// Most node-steps one runbook may carry out (see `step_work`): bounds
 /// the work of resolving and running it, whatever the cluster's size.
 pub const MAX_RUNBOOK_WORK: u64 = 2_000_000;
 
