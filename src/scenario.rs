@@ -624,7 +624,7 @@ mod tests {
         let s = Scenario::default_scenario();
         assert_eq!(s.name, "failover-pair");
         assert_eq!(s.site.kind, SiteKind::FailoverPair);
-        assert_eq!(s.strategies.len(), 4);
+        assert_eq!(s.strategies.len(), 5);
     }
 
     #[test]

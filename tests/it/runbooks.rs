@@ -67,8 +67,31 @@ fn failover_sync_by_hand() {
     // (every 930 s from 08:15) are idle then, so it runs 300..330.
     // break: 390. upgrade A: click 450, down 450..3,150.
     assert_eq!(m.downtime_ms, 2_700 * S, "downtime = A's upgrade time");
-    // verify A 3,750; upgrade B 3,810..6,510; verify B 7,110;
-    // establish 7,170: exposure 7,170 − 390 = 6,780.
+    // verify A 3,750. Interim: 1 day, to Tuesday 11:02 (P + 90,150); the
+    // next window opens Wednesday 10:00 = P + 172,800. Upgrade B: click
+    // 172,860, done 175,560 (B serves nobody: no downtime); verify B
+    // 176,160; establish 176,220: exposure 176,220 − 390 = 175,830.
+    assert_eq!(
+        m.exposure_ms,
+        175_830 * S,
+        "exposure = break to re-established, the interim included"
+    );
+    // first sync 176,280 + 1,030 = 177,310: the procedure's end.
+    assert_eq!(m.procedure_ms, 177_310 * S);
+    assert_eq!(m.procedure_start_ms, P * S);
+    assert_eq!(m.windows_used, 2, "A's half on Monday, B's on Wednesday");
+    assert_eq!(m.window_overrun_ms, 0);
+    let risk = 1.0 - (-175_830.0 / MTBF_S).exp();
+    assert!((m.exposure_risk - risk).abs() < 1e-12, "{} vs {risk}", m.exposure_risk);
+    assert_eq!(m.span_ms, (7_200 + 177_310) * S);
+}
+
+#[test]
+fn failover_sync_one_window_by_hand() {
+    let m = run(&scenario(PAIR), "failover-sync-one-window", 1, 0);
+    // As above up to verify A at 3,750; then at once upgrade B 3,810..6,510;
+    // verify B 7,110; establish 7,170: exposure 7,170 − 390 = 6,780.
+    assert_eq!(m.downtime_ms, 2_700 * S, "downtime = A's upgrade time");
     assert_eq!(m.exposure_ms, 6_780 * S, "exposure = break to re-established");
     // first sync 7,230 + 1,030 = 8,260: the procedure's end.
     assert_eq!(m.procedure_ms, 8_260 * S);
@@ -150,13 +173,13 @@ fn single_by_hand() {
 
 #[test]
 fn window_overrun_by_hand() {
-    // The same synchronous upgrade in a 1-hour window: 3,600 s of the
+    // The one-night synchronous upgrade in a 1-hour window: 3,600 s of the
     // 8,260 s procedure fall inside it, 4,660 s outside.
     let text = PAIR.replace(
         "  { weekday = \"mon\", hour = 10, length = \"8h\" },\n  { weekday = \"wed\", hour = 10, length = \"8h\" },",
         "  { weekday = \"mon\", hour = 10, length = \"1h\" },",
     );
-    let m = run(&scenario(&text), "failover-sync", 1, 0);
+    let m = run(&scenario(&text), "failover-sync-one-window", 1, 0);
     assert_eq!(m.procedure_ms, 8_260 * S);
     assert_eq!(m.windows_used, 1);
     assert_eq!(m.window_overrun_ms, 4_660 * S);
