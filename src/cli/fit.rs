@@ -4,6 +4,7 @@
 //! drawn before anything is written; the outputs then go through the
 //! output folder's commit like every other command's.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cutover::export;
@@ -103,9 +104,12 @@ pub(super) fn cmd_fit_workload(
     };
     write_atomic(&stage.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&[])?;
-    print!("{}", fit::summary(&result));
-    println!(
-        "wrote {}, profile.csv{} and manifest.json",
+    // A closed standard output (`| head`) is no error: the outputs are written.
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "{}wrote {}, profile.csv{} and manifest.json",
+        fit::summary(&result),
         dir.join("workload.toml").display(),
         if no_charts {
             ""
