@@ -40,7 +40,9 @@ impl<'a> World<'a> {
     fn crashed_needed(&self, step: &Step) -> Option<NodeId> {
         let failed = |n: &NodeId| self.nodes[*n].state == NodeState::Failed;
         match step {
-            Step::Backup { node } | Step::Verify { node } | Step::BecomePrimary { node } => Some(*node).filter(failed),
+            Step::Backup { node } | Step::Verify { node } | Step::BecomePrimary { node } | Step::Restore { node } => {
+                Some(*node).filter(failed)
+            }
             Step::Upgrade { nodes, .. } => nodes.iter().copied().find(failed),
             Step::Switch { to, .. } => Some(*to).filter(failed),
             Step::EstablishFailover { primary, backup } => [*primary, *backup].into_iter().find(failed),
@@ -97,7 +99,8 @@ impl<'a> World<'a> {
                 | Step::BecomePrimary { .. }
                 | Step::SetBackupOperations { .. }
                 | Step::ClusterSync
-                | Step::Precheck,
+                | Step::Precheck
+                | Step::Restore { .. },
                 0,
             ) => {
                 let d = self.operator(&op.step);
@@ -149,7 +152,10 @@ impl<'a> World<'a> {
                 self.wait_for(Wait::Upgraded(nodes));
                 self.poll_step();
             }
-            (Step::Switch { method, to }, 1) => self.switch_begin(*method, *to),
+            (Step::Switch { method, to }, 1) => {
+                self.defect.last_switch = Some(*method);
+                self.switch_begin(*method, *to)
+            }
             (Step::Switch { method, to }, _) => {
                 self.switch_end(*method, *to);
                 self.step_done();
@@ -289,6 +295,11 @@ impl<'a> World<'a> {
             (Step::DeleteBlue, 0) => {
                 let d = pod.delete_blue.sample(&mut self.rng.operator);
                 self.set_timer(d);
+            }
+            (Step::Restore { node }, 1) => self.restore_begin(*node),
+            (Step::Restore { node }, _) => {
+                self.restore_end(*node);
+                self.step_done();
             }
             (Step::DeleteBlue, _) => {
                 self.log("pod", "blue_deleted", || {
@@ -503,6 +514,21 @@ impl<'a> World<'a> {
             // [`World::advance`]: a run of zero-time steps is a loop, never
             // a recursion as deep as the runbook is long.
             self.exec.advance = true;
+        } else if self.exec.recovering {
+            self.defect.recovery_to = Some(self.now);
+            self.end_procedure();
+            self.log("defect", "recovered", || {
+                "every appliance back on the old version".into()
+            });
+            self.log("runbook", "procedure_done", String::new);
+        } else if self.defect_pending() {
+            // The run goes on until the defect shows and the site is restored.
+            self.close_active();
+            self.exec.holding = true;
+            self.exec.wait = super::Wait::None;
+            self.log("runbook", "steps_done", || {
+                "the new version carries a latent defect not found yet: the run goes on".into()
+            });
         } else {
             self.end_procedure();
             self.log("runbook", "procedure_done", String::new);
@@ -529,6 +555,39 @@ impl<'a> World<'a> {
         self.exec.token += 1;
         self.log_abort(why);
         self.end_procedure();
+    }
+
+    /// True when the new version serves with a latent defect not found yet.
+    fn defect_pending(&self) -> bool {
+        self.defect.detect.is_some() && self.defect.serving_since.is_some() && !self.defect.found
+    }
+
+    /// Restores `node` to the old version from its backup: it goes down
+    /// (an install under way is stopped) for `faults.rollback`.
+    fn restore_begin(&mut self, node: NodeId) {
+        let d = self.sc.faults.rollback.sample(&mut self.rng.defects);
+        let n = &mut self.nodes[node];
+        n.state = NodeState::RollingBack;
+        n.upgrade_pending = false;
+        n.epoch += 1;
+        let name = n.name;
+        self.touch(node);
+        self.log(name, "restore_start", || format!("from the backup, takes {d}"));
+        self.drop_sessions(node, "restore", false);
+        self.refresh();
+        self.set_timer(d);
+    }
+
+    fn restore_end(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node];
+        n.state = NodeState::Up;
+        n.version = 1;
+        n.epoch += 1;
+        let name = n.name;
+        self.touch(node);
+        self.log(name, "restore_done", || "back on the old version".into());
+        self.arm_crash(node);
+        self.refresh();
     }
 
     fn end_procedure(&mut self) {
