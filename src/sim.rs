@@ -24,10 +24,11 @@ use self::mintree::MinTree;
 use crate::engine::EventQueue;
 use crate::metrics::Metrics;
 use crate::model::calendar::Occurrence;
+use crate::model::site::{NodeClass, NodeId, SwitchMethod};
 use crate::model::workload::ArrivalProcess;
 use crate::rng::Streams;
-use crate::runbook::{NodeId, Runbook, Step, SwitchMethod};
-use crate::scenario::{NodeClass, Scenario, SiteKind};
+use crate::runbook::{Runbook, Step};
+use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
 
 /// What to record besides the metrics.
@@ -476,11 +477,10 @@ impl<'a> World<'a> {
         limits: Limits,
     ) -> World<'a> {
         let mut rng = Streams::new(seed, replication);
-        let pod = sc.site.kind == SiteKind::Pod;
         // The procedure starts at the first window opening after the warm-up
         // (a pod's service starts at once and schedules its own slot); the
         // workload starts one warm-up earlier.
-        let proc_start = if pod {
+        let proc_start = if sc.site.kind.scheduled_by_service() {
             SimTime(sc.warmup.0)
         } else {
             sc.calendar
@@ -544,7 +544,8 @@ impl<'a> World<'a> {
             }
         }
         let first_traffic = nodes.iter().position(|n| n.traffic).unwrap_or(nodes.len());
-        let trees = sc.site.kind == SiteKind::Atlas && (cfg!(debug_assertions) || nodes.len() > SCAN_MAX_NODES);
+        let trees =
+            sc.site.kind.routes_through_traffic_nodes() && (cfg!(debug_assertions) || nodes.len() > SCAN_MAX_NODES);
         let eligible = if trees {
             vec![MinTree::new(nodes.len()); accepting.len()]
         } else {
@@ -1070,25 +1071,24 @@ impl<'a> World<'a> {
             return false;
         };
         let n = &self.nodes[front];
-        match self.sc.site.kind {
-            SiteKind::Atlas => {
-                let scan = || (0..self.nodes.len()).any(|t| self.traffic_serves(front, t) && !self.nodes[t].full());
-                let any = if self.eligible.is_empty() {
-                    scan()
-                } else {
-                    let any = self
-                        .eligible
-                        .get(front)
-                        .is_some_and(|tree| tree.min(0..self.nodes.len()) != MinTree::EMPTY);
-                    debug_assert!(
-                        self.nodes.len() > 512 || any == scan(),
-                        "the eligible tree is out of date"
-                    );
-                    any
-                };
-                n.up() && n.role != Role::Backup && any
-            }
-            _ => n.up() && n.role != Role::Backup && !n.full(),
+        if self.sc.site.kind.routes_through_traffic_nodes() {
+            let scan = || (0..self.nodes.len()).any(|t| self.traffic_serves(front, t) && !self.nodes[t].full());
+            let any = if self.eligible.is_empty() {
+                scan()
+            } else {
+                let any = self
+                    .eligible
+                    .get(front)
+                    .is_some_and(|tree| tree.min(0..self.nodes.len()) != MinTree::EMPTY);
+                debug_assert!(
+                    self.nodes.len() > 512 || any == scan(),
+                    "the eligible tree is out of date"
+                );
+                any
+            };
+            n.up() && n.role != Role::Backup && any
+        } else {
+            n.up() && n.role != Role::Backup && !n.full()
         }
     }
 
@@ -1150,7 +1150,7 @@ impl<'a> World<'a> {
     /// Window occurrences overlapping `[from, to)`: the calendar's, or for a
     /// pod the service's allotment from the scheduled start.
     fn occurrences(&self, from: SimTime, to: SimTime) -> Vec<Occurrence> {
-        if self.sc.site.kind == SiteKind::Pod {
+        if self.sc.site.kind.scheduled_by_service() {
             return match self.pod.scheduled {
                 Some(open) => {
                     let close = open + self.sc.pod.allotment;
@@ -1198,7 +1198,7 @@ impl<'a> World<'a> {
             events.retain(|r| r.time <= end_instant);
             // A truncated log is complete up to its last instant: windows too.
             let last = self.log_full_at.map_or(end_instant, |t| t.min(end_instant));
-            if self.sc.site.kind != SiteKind::Pod {
+            if !self.sc.site.kind.scheduled_by_service() {
                 for occ in self.sc.calendar.occurrences(self.start, last) {
                     for (t, ev) in [(occ.open, "open"), (occ.close, "close")] {
                         if t >= self.start && t <= last {

@@ -14,7 +14,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{Chart, DrawResult, FONT, state_color};
 use crate::model::calendar::WEEKDAYS;
-use crate::scenario::{NodeClass, Scenario, SiteKind};
+use crate::model::site::NodeClass;
+use crate::scenario::Scenario;
 use crate::sim::{RunOutput, SeriesPoint};
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 
@@ -250,7 +251,7 @@ impl Timeline {
         if let Some(o) = open {
             windows.push((o, end));
         }
-        if sc.site.kind == SiteKind::Pod
+        if sc.site.kind.scheduled_by_service()
             && let Some(at) = out.metrics.scheduled_at_ms
         {
             windows.push((at, at + sc.pod.allotment.0));

@@ -3,8 +3,7 @@
 use rand::RngExt;
 
 use super::{Attempt, Ev, Kind, MinTree, NodeState, Role, Session, World};
-use crate::runbook::NodeId;
-use crate::scenario::SiteKind;
+use crate::model::site::NodeId;
 use crate::time::SimDuration;
 
 impl World<'_> {
@@ -54,7 +53,7 @@ impl World<'_> {
         } else {
             0
         };
-        let immediate = self.sc.site.kind == SiteKind::Pod
+        let immediate = self.sc.site.kind.upgrades_by_cutover()
             && self.rng.arrivals.random::<f64>() < self.sc.pod.close_immediately_fraction;
         let spec = match kind {
             Kind::Support => &wl.support,
@@ -121,7 +120,7 @@ impl World<'_> {
         if !f.up() || f.role == Role::Backup {
             return None;
         }
-        if self.sc.site.kind != SiteKind::Atlas {
+        if !self.sc.site.kind.routes_through_traffic_nodes() {
             return (!f.full()).then_some((front, false));
         }
         // A cluster: the primary bridges the session to the least-loaded

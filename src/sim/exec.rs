@@ -9,7 +9,8 @@ use rand::RngExt;
 
 use super::{Ev, NodeState, Wait, World};
 use crate::model::dist::Dist;
-use crate::runbook::{NodeId, Step, SwitchMethod};
+use crate::model::site::{NodeId, SwitchMethod};
+use crate::runbook::Step;
 use crate::time::{MS_PER_HOUR, MS_PER_WEEK, SimDuration, SimTime};
 
 impl<'a> World<'a> {

@@ -5,8 +5,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use super::{Ev, NodeState, Phase, Role, SyncJob, World};
-use crate::runbook::NodeId;
-use crate::scenario::SiteKind;
+use crate::model::site::NodeId;
 use crate::time::SimDuration;
 
 impl World<'_> {
@@ -194,7 +193,8 @@ impl World<'_> {
         });
         // Upgrading an appliance of a cluster marks every traffic node "not
         // accepting new client connections" in its own configuration.
-        if self.sc.site.kind == SiteKind::Atlas && node < self.accepting.len() && !self.nodes[node].traffic {
+        if self.sc.site.kind.routes_through_traffic_nodes() && node < self.accepting.len() && !self.nodes[node].traffic
+        {
             for a in self.accepting[node].iter_mut() {
                 *a = false;
             }
