@@ -124,7 +124,12 @@ impl Step {
 
     /// A one-line description with argument names, e.g. `switch dns -> B`.
     pub fn describe(&self, site: &Site) -> String {
-        let n = |id: &NodeId| site.node_name(*id).to_string();
+        self.describe_with(|id| site.node_name(id))
+    }
+
+    /// [`Step::describe`] with the node names given by `name`.
+    pub fn describe_with<'n>(&self, name: impl Fn(NodeId) -> &'n str) -> String {
+        let n = |id: &NodeId| name(*id).to_string();
         let list = |ids: &[NodeId]| -> String {
             let names: Vec<String> = ids.iter().map(n).collect();
             if names.len() > 6 {
