@@ -1195,6 +1195,33 @@ mod tests {
     }
 
     #[test]
+    fn a_run_without_the_log_allocates_no_log() {
+        use crate::scenario::Scenario;
+        use crate::sim::{RunOptions, simulate};
+        let sc = Scenario::default_scenario();
+        let off = simulate(&sc, &sc.runbooks[0], 1, 0, RunOptions::default());
+        let log = &off.events;
+        assert_eq!(
+            (log.records.capacity(), log.nodes.capacity(), log.steps.capacity()),
+            (0, 0, 0)
+        );
+        let on = simulate(
+            &sc,
+            &sc.runbooks[0],
+            1,
+            0,
+            RunOptions {
+                log_events: true,
+                trace_sessions: false,
+            },
+        );
+        assert!(on.events.len() > 10, "{}", on.events.len());
+        assert_eq!(on.events.node_name(0), "A");
+        assert_eq!(on.events.step_count(), sc.runbooks[0].steps.len());
+        assert_eq!(on.metrics, off.metrics);
+    }
+
+    #[test]
     fn steps_and_nodes_out_of_range_render_without_a_panic() {
         let log = EventLog::default();
         assert_eq!(log.entity_name(Entity::Node(5)), "?");
