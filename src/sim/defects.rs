@@ -3,8 +3,10 @@
 //! appliance on the old version or the defect has escaped, and the recovery
 //! the executor then carries out instead of the runbook's remaining steps.
 
+use super::events::Event;
 use super::{Ev, NodeState, Role, Wait, World};
-use crate::runbook::{NodeId, Step, SwitchMethod};
+use crate::model::site::{NodeId, SwitchMethod};
+use crate::runbook::Step;
 use crate::time::SimTime;
 
 /// Fall back to `to` (still on the old version) by `method`: break the
@@ -70,10 +72,7 @@ impl World<'_> {
         self.defect.serving_since = Some(self.now);
         self.defect.ended_before = self.m.completed + self.m.dropped_sessions;
         self.q.schedule(self.now + d, Ev::DefectFound);
-        let name = n.name;
-        self.log("defect", "new_version_serving", || {
-            format!("{name} serves the new version; its latent defect shows in {d}")
-        });
+        self.log(Event::NewVersionServing { node: t, shows_in: d });
     }
 
     /// Downtime in `[from, to)` that falls within the recovery from a defect.
@@ -116,15 +115,8 @@ impl World<'_> {
                 self.m.defects_found += 1;
                 self.m.fallbacks += 1;
                 let method = self.defect.last_switch.unwrap_or(self.sc.site.switch_method);
-                let (to_name, method_name) = (self.nodes[to].name, method.name());
-                self.log("defect", "defect_found", || {
-                    format!("{to_name} still runs the old version: fall back to it")
-                });
-                self.log("defect", "fallback", || {
-                    format!(
-                        "to {to_name} by {method_name}; {records} records made since the new version served are at risk until restored"
-                    )
-                });
+                self.log(Event::DefectFound { old: to });
+                self.log(Event::Fallback { to, method, records });
                 let m = match method {
                     SwitchMethod::SharedIp => 0,
                     SwitchMethod::Dns => 1,
@@ -135,16 +127,10 @@ impl World<'_> {
             None => {
                 self.m.defect_escaped = 1;
                 let serving = self.front.target.filter(|&t| t < 2).unwrap_or(0);
-                let names: Vec<&str> = if pair {
-                    vec![self.nodes[serving].name, self.nodes[1 - serving].name]
-                } else {
-                    vec![self.nodes[0].name]
-                };
-                self.log("defect", "defect_escaped", || {
-                    format!(
-                        "no appliance runs the old version: restore {}; {records} records made since the new version served are at risk until restored",
-                        names.join(" then ")
-                    )
+                self.log(Event::DefectEscaped {
+                    first: serving,
+                    then: pair.then_some(1 - serving as u32),
+                    records,
                 });
                 if pair { &ESCAPED[serving] } else { &SINGLE }
             }
@@ -174,10 +160,8 @@ impl World<'_> {
         self.exec.steps = steps;
         self.exec.idx = 0;
         self.defect.recovery_from = Some(self.now);
-        let n = steps.len();
-        self.log("runbook", "recovery_start", || {
-            format!("{n} steps replace the rest of the runbook")
-        });
+        self.exec.recovery = steps;
+        self.log(Event::RecoveryStart { steps: steps.len() });
         self.exec.advance = true;
     }
 }

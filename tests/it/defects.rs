@@ -41,7 +41,7 @@ fn the_interim_catches_what_one_night_lets_escape() {
                 (0, 1, 1),
                 "{name} replication {r}: found in the interim, fallen back"
             );
-            let fallback = out.events.iter().find(|e| e.event == "fallback");
+            let fallback = out.events.iter().find(|e| e.event.name() == "fallback");
             let fallback = fallback.unwrap_or_else(|| panic!("{name} {r}: no fall-back in the events"));
             // Async falls back to A by its own switch, sync to B by `site.switch`.
             let to = if name == "failover-sync" {
@@ -49,7 +49,8 @@ fn the_interim_catches_what_one_night_lets_escape() {
             } else {
                 "to A by "
             };
-            assert!(fallback.detail.starts_with(to), "{name} {r}: {}", fallback.detail);
+            let detail = out.events.detail(&fallback.event).to_string();
+            assert!(detail.starts_with(to), "{name} {r}: {detail}");
             for e in [
                 "defect_found",
                 "restore_start",
@@ -57,7 +58,7 @@ fn the_interim_catches_what_one_night_lets_escape() {
                 "recovered",
                 "procedure_done",
             ] {
-                assert!(out.events.iter().any(|x| x.event == e), "{name} {r}: no {e}");
+                assert!(out.events.iter().any(|x| x.event.name() == e), "{name} {r}: no {e}");
             }
             assert_eq!(m.aborted, 0, "{name} {r}");
         }
@@ -68,8 +69,8 @@ fn the_interim_catches_what_one_night_lets_escape() {
             (1, 0, 0),
             "one night, replication {r}"
         );
-        assert!(out.events.iter().any(|e| e.event == "defect_escaped"), "{r}");
-        let restores = out.events.iter().filter(|e| e.event == "restore_done").count();
+        assert!(out.events.iter().any(|e| e.event.name() == "defect_escaped"), "{r}");
+        let restores = out.events.iter().filter(|e| e.event.name() == "restore_done").count();
         assert_eq!(restores, 2, "{r}: both appliances restored");
         // The serving appliance is restored first, with the site down.
         assert!(m.defect_downtime_ms > 0, "{r}");
@@ -146,7 +147,7 @@ fn escapes_follow_the_exponential_tail() {
         let at = |event: &str| -> Vec<u64> {
             out.events
                 .iter()
-                .filter(|e| e.event == event)
+                .filter(|e| e.event.name() == event)
                 .map(|e| e.time.0 / S - P)
                 .collect()
         };
@@ -168,9 +169,10 @@ fn a_defect_never_found_is_bounded_by_the_horizon() {
     assert_eq!(m.aborted, 1);
     assert_eq!((m.defect_escaped, m.defects_found), (0, 0));
     assert_eq!(m.procedure_ms, cutover::sim::HORIZON.0);
-    let why = out.events.iter().find(|e| e.event == "aborted").unwrap();
-    assert!(why.detail.contains("latent defect"), "{}", why.detail);
-    assert!(out.events.iter().any(|e| e.event == "steps_done"));
+    let why = out.events.iter().find(|e| e.event.name() == "aborted").unwrap();
+    let detail = out.events.detail(&why.event).to_string();
+    assert!(detail.contains("latent defect"), "{detail}");
+    assert!(out.events.iter().any(|e| e.event.name() == "steps_done"));
 }
 
 #[test]
