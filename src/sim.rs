@@ -4,13 +4,15 @@
 //! the start of the warm-up, starts the runbook at the first maintenance
 //! window after the warm-up (pods: right after the warm-up; the service
 //! schedules its own slot), and ends once the procedure has finished (plus
-//! the cool-down). It does no I/O: the event log comes back as data, a
+//! the cool-down; with a latent defect of the new version not found yet,
+//! once it is found and the site restored). It does no I/O: the event log comes back as data, a
 //! typed [`events::EventLog`] (what happened as a closed enum with typed
 //! payloads; `events.csv` is its rendering).
 //!
 //! The world is split by concern, each an `impl World` block of its own:
 //! `clients` (arrivals, routing, sessions), `failover` (the relationship,
-//! syncs, crashes and takeovers), `exec` (the runbook executor). Modelling
+//! syncs, crashes and takeovers), `exec` (the runbook executor), `defects`
+//! (latent defects of the new version and the recovery). Modelling
 //! choices that the vendor documents leave open are in `docs/model.md` §3;
 //! comments say where they apply.
 
