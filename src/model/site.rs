@@ -234,7 +234,9 @@ pub struct Site {
     pub keys_match: bool,
     /// Regions of a cluster (empty otherwise).
     pub regions: Vec<Region>,
-    /// How the site moves to another primary when a runbook says `method = "auto"`.
+    /// How the site moves to the other appliance when a runbook says
+    /// `method = "auto"`, and for a fall-back after a latent defect when the
+    /// runbook made no switch of its own (`site.switch`).
     pub switch_method: SwitchMethod,
     /// Fraction of each region's traffic nodes taken offline first.
     pub offline_fraction: f64,
