@@ -606,7 +606,7 @@ pub const METRICS: &[Metric] = &[
         goal: None,
         words: "defect downtime",
         label: None,
-        meaning: "downtime during the recovery from a latent defect: the fall-back switch, or the restore of the serving appliance once the defect escaped",
+        meaning: "downtime while the recovery from a latent defect runs: the fall-back switch's gap, or the restore of the serving appliance once the defect escaped",
         read: |m| Reading::Millis(m.defect_downtime_ms),
     },
 ];
