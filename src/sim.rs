@@ -555,6 +555,9 @@ impl<'a> World<'a> {
         if wl.deterministic {
             arrivals = arrivals.deterministic();
         }
+        if let Some(clock) = sc.calendar.clock() {
+            arrivals = arrivals.local(clock.clone());
+        }
         let mut w = World {
             sc,
             opts,
@@ -632,6 +635,7 @@ impl<'a> World<'a> {
                     sc.site.nodes.iter().map(|n| n.name.clone()).collect(),
                     runbook.steps.clone(),
                 )
+                .with_freezes(sc.calendar.freeze_reasons())
             } else {
                 EventLog::default()
             },
@@ -1214,6 +1218,12 @@ impl<'a> World<'a> {
                             events.push(Record { time, event });
                         }
                     }
+                }
+                for (time, freeze) in self.sc.calendar.frozen(self.start, last) {
+                    events.push(Record {
+                        time,
+                        event: Event::WindowSkipped { freeze },
+                    });
                 }
             }
             // Stable: same-time records keep the order they happened in.

@@ -33,9 +33,12 @@ pub struct RawScenario {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCalendar {
+    pub start: Option<String>,
+    pub time_zone: Option<String>,
     pub start_weekday: Option<String>,
     pub start_hour: Option<i64>,
     pub windows: Option<Vec<RawWindow>>,
+    pub freezes: Option<Vec<RawFreeze>>,
     pub interim: Option<String>,
     pub warmup: Option<String>,
     pub cooldown: Option<String>,
@@ -45,8 +48,18 @@ pub struct RawCalendar {
 #[serde(deny_unknown_fields)]
 pub struct RawWindow {
     pub weekday: Option<String>,
+    pub date: Option<String>,
     pub hour: Option<i64>,
+    pub at: Option<String>,
     pub length: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFreeze {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

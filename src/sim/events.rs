@@ -211,6 +211,11 @@ pub enum Event {
     WindowOpen,
     /// A maintenance window closes.
     WindowClose,
+    /// A maintenance window does not open: it would overlap a freeze.
+    WindowSkipped {
+        /// The freeze, by index in the calendar's list.
+        freeze: usize,
+    },
     // ----- the site --------------------------------------------------------
     /// A fresh client can no longer connect.
     SiteDown,
@@ -563,7 +568,7 @@ impl Event {
         use Event::*;
         match *self {
             End | LogTruncated { .. } => Entity::Run,
-            WindowOpen | WindowClose => Entity::Window,
+            WindowOpen | WindowClose | WindowSkipped { .. } => Entity::Window,
             SiteDown | SiteUp { .. } => Entity::Site,
             FailoverNotWorking
             | FailoverWorking
@@ -634,6 +639,7 @@ impl Event {
             LogTruncated { .. } => "log_truncated",
             WindowOpen => "open",
             WindowClose => "close",
+            WindowSkipped { .. } => "skipped",
             SiteDown => "down",
             SiteUp { .. } => "up",
             FailoverNotWorking => "not_working",
@@ -715,6 +721,8 @@ pub struct EventLog {
     nodes: Vec<String>,
     steps: Vec<Step>,
     records: Vec<Record>,
+    /// The calendar's freezes in words, by index.
+    freezes: Vec<String>,
 }
 
 impl EventLog {
@@ -725,7 +733,15 @@ impl EventLog {
             nodes,
             steps,
             records: Vec::new(),
+            freezes: Vec::new(),
         }
+    }
+
+    /// The same log with the calendar's freezes in words (by index), for
+    /// the detail of [`Event::WindowSkipped`].
+    pub fn with_freezes(mut self, freezes: Vec<String>) -> EventLog {
+        self.freezes = freezes;
+        self
     }
 
     /// Adds a record at the end.
@@ -840,6 +856,10 @@ impl fmt::Display for Detail<'_> {
                 "the event log keeps at most {limit} records; the run goes on without it"
             ),
             SiteUp { after } => write!(f, "after {after}"),
+            WindowSkipped { freeze } => match log.freezes.get(freeze) {
+                Some(text) => f.write_str(text),
+                None => write!(f, "freeze {}", freeze + 1),
+            },
             SyncStart {
                 full,
                 records,
@@ -1010,6 +1030,7 @@ mod tests {
             ),
             (WindowOpen, "window", "open", ""),
             (WindowClose, "window", "close", ""),
+            (WindowSkipped { freeze: 0 }, "window", "skipped", "freeze 1"),
             (SiteDown, "site", "down", ""),
             (SiteUp { after: s(90) }, "site", "up", "after 1m30s"),
             (FailoverNotWorking, "failover", "not_working", ""),
