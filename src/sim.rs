@@ -636,6 +636,7 @@ impl<'a> World<'a> {
                     runbook.steps.clone(),
                 )
                 .with_freezes(sc.calendar.freeze_reasons())
+                .with_local_time(sc.calendar.local_time())
             } else {
                 EventLog::default()
             },

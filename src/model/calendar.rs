@@ -398,6 +398,71 @@ fn open_spans(occ: impl Iterator<Item = (i64, i64)>) -> Vec<(i64, i64)> {
     out
 }
 
+/// Simulation time as the site's local time: a date-time in the calendar's
+/// zone (dated form) or a weekday and time of day (weekly UTC form).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LocalTime {
+    /// Milliseconds from a Monday 00:00 to simulation time 0.
+    pub offset_ms: u64,
+    /// The zone and start of a dated calendar.
+    pub clock: Option<Clock>,
+}
+
+/// Month abbreviations, January first.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+impl LocalTime {
+    /// `2025-03-04T22:00:00-05:00` (dated form) or `tue 22:00:00` (weekly form).
+    pub fn text(&self, t: SimTime) -> String {
+        match &self.clock {
+            Some(c) => c.format(t.0 as i64),
+            None => {
+                let abs = t.0 + self.offset_ms;
+                format!(
+                    "{} {:02}:{:02}:{:02}",
+                    WEEKDAYS[((abs / MS_PER_DAY) % 7) as usize],
+                    (abs % MS_PER_DAY) / MS_PER_HOUR,
+                    (abs % MS_PER_HOUR) / MS_PER_MIN,
+                    (abs % MS_PER_MIN) / 1000
+                )
+            }
+        }
+    }
+
+    /// A short label to the minute: `4 Mar 22:00` (dated form, local time)
+    /// or `tue 22:00` (weekly form).
+    pub fn label(&self, t: SimTime) -> String {
+        match &self.clock {
+            Some(c) => {
+                let dt = c.local(t.0 as i64);
+                format!(
+                    "{} {} {:02}:{:02}",
+                    dt.day(),
+                    MONTHS[(dt.month() - 1) as usize],
+                    dt.hour(),
+                    dt.minute()
+                )
+            }
+            None => {
+                let abs = t.0 + self.offset_ms;
+                format!(
+                    "{} {:02}:{:02}",
+                    WEEKDAYS[((abs / MS_PER_DAY) % 7) as usize],
+                    (abs % MS_PER_DAY) / MS_PER_HOUR,
+                    (abs % MS_PER_HOUR) / MS_PER_MIN
+                )
+            }
+        }
+    }
+
+    /// The zone times are given in: `UTC` or the IANA name.
+    pub fn zone(&self) -> &str {
+        self.clock.as_ref().map_or("UTC", |c| c.name.as_str())
+    }
+}
+
 /// One occurrence of a window: `[open, close)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Occurrence {
@@ -437,18 +502,15 @@ impl Calendar {
     /// `t` as the site's local date-time (dated form), or as weekday and
     /// time of the calendar's week (weekly form): `tue 22:00:00`.
     pub fn local_text(&self, t: SimTime) -> String {
-        match self.clock() {
-            Some(c) => c.format(t.0 as i64),
-            None => {
-                let abs = t.0 + self.start_offset_ms;
-                format!(
-                    "{} {:02}:{:02}:{:02}",
-                    WEEKDAYS[((abs / MS_PER_DAY) % 7) as usize],
-                    (abs % MS_PER_DAY) / MS_PER_HOUR,
-                    (abs % MS_PER_HOUR) / MS_PER_MIN,
-                    (abs % MS_PER_MIN) / 1000
-                )
-            }
+        self.local_time().text(t)
+    }
+
+    /// What turns simulation time into the site's local time, without the
+    /// windows.
+    pub fn local_time(&self) -> LocalTime {
+        LocalTime {
+            offset_ms: self.start_offset_ms,
+            clock: self.clock().cloned(),
         }
     }
 

@@ -13,12 +13,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{Chart, DrawResult, FONT, state_color};
-use crate::model::calendar::WEEKDAYS;
+use crate::model::calendar::LocalTime;
 use crate::model::site::NodeClass;
 use crate::scenario::Scenario;
 use crate::sim::events::{Event, NodeStatus};
 use crate::sim::{RunOutput, SeriesPoint};
-use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration, SimTime};
 
 /// A stretch of one state.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +49,9 @@ pub struct Timeline {
     pub from: u64,
     pub to: u64,
     pub offset_ms: u64,
+    /// The site's local time: day labels are dates in its zone when the
+    /// calendar has a `start`.
+    pub local: LocalTime,
 }
 
 /// Lanes beyond which traffic nodes are shown one lane per region (and
@@ -278,6 +281,7 @@ impl Timeline {
             from,
             to: end.max(from + 1),
             offset_ms: sc.calendar.start_offset_ms,
+            local: sc.calendar.local_time(),
         }
     }
 
@@ -363,14 +367,8 @@ impl Axis {
     }
 }
 
-fn when(ms: u64, offset: u64) -> String {
-    let abs = ms + offset;
-    format!(
-        "{} {:02}:{:02}",
-        WEEKDAYS[((abs / MS_PER_DAY) % 7) as usize],
-        (abs % MS_PER_DAY) / MS_PER_HOUR,
-        (abs % MS_PER_HOUR) / MS_PER_MIN
-    )
+fn when(ms: u64, local: &LocalTime) -> String {
+    local.label(SimTime(ms))
 }
 
 const LEFT: i32 = 150;
@@ -553,13 +551,13 @@ impl Chart for Timeline {
             let x = px(*t);
             area.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], BLACK))?;
             area.draw(&Text::new(
-                when(*t, self.offset_ms),
+                when(*t, &self.local),
                 (x, bottom + 8),
                 TextStyle::from(font(12)).pos(Pos::new(HPos::Center, VPos::Top)),
             ))?;
         }
         area.draw(&Text::new(
-            "time (UTC)".to_string(),
+            format!("time ({})", self.local.zone()),
             ((LEFT + x1) / 2, bottom + 44),
             TextStyle::from(font(14)).pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
@@ -679,7 +677,7 @@ impl Chart for Timeline {
                 area.draw(&text(&format!("… and {} more", self.steps.len() - i), lx, ly, 12))?;
                 break;
             }
-            let mut l = format!("{:>2}. {} {}", i + 1, when(*t, self.offset_ms), label);
+            let mut l = format!("{:>2}. {} {}", i + 1, when(*t, &self.local), label);
             if l.chars().count() > 44 {
                 l = l.chars().take(43).collect::<String>() + "…";
             }

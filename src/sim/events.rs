@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use crate::model::calendar::LocalTime;
 use crate::model::site::{NodeId, SwitchMethod};
 use crate::runbook::Step;
 use crate::time::{SimDuration, SimTime};
@@ -723,6 +724,8 @@ pub struct EventLog {
     records: Vec<Record>,
     /// The calendar's freezes in words, by index.
     freezes: Vec<String>,
+    /// The site's local time, for readers.
+    local: LocalTime,
 }
 
 impl EventLog {
@@ -734,7 +737,19 @@ impl EventLog {
             steps,
             records: Vec::new(),
             freezes: Vec::new(),
+            local: LocalTime::default(),
         }
+    }
+
+    /// The same log reading times in the site's local time `local`.
+    pub fn with_local_time(mut self, local: LocalTime) -> EventLog {
+        self.local = local;
+        self
+    }
+
+    /// Simulation time `t` as the site's local time (see [`LocalTime::text`]).
+    pub fn local_text(&self, t: SimTime) -> String {
+        self.local.text(t)
     }
 
     /// The same log with the calendar's freezes in words (by index), for

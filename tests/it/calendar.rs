@@ -177,3 +177,39 @@ fn the_readme_example_opens_where_it_says() {
     assert_eq!(frozen.len(), 1);
     assert_eq!(c.local_text(frozen[0].0), "2025-03-18T22:00:00-04:00");
 }
+
+#[test]
+fn events_csv_ends_with_the_local_date_time() {
+    let sc = new_york("");
+    let out = run(&sc, "failover-async-shared-ip");
+    let mut buf = Vec::new();
+    cutover::export::write_events(&mut buf, &out.events).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    assert!(text.starts_with("time_s,entity,event,detail,local\n"), "{text}");
+    assert!(
+        text.contains("\n165600.000,window,open,,2025-03-04T22:00:00-05:00\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n766800.000,window,open,,2025-03-11T22:00:00-04:00\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_timeline_labels_days_with_local_dates() {
+    use cutover::report::timeline::Timeline;
+    let sc = new_york("");
+    let out = run(&sc, "failover-async-shared-ip");
+    let t = Timeline::from_run(&sc, "failover-async-shared-ip", sc.seed, &out);
+    let svg = cutover::report::chart::render(&t).expect("renders").svg;
+    // The first step starts as the window opens: 4 March, 22:00 New York time.
+    assert!(svg.contains("4 Mar 22:00"), "local date in the step legend");
+    assert!(svg.contains("time (America/New_York)"));
+    // Without a start the labels stay weekdays in UTC.
+    let weekly = scenario("[calendar]\nwarmup = \"0s\"\nwindows = [{ weekday = \"tue\", at = \"22:00\" }]\n");
+    let out = run(&weekly, "failover-async-shared-ip");
+    let t = Timeline::from_run(&weekly, "failover-async-shared-ip", weekly.seed, &out);
+    let svg = cutover::report::chart::render(&t).expect("renders").svg;
+    assert!(svg.contains("tue 22:00") && svg.contains("time (UTC)"));
+}
