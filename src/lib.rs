@@ -39,13 +39,17 @@
 //! - [`metrics`]: what a replication reports.
 //! - [`montecarlo`]: replications in parallel, common random numbers,
 //!   shards, ordered streaming aggregation.
-//! - [`stats`]: streaming moments, a bounded quantile sketch, t quantiles.
+//! - [`stats`]: streaming moments, a bounded quantile sketch, intervals
+//!   that respect what a metric can be (empirical likelihood, exact shares).
+//! - [`decision`]: a scenario's priorities and risk matrix; ties, the
+//!   bottom line and risk classes judged from a study's results.
 //! - [`study`]: studies as checked settings and rules: strategies, run and
 //!   thread counts, precision targets, shards, merges, sweep grids.
 //! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
 //! - [`results`]: manifests and `runs.csv` read back and checked (pure, from any `io::Read`).
 //! - [`report`]: charts (SVG and PNG) and the change-board report.
 
+pub mod decision;
 pub mod engine;
 pub mod export;
 pub mod metrics;

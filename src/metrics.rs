@@ -3,12 +3,14 @@
 //!
 //! [`METRICS`] holds, per metric, in output order: its column name, its unit,
 //! which way is better, the site kinds it applies to, whether and where it
-//! is a key metric, the words and chart label people read, its meaning, and
-//! how to read it from a [`Metrics`]. Every consumer takes what it needs from
+//! is a key metric, whether it is a fault and its default impact as a risk
+//! event, the words and chart label people read, its meaning, and how to
+//! read it from a [`Metrics`]. Every consumer takes what it needs from
 //! there: the CSV columns and cells ([`Metrics::COLUMNS`],
 //! [`Metrics::values`]), the checks of `runs.csv` when it is read back, the
-//! printed comparison table, the report's table, goals and words, the chart
-//! axes and labels, and the README's metric table (a test compares them).
+//! printed comparison table, the report's tables, goals, faults, risk
+//! classes and words, the chart axes and labels, and the README's metric
+//! table (a test compares them).
 //!
 //! Times are kept in integer milliseconds and written as seconds with three
 //! decimals; the column names carry the unit. The column order is the order
@@ -156,6 +158,37 @@ pub enum Shown {
     NotZero,
 }
 
+/// The impact of a risk event, and the classes of the risk matrix (both
+/// go low, moderate, high).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Impact {
+    /// Low.
+    Low,
+    /// Moderate.
+    Moderate,
+    /// High.
+    High,
+}
+
+impl Impact {
+    /// Every level, lowest first.
+    pub const ALL: [Impact; 3] = [Impact::Low, Impact::Moderate, Impact::High];
+
+    /// The level's name in a scenario file and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Impact::Low => "low",
+            Impact::Moderate => "moderate",
+            Impact::High => "high",
+        }
+    }
+
+    /// Parses a level's name.
+    pub fn parse(s: &str) -> Option<Impact> {
+        Impact::ALL.into_iter().find(|l| l.name() == s)
+    }
+}
+
 /// How a key metric is presented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Key {
@@ -201,6 +234,15 @@ pub struct Metric {
     pub key: Option<Key>,
     /// The change-board goal it judges, in the report (e.g. "Least downtime").
     pub goal: Option<&'static str>,
+    /// A fault (an aborted procedure, a rollback, a crash, lost records):
+    /// the printed table and the report show it whenever it is not zero in
+    /// some replication, and the report gives it a section of its own.
+    pub fault: bool,
+    /// Its default impact in the risk matrix, when it is a risk event (a
+    /// scenario's `[risk] impact` replaces the defaults). The event is the
+    /// metric above its threshold (`[thresholds]`), or above zero without
+    /// one; for a probability metric its mean is the event's likelihood.
+    pub impact: Option<Impact>,
     /// Its name for people, in sentences and tables ("dropped sessions").
     pub words: &'static str,
     /// A chart title's words with the unit, when not `words (time)` or
@@ -233,6 +275,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(1, Shown::Always, true, Some(1), true),
         goal: Some("Least downtime"),
+        fault: false,
+        impact: None,
         words: "downtime",
         label: None,
         meaning: "time during which a new connection from a client with a fresh resolver fails",
@@ -245,6 +289,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(2, Shown::Printed, true, Some(5), false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "failed connects",
         label: None,
         meaning: "arrivals that could not connect after all their retries (including stale DNS answers pointing at a down appliance)",
@@ -257,6 +303,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(3, Shown::Printed, true, Some(2), true),
         goal: Some("Fewest dropped sessions"),
+        fault: false,
+        impact: None,
         words: "dropped sessions",
         label: None,
         meaning: "sessions cut because their appliance went down, lost the site address, or became a backup",
@@ -269,6 +317,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: key(5, Shown::Printed, true, Some(3), false),
         goal: Some("Shortest exposure without failover"),
+        fault: false,
+        impact: None,
         words: "exposure",
         label: None,
         meaning: "time the site ran without a working failover: relationship broken, backup down, or backup operations disabled",
@@ -281,6 +331,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: key(6, Shown::NotZero, true, None, false),
         goal: Some("Lowest risk of losing the site"),
+        fault: false,
+        impact: Some(Impact::High),
         words: "exposure risk",
         label: Some("exposure risk (probability of a crash, %)"),
         meaning: "probability that the serving appliance crashes during the exposure, `1 − e^(−exposure/MTBF)`",
@@ -293,6 +345,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: key(7, Shown::NotZero, true, None, false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "unsynced peak",
         label: None,
         meaning: "most session records ever waiting for a sync to the backup (data at risk)",
@@ -305,6 +359,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(9, Shown::NotZero, true, None, false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "procedure",
         label: None,
         meaning: "first step's start to last step's end",
@@ -317,6 +373,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "windows used",
         label: None,
         meaning: "maintenance-window occurrences in which the procedure worked",
@@ -328,7 +386,9 @@ pub const METRICS: &[Metric] = &[
         better: Better::Lower,
         sites: Sites::All,
         key: key(10, Shown::NotZero, true, None, false),
-        goal: None,
+        goal: Some("Least work outside the window"),
+        fault: false,
+        impact: Some(Impact::Moderate),
         words: "window overrun",
         label: None,
         meaning: "working time of the procedure outside any window (calendar waits excluded); for blue-green, the maintenance (cutover and validation) past the service's allotment",
@@ -341,6 +401,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "arrivals",
         label: None,
         meaning: "connection attempts started: fresh arrivals plus console reconnects",
@@ -353,6 +415,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "served",
         label: None,
         meaning: "arrivals that got a session, at once or after retries",
@@ -365,6 +429,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "completed",
         label: None,
         meaning: "sessions that ended on their own",
@@ -377,6 +443,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "retries",
         label: None,
         meaning: "retries after failed connects, console reconnect attempts included",
@@ -389,6 +457,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "reconnects",
         label: None,
         meaning: "arrivals that were console reconnects after a drop",
@@ -401,6 +471,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "active at end",
         label: None,
         meaning: "sessions still active when the run ended",
@@ -413,6 +485,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "span",
         label: None,
         meaning: "simulated span, warm-up included",
@@ -425,6 +499,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "procedure start",
         label: None,
         meaning: "when the procedure started",
@@ -437,6 +513,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(4, Shown::NotZero, true, Some(4), false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "lost work sessions",
         label: None,
         meaning: "sessions logged off with unsaved work: the close-immediately policy at a cutover, or a crash",
@@ -449,6 +527,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: key(8, Shown::NotZero, false, None, false),
         goal: None,
+        fault: true,
+        impact: Some(Impact::High),
         words: "records lost",
         label: None,
         meaning: "records that existed only on an appliance that crashed before they were synced",
@@ -461,6 +541,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: true,
+        impact: Some(Impact::Moderate),
         words: "rollbacks",
         label: None,
         meaning: "upgrades that failed and were rolled back",
@@ -473,6 +555,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(11, Shown::NotZero, false, None, false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "peak load ratio",
         label: Some("peak load (share of a node's capacity)"),
         meaning: "highest concurrent sessions / capacity on any node with a capacity (0 when none has one)",
@@ -485,6 +569,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::Clusters,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "cross region sessions",
         label: None,
         meaning: "sessions a cluster served outside the client's region",
@@ -497,6 +583,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: true,
+        impact: Some(Impact::Moderate),
         words: "crashes",
         label: None,
         meaning: "node crashes (faults on)",
@@ -509,6 +597,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: None,
         goal: None,
+        fault: true,
+        impact: Some(Impact::High),
         words: "exposure crashes",
         label: None,
         meaning: "crashes of the appliance serving the site while it had no working failover",
@@ -521,6 +611,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: true,
+        impact: Some(Impact::High),
         words: "aborted",
         label: None,
         meaning: "1 when the procedure stopped early (upgrade retries exhausted, precheck not fixed in time)",
@@ -533,6 +625,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::Pods,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "scheduled at",
         label: None,
         meaning: "the maintenance slot the scheduler picked",
@@ -545,6 +639,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::Pods,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "in preferred window",
         label: None,
         meaning: "1 when that slot is the preferred window, else 0",
@@ -585,9 +681,21 @@ pub fn key_metrics() -> Vec<&'static Metric> {
     keys
 }
 
+/// The faults, in column order.
+pub fn faults() -> impl Iterator<Item = &'static Metric> {
+    METRICS.iter().filter(|m| m.fault)
+}
+
 /// The metrics that judge a goal, with the goal, in column order.
 pub fn goals() -> impl Iterator<Item = (&'static str, &'static Metric)> {
     METRICS.iter().filter_map(|m| m.goal.map(|g| (g, m)))
+}
+
+/// A metric is its column: two descriptions are equal when they name one column.
+impl PartialEq for Metric {
+    fn eq(&self, other: &Metric) -> bool {
+        self.name == other.name
+    }
 }
 
 impl Metric {
@@ -677,7 +785,7 @@ mod tests {
         let mut places: Vec<u8> = keys.iter().filter_map(|m| m.key.unwrap().report_chart).collect();
         places.sort();
         assert_eq!(places, (1..=places.len() as u8).collect::<Vec<_>>());
-        // The printed table names the strategy with the *lowest* mean, and
+        // The printed table names the best strategy where lower is better, and
         // the report's goals are the least or fewest of something.
         for m in &keys {
             assert_eq!(m.better, Better::Lower, "{}", m.name);
