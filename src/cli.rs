@@ -96,7 +96,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         ci_metrics: Option<Vec<String>>,
         /// Absolute tolerances on a half-width, e.g. downtime_s=1,exposure_risk=1e-4
-        /// (in the metric's unit); by default 1 s for times, 0.01 for counts,
+        /// (in the metric's unit); by default 1 s for times, 0.05 for counts,
         /// 0.005 for shares and ratios, 1e-5 for probabilities.
         #[arg(long, value_delimiter = ',')]
         ci_abs: Option<Vec<String>>,

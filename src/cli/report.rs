@@ -169,7 +169,11 @@ pub(super) fn cmd_report(
             },
         );
         let t = Timeline::from_run(&sc, name, m.seed, &run);
-        drawn.push(chart(&format!("timeline-{name}"), page::timeline_caption(name), &t)?);
+        drawn.push(chart(
+            &format!("timeline-{name}"),
+            page::timeline_caption(&sc, name),
+            &t,
+        )?);
     }
     let (pngs, charts): (Vec<(String, Vec<u8>)>, Vec<ReportChart>) =
         drawn.into_iter().map(|d| ((d.name, d.png), d.chart)).unzip();

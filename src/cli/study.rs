@@ -295,7 +295,7 @@ pub(super) fn cmd_compare(
         let pairs = agg.all_pairs();
         print!(
             "{}",
-            cutover::report::terminal::comparison(&names, &summary, &pairs, &sc.priorities.negligible)
+            cutover::report::terminal::comparison(&names, &summary, &pairs, &sc.priorities.negligible, &sc.site)
         );
         print!("{}", cutover::report::terminal::bottom_line(&sc, &agg));
         println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());

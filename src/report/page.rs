@@ -96,9 +96,11 @@ pub fn study_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow])
     out
 }
 
-/// The caption of the timeline of one replication of `strategy`.
-pub fn timeline_caption(strategy: &str) -> String {
-    format!("Timeline of one replication of {strategy}: node states, failover, windows, runbook steps, sessions.")
+/// The caption of the timeline of one replication of `strategy` (no word
+/// of failover for a site without one).
+pub fn timeline_caption(sc: &Scenario, strategy: &str) -> String {
+    let failover = if sc.site.has_backup() { "failover, " } else { "" };
+    format!("Timeline of one replication of {strategy}: node states, {failover}windows, runbook steps, sessions.")
 }
 
 fn dist(d: &Dist) -> String {
@@ -117,20 +119,37 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
             if site.keys_match { "match" } else { "DO NOT match" }
         ),
         SiteKind::Atlas => format!(
-            "Site: an Atlas cluster, primary A{}, with {} traffic nodes in {} regions ({}); the site moves by {} on failover.",
-            if site.has_backup() { " and backup primary B" } else { " without a backup primary" },
+            "Site: an Atlas cluster, primary A{}, with {} traffic nodes in {} regions ({}){}.",
+            if site.has_backup() {
+                " and backup primary B"
+            } else {
+                " without a backup primary"
+            },
             site.regions.iter().map(|r| r.nodes).sum::<u32>(),
             site.regions.len(),
             site.regions
                 .iter()
-                .map(|r| format!("{} ×{} of {} sessions, {:.0}% of clients", r.name, r.nodes, r.capacity, r.share * 100.0))
+                .map(|r| format!(
+                    "{} ×{} of {} sessions, {:.0}% of clients",
+                    r.name,
+                    r.nodes,
+                    r.capacity,
+                    r.share * 100.0
+                ))
                 .collect::<Vec<_>>()
                 .join("; "),
-            site.switch_method.name()
+            if site.has_backup() {
+                format!("; the site moves by {} on failover", site.switch_method.name())
+            } else {
+                String::new()
+            }
         ),
         SiteKind::Pod => format!(
             "Site: a blue-green pod{}; the service allots {} to its maintenance.",
-            site.nodes[0].capacity.map(|c| format!(" for up to {c} sessions")).unwrap_or_default(),
+            site.nodes[0]
+                .capacity
+                .map(|c| format!(" for up to {c} sessions"))
+                .unwrap_or_default(),
             sc.pod.allotment
         ),
     });
@@ -322,6 +341,11 @@ pub fn value(unit: Unit, x: f64) -> String {
         Unit::Ratio => format!("{:.0} %", x * 100.0),
         Unit::Count if x.abs() >= 1000.0 => thousands(x.round() as u64),
         Unit::Count if x.fract() == 0.0 || x.abs() >= 100.0 => format!("{x:.0}"),
+        // Two significant digits below 0.1: 0.023, not 0.0.
+        Unit::Count if x.abs() < 0.1 => {
+            let digits = (1.0 - x.abs().log10().floor()) as usize;
+            format!("{x:.digits$}")
+        }
         Unit::Count => format!("{x:.1}"),
     }
 }
@@ -470,9 +494,15 @@ impl<'a> Facts<'a> {
                 pairs: &pairs,
                 negligible: &sc.priorities.negligible,
             };
+            // Risk events are counted over every replication: an abort is
+            // one of them.
+            let every = Evidence {
+                summary: &all_rows,
+                ..ev
+            };
             (
                 bottom_line(&ev, &sc.priorities, &sc.site),
-                decision::risk(&ev, &sc.risk, &sc.site),
+                decision::risk(&every, &sc.risk, &sc.site),
             )
         };
         Facts {
@@ -630,7 +660,17 @@ fn bottom_text(f: &Facts) -> String {
                 }
             });
         let lead = if i == 0 {
-            format!("Your {} priority is {}: ", ordinal(rank(m)), m.words)
+            let before: Vec<&str> = order[..rank(m)].iter().map(|p| p.words).collect();
+            if before.is_empty() {
+                format!("Your {} priority is {}: ", ordinal(rank(m)), m.words)
+            } else {
+                format!(
+                    "The strategies cannot be told apart on {}; your {} priority is {}: ",
+                    and_list(&before),
+                    ordinal(rank(m)),
+                    m.words
+                )
+            }
         } else {
             format!("of those, on {} (your {} priority), ", m.words, ordinal(rank(m)))
         };
@@ -887,10 +927,11 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
                 "Working time of the procedure outside any maintenance window (the waits between windows are not work)"
                     .into()
             },
-            if warnings.is_empty() {
-                "the p95 procedure fits for every strategy."
-            } else {
-                "the p95 procedure does not fit for some strategies."
+            match (warnings.is_empty(), f.strategies.len()) {
+                (true, 1) => "the p95 procedure fits.",
+                (true, _) => "the p95 procedure fits for every strategy.",
+                (false, 1) => "the p95 procedure does not fit.",
+                (false, _) => "the p95 procedure does not fit for some strategies.",
             }
         )));
         out.push(Block::Table(header(f, "window"), vec![overrun, p95]));
@@ -1012,9 +1053,14 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
             })
             .collect();
         out.push(Block::P(format!(
-            "**{}**: aborted in {}. An aborted run's figures stop at the abort, and the site is left as the abort found it (for example still without a working failover), so they would read as a short, cheap upgrade: they are kept apart. The tables above describe its completed runs; in the aborted runs, up to the abort, the means were {} (lower bounds).",
+            "**{}**: aborted in {}. An aborted run's figures stop at the abort, and the site is left as the abort found it{}, so they would read as a short, cheap upgrade: they are kept apart. The tables above describe its completed runs; in the aborted runs, up to the abort, the means were {} (lower bounds).",
             f.name(s),
             share_of_runs(f.aborted[s], f.n),
+            if f.sc.site.has_backup() {
+                " (for example still without a working failover)"
+            } else {
+                " (for example still on the old version)"
+            },
             and_list(&times)
         )));
     }
@@ -1312,12 +1358,19 @@ pub fn not_simulated(sc: &Scenario) -> Vec<String> {
 /// The glossary: the words the report uses, the metrics' from the table.
 fn glossary(f: &Facts) -> Vec<String> {
     let mut out = vec![
-        "**run**: one replication, the whole upgrade simulated once with its own arrivals and install times; every strategy sees the same runs (common random numbers), so their differences are paired.".to_string(),
+        if f.strategies.len() > 1 {
+            "**run**: one replication, the whole upgrade simulated once with its own arrivals and install times; every strategy sees the same runs (common random numbers), so their differences are paired.".to_string()
+        } else {
+            "**run**: one replication, the whole upgrade simulated once with its own arrivals and install times.".to_string()
+        },
         "**95% interval**: the range that holds the true mean with 95% confidence. For a mean, the empirical-likelihood interval: it stays within the values seen (never below zero) and is longer on the side the values spread to. For a share of runs, the exact (Clopper–Pearson) interval, and when no run (or every run) shows it, the one-sided bound: \"0 of 1,000 (< 0.3 %)\". A count that is zero in every run gets the Poisson-exact bound.".to_string(),
         "**tie**: two strategies whose paired difference's 95% interval (Student's t) includes zero, or whose means differ by less than the scenario's `[priorities] negligible` amount: they cannot be told apart.".to_string(),
         "**median, p95, worst**: half the runs do better than the median, 19 in 20 at least as well as the p95; the worst is the worst run seen.".to_string(),
         "**risk class**: low, moderate or high, from the likelihood of each risk event and its impact (see Risk class).".to_string(),
     ];
+    if f.strategies.len() == 1 {
+        out.retain(|l| !l.starts_with("**tie**"));
+    }
     let mut seen: Vec<&str> = Vec::new();
     let shown = f.key_metrics().into_iter().chain(f.faults()).chain(
         METRICS

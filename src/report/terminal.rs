@@ -15,11 +15,11 @@
 
 use std::fmt::Write;
 
-use crate::decision::{Evidence, Verdict, verdict};
+use crate::decision::{Evidence, Verdict, applies, verdict};
 use crate::metrics::{self, Metrics, Unit};
 use crate::model::calendar::WEEKDAYS;
 use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Site};
 use crate::study::ci::CiTarget;
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 
@@ -50,8 +50,17 @@ pub fn show(unit: Unit, x: f64) -> String {
 /// The comparison table: mean and 95 % interval per strategy, and the best
 /// strategy of each key metric and fault shown, or a tie (see the module
 /// doc). `pairs` are the paired differences known; `negligible` the
-/// differences of means too small to matter, by column.
-pub fn comparison(names: &[String], summary: &[SummaryRow], pairs: &[DiffRow], negligible: &[f64]) -> String {
+/// differences of means too small to matter, by column. Metrics that do
+/// not apply to `site` (exposure without a backup) are left out. When some
+/// procedures were aborted, a note after the table says how many: their
+/// figures stop at the abort.
+pub fn comparison(
+    names: &[String],
+    summary: &[SummaryRow],
+    pairs: &[DiffRow],
+    negligible: &[f64],
+    site: &Site,
+) -> String {
     let width = names.iter().map(|n| n.len()).max().unwrap_or(8).max(22);
     let ev = Evidence {
         strategies: names,
@@ -68,7 +77,7 @@ pub fn comparison(names: &[String], summary: &[SummaryRow], pairs: &[DiffRow], n
     let shown = metrics::key_metrics()
         .into_iter()
         .chain(metrics::faults().filter(|m| m.key.is_none()));
-    for m in shown {
+    for m in shown.filter(|m| applies(m.sites, site)) {
         let metric = m.name;
         let rows: Vec<Option<&SummaryRow>> = names
             .iter()
@@ -102,6 +111,20 @@ pub fn comparison(names: &[String], summary: &[SummaryRow], pairs: &[DiffRow], n
         };
         out.push_str(&format!("  {verdict}\n"));
     }
+    let aborted: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            let r = summary.iter().find(|r| &r.strategy == n && r.metric == "aborted")?;
+            (r.nonzero > 0).then(|| format!("{n} in {} of {} runs", r.nonzero, r.n))
+        })
+        .collect();
+    if !aborted.is_empty() {
+        let _ = writeln!(
+            out,
+            "aborted: {}; the means above include those runs up to the abort (the report shows them apart)",
+            aborted.join(", ")
+        );
+    }
     out
 }
 
@@ -123,6 +146,22 @@ pub fn bottom_line(sc: &Scenario, agg: &Aggregator) -> String {
     out
 }
 
+/// A value of `unit` to three significant digits, in seconds for times
+/// and percent for probabilities and shares: precision, not presentation.
+fn significant(unit: Unit, x: f64) -> String {
+    let (x, suffix) = match unit {
+        Unit::Seconds | Unit::Instant => (x, " s"),
+        Unit::Probability | Unit::Flag | Unit::Ratio => (x * 100.0, " %"),
+        Unit::Count => (x, ""),
+    };
+    let digits = if x == 0.0 || !x.is_finite() {
+        0
+    } else {
+        (2.0 - x.abs().log10().floor()).clamp(0.0, 12.0) as usize
+    };
+    format!("{x:.digits$}{suffix}")
+}
+
 /// What `compare` says when a precision target was not met: the means that
 /// miss it, ten at most, and what to do.
 pub fn precision_missed(t: &CiTarget, agg: &Aggregator, done: u64) -> String {
@@ -141,9 +180,9 @@ pub fn precision_missed(t: &CiTarget, agg: &Aggregator, done: u64) -> String {
             "  {} of {}: {} ± {} (target ± {})",
             m.metric,
             m.strategy,
-            show(unit, m.mean),
-            show(unit, m.half),
-            show(unit, (t.rel * m.mean.abs()).max(t.abs.get(j).copied().unwrap_or(0.0)))
+            significant(unit, m.mean),
+            significant(unit, m.half),
+            significant(unit, (t.rel * m.mean.abs()).max(t.abs.get(j).copied().unwrap_or(0.0)))
         );
     }
     if misses.len() > crate::scenario::MAX_LISTED {
@@ -279,6 +318,9 @@ mod tests {
         assert_eq!(show(Unit::Probability, 0.0056), "0.560%");
         assert_eq!(show(Unit::Ratio, 0.53), "53%");
         assert_eq!(show(Unit::Count, 2.25), "2.2");
+        assert_eq!(significant(Unit::Count, 0.012_345), "0.0123");
+        assert_eq!(significant(Unit::Seconds, 1234.4), "1234 s");
+        assert_eq!(significant(Unit::Probability, 0.000_123_4), "0.0123 %");
     }
 
     fn row(strategy: &str, metric: &'static str, mean: f64, max: f64) -> SummaryRow {
@@ -312,7 +354,7 @@ mod tests {
             row("a", "unsynced_peak", 3.0, 5.0),
             row("b", "unsynced_peak", 2.0, 4.0),
         ];
-        let t = comparison(&names, &summary, &[], &[]);
+        let t = comparison(&names, &summary, &[], &[], &Scenario::default_scenario().site);
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[0].starts_with("metric (mean, 95% CI)") && lines[0].ends_with("best"));
         // Always printed although zero: downtime, failed connects, dropped sessions, exposure.

@@ -18,13 +18,13 @@ use crate::metrics::{self, METRICS, Unit};
 use crate::montecarlo::{Aggregator, Imprecise};
 
 /// The absolute tolerance on a 95 % half-width below which a mean of
-/// `unit` is precise enough whatever its magnitude: 1 s for times, 0.01 for
+/// `unit` is precise enough whatever its magnitude: 1 s for times, 0.05 for
 /// counts, half a percentage point for shares of runs (0/1 flags) and
 /// ratios, 0.001 percentage points for probabilities.
 pub fn default_abs(unit: Unit) -> f64 {
     match unit {
         Unit::Seconds | Unit::Instant => 1.0,
-        Unit::Count => 0.01,
+        Unit::Count => 0.05,
         Unit::Flag | Unit::Ratio => 0.005,
         Unit::Probability => 1e-5,
     }
@@ -244,7 +244,7 @@ mod tests {
         assert_eq!(t.abs[metrics::index("downtime_s").unwrap()], 5.0);
         assert_eq!(t.abs[metrics::index("exposure_risk").unwrap()], 1e-4);
         assert_eq!(t.abs[metrics::index("procedure_s").unwrap()], 1.0);
-        assert_eq!(t.abs[metrics::index("dropped_sessions").unwrap()], 0.01);
+        assert_eq!(t.abs[metrics::index("dropped_sessions").unwrap()], 0.05);
         for (item, why) in [
             ("downtime_s", "expected METRIC=VALUE"),
             ("nope=1", "unknown metric \"nope\""),

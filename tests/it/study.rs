@@ -368,3 +368,86 @@ fn ctrl_c_stops_cleanly() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn a_missed_precision_target_names_its_metrics_and_logs_get_progress_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let single = repo("scenarios/single.toml");
+    // stderr is a pipe here, not a terminal: plain progress lines (every
+    // replication with an interval of 0 s), and the metrics that miss.
+    let o = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "compare",
+            &single,
+            "--ci-target",
+            "0.001",
+            "--max-runs",
+            "400",
+            "--out",
+            "miss",
+        ])
+        .env("CUTOVER_PROGRESS_SECONDS", "0")
+        .current_dir(t)
+        .output()
+        .unwrap();
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning: precision target ±0.1% NOT met after 400 replications"),
+        "{err}"
+    );
+    assert!(err.contains("\n  downtime_s of single: "), "{err}");
+    assert!(err.contains("--ci-abs METRIC=VALUE"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("compare: ") && l.contains(" of 400 replications")),
+        "{err}"
+    );
+    assert!(err.contains("compare: done, 400 replications in "), "{err}");
+    // An absolute tolerance meets the target at once for a mean it covers.
+    ok(&cutover(
+        t,
+        &[
+            "compare",
+            &single,
+            "--ci-target",
+            "0.001",
+            "--ci-metrics",
+            "downtime_s",
+            "--ci-abs",
+            "downtime_s=300",
+            "--quiet",
+            "--out",
+            "abs",
+        ],
+    ));
+    let s = table(&read(&t.join("abs"), "summary.csv"));
+    assert_eq!(cell(&s, &[("metric", "downtime_s")], "n"), "200");
+    // Quiet: no progress line at all.
+    let o = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["compare", &single, "--runs", "30", "--quiet", "--out", "q"])
+        .env("CUTOVER_PROGRESS_SECONDS", "0")
+        .current_dir(t)
+        .output()
+        .unwrap();
+    ok(&o);
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Bad tolerances are refused before anything runs.
+    bad(
+        t,
+        &["compare", "--ci-abs", "downtime_s=1"],
+        "--ci-abs needs --ci-target",
+    );
+    bad(
+        t,
+        &["compare", "--ci-target", "0.1", "--ci-abs", "downtime_s=-1"],
+        "0 or more",
+    );
+    bad(
+        t,
+        &["compare", "--ci-target", "0.1", "--ci-abs", "nope=1"],
+        "unknown metric",
+    );
+    assert!(!t.join("output").exists());
+}
