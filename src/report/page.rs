@@ -66,7 +66,7 @@ pub fn study_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow])
             let caption = format!(
                 "Distribution of {} over {} replications: box p25-p75 with the median, whiskers p5-p95, the mean with its 95% CI.",
                 m.words,
-                agg.replications()
+                thousands(agg.replications())
             );
             out.push((format!("dist-{}", m.name), caption, StudyChart::Distribution(d)));
         }
