@@ -32,7 +32,8 @@
 //! - [`time`]: the integer clock and duration parsing.
 //! - [`rng`]: named random streams.
 //! - [`engine`]: the future-event queue.
-//! - [`model`]: distributions, the weekly calendar, the arrival process.
+//! - [`model`]: distributions, the weekly calendar, the arrival process,
+//!   the site (its kind and what the kind can do, nodes, regions, groups).
 //! - [`runbook`]: steps, built-in runbooks (as data), feasibility checks.
 //! - [`scenario`]: the TOML file format and its validation.
 //! - [`sim`]: one replication: the world and the runbook executor.
@@ -41,8 +42,9 @@
 //!   shards, ordered streaming aggregation.
 //! - [`stats`]: streaming moments, a bounded quantile sketch, intervals
 //!   that respect what a metric can be (empirical likelihood, exact shares).
-//! - [`decision`]: a scenario's priorities and risk matrix; ties, the
-//!   bottom line and risk classes judged from a study's results.
+//! - [`priorities`]: a scenario's `[priorities]` and `[risk]` matrix, validated.
+//! - [`decision`]: ties, the bottom line and risk classes judged from a
+//!   study's results.
 //! - [`study`]: studies as checked settings and rules: strategies, run and
 //!   thread counts, precision targets, shards, merges, sweep grids.
 //! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
@@ -57,6 +59,7 @@ pub mod fit;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;
+pub mod priorities;
 pub mod report;
 pub mod results;
 pub mod rng;

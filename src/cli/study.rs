@@ -273,7 +273,10 @@ pub(super) fn cmd_compare(
         && !t.met(&agg)
     {
         // Said even when quiet: the numbers are less precise than asked.
-        eprint!("{}", cutover::report::terminal::precision_missed(t, &agg, done));
+        eprint!(
+            "{}",
+            cutover::report::terminal::precision_missed(t.rel, &t.abs, &t.misses(&agg), done)
+        );
     }
     if !flags.quiet && flags.print_table {
         let secs = started.elapsed().as_secs_f64();

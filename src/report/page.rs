@@ -25,8 +25,9 @@ use crate::decision::{self, Band, BottomLine, Evidence, Risk, RiskEvent, Verdict
 use crate::metrics::{self, Better, Impact, METRICS, Metric, Sites, Unit};
 use crate::model::calendar::WEEKDAYS;
 use crate::model::dist::Dist;
+use crate::model::site::SiteKind;
 use crate::montecarlo::{Aggregator, DiffRow, Runs, SummaryRow};
-use crate::scenario::{Scenario, SiteKind};
+use crate::scenario::Scenario;
 use crate::stats::proportion_interval;
 use crate::time::{MS_PER_MIN, SimDuration};
 
@@ -175,7 +176,7 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
         if wl.deterministic { "evenly spaced" } else { "Poisson" }
     );
     out.push(clients);
-    if site.kind != SiteKind::Pod {
+    if !site.kind.scheduled_by_service() {
         let windows: Vec<String> = sc
             .calendar
             .windows
@@ -885,7 +886,7 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
 
     // Window fit.
     if let Some(m) = metrics::find(WINDOW_OVERRUN).filter(|m| applies(m.sites, &f.sc.site)) {
-        let pod = f.sc.site.kind == SiteKind::Pod;
+        let pod = f.sc.site.kind.scheduled_by_service();
         out.push(Block::H3(if pod {
             "Fit in the service's allotment".into()
         } else {
@@ -1068,7 +1069,7 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
 
 fn site_story(f: &Facts, out: &mut Vec<Block>) {
     let sc = f.sc;
-    if sc.site.kind != SiteKind::Pod {
+    if !sc.site.kind.upgrades_by_cutover() {
         return;
     }
     out.push(Block::H2("The maintenance slot".into()));
@@ -1272,11 +1273,11 @@ fn recommendations(f: &Facts) -> Vec<(String, String)> {
 /// that apply to the scenario.
 pub fn assumptions(sc: &Scenario) -> Vec<&'static str> {
     let site = &sc.site;
-    let pod = site.kind == SiteKind::Pod;
+    let pod = site.kind.upgrades_by_cutover();
     let dns = sc
         .runbooks
         .iter()
-        .any(|r| r.switches_by(crate::runbook::SwitchMethod::Dns));
+        .any(|r| r.switches_by(crate::model::site::SwitchMethod::Dns));
     let mut out = Vec::new();
     if !pod {
         out.push(
@@ -1315,7 +1316,7 @@ pub fn assumptions(sc: &Scenario) -> Vec<&'static str> {
 pub fn not_simulated(sc: &Scenario) -> Vec<String> {
     let site = &sc.site;
     let f = &sc.faults;
-    let pod = site.kind == SiteKind::Pod;
+    let pod = site.kind.upgrades_by_cutover();
     let mut out = Vec::new();
     if !f.crashes {
         out.push(if site.has_backup() {
@@ -1339,7 +1340,7 @@ pub fn not_simulated(sc: &Scenario) -> Vec<String> {
     if pod {
         out.push("A failed cutover: once the prechecks pass, the service's cutover always succeeds.".into());
     }
-    if site.kind == SiteKind::Atlas {
+    if site.kind.routes_through_traffic_nodes() {
         out.push(format!(
             "Waiting for every drained session to end: drains cut the sessions left after {} (`site.drain_timeout`).",
             site.drain_timeout

@@ -18,9 +18,9 @@ use std::fmt::Write;
 use crate::decision::{Evidence, Verdict, applies, verdict};
 use crate::metrics::{self, Metrics, Unit};
 use crate::model::calendar::WEEKDAYS;
-use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
-use crate::scenario::{Scenario, Site};
-use crate::study::ci::CiTarget;
+use crate::model::site::Site;
+use crate::montecarlo::{Aggregator, DiffRow, Imprecise, SummaryRow};
+use crate::scenario::Scenario;
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 
 /// A value of `unit` as the printed table shows it.
@@ -164,15 +164,16 @@ fn significant(unit: Unit, x: f64) -> String {
 
 /// What `compare` says when a precision target was not met: the means that
 /// miss it, ten at most, and what to do.
-pub fn precision_missed(t: &CiTarget, agg: &Aggregator, done: u64) -> String {
-    let misses = t.misses(agg);
+/// `rel` is the relative target, `abs` the absolute tolerances by column,
+/// `misses` the means that miss both.
+pub fn precision_missed(rel: f64, abs: &[f64], misses: &[Imprecise], done: u64) -> String {
     let mut out = format!(
         "warning: precision target ±{:.1}% NOT met after {done} replications (the --max-runs cap): {} mean{} miss it:\n",
-        t.rel * 100.0,
+        rel * 100.0,
         misses.len(),
         if misses.len() == 1 { "" } else { "s" }
     );
-    for m in misses.iter().take(crate::scenario::MAX_LISTED) {
+    for m in misses.iter().take(crate::model::site::MAX_LISTED) {
         let unit = metrics::find(m.metric).map_or(Unit::Count, |x| x.unit);
         let j = metrics::index(m.metric).unwrap_or(0);
         let _ = writeln!(
@@ -182,11 +183,11 @@ pub fn precision_missed(t: &CiTarget, agg: &Aggregator, done: u64) -> String {
             m.strategy,
             significant(unit, m.mean),
             significant(unit, m.half),
-            significant(unit, (t.rel * m.mean.abs()).max(t.abs.get(j).copied().unwrap_or(0.0)))
+            significant(unit, (rel * m.mean.abs()).max(abs.get(j).copied().unwrap_or(0.0)))
         );
     }
-    if misses.len() > crate::scenario::MAX_LISTED {
-        let _ = writeln!(out, "  and {} more", misses.len() - crate::scenario::MAX_LISTED);
+    if misses.len() > crate::model::site::MAX_LISTED {
+        let _ = writeln!(out, "  and {} more", misses.len() - crate::model::site::MAX_LISTED);
     }
     out.push_str(
         "  set an absolute tolerance for a mean near zero (--ci-abs METRIC=VALUE), leave a metric out (--ci-metrics), or raise --max-runs\n",
