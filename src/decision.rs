@@ -29,6 +29,7 @@ pub fn applies(sites: Sites, site: &Site) -> bool {
         Sites::All => true,
         Sites::WithBackup => site.has_backup(),
         Sites::Clusters => site.kind.routes_through_traffic_nodes(),
+        Sites::Appliances => site.kind.restores_appliances(),
         Sites::Pods => site.kind.upgrades_by_cutover(),
     }
 }

@@ -40,6 +40,7 @@ mod bad_inputs;
 mod charts;
 mod cli;
 mod cluster;
+mod defects;
 mod docs;
 mod faults;
 mod fit;

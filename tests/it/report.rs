@@ -110,7 +110,7 @@ fn intervals_never_leave_what_a_metric_can_be() {
     let r = agg
         .summary()
         .into_iter()
-        .find(|r| r.strategy == "failover-sync" && r.metric == "window_overrun_s")
+        .find(|r| r.strategy == "failover-sync-one-window" && r.metric == "window_overrun_s")
         .unwrap();
     assert!(
         r.mean > 0.0 && r.mean - r.sd * 2.0 / 50f64.sqrt() < 0.0 && r.ci95_low >= 0.0,
@@ -135,7 +135,7 @@ fn the_report_opens_with_the_bottom_line_for_the_priorities() {
     // The printed table ends with the same recommendation.
     assert!(table(&sc, 100).contains("\nBottom line: Recommended: failover-async-dns."));
 
-    // Exposure first: the synchronous upgrade, and the per-goal
+    // Exposure first: the synchronous upgrade in one window, and the per-goal
     // recommendations that differ say so.
     let text = format!(
         "{}\n[priorities]\norder = [\"exposure_s\", \"downtime_s\"]\n",
@@ -144,7 +144,10 @@ fn the_report_opens_with_the_bottom_line_for_the_priorities() {
     let sc = scenario(&text);
     let (md, _) = report(&sc, 100);
     let bottom = section(&md, "Bottom line");
-    assert!(bottom.contains("**Recommended: failover-sync.**"), "{bottom}");
+    assert!(
+        bottom.contains("**Recommended: failover-sync-one-window.**"),
+        "{bottom}"
+    );
     assert!(bottom.contains("Your first priority is exposure"), "{bottom}");
     assert!(bottom.contains("What it costs: downtime"), "{bottom}");
     assert!(bottom.contains("the scenario's `[priorities]`"), "{bottom}");
@@ -152,7 +155,7 @@ fn the_report_opens_with_the_bottom_line_for_the_priorities() {
     let downtime = goals.lines().find(|l| l.starts_with("- Least downtime")).unwrap();
     assert!(
         downtime.contains(
-            "The bottom line recommends failover-sync instead: your priorities put exposure before downtime."
+            "The bottom line recommends failover-sync-one-window instead: your priorities put exposure before downtime."
         ),
         "{downtime}"
     );
@@ -290,11 +293,14 @@ fn the_table_names_a_best_strategy_only_when_the_difference_is_clear() {
         line("downtime_s").ends_with("  tie (failover-async-dns, failover-async-nat)"),
         "{t}"
     );
-    assert!(line("exposure_s").ends_with("  failover-sync"), "{t}");
-    // The custom runbook's downtime is within noise of the built-in one.
+    assert!(line("exposure_s").ends_with("  failover-sync-one-window"), "{t}");
+    // The custom runbook's downtime is within noise of the built-in one it varies.
     let sc = shipped("custom-runbook");
     let t = table(&sc, 100);
     let line = |m: &str| t.lines().find(|l| l.starts_with(m)).unwrap().trim_end().to_string();
-    assert!(line("downtime_s").ends_with("  tie"), "{t}");
+    assert!(
+        line("downtime_s").ends_with("  tie (failover-async-nat, async-nat-one-night)"),
+        "{t}"
+    );
     assert!(!t.contains("lowest"));
 }
