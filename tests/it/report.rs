@@ -213,6 +213,18 @@ fn faults_are_surfaced_and_aborted_runs_kept_apart() {
     }
     let t = table(&sc, 200);
     assert!(t.lines().any(|l| l.starts_with("rollbacks ")), "{t}");
+    // Latent defects: found, escaped and fallen back from, the same way.
+    let text = shipped_text("failover-pair").replace("[faults]", "[faults]\nlatent_defect = 0.3");
+    let sc = scenario(&text);
+    let (md, _) = report(&sc, 60);
+    let faults = section(&md, "Faults");
+    for fault in ["| defects found |", "| defect escaped |", "| fallbacks |"] {
+        assert!(faults.contains(fault), "{fault}: {faults}");
+    }
+    let t = table(&sc, 60);
+    for row in ["defect_escaped ", "defects_found ", "fallbacks "] {
+        assert!(t.lines().any(|l| l.starts_with(row)), "{row}: {t}");
+    }
     // Prechecks that are never fixed in time: aborted runs are counted,
     // their figures reported apart, the tables over the completed runs.
     let text = shipped_text("horizon-pod")
