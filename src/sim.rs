@@ -416,6 +416,12 @@ struct World<'a> {
     now: SimTime,
     rng: Streams,
     arrivals: ArrivalProcess,
+    /// Atlas regions in their own time zones: one arrival process per
+    /// region (its share of the rate, its local profile) and its next
+    /// arrival; empty otherwise (one process for the site, regions drawn).
+    region_arrivals: Vec<(ArrivalProcess, Option<SimTime>)>,
+    /// The region of the arrival scheduled next (with `region_arrivals`).
+    arrival_region: u32,
     support_share: f64,
     /// Cumulative region shares, for drawing a client's region.
     region_cdf: Vec<f64>,
@@ -558,6 +564,20 @@ impl<'a> World<'a> {
         if let Some(clock) = sc.calendar.clock() {
             arrivals = arrivals.local(clock.clone());
         }
+        let mut region_arrivals = Vec::new();
+        if let Some(clock) = sc.calendar.clock()
+            && !sc.calendar.region_clocks.is_empty()
+        {
+            for (r, own) in sc.site.regions.iter().zip(&sc.calendar.region_clocks) {
+                let mut p = ArrivalProcess::new(total_rate * r.share, &wl.profile, 0, start)
+                    .local(own.as_ref().unwrap_or(clock).clone());
+                if wl.deterministic {
+                    p = p.deterministic();
+                }
+                let next = p.next(&mut rng.arrivals);
+                region_arrivals.push((p, next));
+            }
+        }
         let mut w = World {
             sc,
             opts,
@@ -570,6 +590,8 @@ impl<'a> World<'a> {
             now: start,
             rng,
             arrivals,
+            region_arrivals,
+            arrival_region: 0,
             support_share: if total_rate > 0.0 {
                 wl.support.rate_per_hour / total_rate
             } else {

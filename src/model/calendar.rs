@@ -482,6 +482,10 @@ pub struct Calendar {
     pub windows: Vec<Window>,
     /// The dated form: zone, start, one-off windows and freezes.
     pub local: Option<Box<Local>>,
+    /// Atlas regions with a `time_zone` of their own, by region index
+    /// (empty when none has one): their clients' weekly profile is read on
+    /// these clocks.
+    pub region_clocks: Vec<Option<Clock>>,
 }
 
 impl Calendar {
@@ -648,6 +652,7 @@ mod tests {
         Calendar {
             start_offset_ms: 0,
             local: None,
+            region_clocks: Vec::new(),
             windows: vec![
                 Window {
                     weekday: 1,
@@ -682,6 +687,7 @@ mod tests {
         let c = Calendar {
             start_offset_ms: 0,
             local: None,
+            region_clocks: Vec::new(),
             windows: vec![Window {
                 weekday: 6,
                 hour: 22,
@@ -705,6 +711,7 @@ mod tests {
         let c = Calendar {
             start_offset_ms: 46 * H,
             local: None,
+            region_clocks: Vec::new(),
             windows: cal().windows,
         };
         assert_eq!(c.next_open(SimTime(0)), Some(SimTime(0)));

@@ -86,6 +86,7 @@ pub struct RawRegion {
     pub share: Option<f64>,
     pub nodes: Option<i64>,
     pub capacity: Option<i64>,
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

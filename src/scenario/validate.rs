@@ -552,6 +552,7 @@ fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
         start_offset_ms: (start_day as u64 * 24 + start_hour) * MS_PER_HOUR,
         windows,
         local: None,
+        region_clocks: Vec::new(),
     };
     let (Some(start), Some(tz)) = (start, zone) else {
         return weekly;
@@ -597,6 +598,7 @@ fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
             start_offset_ms: monday_offset,
             windows: weekly.windows,
             local: Some(Box::new(local)),
+            region_clocks: Vec::new(),
         },
         Err(LocalError::Overlap(k)) => {
             c.bad(
@@ -610,6 +612,40 @@ fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
             weekly
         }
     }
+}
+
+/// The clocks of Atlas regions that set a `time_zone` (empty when none does).
+fn region_clocks(c: &mut Ctx, calendar: &Calendar, zones: &[Option<String>]) -> Vec<Option<Clock>> {
+    if zones.iter().all(Option::is_none) {
+        return Vec::new();
+    }
+    let mut clocks = Vec::new();
+    for (i, zone) in zones.iter().enumerate() {
+        let path = format!("site.regions[{i}].time_zone");
+        let Some(name) = zone else {
+            clocks.push(None);
+            continue;
+        };
+        let tz = match crate::model::calendar::time_zone(name) {
+            Ok(tz) => tz,
+            Err(e) => {
+                c.bad(&path, e);
+                clocks.push(None);
+                continue;
+            }
+        };
+        match calendar.clock() {
+            Some(clock) => clocks.push(Some(clock.in_zone(name, tz))),
+            None => {
+                c.bad(
+                    &path,
+                    "needs calendar.start (a local date-time such as \"2025-03-03T00:00\")",
+                );
+                clocks.push(None);
+            }
+        }
+    }
+    clocks
 }
 
 /// Validates a raw scenario; `default_name` names it when the file does not.
@@ -633,7 +669,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let cooldown = c.duration("calendar.cooldown", cal.cooldown.as_ref(), SimDuration::ZERO);
 
     // Site.
+    let region_zones: Vec<Option<String>> = raw
+        .site
+        .as_ref()
+        .and_then(|s| s.regions.as_ref())
+        .map(|list| list.iter().map(|r| r.time_zone.clone()).collect())
+        .unwrap_or_default();
     let site = site(c, raw.site.unwrap_or_default());
+    let mut calendar = calendar;
+    calendar.region_clocks = region_clocks(c, &calendar, &region_zones);
 
     // Upgrade.
     let up = raw.upgrade.unwrap_or_default();

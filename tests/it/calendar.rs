@@ -213,3 +213,57 @@ fn the_timeline_labels_days_with_local_dates() {
     let svg = cutover::report::chart::render(&t).expect("renders").svg;
     assert!(svg.contains("tue 22:00") && svg.contains("time (UTC)"));
 }
+
+#[test]
+fn regions_follow_the_profile_in_their_own_time() {
+    // One busy local hour (10:00-11:00) every day; EMEA in Berlin (UTC+1 in
+    // January), AMER in New York (UTC-5): the busy UTC hours are 09 and 15.
+    let mut hours = vec!["0.01"; 24];
+    hours[10] = "1";
+    let sc = scenario(&format!(
+        "[calendar]\nstart = \"2025-01-06T00:00\"\nwarmup = \"14d\"\n\
+         [site]\nkind = \"atlas\"\nregions = [\n\
+         {{ name = \"emea\", nodes = 2, capacity = 100000, time_zone = \"Europe/Berlin\" }},\n\
+         {{ name = \"amer\", nodes = 2, capacity = 100000, time_zone = \"America/New_York\" }},\n]\n\
+         [workload]\narrivals = \"deterministic\"\nhours = [{}]\n[workload.support]\nrate_per_hour = 60\n",
+        hours.join(", ")
+    ));
+    let strategy = &sc.strategies[0];
+    let opts = RunOptions {
+        log_events: true,
+        trace_sessions: true,
+    };
+    let out = simulate(&sc, sc.runbook(strategy).unwrap(), sc.seed, 0, opts);
+    let before = out.metrics.procedure_start_ms;
+    let mut counts = [[0u32; 24]; 2];
+    for r in out
+        .events
+        .iter()
+        .filter(|r| r.event.name() == "session_start" && r.time.0 < before)
+    {
+        let node = out.events.entity_name(r.event.entity());
+        let region = if node.starts_with("emea") {
+            0
+        } else if node.starts_with("amer") {
+            1
+        } else {
+            continue;
+        };
+        counts[region][((r.time.0 / 3_600_000) % 24) as usize] += 1;
+    }
+    let peak = |c: &[u32; 24]| (0..24).max_by_key(|&h| c[h]).unwrap();
+    assert!(
+        counts[0].iter().sum::<u32>() > 300 && counts[1].iter().sum::<u32>() > 300,
+        "{counts:?}"
+    );
+    assert_eq!((peak(&counts[0]), peak(&counts[1])), (9, 15), "{counts:?}");
+    // A region's zone needs the dated calendar.
+    let err = cutover::scenario::Scenario::parse(
+        "[site]\nkind = \"atlas\"\nregions = [{ name = \"emea\", time_zone = \"Europe/Berlin\" }]\n",
+        "t.toml",
+        "t",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("site.regions[0].time_zone: needs calendar.start"), "{err}");
+}

@@ -76,7 +76,7 @@ const DURATIONS: [&str; 14] = [
     "\"1e9h\"",
 ];
 /// Whole lines that once crashed the process or exhausted it (issue 10).
-const LINES: [&str; 23] = [
+const LINES: [&str; 24] = [
     "[pod]\nreminder_interval = \"1ms\"",
     "lead_time = \"3650d\"",
     "reminder_interval = \"1s\"",
@@ -100,6 +100,7 @@ const LINES: [&str; 23] = [
     "windows = [{ date = \"2025-03-10\", at = \"23:59\", length = \"168h\" }, { weekday = \"sun\", at = \"02:30\" }]",
     "windows = [{ weekday = \"tue\", hour = 22, at = \"99:99\", date = \"2025-02-29\" }]",
     "time_zone = \"Europe/Dublin\"",
+    "regions = [{ name = \"r\", time_zone = \"Asia/Kathmandu\" }, { name = \"s\", share = 0, time_zone = \"UTC\" }]",
 ];
 const NODES: [&str; 9] = ["A", "B", "C", "pod", "r-1", "r-2", "eu-1", "", "A\""];
 const GROUPS: [&str; 6] = ["offline", "remaining", "traffic", "r", "eu", "nowhere"];
