@@ -267,3 +267,30 @@ fn regions_follow_the_profile_in_their_own_time() {
     .to_string();
     assert!(err.contains("site.regions[0].time_zone: needs calendar.start"), "{err}");
 }
+
+#[test]
+fn arrivals_keep_their_local_hour_across_the_change() {
+    use cutover::model::calendar::{Clock, time_zone};
+    use cutover::model::workload::ArrivalProcess;
+    use rand::SeedableRng;
+    // Only local 10:00-11:00 on weekdays is busy; New York from 3 March,
+    // across the change of 9 March, for four weeks.
+    let tz = time_zone("America/New_York").unwrap();
+    let clock = Clock::new("America/New_York", tz, "2025-03-03T00:00".parse().unwrap()).unwrap();
+    let mut profile = vec![0.0; 168];
+    for d in 0..5 {
+        profile[d * 24 + 10] = 1.0;
+    }
+    let mut p = ArrivalProcess::new(60.0, &profile, 0, SimTime(0)).local(clock.clone());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let mut n = 0;
+    while let Some(t) = p.next(&mut rng) {
+        if t.0 >= 28 * 86_400_000 {
+            break;
+        }
+        let local = clock.local(t.0 as i64);
+        assert_eq!(local.hour(), 10, "{local}");
+        n += 1;
+    }
+    assert!(n > 800, "{n}");
+}
