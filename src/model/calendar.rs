@@ -599,6 +599,25 @@ impl Calendar {
         }
     }
 
+    /// The windows in words, weekly ones first: `tue 22:30 for 4h`, then
+    /// `2025-03-10 22:00 for 6h`; each ends with the zone (`UTC` or the
+    /// IANA name).
+    pub fn window_texts(&self) -> Vec<String> {
+        let zone = self.local_time().zone().to_string();
+        let weekly = self.windows.iter().map(|w| {
+            format!(
+                "{} {:02}:{:02} {zone} for {}",
+                WEEKDAYS[w.weekday as usize], w.hour, w.minute, w.length
+            )
+        });
+        let dated = self
+            .local
+            .iter()
+            .flat_map(|l| l.dated.iter())
+            .map(|d| format!("{} {:02}:{:02} {zone} for {}", d.date, d.hour, d.minute, d.length));
+        weekly.chain(dated).collect()
+    }
+
     /// Descriptions of the freezes, by index (see [`Calendar::frozen`]).
     pub fn freeze_reasons(&self) -> Vec<String> {
         self.local

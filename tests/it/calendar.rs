@@ -294,3 +294,18 @@ fn arrivals_keep_their_local_hour_across_the_change() {
     }
     assert!(n > 800, "{n}");
 }
+
+#[test]
+fn windows_in_words_give_minutes_dates_and_the_zone() {
+    let sc = new_york("");
+    assert_eq!(sc.calendar.window_texts(), ["tue 22:00 America/New_York for 4h"]);
+    let sc = scenario(
+        "[calendar]\nstart = \"2025-03-03T00:00\"\nwindows = [\n\
+         { weekday = \"tue\", at = \"22:30\", length = \"4h\" },\n\
+         { date = \"2025-03-10\", at = \"22:00\", length = \"6h\" },\n]\n",
+    );
+    assert_eq!(
+        sc.calendar.window_texts(),
+        ["tue 22:30 UTC for 4h", "2025-03-10 22:00 UTC for 6h"]
+    );
+}
