@@ -283,7 +283,7 @@ pub const METRICS: &[Metric] = &[
         goal: Some("Lowest risk of losing the site"),
         words: "exposure risk",
         label: Some("exposure risk (probability of a crash, %)"),
-        meaning: "probability that the serving appliance crashes during the exposure, `1 − e^(−exposure/MTBF)`",
+        meaning: "probability that the serving appliance crashes during the exposure, `1 − e^(−T/MTBF)`, T the exposure while that appliance is up (not while it installs or is repaired)",
         read: |m| Reading::Real(m.exposure_risk),
     },
     Metric {

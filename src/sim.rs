@@ -441,6 +441,11 @@ struct World<'a> {
     closing: bool,
     down_since: Option<SimTime>,
     exposure_since: Option<SimTime>,
+    /// Since when the appliance serving the site has been up without a
+    /// working failover (the time `exposure_risk` is computed from).
+    at_risk_since: Option<SimTime>,
+    /// Time at risk so far, ms.
+    at_risk_ms: u64,
     log: Vec<LogRecord>,
     /// Last logged display state of each node.
     shown: Vec<&'static str>,
@@ -623,6 +628,8 @@ impl<'a> World<'a> {
             closing: false,
             down_since: None,
             exposure_since: None,
+            at_risk_since: None,
+            at_risk_ms: 0,
             log: Vec::new(),
             shown: Vec::new(),
             series: Vec::new(),
@@ -1140,6 +1147,17 @@ impl<'a> World<'a> {
                 }
                 _ => {}
             }
+            // At risk: exposed, and the appliance the site points at is up
+            // (it can crash; while it installs or is being repaired it cannot).
+            let at_risk = !ok && self.front.target.is_some_and(|n| self.nodes[n].up());
+            match (at_risk, self.at_risk_since) {
+                (true, None) => self.at_risk_since = Some(self.now),
+                (false, Some(since)) => {
+                    self.at_risk_ms += self.now.since(since).0;
+                    self.at_risk_since = None;
+                }
+                _ => {}
+            }
             if self.rel.now_requested && self.rel.job.is_none() && self.can_sync() {
                 self.start_sync();
             }
@@ -1181,6 +1199,9 @@ impl<'a> World<'a> {
         if let Some(since) = self.exposure_since.take() {
             self.m.exposure_ms += end_instant.since(since).0;
         }
+        if let Some(since) = self.at_risk_since.take() {
+            self.at_risk_ms += end_instant.since(since).0;
+        }
         self.m.active_at_end = self.nodes.iter().map(|n| n.sessions.len() as u64).sum();
         self.m.span_ms = end_instant.since(self.start).0;
         if let (Some(s), Some(f)) = (self.exec.started, self.exec.finished) {
@@ -1191,7 +1212,7 @@ impl<'a> World<'a> {
         self.m.aborted = u64::from(self.exec.aborted);
         if self.sc.site.has_backup() {
             let mtbf = self.sc.faults.mtbf.0 as f64;
-            self.m.exposure_risk = 1.0 - (-(self.m.exposure_ms as f64) / mtbf).exp();
+            self.m.exposure_risk = 1.0 - (-(self.at_risk_ms as f64) / mtbf).exp();
         }
         let mut events = std::mem::take(&mut self.log);
         if self.opts.log_events {

@@ -75,7 +75,9 @@ fn failover_sync_by_hand() {
     assert_eq!(m.procedure_start_ms, P * S);
     assert_eq!(m.windows_used, 1);
     assert_eq!(m.window_overrun_ms, 0);
-    let risk = 1.0 - (-6_780.0 / MTBF_S).exp();
+    // At risk while A serves and is up: the exposure less A's install,
+    // 6,780 − 2,700 = 4,080 s (A cannot crash while it installs).
+    let risk = 1.0 - (-4_080.0 / MTBF_S).exp();
     assert!((m.exposure_risk - risk).abs() < 1e-12, "{} vs {risk}", m.exposure_risk);
     // The run ends when the procedure does (no cool-down); the span starts
     // at the warm-up, 2 h before P.
