@@ -451,7 +451,7 @@ pub const METRICS: &[Metric] = &[
         goal: None,
         words: "records lost",
         label: None,
-        meaning: "records that existed only on an appliance that crashed before they were synced",
+        meaning: "records that existed only on an appliance that crashed before they were synced (each appliance's own: the other still holds its records)",
         read: |m| Reading::Whole(m.records_lost),
     },
     Metric {

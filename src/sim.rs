@@ -334,7 +334,8 @@ struct Front {
 
 struct SyncJob {
     started: SimTime,
-    records: u64,
+    /// The records it copies, by the appliance that held them.
+    records: [u64; 2],
     full: bool,
     /// An appliance of the pair crashed while the copy ran: it cannot
     /// complete, even if the appliance is back by the time it would have.
@@ -351,7 +352,9 @@ struct Relationship {
     job: Option<SyncJob>,
     now_requested: bool,
     full_pending: bool,
-    unsynced: u64,
+    /// Records not yet on both appliances, by the appliance that holds
+    /// them (`A` = 0, `B` = 1): a crash loses only the crashed one's.
+    unsynced: [u64; 2],
     /// Start time of the last completed sync.
     last_done_started: Option<SimTime>,
     /// The epoch whose full (initial) sync has completed.
@@ -595,7 +598,7 @@ impl<'a> World<'a> {
                 job: None,
                 now_requested: false,
                 full_pending: false,
-                unsynced: 0,
+                unsynced: [0; 2],
                 last_done_started: None,
                 full_done_epoch: Some(0),
             },

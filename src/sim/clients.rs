@@ -314,7 +314,7 @@ impl World<'_> {
         }
         self.remove_session(slot);
         self.m.completed += 1;
-        self.add_record();
+        self.add_record(s.node as NodeId);
         if self.opts.trace_sessions {
             let name = self.nodes[s.node as usize].name;
             self.log(name, "session_end", || format!("{:?}", s.kind));
@@ -328,11 +328,20 @@ impl World<'_> {
         }
     }
 
-    /// Every ended session leaves a record (log, recording) to sync.
-    pub(super) fn add_record(&mut self) {
+    /// Every ended session leaves a record (log, recording) to sync. It
+    /// lives on the primary while the relationship is established (until
+    /// a sync copies it), else on the appliance where the session ended; a
+    /// session on a traffic node leaves it on the acting primary.
+    pub(super) fn add_record(&mut self, node: NodeId) {
         if self.sc.site.has_backup() {
-            self.rel.unsynced += 1;
-            self.m.unsynced_peak = self.m.unsynced_peak.max(self.rel.unsynced);
+            let home = match self.rel.established {
+                Some((p, _)) => p,
+                None if self.nodes[node].traffic => self.acting_primary(),
+                None => node,
+            };
+            self.rel.unsynced[home.min(1)] += 1;
+            let total = self.rel.unsynced[0] + self.rel.unsynced[1];
+            self.m.unsynced_peak = self.m.unsynced_peak.max(total);
         }
     }
 
@@ -353,7 +362,7 @@ impl World<'_> {
             if lost_work {
                 self.m.lost_work_sessions += 1;
             }
-            self.add_record();
+            self.add_record(node);
             if s.kind == Kind::Console
                 && let Some(rc) = &self.sc.workload.console.reconnect
             {
@@ -398,7 +407,7 @@ impl World<'_> {
                 self.m.lost_work_sessions += 1;
                 lost += 1;
             }
-            self.add_record();
+            self.add_record(node);
             let pod = &self.sc.pod;
             let back: f64 = self.rng.retries.random();
             let delay = pod.reconnect_delay.sample(&mut self.rng.retries);

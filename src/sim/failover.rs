@@ -23,7 +23,8 @@ impl World<'_> {
     pub(super) fn start_sync(&mut self) {
         let fo = &self.sc.failover;
         let full = self.rel.full_pending;
-        let records = self.rel.unsynced;
+        let held = self.rel.unsynced;
+        let records = held[0] + held[1];
         let mut mb = records as f64 * fo.record_mb;
         if full {
             mb += self.sc.site.data_gb * 1000.0;
@@ -32,7 +33,7 @@ impl World<'_> {
         let dur = overhead + SimDuration::from_ms_f64(mb / fo.throughput_mb_s * 1000.0);
         self.rel.job = Some(SyncJob {
             started: self.now,
-            records,
+            records: held,
             full,
             interrupted: false,
         });
@@ -61,13 +62,15 @@ impl World<'_> {
             self.q.schedule(retry, Ev::SyncStart { epoch: self.rel.epoch });
             return;
         }
-        self.rel.unsynced -= job.records;
+        for (left, copied) in self.rel.unsynced.iter_mut().zip(job.records) {
+            *left -= copied;
+        }
         self.rel.last_done_started = Some(job.started);
         if job.full {
             self.rel.full_pending = false;
             self.rel.full_done_epoch = Some(self.rel.epoch);
         }
-        let left = self.rel.unsynced;
+        let left = self.rel.unsynced[0] + self.rel.unsynced[1];
         self.log("failover", "sync_done", || format!("{left} records still unsynced"));
         if self.rel.now_requested {
             self.start_sync();
@@ -334,15 +337,15 @@ impl World<'_> {
         {
             job.interrupted = true;
         }
-        // Records not yet copied to a backup existed only on this appliance.
-        let holds_records = match self.rel.established {
-            Some((p, _)) => p == node,
-            None => !self.nodes[node].traffic && self.sc.site.has_backup() && serving,
-        };
-        if holds_records && self.rel.unsynced > 0 {
-            let lost = self.rel.unsynced;
+        // The records this appliance holds that are not yet on the other
+        // one existed only here (see `World::add_record` for where a
+        // record lives).
+        let held = self.rel.unsynced.get_mut(node).filter(|_| self.sc.site.has_backup());
+        if let Some(held) = held
+            && *held > 0
+        {
+            let lost = std::mem::take(held);
             self.m.records_lost += lost;
-            self.rel.unsynced = 0;
             self.log(name, "records_lost", || format!("{lost} unsynced records"));
         }
         if let Some((p, b)) = self.rel.established
@@ -411,5 +414,45 @@ impl World<'_> {
         } else {
             self.poll_step();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Limits, RunOptions, World};
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn a_crash_loses_only_the_records_the_crashed_appliance_holds() {
+        let sc = Scenario::parse(
+            "[workload.support]\nrate_per_hour = 0\n[workload.console]\nrate_per_hour = 0\n",
+            "t.toml",
+            "t",
+        )
+        .unwrap();
+        let rb = sc.runbook("failover-async-nat").unwrap();
+        let mut w = World::new(&sc, rb, 1, 0, RunOptions::default(), Limits::DEFAULT);
+        // Established, A primary: three sessions end, wherever they ran,
+        // and their records wait on A for the next sync.
+        for node in [0, 0, 1] {
+            w.add_record(node);
+        }
+        assert_eq!(w.rel.unsynced, [3, 0]);
+        // Broken: a record stays where its session ended. Five more end on
+        // A, four on B.
+        w.break_relationship();
+        for node in [0, 1, 0, 1, 0, 1, 0, 1, 0] {
+            w.add_record(node);
+        }
+        assert_eq!(w.rel.unsynced, [8, 4]);
+        assert_eq!(w.m.unsynced_peak, 12);
+        // B crashes: only its own four records are lost; A still holds its 8.
+        w.on_crash(1);
+        assert_eq!(w.m.records_lost, 4);
+        assert_eq!(w.rel.unsynced, [8, 0]);
+        // Then A crashes: its 8 go too.
+        w.on_crash(0);
+        assert_eq!(w.m.records_lost, 12);
+        assert_eq!(w.rel.unsynced, [0, 0]);
     }
 }
