@@ -675,6 +675,25 @@ mod tests {
     }
 
     #[test]
+    fn the_automatic_warm_up_ignores_kinds_of_client_that_never_arrive() {
+        let text = |console_rate: f64| {
+            format!(
+                "[workload.support]\nduration = \"10m\"\n[workload.console]\nrate_per_hour = {console_rate}\nduration = \"5h\"\n"
+            )
+        };
+        // Consoles arrive: their 5-hour sessions set the warm-up.
+        let s = Scenario::parse(&text(2.0), "x.toml", "x").unwrap();
+        assert_eq!(s.warmup, SimDuration::from_hours(5));
+        // No console ever arrives: the 10-minute support sessions do.
+        let s = Scenario::parse(&text(0.0), "x.toml", "x").unwrap();
+        assert_eq!(s.warmup, SimDuration::from_mins(10));
+        // No client at all: nothing to settle.
+        let none = text(0.0).replace("[workload.support]\n", "[workload.support]\nrate_per_hour = 0\n");
+        let s = Scenario::parse(&none, "x.toml", "x").unwrap();
+        assert_eq!(s.warmup, SimDuration::ZERO);
+    }
+
+    #[test]
     fn empty_file_takes_defaults() {
         let s = Scenario::parse("", "x.toml", "x").unwrap();
         assert_eq!(s.name, "x");

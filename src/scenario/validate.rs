@@ -529,12 +529,14 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let warmup = match cal.warmup.as_deref() {
         None | Some("auto") => {
             // Long enough for the active-session count to be in steady state:
-            // the 99.9th percentile of the longest session duration.
-            let p = workload
-                .support
-                .duration
-                .p999_ms()
-                .max(workload.console.duration.p999_ms());
+            // the 99.9th percentile of the longest session duration among
+            // the kinds of client that arrive at all (a rate of 0 has no
+            // sessions to settle); none at all without clients.
+            let p = [&workload.support, &workload.console]
+                .iter()
+                .filter(|k| k.rate_per_hour > 0.0)
+                .map(|k| k.duration.p999_ms())
+                .fold(0.0, f64::max);
             SimDuration::from_ms_f64(p.min(MAX_DURATION_MS as f64))
         }
         Some(_) => c.duration("calendar.warmup", cal.warmup.as_ref(), SimDuration::ZERO),
