@@ -1,6 +1,7 @@
 //! Command-line parsing (the only clap-aware code) and the commands. This
 //! module and its children are the only code that touches files.
 
+mod fit;
 mod outdir;
 mod report;
 mod run;
@@ -138,6 +139,31 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Fit the workload (weekly profile, rates, durations) to a session
+    /// export; write workload.toml, profile.csv and charts.
+    FitWorkload {
+        /// Session export (CSV): columns start and end (ISO 8601 date-times),
+        /// optionally kind (support or console); other columns are ignored.
+        sessions: PathBuf,
+        /// IANA time zone the profile is read in, and times without an offset
+        /// (e.g. Europe/Paris); UTC when omitted.
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Start of the export's window (a date, or a date-time); local
+        /// midnight before the first session when omitted.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the export's window (excluded); local midnight after the
+        /// last session when omitted.
+        #[arg(long)]
+        to: Option<String>,
+        /// Output folder; `output/<file stem>/fit-workload/` when omitted.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Write no charts.
+        #[arg(long)]
+        no_charts: bool,
+    },
     /// Check a scenario file; exit 0 when valid, 2 with every problem when not.
     Validate {
         /// Scenario file (TOML).
@@ -240,6 +266,14 @@ pub fn run() -> Result<(), CliError> {
             quiet,
         } => report::cmd_report(input.as_deref(), out, runs, seed, threads, quiet),
         Command::Sweep { scenario, sets, flags } => study::cmd_sweep(&scenario, &sets, flags),
+        Command::FitWorkload {
+            sessions,
+            time_zone,
+            from,
+            to,
+            out,
+            no_charts,
+        } => fit::cmd_fit_workload(&sessions, time_zone, [from, to], out, no_charts),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario))?;
             println!(

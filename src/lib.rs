@@ -45,9 +45,11 @@
 //! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
 //! - [`results`]: manifests and `runs.csv` read back and checked (pure, from any `io::Read`).
 //! - [`report`]: charts (SVG and PNG) and the change-board report.
+//! - [`fit`]: the workload fitted to a site's session export.
 
 pub mod engine;
 pub mod export;
+pub mod fit;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;

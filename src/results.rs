@@ -39,7 +39,7 @@ pub const MAX_FILES: usize = 4096;
 pub const MANIFEST_FORMAT: u32 = 2;
 
 /// What a manifest's `kind` may be.
-pub const KINDS: [&str; 4] = ["compare", "sweep", "run", "report"];
+pub const KINDS: [&str; 5] = ["compare", "sweep", "run", "report", "fit-workload"];
 
 /// `s` cut to [`MAX_ECHO_CHARS`] characters (with `…` when cut), for messages.
 pub fn shorten(s: &str) -> String {
@@ -113,7 +113,12 @@ pub fn check_manifest(m: &Manifest) -> Result<(), String> {
             shorten(&m.scenario_sha256)
         ));
     }
-    if m.strategies.is_empty() {
+    if m.kind == "fit-workload" {
+        // A fit of a session export: the `scenario` fields name the export; no strategy.
+        if !m.strategies.is_empty() || !m.baseline.is_empty() {
+            return Err("strategies: a fit-workload folder has none".into());
+        }
+    } else if m.strategies.is_empty() {
         return Err("strategies: empty".into());
     }
     if m.strategies.len() > MAX_STRATEGIES {
@@ -127,7 +132,7 @@ pub fn check_manifest(m: &Manifest) -> Result<(), String> {
             return Err(format!("strategies[{i}]: {s:?} is listed twice"));
         }
     }
-    if !m.strategies.contains(&m.baseline) {
+    if m.kind != "fit-workload" && !m.strategies.contains(&m.baseline) {
         return Err(format!(
             "baseline: {:?} is not one of the strategies",
             shorten(&m.baseline)

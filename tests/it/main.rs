@@ -9,6 +9,9 @@
 //! - `strategies`: properties of the default scenario the README relies on.
 //! - `cluster`: Atlas clusters and blue-green pods by hand, drains, Erlang B.
 //! - `faults`: crashes against theory, failed upgrades, syncs and prechecks.
+//! - `fit`: `fit-workload` recovers known parameters (UTC and across a
+//!   daylight-saving change), refuses bad exports by line, and writes a
+//!   `[workload]` a scenario accepts.
 //! - `props`: property tests over 1,000 generated scenarios.
 //! - `golden`: events.csv and metrics.csv of every shipped scenario and
 //!   strategy, and two small comparisons and a report, byte for byte
@@ -33,6 +36,7 @@ mod cli;
 mod cluster;
 mod docs;
 mod faults;
+mod fit;
 mod fuzz;
 mod golden;
 mod io_boundary;
