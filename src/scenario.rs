@@ -266,8 +266,13 @@ pub struct UpgradeSpec {
     pub product: Dist,
     /// Reboot.
     pub reboot: Dist,
-    /// Extra install time per GB of stored data (added to the product phase).
+    /// Extra install time per GB of stored data (added to the product
+    /// phase of appliances; traffic nodes store no recordings).
     pub install_per_gb: SimDuration,
+    /// Both appliances of a pair (`A` and `B` of a cluster) take the same
+    /// time: one draw of the phases serves both ("expect the upgrade
+    /// process to take the same amount of time on both").
+    pub same_on_both: bool,
 }
 
 /// The failover relationship and its synchronisation.

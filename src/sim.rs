@@ -474,6 +474,20 @@ struct World<'a> {
     shown_p: Option<NodeId>,
 }
 
+/// Draws the phase durations of one upgrade of a node of class `class`:
+/// base, product, reboot. The per-GB install time is for appliances, which
+/// hold the site's recordings; traffic nodes store none.
+fn draw_plan(sc: &Scenario, class: &NodeClass, rng: &mut rand_chacha::ChaCha8Rng) -> [SimDuration; 3] {
+    let up = &sc.upgrade;
+    let base = up.base.sample(rng);
+    let mut product = up.product.sample(rng);
+    if *class == NodeClass::Appliance {
+        product += SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * sc.site.data_gb);
+    }
+    let reboot = up.reboot.sample(rng);
+    [base, product, reboot]
+}
+
 impl<'a> World<'a> {
     fn new(
         sc: &'a Scenario,
@@ -505,11 +519,7 @@ impl<'a> World<'a> {
             .iter()
             .enumerate()
             .map(|(i, info)| {
-                let up = &sc.upgrade;
-                let base = up.base.sample(&mut rng.upgrade);
-                let product = up.product.sample(&mut rng.upgrade)
-                    + SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * sc.site.data_gb);
-                let reboot = up.reboot.sample(&mut rng.upgrade);
+                let [base, product, reboot] = draw_plan(sc, &info.class, &mut rng.upgrade);
                 let (role, traffic, region) = match info.class {
                     NodeClass::Traffic { region, .. } => (Role::Traffic, true, region),
                     NodeClass::Pod => (Role::Pod, false, 0),
@@ -532,6 +542,15 @@ impl<'a> World<'a> {
                 }
             })
             .collect();
+        let mut nodes = nodes;
+        if sc.upgrade.same_on_both
+            && nodes.len() > 1
+            && sc.site.nodes[..2].iter().all(|n| n.class == NodeClass::Appliance)
+        {
+            // One draw for both appliances (every node drew its own first,
+            // so the traffic nodes' draws do not depend on this setting).
+            nodes[1].plan = nodes[0].plan;
+        }
         let appliances = nodes
             .iter()
             .filter(|n| matches!(n.role, Role::Primary | Role::Backup | Role::Standalone))

@@ -105,6 +105,7 @@ pub struct RawUpgrade {
     pub product: Option<RawDist>,
     pub reboot: Option<RawDist>,
     pub install_per_gb: Option<String>,
+    pub same_on_both: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -433,6 +433,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             up.install_per_gb.as_ref(),
             SimDuration::from_secs(6),
         ),
+        same_on_both: up.same_on_both.unwrap_or(true),
     };
 
     // Failover.

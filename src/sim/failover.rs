@@ -185,11 +185,7 @@ impl World<'_> {
         if n.attempts > 1 {
             // A retry draws fresh phase times; the first attempt used the
             // plan drawn before the run.
-            let up = &self.sc.upgrade;
-            n.plan[0] = up.base.sample(&mut self.rng.upgrade);
-            n.plan[1] = up.product.sample(&mut self.rng.upgrade)
-                + SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * self.sc.site.data_gb);
-            n.plan[2] = up.reboot.sample(&mut self.rng.upgrade);
+            n.plan = super::draw_plan(self.sc, &self.sc.site.nodes[node].class, &mut self.rng.upgrade);
         }
         let (name, epoch, d, attempt) = (n.name, n.epoch, n.plan[0], n.attempts);
         self.log(name, "upgrade_start", || {

@@ -96,6 +96,23 @@ fn atlas_standalone_by_hand() {
 }
 
 #[test]
+fn traffic_nodes_install_without_the_recordings_time() {
+    // 500 GB of recordings at 6 s per GB add 50 minutes to the appliance's
+    // install (35 → 85 min), none to a traffic node's (35 min).
+    let sc = scenario(&cluster(true, "").replace("data_gb = 0", "data_gb = 500"));
+    let csv = crate::strategies::events_csv(&sc, "atlas-failover", 0);
+    let span = |node: &str| {
+        let spans = crate::strategies::upgrade_spans(&csv, node);
+        assert_eq!(spans.len(), 1, "{node}");
+        spans[0].1 - spans[0].0
+    };
+    assert_eq!(span("A"), 85.0 * 60.0);
+    assert_eq!(span("B"), 85.0 * 60.0);
+    assert_eq!(span("r-1"), 35.0 * 60.0);
+    assert_eq!(span("r-2"), 35.0 * 60.0);
+}
+
+#[test]
 fn atlas_failover_by_hand() {
     let sc = scenario(&cluster(true, ""));
     let m = run(&sc, "atlas-failover", 1, 0);
