@@ -184,20 +184,30 @@ enum Kind {
     Console,
 }
 
+/// The phases of an upgrade, in the vendor's order: base software updates
+/// (the appliance reboots as part of them), then a backup download
+/// (appliances only), then the product update at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Base,
-    Product,
     Reboot,
+    Backup,
+    Product,
 }
 
 impl Phase {
     fn name(self) -> &'static str {
         match self {
             Phase::Base => "base",
-            Phase::Product => "product",
             Phase::Reboot => "reboot",
+            Phase::Backup => "backup_download",
+            Phase::Product => "product",
         }
+    }
+
+    /// Index of the phase's duration in a node's plan.
+    fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -229,8 +239,9 @@ struct Node<'a> {
     region: usize,
     traffic: bool,
     /// Phase durations drawn before the run, so that a node's first upgrade
-    /// takes the same time whichever strategy upgrades it (common random numbers).
-    plan: [SimDuration; 3],
+    /// takes the same time whichever strategy upgrades it (common random
+    /// numbers), in [`Phase`] order.
+    plan: [SimDuration; 4],
     /// Upgrade attempts so far.
     attempts: u32,
     /// An upgrade was asked for and has not succeeded yet.
@@ -474,18 +485,24 @@ struct World<'a> {
     shown_p: Option<NodeId>,
 }
 
-/// Draws the phase durations of one upgrade of a node of class `class`:
-/// base, product, reboot. The per-GB install time is for appliances, which
-/// hold the site's recordings; traffic nodes store none.
-fn draw_plan(sc: &Scenario, class: &NodeClass, rng: &mut rand_chacha::ChaCha8Rng) -> [SimDuration; 3] {
+/// Draws the phase durations of one upgrade of a node of class `class`, in
+/// [`Phase`] order. The per-GB install time and the backup download are for
+/// appliances, which hold the site's data; traffic nodes store none.
+fn draw_plan(sc: &Scenario, class: &NodeClass, rng: &mut rand_chacha::ChaCha8Rng) -> [SimDuration; 4] {
     let up = &sc.upgrade;
+    let appliance = *class == NodeClass::Appliance;
     let base = up.base.sample(rng);
     let mut product = up.product.sample(rng);
-    if *class == NodeClass::Appliance {
+    if appliance {
         product += SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * sc.site.data_gb);
     }
     let reboot = up.reboot.sample(rng);
-    [base, product, reboot]
+    let backup = if appliance {
+        sc.operator.backup.sample(rng)
+    } else {
+        SimDuration::ZERO
+    };
+    [base, reboot, backup, product]
 }
 
 impl<'a> World<'a> {
@@ -519,7 +536,7 @@ impl<'a> World<'a> {
             .iter()
             .enumerate()
             .map(|(i, info)| {
-                let [base, product, reboot] = draw_plan(sc, &info.class, &mut rng.upgrade);
+                let plan = draw_plan(sc, &info.class, &mut rng.upgrade);
                 let (role, traffic, region) = match info.class {
                     NodeClass::Traffic { region, .. } => (Role::Traffic, true, region),
                     NodeClass::Pod => (Role::Pod, false, 0),
@@ -534,7 +551,7 @@ impl<'a> World<'a> {
                     capacity: info.capacity,
                     region,
                     traffic,
-                    plan: [base, product, reboot],
+                    plan,
                     attempts: 0,
                     upgrade_pending: false,
                     epoch: 0,

@@ -187,7 +187,7 @@ impl World<'_> {
             // plan drawn before the run.
             n.plan = super::draw_plan(self.sc, &self.sc.site.nodes[node].class, &mut self.rng.upgrade);
         }
-        let (name, epoch, d, attempt) = (n.name, n.epoch, n.plan[0], n.attempts);
+        let (name, epoch, d, attempt) = (n.name, n.epoch, n.plan[Phase::Base.index()], n.attempts);
         self.log(name, "upgrade_start", || {
             format!("attempt {attempt}: base software update")
         });
@@ -218,16 +218,21 @@ impl World<'_> {
         let n = &self.nodes[node];
         let name = n.name;
         let (done, next) = match n.state {
-            NodeState::Upgrading(Phase::Base) => (Phase::Base, Some((Phase::Product, 1))),
-            NodeState::Upgrading(Phase::Product) => (Phase::Product, Some((Phase::Reboot, 2))),
-            NodeState::Upgrading(Phase::Reboot) => (Phase::Reboot, None),
+            // The base software update ends with the appliance's reboot.
+            NodeState::Upgrading(Phase::Base) => (Phase::Base, Some(Phase::Reboot)),
+            // Then the operator downloads a backup (appliances) and installs
+            // the product update at once, before anything else.
+            NodeState::Upgrading(Phase::Reboot) if n.traffic => (Phase::Reboot, Some(Phase::Product)),
+            NodeState::Upgrading(Phase::Reboot) => (Phase::Reboot, Some(Phase::Backup)),
+            NodeState::Upgrading(Phase::Backup) => (Phase::Backup, Some(Phase::Product)),
+            NodeState::Upgrading(Phase::Product) => (Phase::Product, None),
             _ => return,
         };
         self.log(name, "phase_done", || done.name().to_string());
-        if let Some((phase, i)) = next {
+        if let Some(phase) = next {
             let n = &mut self.nodes[node];
             n.state = NodeState::Upgrading(phase);
-            let (d, epoch) = (n.plan[i], n.epoch);
+            let (d, epoch) = (n.plan[phase.index()], n.epoch);
             self.q.schedule(
                 self.now + d,
                 Ev::PhaseDone {

@@ -110,6 +110,14 @@ fn traffic_nodes_install_without_the_recordings_time() {
     assert_eq!(span("B"), 85.0 * 60.0);
     assert_eq!(span("r-1"), 35.0 * 60.0);
     assert_eq!(span("r-2"), 35.0 * 60.0);
+    // A traffic node: base (with its reboot), then the product; it
+    // downloads no backup.
+    let phases: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains(",r-1,phase_done,"))
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(phases, ["base", "reboot", "product"]);
 }
 
 #[test]

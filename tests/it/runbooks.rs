@@ -9,8 +9,9 @@ const S: u64 = 1000; // milliseconds per second
 /// A pair with 100 GB, windows Monday and Wednesday 10:00-18:00 UTC, and a
 /// 2 h warm-up, so the procedure starts Monday 10:00 (P = 36,000 s).
 ///
-/// Per appliance the upgrade takes base 10m + product 20m + 100 GB × 6 s
-/// (10m) + reboot 5m = 45m = 2,700 s. Syncs: overhead 30 s, no record data;
+/// Per appliance the upgrade takes base 10m + reboot 5m, the backup
+/// download 3m (`operator.backup`), then product 20m + 100 GB × 6 s (10m):
+/// 48m = 2,880 s. Syncs: overhead 30 s, no record data;
 /// the full sync after establishing copies 100,000 MB at 100 MB/s = 1,000 s,
 /// so it takes 1,030 s and starts 60 s after establishing.
 /// Operator: step 60 s, backup 180 s, verify 600 s.
@@ -65,23 +66,23 @@ fn failover_sync_by_hand() {
     let m = run(&scenario(PAIR), "failover-sync", 1, 0);
     // backup: 60 + 180 = 240. Sync Now: click at 300; the periodic syncs
     // (every 930 s from 08:15) are idle then, so it runs 300..330.
-    // break: 390. upgrade A: click 450, down 450..3,150.
-    assert_eq!(m.downtime_ms, 2_700 * S, "downtime = A's upgrade time");
-    // verify A 3,750; upgrade B 3,810..6,510; verify B 7,110;
-    // establish 7,170: exposure 7,170 − 390 = 6,780.
-    assert_eq!(m.exposure_ms, 6_780 * S, "exposure = break to re-established");
-    // first sync 7,230 + 1,030 = 8,260: the procedure's end.
-    assert_eq!(m.procedure_ms, 8_260 * S);
+    // break: 390. upgrade A: click 450, down 450..3,330.
+    assert_eq!(m.downtime_ms, 2_880 * S, "downtime = A's upgrade time");
+    // verify A 3,930; upgrade B 3,990..6,870; verify B 7,470;
+    // establish 7,530: exposure 7,530 − 390 = 7,140.
+    assert_eq!(m.exposure_ms, 7_140 * S, "exposure = break to re-established");
+    // first sync 7,590 + 1,030 = 8,620: the procedure's end.
+    assert_eq!(m.procedure_ms, 8_620 * S);
     assert_eq!(m.procedure_start_ms, P * S);
     assert_eq!(m.windows_used, 1);
     assert_eq!(m.window_overrun_ms, 0);
     // At risk while A serves and is up: the exposure less A's install,
-    // 6,780 − 2,700 = 4,080 s (A cannot crash while it installs).
-    let risk = 1.0 - (-4_080.0 / MTBF_S).exp();
+    // 7,140 − 2,880 = 4,260 s (A cannot crash while it installs).
+    let risk = 1.0 - (-4_260.0 / MTBF_S).exp();
     assert!((m.exposure_risk - risk).abs() < 1e-12, "{} vs {risk}", m.exposure_risk);
     // The run ends when the procedure does (no cool-down); the span starts
     // at the warm-up, 2 h before P.
-    assert_eq!(m.span_ms, (7_200 + 8_260) * S);
+    assert_eq!(m.span_ms, (7_200 + 8_620) * S);
 }
 
 /// The three asynchronous runbooks share everything but the switch.
@@ -106,45 +107,45 @@ fn async_common(strategy: &str, switch_done: u64, downtime: u64) {
         .map(|e| e.time.0);
     assert_eq!(done, Some((P + switch_done) * S), "{strategy}: the switch ends");
     assert_eq!(m.downtime_ms, downtime * S, "{strategy}: downtime = the switch gap");
-    // backup 240, Sync Now 300..330, break 390, upgrade B 450..3,150,
-    // verify B 3,750, switch click 3,810 and done at `switch_done`.
+    // backup 240, Sync Now 300..330, break 390, upgrade B 450..3,330,
+    // verify B 3,930, switch click 3,990 and done at `switch_done`.
     // Interim 1 day: Tuesday ~11:00, so the next window opens Wednesday
-    // 10:00 = P + 172,800. Upgrade A: click 172,860, done 175,560; verify
-    // 176,160; establish (B primary) 176,220; full sync 176,280..177,310.
+    // 10:00 = P + 172,800. Upgrade A: click 172,860, done 175,740; verify
+    // 176,340; establish (B primary) 176,400; full sync 176,460..177,490.
     // The interim ends a day after the switch, before Wednesday's window.
     assert!(switch_done + 86_400 < 172_800);
-    assert_eq!(m.exposure_ms, (176_220 - 390) * S, "{strategy}: exposure");
-    assert_eq!(m.procedure_ms, 177_310 * S, "{strategy}: procedure");
+    assert_eq!(m.exposure_ms, (176_400 - 390) * S, "{strategy}: exposure");
+    assert_eq!(m.procedure_ms, 177_490 * S, "{strategy}: procedure");
     assert_eq!(m.windows_used, 2, "{strategy}: two windows");
     assert_eq!(m.window_overrun_ms, 0, "{strategy}: overrun");
 }
 
 #[test]
 fn failover_async_shared_ip_by_hand() {
-    // Shared IP disabled on A at 3,810, enabled on B 20 s later.
-    async_common("failover-async-shared-ip", 3_830, 20);
+    // Shared IP disabled on A at 3,990, enabled on B 20 s later.
+    async_common("failover-async-shared-ip", 4_010, 20);
 }
 
 #[test]
 fn failover_async_dns_by_hand() {
-    // Record edited at 3,810; fresh resolvers follow at once (A is up
+    // Record edited at 3,990; fresh resolvers follow at once (A is up
     // anyway); the operator waits one TTL (60 s).
-    async_common("failover-async-dns", 3_870, 0);
+    async_common("failover-async-dns", 4_050, 0);
 }
 
 #[test]
 fn failover_async_nat_by_hand() {
-    // NAT edited at 3,810, effective 5 s later; A serves until then.
-    async_common("failover-async-nat", 3_815, 0);
+    // NAT edited at 3,990, effective 5 s later; A serves until then.
+    async_common("failover-async-nat", 3_995, 0);
 }
 
 #[test]
 fn single_by_hand() {
     let text = PAIR.replace("kind = \"failover-pair\"", "kind = \"single\"");
     let m = run(&scenario(&text), "single", 1, 0);
-    // backup 240; upgrade click 300, down 300..3,000; verify 3,600.
-    assert_eq!(m.downtime_ms, 2_700 * S);
-    assert_eq!(m.procedure_ms, 3_600 * S);
+    // backup 240; upgrade click 300, down 300..3,180; verify 3,780.
+    assert_eq!(m.downtime_ms, 2_880 * S);
+    assert_eq!(m.procedure_ms, 3_780 * S);
     assert_eq!(m.exposure_ms, 0);
     assert_eq!(m.exposure_risk, 0.0);
     assert_eq!(m.windows_used, 1);
@@ -153,15 +154,15 @@ fn single_by_hand() {
 #[test]
 fn window_overrun_by_hand() {
     // The same synchronous upgrade in a 1-hour window: 3,600 s of the
-    // 8,260 s procedure fall inside it, 4,660 s outside.
+    // 8,620 s procedure fall inside it, 5,020 s outside.
     let text = PAIR.replace(
         "  { weekday = \"mon\", hour = 10, length = \"8h\" },\n  { weekday = \"wed\", hour = 10, length = \"8h\" },",
         "  { weekday = \"mon\", hour = 10, length = \"1h\" },",
     );
     let m = run(&scenario(&text), "failover-sync", 1, 0);
-    assert_eq!(m.procedure_ms, 8_260 * S);
+    assert_eq!(m.procedure_ms, 8_620 * S);
     assert_eq!(m.windows_used, 1);
-    assert_eq!(m.window_overrun_ms, 4_660 * S);
+    assert_eq!(m.window_overrun_ms, 5_020 * S);
 }
 
 #[test]
@@ -171,6 +172,40 @@ fn async_interim_waits_a_week_with_one_weekly_window() {
     let text = PAIR.replace("  { weekday = \"wed\", hour = 10, length = \"8h\" },\n", "");
     let m = run(&scenario(&text), "failover-async-nat", 1, 0);
     let week = 7 * 86_400;
-    assert_eq!(m.exposure_ms, (week + 60 + 2_700 + 600 + 60 - 390) * S);
+    assert_eq!(m.exposure_ms, (week + 60 + 2_880 + 600 + 60 - 390) * S);
     assert_eq!(m.windows_used, 2);
+}
+
+#[test]
+fn an_upgrade_runs_base_reboot_backup_download_then_product() {
+    // The vendor's order: base software updates (with their reboot), then
+    // download a backup, then the product update at once. A's upgrade click
+    // in failover-sync is at 450: base 600 s, reboot 300 s, backup download
+    // 180 s, product 1,200 + 600 s.
+    let sc = scenario(PAIR);
+    let out = cutover::sim::simulate(
+        &sc,
+        sc.runbook("failover-sync").unwrap(),
+        1,
+        0,
+        cutover::sim::RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    let phases: Vec<(u64, &str)> = out
+        .events
+        .iter()
+        .filter(|e| e.entity == "A" && e.event == "phase_done")
+        .map(|e| (e.time.0 / S - P, e.detail.as_str()))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            (1_050, "base"),
+            (1_350, "reboot"),
+            (1_530, "backup_download"),
+            (3_330, "product")
+        ]
+    );
 }
