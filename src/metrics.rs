@@ -463,7 +463,7 @@ pub const METRICS: &[Metric] = &[
         goal: None,
         words: "rollbacks",
         label: None,
-        meaning: "upgrades that failed and were rolled back",
+        meaning: "upgrades that failed with no retry left and were rolled back",
         read: |m| Reading::Whole(m.rollbacks),
     },
     Metric {

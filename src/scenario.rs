@@ -382,6 +382,9 @@ pub struct FaultSpec {
     pub upgrade_failure: f64,
     /// Extra time to roll back a failed upgrade (restore from the backup).
     pub rollback: Dist,
+    /// Wait for technical support after a failed upgrade, before the retry
+    /// (or, with no retry left, before the rollback and the abort).
+    pub support: Dist,
     /// Further attempts after a failed upgrade before the procedure is aborted.
     pub upgrade_retries: u32,
     /// Probability that a sync fails.

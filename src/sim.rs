@@ -216,6 +216,9 @@ enum NodeState {
     Up,
     Upgrading(Phase),
     RollingBack,
+    /// A failed upgrade waits for technical support (the appliance is
+    /// left as it is: not restarted).
+    AwaitingSupport,
     CuttingOver,
     Failed,
 }
@@ -309,6 +312,10 @@ enum Ev {
         epoch: u32,
     },
     RollbackDone {
+        node: u32,
+        epoch: u32,
+    },
+    SupportDone {
         node: u32,
         epoch: u32,
     },
@@ -705,7 +712,9 @@ impl<'a> World<'a> {
     fn display_state(&self, n: NodeId) -> &'static str {
         let node = &self.nodes[n];
         match node.state {
-            NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::CuttingOver => "upgrading",
+            NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::AwaitingSupport | NodeState::CuttingOver => {
+                "upgrading"
+            }
             NodeState::Failed => "failed",
             NodeState::Up if node.traffic => {
                 let p = self.rel.established.map(|(p, _)| p).or(self.front.target).unwrap_or(0);
@@ -1051,6 +1060,11 @@ impl<'a> World<'a> {
                 Ev::PhaseDone { node, epoch } => {
                     if self.nodes[node as usize].epoch == epoch {
                         self.on_phase_done(node as NodeId);
+                    }
+                }
+                Ev::SupportDone { node, epoch } => {
+                    if self.nodes[node as usize].epoch == epoch {
+                        self.on_support_done(node as NodeId);
                     }
                 }
                 Ev::RollbackDone { node, epoch } => {

@@ -181,6 +181,7 @@ pub struct RawFaults {
     pub failover_delay: Option<RawDist>,
     pub upgrade_failure: Option<f64>,
     pub rollback: Option<RawDist>,
+    pub support: Option<RawDist>,
     pub upgrade_retries: Option<i64>,
     pub sync_failure: Option<f64>,
     pub sync_retry: Option<String>,

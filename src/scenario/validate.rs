@@ -802,6 +802,11 @@ fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
         ),
         upgrade_failure: c.probability("faults.upgrade_failure", r.upgrade_failure, 0.0),
         rollback: c.dist("faults.rollback", r.rollback.as_ref(), lognormal(1800.0, 5400.0)),
+        support: c.dist(
+            "faults.support",
+            r.support.as_ref(),
+            lognormal(2.0 * 3600.0, 8.0 * 3600.0),
+        ),
         upgrade_retries: c.integer("faults.upgrade_retries", r.upgrade_retries, 1, 0, 10) as u32,
         sync_failure: c.probability("faults.sync_failure", r.sync_failure, 0.0),
         sync_retry: c.positive_duration("faults.sync_retry", r.sync_retry.as_ref(), SimDuration::from_mins(5)),

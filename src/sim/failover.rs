@@ -244,18 +244,20 @@ impl World<'_> {
         }
         let p = self.sc.faults.upgrade_failure;
         if p > 0.0 && self.rng.faults.random::<f64>() < p {
-            // The new version does not work: restore from the backup taken first.
-            self.m.rollbacks += 1;
-            let d = self.sc.faults.rollback.sample(&mut self.rng.faults);
+            // The update failed when expected to work: the operator contacts
+            // technical support and leaves the appliance as it is.
+            let d = self.sc.faults.support.sample(&mut self.rng.faults);
             let n = &mut self.nodes[node];
-            n.state = NodeState::RollingBack;
+            n.state = NodeState::AwaitingSupport;
             n.epoch += 1;
             let epoch = n.epoch;
             self.touch(node);
-            self.log(name, "upgrade_failed", || format!("rolling back, takes {d}"));
+            self.log(name, "upgrade_failed", || {
+                format!("technical support contacted, answers in {d}")
+            });
             self.q.schedule(
                 self.now + d,
-                Ev::RollbackDone {
+                Ev::SupportDone {
                     node: node as u32,
                     epoch,
                 },
@@ -279,6 +281,35 @@ impl World<'_> {
         self.poll_step();
     }
 
+    /// Technical support has answered a failed upgrade: with a retry left
+    /// the operator tries again; else the backup taken first is restored
+    /// (the rollback) and the procedure is aborted.
+    pub(super) fn on_support_done(&mut self, node: NodeId) {
+        let (name, attempts) = (self.nodes[node].name, self.nodes[node].attempts);
+        if attempts <= self.sc.faults.upgrade_retries {
+            self.log(name, "support_done", || "retrying the upgrade".into());
+            self.start_upgrade(node);
+            return;
+        }
+        self.m.rollbacks += 1;
+        let d = self.sc.faults.rollback.sample(&mut self.rng.faults);
+        let n = &mut self.nodes[node];
+        n.state = NodeState::RollingBack;
+        n.epoch += 1;
+        let epoch = n.epoch;
+        self.touch(node);
+        self.log(name, "support_done", || {
+            format!("no retry left: rolling back, takes {d}")
+        });
+        self.q.schedule(
+            self.now + d,
+            Ev::RollbackDone {
+                node: node as u32,
+                epoch,
+            },
+        );
+    }
+
     pub(super) fn on_rollback_done(&mut self, node: NodeId) {
         let n = &mut self.nodes[node];
         n.state = NodeState::Up;
@@ -288,12 +319,7 @@ impl World<'_> {
         self.log(name, "rollback_done", || "back on the old version".into());
         self.arm_crash(node);
         self.refresh();
-        if attempts <= self.sc.faults.upgrade_retries {
-            // The operator tries again.
-            self.start_upgrade(node);
-        } else {
-            self.abort(format!("the upgrade of {name} failed {attempts} times"));
-        }
+        self.abort(format!("the upgrade of {name} failed {attempts} times"));
     }
 
     // ----- crashes -----------------------------------------------------------------

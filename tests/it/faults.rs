@@ -137,6 +137,7 @@ verify = "0s"
 [faults]
 upgrade_failure = 1.0
 rollback = "30m"
+support = "2h"
 upgrade_retries = 1
 
 [workload.support]
@@ -146,14 +147,47 @@ rate_per_hour = 0
 "#;
 
 #[test]
-fn failed_upgrades_roll_back_retry_and_abort() {
+fn failed_upgrades_wait_for_support_retry_roll_back_and_abort() {
     let m = run(&scenario(SINGLE), "single", 1, 0);
-    // Backup (one operator step), the upgrade's click, then two attempts,
-    // both rolled back: 2 × (35 m + 30 m) down, and the procedure stops.
-    assert_eq!(m.rollbacks, 2);
+    // Backup (one operator step), the upgrade's click, then the first
+    // attempt (35 m) fails: technical support answers in 2 h and the
+    // operator retries (35 m); it fails again: support (2 h), then, no
+    // retry left, the rollback (30 m) and the abort. The site is down
+    // throughout: 35 + 120 + 35 + 120 + 30 = 340 m.
+    assert_eq!(m.rollbacks, 1);
     assert_eq!(m.aborted, 1);
-    assert_eq!(m.downtime_ms, 2 * (35 + 30) * 60_000);
-    assert_eq!(m.procedure_ms, (1 + 1 + 2 * 65) * 60_000);
+    assert_eq!(m.downtime_ms, 340 * 60_000);
+    assert_eq!(m.procedure_ms, (1 + 1 + 340) * 60_000);
+    // The path is in the event log.
+    let sc = scenario(SINGLE);
+    let out = cutover::sim::simulate(
+        &sc,
+        sc.runbook("single").unwrap(),
+        1,
+        0,
+        cutover::sim::RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    let path: Vec<&str> = out
+        .events
+        .iter()
+        .filter(|e| e.entity == "A" && e.event != "phase_done" && e.event != "state")
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(
+        path,
+        [
+            "upgrade_start",
+            "upgrade_failed",
+            "support_done",
+            "upgrade_start",
+            "upgrade_failed",
+            "support_done",
+            "rollback_done"
+        ]
+    );
     // With no failure the same runbook is done in 1 + 1 + 35 minutes.
     let ok = run(
         &scenario(&SINGLE.replace("upgrade_failure = 1.0", "upgrade_failure = 0")),
