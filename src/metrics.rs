@@ -50,6 +50,8 @@ pub struct Metrics {
     pub aborted: u64,
     pub scheduled_at_ms: Option<u64>,
     pub in_preferred_window: Option<bool>,
+    pub drain_ms: u64,
+    pub drain_cut_sessions: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -552,6 +554,30 @@ pub const METRICS: &[Metric] = &[
             m.in_preferred_window
                 .map_or(Reading::Absent, |b| Reading::Whole(u64::from(b)))
         },
+    },
+    Metric {
+        name: "drain_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::Clusters,
+        key: None,
+        goal: None,
+        words: "drain",
+        label: None,
+        meaning: "time the procedure waited for traffic nodes taken offline to drain (`wait_drained` steps)",
+        read: |m| Reading::Millis(m.drain_ms),
+    },
+    Metric {
+        name: "drain_cut_sessions",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::Clusters,
+        key: None,
+        goal: None,
+        words: "drain cut sessions",
+        label: None,
+        meaning: "sessions cut at a drain timeout (none without one; also in `dropped_sessions`)",
+        read: |m| Reading::Whole(m.drain_cut_sessions),
     },
 ];
 

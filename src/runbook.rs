@@ -76,9 +76,12 @@ pub enum Step {
     /// Check or uncheck "Accepting New Client Connections" for traffic
     /// nodes, in the acting primary's cluster configuration.
     SetAccepting { nodes: Vec<NodeId>, value: bool },
-    /// Wait until no session is left on the nodes; after `timeout` the
-    /// remaining sessions are cut (dropped).
-    WaitDrained { nodes: Vec<NodeId>, timeout: SimDuration },
+    /// Wait until no session is left on the nodes; after `timeout`, when
+    /// there is one, the remaining sessions are cut (dropped).
+    WaitDrained {
+        nodes: Vec<NodeId>,
+        timeout: Option<SimDuration>,
+    },
     /// Push the upgrade package to every node of the cluster.
     DistributePackage,
     /// "Become Backup": the node gives up the primary role.
@@ -179,9 +182,13 @@ impl Step {
             Step::SetAccepting { nodes, value } => {
                 format!("set_accepting {} = {value}", list(nodes))
             }
-            Step::WaitDrained { nodes, timeout } => {
-                format!("wait_drained {} (timeout {timeout})", list(nodes))
+            Step::WaitDrained {
+                nodes,
+                timeout: Some(t),
+            } => {
+                format!("wait_drained {} (timeout {t})", list(nodes))
             }
+            Step::WaitDrained { nodes, timeout: None } => format!("wait_drained {}", list(nodes)),
             Step::BecomeBackup { node } => format!("become_backup {}", n(node)),
             Step::BecomePrimary { node } => format!("become_primary {}", n(node)),
             Step::SetBackupOperations { value } => format!("set_backup_operations {value}"),
@@ -520,8 +527,9 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
             Step::SetAccepting { nodes, value: value()? }
         }
         "wait_drained" => {
-            let timeout = match &s.timeout {
-                Some(t) => parse_duration(t).map_err(|e| format!("timeout: {e}"))?,
+            let timeout = match s.timeout.as_deref() {
+                Some("none") => None,
+                Some(t) => Some(parse_duration(t).map_err(|e| format!("timeout: {e}"))?),
                 None => site.drain_timeout,
             };
             Step::WaitDrained {

@@ -410,6 +410,8 @@ struct Exec<'a> {
     aborted: bool,
     /// A failed precheck will not be fixed before its deadline.
     doomed: bool,
+    /// When the current `wait_drained` step began.
+    drain_from: Option<SimTime>,
     active_from: Option<SimTime>,
     windows: BTreeSet<u64>,
     overrun: u64,
@@ -665,6 +667,7 @@ impl<'a> World<'a> {
                 finished: None,
                 aborted: false,
                 doomed: false,
+                drain_from: None,
                 active_from: None,
                 windows: BTreeSet::new(),
                 overrun: 0,

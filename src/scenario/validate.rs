@@ -778,11 +778,17 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
             ),
         }
     }
-    site.drain_timeout = c.duration(
-        "site.drain_timeout",
-        r.drain_timeout.as_ref(),
-        SimDuration::from_hours(2),
-    );
+    site.drain_timeout = match r.drain_timeout.as_deref() {
+        None | Some("none") => None,
+        Some(text) if parse_duration(text).is_err() => {
+            c.bad(
+                "site.drain_timeout",
+                format!("{text:?} is neither a duration such as \"2h\" nor \"none\""),
+            );
+            None
+        }
+        Some(_) => Some(c.duration("site.drain_timeout", r.drain_timeout.as_ref(), SimDuration::ZERO)),
+    };
     site.distribute = c.dist("site.distribute", r.distribute.as_ref(), lognormal(300.0, 900.0));
     site
 }

@@ -439,10 +439,12 @@ impl World<'_> {
         });
     }
 
-    /// Cuts the remaining sessions of draining nodes at the drain timeout.
+    /// Cuts the remaining sessions of draining nodes at the drain timeout
+    /// (counted in `drain_cut_sessions`).
     pub(super) fn cut_drained(&mut self, nodes: &[NodeId]) {
         for &n in nodes {
             if self.nodes[n].state == NodeState::Up {
+                self.m.drain_cut_sessions += self.nodes[n].sessions.len() as u64;
                 self.drop_sessions(n, "drain timeout", false);
             }
         }

@@ -172,7 +172,10 @@ impl<'a> World<'a> {
                 self.step_done();
             }
             (Step::WaitDrained { nodes, timeout }, 0) => {
-                self.set_timer(*timeout);
+                self.exec.drain_from = Some(self.now);
+                if let Some(t) = timeout {
+                    self.set_timer(*t);
+                }
                 self.wait_for(Wait::Drained(nodes));
                 self.poll_step();
             }
@@ -492,6 +495,9 @@ impl<'a> World<'a> {
     }
 
     pub(super) fn step_done(&mut self) {
+        if let Some(from) = self.exec.drain_from.take() {
+            self.m.drain_ms += self.now.since(from).0;
+        }
         let i = self.exec.idx;
         let total = self.exec.steps.len();
         self.exec.wait = Wait::None;

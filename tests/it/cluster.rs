@@ -96,6 +96,27 @@ fn atlas_standalone_by_hand() {
 }
 
 #[test]
+fn drains_wait_for_the_sessions_to_end_unless_a_timeout_cuts_them() {
+    // No timeout (the default): r-1 stops accepting at 390; its last
+    // session started at 300 and ends at 2,100: the drain takes 1,710 s and
+    // cuts nothing.
+    let sc = scenario(&cluster(false, "").replace("drain_timeout = \"1h\"\n", ""));
+    assert_eq!(sc.site.drain_timeout, None);
+    let m = run(&sc, "atlas-standalone", 1, 0);
+    assert_eq!(
+        (m.drain_ms, m.drain_cut_sessions, m.dropped_sessions),
+        (1_710 * S, 0, 0)
+    );
+    // A 10-minute timeout cuts at 990 the sessions r-1 still holds: those
+    // that started at P + 60 j, j odd, from −780 (ending at 1,020) to 300:
+    // ten of them.
+    let sc = scenario(&cluster(false, "").replace("drain_timeout = \"1h\"", "drain_timeout = \"10m\""));
+    let m = run(&sc, "atlas-standalone", 1, 0);
+    assert_eq!((m.drain_ms, m.drain_cut_sessions), (600 * S, 10));
+    assert_eq!(m.dropped_sessions, 10);
+}
+
+#[test]
 fn traffic_nodes_install_without_the_recordings_time() {
     // 500 GB of recordings at 6 s per GB add 50 minutes to the appliance's
     // install (35 → 85 min), none to a traffic node's (35 min).
