@@ -170,11 +170,13 @@ fn failed_upgrades_wait_for_support_retry_roll_back_and_abort() {
             trace_sessions: false,
         },
     );
+    use cutover::sim::events::{Entity, Event};
     let path: Vec<&str> = out
         .events
         .iter()
-        .filter(|e| e.entity == "A" && e.event != "phase_done" && e.event != "state")
-        .map(|e| e.event)
+        .filter(|e| e.event.entity() == Entity::Node(0))
+        .filter(|e| !matches!(e.event, Event::PhaseDone { .. } | Event::State { .. }))
+        .map(|e| e.event.name())
         .collect();
     assert_eq!(
         path,

@@ -100,10 +100,11 @@ fn async_common(strategy: &str, switch_done: u64, downtime: u64) {
             trace_sessions: false,
         },
     );
+    assert_eq!(log.events.step_count(), 11);
     let done = log
         .events
         .iter()
-        .find(|e| e.entity == "runbook" && e.event == "step_done" && e.detail == "6/11")
+        .find(|e| e.event == cutover::sim::events::Event::StepDone { step: 5 })
         .map(|e| e.time.0);
     assert_eq!(done, Some((P + switch_done) * S), "{strategy}: the switch ends");
     assert_eq!(m.downtime_ms, downtime * S, "{strategy}: downtime = the switch gap");
@@ -196,8 +197,10 @@ fn an_upgrade_runs_base_reboot_backup_download_then_product() {
     let phases: Vec<(u64, &str)> = out
         .events
         .iter()
-        .filter(|e| e.entity == "A" && e.event == "phase_done")
-        .map(|e| (e.time.0 / S - P, e.detail.as_str()))
+        .filter_map(|e| match e.event {
+            cutover::sim::events::Event::PhaseDone { node: 0, phase } => Some((e.time.0 / S - P, phase.name())),
+            _ => None,
+        })
         .collect();
     assert_eq!(
         phases,
