@@ -52,6 +52,7 @@ pub struct Metrics {
     pub in_preferred_window: Option<bool>,
     pub drain_ms: u64,
     pub drain_cut_sessions: u64,
+    pub technician_unavailable_ms: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -578,6 +579,18 @@ pub const METRICS: &[Metric] = &[
         label: None,
         meaning: "sessions cut at a drain timeout (none without one; also in `dropped_sessions`)",
         read: |m| Reading::Whole(m.drain_cut_sessions),
+    },
+    Metric {
+        name: "technician_unavailable_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        words: "technician unavailable",
+        label: None,
+        meaning: "technician time lost to the consoles after the upgrade: each console's self-update at its first login to the new version, and the waits of consoles deployed by MSI on locked-down machines for their redeployment (0 on pods)",
+        read: |m| Reading::Millis(m.technician_unavailable_ms),
     },
 ];
 

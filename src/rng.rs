@@ -36,6 +36,10 @@ pub enum Purpose {
     /// in runbooks that swing DNS (a stream of its own, so that runbooks
     /// without a DNS swing skip it without shifting any other draw).
     Dns = 8,
+    /// Representative consoles: whether each console arrival was deployed
+    /// by MSI on a locked-down machine, and the redeployment delay (a
+    /// stream of its own: sites without such consoles draw nothing).
+    Consoles = 9,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.
@@ -74,6 +78,8 @@ pub struct Streams {
     pub scheduler: ChaCha8Rng,
     /// Clients' DNS propagation delays.
     pub dns: ChaCha8Rng,
+    /// Representative consoles (MSI deployments).
+    pub consoles: ChaCha8Rng,
 }
 
 impl Streams {
@@ -89,6 +95,7 @@ impl Streams {
             retries: stream(seed, replication, Purpose::Retries),
             scheduler: stream(seed, replication, Purpose::Scheduler),
             dns: stream(seed, replication, Purpose::Dns),
+            consoles: stream(seed, replication, Purpose::Consoles),
         }
     }
 }

@@ -121,6 +121,12 @@ pub struct ClientSpec {
     pub retry: RetrySpec,
     /// Reconnect after a drop (consoles), if any.
     pub reconnect: Option<ReconnectSpec>,
+    /// Consoles: share deployed by MSI on locked-down machines, which
+    /// cannot connect to the new version until redeployed (0 for support).
+    pub msi_locked_share: f64,
+    /// Consoles: the redeployment of the locked-down ones, from the moment
+    /// the site first serves the new version.
+    pub redeploy: Dist,
 }
 
 /// The workload.

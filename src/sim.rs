@@ -228,6 +228,8 @@ struct Session {
     alive: bool,
     kind: ClientKind,
     immediate: bool,
+    /// A console deployed by MSI on a locked-down machine, not yet redeployed.
+    locked: bool,
     node: u32,
     pos: u32,
     start: SimTime,
@@ -242,8 +244,16 @@ struct Attempt {
     /// The session belongs to a farm that closes disconnected sessions at once.
     immediate: bool,
     region: u32,
-    /// Version of the node a reconnecting console was dropped from.
+    /// The version a console runs: that of the node a reconnecting console
+    /// was dropped from, else the old one (1): it updates itself at its
+    /// first login to a newer version.
     from_version: u32,
+    /// A console deployed by MSI on a locked-down machine: it cannot
+    /// connect to the new version until it has been redeployed.
+    locked: bool,
+    /// Already counted as an arrival (a locked console that waited for its
+    /// redeployment).
+    counted: bool,
     /// This client's DNS propagation delay (its resolver's cache).
     dns_delay: SimDuration,
     /// How long the session lasts once connected.
@@ -425,6 +435,12 @@ struct World<'a> {
     at_risk_since: Option<SimTime>,
     /// Time at risk so far, ms.
     at_risk_ms: u64,
+    /// When the site first served the new version (a fresh client could
+    /// connect to it).
+    new_since: Option<SimTime>,
+    /// How long after that the locked-down consoles are redeployed
+    /// (drawn before the run when there are any).
+    redeploy_after: SimDuration,
     log: EventLog,
     /// Last logged display state of each node.
     shown: Vec<Option<NodeStatus>>,
@@ -634,6 +650,8 @@ impl<'a> World<'a> {
             exposure_since: None,
             at_risk_since: None,
             at_risk_ms: 0,
+            new_since: None,
+            redeploy_after: SimDuration::ZERO,
             log: if opts.log_events {
                 EventLog::new(
                     sc.site.nodes.iter().map(|n| n.name.clone()).collect(),
@@ -656,6 +674,9 @@ impl<'a> World<'a> {
         };
 
         w.m.procedure_start_ms = proc_start.0;
+        if sc.workload.console.msi_locked_share > 0.0 {
+            w.redeploy_after = sc.workload.console.redeploy.sample(&mut w.rng.consoles);
+        }
         w.schedule_next_arrival();
         if has_backup {
             // Steady state before the procedure: periodic syncs are running.
@@ -1120,6 +1141,9 @@ impl<'a> World<'a> {
             self.ensure_tree(self.front.target);
         }
         let up = self.site_up();
+        if up && self.new_since.is_none() && self.front.target.is_some_and(|f| self.nodes[f].version > 1) {
+            self.new_since = Some(self.now);
+        }
         match (up, self.down_since) {
             (false, None) => {
                 self.down_since = Some(self.now);

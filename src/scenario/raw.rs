@@ -150,6 +150,8 @@ pub struct RawWorkload {
 #[serde(deny_unknown_fields)]
 pub struct RawClients {
     pub rate_per_hour: Option<f64>,
+    pub msi_locked_share: Option<f64>,
+    pub redeploy: Option<RawDist>,
     pub duration: Option<RawDist>,
     pub retry: Option<RawRetry>,
     pub reconnect: Option<RawReconnect>,

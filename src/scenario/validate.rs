@@ -328,11 +328,36 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
             })
         }
     };
+    let (msi_locked_share, redeploy) = if support {
+        for (field, given) in [
+            ("msi_locked_share", r.msi_locked_share.is_some()),
+            ("redeploy", r.redeploy.is_some()),
+        ] {
+            if given {
+                ctx.bad(
+                    &format!("{path}.{field}"),
+                    "applies to representative consoles only (workload.console)",
+                );
+            }
+        }
+        (0.0, Dist::Constant(SimDuration::ZERO))
+    } else {
+        (
+            ctx.probability(&format!("{path}.msi_locked_share"), r.msi_locked_share, 0.0),
+            ctx.dist(
+                &format!("{path}.redeploy"),
+                r.redeploy.as_ref(),
+                lognormal(24.0 * 3600.0, 72.0 * 3600.0),
+            ),
+        )
+    };
     ClientSpec {
         rate_per_hour,
         duration,
         retry,
         reconnect,
+        msi_locked_share,
+        redeploy,
     }
 }
 

@@ -61,6 +61,8 @@ impl World<'_> {
             ClientKind::Console => &wl.console,
         };
         let work = spec.duration.sample(&mut self.rng.durations);
+        let share = wl.console.msi_locked_share;
+        let locked = kind == ClientKind::Console && share > 0.0 && self.rng.consoles.random::<f64>() < share;
         let dns_delay = if self.uses_dns {
             self.draw_dns_delay()
         } else {
@@ -73,7 +75,9 @@ impl World<'_> {
             reconnect: false,
             immediate,
             region,
-            from_version: 0,
+            from_version: 1,
+            locked,
+            counted: false,
             dns_delay,
             work,
         });
@@ -170,7 +174,7 @@ impl World<'_> {
     }
 
     pub(super) fn attempt(&mut self, a: Attempt) {
-        if a.tries == 0 {
+        if a.tries == 0 && !a.counted {
             self.m.arrivals += 1;
             if a.reconnect {
                 self.m.reconnects += 1;
@@ -181,10 +185,33 @@ impl World<'_> {
         }
         if let Some((node, cross)) = self.pick_node(&a) {
             let mut work = a.work;
-            if a.reconnect && a.kind == ClientKind::Console && self.nodes[node].version > a.from_version {
-                // The console updates itself before the technician can go on.
-                if let Some(rc) = &self.sc.workload.console.reconnect {
+            let version = self.nodes[node].version;
+            if a.kind == ClientKind::Console && !self.sc.site.kind.upgrades_by_cutover() && version > a.from_version {
+                if a.locked {
+                    // Deployed by MSI on a locked-down machine: it cannot
+                    // connect until redeployed, `redeploy` after the site
+                    // first served the new version; the redeployed console
+                    // runs the new version.
+                    let since = *self.new_since.get_or_insert(self.now);
+                    let ready = since + self.redeploy_after;
+                    if self.now < ready {
+                        self.m.technician_unavailable_ms += ready.since(self.now).0;
+                        self.schedule_attempt(
+                            ready,
+                            Attempt {
+                                locked: false,
+                                counted: true,
+                                from_version: version,
+                                ..a
+                            },
+                        );
+                        return;
+                    }
+                } else if let Some(rc) = &self.sc.workload.console.reconnect {
+                    // The console updates itself at its first login to the
+                    // new version before the technician can go on.
                     work += rc.client_update;
+                    self.m.technician_unavailable_ms += rc.client_update.0;
                 }
             }
             if cross {
@@ -238,6 +265,7 @@ impl World<'_> {
             alive: true,
             kind: a.kind,
             immediate: a.immediate,
+            locked: a.locked && self.nodes[node].version <= 1,
             node: node as u32,
             pos,
             start: self.now,
@@ -379,6 +407,8 @@ impl World<'_> {
                         immediate: s.immediate,
                         region: self.nodes[node].region as u32,
                         from_version: version,
+                        locked: s.locked,
+                        counted: false,
                         dns_delay: SimDuration::ZERO, // the console resolves afresh
                         work: remaining,
                     },
@@ -433,6 +463,8 @@ impl World<'_> {
                         immediate: s.immediate,
                         region: 0,
                         from_version: self.nodes[node].version,
+                        locked: false,
+                        counted: false,
                         dns_delay: SimDuration::ZERO,
                         work,
                     },

@@ -76,7 +76,7 @@ const DURATIONS: [&str; 14] = [
     "\"1e9h\"",
 ];
 /// Whole lines that once crashed the process or exhausted it (issue 10).
-const LINES: [&str; 16] = [
+const LINES: [&str; 18] = [
     "[pod]\nreminder_interval = \"1ms\"",
     "lead_time = \"3650d\"",
     "reminder_interval = \"1s\"",
@@ -93,6 +93,8 @@ const LINES: [&str; 16] = [
     "[faults]\nupgrade_failure = 1\nsupport = \"0s\"\nupgrade_retries = 10",
     "drain_timeout = \"none\"",
     "{ do = \"wait_drained\", group = \"offline\", timeout = \"none\" }",
+    "[workload.console]\nmsi_locked_share = 1\nredeploy = \"0s\"",
+    "msi_locked_share = 0.5",
 ];
 const NODES: [&str; 9] = ["A", "B", "C", "pod", "r-1", "r-2", "eu-1", "", "A\""];
 const GROUPS: [&str; 6] = ["offline", "remaining", "traffic", "r", "eu", "nowhere"];

@@ -212,3 +212,72 @@ fn an_upgrade_runs_base_reboot_backup_download_then_product() {
         ]
     );
 }
+
+/// A single appliance with one console login a minute (30-minute shifts,
+/// no retries), windows Monday 10:00; warm-up 2 h, so the procedure starts
+/// at P = Monday 10:00 and the logins fall on P + 60 j. Operator step 45 s,
+/// no backup time: the upgrade (35 min) is clicked at 90 and done at 2,190;
+/// verify takes 10 min: the run ends at 2,790.
+const CONSOLES: &str = r#"
+[calendar]
+windows = [{ weekday = "mon", hour = 10, length = "8h" }]
+warmup = "2h"
+
+[site]
+kind = "single"
+data_gb = 0
+
+[upgrade]
+base = "10m"
+product = "20m"
+reboot = "5m"
+
+[operator]
+step = "45s"
+backup = "0s"
+verify = "10m"
+
+[workload]
+arrivals = "deterministic"
+days = [1, 1, 1, 1, 1, 1, 1]
+hours = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+[workload.support]
+rate_per_hour = 0
+
+[workload.console]
+rate_per_hour = 60
+duration = "30m"
+retry = { attempts = 0 }
+reconnect = { interval = "40s", client_update = "1m" }
+"#;
+
+#[test]
+fn every_console_updates_at_its_first_login_after_the_upgrade() {
+    let m = run(&scenario(CONSOLES), "single", 1, 0);
+    // The upgrade at 90 drops the 30 consoles that logged in from −1,680
+    // to 60; they reconnect every 40 s (130, 170, ...) and get in at 2,210,
+    // on the new version: each updates itself (1 min). So does every fresh
+    // login after the upgrade: 2,220 .. 2,760, ten of them. 40 updates.
+    assert_eq!(m.technician_unavailable_ms, 40 * 60 * S);
+    assert_eq!(m.reconnects, 30);
+}
+
+#[test]
+fn locked_down_consoles_wait_for_their_redeployment() {
+    // Every console was deployed by MSI on a locked-down machine; the
+    // redeployment takes 5 min from 2,190, when the site first serves the
+    // new version: until 2,490 none of them can connect. The 30 dropped
+    // consoles wait from 2,210 (280 s each); the logins at 2,220 .. 2,460
+    // wait 270, 210, 150, 90, 30 s. Redeployed, they run the new version:
+    // no update. 30 × 280 + 750 = 9,150 s.
+    let text = CONSOLES.replace(
+        "rate_per_hour = 60\n",
+        "rate_per_hour = 60\nmsi_locked_share = 1\nredeploy = \"5m\"\n",
+    );
+    let m = run(&scenario(&text), "single", 1, 0);
+    assert_eq!(m.technician_unavailable_ms, 9_150 * S);
+    // Each waiting console is one arrival, served once it could connect.
+    let plain = run(&scenario(CONSOLES), "single", 1, 0);
+    assert_eq!(m.arrivals, plain.arrivals);
+}
