@@ -53,6 +53,7 @@ pub struct Metrics {
     pub drain_ms: u64,
     pub drain_cut_sessions: u64,
     pub technician_unavailable_ms: u64,
+    pub notice_ms: Option<u64>,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -592,6 +593,18 @@ pub const METRICS: &[Metric] = &[
         meaning: "technician time lost to the consoles after the upgrade: each console's self-update at its first login to the new version, and the waits of consoles deployed by MSI on locked-down machines for their redeployment (0 on pods)",
         read: |m| Reading::Millis(m.technician_unavailable_ms),
     },
+    Metric {
+        name: "notice_s",
+        unit: Unit::Seconds,
+        better: Better::Higher,
+        sites: Sites::Pods,
+        key: None,
+        goal: None,
+        words: "notice",
+        label: None,
+        meaning: "notice users and admins had: from the scheduling of the maintenance to its slot",
+        read: |m| m.notice_ms.map_or(Reading::Absent, Reading::Millis),
+    },
 ];
 
 /// The number of metrics.
@@ -737,6 +750,7 @@ mod tests {
         let pod = Metrics {
             scheduled_at_ms: Some(3_600_000),
             in_preferred_window: Some(false),
+            notice_ms: Some(3_000_000),
             ..Metrics::default()
         };
         for m in METRICS {

@@ -76,6 +76,10 @@ pub enum Step {
     Notify { what: String },
     /// Delete the blue VMs (pods).
     DeleteBlue,
+    /// Set the pod's "close disconnected sessions" policy to a time value
+    /// (`after`) in every farm whose policy closes them sooner, or restore
+    /// the farms' own policies (`None`).
+    SetLogoffPolicy { after: Option<SimDuration> },
 }
 
 impl Step {
@@ -107,6 +111,7 @@ impl Step {
             Step::Cutover => "cutover",
             Step::Notify { .. } => "notify",
             Step::DeleteBlue => "delete_blue",
+            Step::SetLogoffPolicy { .. } => "set_logoff_policy",
         }
     }
 
@@ -122,6 +127,7 @@ impl Step {
                 | Step::BuildGreen
                 | Step::Notify { .. }
                 | Step::DeleteBlue
+                | Step::SetLogoffPolicy { .. }
         )
     }
 
@@ -167,6 +173,8 @@ impl Step {
                 format!("establish_failover primary {} backup {}", n(primary), n(backup))
             }
             Step::Notify { what } => format!("notify {what}"),
+            Step::SetLogoffPolicy { after: Some(d) } => format!("set_logoff_policy after {d}"),
+            Step::SetLogoffPolicy { after: None } => "set_logoff_policy restore".to_string(),
             other => other.verb().to_string(),
         }
     }
@@ -201,6 +209,8 @@ pub struct RawStep {
     pub value: Option<bool>,
     pub wait: Option<bool>,
     pub what: Option<String>,
+    pub after: Option<String>,
+    pub restore: Option<bool>,
 }
 
 /// A runbook resolved against a site: every node exists, every step is possible.
@@ -264,7 +274,7 @@ pub fn builtin_names() -> Vec<String> {
 }
 
 /// The words a step may use.
-pub const VERBS: [&str; 25] = [
+pub const VERBS: [&str; 26] = [
     "backup",
     "sync_now",
     "break_failover",
@@ -290,6 +300,7 @@ pub const VERBS: [&str; 25] = [
     "cutover",
     "notify",
     "delete_blue",
+    "set_logoff_policy",
 ];
 
 /// Resolves a raw runbook against a site, refusing what cannot work (see
@@ -390,6 +401,7 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         "wait" => &["duration"],
         "set_backup_operations" => &["value"],
         "notify" => &["what"],
+        "set_logoff_policy" => &["after", "restore"],
         v if VERBS.contains(&v) => &[],
         other => {
             return Err(format!("unknown step {other:?} (one of: {})", VERBS.join(", ")));
@@ -408,6 +420,8 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         ("value", s.value.is_some()),
         ("wait", s.wait.is_some()),
         ("what", s.what.is_some()),
+        ("after", s.after.is_some()),
+        ("restore", s.restore.is_some()),
     ];
     for (field, here) in present {
         if here && !allowed.contains(&field) {
@@ -519,6 +533,15 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         "set_backup_operations" => Step::SetBackupOperations { value: value()? },
         "notify" => Step::Notify {
             what: s.what.clone().ok_or("notify needs `what`")?,
+        },
+        "set_logoff_policy" => match (&s.after, s.restore) {
+            (Some(t), None) => Step::SetLogoffPolicy {
+                after: Some(parse_duration(t).map_err(|e| format!("after: {e}"))?),
+            },
+            (None, Some(true)) => Step::SetLogoffPolicy { after: None },
+            _ => {
+                return Err("set_logoff_policy needs either `after` (a duration) or `restore = true`".into());
+            }
         },
         "wait" => {
             let text = s.duration.as_deref().ok_or("wait needs `duration`")?;

@@ -199,13 +199,40 @@ pub struct PodSpec {
     pub delete_blue: Dist,
     /// Time between reminder notifications.
     pub reminder_interval: SimDuration,
-    /// Share of sessions in farms whose policy closes disconnected sessions immediately.
+    /// Share of sessions in farms whose policy closes disconnected sessions
+    /// immediately (the sum of those farms' shares).
     pub close_immediately_fraction: f64,
+    /// The farms (and VDI assignments), each with its share of sessions
+    /// and its "close disconnected sessions" policy; the shares sum to 1.
+    pub farms: Vec<Farm>,
     /// Chance that a disconnected user reconnects after the cutover.
     pub reconnect_probability: f64,
     /// Delay from the end of the cutover to a user's reconnect.
     pub reconnect_delay: Dist,
 }
+
+/// When a farm closes (logs off) a disconnected session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logoff {
+    /// Never (the default policy): the session waits for its user.
+    Never,
+    /// At once: the user's unsaved work is lost.
+    Immediately,
+    /// After this long disconnected.
+    After(SimDuration),
+}
+
+/// A farm of a pod: its share of the sessions and its logoff policy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Farm {
+    /// Share of sessions (the farms' shares sum to 1).
+    pub share: f64,
+    /// Its "close disconnected sessions" policy.
+    pub logoff: Logoff,
+}
+
+/// Most farms a pod may list.
+pub const MAX_FARMS: usize = 1000;
 
 /// A validated scenario.
 #[derive(Clone, Debug, PartialEq)]

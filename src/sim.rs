@@ -227,7 +227,8 @@ struct Session {
     epoch: u32,
     alive: bool,
     kind: ClientKind,
-    immediate: bool,
+    /// The pod farm the session belongs to (an index into `pod.farms`).
+    farm: u32,
     /// A console deployed by MSI on a locked-down machine, not yet redeployed.
     locked: bool,
     node: u32,
@@ -241,8 +242,8 @@ struct Attempt {
     kind: ClientKind,
     tries: u32,
     reconnect: bool,
-    /// The session belongs to a farm that closes disconnected sessions at once.
-    immediate: bool,
+    /// The pod farm the session belongs to (an index into `pod.farms`).
+    farm: u32,
     region: u32,
     /// The version a console runs: that of the node a reconnecting console
     /// was dropped from, else the old one (1): it updates itself at its
@@ -435,6 +436,9 @@ struct World<'a> {
     at_risk_since: Option<SimTime>,
     /// Time at risk so far, ms.
     at_risk_ms: u64,
+    /// The "close disconnected sessions" time value a `set_logoff_policy`
+    /// step put in force, if any.
+    logoff_override: Option<SimDuration>,
     /// When the site first served the new version (a fresh client could
     /// connect to it).
     new_since: Option<SimTime>,
@@ -650,6 +654,7 @@ impl<'a> World<'a> {
             exposure_since: None,
             at_risk_since: None,
             at_risk_ms: 0,
+            logoff_override: None,
             new_since: None,
             redeploy_after: SimDuration::ZERO,
             log: if opts.log_events {

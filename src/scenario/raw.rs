@@ -87,8 +87,17 @@ pub struct RawPod {
     pub delete_blue: Option<RawDist>,
     pub reminder_interval: Option<String>,
     pub close_immediately_fraction: Option<f64>,
+    pub farms: Option<Vec<RawFarm>>,
     pub reconnect_probability: Option<f64>,
     pub reconnect_delay: Option<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFarm {
+    pub share: Option<f64>,
+    pub logoff: Option<String>,
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

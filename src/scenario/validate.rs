@@ -869,6 +869,7 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
         let hour = c.integer("pod.preferred_window.hour", w.hour, 2, 0, 23) as u8;
         (day, hour)
     });
+    let (farms, close_immediately_fraction) = farms(c, &r);
     PodSpec {
         preferred,
         miss_probability: c.probability("pod.miss_probability", r.miss_probability, 0.1),
@@ -888,7 +889,8 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
             r.reminder_interval.as_ref(),
             SimDuration::from_hours(24),
         ),
-        close_immediately_fraction: c.probability("pod.close_immediately_fraction", r.close_immediately_fraction, 0.0),
+        close_immediately_fraction,
+        farms,
         reconnect_probability: c.probability("pod.reconnect_probability", r.reconnect_probability, 0.9),
         reconnect_delay: c.dist(
             "pod.reconnect_delay",
@@ -896,6 +898,84 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
             lognormal(120.0, 900.0),
         ),
     }
+}
+
+/// The pod's farms: `pod.farms`, or the `close_immediately_fraction`
+/// shorthand (a farm closing disconnected sessions immediately with that
+/// share, listed first, and one that never does), never both; and the
+/// share of sessions in farms that close them immediately.
+fn farms(c: &mut Ctx, r: &RawPod) -> (Vec<Farm>, f64) {
+    let shorthand = |f: f64| {
+        vec![
+            Farm {
+                share: f,
+                logoff: Logoff::Immediately,
+            },
+            Farm {
+                share: 1.0 - f,
+                logoff: Logoff::Never,
+            },
+        ]
+    };
+    let Some(list) = &r.farms else {
+        let f = c.probability("pod.close_immediately_fraction", r.close_immediately_fraction, 0.0);
+        return (shorthand(f), f);
+    };
+    if r.close_immediately_fraction.is_some() {
+        c.bad(
+            "pod.close_immediately_fraction",
+            "give either pod.farms or its shorthand pod.close_immediately_fraction, not both",
+        );
+    }
+    if list.is_empty() {
+        c.bad("pod.farms", "needs at least one farm");
+        return (shorthand(0.0), 0.0);
+    }
+    if list.len() > MAX_FARMS {
+        c.bad("pod.farms", format!("{} farms: at most {MAX_FARMS}", list.len()));
+        return (shorthand(0.0), 0.0);
+    }
+    let mut farms = Vec::with_capacity(list.len());
+    for (i, f) in list.iter().enumerate() {
+        let p = format!("pod.farms[{i}]");
+        let share = c.number(&format!("{p}.share"), f.share, 1.0, 0.0, 1e9);
+        let logoff = match f.logoff.as_deref() {
+            None | Some("never") => Logoff::Never,
+            Some("immediately") => Logoff::Immediately,
+            Some("after") => match &f.after {
+                None => {
+                    c.bad(&format!("{p}.after"), "missing: logoff = \"after\" needs a duration");
+                    Logoff::Never
+                }
+                Some(_) => Logoff::After(c.duration(&format!("{p}.after"), f.after.as_ref(), SimDuration::ZERO)),
+            },
+            Some(other) => {
+                c.bad(
+                    &format!("{p}.logoff"),
+                    format!("unknown logoff policy {other:?} (never, immediately or after)"),
+                );
+                Logoff::Never
+            }
+        };
+        if f.after.is_some() && f.logoff.as_deref() != Some("after") {
+            c.bad(&format!("{p}.after"), "applies to logoff = \"after\" only");
+        }
+        farms.push(Farm { share, logoff });
+    }
+    let sum: f64 = farms.iter().map(|f| f.share).sum();
+    if sum <= 0.0 {
+        c.bad("pod.farms", "the farms' shares add up to zero");
+        return (shorthand(0.0), 0.0);
+    }
+    for f in &mut farms {
+        f.share /= sum;
+    }
+    let immediate = farms
+        .iter()
+        .filter(|f| f.logoff == Logoff::Immediately)
+        .map(|f| f.share)
+        .sum();
+    (farms, immediate)
 }
 
 /// The enabled strategies and their resolved runbooks. Custom runbooks are

@@ -5,6 +5,7 @@ use rand::RngExt;
 use super::events::{ClientKind, DropCause, Event};
 use super::{Attempt, Ev, MinTree, NodeState, Role, Session, World};
 use crate::model::site::NodeId;
+use crate::scenario::Logoff;
 use crate::time::SimDuration;
 
 impl World<'_> {
@@ -54,8 +55,22 @@ impl World<'_> {
         } else {
             0
         };
-        let immediate = self.sc.site.kind.upgrades_by_cutover()
-            && self.rng.arrivals.random::<f64>() < self.sc.pod.close_immediately_fraction;
+        // A pod's session belongs to a farm, drawn where the draw of the
+        // close-immediately policy always was (common random numbers hold).
+        let farm = if self.sc.site.kind.upgrades_by_cutover() {
+            let u: f64 = self.rng.arrivals.random();
+            let farms = &self.sc.pod.farms;
+            let mut acc = 0.0;
+            farms
+                .iter()
+                .position(|f| {
+                    acc += f.share;
+                    u < acc
+                })
+                .unwrap_or(farms.len().saturating_sub(1)) as u32
+        } else {
+            0
+        };
         let spec = match kind {
             ClientKind::Support => &wl.support,
             ClientKind::Console => &wl.console,
@@ -73,7 +88,7 @@ impl World<'_> {
             kind,
             tries: 0,
             reconnect: false,
-            immediate,
+            farm,
             region,
             from_version: 1,
             locked,
@@ -264,7 +279,7 @@ impl World<'_> {
             epoch: 0,
             alive: true,
             kind: a.kind,
-            immediate: a.immediate,
+            farm: a.farm,
             locked: a.locked && self.nodes[node].version <= 1,
             node: node as u32,
             pos,
@@ -404,7 +419,7 @@ impl World<'_> {
                         kind: ClientKind::Console,
                         tries: 0,
                         reconnect: true,
-                        immediate: s.immediate,
+                        farm: s.farm,
                         region: self.nodes[node].region as u32,
                         from_version: version,
                         locked: s.locked,
@@ -424,9 +439,23 @@ impl World<'_> {
         }
     }
 
-    /// Cuts the sessions of a pod at a cutover: all are disconnected; those
-    /// under the close-immediately policy lose their work; each user
-    /// reconnects after the cutover ends with the scenario's probability.
+    /// The "close disconnected sessions" policy of farm `farm` now: the
+    /// farm's own, unless a `set_logoff_policy` step raised a policy that
+    /// closes them sooner to its time value.
+    fn logoff_policy(&self, farm: u32) -> Logoff {
+        let own = self.sc.pod.farms.get(farm as usize).map_or(Logoff::Never, |f| f.logoff);
+        match (own, self.logoff_override) {
+            (Logoff::Immediately, Some(d)) => Logoff::After(d),
+            (Logoff::After(x), Some(d)) if x < d => Logoff::After(d),
+            (own, _) => own,
+        }
+    }
+
+    /// Cuts the sessions of a pod at a cutover: all are disconnected; each
+    /// user comes back after the cutover ends with the scenario's
+    /// probability. A session whose farm's policy logs it off before its
+    /// user is back (at once, after the policy's time, or never back) is
+    /// logged off and its work lost.
     pub(super) fn disconnect_for_cutover(&mut self, node: NodeId, cutover_end: crate::time::SimTime) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
         self.touch(node);
@@ -439,17 +468,24 @@ impl World<'_> {
             self.sessions[slot as usize].alive = false;
             self.free.push(slot);
             self.m.dropped_sessions += 1;
-            if s.immediate {
-                self.m.lost_work_sessions += 1;
-                lost += 1;
-            }
             self.add_record(node);
             let pod = &self.sc.pod;
             let back: f64 = self.rng.retries.random();
             let delay = pod.reconnect_delay.sample(&mut self.rng.retries);
-            if back < pod.reconnect_probability {
+            let returns = back < pod.reconnect_probability;
+            let away = cutover_end.since(self.now) + delay;
+            let logged_off = match self.logoff_policy(s.farm) {
+                Logoff::Never => false,
+                Logoff::Immediately => true,
+                Logoff::After(limit) => !returns || away > limit,
+            };
+            if logged_off {
+                self.m.lost_work_sessions += 1;
+                lost += 1;
+            }
+            if returns {
                 // A logged-off user starts again; a disconnected one resumes.
-                let work = if s.immediate {
+                let work = if logged_off {
                     s.end.since(s.start)
                 } else {
                     s.end.since(self.now)
@@ -460,7 +496,7 @@ impl World<'_> {
                         kind: s.kind,
                         tries: 0,
                         reconnect: true,
-                        immediate: s.immediate,
+                        farm: s.farm,
                         region: 0,
                         from_version: self.nodes[node].version,
                         locked: false,

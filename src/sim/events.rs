@@ -466,6 +466,12 @@ pub enum Event {
     MaintenanceEnded,
     /// The blue VMs were deleted.
     BlueDeleted,
+    /// The "close disconnected sessions" policy was set to a time value in
+    /// the farms that close them sooner, or restored (`None`).
+    LogoffPolicy {
+        /// The time value set; none when the farms' own were restored.
+        after: Option<SimDuration>,
+    },
     // ----- the network -----------------------------------------------------
     /// The shared IP was disabled on the appliance that held it (if any).
     SharedIpDisabled {
@@ -546,7 +552,8 @@ impl Event {
             | MaintenanceStarted { .. }
             | CutoverDone
             | MaintenanceEnded
-            | BlueDeleted => Entity::Pod,
+            | BlueDeleted
+            | LogoffPolicy { .. } => Entity::Pod,
             SharedIpDisabled { .. }
             | SharedIpEnabled { .. }
             | DnsRecordChanged { .. }
@@ -609,6 +616,7 @@ impl Event {
             GreenBuilt => "green_built",
             CutoverDone => "cutover_done",
             BlueDeleted => "blue_deleted",
+            LogoffPolicy { .. } => "logoff_policy",
             SharedIpDisabled { .. } => "shared_ip_disabled",
             SharedIpEnabled { .. } => "shared_ip_enabled",
             DnsRecordChanged { .. } => "dns_record_changed",
@@ -852,6 +860,13 @@ impl fmt::Display for Detail<'_> {
             CutoverDone => f.write_str("green serves"),
             MaintenanceEnded => f.write_str("maintenance ended"),
             BlueDeleted => f.write_str("network cards kept for the next update"),
+            LogoffPolicy { after: Some(d) } => {
+                write!(
+                    f,
+                    "close disconnected sessions after {d} (farms that closed them sooner)"
+                )
+            }
+            LogoffPolicy { after: None } => f.write_str("farms' own policies restored"),
             SharedIpDisabled { on } => f.write_str(on.map_or("-", name)),
             SharedIpEnabled { on } => f.write_str(name(on)),
             DnsRecordChanged { to } | NatEffective { to } => write!(f, "-> {}", name(to)),
@@ -1204,6 +1219,18 @@ mod tests {
                 "pod",
                 "blue_deleted",
                 "network cards kept for the next update",
+            ),
+            (
+                LogoffPolicy { after: Some(s(7200)) },
+                "pod",
+                "logoff_policy",
+                "close disconnected sessions after 2h (farms that closed them sooner)",
+            ),
+            (
+                LogoffPolicy { after: None },
+                "pod",
+                "logoff_policy",
+                "farms' own policies restored",
             ),
             (SharedIpDisabled { on: Some(0) }, "network", "shared_ip_disabled", "A"),
             (SharedIpDisabled { on: None }, "network", "shared_ip_disabled", "-"),

@@ -283,6 +283,14 @@ impl<'a> World<'a> {
                 self.log(Event::Notify { step: self.exec.idx });
                 self.step_done();
             }
+            // A setting the admin changes ahead of the maintenance: no
+            // operator time (and no draw, so a runbook with it keeps the
+            // common random numbers of one without).
+            (Step::SetLogoffPolicy { after }, _) => {
+                self.logoff_override = *after;
+                self.log(Event::LogoffPolicy { after: *after });
+                self.step_done();
+            }
             (Step::DeleteBlue, 0) => {
                 let d = pod.delete_blue.sample(&mut self.rng.operator);
                 self.set_timer(d);
@@ -405,6 +413,7 @@ impl<'a> World<'a> {
         };
         self.pod.scheduled = Some(slot);
         self.m.scheduled_at_ms = Some(slot.0);
+        self.m.notice_ms = Some(slot.since(self.now).0);
         let how = self.sc.calendar.hour_of_week(slot);
         let preferred = pod.preferred.is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
         self.m.in_preferred_window = Some(preferred);

@@ -76,7 +76,7 @@ const DURATIONS: [&str; 14] = [
     "\"1e9h\"",
 ];
 /// Whole lines that once crashed the process or exhausted it (issue 10).
-const LINES: [&str; 18] = [
+const LINES: [&str; 21] = [
     "[pod]\nreminder_interval = \"1ms\"",
     "lead_time = \"3650d\"",
     "reminder_interval = \"1s\"",
@@ -95,6 +95,9 @@ const LINES: [&str; 18] = [
     "{ do = \"wait_drained\", group = \"offline\", timeout = \"none\" }",
     "[workload.console]\nmsi_locked_share = 1\nredeploy = \"0s\"",
     "msi_locked_share = 0.5",
+    "farms = [{ share = 0.5, logoff = \"after\", after = \"1ms\" }, { share = 0.5, logoff = \"immediately\" }]",
+    "{ do = \"set_logoff_policy\", after = \"2h\" }",
+    "{ do = \"set_logoff_policy\", restore = true }",
 ];
 const NODES: [&str; 9] = ["A", "B", "C", "pod", "r-1", "r-2", "eu-1", "", "A\""];
 const GROUPS: [&str; 6] = ["offline", "remaining", "traffic", "r", "eu", "nowhere"];

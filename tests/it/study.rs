@@ -223,8 +223,9 @@ fn sweep_rows_and_monotone_exposure() {
     );
     ok(&o);
     let rows = table(&read(&tmp.path().join("sw"), "sweep.csv"));
-    // 2 points × 4 strategies × every metric that applies (not scheduled_at_s, in_preferred_window).
-    assert_eq!(rows.len(), 2 * 4 * (cutover::metrics::Metrics::COLUMNS.len() - 2));
+    // 2 points × 4 strategies × every metric that applies (not the pods'
+    // scheduled_at_s, in_preferred_window, notice_s).
+    assert_eq!(rows.len(), 2 * 4 * (cutover::metrics::Metrics::COLUMNS.len() - 3));
     for s in [
         "failover-sync",
         "failover-async-shared-ip",
