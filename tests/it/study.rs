@@ -270,7 +270,7 @@ fn sweep_rows_and_monotone_exposure() {
     );
     ok(&o);
     let rows = table(&read(&tmp.path().join("grid"), "sweep.csv"));
-    assert_eq!(rows.len(), 6 * (cutover::metrics::Metrics::COLUMNS.len() - 2));
+    assert_eq!(rows.len(), 6 * (cutover::metrics::Metrics::COLUMNS.len() - 3));
 }
 
 fn bad(dir: &Path, args: &[&str], says: &str) {
