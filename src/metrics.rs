@@ -50,6 +50,10 @@ pub struct Metrics {
     pub aborted: u64,
     pub scheduled_at_ms: Option<u64>,
     pub in_preferred_window: Option<bool>,
+    pub defects_found: u64,
+    pub defect_escaped: u64,
+    pub fallbacks: u64,
+    pub defect_downtime_ms: u64,
     pub drain_ms: u64,
     pub drain_cut_sessions: u64,
     pub technician_unavailable_ms: u64,
@@ -126,6 +130,9 @@ pub enum Sites {
     WithBackup,
     /// Atlas clusters; 0 for the others.
     Clusters,
+    /// Single appliances and failover pairs (where latent defects are
+    /// modelled); 0 for the others.
+    Appliances,
     /// Blue-green pods; an empty cell for the others (does not apply).
     Pods,
 }
@@ -137,6 +144,7 @@ impl Sites {
             Sites::All => "all",
             Sites::WithBackup => "with a backup",
             Sites::Clusters => "clusters",
+            Sites::Appliances => "single and pairs",
             Sites::Pods => "blue-green (empty elsewhere)",
         }
     }
@@ -556,6 +564,54 @@ pub const METRICS: &[Metric] = &[
             m.in_preferred_window
                 .map_or(Reading::Absent, |b| Reading::Whole(u64::from(b)))
         },
+    },
+    Metric {
+        name: "defects_found",
+        unit: Unit::Count,
+        better: Better::Neither,
+        sites: Sites::Appliances,
+        key: None,
+        goal: None,
+        words: "defects found",
+        label: None,
+        meaning: "latent defects of the new version found while an appliance on the old version still stood (a fall-back was possible; `faults.latent_defect`)",
+        read: |m| Reading::Whole(m.defects_found),
+    },
+    Metric {
+        name: "defect_escaped",
+        unit: Unit::Flag,
+        better: Better::Lower,
+        sites: Sites::Appliances,
+        key: key(12, Shown::NotZero, false, None, false),
+        goal: None,
+        words: "defect escaped",
+        label: Some("defect escaped (share of replications)"),
+        meaning: "1 when a latent defect was found only after every appliance had left the old version: all are restored",
+        read: |m| Reading::Whole(m.defect_escaped),
+    },
+    Metric {
+        name: "fallbacks",
+        unit: Unit::Count,
+        better: Better::Neither,
+        sites: Sites::Appliances,
+        key: None,
+        goal: None,
+        words: "fallbacks",
+        label: None,
+        meaning: "fall-backs to the appliance still on the old version after a defect was found",
+        read: |m| Reading::Whole(m.fallbacks),
+    },
+    Metric {
+        name: "defect_downtime_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::Appliances,
+        key: None,
+        goal: None,
+        words: "defect downtime",
+        label: None,
+        meaning: "downtime while the recovery from a latent defect runs: the fall-back switch's gap, or the restore of the serving appliance once the defect escaped",
+        read: |m| Reading::Millis(m.defect_downtime_ms),
     },
     Metric {
         name: "drain_s",

@@ -36,10 +36,15 @@ pub enum Purpose {
     /// in runbooks that swing DNS (a stream of its own, so that runbooks
     /// without a DNS swing skip it without shifting any other draw).
     Dns = 8,
+    /// Latent defects of the new version (whether there is one, when it is
+    /// found) and the restores of the recovery: drawn only in scenarios with
+    /// `faults.latent_defect` above 0 or runbooks that restore, so that
+    /// every other stream is the same with or without them.
+    Defects = 9,
     /// Representative consoles: whether each console arrival was deployed
     /// by MSI on a locked-down machine, and the redeployment delay (a
     /// stream of its own: sites without such consoles draw nothing).
-    Consoles = 9,
+    Consoles = 10,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.
@@ -78,6 +83,8 @@ pub struct Streams {
     pub scheduler: ChaCha8Rng,
     /// Clients' DNS propagation delays.
     pub dns: ChaCha8Rng,
+    /// Latent defects and restores.
+    pub defects: ChaCha8Rng,
     /// Representative consoles (MSI deployments).
     pub consoles: ChaCha8Rng,
 }
@@ -95,6 +102,7 @@ impl Streams {
             retries: stream(seed, replication, Purpose::Retries),
             scheduler: stream(seed, replication, Purpose::Scheduler),
             dns: stream(seed, replication, Purpose::Dns),
+            defects: stream(seed, replication, Purpose::Defects),
             consoles: stream(seed, replication, Purpose::Consoles),
         }
     }

@@ -76,6 +76,9 @@ pub enum Step {
     Notify { what: String },
     /// Delete the blue VMs (pods).
     DeleteBlue,
+    /// Restore the appliance to the old version from its backup
+    /// (`faults.rollback`; the appliance is down meanwhile).
+    Restore { node: NodeId },
     /// Set the pod's "close disconnected sessions" policy to a time value
     /// (`after`) in every farm whose policy closes them sooner, or restore
     /// the farms' own policies (`None`).
@@ -111,6 +114,7 @@ impl Step {
             Step::Cutover => "cutover",
             Step::Notify { .. } => "notify",
             Step::DeleteBlue => "delete_blue",
+            Step::Restore { .. } => "restore",
             Step::SetLogoffPolicy { .. } => "set_logoff_policy",
         }
     }
@@ -149,6 +153,7 @@ impl Step {
         };
         match self {
             Step::Backup { node } => format!("backup {}", n(node)),
+            Step::Restore { node } => format!("restore {}", n(node)),
             Step::Upgrade { nodes, wait } => {
                 format!("upgrade {}{}", list(nodes), if *wait { "" } else { " (in background)" })
             }
@@ -274,7 +279,7 @@ pub fn builtin_names() -> Vec<String> {
 }
 
 /// The words a step may use.
-pub const VERBS: [&str; 26] = [
+pub const VERBS: [&str; 27] = [
     "backup",
     "sync_now",
     "break_failover",
@@ -300,6 +305,7 @@ pub const VERBS: [&str; 26] = [
     "cutover",
     "notify",
     "delete_blue",
+    "restore",
     "set_logoff_policy",
 ];
 
@@ -391,7 +397,7 @@ fn step_work(raw: &RawStep, step: &Step, site: &Site) -> u64 {
 
 fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Result<Step, String> {
     let allowed: &[&str] = match s.verb.as_str() {
-        "backup" | "verify" | "become_backup" | "become_primary" => &["node"],
+        "backup" | "verify" | "become_backup" | "become_primary" | "restore" => &["node"],
         "upgrade" => &["node", "nodes", "group", "wait"],
         "wait_upgraded" => &["node", "nodes", "group"],
         "set_accepting" => &["node", "nodes", "group", "value"],
@@ -490,6 +496,9 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
             node: one("node", &s.node)?,
         },
         "become_primary" => Step::BecomePrimary {
+            node: one("node", &s.node)?,
+        },
+        "restore" => Step::Restore {
             node: one("node", &s.node)?,
         },
         "upgrade" => Step::Upgrade {

@@ -199,6 +199,8 @@ pub struct RawFaults {
     pub precheck_failure: Option<f64>,
     pub admin_fix: Option<RawDist>,
     pub precheck_deadline: Option<String>,
+    pub latent_defect: Option<f64>,
+    pub defect_detect: Option<RawDist>,
 }
 
 /// A distribution: either a duration string (a constant) or an inline table

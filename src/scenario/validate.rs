@@ -570,6 +570,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     };
 
     let faults = faults(c, raw.faults.unwrap_or_default());
+    if faults.latent_defect > 0.0 && !site.kind.restores_appliances() {
+        c.bad(
+            "faults.latent_defect",
+            format!(
+                "latent defects are modelled for single appliances and failover pairs only, not for {} sites: set it to 0",
+                site.kind.name()
+            ),
+        );
+    }
     let pod = pod(c, raw.pod, site.kind);
     work_bounds(c, &site, &workload, &failover, &faults, &pod);
 
@@ -852,6 +861,14 @@ fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
             "faults.precheck_deadline",
             r.precheck_deadline.as_ref(),
             SimDuration::from_hours(48),
+        ),
+        latent_defect: c.probability("faults.latent_defect", r.latent_defect, 0.0),
+        defect_detect: c.dist(
+            "faults.defect_detect",
+            r.defect_detect.as_ref(),
+            Dist::Exponential {
+                mean_ms: 2.0 * MS_PER_DAY as f64,
+            },
         ),
     }
 }

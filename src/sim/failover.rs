@@ -277,7 +277,9 @@ impl World<'_> {
     /// (the rollback) and the procedure is aborted.
     pub(super) fn on_support_done(&mut self, node: NodeId) {
         let attempts = self.nodes[node].attempts;
-        if attempts <= self.sc.faults.upgrade_retries {
+        // A recovery from a latent defect restores the appliance anyway:
+        // no retry then.
+        if attempts <= self.sc.faults.upgrade_retries && !self.exec.recovering {
             self.log(Event::SupportDone { node, rollback: None });
             self.start_upgrade(node);
             return;
@@ -311,7 +313,9 @@ impl World<'_> {
         self.log(Event::RollbackDone { node });
         self.arm_crash(node);
         self.refresh();
-        self.abort(AbortReason::UpgradeFailed { node, attempts });
+        if !self.exec.recovering {
+            self.abort(AbortReason::UpgradeFailed { node, attempts });
+        }
     }
 
     // ----- crashes -----------------------------------------------------------------

@@ -38,6 +38,7 @@ mod bad_inputs;
 mod charts;
 mod cli;
 mod cluster;
+mod defects;
 mod docs;
 mod faults;
 mod fit;

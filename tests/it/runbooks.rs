@@ -4,7 +4,7 @@
 
 use crate::{run, scenario};
 
-const S: u64 = 1000; // milliseconds per second
+pub const S: u64 = 1000; // milliseconds per second
 
 /// A pair with 100 GB, windows Monday and Wednesday 10:00-18:00 UTC, and a
 /// 2 h warm-up, so the procedure starts Monday 10:00 (P = 36,000 s).
@@ -15,7 +15,7 @@ const S: u64 = 1000; // milliseconds per second
 /// the full sync after establishing copies 100,000 MB at 100 MB/s = 1,000 s,
 /// so it takes 1,030 s and starts 60 s after establishing.
 /// Operator: step 60 s, backup 180 s, verify 600 s.
-const PAIR: &str = r#"
+pub const PAIR: &str = r#"
 [calendar]
 windows = [
   { weekday = "mon", hour = 10, length = "8h" },
@@ -58,7 +58,7 @@ rate_per_hour = 0
 rate_per_hour = 0
 "#;
 
-const P: u64 = 36_000;
+pub const P: u64 = 36_000;
 const MTBF_S: f64 = 8760.0 * 3600.0;
 
 #[test]
@@ -68,8 +68,33 @@ fn failover_sync_by_hand() {
     // (every 930 s from 08:15) are idle then, so it runs 300..330.
     // break: 390. upgrade A: click 450, down 450..3,330.
     assert_eq!(m.downtime_ms, 2_880 * S, "downtime = A's upgrade time");
-    // verify A 3,930; upgrade B 3,990..6,870; verify B 7,470;
-    // establish 7,530: exposure 7,530 − 390 = 7,140.
+    // verify A 3,930. Interim: 1 day, to Tuesday 11:05 (P + 90,330); the
+    // next window opens Wednesday 10:00 = P + 172,800. Upgrade B: click
+    // 172,860, done 175,740 (B serves nobody: no downtime); verify B
+    // 176,340; establish 176,400: exposure 176,400 − 390 = 176,010.
+    assert_eq!(
+        m.exposure_ms,
+        176_010 * S,
+        "exposure = break to re-established, the interim included"
+    );
+    // first sync 176,460 + 1,030 = 177,490: the procedure's end.
+    assert_eq!(m.procedure_ms, 177_490 * S);
+    assert_eq!(m.procedure_start_ms, P * S);
+    assert_eq!(m.windows_used, 2, "A's half on Monday, B's on Wednesday");
+    assert_eq!(m.window_overrun_ms, 0);
+    // At risk while A serves and is up: the exposure less A's install,
+    // 176,010 − 2,880 = 173,130 s (A cannot crash while it installs).
+    let risk = 1.0 - (-173_130.0 / MTBF_S).exp();
+    assert!((m.exposure_risk - risk).abs() < 1e-12, "{} vs {risk}", m.exposure_risk);
+    assert_eq!(m.span_ms, (7_200 + 177_490) * S);
+}
+
+#[test]
+fn failover_sync_one_window_by_hand() {
+    let m = run(&scenario(PAIR), "failover-sync-one-window", 1, 0);
+    // As above up to verify A at 3,930; then at once upgrade B 3,990..6,870;
+    // verify B 7,470; establish 7,530: exposure 7,530 − 390 = 7,140.
+    assert_eq!(m.downtime_ms, 2_880 * S, "downtime = A's upgrade time");
     assert_eq!(m.exposure_ms, 7_140 * S, "exposure = break to re-established");
     // first sync 7,590 + 1,030 = 8,620: the procedure's end.
     assert_eq!(m.procedure_ms, 8_620 * S);
@@ -154,13 +179,13 @@ fn single_by_hand() {
 
 #[test]
 fn window_overrun_by_hand() {
-    // The same synchronous upgrade in a 1-hour window: 3,600 s of the
+    // The one-night synchronous upgrade in a 1-hour window: 3,600 s of the
     // 8,620 s procedure fall inside it, 5,020 s outside.
     let text = PAIR.replace(
         "  { weekday = \"mon\", hour = 10, length = \"8h\" },\n  { weekday = \"wed\", hour = 10, length = \"8h\" },",
         "  { weekday = \"mon\", hour = 10, length = \"1h\" },",
     );
-    let m = run(&scenario(&text), "failover-sync", 1, 0);
+    let m = run(&scenario(&text), "failover-sync-one-window", 1, 0);
     assert_eq!(m.procedure_ms, 8_620 * S);
     assert_eq!(m.windows_used, 1);
     assert_eq!(m.window_overrun_ms, 5_020 * S);
@@ -175,6 +200,106 @@ fn async_interim_waits_a_week_with_one_weekly_window() {
     let week = 7 * 86_400;
     assert_eq!(m.exposure_ms, (week + 60 + 2_880 + 600 + 60 - 390) * S);
     assert_eq!(m.windows_used, 2);
+}
+
+/// `PAIR` with a latent defect in every replication, found a constant
+/// `detect` after the new version starts serving; restores take 30 min.
+fn with_defect(text: &str, detect: &str) -> String {
+    format!("{text}\n[faults]\nlatent_defect = 1\ndefect_detect = \"{detect}\"\nrollback = \"30m\"\n")
+}
+
+/// The event times (seconds after P) of `event` records.
+fn times(sc: &cutover::scenario::Scenario, strategy: &str, event: &str) -> Vec<u64> {
+    let out = cutover::sim::simulate(
+        sc,
+        sc.runbook(strategy).unwrap(),
+        1,
+        0,
+        cutover::sim::RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    out.events
+        .iter()
+        .filter(|e| e.event.name() == event)
+        .map(|e| e.time.0 / S - P)
+        .collect()
+}
+
+#[test]
+fn sync_fall_back_by_hand() {
+    let sc = scenario(&with_defect(PAIR, "1d"));
+    let m = run(&sc, "failover-sync", 1, 0);
+    // As in `failover_sync_by_hand`: A down 450..3,330 and serving the new
+    // version from 3,330; the interim runs from 3,930 and would end at
+    // 90,330. The defect shows a day after 3,330, at 89,730, while B still
+    // runs the old version: fall back to B by `site.switch` (shared IP).
+    assert_eq!(times(&sc, "failover-sync", "new_version_serving"), [3_330]);
+    assert_eq!(times(&sc, "failover-sync", "defect_found"), [89_730]);
+    assert_eq!(times(&sc, "failover-sync", "fallback"), [89_730]);
+    assert_eq!((m.defects_found, m.fallbacks, m.defect_escaped), (1, 1, 0));
+    // Switch: operator 60 s, shared IP disabled on A at 89,790, enabled on
+    // B 20 s later: 20 s of downtime caused by the fall-back.
+    assert_eq!(m.downtime_ms, (2_880 + 20) * S);
+    assert_eq!(m.defect_downtime_ms, 20 * S);
+    // Restore A: click 89,810 + 60 = 89,870, back on the old version 1,800 s
+    // later at 91,670 (B serves meanwhile: no downtime).
+    assert_eq!(times(&sc, "failover-sync", "restore_start"), [89_870]);
+    assert_eq!(times(&sc, "failover-sync", "restore_done"), [91_670]);
+    // Establish B primary, A backup at 91,730: exposure 91,730 − 390.
+    assert_eq!(m.exposure_ms, (91_730 - 390) * S);
+    // Full sync 91,790..92,820: the procedure ends there, B's upgrade never ran.
+    assert_eq!(m.procedure_ms, 92_820 * S);
+    assert_eq!(times(&sc, "failover-sync", "upgrade_start"), [450]);
+    // The recovery runs on Tuesday, outside the Monday and Wednesday
+    // windows: 89,730..92,820 is overrun.
+    assert_eq!(m.windows_used, 1);
+    assert_eq!(m.window_overrun_ms, 3_090 * S);
+    assert_eq!(m.aborted, 0);
+}
+
+#[test]
+fn single_escaped_defect_by_hand() {
+    // One appliance: a defect found is an escaped one. A serves the new
+    // version from 3,180 (`single_by_hand`); the procedure's steps end at
+    // 3,780, the run goes on until the defect shows at 3,180 + 3,600 =
+    // 6,780; restore A: click 6,840, the site down until 8,640.
+    let text = with_defect(&PAIR.replace("kind = \"failover-pair\"", "kind = \"single\""), "1h");
+    let sc = scenario(&text);
+    let m = run(&sc, "single", 1, 0);
+    assert_eq!(times(&sc, "single", "defect_escaped"), [6_780]);
+    assert_eq!(times(&sc, "single", "restore_start"), [6_840]);
+    assert_eq!((m.defects_found, m.fallbacks, m.defect_escaped), (0, 0, 1));
+    assert_eq!(m.downtime_ms, (2_880 + 1_800) * S);
+    assert_eq!(m.defect_downtime_ms, 1_800 * S);
+    assert_eq!(m.procedure_ms, 8_640 * S);
+}
+
+#[test]
+fn defect_found_mid_upgrade_escapes_by_hand() {
+    // One night: A serves the new version from 3,330; B's install runs
+    // 3,990..6,870. The defect shows at 3,330 + 1,000 = 4,330, while B
+    // installs: its old version is being overwritten, so the defect has
+    // escaped. Restore A first, the site down: click 4,390, back at 6,190.
+    // Then B: click 6,250, which stops its install (it would have ended at
+    // 6,870), back on the old version at 8,050. Establish A primary at
+    // 8,110; full sync 8,170..9,200.
+    let sc = scenario(&with_defect(PAIR, "1000s"));
+    let name = "failover-sync-one-window";
+    let m = run(&sc, name, 1, 0);
+    assert_eq!(times(&sc, name, "defect_escaped"), [4_330]);
+    assert_eq!(times(&sc, name, "restore_start"), [4_390, 6_250]);
+    assert_eq!(times(&sc, name, "restore_done"), [6_190, 8_050]);
+    assert!(
+        times(&sc, name, "upgrade_done").len() == 1,
+        "B's install never completes"
+    );
+    assert_eq!((m.defects_found, m.fallbacks, m.defect_escaped), (0, 0, 1));
+    assert_eq!(m.downtime_ms, (2_880 + 1_800) * S);
+    assert_eq!(m.defect_downtime_ms, 1_800 * S);
+    assert_eq!(m.exposure_ms, (8_110 - 390) * S);
+    assert_eq!(m.procedure_ms, 9_200 * S);
 }
 
 #[test]

@@ -71,9 +71,9 @@ fn outputs_do_not_depend_on_threads_repeats_or_shards() {
             );
         }
     }
-    // Each shard holds its own contiguous replications: 90 / 3 = 30 × 4 strategies.
+    // Each shard holds its own contiguous replications: 90 / 3 = 30 × 5 strategies.
     let s2 = String::from_utf8(read(&t.join("s2"), "runs.csv")).unwrap();
-    assert_eq!(s2.lines().count(), 1 + 30 * 4);
+    assert_eq!(s2.lines().count(), 1 + 30 * 5);
     assert!(s2.lines().nth(1).unwrap().starts_with("failover-sync,30,5,"));
 }
 
@@ -116,7 +116,7 @@ fn compare_default_thousand_runs_prints_the_table() {
     let o = cutover(tmp.path(), &["compare", "--runs", "1000"]);
     ok(&o);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("1000 replications × 4 strategies"), "{out}");
+    assert!(out.contains("1000 replications × 5 strategies"), "{out}");
     assert!(out.contains("downtime_s") && out.contains("lowest"), "{out}");
     // The synchronous upgrade is never the one with the least downtime.
     let line = out.lines().find(|l| l.starts_with("downtime_s")).unwrap();
@@ -223,9 +223,9 @@ fn sweep_rows_and_monotone_exposure() {
     );
     ok(&o);
     let rows = table(&read(&tmp.path().join("sw"), "sweep.csv"));
-    // 2 points × 4 strategies × every metric that applies (not the pods'
+    // 2 points × 5 strategies × every metric that applies (not the pods'
     // scheduled_at_s, in_preferred_window, notice_s).
-    assert_eq!(rows.len(), 2 * 4 * (cutover::metrics::Metrics::COLUMNS.len() - 3));
+    assert_eq!(rows.len(), 2 * 5 * (cutover::metrics::Metrics::COLUMNS.len() - 3));
     for s in [
         "failover-sync",
         "failover-async-shared-ip",
