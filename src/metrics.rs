@@ -451,7 +451,7 @@ pub const METRICS: &[Metric] = &[
         goal: None,
         words: "lost work sessions",
         label: None,
-        meaning: "sessions logged off with unsaved work: the close-immediately policy at a cutover, or a crash",
+        meaning: "sessions logged off with unsaved work: at a cutover, a farm's logoff policy that expired before the user was back; or a crash",
         read: |m| Reading::Whole(m.lost_work_sessions),
     },
     Metric {
