@@ -281,6 +281,10 @@ pub struct Scenario {
     /// Thresholds for the summary's exceedance probabilities, by metric
     /// column name (e.g. `downtime_s` → 900 gives P(downtime > 15 min)).
     pub thresholds: Vec<(String, f64)>,
+    /// What matters most, in order, for the report's bottom line.
+    pub priorities: crate::priorities::Priorities,
+    /// The likelihood × impact matrix of the report's risk classes.
+    pub risk: crate::priorities::RiskMatrix,
 }
 
 impl Scenario {

@@ -27,6 +27,8 @@ pub struct RawScenario {
     pub faults: Option<RawFaults>,
     pub pod: Option<RawPod>,
     pub thresholds: Option<std::collections::BTreeMap<String, f64>>,
+    pub priorities: Option<crate::priorities::RawPriorities>,
+    pub risk: Option<crate::priorities::RawRisk>,
     pub runbooks: Option<Vec<crate::runbook::RawRunbook>>,
 }
 

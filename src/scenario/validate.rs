@@ -599,6 +599,12 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             thresholds.push((metric.clone(), *value));
         }
     }
+    let mut judged = Vec::new();
+    let priorities = crate::priorities::check_priorities(raw.priorities, &mut judged);
+    let risk = crate::priorities::check_risk(raw.risk, &mut judged);
+    for (path, message) in judged {
+        c.bad(&path, message);
+    }
     let (strategies, runbooks) = strategies(c, raw.strategies.as_deref(), raw.runbooks.as_deref(), &site);
 
     if !ctx.problems.is_empty() {
@@ -623,6 +629,8 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         faults,
         pod,
         thresholds,
+        priorities,
+        risk,
     })
 }
 
