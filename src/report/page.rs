@@ -1134,7 +1134,7 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
                 )
             } else {
                 format!(
-                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those in farms that close disconnected sessions at once ({} of sessions); the others resume when their user comes back.",
+                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those whose farm closes disconnected sessions before their user is back ({} of sessions are in farms that close them at once); the others resume when their user comes back.",
                     if f.strategies.len() > 1 { format!(" ({})", f.name(s)) } else { String::new() },
                     val(m, r.mean),
                     val(m, r.p95),
