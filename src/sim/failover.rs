@@ -62,8 +62,10 @@ impl World<'_> {
             self.q.schedule(retry, Ev::SyncStart { epoch: self.rel.epoch });
             return;
         }
+        // A crash of either appliance cuts the copy short (it fails above),
+        // so what it copied is still there; saturating all the same.
         for (left, copied) in self.rel.unsynced.iter_mut().zip(job.records) {
-            *left -= copied;
+            *left = left.saturating_sub(copied);
         }
         self.rel.last_done_started = Some(job.started);
         if job.full {
