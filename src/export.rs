@@ -3,21 +3,30 @@
 //! They write to any `io::Write`; the caller decides where the bytes go (the
 //! command line writes them to a temporary file and renames it into place).
 
+use std::fmt::Write as _;
 use std::io;
 
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::Metrics;
 use crate::montecarlo::{DiffRow, Replication, SummaryRow};
-use crate::sim::LogRecord;
+use crate::sim::events::EventLog;
 use crate::time::fmt_secs;
 
-/// Writes `events.csv`: `time_s,entity,event,detail`.
-pub fn write_events<W: io::Write>(out: W, events: &[LogRecord]) -> io::Result<()> {
+/// Writes `events.csv`: `time_s,entity,event,detail`, one row per record,
+/// in the words of [`EventLog::entity_name`], [`Event::name`] and
+/// [`EventLog::detail`].
+///
+/// [`Event::name`]: crate::sim::events::Event::name
+pub fn write_events<W: io::Write>(out: W, events: &EventLog) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(["time_s", "entity", "event", "detail"])?;
-    for e in events {
-        w.write_record([fmt_secs(e.time.0).as_str(), &e.entity, e.event, &e.detail])?;
+    let mut detail = String::new();
+    for r in events.iter() {
+        detail.clear();
+        write!(detail, "{}", events.detail(&r.event)).map_err(io::Error::other)?;
+        let entity = events.entity_name(r.event.entity());
+        w.write_record([fmt_secs(r.time.0).as_str(), entity, r.event.name(), &detail])?;
     }
     w.flush()
 }
@@ -207,21 +216,38 @@ pub fn write_manifest<W: io::Write>(mut out: W, m: &Manifest) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runbook::Step;
+    use crate::sim::events::{DropCause, Event, Record};
     use crate::time::SimTime;
 
     #[test]
     fn events_are_quoted_csv() {
         let mut buf = Vec::new();
-        let ev = [LogRecord {
-            time: SimTime(1_500),
-            entity: "A".into(),
-            event: "sessions_dropped",
-            detail: "3 sessions (upgrade, forced)".into(),
-        }];
-        write_events(&mut buf, &ev).unwrap();
+        let mut log = EventLog::new(
+            vec!["A".into(), "B".into()],
+            vec![Step::Notify {
+                what: "say \"hi\", twice".into(),
+            }],
+        );
+        let at = |ms: u64, event: Event| Record {
+            time: SimTime(ms),
+            event,
+        };
+        log.push(at(
+            1_500,
+            Event::SessionsDropped {
+                node: 1,
+                sessions: 3,
+                cause: DropCause::Upgrade,
+            },
+        ));
+        log.push(at(2_000, Event::Notify { step: 0 }));
+        log.push(at(2_000, Event::SiteDown));
+        write_events(&mut buf, &log).unwrap();
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            "time_s,entity,event,detail\n1.500,A,sessions_dropped,\"3 sessions (upgrade, forced)\"\n"
+            "time_s,entity,event,detail\n1.500,B,sessions_dropped,3 sessions (upgrade)\n\
+             2.000,runbook,notify,\"say \"\"hi\"\", twice\"\n2.000,site,down,\n"
         );
     }
 

@@ -32,7 +32,8 @@
 //! - [`time`]: the integer clock and duration parsing.
 //! - [`rng`]: named random streams.
 //! - [`engine`]: the future-event queue.
-//! - [`model`]: distributions, the weekly calendar, the arrival process.
+//! - [`model`]: distributions, the weekly calendar, the arrival process,
+//!   the site (its kind and what the kind can do, nodes, regions, groups).
 //! - [`runbook`]: steps, built-in runbooks (as data), feasibility checks.
 //! - [`scenario`]: the TOML file format and its validation.
 //! - [`sim`]: one replication: the world and the runbook executor.

@@ -13,43 +13,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::scenario::{NodeClass, Site, SiteKind};
+use crate::model::site::{NodeClass, NodeId, Site, SiteKind, SwitchMethod, short_list};
 use crate::time::{SimDuration, parse_duration};
-
-/// Index of a node in the site's node list (`A` = 0).
-pub type NodeId = usize;
-
-/// How clients are moved from one appliance to another (docs/model.md §1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SwitchMethod {
-    /// Disable the shared IP on the old appliance, enable it on the new one.
-    SharedIp,
-    /// Edit the DNS record; each client follows when its cached answer expires.
-    Dns,
-    /// Edit the NAT entry; everybody follows at once after a short delay.
-    Nat,
-}
-
-impl SwitchMethod {
-    /// Parses a method name.
-    pub fn parse(s: &str) -> Option<SwitchMethod> {
-        match s {
-            "shared-ip" => Some(SwitchMethod::SharedIp),
-            "dns" => Some(SwitchMethod::Dns),
-            "nat" => Some(SwitchMethod::Nat),
-            _ => None,
-        }
-    }
-
-    /// The name used in files and logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            SwitchMethod::SharedIp => "shared-ip",
-            SwitchMethod::Dns => "dns",
-            SwitchMethod::Nat => "nat",
-        }
-    }
-}
 
 /// One step of a runbook, with its arguments resolved against a site.
 #[derive(Clone, Debug, PartialEq)]
@@ -159,7 +124,12 @@ impl Step {
 
     /// A one-line description with argument names, e.g. `switch dns -> B`.
     pub fn describe(&self, site: &Site) -> String {
-        let n = |id: &NodeId| site.node_name(*id).to_string();
+        self.describe_with(|id| site.node_name(id))
+    }
+
+    /// [`Step::describe`] with the node names given by `name`.
+    pub fn describe_with<'n>(&self, name: impl Fn(NodeId) -> &'n str) -> String {
+        let n = |id: &NodeId| name(*id).to_string();
         let list = |ids: &[NodeId]| -> String {
             let names: Vec<String> = ids.iter().map(n).collect();
             if names.len() > 6 {
@@ -326,7 +296,7 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
     let wanted = SiteKind::parse(&raw.site).ok_or_else(|| {
         err(
             None,
-            format!("unknown site kind {:?} (single, failover-pair, atlas or pod)", raw.site),
+            format!("unknown site kind {:?} ({})", raw.site, SiteKind::choices()),
         )
     })?;
     if wanted != site.kind {
@@ -393,7 +363,7 @@ fn step_work(raw: &RawStep, step: &Step, site: &Site) -> u64 {
         _ => 1,
     };
     if let Step::Upgrade { nodes, .. } = step
-        && site.kind == SiteKind::Atlas
+        && site.kind.routes_through_traffic_nodes()
         && nodes.iter().any(appliance)
     {
         work += all;
@@ -460,10 +430,7 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
                 if groups.is_empty() {
                     format!("group {g:?} does not exist (a {} site has no groups)", site.kind.name())
                 } else {
-                    format!(
-                        "group {g:?} does not exist (groups: {})",
-                        crate::scenario::short_list(&groups)
-                    )
+                    format!("group {g:?} does not exist (groups: {})", short_list(&groups))
                 }
             })?;
             // An empty group (one traffic node per region has no "offline"

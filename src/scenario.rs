@@ -15,6 +15,7 @@ use std::fmt;
 
 use crate::model::calendar::Calendar;
 use crate::model::dist::Dist;
+use crate::model::site::{Site, short_list};
 use crate::runbook::{self, Runbook, RunbookError};
 use crate::time::SimDuration;
 
@@ -26,236 +27,6 @@ pub const DEFAULT_NAME: &str = "failover-pair";
 /// times the text's size while it reads it (about 140 MB at the limit), and
 /// no sensible scenario comes near it (30,000 steps take under 1 MB).
 pub const MAX_SCENARIO_BYTES: usize = 2 << 20;
-
-/// What serves the site.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SiteKind {
-    /// One appliance, `A`.
-    Single,
-    /// A primary `A` and a backup `B` in a failover relationship.
-    FailoverPair,
-    /// An Atlas cluster: primary node `A`, optionally a backup primary `B`,
-    /// and traffic nodes grouped by region.
-    Atlas,
-    /// A blue-green pod (Horizon Cloud style), `pod`.
-    Pod,
-}
-
-impl SiteKind {
-    /// Parses the file name of a kind.
-    pub fn parse(s: &str) -> Option<SiteKind> {
-        match s {
-            "single" => Some(SiteKind::Single),
-            "failover-pair" => Some(SiteKind::FailoverPair),
-            "atlas" => Some(SiteKind::Atlas),
-            "pod" => Some(SiteKind::Pod),
-            _ => None,
-        }
-    }
-
-    /// The file name of the kind.
-    pub fn name(self) -> &'static str {
-        match self {
-            SiteKind::Single => "single",
-            SiteKind::FailoverPair => "failover-pair",
-            SiteKind::Atlas => "atlas",
-            SiteKind::Pod => "pod",
-        }
-    }
-}
-
-/// What a node is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NodeClass {
-    /// An appliance of a single site or a failover pair, or a primary node
-    /// of a cluster.
-    Appliance,
-    /// A cluster traffic node of region `region` (an index into `regions`).
-    Traffic {
-        /// Index of the region.
-        region: usize,
-        /// Taken offline in the first half of a cluster upgrade.
-        offline: bool,
-    },
-    /// The pod of a blue-green site.
-    Pod,
-}
-
-/// One node of the site.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeInfo {
-    /// Its name: `A`, `B`, `pod`, or `<region>-<n>` for traffic nodes.
-    pub name: String,
-    /// What it is.
-    pub class: NodeClass,
-    /// Most concurrent sessions, when limited.
-    pub capacity: Option<u32>,
-}
-
-/// A region of a cluster.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Region {
-    /// Its name, also a node group.
-    pub name: String,
-    /// Share of clients from this region (the shares sum to 1).
-    pub share: f64,
-    /// Number of traffic nodes.
-    pub nodes: u32,
-    /// Most concurrent sessions per traffic node.
-    pub capacity: u32,
-}
-
-/// The site.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Site {
-    /// What serves it.
-    pub kind: SiteKind,
-    /// Stored data per appliance (recordings, logs, file store), in GB.
-    pub data_gb: f64,
-    /// Whether both appliances hold identical inter-appliance keys.
-    pub keys_match: bool,
-    /// Regions of a cluster (empty otherwise).
-    pub regions: Vec<Region>,
-    /// How the site moves to another primary when a runbook says `method = "auto"`.
-    pub switch_method: crate::runbook::SwitchMethod,
-    /// Fraction of each region's traffic nodes taken offline first.
-    pub offline_fraction: f64,
-    /// Drain timeout after which remaining sessions are cut.
-    pub drain_timeout: SimDuration,
-    /// Time to push the upgrade package to one node.
-    pub distribute: Dist,
-    /// The nodes, in order: `A`, then `B` when present, then traffic nodes
-    /// region by region (or `pod`).
-    pub nodes: Vec<NodeInfo>,
-}
-
-impl Site {
-    /// Builds the node list of a site.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        kind: SiteKind,
-        data_gb: f64,
-        keys_match: bool,
-        backup_primary: bool,
-        capacity: Option<u32>,
-        regions: Vec<Region>,
-        offline_fraction: f64,
-    ) -> Site {
-        let mut nodes = Vec::new();
-        let app = |name: &str| NodeInfo {
-            name: name.to_string(),
-            class: NodeClass::Appliance,
-            capacity,
-        };
-        match kind {
-            SiteKind::Single => nodes.push(app("A")),
-            SiteKind::FailoverPair => {
-                nodes.push(app("A"));
-                nodes.push(app("B"));
-            }
-            SiteKind::Atlas => {
-                nodes.push(app("A"));
-                if backup_primary {
-                    nodes.push(app("B"));
-                }
-                for (r, region) in regions.iter().enumerate() {
-                    let offline = offline_count(region.nodes, offline_fraction);
-                    for i in 0..region.nodes {
-                        nodes.push(NodeInfo {
-                            name: format!("{}-{}", region.name, i + 1),
-                            class: NodeClass::Traffic {
-                                region: r,
-                                offline: i < offline,
-                            },
-                            capacity: Some(region.capacity),
-                        });
-                    }
-                }
-            }
-            SiteKind::Pod => nodes.push(NodeInfo {
-                name: "pod".into(),
-                class: NodeClass::Pod,
-                capacity,
-            }),
-        }
-        Site {
-            kind,
-            data_gb,
-            keys_match,
-            regions,
-            switch_method: crate::runbook::SwitchMethod::SharedIp,
-            offline_fraction,
-            drain_timeout: SimDuration::from_hours(2),
-            distribute: Dist::Constant(SimDuration::from_mins(5)),
-            nodes,
-        }
-    }
-
-    /// Names of the nodes, in order.
-    pub fn node_names(&self) -> Vec<&str> {
-        self.nodes.iter().map(|n| n.name.as_str()).collect()
-    }
-
-    /// The name of node `id`.
-    pub fn node_name(&self, id: usize) -> &str {
-        self.nodes.get(id).map(|n| n.name.as_str()).unwrap_or("?")
-    }
-
-    /// The index of the node called `name`.
-    pub fn node_id(&self, name: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.name == name)
-    }
-
-    /// True when the site has a backup appliance (pair, or cluster with `B`).
-    pub fn has_backup(&self) -> bool {
-        matches!(self.kind, SiteKind::FailoverPair) || (self.kind == SiteKind::Atlas && self.node_id("B").is_some())
-    }
-
-    /// The nodes of a group: `traffic` (every traffic node), `offline` (the
-    /// fraction taken offline first in each region), `remaining` (the
-    /// others), or a region's name.
-    pub fn group(&self, name: &str) -> Option<Vec<usize>> {
-        let pick = |f: &dyn Fn(&NodeClass) -> bool| -> Vec<usize> {
-            self.nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| f(&n.class))
-                .map(|(i, _)| i)
-                .collect()
-        };
-        let traffic = |c: &NodeClass| matches!(c, NodeClass::Traffic { .. });
-        match name {
-            "traffic" => Some(pick(&traffic)),
-            "offline" => Some(pick(&|c| matches!(c, NodeClass::Traffic { offline: true, .. }))),
-            "remaining" => Some(pick(&|c| matches!(c, NodeClass::Traffic { offline: false, .. }))),
-            region => {
-                let r = self.regions.iter().position(|x| x.name == region)?;
-                Some(pick(
-                    &|c| matches!(c, NodeClass::Traffic { region, .. } if *region == r),
-                ))
-            }
-        }
-    }
-
-    /// Group names this site offers.
-    pub fn group_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
-        if self.kind == SiteKind::Atlas {
-            v.extend(["traffic", "offline", "remaining"].map(String::from));
-            v.extend(self.regions.iter().map(|r| r.name.clone()));
-        }
-        v
-    }
-}
-
-/// Traffic nodes taken offline first in a region of `n` nodes: the fraction,
-/// rounded down, but never all of them (each region keeps a serving node).
-pub fn offline_count(n: u32, fraction: f64) -> u32 {
-    if n == 0 {
-        return 0;
-    }
-    (((n as f64) * fraction).floor() as u32).min(n - 1)
-}
 
 /// Upgrade phases of one appliance.
 #[derive(Clone, Debug, PartialEq)]
@@ -538,20 +309,6 @@ impl Scenario {
     }
 }
 
-/// Names a message lists before it says how many more there are.
-pub const MAX_LISTED: usize = 10;
-
-/// `a, b, c`, or the first [`MAX_LISTED`] names and `and N more`: an error
-/// about one of 20,000 groups stays one readable line.
-pub fn short_list<S: AsRef<str>>(names: &[S]) -> String {
-    let shown: Vec<&str> = names.iter().take(MAX_LISTED).map(|s| s.as_ref()).collect();
-    let mut out = shown.join(", ");
-    if names.len() > MAX_LISTED {
-        out.push_str(&format!(" and {} more", names.len() - MAX_LISTED));
-    }
-    out
-}
-
 /// One problem in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
@@ -618,6 +375,7 @@ impl From<RunbookError> for Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::site::SiteKind;
 
     #[test]
     fn builtin_default_is_valid_and_named() {
@@ -625,14 +383,6 @@ mod tests {
         assert_eq!(s.name, "failover-pair");
         assert_eq!(s.site.kind, SiteKind::FailoverPair);
         assert_eq!(s.strategies.len(), 4);
-    }
-
-    #[test]
-    fn short_lists_name_ten_and_count_the_rest() {
-        let names: Vec<String> = (0..25).map(|i| format!("n{i}")).collect();
-        assert_eq!(short_list(&names[..3]), "n0, n1, n2");
-        assert_eq!(short_list(&names[..10]), "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9");
-        assert_eq!(short_list(&names), "n0, n1, n2, n3, n4, n5, n6, n7, n8, n9 and 15 more");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! the start of the warm-up, starts the runbook at the first maintenance
 //! window after the warm-up (pods: right after the warm-up; the service
 //! schedules its own slot), and ends once the procedure has finished (plus
-//! the cool-down). It does no I/O: the event log comes back as data.
+//! the cool-down). It does no I/O: the event log comes back as data, a
+//! typed [`events::EventLog`] (what happened as a closed enum with typed
+//! payloads; `events.csv` is its rendering).
 //!
 //! The world is split by concern, each an `impl World` block of its own:
 //! `clients` (arrivals, routing, sessions), `failover` (the relationship,
@@ -13,6 +15,7 @@
 //! comments say where they apply.
 
 mod clients;
+pub mod events;
 mod exec;
 mod failover;
 mod mintree;
@@ -20,14 +23,16 @@ mod mintree;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use self::events::{AbortReason, ClientKind, Event, EventLog, NodeStatus, Phase, Record};
 use self::mintree::MinTree;
 use crate::engine::EventQueue;
 use crate::metrics::Metrics;
 use crate::model::calendar::Occurrence;
+use crate::model::site::{NodeClass, NodeId, SwitchMethod};
 use crate::model::workload::ArrivalProcess;
 use crate::rng::Streams;
-use crate::runbook::{NodeId, Runbook, Step, SwitchMethod};
-use crate::scenario::{NodeClass, Scenario, SiteKind};
+use crate::runbook::{Runbook, Step};
+use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
 
 /// What to record besides the metrics.
@@ -37,20 +42,6 @@ pub struct RunOptions {
     pub log_events: bool,
     /// Also log every session: start, end, failed connect (large).
     pub trace_sessions: bool,
-}
-
-/// One line of the event log.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogRecord {
-    /// When.
-    pub time: SimTime,
-    /// Who: `runbook`, `site`, `failover`, `network`, `window`, `pod`,
-    /// `client`, or a node's name.
-    pub entity: String,
-    /// What happened, a snake_case word.
-    pub event: &'static str,
-    /// Free text.
-    pub detail: String,
 }
 
 /// Active sessions and failed connects over time (for the timeline).
@@ -143,9 +134,8 @@ pub struct RunOutput {
     /// The metrics.
     pub metrics: Metrics,
     /// The event log, in time order (empty unless asked for). Every node's
-    /// display state changes are in it as `state` events (`serving`,
-    /// `backup`, `draining`, `offline`, `upgrading`, `failed`).
-    pub events: Vec<LogRecord>,
+    /// display state changes are in it as [`Event::State`] records.
+    pub events: EventLog,
     /// Active sessions and failed connects (empty unless the log was asked for).
     pub series: Vec<SeriesPoint>,
 }
@@ -179,29 +169,6 @@ pub fn simulate_bounded(
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Support,
-    Console,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Phase {
-    Base,
-    Product,
-    Reboot,
-}
-
-impl Phase {
-    fn name(self) -> &'static str {
-        match self {
-            Phase::Base => "base",
-            Phase::Product => "product",
-            Phase::Reboot => "reboot",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum NodeState {
     Up,
     Upgrading(Phase),
@@ -219,8 +186,7 @@ enum Role {
     Pod,
 }
 
-struct Node<'a> {
-    name: &'a str,
+struct Node {
     state: NodeState,
     role: Role,
     version: u32,
@@ -242,7 +208,7 @@ struct Node<'a> {
     sessions: Vec<u32>,
 }
 
-impl Node<'_> {
+impl Node {
     fn up(&self) -> bool {
         self.state == NodeState::Up
     }
@@ -256,7 +222,7 @@ impl Node<'_> {
 struct Session {
     epoch: u32,
     alive: bool,
-    kind: Kind,
+    kind: ClientKind,
     immediate: bool,
     node: u32,
     pos: u32,
@@ -266,7 +232,7 @@ struct Session {
 
 #[derive(Clone, Copy, Debug)]
 struct Attempt {
-    kind: Kind,
+    kind: ClientKind,
     tries: u32,
     reconnect: bool,
     /// The session belongs to a farm that closes disconnected sessions at once.
@@ -421,7 +387,7 @@ struct World<'a> {
     region_cdf: Vec<f64>,
     /// The traffic nodes of each region (contiguous in the node list).
     region_nodes: Vec<std::ops::Range<usize>>,
-    nodes: Vec<Node<'a>>,
+    nodes: Vec<Node>,
     /// Cluster configuration of each appliance: `accepting[appliance][node]`
     /// says whether that appliance, as acting primary, lets traffic node
     /// `node` accept new client connections.
@@ -441,9 +407,9 @@ struct World<'a> {
     closing: bool,
     down_since: Option<SimTime>,
     exposure_since: Option<SimTime>,
-    log: Vec<LogRecord>,
+    log: EventLog,
     /// Last logged display state of each node.
-    shown: Vec<&'static str>,
+    shown: Vec<Option<NodeStatus>>,
     series: Vec<SeriesPoint>,
     active_now: u64,
     /// The runbook swings DNS: clients draw their resolvers' delays.
@@ -476,11 +442,10 @@ impl<'a> World<'a> {
         limits: Limits,
     ) -> World<'a> {
         let mut rng = Streams::new(seed, replication);
-        let pod = sc.site.kind == SiteKind::Pod;
         // The procedure starts at the first window opening after the warm-up
         // (a pod's service starts at once and schedules its own slot); the
         // workload starts one warm-up earlier.
-        let proc_start = if pod {
+        let proc_start = if sc.site.kind.scheduled_by_service() {
             SimTime(sc.warmup.0)
         } else {
             sc.calendar
@@ -509,7 +474,6 @@ impl<'a> World<'a> {
                     NodeClass::Appliance => (Role::Standalone, false, 0),
                 };
                 Node {
-                    name: &info.name,
                     state: NodeState::Up,
                     role,
                     version: 1,
@@ -544,7 +508,8 @@ impl<'a> World<'a> {
             }
         }
         let first_traffic = nodes.iter().position(|n| n.traffic).unwrap_or(nodes.len());
-        let trees = sc.site.kind == SiteKind::Atlas && (cfg!(debug_assertions) || nodes.len() > SCAN_MAX_NODES);
+        let trees =
+            sc.site.kind.routes_through_traffic_nodes() && (cfg!(debug_assertions) || nodes.len() > SCAN_MAX_NODES);
         let eligible = if trees {
             vec![MinTree::new(nodes.len()); accepting.len()]
         } else {
@@ -623,7 +588,14 @@ impl<'a> World<'a> {
             closing: false,
             down_since: None,
             exposure_since: None,
-            log: Vec::new(),
+            log: if opts.log_events {
+                EventLog::new(
+                    sc.site.nodes.iter().map(|n| n.name.clone()).collect(),
+                    runbook.steps.clone(),
+                )
+            } else {
+                EventLog::default()
+            },
             shown: Vec::new(),
             series: Vec::new(),
             active_now: 0,
@@ -656,23 +628,23 @@ impl<'a> World<'a> {
     }
 
     /// The state a node shows on the timeline.
-    fn display_state(&self, n: NodeId) -> &'static str {
+    fn display_state(&self, n: NodeId) -> NodeStatus {
         let node = &self.nodes[n];
         match node.state {
-            NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::CuttingOver => "upgrading",
-            NodeState::Failed => "failed",
+            NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::CuttingOver => NodeStatus::Upgrading,
+            NodeState::Failed => NodeStatus::Failed,
             NodeState::Up if node.traffic => {
                 let p = self.rel.established.map(|(p, _)| p).or(self.front.target).unwrap_or(0);
                 if self.accepting.get(p).is_some_and(|cfg| cfg[n]) {
-                    "serving"
+                    NodeStatus::Serving
                 } else if node.sessions.is_empty() {
-                    "offline"
+                    NodeStatus::Offline
                 } else {
-                    "draining"
+                    NodeStatus::Draining
                 }
             }
-            NodeState::Up if node.role == Role::Backup => "backup",
-            NodeState::Up => "serving",
+            NodeState::Up if node.role == Role::Backup => NodeStatus::Backup,
+            NodeState::Up => NodeStatus::Serving,
         }
     }
 
@@ -747,7 +719,7 @@ impl<'a> World<'a> {
         }
         let n = self.nodes.len();
         if self.shown.len() != n {
-            self.shown = vec![""; n];
+            self.shown = vec![None; n];
             self.all_dirty = true;
         }
         let p = self.acting_primary();
@@ -780,7 +752,7 @@ impl<'a> World<'a> {
             for i in 0..n {
                 debug_assert_eq!(
                     self.shown[i],
-                    self.display_state(i),
+                    Some(self.display_state(i)),
                     "node {i}: a change was not marked"
                 );
             }
@@ -789,11 +761,10 @@ impl<'a> World<'a> {
 
     /// Logs node `i`'s display state when it changed.
     fn show_state(&mut self, i: NodeId) {
-        let st = self.display_state(i);
-        if self.shown[i] != st {
-            self.shown[i] = st;
-            let name = self.nodes[i].name;
-            self.log(name, "state", || st.to_string());
+        let state = self.display_state(i);
+        if self.shown[i] != Some(state) {
+            self.shown[i] = Some(state);
+            self.log(Event::State { node: i, state });
         }
     }
 
@@ -847,49 +818,39 @@ impl<'a> World<'a> {
             return true;
         }
         self.log_full_at = Some(self.now);
-        let limit = self.limits.log_records;
-        self.log.push(LogRecord {
+        self.log.push(Record {
             time: self.now,
-            entity: "run".into(),
-            event: "log_truncated",
-            detail: format!("the event log keeps at most {limit} records; the run goes on without it"),
+            event: Event::LogTruncated {
+                limit: self.limits.log_records,
+            },
         });
         false
     }
 
-    fn log(&mut self, entity: &str, event: &'static str, detail: impl FnOnce() -> String) {
+    /// Logs `event` now, when the log is on and within its budget. Every
+    /// event is plain data: building one when the log is off costs nothing.
+    #[inline]
+    fn log(&mut self, event: Event) {
         if self.keep_log() {
-            self.log.push(LogRecord {
-                time: self.now,
-                entity: entity.to_string(),
-                event,
-                detail: detail(),
-            });
+            self.log.push(Record { time: self.now, event });
         }
     }
 
     /// Logs why the procedure was aborted: kept even past the log's budget,
     /// so that a truncated log still says why the run stopped.
-    fn log_abort(&mut self, why: String) {
+    fn log_abort(&mut self, why: AbortReason) {
         if self.opts.log_events {
-            self.log.push(LogRecord {
+            self.log.push(Record {
                 time: self.now,
-                entity: "runbook".into(),
-                event: "aborted",
-                detail: why,
+                event: Event::Aborted { why },
             });
         }
     }
 
     /// Logs a record at a future instant (notifications planned ahead).
-    fn log_at(&mut self, time: SimTime, entity: &str, event: &'static str, detail: String) {
+    fn log_at(&mut self, time: SimTime, event: Event) {
         if self.keep_log() {
-            self.log.push(LogRecord {
-                time,
-                entity: entity.to_string(),
-                event,
-                detail,
-            });
+            self.log.push(Record { time, event });
         }
     }
 
@@ -912,7 +873,7 @@ impl<'a> World<'a> {
     /// the counts stop early) and nothing more is simulated. Retries in
     /// flight count as failed connects (their arrival was counted);
     /// reconnects not yet attempted never arrive.
-    fn stop_early(&mut self, why: String) {
+    fn stop_early(&mut self, why: AbortReason) {
         if self.exec.finished.is_none() {
             self.abort(why);
         } else {
@@ -947,10 +908,9 @@ impl<'a> World<'a> {
                     return true;
                 }
                 if self.events >= self.limits.events {
-                    self.stop_early(format!(
-                        "the run reached {} events, the most one replication handles",
-                        self.limits.events
-                    ));
+                    self.stop_early(AbortReason::EventBudget {
+                        limit: self.limits.events,
+                    });
                     return true;
                 }
                 if stop.load(Ordering::Relaxed) {
@@ -960,17 +920,15 @@ impl<'a> World<'a> {
             }
             if self.over_clients {
                 let why = if self.clients() > self.limits.clients {
-                    format!(
-                        "{} clients were connected or waiting to retry at once, more than the {} one replication holds",
-                        self.clients(),
-                        self.limits.clients
-                    )
+                    AbortReason::ClientBudget {
+                        clients: self.clients(),
+                        limit: self.limits.clients,
+                    }
                 } else {
-                    format!(
-                        "{} events were waiting at once (dropped sessions' ends among them), more than the {} one replication holds",
-                        self.q.len(),
-                        self.limits.queued
-                    )
+                    AbortReason::QueueBudget {
+                        queued: self.q.len() as u64,
+                        limit: self.limits.queued,
+                    }
                 };
                 self.stop_early(why);
                 return true;
@@ -1045,15 +1003,12 @@ impl<'a> World<'a> {
                 }
                 Ev::Horizon => {
                     if self.exec.finished.is_none() {
-                        self.abort(format!(
-                            "the procedure did not finish within {} of simulated time",
-                            SimDuration(HORIZON.0)
-                        ));
+                        self.abort(AbortReason::Horizon { horizon: HORIZON });
                     }
                 }
                 Ev::End => {
                     self.closing = true;
-                    self.log("run", "end", String::new);
+                    self.log(Event::End);
                 }
             }
             if self.exec.advance {
@@ -1070,25 +1025,24 @@ impl<'a> World<'a> {
             return false;
         };
         let n = &self.nodes[front];
-        match self.sc.site.kind {
-            SiteKind::Atlas => {
-                let scan = || (0..self.nodes.len()).any(|t| self.traffic_serves(front, t) && !self.nodes[t].full());
-                let any = if self.eligible.is_empty() {
-                    scan()
-                } else {
-                    let any = self
-                        .eligible
-                        .get(front)
-                        .is_some_and(|tree| tree.min(0..self.nodes.len()) != MinTree::EMPTY);
-                    debug_assert!(
-                        self.nodes.len() > 512 || any == scan(),
-                        "the eligible tree is out of date"
-                    );
-                    any
-                };
-                n.up() && n.role != Role::Backup && any
-            }
-            _ => n.up() && n.role != Role::Backup && !n.full(),
+        if self.sc.site.kind.routes_through_traffic_nodes() {
+            let scan = || (0..self.nodes.len()).any(|t| self.traffic_serves(front, t) && !self.nodes[t].full());
+            let any = if self.eligible.is_empty() {
+                scan()
+            } else {
+                let any = self
+                    .eligible
+                    .get(front)
+                    .is_some_and(|tree| tree.min(0..self.nodes.len()) != MinTree::EMPTY);
+                debug_assert!(
+                    self.nodes.len() > 512 || any == scan(),
+                    "the eligible tree is out of date"
+                );
+                any
+            };
+            n.up() && n.role != Role::Backup && any
+        } else {
+            n.up() && n.role != Role::Backup && !n.full()
         }
     }
 
@@ -1116,13 +1070,13 @@ impl<'a> World<'a> {
         match (up, self.down_since) {
             (false, None) => {
                 self.down_since = Some(self.now);
-                self.log("site", "down", String::new);
+                self.log(Event::SiteDown);
             }
             (true, Some(since)) => {
                 self.m.downtime_ms += self.now.since(since).0;
                 self.down_since = None;
-                let down = self.now.since(since);
-                self.log("site", "up", || format!("after {down}"));
+                let after = self.now.since(since);
+                self.log(Event::SiteUp { after });
             }
             _ => {}
         }
@@ -1131,12 +1085,12 @@ impl<'a> World<'a> {
             match (ok, self.exposure_since) {
                 (false, None) => {
                     self.exposure_since = Some(self.now);
-                    self.log("failover", "not_working", String::new);
+                    self.log(Event::FailoverNotWorking);
                 }
                 (true, Some(since)) => {
                     self.m.exposure_ms += self.now.since(since).0;
                     self.exposure_since = None;
-                    self.log("failover", "working", String::new);
+                    self.log(Event::FailoverWorking);
                 }
                 _ => {}
             }
@@ -1150,7 +1104,7 @@ impl<'a> World<'a> {
     /// Window occurrences overlapping `[from, to)`: the calendar's, or for a
     /// pod the service's allotment from the scheduled start.
     fn occurrences(&self, from: SimTime, to: SimTime) -> Vec<Occurrence> {
-        if self.sc.site.kind == SiteKind::Pod {
+        if self.sc.site.kind.scheduled_by_service() {
             return match self.pod.scheduled {
                 Some(open) => {
                     let close = open + self.sc.pod.allotment;
@@ -1198,22 +1152,17 @@ impl<'a> World<'a> {
             events.retain(|r| r.time <= end_instant);
             // A truncated log is complete up to its last instant: windows too.
             let last = self.log_full_at.map_or(end_instant, |t| t.min(end_instant));
-            if self.sc.site.kind != SiteKind::Pod {
+            if !self.sc.site.kind.scheduled_by_service() {
                 for occ in self.sc.calendar.occurrences(self.start, last) {
-                    for (t, ev) in [(occ.open, "open"), (occ.close, "close")] {
-                        if t >= self.start && t <= last {
-                            events.push(LogRecord {
-                                time: t,
-                                entity: "window".into(),
-                                event: ev,
-                                detail: String::new(),
-                            });
+                    for (time, event) in [(occ.open, Event::WindowOpen), (occ.close, Event::WindowClose)] {
+                        if time >= self.start && time <= last {
+                            events.push(Record { time, event });
                         }
                     }
                 }
             }
             // Stable: same-time records keep the order they happened in.
-            events.sort_by_key(|r| r.time);
+            events.sort_by_time();
         }
         let series = std::mem::take(&mut self.series);
         RunOutput {

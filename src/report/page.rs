@@ -14,8 +14,9 @@ use super::study::{Cdf, Diffs, Distribution, StudyChart, cdf_metrics, charted_me
 use crate::metrics::{self, METRICS, Metric};
 use crate::model::calendar::WEEKDAYS;
 use crate::model::dist::Dist;
+use crate::model::site::SiteKind;
 use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
-use crate::scenario::{Scenario, SiteKind};
+use crate::scenario::Scenario;
 use crate::time::{MS_PER_MIN, SimDuration};
 
 /// A chart of the report: its file stem, caption and SVG text.
@@ -156,7 +157,7 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
         if wl.deterministic { "evenly spaced" } else { "Poisson" }
     );
     out.push(clients);
-    if site.kind != SiteKind::Pod {
+    if !site.kind.scheduled_by_service() {
         let windows: Vec<String> = sc
             .calendar
             .windows

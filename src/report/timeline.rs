@@ -6,7 +6,7 @@
 //! cut out of the axis and shown as a narrow break labelled with their
 //! length, so that two windows days apart both stay readable.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -14,7 +14,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{Chart, DrawResult, STATES, WINDOW_COLOR, fmt_metric, fmt_number, font, state_color};
 use crate::model::calendar::WEEKDAYS;
-use crate::scenario::{NodeClass, Scenario, SiteKind};
+use crate::model::site::NodeClass;
+use crate::scenario::Scenario;
+use crate::sim::events::{Event, NodeStatus};
 use crate::sim::{RunOutput, SeriesPoint};
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN};
 
@@ -55,14 +57,15 @@ const MAX_NODE_LANES: usize = 48;
 /// Quiet stretches longer than this are cut out of the axis.
 const BREAK_AFTER: u64 = 3 * MS_PER_HOUR;
 
-fn severity(state: &str) -> u8 {
+/// How bad a node's state is, for a lane of many nodes (the worst shows).
+fn severity(state: NodeStatus) -> u8 {
     match state {
-        "failed" => 5,
-        "upgrading" => 4,
-        "draining" => 3,
-        "offline" => 2,
-        "backup" => 1,
-        _ => 0,
+        NodeStatus::Failed => 5,
+        NodeStatus::Upgrading => 4,
+        NodeStatus::Draining => 3,
+        NodeStatus::Offline => 2,
+        NodeStatus::Backup => 1,
+        NodeStatus::Serving => 0,
     }
 }
 
@@ -84,21 +87,20 @@ fn spans_of(changes: &[(u64, String)], end: u64) -> Vec<Span> {
 impl Timeline {
     /// Builds the timeline of a run from its event log and series.
     pub fn from_run(sc: &Scenario, strategy: &str, seed: u64, out: &RunOutput) -> Timeline {
-        let end = out.events.last().map_or(out.metrics.span_ms, |e| e.time.0);
+        let log = &out.events;
+        let end = log.records().last().map_or(out.metrics.span_ms, |e| e.time.0);
         let start = end.saturating_sub(out.metrics.span_ms);
         let proc_start = out.metrics.procedure_start_ms;
         let from = proc_start.saturating_sub(MS_PER_HOUR).max(start);
         // First lane: can a fresh client connect?
         let mut site: Vec<(u64, String)> = vec![(start, "serving".into())];
-        for e in out.events.iter().filter(|e| e.entity == "site") {
-            site.push((
-                e.time.0,
-                if e.event == "down" {
-                    "down".into()
-                } else {
-                    "serving".into()
-                },
-            ));
+        for e in log.iter() {
+            let state = match e.event {
+                Event::SiteDown => "down",
+                Event::SiteUp { .. } => "serving",
+                _ => continue,
+            };
+            site.push((e.time.0, state.into()));
         }
         let mut lanes: Vec<Lane> = vec![Lane {
             name: "site".into(),
@@ -114,15 +116,19 @@ impl Timeline {
         let aggregate = traffic_nodes + 2 > MAX_NODE_LANES;
         // Every node's state changes, in log order: one pass over the log,
         // whatever the number of nodes.
-        let mut by_node: HashMap<&str, Vec<(u64, String)>> = HashMap::new();
-        for e in out.events.iter().filter(|e| e.event == "state") {
-            by_node
-                .entry(e.entity.as_str())
-                .or_default()
-                .push((e.time.0, e.detail.clone()));
+        let mut by_node: Vec<Vec<(u64, NodeStatus)>> = vec![Vec::new(); sc.site.nodes.len()];
+        for e in log.iter() {
+            if let Event::State { node, state } = e.event
+                && let Some(changes) = by_node.get_mut(node)
+            {
+                changes.push((e.time.0, state));
+            }
         }
-        for info in &sc.site.nodes {
-            let changes: Vec<(u64, String)> = by_node.get(info.name.as_str()).cloned().unwrap_or_default();
+        for (id, info) in sc.site.nodes.iter().enumerate() {
+            let changes: Vec<(u64, String)> = by_node[id]
+                .iter()
+                .map(|(t, state)| (*t, state.name().to_string()))
+                .collect();
             match info.class {
                 NodeClass::Traffic { .. } if aggregate => {}
                 NodeClass::Traffic { region, .. } => lanes.push(Lane {
@@ -140,21 +146,22 @@ impl Timeline {
         if aggregate {
             // One lane per region: at each instant, the worst state among its
             // nodes; with more regions than lanes, one lane for them all.
-            let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+            let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
             if sc.site.regions.len() + 2 > MAX_NODE_LANES {
-                let names: Vec<&str> = sc
+                let ids: Vec<usize> = sc
                     .site
                     .nodes
                     .iter()
-                    .filter(|n| matches!(n.class, NodeClass::Traffic { .. }))
-                    .map(|n| n.name.as_str())
+                    .enumerate()
+                    .filter(|(_, n)| matches!(n.class, NodeClass::Traffic { .. }))
+                    .map(|(id, _)| id)
                     .collect();
-                groups.push(("traffic".to_string(), names));
+                groups.push(("traffic".to_string(), ids));
             } else {
-                let mut by_region: Vec<Vec<&str>> = vec![Vec::new(); sc.site.regions.len()];
-                for n in &sc.site.nodes {
+                let mut by_region: Vec<Vec<usize>> = vec![Vec::new(); sc.site.regions.len()];
+                for (id, n) in sc.site.nodes.iter().enumerate() {
                     if let NodeClass::Traffic { region, .. } = n.class {
-                        by_region[region].push(n.name.as_str());
+                        by_region[region].push(id);
                     }
                 }
                 for (region, names) in sc.site.regions.iter().zip(by_region) {
@@ -166,22 +173,17 @@ impl Timeline {
                 // order kept), applied instant by instant to a count of nodes
                 // per state; the lane shows the worst state held by any node.
                 // Linear in the changes, not changes × nodes.
-                let mut ch: Vec<(u64, usize, &str)> = names
+                let mut ch: Vec<(u64, usize, NodeStatus)> = names
                     .iter()
                     .enumerate()
-                    .flat_map(|(k, n)| {
-                        by_node
-                            .get(n)
-                            .into_iter()
-                            .flatten()
-                            .map(move |(time, st)| (*time, k, st.as_str()))
-                    })
+                    .flat_map(|(k, n)| by_node[*n].iter().map(move |(time, st)| (*time, k, *st)))
                     .collect();
                 ch.sort_by_key(|c| c.0);
-                let mut current: Vec<&str> = vec!["serving"; names.len()];
+                let key = |st: NodeStatus| (severity(st), st.name());
+                let mut current: Vec<NodeStatus> = vec![NodeStatus::Serving; names.len()];
                 let mut held: BTreeMap<(u8, &str), usize> = BTreeMap::new();
                 if !names.is_empty() {
-                    held.insert((severity("serving"), "serving"), names.len());
+                    held.insert(key(NodeStatus::Serving), names.len());
                 }
                 let mut changes = Vec::new();
                 let mut i = 0;
@@ -189,14 +191,14 @@ impl Timeline {
                     let t = ch[i].0;
                     while i < ch.len() && ch[i].0 == t {
                         let (_, k, st) = ch[i];
-                        let old = (severity(current[k]), current[k]);
+                        let old = key(current[k]);
                         if let Some(c) = held.get_mut(&old) {
                             *c -= 1;
                             if *c == 0 {
                                 held.remove(&old);
                             }
                         }
-                        *held.entry((severity(st), st)).or_insert(0) += 1;
+                        *held.entry(key(st)).or_insert(0) += 1;
                         current[k] = st;
                         i += 1;
                     }
@@ -217,18 +219,18 @@ impl Timeline {
         if sc.site.has_backup() {
             let mut changes: Vec<(u64, String)> = vec![(start, "working".into())];
             let mut working = true;
-            for e in &out.events {
-                let next = match (e.entity.as_str(), e.event) {
-                    ("failover", "not_working") => {
+            for e in log.iter() {
+                let next = match e.event {
+                    Event::FailoverNotWorking => {
                         working = false;
                         "not working"
                     }
-                    ("failover", "working") => {
+                    Event::FailoverWorking => {
                         working = true;
                         "working"
                     }
-                    ("failover", "sync_start") if working => "syncing",
-                    ("failover", "sync_done" | "sync_failed") if working => "working",
+                    Event::SyncStart { .. } if working => "syncing",
+                    Event::SyncDone { .. } | Event::SyncFailed if working => "working",
                     _ => continue,
                 };
                 changes.push((e.time.0, next.into()));
@@ -237,10 +239,10 @@ impl Timeline {
         }
         let mut windows = Vec::new();
         let mut open = None;
-        for e in out.events.iter().filter(|e| e.entity == "window") {
+        for e in log.iter() {
             match e.event {
-                "open" => open = Some(e.time.0),
-                "close" => {
+                Event::WindowOpen => open = Some(e.time.0),
+                Event::WindowClose => {
                     windows.push((open.unwrap_or(start), e.time.0));
                     open = None;
                 }
@@ -250,18 +252,16 @@ impl Timeline {
         if let Some(o) = open {
             windows.push((o, end));
         }
-        if sc.site.kind == SiteKind::Pod
+        if sc.site.kind.scheduled_by_service()
             && let Some(at) = out.metrics.scheduled_at_ms
         {
             windows.push((at, at + sc.pod.allotment.0));
         }
-        let steps = out
-            .events
+        let steps = log
             .iter()
-            .filter(|e| e.entity == "runbook" && e.event == "step_start")
-            .map(|e| {
-                let label = e.detail.split_once(' ').map_or(e.detail.as_str(), |(_, l)| l);
-                (e.time.0, label.to_string())
+            .filter_map(|e| match e.event {
+                Event::StepStart { step } => Some((e.time.0, log.describe_step(step))),
+                _ => None,
             })
             .collect();
         Timeline {
@@ -814,5 +814,155 @@ impl Chart for Timeline {
             area.draw(&left_mid(&l, lx, ly + 8, 13.0))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Metrics;
+    use crate::runbook::Step;
+    use crate::sim::events::{EventLog, Record};
+    use crate::time::{SimDuration, SimTime};
+
+    fn span(from: u64, to: u64, state: &str) -> Span {
+        Span {
+            from,
+            to,
+            state: state.into(),
+        }
+    }
+
+    #[test]
+    fn the_timeline_is_built_from_the_typed_events() {
+        let sc = Scenario::parse("[site]\nkind = \"failover-pair\"\n", "t.toml", "t").unwrap();
+        let mut log = EventLog::new(
+            vec!["A".into(), "B".into()],
+            vec![
+                Step::Upgrade {
+                    nodes: vec![0],
+                    wait: true,
+                },
+                Step::Verify { node: 0 },
+            ],
+        );
+        let (a, b) = (0, 1);
+        for (t, event) in [
+            (
+                0,
+                Event::State {
+                    node: a,
+                    state: NodeStatus::Serving,
+                },
+            ),
+            (
+                0,
+                Event::State {
+                    node: b,
+                    state: NodeStatus::Backup,
+                },
+            ),
+            (1000, Event::StepStart { step: 0 }),
+            (
+                1000,
+                Event::State {
+                    node: a,
+                    state: NodeStatus::Upgrading,
+                },
+            ),
+            (1000, Event::SiteDown),
+            (1000, Event::FailoverNotWorking),
+            (1000, Event::WindowOpen),
+            // A sync while the failover is not working does not show.
+            (
+                2000,
+                Event::SyncStart {
+                    full: false,
+                    records: 1,
+                    mb: 1.0,
+                    takes: SimDuration(10),
+                },
+            ),
+            (
+                3000,
+                Event::SiteUp {
+                    after: SimDuration(2000),
+                },
+            ),
+            (
+                3000,
+                Event::State {
+                    node: a,
+                    state: NodeStatus::Serving,
+                },
+            ),
+            (3000, Event::StepDone { step: 0 }),
+            (3000, Event::StepStart { step: 1 }),
+            (4000, Event::FailoverWorking),
+            (
+                4000,
+                Event::SyncStart {
+                    full: true,
+                    records: 0,
+                    mb: 5.0,
+                    takes: SimDuration(500),
+                },
+            ),
+            (4500, Event::SyncDone { unsynced: 0 }),
+            (5000, Event::WindowClose),
+        ] {
+            log.push(Record {
+                time: SimTime(t),
+                event,
+            });
+        }
+        let out = RunOutput {
+            metrics: Metrics {
+                span_ms: 5000,
+                procedure_start_ms: 1000,
+                ..Metrics::default()
+            },
+            events: log,
+            series: Vec::new(),
+        };
+        let t = Timeline::from_run(&sc, "x", 1, &out);
+        let lanes: Vec<(&str, &[Span])> = t.lanes.iter().map(|l| (l.name.as_str(), &l.spans[..])).collect();
+        assert_eq!(
+            lanes,
+            [
+                (
+                    "site",
+                    &[
+                        span(0, 1000, "serving"),
+                        span(1000, 3000, "down"),
+                        span(3000, 5000, "serving")
+                    ][..]
+                ),
+                (
+                    "A",
+                    &[
+                        span(0, 1000, "serving"),
+                        span(1000, 3000, "upgrading"),
+                        span(3000, 5000, "serving")
+                    ][..]
+                ),
+                ("B", &[span(0, 5000, "backup")][..]),
+            ]
+        );
+        assert_eq!(
+            t.relationship,
+            [
+                span(0, 1000, "working"),
+                span(1000, 4000, "not working"),
+                span(4000, 4500, "syncing"),
+                span(4500, 5000, "working"),
+            ]
+        );
+        assert_eq!(t.windows, [(1000, 5000)]);
+        assert_eq!(
+            t.steps,
+            [(1000, "upgrade A".to_string()), (3000, "verify A".to_string())]
+        );
+        assert_eq!((t.from, t.to), (0, 5000));
     }
 }

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{NodeId, Step};
-use crate::scenario::{Site, SiteKind};
+use super::Step;
+use crate::model::site::{NodeId, Site};
 
 struct State {
     /// (primary, backup) while a relationship exists.
@@ -33,9 +33,10 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
         green: false,
         cut_over: false,
     };
-    let cluster = site.kind == SiteKind::Atlas;
-    let pod = site.kind == SiteKind::Pod;
-    let paired = matches!(site.kind, SiteKind::FailoverPair | SiteKind::Atlas);
+    let traffic_nodes = site.kind.routes_through_traffic_nodes();
+    let distributes = site.kind.distributes_package();
+    let blue_green = site.kind.upgrades_by_cutover();
+    let switches = site.kind.switches_appliances();
     for (i, step) in steps.iter().enumerate() {
         let fail = |reason: String| Err((i, reason));
         let down = |st: &State, n: NodeId| st.down.contains(&n);
@@ -86,13 +87,13 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
                 st.backup_ops = true;
             }
             Step::Upgrade { nodes, wait } => {
-                if pod {
+                if blue_green {
                     return fail("a pod is not upgraded node by node: use build_green and cutover".into());
                 }
                 if let Some(n) = nodes.iter().find(|n| down(&st, **n)) {
                     return fail(format!("{} is already upgrading", name(*n)));
                 }
-                if cluster && !st.distributed {
+                if distributes && !st.distributed {
                     return fail(
                         "the package has not been distributed: add distribute_package before any upgrade".into(),
                     );
@@ -126,7 +127,7 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
                 }
             }
             Step::Switch { to, .. } => {
-                if !paired {
+                if !switches {
                     return fail(format!("a {} site has no appliance to switch to", site.kind.name()));
                 }
                 if *to == st.serving {
@@ -145,11 +146,11 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
                 }
                 st.serving = *to;
             }
-            Step::SetAccepting { .. } | Step::WaitDrained { .. } | Step::ClusterSync if !cluster => {
+            Step::SetAccepting { .. } | Step::WaitDrained { .. } | Step::ClusterSync if !traffic_nodes => {
                 return fail(format!("{} applies to Atlas clusters only", step.verb()));
             }
             Step::DistributePackage => {
-                if !cluster {
+                if !distributes {
                     return fail("distribute_package applies to Atlas clusters only".into());
                 }
                 st.distributed = true;
@@ -178,7 +179,7 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
                 }
                 st.backup_ops = *value;
             }
-            Step::Schedule | Step::BuildGreen | Step::Cutover | Step::DeleteBlue if !pod => {
+            Step::Schedule | Step::BuildGreen | Step::Cutover | Step::DeleteBlue if !blue_green => {
                 return fail(format!("{} applies to blue-green pods only", step.verb()));
             }
             Step::Schedule => st.scheduled = true,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::scenario::{Region, Site};
+use crate::model::site::{Region, Site, SiteKind};
 
 fn pair(keys_match: bool) -> Site {
     Site::new(SiteKind::FailoverPair, 10.0, keys_match, false, None, vec![], 0.5)
@@ -73,8 +73,8 @@ fn groups_keep_a_serving_node_per_region() {
     assert_eq!(names("offline"), ["eu-1", "us-1"]);
     assert_eq!(names("remaining"), ["eu-2", "eu-3", "us-2"]);
     assert_eq!(names("us"), ["us-1", "us-2"]);
-    assert_eq!(crate::scenario::offline_count(1, 0.5), 0);
-    assert_eq!(crate::scenario::offline_count(4, 1.0), 3);
+    assert_eq!(crate::model::site::offline_count(1, 0.5), 0);
+    assert_eq!(crate::model::site::offline_count(4, 1.0), 3);
 }
 
 #[test]

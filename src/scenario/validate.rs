@@ -8,6 +8,7 @@
 use super::raw::*;
 use super::*;
 use crate::model::calendar::{WEEKDAYS, Window};
+use crate::model::site::{FailoverPeer, Region, SiteKind, SwitchMethod};
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_S, MS_PER_WEEK, parse_duration};
 
 /// Highest arrival rate accepted, per hour and kind (about 280 per second).
@@ -655,7 +656,7 @@ fn work_bounds(
             );
         }
     }
-    if site.kind == SiteKind::Pod {
+    if site.kind.scheduled_by_service() {
         // The slot is at most the lead time plus a week (a preferred
         // window) or plus the spread (any hour) away.
         let ahead = pod.lead_time.0 + (pod.spread.0 + MS_PER_HOUR).max(MS_PER_WEEK);
@@ -684,21 +685,21 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
         Some(k) => SiteKind::parse(k).unwrap_or_else(|| {
             c.bad(
                 "site.kind",
-                format!("unknown site kind {k:?} (single, failover-pair, atlas or pod)"),
+                format!("unknown site kind {k:?} ({})", SiteKind::choices()),
             );
             SiteKind::FailoverPair
         }),
     };
-    let atlas = kind == SiteKind::Atlas;
+    let traffic_nodes = kind.routes_through_traffic_nodes();
     let data_gb = c.number("site.data_gb", r.data_gb, 200.0, 0.0, MAX_DATA_GB);
     let capacity = r
         .capacity
         .map(|_| c.integer("site.capacity", r.capacity, 1, 1, 100_000_000) as u32);
-    if r.backup_primary.is_some() && !atlas {
+    if r.backup_primary.is_some() && kind.failover_peer() != FailoverPeer::Optional {
         c.bad("site.backup_primary", "applies to atlas sites only");
     }
     let mut regions = Vec::new();
-    match (&r.regions, atlas) {
+    match (&r.regions, traffic_nodes) {
         (Some(_), false) => c.bad("site.regions", "applies to atlas sites only"),
         (None, true) => c.bad("site.regions", "an atlas site needs at least one region"),
         (Some(list), true) if list.is_empty() => c.bad("site.regions", "an atlas site needs at least one region"),
@@ -767,7 +768,7 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
         offline_fraction,
     );
     if let Some(m) = &r.switch {
-        match crate::runbook::SwitchMethod::parse(m) {
+        match SwitchMethod::parse(m) {
             Some(method) => site.switch_method = method,
             None => c.bad(
                 "site.switch",
@@ -817,7 +818,7 @@ fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
 }
 
 fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
-    if r.is_some() && kind != SiteKind::Pod {
+    if r.is_some() && !kind.upgrades_by_cutover() {
         c.bad("pod", "applies to pod sites only (site.kind = \"pod\")");
     }
     let r = r.unwrap_or_default();
@@ -951,7 +952,7 @@ fn strategies(
                 let known = known.get_or_insert_with(|| {
                     let mut names: Vec<&str> = builtins.iter().map(|r| r.name.as_str()).collect();
                     names.extend(custom.iter().map(|r| r.name.as_str()));
-                    crate::scenario::short_list(&names)
+                    short_list(&names)
                 });
                 c.bad(
                     &format!("strategies[{i}]"),

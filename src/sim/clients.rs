@@ -2,9 +2,9 @@
 
 use rand::RngExt;
 
-use super::{Attempt, Ev, Kind, MinTree, NodeState, Role, Session, World};
-use crate::runbook::NodeId;
-use crate::scenario::SiteKind;
+use super::events::{ClientKind, DropCause, Event};
+use super::{Attempt, Ev, MinTree, NodeState, Role, Session, World};
+use crate::model::site::NodeId;
 use crate::time::SimDuration;
 
 impl World<'_> {
@@ -41,9 +41,9 @@ impl World<'_> {
         // Every arrival draws the same numbers from the same streams in the
         // same order, whatever the strategy: common random numbers.
         let kind = if self.rng.arrivals.random::<f64>() < self.support_share {
-            Kind::Support
+            ClientKind::Support
         } else {
-            Kind::Console
+            ClientKind::Console
         };
         let region = if self.region_cdf.len() > 1 {
             let u: f64 = self.rng.arrivals.random();
@@ -54,11 +54,11 @@ impl World<'_> {
         } else {
             0
         };
-        let immediate = self.sc.site.kind == SiteKind::Pod
+        let immediate = self.sc.site.kind.upgrades_by_cutover()
             && self.rng.arrivals.random::<f64>() < self.sc.pod.close_immediately_fraction;
         let spec = match kind {
-            Kind::Support => &wl.support,
-            Kind::Console => &wl.console,
+            ClientKind::Support => &wl.support,
+            ClientKind::Console => &wl.console,
         };
         let work = spec.duration.sample(&mut self.rng.durations);
         let dns_delay = if self.uses_dns {
@@ -121,7 +121,7 @@ impl World<'_> {
         if !f.up() || f.role == Role::Backup {
             return None;
         }
-        if self.sc.site.kind != SiteKind::Atlas {
+        if !self.sc.site.kind.routes_through_traffic_nodes() {
             return (!f.full()).then_some((front, false));
         }
         // A cluster: the primary bridges the session to the least-loaded
@@ -181,7 +181,7 @@ impl World<'_> {
         }
         if let Some((node, cross)) = self.pick_node(&a) {
             let mut work = a.work;
-            if a.reconnect && a.kind == Kind::Console && self.nodes[node].version > a.from_version {
+            if a.reconnect && a.kind == ClientKind::Console && self.nodes[node].version > a.from_version {
                 // The console updates itself before the technician can go on.
                 if let Some(rc) = &self.sc.workload.console.reconnect {
                     work += rc.client_update;
@@ -195,8 +195,8 @@ impl World<'_> {
         }
         let wl = &self.sc.workload;
         let spec = match a.kind {
-            Kind::Support => &wl.support,
-            Kind::Console => &wl.console,
+            ClientKind::Support => &wl.support,
+            ClientKind::Console => &wl.console,
         };
         let (max, delay) = match (&spec.reconnect, a.reconnect) {
             (Some(rc), true) => (rc.attempts, rc.interval),
@@ -221,8 +221,9 @@ impl World<'_> {
             self.m.failed_connects += 1;
             self.record_series();
             if self.opts.trace_sessions {
-                self.log("client", "connect_failed", || {
-                    format!("{:?} after {} tries", a.kind, a.tries + 1)
+                self.log(Event::ConnectFailed {
+                    client: a.kind,
+                    tries: a.tries + 1,
                 });
             }
         }
@@ -272,10 +273,10 @@ impl World<'_> {
         let epoch = self.sessions[slot as usize].epoch;
         self.q.schedule(end, Ev::SessionEnd { slot, epoch });
         if self.opts.trace_sessions {
-            let name = self.nodes[node].name;
-            let kind = a.kind;
-            self.log(name, "session_start", || {
-                format!("{kind:?} until {:.3}", end.as_secs_f64())
+            self.log(Event::SessionStart {
+                node,
+                client: a.kind,
+                until: end,
             });
         }
     }
@@ -316,8 +317,10 @@ impl World<'_> {
         self.m.completed += 1;
         self.add_record();
         if self.opts.trace_sessions {
-            let name = self.nodes[s.node as usize].name;
-            self.log(name, "session_end", || format!("{:?}", s.kind));
+            self.log(Event::SessionEnd {
+                node: s.node as NodeId,
+                client: s.kind,
+            });
         }
         if self.opts.log_events && self.nodes[s.node as usize].sessions.is_empty() {
             // A draining node may just have become an offline one.
@@ -338,7 +341,7 @@ impl World<'_> {
 
     /// Drops every session on `node`; dropped consoles try to reconnect.
     /// With `lost_work`, every dropped session also counts as lost work.
-    pub(super) fn drop_sessions(&mut self, node: NodeId, why: &'static str, lost_work: bool) {
+    pub(super) fn drop_sessions(&mut self, node: NodeId, cause: DropCause, lost_work: bool) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
         self.touch(node);
         let n = slots.len();
@@ -354,14 +357,14 @@ impl World<'_> {
                 self.m.lost_work_sessions += 1;
             }
             self.add_record();
-            if s.kind == Kind::Console
+            if s.kind == ClientKind::Console
                 && let Some(rc) = &self.sc.workload.console.reconnect
             {
                 let remaining = s.end.since(self.now);
                 self.schedule_attempt(
                     self.now + rc.interval,
                     Attempt {
-                        kind: Kind::Console,
+                        kind: ClientKind::Console,
                         tries: 0,
                         reconnect: true,
                         immediate: s.immediate,
@@ -374,8 +377,11 @@ impl World<'_> {
             }
         }
         if n > 0 {
-            let name = self.nodes[node].name;
-            self.log(name, "sessions_dropped", || format!("{n} sessions ({why})"));
+            self.log(Event::SessionsDropped {
+                node,
+                sessions: n,
+                cause,
+            });
         }
     }
 
@@ -424,9 +430,10 @@ impl World<'_> {
                 );
             }
         }
-        let name = self.nodes[node].name;
-        self.log(name, "sessions_disconnected", || {
-            format!("{n} sessions, {lost} logged off with their work lost")
+        self.log(Event::SessionsDisconnected {
+            node,
+            sessions: n,
+            logged_off: lost,
         });
     }
 
@@ -434,7 +441,7 @@ impl World<'_> {
     pub(super) fn cut_drained(&mut self, nodes: &[NodeId]) {
         for &n in nodes {
             if self.nodes[n].state == NodeState::Up {
-                self.drop_sessions(n, "drain timeout", false);
+                self.drop_sessions(n, DropCause::DrainTimeout, false);
             }
         }
     }

@@ -7,9 +7,11 @@
 
 use rand::RngExt;
 
+use super::events::{AbortReason, DropCause, Event};
 use super::{Ev, NodeState, Wait, World};
 use crate::model::dist::Dist;
-use crate::runbook::{NodeId, Step, SwitchMethod};
+use crate::model::site::{NodeId, SwitchMethod};
+use crate::runbook::Step;
 use crate::time::{MS_PER_HOUR, MS_PER_WEEK, SimDuration, SimTime};
 
 impl<'a> World<'a> {
@@ -27,7 +29,7 @@ impl<'a> World<'a> {
         self.exec.wait = Wait::None;
         if self.exec.sub == u8::MAX {
             self.exec.started = Some(self.now);
-            self.log("runbook", "procedure_start", String::new);
+            self.log(Event::ProcedureStart);
             self.begin_step();
         } else {
             self.exec.sub += 1;
@@ -53,17 +55,12 @@ impl<'a> World<'a> {
         let i = self.exec.idx;
         let steps = self.exec.steps;
         let step = &steps[i];
-        if let Some(n) = self.crashed_needed(step) {
-            let name = self.nodes[n].name;
-            self.log("runbook", "waiting_for_repair", || name.to_string());
+        if let Some(node) = self.crashed_needed(step) {
+            self.log(Event::WaitingForRepair { node });
             self.exec.wait = Wait::Repair;
             return;
         }
-        let total = self.exec.steps.len();
-        if self.opts.log_events {
-            let what = step.describe(&self.sc.site);
-            self.log("runbook", "step_start", || format!("{}/{} {}", i + 1, total, what));
-        }
+        self.log(Event::StepStart { step: i });
         // Window accounting: waits and the service's preparation are not
         // maintenance work; a cutover's work starts when it really starts.
         if !step.is_window_work() || *step == Step::Cutover {
@@ -160,14 +157,10 @@ impl<'a> World<'a> {
                     self.accepting[p][t] = value;
                     self.touch(t);
                 }
-                if self.opts.log_events {
-                    let names: Vec<&str> = nodes.iter().map(|t| self.nodes[*t].name).collect();
-                    let on = self.nodes[p].name;
-                    let what = if value { "accepting" } else { "not accepting" };
-                    self.log("cluster", "accepting", || {
-                        format!("{}: {what} (in {on}'s configuration)", names.join(" "))
-                    });
-                }
+                self.log(Event::Accepting {
+                    step: self.exec.idx,
+                    on: p,
+                });
                 self.refresh();
                 self.step_done();
             }
@@ -192,8 +185,9 @@ impl<'a> World<'a> {
             }
             (Step::DistributePackage, _) => {
                 self.distributed = true;
-                let n = self.nodes.len();
-                self.log("cluster", "package_distributed", || format!("{n} nodes"));
+                self.log(Event::PackageDistributed {
+                    nodes: self.nodes.len(),
+                });
                 self.step_done();
             }
             (Step::BecomeBackup { node }, _) => {
@@ -226,9 +220,9 @@ impl<'a> World<'a> {
             (Step::Precheck, 1) => self.precheck(),
             (Step::Precheck, _) => {
                 if self.exec.doomed {
-                    self.abort("a precheck failed and was not fixed before the deadline: the update failed".into());
+                    self.abort(AbortReason::PrecheckNotFixed);
                 } else {
-                    self.log("runbook", "precheck_fixed", String::new);
+                    self.log(Event::PrecheckFixed);
                     self.step_done();
                 }
             }
@@ -240,8 +234,8 @@ impl<'a> World<'a> {
                 let d = pod.build_green.sample(&mut self.rng.operator);
                 let ready = self.now + d;
                 self.pod.green_ready = Some(ready);
-                self.log("pod", "green_build_start", || format!("ready in {d}"));
-                self.log_at(ready, "pod", "green_built", String::new());
+                self.log(Event::GreenBuildStart { ready_in: d });
+                self.log_at(ready, Event::GreenBuilt);
                 self.step_done();
             }
             (Step::Cutover, 0) => {
@@ -260,7 +254,7 @@ impl<'a> World<'a> {
             (Step::Cutover, 1) => {
                 self.exec.active_from = Some(self.now);
                 let d = pod.cutover.sample(&mut self.rng.operator);
-                self.log("pod", "notify", || format!("maintenance started; cutover takes {d}"));
+                self.log(Event::MaintenanceStarted { cutover: d });
                 let end = self.now + d;
                 let n = 0;
                 self.nodes[n].state = NodeState::CuttingOver;
@@ -276,14 +270,14 @@ impl<'a> World<'a> {
                 node.version += 1;
                 node.epoch += 1;
                 self.touch(0);
-                self.log("pod", "cutover_done", || "green serves".into());
-                self.log("pod", "notify", || "maintenance ended".into());
+                self.log(Event::CutoverDone);
+                self.log(Event::MaintenanceEnded);
                 self.arm_crash(0);
                 self.refresh();
                 self.step_done();
             }
-            (Step::Notify { what }, _) => {
-                self.log("runbook", "notify", || what.clone());
+            (Step::Notify { .. }, _) => {
+                self.log(Event::Notify { step: self.exec.idx });
                 self.step_done();
             }
             (Step::DeleteBlue, 0) => {
@@ -291,9 +285,7 @@ impl<'a> World<'a> {
                 self.set_timer(d);
             }
             (Step::DeleteBlue, _) => {
-                self.log("pod", "blue_deleted", || {
-                    "network cards kept for the next update".into()
-                });
+                self.log(Event::BlueDeleted);
                 self.step_done();
             }
         }
@@ -308,10 +300,9 @@ impl<'a> World<'a> {
                 // enables it on the new one after the gap.
                 self.front.target = None;
                 self.front.dns_swing = false;
-                let name = from.map(|n| self.nodes[n].name).unwrap_or("-");
-                self.log("network", "shared_ip_disabled", || name.to_string());
+                self.log(Event::SharedIpDisabled { on: from });
                 if let Some(f) = from {
-                    self.drop_sessions(f, "shared IP moved", false);
+                    self.drop_sessions(f, DropCause::SharedIpMoved, false);
                 }
                 self.refresh();
                 let gap = self.sc.network.shared_ip_gap.sample(&mut self.rng.network);
@@ -325,8 +316,7 @@ impl<'a> World<'a> {
                 self.front.target = Some(to);
                 self.front.changed_at = self.now;
                 self.front.dns_swing = true;
-                let name = self.nodes[to].name;
-                self.log("network", "dns_record_changed", || format!("-> {name}"));
+                self.log(Event::DnsRecordChanged { to });
                 self.refresh();
                 // The operator waits one TTL before calling it done.
                 let ttl = self.sc.network.dns_ttl;
@@ -334,7 +324,7 @@ impl<'a> World<'a> {
             }
             SwitchMethod::Nat => {
                 let d = self.sc.network.nat_delay.sample(&mut self.rng.network);
-                self.log("network", "nat_entry_edited", || format!("effective in {d}"));
+                self.log(Event::NatEntryEdited { effective_in: d });
                 self.set_timer(d);
             }
         }
@@ -342,23 +332,22 @@ impl<'a> World<'a> {
 
     fn switch_end(&mut self, method: SwitchMethod, to: NodeId) {
         let from = self.front.target;
-        let name = self.nodes[to].name;
         match method {
             SwitchMethod::SharedIp => {
                 self.front.target = Some(to);
-                self.log("network", "shared_ip_enabled", || name.to_string());
+                self.log(Event::SharedIpEnabled { on: to });
             }
             SwitchMethod::Nat => {
                 // The NAT now forwards to the new appliance: flows to the
                 // old one are cut.
                 self.front.target = Some(to);
                 self.front.dns_swing = false;
-                self.log("network", "nat_effective", || format!("-> {name}"));
+                self.log(Event::NatEffective { to });
                 if let Some(f) = from
                     && f != to
                     && !self.nodes[f].traffic
                 {
-                    self.drop_sessions(f, "NAT moved", false);
+                    self.drop_sessions(f, DropCause::NatMoved, false);
                 }
             }
             SwitchMethod::Dns => {}
@@ -373,13 +362,11 @@ impl<'a> World<'a> {
         if f.precheck_failure > 0.0 && self.rng.faults.random::<f64>() < f.precheck_failure {
             let fix = f.admin_fix.sample(&mut self.rng.faults);
             let deadline = f.precheck_deadline;
-            self.log("runbook", "precheck_failed", || {
-                format!("admin notified; fix takes {fix}, deadline {deadline}")
-            });
+            self.log(Event::PrecheckFailed { fix, deadline });
             self.exec.doomed = fix > deadline;
             self.set_timer(fix.min(deadline));
         } else {
-            self.log("runbook", "precheck_passed", String::new);
+            self.log(Event::PrecheckPassed);
             self.step_done();
         }
     }
@@ -418,19 +405,13 @@ impl<'a> World<'a> {
         let how = self.sc.calendar.hour_of_week(slot);
         let preferred = pod.preferred.is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
         self.m.in_preferred_window = Some(preferred);
-        self.log("pod", "notify", || {
-            format!(
-                "maintenance scheduled at {:.0} s{}",
-                slot.as_secs_f64(),
-                if preferred { " (preferred window)" } else { "" }
-            )
-        });
+        self.log(Event::MaintenanceScheduled { at: slot, preferred });
         // Reminders only make log records (at most `MAX_REMINDERS`, checked
         // before the run): none to plan when nobody keeps the log.
         let interval = pod.reminder_interval;
         let mut t = slot.0.saturating_sub(interval.0);
         while self.opts.log_events && self.log_full_at.is_none() && t > self.now.0 {
-            self.log_at(SimTime(t), "pod", "notify", "reminder".into());
+            self.log_at(SimTime(t), Event::Reminder);
             t = t.saturating_sub(interval.0);
             if interval.0 == 0 {
                 break;
@@ -496,7 +477,7 @@ impl<'a> World<'a> {
         let total = self.exec.steps.len();
         self.exec.wait = Wait::None;
         self.exec.token += 1; // a pending timer of this step must not fire
-        self.log("runbook", "step_done", || format!("{}/{}", i + 1, total));
+        self.log(Event::StepDone { step: i });
         self.exec.idx += 1;
         if self.exec.idx < total {
             // The next step begins once this call chain has unwound, in
@@ -505,7 +486,7 @@ impl<'a> World<'a> {
             self.exec.advance = true;
         } else {
             self.end_procedure();
-            self.log("runbook", "procedure_done", String::new);
+            self.log(Event::ProcedureDone);
         }
     }
 
@@ -520,7 +501,7 @@ impl<'a> World<'a> {
     }
 
     /// Stops the procedure: the remaining steps are not carried out.
-    pub(super) fn abort(&mut self, why: String) {
+    pub(super) fn abort(&mut self, why: AbortReason) {
         if self.exec.finished.is_some() {
             return;
         }

@@ -4,9 +4,9 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::{Ev, NodeState, Phase, Role, SyncJob, World};
-use crate::runbook::NodeId;
-use crate::scenario::SiteKind;
+use super::events::{AbortReason, DropCause, Event, Phase};
+use super::{Ev, NodeState, Role, SyncJob, World};
+use crate::model::site::NodeId;
 use crate::time::SimDuration;
 
 impl World<'_> {
@@ -38,12 +38,12 @@ impl World<'_> {
         });
         self.rel.now_requested = false;
         self.q.schedule(self.now + dur, Ev::SyncDone { epoch: self.rel.epoch });
-        if self.opts.log_events {
-            let kind = if full { "full" } else { "incremental" };
-            self.log("failover", "sync_start", || {
-                format!("{kind}, {records} records, {mb:.0} MB, takes {dur}")
-            });
-        }
+        self.log(Event::SyncStart {
+            full,
+            records,
+            mb,
+            takes: dur,
+        });
     }
 
     pub(super) fn on_sync_done(&mut self) {
@@ -55,7 +55,7 @@ impl World<'_> {
             || (self.sc.faults.sync_failure > 0.0 && self.rng.faults.random::<f64>() < self.sc.faults.sync_failure);
         if failed {
             // Nothing was copied; retry after the back-off (the records stay).
-            self.log("failover", "sync_failed", String::new);
+            self.log(Event::SyncFailed);
             let retry = self.now + self.sc.faults.sync_retry;
             self.rel.now_requested = self.rel.now_requested || matches!(self.exec.wait, super::Wait::SyncAfter(_));
             self.q.schedule(retry, Ev::SyncStart { epoch: self.rel.epoch });
@@ -67,8 +67,9 @@ impl World<'_> {
             self.rel.full_pending = false;
             self.rel.full_done_epoch = Some(self.rel.epoch);
         }
-        let left = self.rel.unsynced;
-        self.log("failover", "sync_done", || format!("{left} records still unsynced"));
+        self.log(Event::SyncDone {
+            unsynced: self.rel.unsynced,
+        });
         if self.rel.now_requested {
             self.start_sync();
         } else {
@@ -99,7 +100,7 @@ impl World<'_> {
                 n.role = Role::Standalone;
             }
         }
-        self.log("failover", "broken", String::new);
+        self.log(Event::Broken);
         self.refresh();
     }
 
@@ -110,11 +111,10 @@ impl World<'_> {
         self.rel.backup_ops = true;
         self.nodes[primary].role = Role::Primary;
         self.nodes[backup].role = Role::Backup;
-        let (p, b) = (self.nodes[primary].name, self.nodes[backup].name);
-        self.log("failover", "established", || format!("primary {p}, backup {b}"));
+        self.log(Event::Established { primary, backup });
         // A backup does not accept connections: clients still on it (stale
         // DNS answers) lose their sessions.
-        self.drop_sessions(backup, "became backup", false);
+        self.drop_sessions(backup, DropCause::BecameBackup, false);
         self.q.schedule(
             self.now + self.sc.failover.first_sync_delay,
             Ev::SyncStart { epoch: self.rel.epoch },
@@ -133,9 +133,8 @@ impl World<'_> {
             self.rel.job = None;
             self.nodes[p].role = Role::Backup;
             self.nodes[b].role = Role::Primary;
-            let (pn, bn) = (self.nodes[p].name, self.nodes[b].name);
-            self.log("failover", "roles_swapped", || format!("primary {bn}, backup {pn}"));
-            self.drop_sessions(p, "became backup", false);
+            self.log(Event::RolesSwapped { primary: b, backup: p });
+            self.drop_sessions(p, DropCause::BecameBackup, false);
             self.q.schedule(
                 self.now + self.sc.failover.sync_interval,
                 Ev::SyncStart { epoch: self.rel.epoch },
@@ -165,9 +164,7 @@ impl World<'_> {
                 Ev::SyncStart { epoch: self.rel.epoch },
             );
         }
-        self.log("failover", "backup_operations", || {
-            if value { "enabled" } else { "disabled" }.into()
-        });
+        self.log(Event::BackupOperations { enabled: value });
         self.refresh();
     }
 
@@ -188,23 +185,20 @@ impl World<'_> {
                 + SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * self.sc.site.data_gb);
             n.plan[2] = up.reboot.sample(&mut self.rng.upgrade);
         }
-        let (name, epoch, d, attempt) = (n.name, n.epoch, n.plan[0], n.attempts);
-        self.log(name, "upgrade_start", || {
-            format!("attempt {attempt}: base software update")
-        });
+        let (epoch, d, attempt) = (n.epoch, n.plan[0], n.attempts);
+        self.log(Event::UpgradeStart { node, attempt });
         // Upgrading an appliance of a cluster marks every traffic node "not
         // accepting new client connections" in its own configuration.
-        if self.sc.site.kind == SiteKind::Atlas && node < self.accepting.len() && !self.nodes[node].traffic {
+        if self.sc.site.kind.routes_through_traffic_nodes() && node < self.accepting.len() && !self.nodes[node].traffic
+        {
             for a in self.accepting[node].iter_mut() {
                 *a = false;
             }
             self.rebuild(node);
-            self.log(name, "traffic_nodes_not_accepting", || {
-                "in its cluster configuration".into()
-            });
+            self.log(Event::TrafficNodesNotAccepting { node });
         }
         self.touch(node);
-        self.drop_sessions(node, "upgrade", false);
+        self.drop_sessions(node, DropCause::Upgrade, false);
         self.refresh();
         self.q.schedule(
             self.now + d,
@@ -216,15 +210,13 @@ impl World<'_> {
     }
 
     pub(super) fn on_phase_done(&mut self, node: NodeId) {
-        let n = &self.nodes[node];
-        let name = n.name;
-        let (done, next) = match n.state {
+        let (done, next) = match self.nodes[node].state {
             NodeState::Upgrading(Phase::Base) => (Phase::Base, Some((Phase::Product, 1))),
             NodeState::Upgrading(Phase::Product) => (Phase::Product, Some((Phase::Reboot, 2))),
             NodeState::Upgrading(Phase::Reboot) => (Phase::Reboot, None),
             _ => return,
         };
-        self.log(name, "phase_done", || done.name().to_string());
+        self.log(Event::PhaseDone { node, phase: done });
         if let Some((phase, i)) = next {
             let n = &mut self.nodes[node];
             n.state = NodeState::Upgrading(phase);
@@ -248,7 +240,7 @@ impl World<'_> {
             n.epoch += 1;
             let epoch = n.epoch;
             self.touch(node);
-            self.log(name, "upgrade_failed", || format!("rolling back, takes {d}"));
+            self.log(Event::UpgradeFailed { node, rollback: d });
             self.q.schedule(
                 self.now + d,
                 Ev::RollbackDone {
@@ -263,13 +255,13 @@ impl World<'_> {
         n.version += 1;
         n.upgrade_pending = false;
         n.epoch += 1;
-        let v = n.version;
+        let version = n.version;
         self.touch(node);
         if node < self.eligible.len() {
             // An appliance's version decides which traffic nodes it bridges to.
             self.rebuild(node);
         }
-        self.log(name, "upgrade_done", || format!("version {v}"));
+        self.log(Event::UpgradeDone { node, version });
         self.arm_crash(node);
         self.refresh();
         self.poll_step();
@@ -279,16 +271,16 @@ impl World<'_> {
         let n = &mut self.nodes[node];
         n.state = NodeState::Up;
         n.epoch += 1;
-        let (name, attempts) = (n.name, n.attempts);
+        let attempts = n.attempts;
         self.touch(node);
-        self.log(name, "rollback_done", || "back on the old version".into());
+        self.log(Event::RollbackDone { node });
         self.arm_crash(node);
         self.refresh();
         if attempts <= self.sc.faults.upgrade_retries {
             // The operator tries again.
             self.start_upgrade(node);
         } else {
-            self.abort(format!("the upgrade of {name} failed {attempts} times"));
+            self.abort(AbortReason::UpgradeFailed { node, attempts });
         }
     }
 
@@ -323,11 +315,11 @@ impl World<'_> {
         let n = &mut self.nodes[node];
         n.state = NodeState::Failed;
         n.epoch += 1;
-        let (name, epoch) = (n.name, n.epoch);
+        let epoch = n.epoch;
         self.touch(node);
         let repair = self.sc.faults.mttr.sample(&mut self.rng.faults);
-        self.log(name, "crashed", || format!("repair takes {repair}"));
-        self.drop_sessions(node, "crash", true);
+        self.log(Event::Crashed { node, repair });
+        self.drop_sessions(node, DropCause::Crash, true);
         // A copy in flight to or from this appliance is cut short.
         if let (Some((p, b)), Some(job)) = (self.rel.established, self.rel.job.as_mut())
             && (p == node || b == node)
@@ -343,7 +335,7 @@ impl World<'_> {
             let lost = self.rel.unsynced;
             self.m.records_lost += lost;
             self.rel.unsynced = 0;
-            self.log(name, "records_lost", || format!("{lost} unsynced records"));
+            self.log(Event::RecordsLost { node, records: lost });
         }
         if let Some((p, b)) = self.rel.established
             && p == node
@@ -387,8 +379,7 @@ impl World<'_> {
             self.front.target = Some(b);
             self.front.dns_swing = false;
         }
-        let name = self.nodes[b].name;
-        self.log(name, "took_over", || "primary after a crash".into());
+        self.log(Event::TookOver { node: b });
         self.q.schedule(
             self.now + self.sc.failover.sync_interval,
             Ev::SyncStart { epoch: self.rel.epoch },
@@ -400,9 +391,8 @@ impl World<'_> {
         let n = &mut self.nodes[node];
         n.state = NodeState::Up;
         n.epoch += 1;
-        let name = n.name;
         self.touch(node);
-        self.log(name, "repaired", String::new);
+        self.log(Event::Repaired { node });
         self.arm_crash(node);
         self.refresh();
         if self.exec.wait == super::Wait::Repair {

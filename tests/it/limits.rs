@@ -5,6 +5,7 @@
 use std::sync::atomic::AtomicBool;
 
 use cutover::scenario::Scenario;
+use cutover::sim::events::{AbortReason, Event, EventLog};
 use cutover::sim::{Limits, RunOptions, simulate, simulate_bounded};
 
 use crate::{cutover, scenario};
@@ -25,8 +26,16 @@ fn many_steps(n: usize, step: &str, calendar: &str) -> String {
     )
 }
 
-fn count(events: &[cutover::sim::LogRecord], event: &str) -> usize {
-    events.iter().filter(|e| e.event == event).count()
+fn count(log: &EventLog, is: impl Fn(&Event) -> bool) -> usize {
+    log.iter().filter(|r| is(&r.event)).count()
+}
+
+fn step_done(e: &Event) -> bool {
+    matches!(e, Event::StepDone { .. })
+}
+
+fn procedure_done(e: &Event) -> bool {
+    matches!(e, Event::ProcedureDone)
 }
 
 /// The problems of an invalid scenario, as `path: message` lines.
@@ -44,8 +53,8 @@ fn thirty_thousand_zero_time_steps_run_without_recursion() {
     let sc = scenario(&many_steps(30_000, "{ do = \"notify\", what = \"n\" }", ""));
     let out = simulate(&sc, &sc.runbooks[0], 1, 0, logged());
     assert_eq!(out.metrics.aborted, 0);
-    assert_eq!(count(&out.events, "step_done"), 30_000);
-    assert_eq!(count(&out.events, "procedure_done"), 1);
+    assert_eq!(count(&out.events, step_done), 30_000);
+    assert_eq!(count(&out.events, procedure_done), 1);
 }
 
 #[test]
@@ -55,7 +64,7 @@ fn thirty_thousand_wait_window_steps_in_an_open_window_run_without_recursion() {
     let out = simulate(&sc, &sc.runbooks[0], 1, 0, logged());
     assert_eq!(out.metrics.aborted, 0);
     assert_eq!(out.metrics.procedure_ms, 0, "every step waits for nothing");
-    assert_eq!(count(&out.events, "step_done"), 30_000);
+    assert_eq!(count(&out.events, step_done), 30_000);
 }
 
 #[test]
@@ -140,11 +149,20 @@ fn bounded(sc: &Scenario, opts: RunOptions, limits: Limits) -> cutover::sim::Run
     simulate_bounded(sc, &sc.runbooks[0], 1, 0, opts, &limits, &never).expect("not stopped")
 }
 
-fn aborted_because(events: &[cutover::sim::LogRecord]) -> Vec<String> {
-    events
-        .iter()
-        .filter(|e| e.entity == "runbook" && e.event == "aborted")
-        .map(|e| e.detail.clone())
+fn aborted_because(log: &EventLog) -> Vec<AbortReason> {
+    log.iter()
+        .filter_map(|r| match r.event {
+            Event::Aborted { why } => Some(why),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The reasons a run was aborted, in the words of `events.csv`.
+fn aborted_words(log: &EventLog) -> Vec<String> {
+    log.iter()
+        .filter(|r| matches!(r.event, Event::Aborted { .. }))
+        .map(|r| log.detail(&r.event).to_string())
         .collect()
 }
 
@@ -161,8 +179,18 @@ fn sessions_that_never_end_stop_at_the_client_budget() {
     assert_eq!(m.conservation_error(), None);
     assert_eq!(m.active_at_end, 20_001, "one past the budget, then the stop");
     let why = aborted_because(&out.events);
-    assert_eq!(why.len(), 1, "{why:?}");
-    assert!(why[0].contains("more than the 20000 one replication holds"), "{why:?}");
+    assert_eq!(
+        why,
+        [AbortReason::ClientBudget {
+            clients: 20_001,
+            limit: 20_000
+        }]
+    );
+    let words = aborted_words(&out.events);
+    assert!(
+        words[0].contains("more than the 20000 one replication holds"),
+        "{words:?}"
+    );
     // The budget, not the scenario, ended it: with room for all, it runs on.
     let more = bounded(
         &sc,
@@ -201,9 +229,16 @@ fn ends_of_sessions_dropped_again_and_again_stop_at_the_queue_budget() {
         "the clients were within their budget"
     );
     let why = aborted_because(&out.events);
-    assert_eq!(why.len(), 1, "{why:?}");
-    assert!(why[0].contains("events were waiting at once"), "{why:?}");
-    assert!(why[0].contains("more than the 50000 one replication holds"), "{why:?}");
+    assert!(
+        matches!(why[..], [AbortReason::QueueBudget { queued, limit: 50_000 }] if queued > 50_000),
+        "{why:?}"
+    );
+    let words = aborted_words(&out.events);
+    assert!(words[0].contains("events were waiting at once"), "{words:?}");
+    assert!(
+        words[0].contains("more than the 50000 one replication holds"),
+        "{words:?}"
+    );
 }
 
 #[test]
@@ -231,8 +266,13 @@ fn the_event_log_stops_at_its_budget_and_the_metrics_do_not_change() {
     assert!(full.events.len() > 10_000, "the budget matters here");
     assert_eq!(cut.metrics, full.metrics);
     assert_eq!(quiet.metrics, full.metrics);
-    let truncated: Vec<_> = cut.events.iter().filter(|e| e.event == "log_truncated").collect();
+    let truncated: Vec<_> = cut
+        .events
+        .iter()
+        .filter(|r| matches!(r.event, Event::LogTruncated { .. }))
+        .collect();
     assert_eq!(truncated.len(), 1);
+    assert_eq!(truncated[0].event, Event::LogTruncated { limit: 5_000 });
     assert!(
         cut.events.len() <= 5_001 + 2,
         "{} records (windows at most two more)",
@@ -244,7 +284,7 @@ fn the_event_log_stops_at_its_budget_and_the_metrics_do_not_change() {
     let kept: Vec<_> = cut
         .events
         .iter()
-        .filter(|e| e.event != "log_truncated" && e.event != "aborted")
+        .filter(|r| !matches!(r.event, Event::LogTruncated { .. } | Event::Aborted { .. }))
         .collect();
     let before: Vec<_> = full.events.iter().filter(|e| e.time <= at).take(kept.len()).collect();
     assert!(
@@ -265,8 +305,14 @@ fn the_event_budget_aborts_a_replication_with_its_reason() {
     let out = bounded(&sc, logged(), limits);
     assert_eq!(out.metrics.aborted, 1);
     assert_eq!(out.metrics.conservation_error(), None);
-    let why = aborted_because(&out.events);
-    assert_eq!(why, ["the run reached 100000 events, the most one replication handles"]);
+    assert_eq!(
+        aborted_because(&out.events),
+        [AbortReason::EventBudget { limit: 100_000 }]
+    );
+    assert_eq!(
+        aborted_words(&out.events),
+        ["the run reached 100000 events, the most one replication handles"]
+    );
     // A larger budget goes further: the first one stopped the run.
     let further = bounded(
         &sc,
@@ -291,7 +337,7 @@ fn a_budget_reached_after_the_procedure_still_marks_the_replication_aborted() {
             ..Limits::DEFAULT
         },
     );
-    assert_eq!(count(&out.events, "procedure_done"), 1);
+    assert_eq!(count(&out.events, procedure_done), 1);
     assert_eq!(out.metrics.aborted, 1);
     assert_eq!(out.metrics.conservation_error(), None);
     assert_eq!(aborted_because(&out.events).len(), 1);

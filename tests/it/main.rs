@@ -21,6 +21,9 @@
 //!   and short runs; no input may panic.
 //! - `io_boundary`: no file, environment or clock access outside the
 //!   command line.
+//! - `architecture`: the module graph of `src/` has no cycle; the site
+//!   types sit below the scenario and the runbooks; the simulation, the
+//!   reports and Monte Carlo never reach the command line.
 //! - `charts`: every chart kind from fixed data; the change-board report.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
 //!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
@@ -30,6 +33,7 @@
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
+mod architecture;
 mod bad_inputs;
 mod charts;
 mod cli;

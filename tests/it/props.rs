@@ -138,7 +138,7 @@ proptest! {
                 prop_assert_eq!(m.exposure_ms, 0);
                 prop_assert_eq!(m.unsynced_peak, 0);
             }
-            if m.aborted == 0 && m.procedure_ms > 0 && sc.site.kind != cutover::scenario::SiteKind::Pod {
+            if m.aborted == 0 && m.procedure_ms > 0 && !sc.site.kind.scheduled_by_service() {
                 prop_assert!(m.windows_used >= 1);
             }
             // Determinism: the same run again, the same metrics and events.

@@ -97,10 +97,11 @@ fn async_common(strategy: &str, switch_done: u64, downtime: u64) {
             trace_sessions: false,
         },
     );
+    assert_eq!(log.events.step_count(), 11);
     let done = log
         .events
         .iter()
-        .find(|e| e.entity == "runbook" && e.event == "step_done" && e.detail == "6/11")
+        .find(|e| e.event == cutover::sim::events::Event::StepDone { step: 5 })
         .map(|e| e.time.0);
     assert_eq!(done, Some((P + switch_done) * S), "{strategy}: the switch ends");
     assert_eq!(m.downtime_ms, downtime * S, "{strategy}: downtime = the switch gap");

@@ -2,6 +2,7 @@
 
 use crate::run;
 use cutover::scenario::Scenario;
+use cutover::sim::events::{ClientKind, Event};
 use cutover::sim::{RunOptions, simulate};
 
 #[test]
@@ -40,13 +41,15 @@ fn strategies_see_the_same_arrivals() {
         log_events: true,
         trace_sessions: true,
     };
-    let sessions = |name: &str| -> Vec<(u64, String)> {
+    let sessions = |name: &str| -> Vec<(u64, ClientKind, u64)> {
         let out = simulate(&sc, sc.runbook(name).unwrap(), 5, 3, opts);
         let start = out.metrics.procedure_start_ms;
         out.events
             .iter()
-            .filter(|e| e.event == "session_start" && e.time.0 < start)
-            .map(|e| (e.time.0, e.detail.clone()))
+            .filter_map(|e| match e.event {
+                Event::SessionStart { client, until, .. } if e.time.0 < start => Some((e.time.0, client, until.0)),
+                _ => None,
+            })
             .collect()
     };
     let sync = sessions("failover-sync");
@@ -59,7 +62,7 @@ fn strategies_see_the_same_arrivals() {
     let first_other = other
         .events
         .iter()
-        .find(|e| e.event == "session_start")
+        .find(|e| matches!(e.event, Event::SessionStart { .. }))
         .map(|e| e.time.0);
     assert_ne!(first_other, sync.first().map(|s| s.0));
 }

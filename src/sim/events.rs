@@ -1,0 +1,1232 @@
+//! The event log of one run: a closed enum of what happened, each with its
+//! entity and a typed payload, and the words each one renders to.
+//!
+//! The simulation pushes [`Record`]s (a time and an [`Event`]) while the
+//! log is on, and nothing at all while it is off. An [`EventLog`] keeps
+//! the run's node names and runbook steps beside its records, so that it
+//! renders without the scenario: [`EventLog::entity_name`],
+//! [`Event::name`] and [`EventLog::detail`] give the `entity`, `event`
+//! and `detail` columns of `events.csv` (written by
+//! [`crate::export::write_events`]). Readers such as the timeline match
+//! on the events themselves, never on those words.
+
+use std::fmt;
+
+use crate::model::site::NodeId;
+use crate::runbook::Step;
+use crate::time::{SimDuration, SimTime};
+
+/// Who an event is about: the `entity` column of `events.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entity {
+    /// The run itself (its end, the log's budget).
+    Run,
+    /// The runbook executor.
+    Runbook,
+    /// The site as a fresh client sees it.
+    Site,
+    /// The failover relationship.
+    Failover,
+    /// The network front door (shared IP, DNS, NAT).
+    Network,
+    /// A maintenance window of the calendar.
+    Window,
+    /// A blue-green pod's service.
+    Pod,
+    /// A cluster's configuration.
+    Cluster,
+    /// A client whose connection failed.
+    Client,
+    /// One node.
+    Node(NodeId),
+}
+
+/// The two kinds of client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientKind {
+    /// A customer support session.
+    Support,
+    /// A representative console.
+    Console,
+}
+
+impl ClientKind {
+    /// The word in the log: `Support` or `Console`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientKind::Support => "Support",
+            ClientKind::Console => "Console",
+        }
+    }
+}
+
+/// A phase of one node's upgrade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Base software update.
+    Base,
+    /// Product update.
+    Product,
+    /// Reboot.
+    Reboot,
+}
+
+impl Phase {
+    /// The word in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Base => "base",
+            Phase::Product => "product",
+            Phase::Reboot => "reboot",
+        }
+    }
+}
+
+/// The state a node shows on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeStatus {
+    /// Up and taking sessions (or the acting primary).
+    Serving,
+    /// The backup of a working relationship: up, not serving clients.
+    Backup,
+    /// A traffic node that accepts no new sessions but still carries some.
+    Draining,
+    /// A traffic node that accepts no new sessions and carries none.
+    Offline,
+    /// Upgrading, rolling back or cutting over.
+    Upgrading,
+    /// Crashed, waiting for its repair.
+    Failed,
+}
+
+impl NodeStatus {
+    /// The word in the log and on the timeline.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeStatus::Serving => "serving",
+            NodeStatus::Backup => "backup",
+            NodeStatus::Draining => "draining",
+            NodeStatus::Offline => "offline",
+            NodeStatus::Upgrading => "upgrading",
+            NodeStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Why a node's sessions were cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropCause {
+    /// A drain reached its timeout.
+    DrainTimeout,
+    /// The node started upgrading.
+    Upgrade,
+    /// The node crashed.
+    Crash,
+    /// The node became the backup.
+    BecameBackup,
+    /// The shared IP left the node.
+    SharedIpMoved,
+    /// The NAT entry moved away from the node.
+    NatMoved,
+}
+
+impl DropCause {
+    /// The words in the log.
+    pub fn words(self) -> &'static str {
+        match self {
+            DropCause::DrainTimeout => "drain timeout",
+            DropCause::Upgrade => "upgrade",
+            DropCause::Crash => "crash",
+            DropCause::BecameBackup => "became backup",
+            DropCause::SharedIpMoved => "shared IP moved",
+            DropCause::NatMoved => "NAT moved",
+        }
+    }
+}
+
+/// Why the procedure was aborted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbortReason {
+    /// A node's upgrade failed more often than the retries allow.
+    UpgradeFailed {
+        /// The node.
+        node: NodeId,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// A failed precheck was not fixed before its deadline.
+    PrecheckNotFixed,
+    /// The procedure ran past the horizon.
+    Horizon {
+        /// The horizon ([`crate::sim::HORIZON`]).
+        horizon: SimDuration,
+    },
+    /// The run handled as many events as one replication may.
+    EventBudget {
+        /// The budget.
+        limit: u64,
+    },
+    /// More clients were held at once than one replication may hold.
+    ClientBudget {
+        /// Clients held.
+        clients: u64,
+        /// The budget.
+        limit: u64,
+    },
+    /// More events waited in the queue at once than one replication may hold.
+    QueueBudget {
+        /// Events waiting.
+        queued: u64,
+        /// The budget.
+        limit: u64,
+    },
+}
+
+/// What happened. Each event has one entity ([`Event::entity`]) and one
+/// name ([`Event::name`]); node events carry the node.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event {
+    // ----- the run ---------------------------------------------------------
+    /// The run reached its end instant.
+    End,
+    /// The log reached its budget; nothing more is logged but the reason
+    /// the run was aborted.
+    LogTruncated {
+        /// Most records the log keeps.
+        limit: usize,
+    },
+    // ----- windows ---------------------------------------------------------
+    /// A maintenance window opens.
+    WindowOpen,
+    /// A maintenance window closes.
+    WindowClose,
+    // ----- the site --------------------------------------------------------
+    /// A fresh client can no longer connect.
+    SiteDown,
+    /// A fresh client can connect again.
+    SiteUp {
+        /// How long the site was down.
+        after: SimDuration,
+    },
+    // ----- the failover relationship --------------------------------------
+    /// The site has no working failover any more.
+    FailoverNotWorking,
+    /// The site has a working failover again.
+    FailoverWorking,
+    /// A sync starts.
+    SyncStart {
+        /// A full copy (after establishing) rather than an incremental one.
+        full: bool,
+        /// Records it copies.
+        records: u64,
+        /// Megabytes it copies.
+        mb: f64,
+        /// How long it takes.
+        takes: SimDuration,
+    },
+    /// A sync failed and copied nothing.
+    SyncFailed,
+    /// A sync completed.
+    SyncDone {
+        /// Records still waiting to be synced.
+        unsynced: u64,
+    },
+    /// The relationship was broken.
+    Broken,
+    /// The relationship was established.
+    Established {
+        /// The primary.
+        primary: NodeId,
+        /// The backup.
+        backup: NodeId,
+    },
+    /// The appliances swapped roles.
+    RolesSwapped {
+        /// The new primary.
+        primary: NodeId,
+        /// The new backup.
+        backup: NodeId,
+    },
+    /// Backup operations were enabled or disabled.
+    BackupOperations {
+        /// Enabled.
+        enabled: bool,
+    },
+    // ----- one node --------------------------------------------------------
+    /// A node's timeline state changed.
+    State {
+        /// The node.
+        node: NodeId,
+        /// Its new state.
+        state: NodeStatus,
+    },
+    /// A node's upgrade starts (with its base update).
+    UpgradeStart {
+        /// The node.
+        node: NodeId,
+        /// Which attempt, from 1.
+        attempt: u32,
+    },
+    /// An upgrading appliance marked every traffic node not accepting in
+    /// its cluster configuration.
+    TrafficNodesNotAccepting {
+        /// The appliance.
+        node: NodeId,
+    },
+    /// A phase of a node's upgrade is done.
+    PhaseDone {
+        /// The node.
+        node: NodeId,
+        /// The phase.
+        phase: Phase,
+    },
+    /// A node's upgrade failed; it rolls back.
+    UpgradeFailed {
+        /// The node.
+        node: NodeId,
+        /// How long the rollback takes.
+        rollback: SimDuration,
+    },
+    /// A node's upgrade succeeded.
+    UpgradeDone {
+        /// The node.
+        node: NodeId,
+        /// Its new version.
+        version: u32,
+    },
+    /// A node is back on its old version.
+    RollbackDone {
+        /// The node.
+        node: NodeId,
+    },
+    /// A node crashed.
+    Crashed {
+        /// The node.
+        node: NodeId,
+        /// How long its repair takes.
+        repair: SimDuration,
+    },
+    /// Records not yet synced died with a crashed appliance.
+    RecordsLost {
+        /// The appliance.
+        node: NodeId,
+        /// Records lost.
+        records: u64,
+    },
+    /// The backup took over from a crashed primary.
+    TookOver {
+        /// The new primary.
+        node: NodeId,
+    },
+    /// A crashed node is back.
+    Repaired {
+        /// The node.
+        node: NodeId,
+    },
+    /// A node's sessions were cut.
+    SessionsDropped {
+        /// The node.
+        node: NodeId,
+        /// Sessions cut.
+        sessions: usize,
+        /// Why.
+        cause: DropCause,
+    },
+    /// A pod's sessions were disconnected by its cutover.
+    SessionsDisconnected {
+        /// The pod.
+        node: NodeId,
+        /// Sessions disconnected.
+        sessions: usize,
+        /// Of them, logged off with their work lost.
+        logged_off: usize,
+    },
+    /// A session started (traced runs only).
+    SessionStart {
+        /// The node it runs on.
+        node: NodeId,
+        /// The kind of client.
+        client: ClientKind,
+        /// When it will end if nothing cuts it.
+        until: SimTime,
+    },
+    /// A session ended (traced runs only).
+    SessionEnd {
+        /// The node it ran on.
+        node: NodeId,
+        /// The kind of client.
+        client: ClientKind,
+    },
+    // ----- clients ---------------------------------------------------------
+    /// A client gave up connecting (traced runs only).
+    ConnectFailed {
+        /// The kind of client.
+        client: ClientKind,
+        /// Attempts made.
+        tries: u32,
+    },
+    // ----- the runbook -----------------------------------------------------
+    /// The procedure starts.
+    ProcedureStart,
+    /// Step `step` (0-based) of the runbook starts.
+    StepStart {
+        /// The step's index.
+        step: usize,
+    },
+    /// Step `step` (0-based) is done.
+    StepDone {
+        /// The step's index.
+        step: usize,
+    },
+    /// The last step is done.
+    ProcedureDone,
+    /// The current step waits for a crashed node's repair.
+    WaitingForRepair {
+        /// The node.
+        node: NodeId,
+    },
+    /// The prechecks passed.
+    PrecheckPassed,
+    /// A precheck failed; the admin is notified.
+    PrecheckFailed {
+        /// How long the admin's fix takes.
+        fix: SimDuration,
+        /// The deadline for the fix.
+        deadline: SimDuration,
+    },
+    /// The admin fixed a failed precheck in time.
+    PrecheckFixed,
+    /// A `notify` step sent its notification.
+    Notify {
+        /// The step's index.
+        step: usize,
+    },
+    /// The procedure was aborted.
+    Aborted {
+        /// Why.
+        why: AbortReason,
+    },
+    // ----- a cluster's configuration ---------------------------------------
+    /// A `set_accepting` step took effect in an appliance's configuration.
+    Accepting {
+        /// The step's index (its nodes and value).
+        step: usize,
+        /// The appliance whose configuration changed.
+        on: NodeId,
+    },
+    /// The upgrade package reached every node.
+    PackageDistributed {
+        /// Nodes of the site.
+        nodes: usize,
+    },
+    // ----- a pod's service -------------------------------------------------
+    /// The green set starts building.
+    GreenBuildStart {
+        /// How long the build takes.
+        ready_in: SimDuration,
+    },
+    /// The green set is built.
+    GreenBuilt,
+    /// The service scheduled the maintenance.
+    MaintenanceScheduled {
+        /// The slot.
+        at: SimTime,
+        /// The slot is the preferred window.
+        preferred: bool,
+    },
+    /// A reminder of the maintenance.
+    Reminder,
+    /// The maintenance (the cutover) started.
+    MaintenanceStarted {
+        /// How long the cutover takes.
+        cutover: SimDuration,
+    },
+    /// The cutover is done: green serves.
+    CutoverDone,
+    /// The maintenance ended.
+    MaintenanceEnded,
+    /// The blue VMs were deleted.
+    BlueDeleted,
+    // ----- the network -----------------------------------------------------
+    /// The shared IP was disabled on the appliance that held it (if any).
+    SharedIpDisabled {
+        /// That appliance.
+        on: Option<NodeId>,
+    },
+    /// The shared IP was enabled on an appliance.
+    SharedIpEnabled {
+        /// The appliance.
+        on: NodeId,
+    },
+    /// The DNS record now points at an appliance.
+    DnsRecordChanged {
+        /// The appliance.
+        to: NodeId,
+    },
+    /// The NAT entry was edited.
+    NatEntryEdited {
+        /// When the edit takes effect.
+        effective_in: SimDuration,
+    },
+    /// The NAT entry now forwards to an appliance.
+    NatEffective {
+        /// The appliance.
+        to: NodeId,
+    },
+}
+
+impl Event {
+    /// Who the event is about.
+    pub fn entity(&self) -> Entity {
+        use Event::*;
+        match *self {
+            End | LogTruncated { .. } => Entity::Run,
+            WindowOpen | WindowClose => Entity::Window,
+            SiteDown | SiteUp { .. } => Entity::Site,
+            FailoverNotWorking
+            | FailoverWorking
+            | SyncStart { .. }
+            | SyncFailed
+            | SyncDone { .. }
+            | Broken
+            | Established { .. }
+            | RolesSwapped { .. }
+            | BackupOperations { .. } => Entity::Failover,
+            State { node, .. }
+            | UpgradeStart { node, .. }
+            | TrafficNodesNotAccepting { node }
+            | PhaseDone { node, .. }
+            | UpgradeFailed { node, .. }
+            | UpgradeDone { node, .. }
+            | RollbackDone { node }
+            | Crashed { node, .. }
+            | RecordsLost { node, .. }
+            | TookOver { node }
+            | Repaired { node }
+            | SessionsDropped { node, .. }
+            | SessionsDisconnected { node, .. }
+            | SessionStart { node, .. }
+            | SessionEnd { node, .. } => Entity::Node(node),
+            ConnectFailed { .. } => Entity::Client,
+            ProcedureStart
+            | StepStart { .. }
+            | StepDone { .. }
+            | ProcedureDone
+            | WaitingForRepair { .. }
+            | PrecheckPassed
+            | PrecheckFailed { .. }
+            | PrecheckFixed
+            | Notify { .. }
+            | Aborted { .. } => Entity::Runbook,
+            Accepting { .. } | PackageDistributed { .. } => Entity::Cluster,
+            GreenBuildStart { .. }
+            | GreenBuilt
+            | MaintenanceScheduled { .. }
+            | Reminder
+            | MaintenanceStarted { .. }
+            | CutoverDone
+            | MaintenanceEnded
+            | BlueDeleted => Entity::Pod,
+            SharedIpDisabled { .. }
+            | SharedIpEnabled { .. }
+            | DnsRecordChanged { .. }
+            | NatEntryEdited { .. }
+            | NatEffective { .. } => Entity::Network,
+        }
+    }
+
+    /// What happened, a snake_case word: the `event` column of `events.csv`.
+    pub fn name(&self) -> &'static str {
+        use Event::*;
+        match self {
+            End => "end",
+            LogTruncated { .. } => "log_truncated",
+            WindowOpen => "open",
+            WindowClose => "close",
+            SiteDown => "down",
+            SiteUp { .. } => "up",
+            FailoverNotWorking => "not_working",
+            FailoverWorking => "working",
+            SyncStart { .. } => "sync_start",
+            SyncFailed => "sync_failed",
+            SyncDone { .. } => "sync_done",
+            Broken => "broken",
+            Established { .. } => "established",
+            RolesSwapped { .. } => "roles_swapped",
+            BackupOperations { .. } => "backup_operations",
+            State { .. } => "state",
+            UpgradeStart { .. } => "upgrade_start",
+            TrafficNodesNotAccepting { .. } => "traffic_nodes_not_accepting",
+            PhaseDone { .. } => "phase_done",
+            UpgradeFailed { .. } => "upgrade_failed",
+            UpgradeDone { .. } => "upgrade_done",
+            RollbackDone { .. } => "rollback_done",
+            Crashed { .. } => "crashed",
+            RecordsLost { .. } => "records_lost",
+            TookOver { .. } => "took_over",
+            Repaired { .. } => "repaired",
+            SessionsDropped { .. } => "sessions_dropped",
+            SessionsDisconnected { .. } => "sessions_disconnected",
+            SessionStart { .. } => "session_start",
+            SessionEnd { .. } => "session_end",
+            ConnectFailed { .. } => "connect_failed",
+            ProcedureStart => "procedure_start",
+            StepStart { .. } => "step_start",
+            StepDone { .. } => "step_done",
+            ProcedureDone => "procedure_done",
+            WaitingForRepair { .. } => "waiting_for_repair",
+            PrecheckPassed => "precheck_passed",
+            PrecheckFailed { .. } => "precheck_failed",
+            PrecheckFixed => "precheck_fixed",
+            Notify { .. } | MaintenanceScheduled { .. } | Reminder | MaintenanceStarted { .. } | MaintenanceEnded => {
+                "notify"
+            }
+            Aborted { .. } => "aborted",
+            Accepting { .. } => "accepting",
+            PackageDistributed { .. } => "package_distributed",
+            GreenBuildStart { .. } => "green_build_start",
+            GreenBuilt => "green_built",
+            CutoverDone => "cutover_done",
+            BlueDeleted => "blue_deleted",
+            SharedIpDisabled { .. } => "shared_ip_disabled",
+            SharedIpEnabled { .. } => "shared_ip_enabled",
+            DnsRecordChanged { .. } => "dns_record_changed",
+            NatEntryEdited { .. } => "nat_entry_edited",
+            NatEffective { .. } => "nat_effective",
+        }
+    }
+}
+
+/// One line of the event log.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Record {
+    /// When.
+    pub time: SimTime,
+    /// What happened.
+    pub event: Event,
+}
+
+/// The event log of one run: its records in time order, and the node names
+/// and runbook steps they refer to by index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventLog {
+    nodes: Vec<String>,
+    steps: Vec<Step>,
+    records: Vec<Record>,
+}
+
+impl EventLog {
+    /// An empty log about the nodes `nodes` (by [`NodeId`]) and the
+    /// runbook steps `steps` (by index).
+    pub fn new(nodes: Vec<String>, steps: Vec<Step>) -> EventLog {
+        EventLog {
+            nodes,
+            steps,
+            records: Vec::new(),
+        }
+    }
+
+    /// Adds a record at the end.
+    pub fn push(&mut self, record: Record) {
+        self.records.push(record);
+    }
+
+    /// The records, in time order.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// The records, in time order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Record> {
+        self.records.iter()
+    }
+
+    /// How many records the log holds.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when the log holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Keeps the records for which `keep` holds.
+    pub(super) fn retain(&mut self, keep: impl FnMut(&Record) -> bool) {
+        self.records.retain(keep);
+    }
+
+    /// Orders the records by time; records at the same time keep their order.
+    pub(super) fn sort_by_time(&mut self) {
+        self.records.sort_by_key(|r| r.time);
+    }
+
+    /// The name of node `id`.
+    pub fn node_name(&self, id: NodeId) -> &str {
+        self.nodes.get(id).map_or("?", String::as_str)
+    }
+
+    /// Step `i` of the runbook.
+    pub fn step(&self, i: usize) -> Option<&Step> {
+        self.steps.get(i)
+    }
+
+    /// How many steps the runbook has.
+    pub fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Step `i` in words, with its arguments: `switch dns -> B`.
+    pub fn describe_step(&self, i: usize) -> String {
+        self.step(i)
+            .map_or_else(String::new, |s| s.describe_with(|n| self.node_name(n)))
+    }
+
+    /// The `entity` column of an event: `runbook`, `site`, `failover`,
+    /// `network`, `window`, `pod`, `cluster`, `client`, `run`, or a node's name.
+    pub fn entity_name(&self, entity: Entity) -> &str {
+        match entity {
+            Entity::Run => "run",
+            Entity::Runbook => "runbook",
+            Entity::Site => "site",
+            Entity::Failover => "failover",
+            Entity::Network => "network",
+            Entity::Window => "window",
+            Entity::Pod => "pod",
+            Entity::Cluster => "cluster",
+            Entity::Client => "client",
+            Entity::Node(id) => self.node_name(id),
+        }
+    }
+
+    /// The `detail` column of an event, in words (written without
+    /// building a string first).
+    pub fn detail<'a>(&'a self, event: &'a Event) -> Detail<'a> {
+        Detail { log: self, event }
+    }
+}
+
+/// An event's detail in words; see [`EventLog::detail`].
+pub struct Detail<'a> {
+    log: &'a EventLog,
+    event: &'a Event,
+}
+
+impl fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Event::*;
+        let log = self.log;
+        let name = |n: NodeId| log.node_name(n);
+        match *self.event {
+            End
+            | WindowOpen
+            | WindowClose
+            | SiteDown
+            | FailoverNotWorking
+            | FailoverWorking
+            | SyncFailed
+            | Broken
+            | Repaired { .. }
+            | ProcedureStart
+            | ProcedureDone
+            | PrecheckPassed
+            | PrecheckFixed
+            | GreenBuilt => Ok(()),
+            LogTruncated { limit } => write!(
+                f,
+                "the event log keeps at most {limit} records; the run goes on without it"
+            ),
+            SiteUp { after } => write!(f, "after {after}"),
+            SyncStart {
+                full,
+                records,
+                mb,
+                takes,
+            } => {
+                let kind = if full { "full" } else { "incremental" };
+                write!(f, "{kind}, {records} records, {mb:.0} MB, takes {takes}")
+            }
+            SyncDone { unsynced } => write!(f, "{unsynced} records still unsynced"),
+            Established { primary, backup } | RolesSwapped { primary, backup } => {
+                write!(f, "primary {}, backup {}", name(primary), name(backup))
+            }
+            BackupOperations { enabled } => f.write_str(if enabled { "enabled" } else { "disabled" }),
+            State { state, .. } => f.write_str(state.name()),
+            UpgradeStart { attempt, .. } => write!(f, "attempt {attempt}: base software update"),
+            TrafficNodesNotAccepting { .. } => f.write_str("in its cluster configuration"),
+            PhaseDone { phase, .. } => f.write_str(phase.name()),
+            UpgradeFailed { rollback, .. } => write!(f, "rolling back, takes {rollback}"),
+            UpgradeDone { version, .. } => write!(f, "version {version}"),
+            RollbackDone { .. } => f.write_str("back on the old version"),
+            Crashed { repair, .. } => write!(f, "repair takes {repair}"),
+            RecordsLost { records, .. } => write!(f, "{records} unsynced records"),
+            TookOver { .. } => f.write_str("primary after a crash"),
+            SessionsDropped { sessions, cause, .. } => write!(f, "{sessions} sessions ({})", cause.words()),
+            SessionsDisconnected {
+                sessions, logged_off, ..
+            } => write!(f, "{sessions} sessions, {logged_off} logged off with their work lost"),
+            SessionStart { client, until, .. } => write!(f, "{} until {:.3}", client.name(), until.as_secs_f64()),
+            SessionEnd { client, .. } => f.write_str(client.name()),
+            ConnectFailed { client, tries } => write!(f, "{} after {tries} tries", client.name()),
+            StepStart { step } => write!(f, "{}/{} {}", step + 1, log.step_count(), log.describe_step(step)),
+            StepDone { step } => write!(f, "{}/{}", step + 1, log.step_count()),
+            WaitingForRepair { node } => f.write_str(name(node)),
+            PrecheckFailed { fix, deadline } => {
+                write!(f, "admin notified; fix takes {fix}, deadline {deadline}")
+            }
+            Notify { step } => match log.step(step) {
+                Some(Step::Notify { what }) => f.write_str(what),
+                _ => Ok(()),
+            },
+            Aborted { why } => match why {
+                AbortReason::UpgradeFailed { node, attempts } => {
+                    write!(f, "the upgrade of {} failed {attempts} times", name(node))
+                }
+                AbortReason::PrecheckNotFixed => {
+                    f.write_str("a precheck failed and was not fixed before the deadline: the update failed")
+                }
+                AbortReason::Horizon { horizon } => {
+                    write!(f, "the procedure did not finish within {horizon} of simulated time")
+                }
+                AbortReason::EventBudget { limit } => {
+                    write!(f, "the run reached {limit} events, the most one replication handles")
+                }
+                AbortReason::ClientBudget { clients, limit } => write!(
+                    f,
+                    "{clients} clients were connected or waiting to retry at once, more than the {limit} one replication holds"
+                ),
+                AbortReason::QueueBudget { queued, limit } => write!(
+                    f,
+                    "{queued} events were waiting at once (dropped sessions' ends among them), more than the {limit} one replication holds"
+                ),
+            },
+            Accepting { step, on } => match log.step(step) {
+                Some(Step::SetAccepting { nodes, value }) => {
+                    for (i, n) in nodes.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(" ")?;
+                        }
+                        f.write_str(name(*n))?;
+                    }
+                    let what = if *value { "accepting" } else { "not accepting" };
+                    write!(f, ": {what} (in {}'s configuration)", name(on))
+                }
+                _ => Ok(()),
+            },
+            PackageDistributed { nodes } => write!(f, "{nodes} nodes"),
+            GreenBuildStart { ready_in } => write!(f, "ready in {ready_in}"),
+            MaintenanceScheduled { at, preferred } => write!(
+                f,
+                "maintenance scheduled at {:.0} s{}",
+                at.as_secs_f64(),
+                if preferred { " (preferred window)" } else { "" }
+            ),
+            Reminder => f.write_str("reminder"),
+            MaintenanceStarted { cutover } => write!(f, "maintenance started; cutover takes {cutover}"),
+            CutoverDone => f.write_str("green serves"),
+            MaintenanceEnded => f.write_str("maintenance ended"),
+            BlueDeleted => f.write_str("network cards kept for the next update"),
+            SharedIpDisabled { on } => f.write_str(on.map_or("-", name)),
+            SharedIpEnabled { on } => f.write_str(name(on)),
+            DnsRecordChanged { to } | NatEffective { to } => write!(f, "-> {}", name(to)),
+            NatEntryEdited { effective_in } => write!(f, "effective in {effective_in}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::site::SwitchMethod;
+
+    fn log() -> EventLog {
+        EventLog::new(
+            vec!["A".into(), "B".into(), "eu-1".into(), "eu-2".into()],
+            vec![
+                Step::Notify {
+                    what: "change 42, approved".into(),
+                },
+                Step::SetAccepting {
+                    nodes: vec![2, 3],
+                    value: false,
+                },
+                Step::Switch {
+                    method: SwitchMethod::Dns,
+                    to: 1,
+                },
+            ],
+        )
+    }
+
+    /// Every event, in the words of `events.csv`: (entity, event, detail).
+    #[test]
+    fn every_event_renders_to_its_entity_name_and_detail() {
+        use Event::*;
+        let s = SimDuration::from_secs;
+        let cases: Vec<(Event, &str, &str, &str)> = vec![
+            (End, "run", "end", ""),
+            (
+                LogTruncated { limit: 7 },
+                "run",
+                "log_truncated",
+                "the event log keeps at most 7 records; the run goes on without it",
+            ),
+            (WindowOpen, "window", "open", ""),
+            (WindowClose, "window", "close", ""),
+            (SiteDown, "site", "down", ""),
+            (SiteUp { after: s(90) }, "site", "up", "after 1m30s"),
+            (FailoverNotWorking, "failover", "not_working", ""),
+            (FailoverWorking, "failover", "working", ""),
+            (
+                SyncStart {
+                    full: true,
+                    records: 3,
+                    mb: 200_000.4,
+                    takes: s(60),
+                },
+                "failover",
+                "sync_start",
+                "full, 3 records, 200000 MB, takes 1m",
+            ),
+            (
+                SyncStart {
+                    full: false,
+                    records: 0,
+                    mb: 0.0,
+                    takes: s(5),
+                },
+                "failover",
+                "sync_start",
+                "incremental, 0 records, 0 MB, takes 5s",
+            ),
+            (SyncFailed, "failover", "sync_failed", ""),
+            (
+                SyncDone { unsynced: 4 },
+                "failover",
+                "sync_done",
+                "4 records still unsynced",
+            ),
+            (Broken, "failover", "broken", ""),
+            (
+                Established { primary: 0, backup: 1 },
+                "failover",
+                "established",
+                "primary A, backup B",
+            ),
+            (
+                RolesSwapped { primary: 1, backup: 0 },
+                "failover",
+                "roles_swapped",
+                "primary B, backup A",
+            ),
+            (
+                BackupOperations { enabled: false },
+                "failover",
+                "backup_operations",
+                "disabled",
+            ),
+            (
+                BackupOperations { enabled: true },
+                "failover",
+                "backup_operations",
+                "enabled",
+            ),
+            (
+                State {
+                    node: 3,
+                    state: NodeStatus::Draining,
+                },
+                "eu-2",
+                "state",
+                "draining",
+            ),
+            (
+                UpgradeStart { node: 1, attempt: 2 },
+                "B",
+                "upgrade_start",
+                "attempt 2: base software update",
+            ),
+            (
+                TrafficNodesNotAccepting { node: 0 },
+                "A",
+                "traffic_nodes_not_accepting",
+                "in its cluster configuration",
+            ),
+            (
+                PhaseDone {
+                    node: 0,
+                    phase: Phase::Product,
+                },
+                "A",
+                "phase_done",
+                "product",
+            ),
+            (
+                UpgradeFailed {
+                    node: 0,
+                    rollback: s(1800),
+                },
+                "A",
+                "upgrade_failed",
+                "rolling back, takes 30m",
+            ),
+            (UpgradeDone { node: 0, version: 2 }, "A", "upgrade_done", "version 2"),
+            (
+                RollbackDone { node: 0 },
+                "A",
+                "rollback_done",
+                "back on the old version",
+            ),
+            (
+                Crashed {
+                    node: 1,
+                    repair: s(7200),
+                },
+                "B",
+                "crashed",
+                "repair takes 2h",
+            ),
+            (
+                RecordsLost { node: 0, records: 9 },
+                "A",
+                "records_lost",
+                "9 unsynced records",
+            ),
+            (TookOver { node: 1 }, "B", "took_over", "primary after a crash"),
+            (Repaired { node: 1 }, "B", "repaired", ""),
+            (
+                SessionsDropped {
+                    node: 2,
+                    sessions: 5,
+                    cause: DropCause::SharedIpMoved,
+                },
+                "eu-1",
+                "sessions_dropped",
+                "5 sessions (shared IP moved)",
+            ),
+            (
+                SessionsDisconnected {
+                    node: 0,
+                    sessions: 5,
+                    logged_off: 2,
+                },
+                "A",
+                "sessions_disconnected",
+                "5 sessions, 2 logged off with their work lost",
+            ),
+            (
+                SessionStart {
+                    node: 2,
+                    client: ClientKind::Console,
+                    until: SimTime(61_234),
+                },
+                "eu-1",
+                "session_start",
+                "Console until 61.234",
+            ),
+            (
+                SessionEnd {
+                    node: 2,
+                    client: ClientKind::Support,
+                },
+                "eu-1",
+                "session_end",
+                "Support",
+            ),
+            (
+                ConnectFailed {
+                    client: ClientKind::Support,
+                    tries: 3,
+                },
+                "client",
+                "connect_failed",
+                "Support after 3 tries",
+            ),
+            (ProcedureStart, "runbook", "procedure_start", ""),
+            (StepStart { step: 2 }, "runbook", "step_start", "3/3 switch dns -> B"),
+            (StepDone { step: 2 }, "runbook", "step_done", "3/3"),
+            (ProcedureDone, "runbook", "procedure_done", ""),
+            (WaitingForRepair { node: 1 }, "runbook", "waiting_for_repair", "B"),
+            (PrecheckPassed, "runbook", "precheck_passed", ""),
+            (
+                PrecheckFailed {
+                    fix: s(3600),
+                    deadline: s(7200),
+                },
+                "runbook",
+                "precheck_failed",
+                "admin notified; fix takes 1h, deadline 2h",
+            ),
+            (PrecheckFixed, "runbook", "precheck_fixed", ""),
+            (Notify { step: 0 }, "runbook", "notify", "change 42, approved"),
+            (
+                Aborted {
+                    why: AbortReason::UpgradeFailed { node: 1, attempts: 2 },
+                },
+                "runbook",
+                "aborted",
+                "the upgrade of B failed 2 times",
+            ),
+            (
+                Aborted {
+                    why: AbortReason::PrecheckNotFixed,
+                },
+                "runbook",
+                "aborted",
+                "a precheck failed and was not fixed before the deadline: the update failed",
+            ),
+            (
+                Aborted {
+                    why: AbortReason::Horizon {
+                        horizon: SimDuration::from_hours(48),
+                    },
+                },
+                "runbook",
+                "aborted",
+                "the procedure did not finish within 2d of simulated time",
+            ),
+            (
+                Aborted {
+                    why: AbortReason::EventBudget { limit: 10 },
+                },
+                "runbook",
+                "aborted",
+                "the run reached 10 events, the most one replication handles",
+            ),
+            (
+                Aborted {
+                    why: AbortReason::ClientBudget { clients: 11, limit: 10 },
+                },
+                "runbook",
+                "aborted",
+                "11 clients were connected or waiting to retry at once, more than the 10 one replication holds",
+            ),
+            (
+                Aborted {
+                    why: AbortReason::QueueBudget { queued: 12, limit: 10 },
+                },
+                "runbook",
+                "aborted",
+                "12 events were waiting at once (dropped sessions' ends among them), more than the 10 one replication holds",
+            ),
+            (
+                Accepting { step: 1, on: 1 },
+                "cluster",
+                "accepting",
+                "eu-1 eu-2: not accepting (in B's configuration)",
+            ),
+            (
+                PackageDistributed { nodes: 4 },
+                "cluster",
+                "package_distributed",
+                "4 nodes",
+            ),
+            (
+                GreenBuildStart { ready_in: s(3600) },
+                "pod",
+                "green_build_start",
+                "ready in 1h",
+            ),
+            (GreenBuilt, "pod", "green_built", ""),
+            (
+                MaintenanceScheduled {
+                    at: SimTime(7_200_499),
+                    preferred: true,
+                },
+                "pod",
+                "notify",
+                "maintenance scheduled at 7200 s (preferred window)",
+            ),
+            (
+                MaintenanceScheduled {
+                    at: SimTime(7_200_600),
+                    preferred: false,
+                },
+                "pod",
+                "notify",
+                "maintenance scheduled at 7201 s",
+            ),
+            (Reminder, "pod", "notify", "reminder"),
+            (
+                MaintenanceStarted { cutover: s(720) },
+                "pod",
+                "notify",
+                "maintenance started; cutover takes 12m",
+            ),
+            (CutoverDone, "pod", "cutover_done", "green serves"),
+            (MaintenanceEnded, "pod", "notify", "maintenance ended"),
+            (
+                BlueDeleted,
+                "pod",
+                "blue_deleted",
+                "network cards kept for the next update",
+            ),
+            (SharedIpDisabled { on: Some(0) }, "network", "shared_ip_disabled", "A"),
+            (SharedIpDisabled { on: None }, "network", "shared_ip_disabled", "-"),
+            (SharedIpEnabled { on: 1 }, "network", "shared_ip_enabled", "B"),
+            (DnsRecordChanged { to: 1 }, "network", "dns_record_changed", "-> B"),
+            (
+                NatEntryEdited { effective_in: s(2) },
+                "network",
+                "nat_entry_edited",
+                "effective in 2s",
+            ),
+            (NatEffective { to: 0 }, "network", "nat_effective", "-> A"),
+        ];
+        let log = log();
+        for (event, entity, name, detail) in cases {
+            let got = (
+                log.entity_name(event.entity()),
+                event.name(),
+                log.detail(&event).to_string(),
+            );
+            assert_eq!(got, (entity, name, detail.to_string()), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn a_record_is_small_plain_data() {
+        // `Copy`: no event owns heap memory, so one costs nothing to build
+        // while the log is off, and a kept one is a fixed-size push.
+        fn plain<T: Copy>() {}
+        plain::<Record>();
+        assert!(std::mem::size_of::<Record>() <= 40, "{}", std::mem::size_of::<Record>());
+        assert!(EventLog::default().is_empty());
+    }
+
+    #[test]
+    fn a_run_without_the_log_allocates_no_log() {
+        use crate::scenario::Scenario;
+        use crate::sim::{RunOptions, simulate};
+        let sc = Scenario::default_scenario();
+        let off = simulate(&sc, &sc.runbooks[0], 1, 0, RunOptions::default());
+        let log = &off.events;
+        assert_eq!(
+            (log.records.capacity(), log.nodes.capacity(), log.steps.capacity()),
+            (0, 0, 0)
+        );
+        let on = simulate(
+            &sc,
+            &sc.runbooks[0],
+            1,
+            0,
+            RunOptions {
+                log_events: true,
+                trace_sessions: false,
+            },
+        );
+        assert!(on.events.len() > 10, "{}", on.events.len());
+        assert_eq!(on.events.node_name(0), "A");
+        assert_eq!(on.events.step_count(), sc.runbooks[0].steps.len());
+        assert_eq!(on.metrics, off.metrics);
+    }
+
+    #[test]
+    fn steps_and_nodes_out_of_range_render_without_a_panic() {
+        let log = EventLog::default();
+        assert_eq!(log.entity_name(Entity::Node(5)), "?");
+        assert_eq!(log.describe_step(3), "");
+        assert_eq!(log.detail(&Event::Notify { step: 3 }).to_string(), "");
+        assert_eq!(log.detail(&Event::Accepting { step: 3, on: 9 }).to_string(), "");
+    }
+}
