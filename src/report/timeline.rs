@@ -712,15 +712,22 @@ impl Chart for Timeline {
             (failed_top, bottom, "failed connects (total so far)", true),
         ];
         for (p_top, p_bottom, label, failed) in panels {
-            let pts: Vec<(u64, u64)> = self
+            // (time, most, fewest, last) of each point.
+            let pts: Vec<(u64, u64, u64, u64)> = self
                 .series
                 .iter()
                 .filter(|p| p.time.0 >= self.from)
-                .map(|p| (p.time.0, if failed { p.failed } else { p.active }))
+                .map(|p| {
+                    if failed {
+                        (p.time.0, p.failed, p.failed, p.failed)
+                    } else {
+                        (p.time.0, p.active, p.low, p.last)
+                    }
+                })
                 .collect();
             let before = self.series.iter().rev().find(|p| p.time.0 < self.from);
             let base = if failed { before.map_or(0, |p| p.failed) } else { 0 };
-            let first = if failed { base } else { before.map_or(0, |p| p.active) };
+            let first = if failed { base } else { before.map_or(0, |p| p.last) };
             let max = pts
                 .iter()
                 .map(|p| p.1.saturating_sub(base))
@@ -746,7 +753,10 @@ impl Chart for Timeline {
             } else {
                 RGBColor(0, 114, 178)
             };
-            // A step line, interrupted over cut-out stretches.
+            // A step line, interrupted over cut-out stretches; the points
+            // that fall in one pixel column are drawn as their envelope (a
+            // vertical stroke from the fewest to the most), so that no rise
+            // or fall is lost however many changes share the column.
             let break_of = |t: u64| {
                 axis.pieces
                     .iter()
@@ -755,22 +765,43 @@ impl Chart for Timeline {
             };
             let mut line: Vec<(i32, i32)> = vec![(LEFT, yv(first))];
             let mut prev = first;
-            for (t, v) in &pts {
-                if let Some((bx0, bx1)) = break_of(*t) {
+            // The column being gathered: x, most, fewest, last.
+            let mut col: Option<(i32, u64, u64, u64)> = None;
+            let flush = |line: &mut Vec<(i32, i32)>, prev: &mut u64, col: Option<(i32, u64, u64, u64)>| {
+                if let Some((x, hi, lo, last)) = col {
+                    line.push((x, yv(*prev)));
+                    if hi > (*prev).max(last) {
+                        line.push((x, yv(hi)));
+                    }
+                    if lo < (*prev).min(last) {
+                        line.push((x, yv(lo)));
+                    }
+                    line.push((x, yv(last)));
+                    *prev = last;
+                }
+            };
+            for &(t, hi, lo, last) in &pts {
+                if let Some((bx0, bx1)) = break_of(t) {
+                    flush(&mut line, &mut prev, col.take());
                     // Close the line at the cut-out, restart it after.
                     if line.first().is_some_and(|p| p.0 < bx0 as i32) {
                         line.push((bx0 as i32, yv(prev)));
                         area.draw(&PathElement::new(std::mem::take(&mut line), color.stroke_width(2)))?;
                     }
-                    prev = *v;
+                    prev = last;
                     line = vec![(bx1 as i32, yv(prev))];
                     continue;
                 }
-                let x = px(*t);
-                line.push((x, yv(prev)));
-                line.push((x, yv(*v)));
-                prev = *v;
+                let x = px(t);
+                col = match col {
+                    Some((cx, chi, clo, _)) if cx == x => Some((x, chi.max(hi), clo.min(lo), last)),
+                    other => {
+                        flush(&mut line, &mut prev, other);
+                        Some((x, hi, lo, last))
+                    }
+                };
             }
+            flush(&mut line, &mut prev, col);
             line.push((x1, yv(prev)));
             area.draw(&PathElement::new(line, color.stroke_width(2)))?;
         }

@@ -89,6 +89,8 @@ fn timeline_from_fixed_data_with_a_cut_out_interim() {
             .map(|h| SeriesPoint {
                 time: SimTime(h * MS_PER_HOUR),
                 active: h % 7,
+                low: h % 7,
+                last: h % 7,
                 failed: h / 10,
             })
             .collect(),
@@ -1083,4 +1085,111 @@ fn thresholds_near_zero_values_and_one_unit_per_metric() {
     assert!(render(&diffs).unwrap().svg.contains("exposure (hours)"));
     assert_eq!(fmt_metric("exposure_s", 178_200.0), "49.5 h");
     assert_eq!(fmt_metric("exposure_s", 600.0), "0.17 h");
+}
+
+#[test]
+fn the_session_series_keeps_every_change_the_traced_log_shows() {
+    use cutover::sim::events::Event;
+    use cutover::sim::{MAX_SERIES_POINTS, RunOptions, simulate};
+    let sc = cutover::scenario::Scenario::default_scenario();
+    let rb = sc.runbook("failover-sync").unwrap();
+    let out = simulate(
+        &sc,
+        rb,
+        sc.seed,
+        0,
+        RunOptions {
+            log_events: true,
+            trace_sessions: true,
+        },
+    );
+    assert!(out.series.len() < MAX_SERIES_POINTS, "the series was never coarsened");
+    // The active sessions after every instant of the log, from the traced
+    // session events alone.
+    let mut active: i64 = 0;
+    let mut counts: Vec<(u64, i64)> = Vec::new();
+    for r in out.events.iter() {
+        let change = match &r.event {
+            Event::SessionStart { .. } => 1,
+            Event::SessionEnd { .. } => -1,
+            Event::SessionsDropped { sessions, .. } | Event::SessionsDisconnected { sessions, .. } => {
+                -(*sessions as i64)
+            }
+            _ => continue,
+        };
+        active += change;
+        match counts.last_mut() {
+            Some(c) if c.0 == r.time.0 => c.1 = active,
+            _ => counts.push((r.time.0, active)),
+        }
+    }
+    assert!(counts.len() > 100, "a traced run has session events");
+    let drops = counts.windows(2).filter(|w| w[1].1 < w[0].1).count();
+    assert!(drops > 10);
+    // The series, read as a step function of its last values, equals those
+    // counts at every instant where the log changes them.
+    let at = |t: u64| {
+        out.series
+            .iter()
+            .take_while(|p| p.time.0 <= t)
+            .last()
+            .map_or(0, |p| p.last as i64)
+    };
+    for (t, want) in &counts {
+        assert_eq!(at(*t), *want, "active sessions at {:.3} s", *t as f64 / 1000.0);
+    }
+    // And no point says otherwise (points where only the failed connects
+    // change carry the count of the moment).
+    for p in &out.series {
+        let c = counts.iter().take_while(|c| c.0 <= p.time.0).last().map_or(0, |c| c.1);
+        assert_eq!(c, p.last as i64, "the point at {:?}", p.time);
+        assert!(p.low <= p.last && p.last <= p.active);
+    }
+}
+
+#[test]
+fn the_drawn_session_line_shows_a_drop_within_one_pixel() {
+    // An arrival and, a second later, every session cut: one pixel column.
+    let mut t = fixed_timeline();
+    let at = |s: u64| SimTime(22 * MS_PER_HOUR + 30 * 60_000 + s * 1000);
+    t.series = vec![
+        SeriesPoint {
+            time: at(0),
+            active: 5,
+            low: 5,
+            last: 5,
+            failed: 0,
+        },
+        SeriesPoint {
+            time: at(1),
+            active: 6,
+            low: 6,
+            last: 6,
+            failed: 0,
+        },
+        SeriesPoint {
+            time: at(2),
+            active: 0,
+            low: 0,
+            last: 0,
+            failed: 0,
+        },
+    ];
+    let svg = render(&t).unwrap().svg;
+    let blue = "#0072B2";
+    let line = polylines(&svg)
+        .into_iter()
+        .find(|l| l.0 == blue)
+        .expect("the session line");
+    let ys: Vec<f64> = line.1.iter().map(|p| p.1).collect();
+    let (top, bottom) = (
+        ys.iter().cloned().fold(f64::INFINITY, f64::min),
+        ys.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+    );
+    // It reaches the 6 (the top of the panel) and ends at 0 (its bottom).
+    let texts = svg_texts(&svg);
+    let y_of = |s: &str| texts.iter().find(|t| t.2 == s).unwrap().1;
+    assert!((top - y_of("6")).abs() < 6.0, "the line reaches 6: {ys:?}");
+    assert!((bottom - y_of("0")).abs() < 6.0, "the line falls to 0: {ys:?}");
+    assert_eq!(ys.last(), Some(&bottom), "and stays there");
 }
