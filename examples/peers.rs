@@ -8,7 +8,8 @@
 //! - `binaryheap hold N=.. events_per_s=..`: the same loop on
 //!   `BinaryHeap<Reverse<(time, sequence, payload)>>`;
 //! - `cutover failover-sync replications=.. ms_per_replication=..`: whole
-//!   replications of the `failover-sync` runbook on
+//!   replications of the one-night synchronous runbook
+//!   (`failover-sync-one-window`) on
 //!   `benches/peers/failover-sync.toml`, then the mean counts (and their
 //!   standard errors) to compare with `failover_sync.py`.
 //!
@@ -118,8 +119,8 @@ fn failover_sync(replications: u64) {
     let scenario = Scenario::parse(&text, &path.display().to_string(), stem)
         .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
     let runbook = scenario
-        .runbook("failover-sync")
-        .expect("the scenario enables failover-sync");
+        .runbook("failover-sync-one-window")
+        .expect("the scenario enables failover-sync-one-window");
     let mut runs = Vec::with_capacity(replications as usize);
     let start = Instant::now();
     for r in 0..replications {

@@ -1,43 +1,60 @@
 #!/usr/bin/env bash
-# Opens a report.html in headless Chromium (Debian's package, installed if
-# missing) and checks that it renders its sections and charts, logs no
-# console error, and makes no network request at all.
+# Opens report.html files in headless Chromium (Debian's package, installed
+# if missing) and checks that each renders its sections and charts, logs no
+# console error, and makes no network request at all. A screenshot of each
+# goes to target/check-report/NAME.png, to look at.
 #
-#   scripts/check-report.sh [path/to/report.html]
+#   scripts/check-report.sh [path/to/report.html ...]
 #
-# Without an argument it makes the default report first (`cutover report`).
+# Without an argument it makes the report of every shipped scenario first
+# (`cutover report scenarios/NAME.toml --out target/check-report/NAME`),
+# so output/ is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-report=${1:-}
-if [[ -z "$report" ]]; then
-  cargo run --release --quiet -- report --quiet
-  report=output/failover-pair/compare/report.html
+shots=target/check-report
+mkdir -p "$shots"
+reports=("$@")
+if [[ ${#reports[@]} -eq 0 ]]; then
+  cargo build --release --quiet
+  for scenario in scenarios/*.toml; do
+    name=$(basename "$scenario" .toml)
+    rm -rf "$shots/$name"
+    target/release/cutover report "$scenario" --out "$shots/$name" --runs 200 --quiet
+    reports+=("$shots/$name/report.html")
+  done
 fi
 if ! command -v chromium >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-url="file://$(realpath "$report")"
-chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-  --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$tmp/profile" --log-net-log="$tmp/net.json" \
-  --enable-logging=stderr --v=0 --virtual-time-budget=5000 \
-  --dump-dom "$url" >"$tmp/dom.html" 2>"$tmp/log.txt" || true
 fail=0
-grep -q "<h2>Recommendation by goal</h2>" "$tmp/dom.html" || { echo "FAIL: the page did not render its sections"; fail=1; }
-# Every chart of the page renders (a one-strategy report has fewer charts:
-# no paired differences, one timeline).
-svgs=$(grep -o "<svg" "$tmp/dom.html" | wc -l)
-figures=$(grep -o "<figure>" "$report" | wc -l)
-[[ "$figures" -ge 3 ]] || { echo "FAIL: only $figures charts in the report"; fail=1; }
-[[ "$svgs" -eq "$figures" ]] || { echo "FAIL: $svgs of $figures inline charts rendered"; fail=1; }
-if grep -E "CONSOLE|Uncaught|ERR_" "$tmp/log.txt" | grep -v "ERR_BLOCKED" >"$tmp/errors.txt"; then
-  echo "FAIL: console errors:"; cat "$tmp/errors.txt"; fail=1
-fi
-# Every request the page started (the browser's own background requests
-# carry no origin: "not an origin"). A file page's requests carry "null".
-urls=$(python3 - "$tmp/net.json" <<'PY'
+for report in "${reports[@]}"; do
+  name=$(basename "$(dirname "$(realpath "$report")")")
+  url="file://$(realpath "$report")"
+  flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+    --disable-background-networking --disable-component-update --disable-sync
+    --user-data-dir="$tmp/profile" --virtual-time-budget=5000)
+  rm -f "$tmp/net.json"
+  chromium "${flags[@]}" --log-net-log="$tmp/net.json" --enable-logging=stderr --v=0 \
+    --dump-dom "$url" >"$tmp/dom.html" 2>"$tmp/log.txt" || true
+  chromium "${flags[@]}" --hide-scrollbars --window-size=1280,2400 \
+    --screenshot="$shots/$name.png" "$url" >/dev/null 2>&1 || true
+  bad=0
+  for section in "Bottom line" "Key results" "Tails: median, p95 and worst case" "Charts" \
+    "Assumptions and sources" "Not simulated" "Glossary"; do
+    grep -q "<h2>$section</h2>" "$tmp/dom.html" || { echo "FAIL: $report: no section \"$section\""; bad=1; }
+  done
+  grep -q '<p class="bottom"><strong>Recommended: ' "$tmp/dom.html" || { echo "FAIL: $report: no recommendation"; bad=1; }
+  svgs=$(grep -o "<svg" "$tmp/dom.html" | wc -l)
+  figures=$(grep -o "<figure>" "$report" | wc -l)
+  [[ "$svgs" -ge 5 && "$svgs" -eq "$figures" ]] || { echo "FAIL: $report: $svgs inline charts rendered of $figures"; bad=1; }
+  if grep -E "CONSOLE|Uncaught|ERR_" "$tmp/log.txt" | grep -v "ERR_BLOCKED" >"$tmp/errors.txt"; then
+    echo "FAIL: $report: console errors:"; cat "$tmp/errors.txt"; bad=1
+  fi
+  # Every request the page started (the browser's own background requests
+  # carry no origin: "not an origin"). A file page's requests carry "null".
+  urls=$(python3 - "$tmp/net.json" <<'PY'
 import json, sys
 log = json.load(open(sys.argv[1]))
 start = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
@@ -47,10 +64,13 @@ for e in log["events"]:
         print(p.get("url"))
 PY
 )
-if [[ -n "$urls" ]]; then
-  echo "FAIL: the page made network requests:"; echo "$urls"; fail=1
-fi
-if [[ "$fail" -eq 0 ]]; then
-  echo "ok: $report renders in headless Chromium ($svgs inline charts), no console error, no network request"
-fi
+  if [[ -n "$urls" ]]; then
+    echo "FAIL: $report: the page made network requests:"; echo "$urls"; bad=1
+  fi
+  [[ -s "$shots/$name.png" ]] || { echo "FAIL: $report: no screenshot"; bad=1; }
+  if [[ "$bad" -eq 0 ]]; then
+    echo "ok: $report renders in headless Chromium ($svgs inline charts), no console error, no network request; screenshot $shots/$name.png"
+  fi
+  fail=$((fail | bad))
+done
 exit "$fail"

@@ -50,6 +50,10 @@ pub struct StudyFlags {
     /// Write the numbers only, no charts.
     #[arg(long)]
     pub no_charts: bool,
+    /// Print the table and the bottom line when done (not when a report
+    /// runs the comparison).
+    #[arg(skip = true)]
+    pub print_table: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -85,12 +89,18 @@ enum Command {
         #[command(flatten)]
         flags: StudyFlags,
         /// Add replications in batches until every mean's 95 % half-width is
-        /// within this fraction of the mean (e.g. 0.05), or --max-runs.
+        /// within this fraction of the mean (e.g. 0.05), or within its
+        /// metric's absolute tolerance, or --max-runs.
         #[arg(long)]
         ci_target: Option<f64>,
         /// Metrics the precision target applies to, comma-separated; all when omitted.
         #[arg(long, value_delimiter = ',')]
         ci_metrics: Option<Vec<String>>,
+        /// Absolute tolerances on a half-width, e.g. downtime_s=1,exposure_risk=1e-4
+        /// (in the metric's unit); by default 1 s for times, 0.05 for counts,
+        /// 0.005 for shares and ratios, 1e-5 for probabilities.
+        #[arg(long, value_delimiter = ',')]
+        ci_abs: Option<Vec<String>>,
         /// Cap on replications per strategy with --ci-target.
         #[arg(long, default_value_t = cutover::study::ci::DEFAULT_MAX_RUNS)]
         max_runs: u64,
@@ -253,9 +263,18 @@ pub fn run() -> Result<(), CliError> {
             flags,
             ci_target,
             ci_metrics,
+            ci_abs,
             max_runs,
             shard,
-        } => study::cmd_compare(scenario.as_deref(), flags, ci_target, ci_metrics, max_runs, shard).map(|_| ()),
+        } => {
+            let ci = cutover::study::CiFlags {
+                target: ci_target,
+                metrics: ci_metrics,
+                abs: ci_abs,
+                max_runs,
+            };
+            study::cmd_compare(scenario.as_deref(), flags, &ci, shard).map(|_| ())
+        }
         Command::Merge { dirs, out } => study::cmd_merge(&dirs, &out),
         Command::Report {
             input,

@@ -40,7 +40,11 @@
 //! - [`metrics`]: what a replication reports.
 //! - [`montecarlo`]: replications in parallel, common random numbers,
 //!   shards, ordered streaming aggregation.
-//! - [`stats`]: streaming moments, a bounded quantile sketch, t quantiles.
+//! - [`stats`]: streaming moments, a bounded quantile sketch, intervals
+//!   that respect what a metric can be (empirical likelihood, exact shares).
+//! - [`priorities`]: a scenario's `[priorities]` and `[risk]` matrix, validated.
+//! - [`decision`]: ties, the bottom line and risk classes judged from a
+//!   study's results.
 //! - [`study`]: studies as checked settings and rules: strategies, run and
 //!   thread counts, precision targets, shards, merges, sweep grids.
 //! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
@@ -48,12 +52,14 @@
 //! - [`report`]: charts (SVG and PNG) and the change-board report.
 //! - [`fit`]: the workload fitted to a site's session export.
 
+pub mod decision;
 pub mod engine;
 pub mod export;
 pub mod fit;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;
+pub mod priorities;
 pub mod report;
 pub mod results;
 pub mod rng;

@@ -3,12 +3,14 @@
 //!
 //! [`METRICS`] holds, per metric, in output order: its column name, its unit,
 //! which way is better, the site kinds it applies to, whether and where it
-//! is a key metric, the words and chart label people read, its meaning, and
-//! how to read it from a [`Metrics`]. Every consumer takes what it needs from
+//! is a key metric, whether it is a fault and its default impact as a risk
+//! event, the words and chart label people read, its meaning, and how to
+//! read it from a [`Metrics`]. Every consumer takes what it needs from
 //! there: the CSV columns and cells ([`Metrics::COLUMNS`],
 //! [`Metrics::values`]), the checks of `runs.csv` when it is read back, the
-//! printed comparison table, the report's table, goals and words, the chart
-//! axes and labels, and the README's metric table (a test compares them).
+//! printed comparison table, the report's tables, goals, faults, risk
+//! classes and words, the chart axes and labels, and the README's metric
+//! table (a test compares them).
 //!
 //! Times are kept in integer milliseconds and written as seconds with three
 //! decimals; the column names carry the unit. The column order is the order
@@ -50,6 +52,10 @@ pub struct Metrics {
     pub aborted: u64,
     pub scheduled_at_ms: Option<u64>,
     pub in_preferred_window: Option<bool>,
+    pub defects_found: u64,
+    pub defect_escaped: u64,
+    pub fallbacks: u64,
+    pub defect_downtime_ms: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -122,6 +128,9 @@ pub enum Sites {
     WithBackup,
     /// Atlas clusters; 0 for the others.
     Clusters,
+    /// Single appliances and failover pairs (where latent defects are
+    /// modelled); 0 for the others.
+    Appliances,
     /// Blue-green pods; an empty cell for the others (does not apply).
     Pods,
 }
@@ -133,6 +142,7 @@ impl Sites {
             Sites::All => "all",
             Sites::WithBackup => "with a backup",
             Sites::Clusters => "clusters",
+            Sites::Appliances => "single and pairs",
             Sites::Pods => "blue-green (empty elsewhere)",
         }
     }
@@ -154,6 +164,37 @@ pub enum Shown {
     Printed,
     /// Only when not zero.
     NotZero,
+}
+
+/// The impact of a risk event, and the classes of the risk matrix (both
+/// go low, moderate, high).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Impact {
+    /// Low.
+    Low,
+    /// Moderate.
+    Moderate,
+    /// High.
+    High,
+}
+
+impl Impact {
+    /// Every level, lowest first.
+    pub const ALL: [Impact; 3] = [Impact::Low, Impact::Moderate, Impact::High];
+
+    /// The level's name in a scenario file and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Impact::Low => "low",
+            Impact::Moderate => "moderate",
+            Impact::High => "high",
+        }
+    }
+
+    /// Parses a level's name.
+    pub fn parse(s: &str) -> Option<Impact> {
+        Impact::ALL.into_iter().find(|l| l.name() == s)
+    }
 }
 
 /// How a key metric is presented.
@@ -201,6 +242,15 @@ pub struct Metric {
     pub key: Option<Key>,
     /// The change-board goal it judges, in the report (e.g. "Least downtime").
     pub goal: Option<&'static str>,
+    /// A fault (an aborted procedure, a rollback, a crash, lost records):
+    /// the printed table and the report show it whenever it is not zero in
+    /// some replication, and the report gives it a section of its own.
+    pub fault: bool,
+    /// Its default impact in the risk matrix, when it is a risk event (a
+    /// scenario's `[risk] impact` replaces the defaults). The event is the
+    /// metric above its threshold (`[thresholds]`), or above zero without
+    /// one; for a probability metric its mean is the event's likelihood.
+    pub impact: Option<Impact>,
     /// Its name for people, in sentences and tables ("dropped sessions").
     pub words: &'static str,
     /// A chart title's words with the unit, when not `words (time)` or
@@ -233,6 +283,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(1, Shown::Always, true, Some(1), true),
         goal: Some("Least downtime"),
+        fault: false,
+        impact: None,
         words: "downtime",
         label: None,
         meaning: "time during which a new connection from a client with a fresh resolver fails",
@@ -245,6 +297,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(2, Shown::Printed, true, Some(5), false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "failed connects",
         label: None,
         meaning: "arrivals that could not connect after all their retries (including stale DNS answers pointing at a down appliance)",
@@ -257,6 +311,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(3, Shown::Printed, true, Some(2), true),
         goal: Some("Fewest dropped sessions"),
+        fault: false,
+        impact: None,
         words: "dropped sessions",
         label: None,
         meaning: "sessions cut because their appliance went down, lost the site address, or became a backup",
@@ -269,6 +325,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: key(5, Shown::Printed, true, Some(3), false),
         goal: Some("Shortest exposure without failover"),
+        fault: false,
+        impact: None,
         words: "exposure",
         label: None,
         meaning: "time the site ran without a working failover: relationship broken, backup down, or backup operations disabled",
@@ -281,6 +339,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: key(6, Shown::NotZero, true, None, false),
         goal: Some("Lowest risk of losing the site"),
+        fault: false,
+        impact: Some(Impact::High),
         words: "exposure risk",
         label: Some("exposure risk (probability of a crash, %)"),
         meaning: "probability that the serving appliance crashes during the exposure, `1 − e^(−exposure/MTBF)`",
@@ -293,6 +353,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: key(7, Shown::NotZero, true, None, false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "unsynced peak",
         label: None,
         meaning: "most session records ever waiting for a sync to the backup (data at risk)",
@@ -305,6 +367,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(9, Shown::NotZero, true, None, false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "procedure",
         label: None,
         meaning: "first step's start to last step's end",
@@ -317,6 +381,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "windows used",
         label: None,
         meaning: "maintenance-window occurrences in which the procedure worked",
@@ -328,7 +394,9 @@ pub const METRICS: &[Metric] = &[
         better: Better::Lower,
         sites: Sites::All,
         key: key(10, Shown::NotZero, true, None, false),
-        goal: None,
+        goal: Some("Least work outside the window"),
+        fault: false,
+        impact: Some(Impact::Moderate),
         words: "window overrun",
         label: None,
         meaning: "working time of the procedure outside any window (calendar waits excluded); for blue-green, the maintenance (cutover and validation) past the service's allotment",
@@ -341,6 +409,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "arrivals",
         label: None,
         meaning: "connection attempts started: fresh arrivals plus console reconnects",
@@ -353,6 +423,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "served",
         label: None,
         meaning: "arrivals that got a session, at once or after retries",
@@ -365,6 +437,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "completed",
         label: None,
         meaning: "sessions that ended on their own",
@@ -377,6 +451,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "retries",
         label: None,
         meaning: "retries after failed connects, console reconnect attempts included",
@@ -389,6 +465,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "reconnects",
         label: None,
         meaning: "arrivals that were console reconnects after a drop",
@@ -401,6 +479,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "active at end",
         label: None,
         meaning: "sessions still active when the run ended",
@@ -413,6 +493,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "span",
         label: None,
         meaning: "simulated span, warm-up included",
@@ -425,6 +507,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "procedure start",
         label: None,
         meaning: "when the procedure started",
@@ -437,6 +521,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(4, Shown::NotZero, true, Some(4), false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "lost work sessions",
         label: None,
         meaning: "sessions logged off with unsaved work: the close-immediately policy at a cutover, or a crash",
@@ -449,6 +535,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: key(8, Shown::NotZero, false, None, false),
         goal: None,
+        fault: true,
+        impact: Some(Impact::High),
         words: "records lost",
         label: None,
         meaning: "records that existed only on an appliance that crashed before they were synced",
@@ -461,6 +549,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: true,
+        impact: Some(Impact::Moderate),
         words: "rollbacks",
         label: None,
         meaning: "upgrades that failed and were rolled back",
@@ -473,6 +563,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: key(11, Shown::NotZero, false, None, false),
         goal: None,
+        fault: false,
+        impact: None,
         words: "peak load ratio",
         label: Some("peak load (share of a node's capacity)"),
         meaning: "highest concurrent sessions / capacity on any node with a capacity (0 when none has one)",
@@ -485,6 +577,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::Clusters,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "cross region sessions",
         label: None,
         meaning: "sessions a cluster served outside the client's region",
@@ -497,6 +591,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: true,
+        impact: Some(Impact::Moderate),
         words: "crashes",
         label: None,
         meaning: "node crashes (faults on)",
@@ -509,6 +605,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::WithBackup,
         key: None,
         goal: None,
+        fault: true,
+        impact: Some(Impact::High),
         words: "exposure crashes",
         label: None,
         meaning: "crashes of the appliance serving the site while it had no working failover",
@@ -521,6 +619,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::All,
         key: None,
         goal: None,
+        fault: true,
+        impact: Some(Impact::High),
         words: "aborted",
         label: None,
         meaning: "1 when the procedure stopped early (upgrade retries exhausted, precheck not fixed in time)",
@@ -533,6 +633,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::Pods,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "scheduled at",
         label: None,
         meaning: "the maintenance slot the scheduler picked",
@@ -545,6 +647,8 @@ pub const METRICS: &[Metric] = &[
         sites: Sites::Pods,
         key: None,
         goal: None,
+        fault: false,
+        impact: None,
         words: "in preferred window",
         label: None,
         meaning: "1 when that slot is the preferred window, else 0",
@@ -552,6 +656,62 @@ pub const METRICS: &[Metric] = &[
             m.in_preferred_window
                 .map_or(Reading::Absent, |b| Reading::Whole(u64::from(b)))
         },
+    },
+    Metric {
+        name: "defects_found",
+        unit: Unit::Count,
+        better: Better::Neither,
+        sites: Sites::Appliances,
+        key: None,
+        goal: None,
+        fault: true,
+        impact: None,
+        words: "defects found",
+        label: None,
+        meaning: "latent defects of the new version found while an appliance on the old version still stood (a fall-back was possible; `faults.latent_defect`)",
+        read: |m| Reading::Whole(m.defects_found),
+    },
+    Metric {
+        name: "defect_escaped",
+        unit: Unit::Flag,
+        better: Better::Lower,
+        sites: Sites::Appliances,
+        key: key(12, Shown::NotZero, false, None, false),
+        goal: None,
+        fault: true,
+        impact: Some(Impact::High),
+        words: "defect escaped",
+        label: Some("defect escaped (share of replications)"),
+        meaning: "1 when a latent defect was found only after every appliance had left the old version: all are restored",
+        read: |m| Reading::Whole(m.defect_escaped),
+    },
+    Metric {
+        name: "fallbacks",
+        unit: Unit::Count,
+        better: Better::Neither,
+        sites: Sites::Appliances,
+        key: None,
+        goal: None,
+        fault: true,
+        impact: None,
+        words: "fallbacks",
+        label: None,
+        meaning: "fall-backs to the appliance still on the old version after a defect was found",
+        read: |m| Reading::Whole(m.fallbacks),
+    },
+    Metric {
+        name: "defect_downtime_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::Appliances,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "defect downtime",
+        label: None,
+        meaning: "downtime while the recovery from a latent defect runs: the fall-back switch's gap, or the restore of the serving appliance once the defect escaped",
+        read: |m| Reading::Millis(m.defect_downtime_ms),
     },
 ];
 
@@ -585,9 +745,21 @@ pub fn key_metrics() -> Vec<&'static Metric> {
     keys
 }
 
+/// The faults, in column order.
+pub fn faults() -> impl Iterator<Item = &'static Metric> {
+    METRICS.iter().filter(|m| m.fault)
+}
+
 /// The metrics that judge a goal, with the goal, in column order.
 pub fn goals() -> impl Iterator<Item = (&'static str, &'static Metric)> {
     METRICS.iter().filter_map(|m| m.goal.map(|g| (g, m)))
+}
+
+/// A metric is its column: two descriptions are equal when they name one column.
+impl PartialEq for Metric {
+    fn eq(&self, other: &Metric) -> bool {
+        self.name == other.name
+    }
 }
 
 impl Metric {
@@ -697,7 +869,7 @@ mod tests {
         let mut places: Vec<u8> = keys.iter().filter_map(|m| m.key.unwrap().report_chart).collect();
         places.sort();
         assert_eq!(places, (1..=places.len() as u8).collect::<Vec<_>>());
-        // The printed table names the strategy with the *lowest* mean, and
+        // The printed table names the best strategy where lower is better, and
         // the report's goals are the least or fewest of something.
         for m in &keys {
             assert_eq!(m.better, Better::Lower, "{}", m.name);

@@ -10,6 +10,13 @@
 //! and whether a study was split into shards and merged, cannot change a
 //! single output byte.
 //!
+//! The 95 % interval of a mean respects what the metric can be: a share of
+//! runs (a 0/1 flag) gets the exact Clopper–Pearson interval, a count that
+//! is zero in every run the Poisson-exact upper bound, and every other
+//! metric the empirical-likelihood interval ([`crate::stats::el_interval`]),
+//! which stays within the values' range, so never below zero. Paired
+//! differences can be negative: they keep Student's t interval.
+//!
 //! Nothing here does I/O.
 
 use std::collections::BTreeMap;
@@ -20,11 +27,11 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
-use crate::metrics::Metrics;
+use crate::metrics::{METRICS, Metrics, Unit};
 use crate::runbook::Runbook;
 use crate::scenario::Scenario;
 use crate::sim::{Limits, RunOptions, simulate_bounded};
-use crate::stats::{Moments, Sketch};
+use crate::stats::{Moments, Sketch, el_interval, proportion_interval, zero_count_bound};
 
 /// One replication of every strategy: the metric values as written in
 /// `runs.csv` (`values[strategy][column]`; an empty string means "does not apply").
@@ -198,7 +205,56 @@ pub fn shard_range(runs: u64, k: u64, n: u64) -> Range<u64> {
 struct Cell {
     moments: Moments,
     sketch: Sketch,
+    /// Values above the threshold.
     exceed: u64,
+    /// Values above zero.
+    nonzero: u64,
+}
+
+impl Cell {
+    fn push(&mut self, x: f64, threshold: Option<f64>) {
+        self.moments.push(x);
+        self.sketch.push(x);
+        if threshold.is_some_and(|t| x > t) {
+            self.exceed += 1;
+        }
+        if x > 0.0 {
+            self.nonzero += 1;
+        }
+    }
+
+    /// The values of `self` that are not in `part`.
+    fn without(&self, part: &Cell) -> Cell {
+        if part.moments.n == 0 {
+            return self.clone();
+        }
+        let sketch = self.sketch.without(&part.sketch);
+        let points = sketch.points();
+        let (min, max) = match (points.first(), points.last()) {
+            (Some(a), Some(b)) => (a.0, b.0),
+            _ => (0.0, 0.0),
+        };
+        Cell {
+            moments: self.moments.without(&part.moments, min, max),
+            sketch,
+            exceed: self.exceed - part.exceed,
+            nonzero: self.nonzero - part.nonzero,
+        }
+    }
+}
+
+/// The 95 % interval of the mean of one cell of a metric of `unit` (see
+/// the module doc).
+fn mean_interval(unit: Unit, c: &Cell) -> (f64, f64) {
+    let (n, mean) = (c.moments.n, c.moments.mean());
+    match unit {
+        Unit::Flag => proportion_interval(c.nonzero, n),
+        Unit::Count if c.moments.min == 0.0 && c.moments.max == 0.0 => (0.0, zero_count_bound(n)),
+        _ => {
+            let (lo, hi) = el_interval(&c.sketch.points());
+            (lo.min(mean), hi.max(mean))
+        }
+    }
 }
 
 /// One row of `summary.csv`.
@@ -209,6 +265,7 @@ pub struct SummaryRow {
     pub n: u64,
     pub mean: f64,
     pub sd: f64,
+    /// The 95 % interval of the mean (see the module doc for its method).
     pub ci95_low: f64,
     pub ci95_high: f64,
     pub p50: f64,
@@ -216,8 +273,51 @@ pub struct SummaryRow {
     pub p99: f64,
     pub min: f64,
     pub max: f64,
+    /// Replications with a value above zero.
+    pub nonzero: u64,
     /// The scenario's threshold for this metric, and P(metric > threshold).
     pub threshold: Option<(f64, f64)>,
+    /// Replications above the threshold (0 without one).
+    pub exceed: u64,
+}
+
+impl SummaryRow {
+    /// The 95 % interval of P(metric > threshold), when there is a threshold.
+    pub fn exceed_interval(&self) -> Option<(f64, f64)> {
+        self.threshold.map(|_| proportion_interval(self.exceed, self.n))
+    }
+
+    /// True when the metric is zero in every replication.
+    pub fn all_zero(&self) -> bool {
+        self.min == 0.0 && self.max == 0.0
+    }
+}
+
+/// Which replications a summary describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runs {
+    /// All of them (`summary.csv`).
+    All,
+    /// Those whose procedure ran to its end (`aborted` = 0).
+    Completed,
+    /// Those whose procedure was aborted.
+    Aborted,
+}
+
+/// Most strategies whose paired differences are kept for every pair, not
+/// only against the baseline: 32 strategies, 496 pairs. With more, two
+/// strategies neither of which is the baseline are compared by their own
+/// intervals.
+pub const MAX_PAIRED: usize = 32;
+
+/// One metric whose mean is not yet as precise as a target asks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Imprecise {
+    pub strategy: String,
+    pub metric: &'static str,
+    pub mean: f64,
+    /// The 95 % half-width, Student's t.
+    pub half: f64,
 }
 
 /// One row of `diff.csv`: strategy minus baseline, paired by replication.
@@ -240,8 +340,18 @@ pub struct Aggregator {
     baseline: usize,
     thresholds: Vec<Option<f64>>,
     cells: Vec<Vec<Cell>>,
+    /// The cells of the aborted replications only.
+    aborted: Vec<Vec<Cell>>,
     diffs: Vec<Vec<Moments>>,
+    /// Paired differences `i − j` for every pair `i < j` (see [`MAX_PAIRED`]).
+    pairs: Vec<Vec<Moments>>,
     replications: u64,
+}
+
+/// The column of the `aborted` flag: an aborted replication's times stop at
+/// the abort, so the report keeps those replications apart.
+fn aborted_column() -> Option<usize> {
+    crate::metrics::index("aborted")
 }
 
 impl Aggregator {
@@ -257,9 +367,21 @@ impl Aggregator {
             strategies,
             baseline,
             cells: vec![vec![Cell::default(); k]; s],
+            aborted: vec![vec![Cell::default(); k]; s],
             diffs: vec![vec![Moments::default(); k]; s],
+            pairs: if s <= MAX_PAIRED {
+                vec![vec![Moments::default(); k]; s * s.saturating_sub(1) / 2]
+            } else {
+                Vec::new()
+            },
             replications: 0,
         }
+    }
+
+    /// The index of pair `i < j` among `s` strategies.
+    fn pair_index(&self, i: usize, j: usize) -> usize {
+        let s = self.strategies.len();
+        i * (2 * s - i - 1) / 2 + (j - i - 1)
     }
 
     /// Replications seen.
@@ -274,14 +396,14 @@ impl Aggregator {
             .iter()
             .map(|row| row.iter().map(|v| v.parse::<f64>().ok()).collect())
             .collect();
+        let col = aborted_column();
         for (s, row) in parsed.iter().enumerate() {
+            let aborted = col.is_some_and(|c| row.get(c).copied().flatten().is_some_and(|v| v > 0.0));
             for (j, v) in row.iter().enumerate() {
                 let Some(x) = *v else { continue };
-                let cell = &mut self.cells[s][j];
-                cell.moments.push(x);
-                cell.sketch.push(x);
-                if self.thresholds[j].is_some_and(|t| x > t) {
-                    cell.exceed += 1;
+                self.cells[s][j].push(x, self.thresholds[j]);
+                if aborted {
+                    self.aborted[s][j].push(x, self.thresholds[j]);
                 }
                 if let Some(b) = parsed[self.baseline][j]
                     && s != self.baseline
@@ -290,37 +412,123 @@ impl Aggregator {
                 }
             }
         }
+        if !self.pairs.is_empty() {
+            for a in 0..parsed.len() {
+                for b in a + 1..parsed.len() {
+                    let p = self.pair_index(a, b);
+                    for (j, (x, y)) in parsed[a].iter().zip(&parsed[b]).enumerate() {
+                        if let (Some(x), Some(y)) = (x, y) {
+                            self.pairs[p][j].push(x - y);
+                        }
+                    }
+                }
+            }
+        }
     }
 
-    /// The summary rows, strategy by strategy, metric by metric.
-    pub fn summary(&self) -> Vec<SummaryRow> {
+    /// One summary row of a cell.
+    fn row(&self, name: &str, j: usize, c: &Cell) -> SummaryRow {
+        let (low, high) = mean_interval(METRICS[j].unit, c);
+        let q = |p| c.sketch.quantile(p).unwrap_or(f64::NAN);
+        SummaryRow {
+            strategy: name.to_string(),
+            metric: Metrics::COLUMNS[j],
+            n: c.moments.n,
+            mean: c.moments.mean(),
+            sd: c.moments.sd(),
+            ci95_low: low,
+            ci95_high: high,
+            p50: q(0.5),
+            p95: q(0.95),
+            p99: q(0.99),
+            min: c.moments.min,
+            max: c.moments.max,
+            nonzero: c.nonzero,
+            threshold: self.thresholds[j].map(|t| (t, c.exceed as f64 / c.moments.n as f64)),
+            exceed: if self.thresholds[j].is_some() { c.exceed } else { 0 },
+        }
+    }
+
+    /// The summary rows of `runs`, strategy by strategy, metric by metric.
+    /// A strategy with no replication of that kind has no rows.
+    pub fn summary_of(&self, runs: Runs) -> Vec<SummaryRow> {
         let mut out = Vec::new();
         for (s, name) in self.strategies.iter().enumerate() {
-            for (j, metric) in Metrics::COLUMNS.iter().enumerate() {
-                let c = &self.cells[s][j];
-                if c.moments.n == 0 {
-                    continue;
+            for j in 0..Metrics::COLUMNS.len() {
+                let cell = match runs {
+                    Runs::All => std::borrow::Cow::Borrowed(&self.cells[s][j]),
+                    Runs::Aborted => std::borrow::Cow::Borrowed(&self.aborted[s][j]),
+                    Runs::Completed => std::borrow::Cow::Owned(self.cells[s][j].without(&self.aborted[s][j])),
+                };
+                if cell.moments.n > 0 {
+                    out.push(self.row(name, j, &cell));
                 }
-                let half = c.moments.ci95_half();
-                let q = |p| c.sketch.quantile(p).unwrap_or(f64::NAN);
-                out.push(SummaryRow {
-                    strategy: name.clone(),
-                    metric,
-                    n: c.moments.n,
-                    mean: c.moments.mean(),
-                    sd: c.moments.sd(),
-                    ci95_low: c.moments.mean() - half,
-                    ci95_high: c.moments.mean() + half,
-                    p50: q(0.5),
-                    p95: q(0.95),
-                    p99: q(0.99),
-                    min: c.moments.min,
-                    max: c.moments.max,
-                    threshold: self.thresholds[j].map(|t| (t, c.exceed as f64 / c.moments.n as f64)),
-                });
             }
         }
         out
+    }
+
+    /// Replications of strategy `s` whose procedure was aborted.
+    pub fn aborted_runs(&self, s: usize) -> u64 {
+        aborted_column().map_or(0, |c| self.aborted.get(s).map_or(0, |row| row[c].moments.n))
+    }
+
+    /// Every paired difference known, `a − b` for each pair `a < b` and
+    /// metric: every pair of up to [`MAX_PAIRED`] strategies, else those
+    /// with the baseline.
+    pub fn all_pairs(&self) -> Vec<DiffRow> {
+        let s = self.strategies.len();
+        let mut out = Vec::new();
+        for a in 0..s {
+            for b in a + 1..s {
+                for metric in Metrics::COLUMNS {
+                    out.extend(self.paired(a, b, metric));
+                }
+            }
+        }
+        out
+    }
+
+    /// The paired difference `a − b` of `metric`, replication by
+    /// replication: always when one of them is the baseline, and for any
+    /// pair of up to [`MAX_PAIRED`] strategies.
+    pub fn paired(&self, a: usize, b: usize, metric: &str) -> Option<DiffRow> {
+        let j = Metrics::COLUMNS.iter().position(|c| *c == metric)?;
+        let s = self.strategies.len();
+        if a == b || a >= s || b >= s {
+            return None;
+        }
+        let (moments, sign) = if b == self.baseline {
+            (&self.diffs[a][j], 1.0)
+        } else if a == self.baseline {
+            (&self.diffs[b][j], -1.0)
+        } else if self.pairs.is_empty() {
+            return None;
+        } else if a < b {
+            (&self.pairs[self.pair_index(a, b)][j], 1.0)
+        } else {
+            (&self.pairs[self.pair_index(b, a)][j], -1.0)
+        };
+        if moments.n == 0 {
+            return None;
+        }
+        let half = moments.ci95_half();
+        let mean = sign * moments.mean();
+        Some(DiffRow {
+            strategy: self.strategies[a].clone(),
+            baseline: self.strategies[b].clone(),
+            metric: Metrics::COLUMNS[j],
+            n: moments.n,
+            mean,
+            sd: moments.sd(),
+            ci95_low: mean - half,
+            ci95_high: mean + half,
+        })
+    }
+
+    /// The summary rows of every replication (`summary.csv`).
+    pub fn summary(&self) -> Vec<SummaryRow> {
+        self.summary_of(Runs::All)
     }
 
     /// The paired differences against the baseline.
@@ -351,20 +559,36 @@ impl Aggregator {
         out
     }
 
-    /// True when every mean of the chosen metrics (all when `metrics` is
-    /// empty) has a 95 % half-width within `rel` of its magnitude. A mean of
-    /// zero with no spread counts as met.
-    pub fn precise_enough(&self, rel: f64, metrics: &[usize]) -> bool {
-        self.replications >= 2
-            && self.cells.iter().all(|row| {
-                row.iter().enumerate().all(|(j, c)| {
-                    if !metrics.is_empty() && !metrics.contains(&j) || c.moments.n == 0 {
-                        return true;
-                    }
-                    let half = c.moments.ci95_half();
-                    half == 0.0 || half <= rel * c.moments.mean().abs()
-                })
-            })
+    /// The means of the chosen metrics (all when `metrics` is empty) whose
+    /// 95 % half-width (Student's t: cheap enough to look at after every
+    /// batch) is above both `rel` of their magnitude and the metric's
+    /// absolute tolerance `abs[column]`. A mean with no spread is precise.
+    pub fn imprecise(&self, rel: f64, metrics: &[usize], abs: &[f64]) -> Vec<Imprecise> {
+        let mut out = Vec::new();
+        for (s, row) in self.cells.iter().enumerate() {
+            for (j, c) in row.iter().enumerate() {
+                if !metrics.is_empty() && !metrics.contains(&j) || c.moments.n == 0 {
+                    continue;
+                }
+                let half = c.moments.ci95_half();
+                let tolerance = (rel * c.moments.mean().abs()).max(abs.get(j).copied().unwrap_or(0.0));
+                if half != 0.0 && half > tolerance {
+                    out.push(Imprecise {
+                        strategy: self.strategies[s].clone(),
+                        metric: Metrics::COLUMNS[j],
+                        mean: c.moments.mean(),
+                        half,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// True when at least two replications were seen and no chosen mean is
+    /// [`Aggregator::imprecise`].
+    pub fn precise_enough(&self, rel: f64, metrics: &[usize], abs: &[f64]) -> bool {
+        self.replications >= 2 && self.imprecise(rel, metrics, abs).is_empty()
     }
 
     /// The strategies, in order.
@@ -513,8 +737,12 @@ mod tests {
         let half = 2.776_445_105 * sd / 5f64.sqrt();
         assert!((sa.mean - 12.0).abs() < 1e-12);
         assert!((sa.sd - sd).abs() < 1e-12);
-        assert!((sa.ci95_low - (12.0 - half)).abs() < 1e-6);
-        assert!((sa.ci95_high - (12.0 + half)).abs() < 1e-6);
+        // The interval of the mean is the empirical-likelihood one: within
+        // the values seen, and narrower than Student's t on five values.
+        let want = crate::stats::el_interval(&[(9.0, 1), (10.0, 1), (12.0, 1), (14.0, 1), (15.0, 1)]);
+        assert_eq!((sa.ci95_low, sa.ci95_high), want);
+        assert!(9.0 < sa.ci95_low && sa.ci95_low < 12.0 && 12.0 < sa.ci95_high && sa.ci95_high < 15.0);
+        assert!(sa.ci95_low > 12.0 - half && sa.ci95_high < 12.0 + half);
         // Nearest rank on sorted [9, 10, 12, 14, 15]: p50 = 12, p95 = p99 = 15.
         assert_eq!((sa.p50, sa.p95, sa.p99, sa.min, sa.max), (12.0, 15.0, 15.0, 9.0, 15.0));
         // Two of five above 11 for a, one (13) for b.

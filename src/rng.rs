@@ -36,6 +36,11 @@ pub enum Purpose {
     /// in runbooks that swing DNS (a stream of its own, so that runbooks
     /// without a DNS swing skip it without shifting any other draw).
     Dns = 8,
+    /// Latent defects of the new version (whether there is one, when it is
+    /// found) and the restores of the recovery: drawn only in scenarios with
+    /// `faults.latent_defect` above 0 or runbooks that restore, so that
+    /// every other stream is the same with or without them.
+    Defects = 9,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.
@@ -74,6 +79,8 @@ pub struct Streams {
     pub scheduler: ChaCha8Rng,
     /// Clients' DNS propagation delays.
     pub dns: ChaCha8Rng,
+    /// Latent defects and restores.
+    pub defects: ChaCha8Rng,
 }
 
 impl Streams {
@@ -89,6 +96,7 @@ impl Streams {
             retries: stream(seed, replication, Purpose::Retries),
             scheduler: stream(seed, replication, Purpose::Scheduler),
             dns: stream(seed, replication, Purpose::Dns),
+            defects: stream(seed, replication, Purpose::Defects),
         }
     }
 }

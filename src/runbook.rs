@@ -73,6 +73,9 @@ pub enum Step {
     Notify { what: String },
     /// Delete the blue VMs (pods).
     DeleteBlue,
+    /// Restore the appliance to the old version from its backup
+    /// (`faults.rollback`; the appliance is down meanwhile).
+    Restore { node: NodeId },
 }
 
 impl Step {
@@ -104,6 +107,7 @@ impl Step {
             Step::Cutover => "cutover",
             Step::Notify { .. } => "notify",
             Step::DeleteBlue => "delete_blue",
+            Step::Restore { .. } => "restore",
         }
     }
 
@@ -140,6 +144,7 @@ impl Step {
         };
         match self {
             Step::Backup { node } => format!("backup {}", n(node)),
+            Step::Restore { node } => format!("restore {}", n(node)),
             Step::Upgrade { nodes, wait } => {
                 format!("upgrade {}{}", list(nodes), if *wait { "" } else { " (in background)" })
             }
@@ -257,7 +262,7 @@ pub fn builtin_names() -> Vec<String> {
 }
 
 /// The words a step may use.
-pub const VERBS: [&str; 25] = [
+pub const VERBS: [&str; 26] = [
     "backup",
     "sync_now",
     "break_failover",
@@ -283,6 +288,7 @@ pub const VERBS: [&str; 25] = [
     "cutover",
     "notify",
     "delete_blue",
+    "restore",
 ];
 
 /// Resolves a raw runbook against a site, refusing what cannot work (see
@@ -373,7 +379,7 @@ fn step_work(raw: &RawStep, step: &Step, site: &Site) -> u64 {
 
 fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Result<Step, String> {
     let allowed: &[&str] = match s.verb.as_str() {
-        "backup" | "verify" | "become_backup" | "become_primary" => &["node"],
+        "backup" | "verify" | "become_backup" | "become_primary" | "restore" => &["node"],
         "upgrade" => &["node", "nodes", "group", "wait"],
         "wait_upgraded" => &["node", "nodes", "group"],
         "set_accepting" => &["node", "nodes", "group", "value"],
@@ -469,6 +475,9 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
             node: one("node", &s.node)?,
         },
         "become_primary" => Step::BecomePrimary {
+            node: one("node", &s.node)?,
+        },
+        "restore" => Step::Restore {
             node: one("node", &s.node)?,
         },
         "upgrade" => Step::Upgrade {

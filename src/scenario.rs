@@ -160,6 +160,13 @@ pub struct FaultSpec {
     pub admin_fix: Dist,
     /// Deadline for the fix; past it the update fails.
     pub precheck_deadline: SimDuration,
+    /// Probability that the new version carries a defect that shows only
+    /// in production (single appliances and failover pairs).
+    pub latent_defect: f64,
+    /// Time in production until such a defect is found, counted from the
+    /// first instant the site's front door points at an up appliance on the
+    /// new version.
+    pub defect_detect: Dist,
 }
 
 /// A blue-green pod's maintenance.
@@ -233,6 +240,10 @@ pub struct Scenario {
     /// Thresholds for the summary's exceedance probabilities, by metric
     /// column name (e.g. `downtime_s` → 900 gives P(downtime > 15 min)).
     pub thresholds: Vec<(String, f64)>,
+    /// What matters most, in order, for the report's bottom line.
+    pub priorities: crate::priorities::Priorities,
+    /// The likelihood × impact matrix of the report's risk classes.
+    pub risk: crate::priorities::RiskMatrix,
 }
 
 impl Scenario {
@@ -382,7 +393,7 @@ mod tests {
         let s = Scenario::default_scenario();
         assert_eq!(s.name, "failover-pair");
         assert_eq!(s.site.kind, SiteKind::FailoverPair);
-        assert_eq!(s.strategies.len(), 4);
+        assert_eq!(s.strategies.len(), 5);
     }
 
     #[test]

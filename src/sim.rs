@@ -4,22 +4,26 @@
 //! the start of the warm-up, starts the runbook at the first maintenance
 //! window after the warm-up (pods: right after the warm-up; the service
 //! schedules its own slot), and ends once the procedure has finished (plus
-//! the cool-down). It does no I/O: the event log comes back as data, a
+//! the cool-down; with a latent defect of the new version not found yet,
+//! once it is found and the site restored). It does no I/O: the event log comes back as data, a
 //! typed [`events::EventLog`] (what happened as a closed enum with typed
 //! payloads; `events.csv` is its rendering).
 //!
 //! The world is split by concern, each an `impl World` block of its own:
 //! `clients` (arrivals, routing, sessions), `failover` (the relationship,
-//! syncs, crashes and takeovers), `exec` (the runbook executor). Modelling
+//! syncs, crashes and takeovers), `exec` (the runbook executor), `defects`
+//! (latent defects of the new version and the recovery). Modelling
 //! choices that the vendor documents leave open are in `docs/model.md` §3;
 //! comments say where they apply.
 
 mod clients;
+mod defects;
 pub mod events;
 mod exec;
 mod failover;
 mod mintree;
 
+use rand::RngExt;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -293,6 +297,8 @@ enum Ev {
         to: u32,
         epoch: u32,
     },
+    /// The latent defect of the new version is found.
+    DefectFound,
     /// The horizon cap: a procedure still running then is aborted.
     Horizon,
     End,
@@ -363,9 +369,37 @@ struct Exec<'a> {
     aborted: bool,
     /// A failed precheck will not be fixed before its deadline.
     doomed: bool,
+    /// The steps are a recovery from a latent defect, not the runbook's.
+    recovering: bool,
+    /// The recovery's steps (the same as `steps` while `recovering`).
+    recovery: &'static [Step],
+    /// The runbook's steps are done, but a latent defect of the new
+    /// version has not been found yet: the run goes on until it is and the
+    /// site is restored.
+    holding: bool,
     active_from: Option<SimTime>,
     windows: BTreeSet<u64>,
     overrun: u64,
+}
+
+/// A latent defect of the new version (docs/model.md §1, "Latent defects").
+#[derive(Default)]
+struct Defect {
+    /// The new version carries one, found this long after it starts serving.
+    detect: Option<SimDuration>,
+    /// When the site's front door first pointed at an up appliance on the
+    /// new version.
+    serving_since: Option<SimTime>,
+    /// Sessions ended (completed or dropped) by then: their difference with
+    /// the count at the fall-back is the records made since.
+    ended_before: u64,
+    /// It has been found.
+    found: bool,
+    /// The recovery's span, for `defect_downtime_s`.
+    recovery_from: Option<SimTime>,
+    recovery_to: Option<SimTime>,
+    /// How the runbook last moved the site (a fall-back moves it back the same way).
+    last_switch: Option<SwitchMethod>,
 }
 
 /// Blue-green pod state.
@@ -404,6 +438,7 @@ struct World<'a> {
     front: Front,
     rel: Relationship,
     pod: PodState,
+    defect: Defect,
     sessions: Vec<Session>,
     free: Vec<u32>,
     /// Attempts scheduled for later (retries, reconnects), and free slots.
@@ -571,6 +606,7 @@ impl<'a> World<'a> {
                 scheduled: None,
                 green_ready: None,
             },
+            defect: Defect::default(),
             sessions: Vec::new(),
             free: Vec::new(),
             pending: Vec::new(),
@@ -587,6 +623,9 @@ impl<'a> World<'a> {
                 finished: None,
                 aborted: false,
                 doomed: false,
+                recovering: false,
+                recovery: &[],
+                holding: false,
                 active_from: None,
                 windows: BTreeSet::new(),
                 overrun: 0,
@@ -618,6 +657,12 @@ impl<'a> World<'a> {
         };
 
         w.m.procedure_start_ms = proc_start.0;
+        // Drawn once per replication from a stream of its own, and only when
+        // a defect is possible: without one nothing is drawn.
+        let p = sc.faults.latent_defect;
+        if p > 0.0 && w.rng.defects.random::<f64>() < p {
+            w.defect.detect = Some(sc.faults.defect_detect.sample(&mut w.rng.defects));
+        }
         w.schedule_next_arrival();
         if has_backup {
             // Steady state before the procedure: periodic syncs are running.
@@ -1030,9 +1075,14 @@ impl<'a> World<'a> {
                         self.on_takeover(to as NodeId);
                     }
                 }
+                Ev::DefectFound => self.on_defect_found(),
                 Ev::Horizon => {
                     if self.exec.finished.is_none() {
-                        self.abort(AbortReason::Horizon { horizon: HORIZON });
+                        self.abort(if self.exec.holding {
+                            AbortReason::DefectNotFound { horizon: HORIZON }
+                        } else {
+                            AbortReason::Horizon { horizon: HORIZON }
+                        });
                     }
                 }
                 Ev::End => {
@@ -1103,11 +1153,15 @@ impl<'a> World<'a> {
             }
             (true, Some(since)) => {
                 self.m.downtime_ms += self.now.since(since).0;
+                self.m.defect_downtime_ms += self.defect_overlap(since, self.now);
                 self.down_since = None;
                 let after = self.now.since(since);
                 self.log(Event::SiteUp { after });
             }
             _ => {}
+        }
+        if self.defect.detect.is_some() && self.defect.serving_since.is_none() {
+            self.watch_new_version();
         }
         if self.sc.site.has_backup() {
             let ok = self.failover_ok();
@@ -1160,6 +1214,7 @@ impl<'a> World<'a> {
             .min(end.max(self.start));
         if let Some(since) = self.down_since.take() {
             self.m.downtime_ms += end_instant.since(since).0;
+            self.m.defect_downtime_ms += self.defect_overlap(since, end_instant);
         }
         if let Some(since) = self.exposure_since.take() {
             self.m.exposure_ms += end_instant.since(since).0;

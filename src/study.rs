@@ -6,6 +6,7 @@
 //! - [`merge`]: the checks that shards belong to one study.
 //! - [`sweep`]: `--set` values, the grid of a sweep, its points (each a
 //!   validated scenario), its rows and its charts.
+//! - [`progress`]: plain progress lines, at a bounded rate, for logs.
 //!
 //! This module also picks the strategies of a study, bounds the run and
 //! thread counts, and runs a study ([`run`]): replications in order, in
@@ -23,6 +24,7 @@ use crate::scenario::Scenario;
 
 pub mod ci;
 pub mod merge;
+pub mod progress;
 pub mod shard;
 pub mod sweep;
 
@@ -123,24 +125,49 @@ pub struct CompareSettings {
     pub target: Option<ci::CiTarget>,
 }
 
+/// The precision flags of a comparison, as given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CiFlags {
+    /// `--ci-target REL`.
+    pub target: Option<f64>,
+    /// `--ci-metrics m,..`.
+    pub metrics: Option<Vec<String>>,
+    /// `--ci-abs metric=value,..`.
+    pub abs: Option<Vec<String>>,
+    /// `--max-runs N`.
+    pub max_runs: u64,
+}
+
+impl Default for CiFlags {
+    fn default() -> CiFlags {
+        CiFlags {
+            target: None,
+            metrics: None,
+            abs: None,
+            max_runs: ci::DEFAULT_MAX_RUNS,
+        }
+    }
+}
+
 impl CompareSettings {
     /// Checks `--runs` (else [`DEFAULT_RUNS`], or [`ci::BATCH`] under a
-    /// target), `--shard`, `--ci-target`, `--ci-metrics` and `--max-runs`,
-    /// in that order.
-    pub fn new(
-        runs: Option<u64>,
-        ci_target: Option<f64>,
-        ci_metrics: Option<&[String]>,
-        max_runs: u64,
-        shard: Option<&str>,
-    ) -> Result<CompareSettings, String> {
-        let runs = runs.unwrap_or(if ci_target.is_some() { ci::BATCH } else { DEFAULT_RUNS });
+    /// target), `--shard`, `--ci-target`, `--ci-metrics`, `--max-runs` and
+    /// `--ci-abs`, in that order.
+    pub fn new(runs: Option<u64>, ci: &CiFlags, shard: Option<&str>) -> Result<CompareSettings, String> {
+        let runs = runs.unwrap_or(if ci.target.is_some() { ci::BATCH } else { DEFAULT_RUNS });
         check_runs("--runs", runs)?;
         let shard = shard.map(shard::Shard::parse).transpose()?;
         if let Some(s) = shard {
             s.check(runs)?;
         }
-        let target = ci::CiTarget::from_flags(ci_target, ci_metrics, runs, max_runs, shard.is_some())?;
+        let target = ci::CiTarget::from_flags(
+            ci.target,
+            ci.metrics.as_deref(),
+            ci.abs.as_deref(),
+            runs,
+            ci.max_runs,
+            shard.is_some(),
+        )?;
         Ok(CompareSettings { runs, shard, target })
     }
 
@@ -246,14 +273,19 @@ mod tests {
 
     #[test]
     fn compare_settings_take_their_defaults_and_refuse_what_does_not_fit() {
-        let s = CompareSettings::new(None, None, None, ci::DEFAULT_MAX_RUNS, None).unwrap();
+        let flags = |target: Option<f64>, metrics: Option<&[String]>| CiFlags {
+            target,
+            metrics: metrics.map(|m| m.to_vec()),
+            ..CiFlags::default()
+        };
+        let s = CompareSettings::new(None, &flags(None, None), None).unwrap();
         assert_eq!(
             (s.runs, s.range(), s.shard, s.target),
             (DEFAULT_RUNS, 0..DEFAULT_RUNS, None, None)
         );
-        let s = CompareSettings::new(None, Some(0.1), None, ci::DEFAULT_MAX_RUNS, None).unwrap();
+        let s = CompareSettings::new(None, &flags(Some(0.1), None), None).unwrap();
         assert_eq!((s.runs, s.target.unwrap().max_runs), (ci::BATCH, ci::DEFAULT_MAX_RUNS));
-        let s = CompareSettings::new(Some(90), None, None, ci::DEFAULT_MAX_RUNS, Some("2/3")).unwrap();
+        let s = CompareSettings::new(Some(90), &flags(None, None), Some("2/3")).unwrap();
         assert_eq!(s.range(), 30..60);
         for (runs, target, metrics, shard, want) in [
             (Some(0), None, None, None, "--runs must be at least 1"),
@@ -274,7 +306,7 @@ mod tests {
                 "--ci-target cannot be combined with --shard",
             ),
         ] {
-            let e = CompareSettings::new(runs, target, metrics, ci::DEFAULT_MAX_RUNS, shard).unwrap_err();
+            let e = CompareSettings::new(runs, &flags(target, metrics), shard).unwrap_err();
             assert!(e.starts_with(want), "{e}");
         }
     }

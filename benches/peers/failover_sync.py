@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The ``failover-sync`` procedure of a failover pair in SimPy 4, with the
+"""The one-night synchronous procedure (``failover-sync-one-window``) of a failover pair in SimPy 4, with the
 parameters of a cutover scenario file (by default ``failover-sync.toml`` next
 to this script), doing the work one cutover replication does:
 
@@ -66,8 +66,8 @@ class Params:
         with open(path, "rb") as f:
             sc = tomllib.load(f)
         self.seed = int(sc.get("seed", 1))
-        if sc.get("strategies") != ["failover-sync"]:
-            raise SystemExit("strategies must be [\"failover-sync\"]")
+        if sc.get("strategies") != ["failover-sync-one-window"]:
+            raise SystemExit("strategies must be [\"failover-sync-one-window\"]")
         cal = sc["calendar"]
         site, up, fo, op, wl = sc["site"], sc["upgrade"], sc["failover"], sc["operator"], sc["workload"]
         if site["kind"] != "failover-pair" or not site.get("keys_match", True):

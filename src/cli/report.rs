@@ -87,17 +87,22 @@ pub(super) fn cmd_report(
             )));
         }
         scenario => {
+            // The comparison goes where the report goes: into --out DIR
+            // (checked before anything runs: a folder of another scenario
+            // or command is refused), else `output/<scenario>/compare/`.
+            // The report then joins it, in the same folder.
             let flags = StudyFlags {
                 strategies: None,
                 runs,
                 seed,
                 threads,
                 baseline: None,
-                out: None,
-                quiet: true,
+                out: out.clone(),
+                quiet,
                 no_charts: true,
+                print_table: false,
             };
-            super::study::cmd_compare(scenario, flags, None, None, cutover::study::ci::DEFAULT_MAX_RUNS, None)?
+            super::study::cmd_compare(scenario, flags, &cutover::study::CiFlags::default(), None)?
         }
     };
     compare_manifest(&results)?;
@@ -164,7 +169,11 @@ pub(super) fn cmd_report(
             },
         );
         let t = Timeline::from_run(&sc, name, m.seed, &run);
-        drawn.push(chart(&format!("timeline-{name}"), page::timeline_caption(name), &t)?);
+        drawn.push(chart(
+            &format!("timeline-{name}"),
+            page::timeline_caption(&sc, name),
+            &t,
+        )?);
     }
     let (pngs, charts): (Vec<(String, Vec<u8>)>, Vec<ReportChart>) =
         drawn.into_iter().map(|d| ((d.name, d.png), d.chart)).unzip();
@@ -173,10 +182,7 @@ pub(super) fn cmd_report(
         scenario_sha256: m.scenario_sha256.clone(),
         version: m.version.clone(),
         seed: m.seed,
-        replications: agg.replications(),
-        strategies: m.strategies.clone(),
-        summary: &summary,
-        diffs: &diffs,
+        agg: &agg,
         charts,
     };
     let (md, html) = (page::markdown(&input), page::html(&input));

@@ -17,7 +17,7 @@ use cutover::montecarlo::{Aggregator, DiffRow, SummaryRow};
 use cutover::report::study::comparison_charts;
 use cutover::results::{self, MANIFEST_FORMAT, ReadRuns};
 use cutover::study::sweep::Sweep;
-use cutover::study::{self, CompareSettings, Outcome, Study, ci, merge, pick_strategies};
+use cutover::study::{self, CiFlags, CompareSettings, Outcome, Study, ci, merge, pick_strategies, progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::outdir::{Expect, InputDir, OutDir, read_manifest};
@@ -63,49 +63,111 @@ fn strategies<'a>(
     pick_strategies(sc, flags.strategies.as_deref(), flags.baseline.as_deref()).map_err(CliError::BadInput)
 }
 
-fn progress(total: u64, quiet: bool, what: &str) -> ProgressBar {
-    use std::io::IsTerminal;
-    let bar = ProgressBar::new(total);
-    if quiet || !std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    } else {
-        bar.set_style(
-            ProgressStyle::with_template(&format!(
-                "{what} {{bar:30}} {{pos}}/{{len}} replications  {{per_sec}}  eta {{eta}}"
-            ))
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-    }
-    bar
+/// Progress on stderr: a bar with rate and ETA on a terminal; elsewhere (a
+/// log, a batch job) plain lines, at most one every 10 s
+/// (`CUTOVER_PROGRESS_SECONDS` sets another interval); nothing when quiet.
+pub(super) struct Progress {
+    bar: ProgressBar,
+    lines: Option<progress::Lines>,
+    started: std::time::Instant,
+    total: u64,
+    done: u64,
 }
 
-/// Runs a study ([`study::run`]) with a progress bar and Ctrl-C; `sink`
-/// sees each replication in order before the aggregator does.
+impl Progress {
+    pub(super) fn new(total: u64, quiet: bool, what: &str) -> Progress {
+        use std::io::IsTerminal;
+        let bar = ProgressBar::new(total);
+        let mut lines = None;
+        if quiet || !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+            if !quiet {
+                let every_ms = std::env::var("CUTOVER_PROGRESS_SECONDS")
+                    .ok()
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .map_or(progress::DEFAULT_EVERY_MS, |s| (s * 1000.0) as u64);
+                lines = Some(progress::Lines::new(what, every_ms));
+            }
+        } else {
+            bar.set_style(
+                ProgressStyle::with_template(&format!(
+                    "{what} {{bar:30}} {{pos}}/{{len}} replications  {{per_sec}}  eta {{eta}}"
+                ))
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+        }
+        Progress {
+            bar,
+            lines,
+            started: std::time::Instant::now(),
+            total,
+            done: 0,
+        }
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    pub(super) fn set_length(&mut self, total: u64) {
+        self.total = total;
+        self.bar.set_length(total);
+    }
+
+    pub(super) fn inc(&mut self, n: u64) {
+        self.done += n;
+        self.bar.inc(n);
+        let now = self.elapsed_ms();
+        if let Some(line) = self.lines.as_mut().and_then(|l| l.tick(self.done, self.total, now)) {
+            eprintln!("{line}");
+        }
+    }
+
+    pub(super) fn finish(&self) {
+        self.bar.finish_and_clear();
+        if let Some(line) = self.lines.as_ref().and_then(|l| l.finish(self.done, self.elapsed_ms())) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// Runs a study ([`study::run`]) with progress and Ctrl-C; `sink` sees
+/// each replication in order before the aggregator does.
 fn run_study(
     study: &Study,
     batches: ci::Batches,
     workers: usize,
     agg: &mut Aggregator,
-    bar: &ProgressBar,
+    bar: Option<&mut Progress>,
     mut sink: impl FnMut(&cutover::montecarlo::Replication) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
+    let bar = std::cell::RefCell::new(bar);
     let outcome = study::run(
         study,
         batches,
         workers,
         &INTERRUPTED,
         agg,
-        |planned| bar.set_length(planned),
+        |planned| {
+            if let Some(b) = bar.borrow_mut().as_mut() {
+                b.set_length(planned)
+            }
+        },
         |rep| {
             sink(rep)?;
-            bar.inc(1);
+            if let Some(b) = bar.borrow_mut().as_mut() {
+                b.inc(1)
+            }
             Ok::<(), CliError>(())
         },
     )?;
     if outcome == Outcome::Stopped {
         return Err(CliError::Interrupted);
     }
-    bar.finish_and_clear();
+    if let Some(b) = bar.borrow().as_ref() {
+        b.finish()
+    }
     Ok(())
 }
 
@@ -116,16 +178,13 @@ fn command_line() -> Vec<String> {
 pub(super) fn cmd_compare(
     path: Option<&Path>,
     flags: StudyFlags,
-    ci_target: Option<f64>,
-    ci_metrics: Option<Vec<String>>,
-    max_runs: u64,
+    ci_flags: &CiFlags,
     shard: Option<String>,
 ) -> Result<PathBuf, CliError> {
     // Everything the user gave is checked before anything is written.
     let (sc, text) = load_text(path)?;
     let (runbooks, baseline) = strategies(&sc, &flags)?;
-    let settings = CompareSettings::new(flags.runs, ci_target, ci_metrics.as_deref(), max_runs, shard.as_deref())
-        .map_err(CliError::BadInput)?;
+    let settings = CompareSettings::new(flags.runs, ci_flags, shard.as_deref()).map_err(CliError::BadInput)?;
     let (runs, shard, ci) = (settings.runs, settings.shard, settings.target.as_ref());
     let workers = workers(flags.threads)?;
     let seed = flags.seed.unwrap_or(sc.seed);
@@ -148,7 +207,7 @@ pub(super) fn cmd_compare(
     let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
     let range = settings.range();
     let mut agg = Aggregator::new(names.clone(), baseline, &sc.thresholds);
-    let bar = progress(range.end - range.start, flags.quiet, "compare");
+    let mut bar = Progress::new(range.end - range.start, flags.quiet, "compare");
     let started = std::time::Instant::now();
 
     // runs.csv streams into a temporary file beside its final name.
@@ -167,7 +226,7 @@ pub(super) fn cmd_compare(
             ci::Batches::new(range.clone(), ci),
             workers,
             &mut agg,
-            &bar,
+            Some(&mut bar),
             |rep| export::write_runs(&mut w, &names, seed, rep).map_err(|e| internal("write runs.csv", e)),
         )?;
         w.flush().map_err(|e| internal("write runs.csv", e))?;
@@ -210,7 +269,16 @@ pub(super) fn cmd_compare(
 
     staging.commit(&[])?;
     drop(outdir);
-    if !flags.quiet {
+    if let Some(t) = ci
+        && !t.met(&agg)
+    {
+        // Said even when quiet: the numbers are less precise than asked.
+        eprint!(
+            "{}",
+            cutover::report::terminal::precision_missed(t.rel, &t.abs, &t.misses(&agg), done)
+        );
+    }
+    if !flags.quiet && flags.print_table {
         let secs = started.elapsed().as_secs_f64();
         println!(
             "{} / {} replications × {} strategies, seed {seed}{} in {secs:.1} s",
@@ -222,18 +290,17 @@ pub(super) fn cmd_compare(
                 None => String::new(),
             }
         );
-        if let Some(t) = ci {
-            println!(
-                "precision target ±{:.1}% {} after {done} replications",
-                t.rel * 100.0,
-                if t.met(&agg) {
-                    "met"
-                } else {
-                    "NOT met (the --max-runs cap was reached)"
-                }
-            );
+        if let Some(t) = ci
+            && t.met(&agg)
+        {
+            println!("precision target ±{:.1}% met after {done} replications", t.rel * 100.0);
         }
-        print!("{}", cutover::report::terminal::comparison(&names, &summary));
+        let pairs = agg.all_pairs();
+        print!(
+            "{}",
+            cutover::report::terminal::comparison(&names, &summary, &pairs, &sc.priorities.negligible, &sc.site)
+        );
+        print!("{}", cutover::report::terminal::bottom_line(&sc, &agg));
         println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());
     }
     Ok(dir)
@@ -441,7 +508,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
-    let bar = progress(runs.saturating_mul(sweep.len() as u64), flags.quiet, "sweep");
+    let mut bar = Progress::new(runs.saturating_mul(sweep.len() as u64), flags.quiet, "sweep");
     let mut results: Vec<(Vec<usize>, Vec<SummaryRow>)> = Vec::new();
     let started = std::time::Instant::now();
     // sweep.csv streams into a temporary file beside its final name.
@@ -456,20 +523,14 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
             let (runbooks, baseline) = strategies(&sc, &flags)?;
             let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
             let mut agg = Aggregator::new(names, baseline, &sc.thresholds);
-            let inner = ProgressBar::hidden();
             let study = Study {
                 sc: &sc,
                 runbooks,
                 seed,
             };
-            run_study(
-                &study,
-                ci::Batches::new(0..runs, None),
-                workers,
-                &mut agg,
-                &inner,
-                |_| Ok(()),
-            )?;
+            run_study(&study, ci::Batches::new(0..runs, None), workers, &mut agg, None, |_| {
+                Ok(())
+            })?;
             bar.inc(runs);
             let summary = agg.summary();
             for row in sweep.rows(&g, &summary) {
@@ -484,7 +545,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     tmp.as_file().sync_all().map_err(|e| internal("sync sweep.csv", e))?;
     tmp.persist(out.join("sweep.csv"))
         .map_err(|e| internal("rename sweep.csv", e.error))?;
-    bar.finish_and_clear();
+    bar.finish();
     if !flags.no_charts {
         let charts = out.join("charts");
         std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;

@@ -126,6 +126,18 @@ impl SiteKind {
         }
     }
 
+    /// True when latent defects of the new version are modelled
+    /// (`faults.latent_defect`, refused elsewhere) and an appliance can be
+    /// restored to the old version from its backup (`restore`): each
+    /// appliance serves the whole site by itself, so finding a defect means
+    /// falling back to one still on the old version or restoring them.
+    pub fn restores_appliances(self) -> bool {
+        match self {
+            SiteKind::Single | SiteKind::FailoverPair => true,
+            SiteKind::Atlas | SiteKind::Pod => false,
+        }
+    }
+
     /// True when a service, not the operator's calendar, picks the
     /// maintenance slot: the procedure starts right after the warm-up,
     /// the service's allotment is the only window (the calendar's are
@@ -222,7 +234,9 @@ pub struct Site {
     pub keys_match: bool,
     /// Regions of a cluster (empty otherwise).
     pub regions: Vec<Region>,
-    /// How the site moves to another primary when a runbook says `method = "auto"`.
+    /// How the site moves to the other appliance when a runbook says
+    /// `method = "auto"`, and for a fall-back after a latent defect when the
+    /// runbook made no switch of its own (`site.switch`).
     pub switch_method: SwitchMethod,
     /// Fraction of each region's traffic nodes taken offline first.
     pub offline_fraction: f64,

@@ -2,22 +2,39 @@
 //! charts inlined as SVG, nothing fetched) and `report.md` (plain Markdown,
 //! charts as images beside it).
 //!
-//! The report says, in order: what was simulated in plain words, which
-//! strategies were compared, the key numbers with their confidence
-//! intervals, a recommendation for each goal with its trade-off in one
-//! sentence, the charts, and the assumptions with their sources.
+//! The report says, in order: the bottom line (one strategy for the
+//! scenario's priorities, why, and what it costs), what was simulated in
+//! plain words, which strategies were compared, the key numbers with their
+//! 95 % intervals, the tails (median, p95, worst; how often each threshold
+//! is exceeded; the fit in the window; the risk class), the faults when any
+//! happened, what is particular to the site (a pod's slot and notice), a
+//! recommendation for each goal with its trade-off, the charts, the
+//! assumptions that apply with their sources, what is not simulated, and a
+//! glossary. Both files are rendered from one list of blocks, so they say
+//! the same thing.
+//!
+//! Metrics are handled by what the metric table says of them (unit,
+//! direction, key presentation, goal, fault, risk impact, sites), not by
+//! name, but for the window fit and a pod's lost work.
 
 use std::fmt::Write;
 
-use super::chart::{fmt_metric, metric_words};
+use super::chart::metric_words;
 use super::study::{Cdf, Diffs, Distribution, StudyChart, cdf_metrics, charted_metrics};
-use crate::metrics::{self, METRICS, Metric};
+use crate::decision::{self, Band, BottomLine, Evidence, Risk, RiskEvent, Verdict, applies, bottom_line, verdict};
+use crate::metrics::{self, Better, Impact, METRICS, Metric, Sites, Unit};
 use crate::model::calendar::WEEKDAYS;
 use crate::model::dist::Dist;
 use crate::model::site::SiteKind;
-use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
+use crate::montecarlo::{Aggregator, DiffRow, Runs, SummaryRow};
 use crate::scenario::Scenario;
+use crate::stats::proportion_interval;
 use crate::time::{MS_PER_MIN, SimDuration};
+
+/// The metric of the fit in the maintenance window.
+const WINDOW_OVERRUN: &str = "window_overrun_s";
+/// The metric of sessions that lose their work (a pod's cutover).
+const LOST_WORK: &str = "lost_work_sessions";
 
 /// A chart of the report: its file stem, caption and SVG text.
 pub struct ReportChart {
@@ -50,7 +67,7 @@ pub fn study_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow])
             let caption = format!(
                 "Distribution of {} over {} replications: box p25-p75 with the median, whiskers p5-p95, the mean with its 95% CI.",
                 m.words,
-                agg.replications()
+                thousands(agg.replications())
             );
             out.push((format!("dist-{}", m.name), caption, StudyChart::Distribution(d)));
         }
@@ -80,30 +97,15 @@ pub fn study_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow])
     out
 }
 
-/// The caption of the timeline of one replication of `strategy`.
-pub fn timeline_caption(strategy: &str) -> String {
-    format!("Timeline of one replication of {strategy}: node states, failover, windows, runbook steps, sessions.")
-}
-
-/// Everything a report is made from.
-pub struct ReportInput<'a> {
-    pub scenario: &'a Scenario,
-    pub scenario_sha256: String,
-    pub version: String,
-    pub seed: u64,
-    pub replications: u64,
-    pub strategies: Vec<String>,
-    pub summary: &'a [SummaryRow],
-    pub diffs: &'a [DiffRow],
-    pub charts: Vec<ReportChart>,
+/// The caption of the timeline of one replication of `strategy` (no word
+/// of failover for a site without one).
+pub fn timeline_caption(sc: &Scenario, strategy: &str) -> String {
+    let failover = if sc.site.has_backup() { "failover, " } else { "" };
+    format!("Timeline of one replication of {strategy}: node states, {failover}windows, runbook steps, sessions.")
 }
 
 fn dist(d: &Dist) -> String {
     d.describe()
-}
-
-fn row<'a>(summary: &'a [SummaryRow], strategy: &str, metric: &str) -> Option<&'a SummaryRow> {
-    summary.iter().find(|r| r.strategy == strategy && r.metric == metric)
 }
 
 /// The scenario in plain words, one bullet per aspect.
@@ -118,20 +120,37 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
             if site.keys_match { "match" } else { "DO NOT match" }
         ),
         SiteKind::Atlas => format!(
-            "Site: an Atlas cluster, primary A{}, with {} traffic nodes in {} regions ({}); the site moves by {} on failover.",
-            if site.has_backup() { " and backup primary B" } else { " without a backup primary" },
+            "Site: an Atlas cluster, primary A{}, with {} traffic nodes in {} regions ({}){}.",
+            if site.has_backup() {
+                " and backup primary B"
+            } else {
+                " without a backup primary"
+            },
             site.regions.iter().map(|r| r.nodes).sum::<u32>(),
             site.regions.len(),
             site.regions
                 .iter()
-                .map(|r| format!("{} ×{} of {} sessions, {:.0}% of clients", r.name, r.nodes, r.capacity, r.share * 100.0))
+                .map(|r| format!(
+                    "{} ×{} of {} sessions, {:.0}% of clients",
+                    r.name,
+                    r.nodes,
+                    r.capacity,
+                    r.share * 100.0
+                ))
                 .collect::<Vec<_>>()
                 .join("; "),
-            site.switch_method.name()
+            if site.has_backup() {
+                format!("; the site moves by {} on failover", site.switch_method.name())
+            } else {
+                String::new()
+            }
         ),
         SiteKind::Pod => format!(
             "Site: a blue-green pod{}; the service allots {} to its maintenance.",
-            site.nodes[0].capacity.map(|c| format!(" for up to {c} sessions")).unwrap_or_default(),
+            site.nodes[0]
+                .capacity
+                .map(|c| format!(" for up to {c} sessions"))
+                .unwrap_or_default(),
             sc.pod.allotment
         ),
     });
@@ -216,9 +235,16 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
         ));
     }
     let f = &sc.faults;
-    let mut faults = vec![format!("MTBF {} per appliance (for the exposure risk)", f.mtbf)];
+    let mut faults = Vec::new();
+    if site.has_backup() {
+        faults.push(format!("MTBF {} per appliance (for the exposure risk)", f.mtbf));
+    }
     if f.crashes {
-        faults.push(format!("crashes simulated, repair {}", dist(&f.mttr)));
+        faults.push(format!(
+            "crashes simulated (MTBF {} per node), repair {}",
+            f.mtbf,
+            dist(&f.mttr)
+        ));
     }
     if f.upgrade_failure > 0.0 {
         faults.push(format!(
@@ -238,181 +264,1184 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
             f.precheck_deadline
         ));
     }
-    out.push(format!("Faults: {}.", faults.join("; ")));
+    if faults.is_empty() {
+        out.push("Faults: none simulated.".into());
+    } else {
+        out.push(format!("Faults: {}.", faults.join("; ")));
+    }
     out
 }
 
-/// A recommendation per goal, each with its trade-off in one sentence.
-pub fn recommendations(strategies: &[String], summary: &[SummaryRow], diffs: &[DiffRow]) -> Vec<(String, String)> {
-    let mean = |s: &str, m: &str| row(summary, s, m).map(|r| r.mean);
-    // Every goal's metric is one where lower is better (a test checks it).
-    let best_of = |m: &str| -> Option<(String, f64)> {
-        strategies
-            .iter()
-            .filter_map(|s| mean(s, m).map(|v| (s.clone(), v)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
+/// Everything a report is made from.
+pub struct ReportInput<'a> {
+    pub scenario: &'a Scenario,
+    pub scenario_sha256: String,
+    pub version: String,
+    pub seed: u64,
+    /// The study's replications, aggregated.
+    pub agg: &'a Aggregator,
+    pub charts: Vec<ReportChart>,
+}
+
+// ---------------------------------------------------------------------
+// Numbers in words.
+
+/// A whole number with thousands separators: `1,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A share as a percentage with as many decimals as it needs: `56 %`,
+/// `9.4 %`, `0.56 %`, `0.026 %`.
+pub fn percent(p: f64) -> String {
+    let x = p * 100.0;
+    let a = x.abs();
+    if a == 0.0 {
+        "0 %".into()
+    } else if a >= 10.0 {
+        format!("{x:.0} %")
+    } else if a >= 1.0 {
+        format!("{x:.1} %")
+    } else if a >= 0.1 {
+        format!("{x:.2} %")
+    } else {
+        format!("{x:.3} %")
+    }
+}
+
+/// A duration in seconds, in words people use: `22 s`, `53 min`,
+/// `2.2 h`, `2.0 days`.
+fn duration(s: f64) -> String {
+    let a = s.abs();
+    let v = if a >= 86_400.0 {
+        format!("{:.1} days", a / 86_400.0)
+    } else if a >= 3600.0 {
+        format!("{:.1} h", a / 3600.0)
+    } else if a >= 60.0 {
+        format!("{:.0} min", a / 60.0)
+    } else {
+        format!("{a:.0} s")
     };
-    let goals: Vec<(&str, &str)> = metrics::goals().map(|(g, m)| (g, m.name)).collect();
-    let mut out = Vec::new();
-    for &(goal, metric) in &goals {
-        let Some((winner, value)) = best_of(metric) else {
+    if s < -0.0005 { format!("-{v}") } else { v }
+}
+
+/// A value of `unit` in words.
+pub fn value(unit: Unit, x: f64) -> String {
+    let x = if x.abs() < 5e-10 { 0.0 } else { x };
+    match unit {
+        Unit::Seconds | Unit::Instant => duration(x),
+        Unit::Probability | Unit::Flag => percent(x),
+        Unit::Ratio => format!("{:.0} %", x * 100.0),
+        Unit::Count if x.abs() >= 1000.0 => thousands(x.round() as u64),
+        Unit::Count if x.fract() == 0.0 || x.abs() >= 100.0 => format!("{x:.0}"),
+        // Two significant digits below 0.1: 0.023, not 0.0.
+        Unit::Count if x.abs() < 0.1 => {
+            let digits = (1.0 - x.abs().log10().floor()) as usize;
+            format!("{x:.digits$}")
+        }
+        Unit::Count => format!("{x:.1}"),
+    }
+}
+
+/// A value of metric `m` in words.
+fn val(m: &Metric, x: f64) -> String {
+    value(m.unit, x)
+}
+
+/// A one-sided bound on a small share, to two significant digits with
+/// trailing zeros dropped: 0.2991 % is `0.3`.
+fn small_percent(p: f64) -> String {
+    let x = p * 100.0;
+    let digits = if x >= 10.0 {
+        0
+    } else {
+        (1.0 - x.log10().floor()).max(0.0) as usize
+    };
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// `x of n runs (share)`, the share with its 95 % interval; none or all of
+/// them give the one-sided bound: `0 of 1,000 (< 0.3 %)`, `1,000 of 1,000
+/// (> 99.7 %)`.
+pub fn share_of_runs(x: u64, n: u64) -> String {
+    let (lo, hi) = proportion_interval(x, n);
+    let share = if x == 0 {
+        format!("< {} %", small_percent(hi))
+    } else if x == n {
+        let gap: f64 = small_percent(1.0 - lo).parse().unwrap_or(0.0);
+        let left = format!("{:.6}", 100.0 - gap);
+        format!("> {} %", left.trim_end_matches('0').trim_end_matches('.'))
+    } else {
+        format!("{} [{}, {}]", percent(x as f64 / n as f64), percent(lo), percent(hi))
+    };
+    format!("{} of {} ({share})", thousands(x), thousands(n))
+}
+
+/// A mean with its 95 % interval: `53 min [52 min, 54 min]`; a metric that
+/// is zero in every run reads `none`, with the count's upper bound.
+fn mean_cell(m: &Metric, r: &SummaryRow) -> String {
+    if r.all_zero() {
+        return match m.unit {
+            Unit::Count => format!("none (< {} per run)", bound(r.ci95_high)),
+            _ => "none".into(),
+        };
+    }
+    if m.unit == Unit::Flag {
+        return share_of_runs(r.nonzero, r.n);
+    }
+    format!("{} [{}, {}]", val(m, r.mean), val(m, r.ci95_low), val(m, r.ci95_high))
+}
+
+/// A small upper bound on a count per run: `0.003`.
+fn bound(x: f64) -> String {
+    if x >= 0.1 {
+        format!("{x:.1}")
+    } else {
+        let digits = (-x.log10()).ceil().max(1.0) as usize;
+        format!("{x:.digits$}")
+    }
+}
+
+/// First, second, ...
+fn ordinal(i: usize) -> String {
+    const W: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    ];
+    W.get(i).map_or_else(|| format!("{}th", i + 1), |w| w.to_string())
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [a] => a.as_ref().to_string(),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter().map(|s| s.as_ref()).collect::<Vec<_>>().join(", "),
+            last.as_ref()
+        ),
+    }
+}
+
+/// "least" or "most" of a metric, by its direction and unit.
+fn least(m: &Metric) -> &'static str {
+    match (m.better, m.unit) {
+        (Better::Higher, _) => "most",
+        (_, Unit::Count) => "fewest",
+        _ => "least",
+    }
+}
+
+// ---------------------------------------------------------------------
+// What the report is about.
+
+/// The facts the report states, worked out once.
+struct Facts<'a> {
+    sc: &'a Scenario,
+    strategies: Vec<String>,
+    /// Replications per strategy.
+    n: u64,
+    /// The rows the report shows: every replication, or the completed ones
+    /// for a strategy whose procedure was aborted in some (see `aborted`).
+    rows: Vec<SummaryRow>,
+    /// Paired differences of every pair known.
+    pairs: Vec<DiffRow>,
+    /// Per strategy: aborted replications.
+    aborted: Vec<u64>,
+    /// The rows of the aborted replications.
+    aborted_rows: Vec<SummaryRow>,
+    /// All replications' rows (`summary.csv`), for the faults.
+    all_rows: Vec<SummaryRow>,
+    bottom: BottomLine,
+    risks: Vec<Risk>,
+}
+
+impl<'a> Facts<'a> {
+    fn new(sc: &'a Scenario, agg: &Aggregator) -> Facts<'a> {
+        let strategies = agg.strategies().to_vec();
+        let all_rows = agg.summary();
+        let aborted: Vec<u64> = (0..strategies.len()).map(|s| agg.aborted_runs(s)).collect();
+        let completed = agg.summary_of(Runs::Completed);
+        let rows: Vec<SummaryRow> = strategies
+            .iter()
+            .enumerate()
+            .flat_map(|(s, name)| {
+                let from = if aborted[s] > 0 && completed.iter().any(|r| &r.strategy == name) {
+                    &completed
+                } else {
+                    &all_rows
+                };
+                from.iter().filter(|r| &r.strategy == name).cloned().collect::<Vec<_>>()
+            })
+            .collect();
+        let pairs = agg.all_pairs();
+        let (bottom, risks) = {
+            let ev = Evidence {
+                strategies: &strategies,
+                summary: &rows,
+                pairs: &pairs,
+                negligible: &sc.priorities.negligible,
+            };
+            // Risk events are counted over every replication: an abort is
+            // one of them.
+            let every = Evidence {
+                summary: &all_rows,
+                ..ev
+            };
+            (
+                bottom_line(&ev, &sc.priorities, &sc.site),
+                decision::risk(&every, &sc.risk, &sc.site),
+            )
+        };
+        Facts {
+            sc,
+            n: agg.replications(),
+            aborted,
+            aborted_rows: agg.summary_of(Runs::Aborted),
+            all_rows,
+            rows,
+            pairs,
+            strategies,
+            bottom,
+            risks,
+        }
+    }
+
+    fn ev(&self) -> Evidence<'_> {
+        Evidence {
+            strategies: &self.strategies,
+            summary: &self.rows,
+            pairs: &self.pairs,
+            negligible: &self.sc.priorities.negligible,
+        }
+    }
+
+    fn row(&self, s: usize, metric: &str) -> Option<&SummaryRow> {
+        self.rows
+            .iter()
+            .find(|r| r.strategy == self.strategies[s] && r.metric == metric)
+    }
+
+    fn mean(&self, s: usize, m: &Metric) -> Option<f64> {
+        self.row(s, m.name).map(|r| r.mean)
+    }
+
+    fn name(&self, s: usize) -> &str {
+        &self.strategies[s]
+    }
+
+    /// True when the metric applies to the site and is not zero in every
+    /// run of every strategy.
+    fn shows(&self, m: &Metric) -> bool {
+        applies(m.sites, &self.sc.site) && self.rows.iter().any(|r| r.metric == m.name && !r.all_zero())
+    }
+
+    /// The key metrics of the report's tables, by rank.
+    fn key_metrics(&self) -> Vec<&'static Metric> {
+        metrics::key_metrics()
+            .into_iter()
+            .filter(|m| m.key.is_some_and(|k| k.in_report) || m.fault)
+            .filter(|m| applies(m.sites, &self.sc.site) && (self.shows(m) || m.reported_when_zero()))
+            .collect()
+    }
+
+    /// The priorities that apply to the site, in order.
+    fn priorities(&self) -> Vec<&'static Metric> {
+        self.sc
+            .priorities
+            .order
+            .iter()
+            .copied()
+            .filter(|m| applies(m.sites, &self.sc.site))
+            .collect()
+    }
+
+    /// The faults that happened in some run.
+    fn faults(&self) -> Vec<&'static Metric> {
+        metrics::faults()
+            .filter(|m| applies(m.sites, &self.sc.site))
+            .filter(|m| self.all_rows.iter().any(|r| r.metric == m.name && !r.all_zero()))
+            .collect()
+    }
+
+    /// `name` for a strategy whose report rows leave its aborted runs out.
+    fn marked(&self, s: usize) -> String {
+        let name = self.name(s);
+        if self.aborted[s] > 0 && self.rows.iter().any(|r| r.strategy == name && r.n < self.n) {
+            format!("{} ‡", self.name(s))
+        } else {
+            self.name(s).to_string()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// The bottom line.
+
+/// A mean in words: `3.1 on average`, or `none in any run`.
+fn on_average(f: &Facts, m: &Metric, s: usize) -> String {
+    match f.row(s, m.name) {
+        Some(r) if r.all_zero() => format!("no {} in any run", m.words),
+        Some(r) => format!("{} on average", val(m, r.mean)),
+        None => "–".into(),
+    }
+}
+
+/// The bottom line's two or three sentences for a scenario and its
+/// study, with Markdown's `**bold**`.
+pub fn bottom_line_for(sc: &Scenario, agg: &Aggregator) -> String {
+    bottom_text(&Facts::new(sc, agg))
+}
+
+fn bottom_text(f: &Facts) -> String {
+    let b = &f.bottom;
+    let pick = b.pick;
+    let order = f.priorities();
+    let rank = |m: &Metric| order.iter().position(|p| p.name == m.name).unwrap_or(0);
+    let mut text = String::new();
+    if f.strategies.len() == 1 {
+        let _ = write!(text, "**Recommended: {}**, the only strategy compared. ", f.name(pick));
+        let mut parts = Vec::new();
+        for m in order.iter().filter(|m| f.shows(m)).take(2) {
+            if let Some(r) = f.row(pick, m.name) {
+                parts.push(format!(
+                    "{} {} on average ({} in 1 run of 20, {} at worst)",
+                    val(m, r.mean),
+                    m.words,
+                    val(m, r.p95),
+                    val(m, r.max)
+                ));
+            }
+        }
+        let none: Vec<&str> = order.iter().filter(|m| !f.shows(m)).map(|m| m.words).collect();
+        if parts.is_empty() {
+            let _ = write!(text, "Expect no {} in any run. ", and_list(&none));
+        } else {
+            let _ = write!(text, "Expect {}", and_list(&parts));
+            if !none.is_empty() {
+                let _ = write!(text, ", and no {}", and_list(&none));
+            }
+            text.push_str(". ");
+        }
+        let _ = write!(
+            text,
+            "Its risk class is {}; compare it with another strategy to see what a different plan would cost.",
+            risk_words(f, pick)
+        );
+        return text;
+    }
+    let _ = write!(text, "**Recommended: {}.** ", f.name(pick));
+    let mut clauses: Vec<String> = Vec::new();
+    for (i, step) in b.steps.iter().enumerate() {
+        let m = step.metric;
+        let runner = step
+            .before
+            .iter()
+            .copied()
+            .filter(|s| !step.kept.contains(s))
+            .min_by(|x, y| {
+                let (a, b) = (f.mean(*x, m).unwrap_or(f64::MAX), f.mean(*y, m).unwrap_or(f64::MAX));
+                if m.better == Better::Higher {
+                    b.total_cmp(&a)
+                } else {
+                    a.total_cmp(&b)
+                }
+            });
+        let lead = if i == 0 {
+            let before: Vec<&str> = order[..rank(m)].iter().map(|p| p.words).collect();
+            if before.is_empty() {
+                format!("Your {} priority is {}: ", ordinal(rank(m)), m.words)
+            } else {
+                format!(
+                    "The strategies cannot be told apart on {}; your {} priority is {}: ",
+                    and_list(&before),
+                    ordinal(rank(m)),
+                    m.words
+                )
+            }
+        } else {
+            format!("of those, on {} (your {} priority), ", m.words, ordinal(rank(m)))
+        };
+        let rest = runner.map_or(String::new(), |r| {
+            format!(", against {} for {}", on_average(f, m, r), f.name(r))
+        });
+        if step.kept.len() == 1 {
+            clauses.push(format!(
+                "{lead}{} has the {} ({}{rest})",
+                f.name(pick),
+                least(m),
+                on_average(f, m, pick)
+            ));
+        } else {
+            let names: Vec<&str> = step.kept.iter().map(|s| f.name(*s)).collect();
+            clauses.push(format!(
+                "{lead}{} tie with {}{rest}",
+                and_list(&names),
+                on_average(f, m, step.best)
+            ));
+        }
+    }
+    if !b.equivalent.is_empty() {
+        let names: Vec<&str> = b.equivalent.iter().map(|s| f.name(*s)).collect();
+        let rest = if b.steps.is_empty() {
+            "any of your priorities"
+        } else {
+            "the other priorities"
+        };
+        clauses.push(format!(
+            "{}{} cannot be told apart from {} on {rest}, and comes first on the first of them where the means differ at all",
+            if b.steps.is_empty() { "" } else { "and " },
+            f.name(pick),
+            and_list(&names)
+        ));
+    }
+    let mut why = clauses.join("; ");
+    if let Some(first) = why.get(..1) {
+        why = first.to_uppercase() + &why[1..];
+    }
+    let _ = write!(text, "{why}. ");
+    let costs: Vec<String> = b
+        .costs
+        .iter()
+        .take(2)
+        .map(|c| {
+            let m = c.metric;
+            format!(
+                "{} of {} on average, against {} with {}",
+                m.words,
+                val(m, f.mean(pick, m).unwrap_or(0.0)),
+                val(m, f.mean(c.best, m).unwrap_or(0.0)),
+                f.name(c.best)
+            )
+        })
+        .collect();
+    if costs.is_empty() {
+        let _ = write!(
+            text,
+            "It costs nothing on your priorities: no other strategy does clearly better on any of them; its risk class is {}.",
+            risk_words(f, pick)
+        );
+    } else {
+        let _ = write!(
+            text,
+            "What it costs: {}; its risk class is {}.",
+            costs.join("; "),
+            risk_words(f, pick)
+        );
+    }
+    if f.aborted[pick] > 0 {
+        let _ = write!(
+            text,
+            " Its procedure was aborted in {} (see Faults).",
+            share_of_runs(f.aborted[pick], f.n)
+        );
+    }
+    text
+}
+
+/// `moderate (exposure risk 0.56 %: rare, high impact)`.
+fn risk_words(f: &Facts, s: usize) -> String {
+    let r = &f.risks[s];
+    match r.events.first() {
+        None => format!("{} (no risk event in any run)", r.class.name()),
+        Some(e) => format!("{} ({})", r.class.name(), event_words(e)),
+    }
+}
+
+/// A risk event in words: `exposure risk 0.56 %: rare, high impact`.
+fn event_words(e: &RiskEvent) -> String {
+    let what = match (e.runs, e.threshold) {
+        (None, _) => format!("{} {}", e.metric.words, percent(e.likelihood)),
+        (Some((x, n)), Some(t)) => format!(
+            "{} above {} in {} of {} runs",
+            e.metric.words,
+            val(e.metric, t),
+            thousands(x),
+            thousands(n)
+        ),
+        (Some((x, n)), None) => format!("{} in {} of {} runs", e.metric.words, thousands(x), thousands(n)),
+    };
+    format!("{what}: {}, {} impact", e.band.name(), e.impact.name())
+}
+
+// ---------------------------------------------------------------------
+// The document.
+
+/// A block of the report, rendered as Markdown or HTML. Text may hold
+/// `**bold**` and `` `code` ``.
+enum Block {
+    H2(String),
+    H3(String),
+    P(String),
+    Note(String),
+    List(Vec<String>),
+    Table(Vec<String>, Vec<Vec<String>>),
+    Charts,
+}
+
+/// Per strategy, the Markdown header cells.
+fn header(f: &Facts, first: &str) -> Vec<String> {
+    std::iter::once(first.to_string())
+        .chain((0..f.strategies.len()).map(|s| f.marked(s)))
+        .collect()
+}
+
+fn key_results(f: &Facts, out: &mut Vec<Block>) {
+    out.push(Block::H2("Key results".into()));
+    out.push(Block::P(format!(
+        "Mean and 95% interval of the mean over {} runs per strategy (the interval never leaves what the metric can be: see the glossary).",
+        thousands(f.n)
+    )));
+    let rows: Vec<Vec<String>> = f
+        .key_metrics()
+        .into_iter()
+        .map(|m| {
+            std::iter::once(m.words.to_string())
+                .chain((0..f.strategies.len()).map(|s| f.row(s, m.name).map_or("–".into(), |r| mean_cell(m, r))))
+                .collect()
+        })
+        .collect();
+    out.push(Block::Table(header(f, "metric"), rows));
+    let marked: Vec<usize> = (0..f.strategies.len()).filter(|s| f.marked(*s) != f.name(*s)).collect();
+    if !marked.is_empty() {
+        let which: Vec<String> = marked
+            .iter()
+            .map(|s| format!("{} was aborted in {}", f.name(*s), share_of_runs(f.aborted[*s], f.n)))
+            .collect();
+        out.push(Block::Note(format!(
+            "‡ Over the completed runs only: {}. The aborted runs are reported apart, under Faults.",
+            and_list(&which)
+        )));
+    }
+}
+
+fn tails(f: &Facts, out: &mut Vec<Block>) {
+    out.push(Block::H2("Tails: median, p95 and worst case".into()));
+    out.push(Block::P(
+        "Half the runs do better than the median; 1 run in 20 does worse than the p95; the worst is the worst run seen."
+            .into(),
+    ));
+    let rows: Vec<Vec<String>> = f
+        .key_metrics()
+        .into_iter()
+        .filter(|m| m.unit != Unit::Flag)
+        .map(|m| {
+            std::iter::once(m.words.to_string())
+                .chain((0..f.strategies.len()).map(|s| {
+                    f.row(s, m.name).map_or("–".into(), |r| {
+                        if r.all_zero() {
+                            "none".into()
+                        } else {
+                            format!("{} / {} / {}", val(m, r.p50), val(m, r.p95), val(m, r.max))
+                        }
+                    })
+                }))
+                .collect()
+        })
+        .collect();
+    out.push(Block::Table(header(f, "median / p95 / worst"), rows));
+
+    // Thresholds.
+    let mut rows = Vec::new();
+    for m in METRICS {
+        let Some(t) = f
+            .rows
+            .iter()
+            .find(|r| r.metric == m.name)
+            .and_then(|r| r.threshold)
+            .map(|t| t.0)
+        else {
             continue;
         };
-        let values: Vec<f64> = strategies.iter().filter_map(|s| mean(s, metric)).collect();
-        if values.iter().all(|v| (*v - value).abs() < 1e-9) {
-            out.push((
-                goal.to_string(),
-                format!(
-                    "No difference: every strategy has a mean {} of {}.",
-                    metric_words(metric),
-                    fmt_metric(metric, value)
-                ),
-            ));
+        if !applies(m.sites, &f.sc.site) {
             continue;
         }
-        let same: Vec<&String> = strategies
-            .iter()
-            .filter(|s| mean(s, metric).is_some_and(|v| (v - value).abs() < 1e-9))
-            .collect();
-        let runner_up = strategies
-            .iter()
-            .filter(|s| mean(s, metric).is_some_and(|v| (v - value).abs() >= 1e-9))
-            .filter_map(|s| mean(s, metric).map(|v| (s.clone(), v)))
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        let names: Vec<String> = same.iter().map(|s| format!("**{s}**")).collect();
-        let mut text = format!(
-            "{}: mean {} {}",
-            names.join(", "),
-            metric_words(metric),
-            fmt_metric(metric, value)
-        );
-        if same.len() > 1 {
-            text.push_str(" (tied)");
+        let mut row = vec![format!("P({} > {})", m.words, val(m, t))];
+        for s in 0..f.strategies.len() {
+            row.push(f.row(s, m.name).map_or("–".into(), |r| share_of_runs(r.exceed, r.n)));
         }
-        if let Some((other, v)) = &runner_up {
-            let _ = write!(text, " against {} for {other}", fmt_metric(metric, *v));
-            // Is the gap real? The paired difference's CI when one of the two
-            // is the baseline; otherwise whether their own CIs overlap.
-            let paired = diffs.iter().find(|d| {
-                d.metric == metric
-                    && ((d.strategy == winner && d.baseline == *other)
-                        || (d.strategy == *other && d.baseline == winner))
-            });
-            let tied = match paired {
-                Some(d) => d.ci95_low <= 0.0 && d.ci95_high >= 0.0,
-                None => match (row(summary, &winner, metric), row(summary, other, metric)) {
-                    (Some(a), Some(b)) => a.ci95_high >= b.ci95_low,
-                    _ => false,
-                },
+        rows.push(row);
+    }
+    if !rows.is_empty() {
+        out.push(Block::H3("How often each threshold is exceeded".into()));
+        out.push(Block::P(
+            "Runs above the scenario's thresholds (`[thresholds]`), with the 95% interval of the share; when no run (or every run) is above, the one-sided bound."
+                .into(),
+        ));
+        out.push(Block::Table(header(f, "threshold"), rows));
+    }
+
+    // Window fit.
+    if let Some(m) = metrics::find(WINDOW_OVERRUN).filter(|m| applies(m.sites, &f.sc.site)) {
+        let pod = f.sc.site.kind.scheduled_by_service();
+        out.push(Block::H3(if pod {
+            "Fit in the service's allotment".into()
+        } else {
+            "Fit in the maintenance window".into()
+        }));
+        let mut overrun = vec![if pod {
+            "runs past the allotment".to_string()
+        } else {
+            "runs that overrun the window".to_string()
+        }];
+        let mut p95 = vec!["p95 overrun".to_string()];
+        let mut warnings = Vec::new();
+        for s in 0..f.strategies.len() {
+            let Some(r) = f.row(s, m.name) else {
+                overrun.push("–".into());
+                p95.push("–".into());
+                continue;
             };
-            if tied {
-                text.push_str(" (within the 95% confidence intervals: not a clear difference)");
+            overrun.push(share_of_runs(r.nonzero, r.n));
+            p95.push(val(m, r.p95));
+            if r.p95 > 0.0 {
+                warnings.push(format!(
+                    "**Warning:** {} does not fit {} in 1 run of 20 or more: its p95 overrun is {} (worst {}).",
+                    f.name(s),
+                    if pod { "the allotment" } else { "its window" },
+                    val(m, r.p95),
+                    val(m, r.max)
+                ));
             }
+        }
+        out.push(Block::P(format!(
+            "{}: {}",
+            if pod {
+                format!(
+                    "The maintenance (cutover and validation) past the {} the service allots",
+                    f.sc.pod.allotment
+                )
+            } else {
+                "Working time of the procedure outside any maintenance window (the waits between windows are not work)"
+                    .into()
+            },
+            match (warnings.is_empty(), f.strategies.len()) {
+                (true, 1) => "the p95 procedure fits.",
+                (true, _) => "the p95 procedure fits for every strategy.",
+                (false, 1) => "the p95 procedure does not fit.",
+                (false, _) => "the p95 procedure does not fit for some strategies.",
+            }
+        )));
+        out.push(Block::Table(header(f, "window"), vec![overrun, p95]));
+        for w in warnings {
+            out.push(Block::P(w));
+        }
+    }
+
+    // Risk classes.
+    out.push(Block::H3("Risk class".into()));
+    let rows: Vec<Vec<String>> = (0..f.strategies.len())
+        .map(|s| {
+            let r = &f.risks[s];
+            vec![
+                f.marked(s),
+                r.class.name().to_string(),
+                r.events.first().map_or("no risk event in any run".into(), event_words),
+            ]
+        })
+        .collect();
+    out.push(Block::Table(
+        vec!["strategy".into(), "risk".into(), "what sets it".into()],
+        rows,
+    ));
+    out.push(Block::Note(risk_matrix_words(f)));
+}
+
+/// The risk matrix in words.
+fn risk_matrix_words(f: &Facts) -> String {
+    let rm = &f.sc.risk;
+    let events: Vec<String> = rm
+        .impact
+        .iter()
+        .filter(|(m, _)| applies(m.sites, &f.sc.site))
+        .map(|(m, i)| {
+            let what = if m.unit == Unit::Probability {
+                format!("{} (its mean is the likelihood)", m.words)
+            } else if let Some((_, t)) = f.sc.thresholds.iter().find(|(n, _)| n == m.name) {
+                format!("{} above {}", m.words, val(m, *t))
+            } else {
+                format!("{} above 0", m.words)
+            };
+            format!("{what}: {}", i.name())
+        })
+        .collect();
+    let cells: Vec<String> = Band::ALL
+        .iter()
+        .map(|b| {
+            let c: Vec<&str> = Impact::ALL.iter().map(|i| rm.class(*b, *i).name()).collect();
+            format!("{} {}", b.name(), c.join("/"))
+        })
+        .collect();
+    format!(
+        "How the class is set: an event's likelihood is rare below {}, possible from {}, likely from {}; its impact is {}. The class of likelihood × impact (low/moderate/high impact) is {}; a strategy's risk is its highest class. {}",
+        percent(rm.possible),
+        percent(rm.possible),
+        percent(rm.likely),
+        if events.is_empty() {
+            "none (no event is set)".into()
+        } else {
+            events.join("; ")
+        },
+        cells.join("; "),
+        if rm.stated {
+            "The scenario sets them in `[risk]`."
+        } else {
+            "These are the defaults; a scenario sets its own in `[risk]`."
+        }
+    )
+}
+
+fn faults(f: &Facts, out: &mut Vec<Block>) {
+    let faults = f.faults();
+    if faults.is_empty() {
+        return;
+    }
+    out.push(Block::H2("Faults".into()));
+    out.push(Block::P(
+        "Runs in which each fault happened, with the 95% interval of the share, and the mean per run.".into(),
+    ));
+    let rows: Vec<Vec<String>> = faults
+        .iter()
+        .map(|m| {
+            std::iter::once(m.words.to_string())
+                .chain((0..f.strategies.len()).map(|s| {
+                    f.all_rows
+                        .iter()
+                        .find(|r| r.strategy == f.strategies[s] && r.metric == m.name)
+                        .map_or("–".into(), |r| {
+                            let runs = share_of_runs(r.nonzero, r.n);
+                            if m.unit == Unit::Flag || r.all_zero() {
+                                runs
+                            } else {
+                                format!("{runs}, {} per run", val(m, r.mean))
+                            }
+                        })
+                }))
+                .collect()
+        })
+        .collect();
+    let names: Vec<String> = std::iter::once("fault".to_string())
+        .chain(f.strategies.iter().cloned())
+        .collect();
+    out.push(Block::Table(names, rows));
+    for s in 0..f.strategies.len() {
+        if f.aborted[s] == 0 {
+            continue;
+        }
+        let times: Vec<String> = f
+            .key_metrics()
+            .into_iter()
+            .filter(|m| m.unit == Unit::Seconds)
+            .filter_map(|m| {
+                let r = f
+                    .aborted_rows
+                    .iter()
+                    .find(|r| r.strategy == f.strategies[s] && r.metric == m.name)?;
+                Some(format!("{} {}", m.words, val(m, r.mean)))
+            })
+            .collect();
+        out.push(Block::P(format!(
+            "**{}**: aborted in {}. An aborted run's figures stop at the abort, and the site is left as the abort found it{}, so they would read as a short, cheap upgrade: they are kept apart. The tables above describe its completed runs; in the aborted runs, up to the abort, the means were {} (lower bounds).",
+            f.name(s),
+            share_of_runs(f.aborted[s], f.n),
+            if f.sc.site.has_backup() {
+                " (for example still without a working failover)"
+            } else {
+                " (for example still on the old version)"
+            },
+            and_list(&times)
+        )));
+    }
+}
+
+fn site_story(f: &Facts, out: &mut Vec<Block>) {
+    let sc = f.sc;
+    if !sc.site.kind.upgrades_by_cutover() {
+        return;
+    }
+    out.push(Block::H2("The maintenance slot".into()));
+    let p = &sc.pod;
+    let mut items = Vec::new();
+    // Every metric of the pods only: shares of runs and durations.
+    for m in METRICS.iter().filter(|m| m.sites == Sites::Pods) {
+        for s in 0..f.strategies.len() {
+            let Some(r) = f.row(s, m.name) else { continue };
+            let who = if f.strategies.len() > 1 {
+                format!(" ({})", f.name(s))
+            } else {
+                String::new()
+            };
+            match m.unit {
+                Unit::Flag => items.push(format!(
+                    "P({}){who}: {}{}.",
+                    m.words,
+                    share_of_runs(r.nonzero, r.n),
+                    match p.preferred {
+                        Some((d, h)) if m.better == Better::Higher => format!(
+                            "; the preferred window is {} {h:02}:00 UTC, missed with probability {}",
+                            WEEKDAYS[d as usize],
+                            percent(p.miss_probability)
+                        ),
+                        _ => String::new(),
+                    }
+                )),
+                Unit::Seconds => items.push(format!(
+                    "{}{who}: {} on average, {} in 1 run of 20.",
+                    capitalised(m.words),
+                    val(m, r.mean),
+                    val(m, r.p95)
+                )),
+                _ => {}
+            }
+        }
+    }
+    if p.preferred.is_none() {
+        items.push("No preferred window is set: the service picks any hourly slot.".into());
+    }
+    items.push(format!(
+        "Notice: users are told when the slot is scheduled, at least {} ahead{}, reminded every {}, and at the start and the end.",
+        p.lead_time,
+        if p.preferred.is_some() {
+            format!(
+                " (up to {} when the preferred window is missed)",
+                crate::time::SimDuration(p.lead_time.0 + p.spread.0)
+            )
+        } else {
+            format!(" (up to {})", crate::time::SimDuration(p.lead_time.0 + p.spread.0))
+        },
+        p.reminder_interval
+    ));
+    if let Some(m) = metrics::find(LOST_WORK) {
+        for s in 0..f.strategies.len() {
+            let Some(r) = f.row(s, m.name) else { continue };
+            items.push(if r.all_zero() {
+                format!(
+                    "Sessions that lose work: none in any run ({} of sessions are in farms that close disconnected sessions at once).",
+                    percent(p.close_immediately_fraction)
+                )
+            } else {
+                format!(
+                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those in farms that close disconnected sessions at once ({} of sessions); the others resume when their user comes back.",
+                    if f.strategies.len() > 1 { format!(" ({})", f.name(s)) } else { String::new() },
+                    val(m, r.mean),
+                    val(m, r.p95),
+                    percent(p.close_immediately_fraction)
+                )
+            });
+        }
+    }
+    out.push(Block::List(items));
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A recommendation per goal that applies to the site, each with its
+/// trade-off in one sentence; one that differs from the bottom line says why.
+fn recommendations(f: &Facts) -> Vec<(String, String)> {
+    let ev = f.ev();
+    let all: Vec<usize> = (0..f.strategies.len()).collect();
+    let goals: Vec<(&str, &'static Metric)> = metrics::goals()
+        .filter(|(_, m)| applies(m.sites, &f.sc.site) && (f.shows(m) || m.reported_when_zero()))
+        .collect();
+    let mut out = Vec::new();
+    for &(goal, m) in &goals {
+        let winners = match verdict(&ev, &all, m) {
+            Verdict::Best(w) => vec![w],
+            Verdict::Tie(t) => t,
+            Verdict::None => continue,
+        };
+        let w = winners[0];
+        let mut text = String::new();
+        if winners.len() == all.len() {
+            let values: Vec<String> = all
+                .iter()
+                .map(|s| format!("{} {}", f.name(*s), val(m, f.mean(*s, m).unwrap_or(0.0))))
+                .collect();
+            let _ = write!(
+                text,
+                "No clear difference: the paired differences' 95% intervals include zero ({}).",
+                values.join(", ")
+            );
+            out.push((goal.to_string(), text));
+            continue;
+        }
+        let names: Vec<String> = winners.iter().map(|s| format!("**{}**", f.name(*s))).collect();
+        let runner = ev.best(
+            &all.iter().copied().filter(|s| !winners.contains(s)).collect::<Vec<_>>(),
+            m,
+        );
+        let _ = write!(
+            text,
+            "{}: mean {} {}",
+            and_list(&names),
+            m.words,
+            val(m, f.mean(w, m).unwrap_or(0.0))
+        );
+        if winners.len() > 1 {
+            text.push_str(" (tied: their paired differences' 95% intervals include zero)");
+        }
+        if let Some(r) = runner {
+            let _ = write!(
+                text,
+                " against {} for {}",
+                val(m, f.mean(r, m).unwrap_or(0.0)),
+                f.name(r)
+            );
         }
         text.push_str(". ");
         // The trade-off: the other goal where the winner falls furthest behind.
-        let mut worst: Option<(f64, &str, String, f64, f64)> = None;
-        for (_, m) in goals.iter().filter(|(_, m)| *m != metric) {
-            let (Some(w), Some((b, bv))) = (mean(&winner, m), best_of(m)) else {
+        let mut worst: Option<(f64, &Metric, usize)> = None;
+        for (_, o) in goals.iter().filter(|(_, o)| o.name != m.name) {
+            let (Some(b), Some(mine)) = (ev.best(&all, o), f.mean(w, o)) else {
                 continue;
             };
-            let spread = strategies
-                .iter()
-                .filter_map(|s| mean(s, m))
-                .fold(0.0f64, |a, v| a.max(v))
-                - bv;
-            if spread <= 0.0 || w <= bv {
+            if ev.tied(w, b, o.name) {
                 continue;
             }
-            let behind = (w - bv) / spread;
+            let best = f.mean(b, o).unwrap_or(0.0);
+            let values: Vec<f64> = all.iter().filter_map(|s| f.mean(*s, o)).collect();
+            let spread = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+                - values.iter().cloned().fold(f64::INFINITY, f64::min);
+            let behind = if spread > 0.0 {
+                (mine - best).abs() / spread
+            } else {
+                0.0
+            };
             if worst.as_ref().is_none_or(|x| behind > x.0) {
-                worst = Some((behind, m, b, bv, w));
+                worst = Some((behind, o, b));
             }
         }
         match worst {
-            Some((_, m, b, bv, w)) => {
+            Some((_, o, b)) => {
                 let _ = write!(
                     text,
-                    "Trade-off: {} {} is {} where {b} has {}.",
-                    if same.len() > 1 { "their" } else { "its" },
-                    metric_words(m),
-                    fmt_metric(m, w),
-                    fmt_metric(m, bv)
+                    "Trade-off: {} {} is {} where {} has {}.",
+                    if winners.len() > 1 { "their" } else { "its" },
+                    o.words,
+                    val(o, f.mean(w, o).unwrap_or(0.0)),
+                    f.name(b),
+                    val(o, f.mean(b, o).unwrap_or(0.0))
                 );
             }
             None => {
                 text.push_str("Trade-off: none among these goals; it is also the best or tied on each of the others.")
             }
         }
+        let pick = f.bottom.pick;
+        if !winners.contains(&pick) {
+            let why = f
+                .bottom
+                .steps
+                .iter()
+                .find(|st| winners.iter().all(|x| !st.kept.contains(x)) && st.kept.contains(&pick))
+                .map(|st| st.metric.words);
+            let _ = write!(
+                text,
+                " The bottom line recommends {} instead: {}.",
+                f.name(pick),
+                match why {
+                    Some(w) if w != m.words => format!("your priorities put {w} before {}", m.words),
+                    _ => format!("{} is not among your priorities' deciding ones", m.words),
+                }
+            );
+        }
         out.push((goal.to_string(), text));
     }
     out
 }
 
-/// The assumptions behind the defaults and where they come from.
-pub const ASSUMPTIONS: [&str; 8] = [
-    "Install time \"usually 15 minutes to an hour\", much longer with large stored data such as session recordings; the same on both appliances (vendor upgrade guide, English and French editions).",
-    "The first sync starts about 60 s after the relationship is established; a sync takes seconds to hours with the data volume (vendor upgrade guide).",
-    "The backup does not accept connections until it takes the primary role; a shared IP needs both appliances on one subnet (vendor failover documentation).",
-    "DNS: with a 20 s TTL about 90% of requests moved within 60 s but about 2% still used the stale answer after 15 minutes (Flavel et al., LANMAN 2014).",
-    "Blue-green pods: 4 hours allotted, the cutover usually up to 20 minutes; sessions in farms that close disconnected sessions immediately lose their work (Horizon Cloud pod maintenance documentation).",
-    "Remote-support sessions: lognormal with a median of minutes and a p95 of about an hour; service-desk calls average about 7 minutes.",
-    "Upgrade error rates: configuration errors in about 15% and procedural errors in about 17% of upgrades in one study (Dumitraş & Narasimhan, CMU-PDL-08-115), an upper range.",
-    "Exposure risk assumes a constant crash rate: P(crash during T) = 1 − e^(−T/MTBF). Operator timings, workload shape and MTBF are assumptions of the scenario: replace them with your own records.",
-];
-
-fn key_table(strategies: &[String], summary: &[SummaryRow]) -> Vec<(String, Vec<String>)> {
-    metrics::key_metrics()
-        .into_iter()
-        .filter(|m| m.key.is_some_and(|k| k.in_report))
-        .filter(|m| {
-            summary
-                .iter()
-                .any(|r| r.metric == m.name && (r.max != 0.0 || r.min != 0.0))
-                || m.reported_when_zero()
-        })
-        .map(|m| {
-            let cells = strategies
-                .iter()
-                .map(|s| match row(summary, s, m.name) {
-                    Some(r) => format!(
-                        "{} [{}, {}]",
-                        fmt_metric(m.name, r.mean),
-                        fmt_metric(m.name, r.ci95_low.max(r.min)),
-                        fmt_metric(m.name, r.ci95_high)
-                    ),
-                    None => "–".into(),
-                })
-                .collect();
-            (m.name.to_string(), cells)
-        })
-        .collect()
+/// The assumptions behind the defaults and where they come from, those
+/// that apply to the scenario.
+pub fn assumptions(sc: &Scenario) -> Vec<&'static str> {
+    let site = &sc.site;
+    let pod = site.kind.upgrades_by_cutover();
+    let dns = sc
+        .runbooks
+        .iter()
+        .any(|r| r.switches_by(crate::model::site::SwitchMethod::Dns));
+    let mut out = Vec::new();
+    if !pod {
+        out.push(
+            "Install time \"usually 15 minutes to an hour\", much longer with large stored data such as session recordings; the same on both appliances (vendor upgrade guide, English and French editions).",
+        );
+    }
+    if site.has_backup() {
+        out.push("The first sync starts about 60 s after the relationship is established; a sync takes seconds to hours with the data volume (vendor upgrade guide).");
+        out.push("The backup does not accept connections until it takes the primary role; a shared IP needs both appliances on one subnet (vendor failover documentation).");
+    }
+    if dns {
+        out.push("DNS: with a 20 s TTL about 90% of requests moved within 60 s but about 2% still used the stale answer after 15 minutes (Flavel et al., LANMAN 2014).");
+    }
+    if pod {
+        out.push("Blue-green pods: 4 hours allotted, the cutover usually up to 20 minutes; sessions in farms that close disconnected sessions immediately lose their work (Horizon Cloud pod maintenance documentation).");
+    }
+    out.push("Remote-support sessions: lognormal with a median of minutes and a p95 of about an hour; service-desk calls average about 7 minutes.");
+    if sc.faults.upgrade_failure > 0.0 {
+        out.push("Upgrade error rates: configuration errors in about 15% and procedural errors in about 17% of upgrades in one study (Dumitraş & Narasimhan, CMU-PDL-08-115), an upper range.");
+    }
+    if site.has_backup() {
+        out.push("Exposure risk assumes a constant crash rate: P(crash during T) = 1 − e^(−T/MTBF); the MTBF is an assumption of the scenario.");
+    } else if sc.faults.crashes {
+        out.push("Crashes come at a constant rate, 1/MTBF per node; the MTBF is an assumption of the scenario.");
+    }
+    if !pod {
+        out.push("Operator timings are assumptions of the scenario: replace them with your own records.");
+    }
+    out.push(
+        "The workload's weekly shape and rates are assumptions of the scenario: replace them with your own records.",
+    );
+    out
 }
 
-/// Rows `P(metric > threshold)` with one cell per strategy.
-fn threshold_table(strategies: &[String], summary: &[SummaryRow]) -> Vec<(String, Vec<String>)> {
-    let mut metrics: Vec<(&str, f64)> = Vec::new();
-    for r in summary {
-        if let Some((t, _)) = r.threshold
-            && !metrics.iter().any(|(m, _)| *m == r.metric)
-        {
-            metrics.push((r.metric, t));
-        }
+/// What the model leaves out, for this scenario.
+pub fn not_simulated(sc: &Scenario) -> Vec<String> {
+    let site = &sc.site;
+    let f = &sc.faults;
+    let pod = site.kind.upgrades_by_cutover();
+    let mut out = Vec::new();
+    if !f.crashes {
+        out.push(if site.has_backup() {
+            "Crashes (`faults.crashes` is off): no node crashes during the runs; the exposure risk is the probability of a crash computed from the MTBF, not a simulated one.".to_string()
+        } else {
+            "Crashes (`faults.crashes` is off): no node crashes during the runs.".to_string()
+        });
     }
-    metrics
-        .into_iter()
-        .map(|(m, t)| {
-            let cells = strategies
-                .iter()
-                .map(|s| {
-                    row(summary, s, m)
-                        .and_then(|r| r.threshold)
-                        .map_or("–".into(), |(_, p)| format!("{:.1}%", p * 100.0))
-                })
-                .collect();
-            (format!("P({} > {})", metric_words(m), fmt_metric(m, t)), cells)
-        })
-        .collect()
+    if !pod && f.upgrade_failure == 0.0 {
+        out.push("Failed upgrades and rollbacks (`faults.upgrade_failure` is 0): every upgrade succeeds.".into());
+    }
+    if !pod && f.upgrade_failure > 0.0 {
+        out.push("Waiting for technical support after a failed upgrade: it is rolled back and retried at once.".into());
+    }
+    if site.has_backup() && f.sync_failure == 0.0 {
+        out.push("Failed syncs (`faults.sync_failure` is 0).".into());
+    }
+    if pod && f.precheck_failure == 0.0 {
+        out.push("Failed prechecks (`faults.precheck_failure` is 0).".into());
+    }
+    if pod {
+        out.push("A failed cutover: once the prechecks pass, the service's cutover always succeeds.".into());
+    }
+    if site.kind.routes_through_traffic_nodes() {
+        out.push(format!(
+            "Waiting for every drained session to end: drains cut the sessions left after {} (`site.drain_timeout`).",
+            site.drain_timeout
+        ));
+    }
+    if sc.workload.console.rate_per_hour > 0.0 {
+        out.push(
+            "Consoles deployed by MSI on locked-down machines, which cannot update themselves when they reconnect."
+                .into(),
+        );
+    }
+    out.push("Network, power and storage failures, and mistakes other than the faults above; other changes in the same window.".into());
+    out
+}
+
+/// The glossary: the words the report uses, the metrics' from the table.
+fn glossary(f: &Facts) -> Vec<String> {
+    let mut out = vec![
+        if f.strategies.len() > 1 {
+            "**run**: one replication, the whole upgrade simulated once with its own arrivals and install times; every strategy sees the same runs (common random numbers), so their differences are paired.".to_string()
+        } else {
+            "**run**: one replication, the whole upgrade simulated once with its own arrivals and install times.".to_string()
+        },
+        "**95% interval**: the range that holds the true mean with 95% confidence. For a mean, the empirical-likelihood interval: it stays within the values seen (never below zero) and is longer on the side the values spread to. For a share of runs, the exact (Clopper–Pearson) interval, and when no run (or every run) shows it, the one-sided bound: \"0 of 1,000 (< 0.3 %)\". A count that is zero in every run gets the Poisson-exact bound.".to_string(),
+        "**tie**: two strategies whose paired difference's 95% interval (Student's t) includes zero, or whose means differ by less than the scenario's `[priorities] negligible` amount: they cannot be told apart.".to_string(),
+        "**median, p95, worst**: half the runs do better than the median, 19 in 20 at least as well as the p95; the worst is the worst run seen.".to_string(),
+        "**risk class**: low, moderate or high, from the likelihood of each risk event and its impact (see Risk class).".to_string(),
+    ];
+    if f.strategies.len() == 1 {
+        out.retain(|l| !l.starts_with("**tie**"));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    let shown = f.key_metrics().into_iter().chain(f.faults()).chain(
+        METRICS
+            .iter()
+            .filter(|m| m.sites == Sites::Pods && applies(m.sites, &f.sc.site) && m.unit != Unit::Instant),
+    );
+    for m in shown {
+        if seen.contains(&m.name) {
+            continue;
+        }
+        seen.push(m.name);
+        out.push(format!("**{}** (`{}`): {}.", m.words, m.name, m.meaning));
+    }
+    out
+}
+
+fn priorities_note(f: &Facts) -> String {
+    let words: Vec<&str> = f.priorities().iter().map(|m| m.words).collect();
+    format!(
+        "Priorities, most important first: {}{}.",
+        words.join(", "),
+        if f.sc.priorities.stated {
+            " (the scenario's `[priorities]`)"
+        } else {
+            " (the default order; a scenario states its own in `[priorities]`)"
+        }
+    )
+}
+
+fn document(input: &ReportInput) -> Vec<Block> {
+    let sc = input.scenario;
+    let f = Facts::new(sc, input.agg);
+    let mut out = Vec::new();
+    out.push(Block::H2("Bottom line".into()));
+    out.push(Block::P(bottom_text(&f)));
+    out.push(Block::Note(priorities_note(&f)));
+    out.push(Block::H2("The scenario".into()));
+    out.push(Block::List(describe_scenario(sc)));
+    out.push(Block::H2("Strategies compared".into()));
+    out.push(Block::List(
+        f.strategies
+            .iter()
+            .map(|s| {
+                let summary = sc.runbook(s).map(|r| r.summary.clone()).unwrap_or_default();
+                format!("**{s}**: {summary}")
+            })
+            .collect(),
+    ));
+    key_results(&f, &mut out);
+    tails(&f, &mut out);
+    faults(&f, &mut out);
+    site_story(&f, &mut out);
+    if f.strategies.len() > 1 {
+        out.push(Block::H2("Recommendation by goal".into()));
+        out.push(Block::List(
+            recommendations(&f)
+                .into_iter()
+                .map(|(goal, text)| format!("{goal}: {text}"))
+                .collect(),
+        ));
+    }
+    out.push(Block::H2("Charts".into()));
+    out.push(Block::Charts);
+    out.push(Block::H2("Assumptions and sources".into()));
+    out.push(Block::List(assumptions(sc).into_iter().map(String::from).collect()));
+    out.push(Block::H2("Not simulated".into()));
+    out.push(Block::List(not_simulated(sc)));
+    out.push(Block::H2("Glossary".into()));
+    out.push(Block::List(glossary(&f)));
+    out
 }
 
 fn title(input: &ReportInput) -> String {
@@ -423,10 +1452,15 @@ fn provenance(input: &ReportInput) -> String {
     format!(
         "Simulated with cutover {} over {} replications per strategy (seed {}, common random numbers), scenario SHA-256 {}.",
         input.version,
-        input.replications,
+        thousands(input.agg.replications()),
         input.seed,
         &input.scenario_sha256[..16.min(input.scenario_sha256.len())]
     )
+}
+
+/// A Markdown table cell: no line breaks, no column separators.
+fn md_cell(s: &str) -> String {
+    s.replace('|', "/").replace('\n', " ")
 }
 
 /// The Markdown report; charts are linked as `FILE.png` beside it.
@@ -438,45 +1472,52 @@ pub fn markdown(input: &ReportInput) -> String {
         let _ = writeln!(md, "{}\n", sc.description);
     }
     let _ = writeln!(md, "{}\n", provenance(input));
-    let _ = writeln!(md, "## The scenario\n");
-    for line in describe_scenario(sc) {
-        let _ = writeln!(md, "- {line}");
-    }
-    let _ = writeln!(md, "\n## Strategies compared\n");
-    for s in &input.strategies {
-        let summary = sc.runbook(s).map(|r| r.summary.clone()).unwrap_or_default();
-        let _ = writeln!(md, "- **{s}**: {summary}");
-    }
-    let _ = writeln!(
-        md,
-        "\n## Key results\n\nMean and 95% confidence interval of the mean.\n"
-    );
-    let _ = writeln!(md, "| metric | {} |", input.strategies.join(" | "));
-    let _ = writeln!(md, "|---|{}", "---|".repeat(input.strategies.len()));
-    for (m, cells) in key_table(&input.strategies, input.summary) {
-        let _ = writeln!(md, "| {} | {} |", metric_words(&m), cells.join(" | "));
-    }
-    let thresholds = threshold_table(&input.strategies, input.summary);
-    if !thresholds.is_empty() {
-        let _ = writeln!(md, "\nProbability of exceeding the scenario's thresholds:\n");
-        let _ = writeln!(md, "| threshold | {} |", input.strategies.join(" | "));
-        let _ = writeln!(md, "|---|{}", "---|".repeat(input.strategies.len()));
-        for (label, cells) in thresholds {
-            let _ = writeln!(md, "| {label} | {} |", cells.join(" | "));
+    for block in document(input) {
+        match block {
+            Block::H2(t) => {
+                let _ = writeln!(md, "## {t}\n");
+            }
+            Block::H3(t) => {
+                let _ = writeln!(md, "### {t}\n");
+            }
+            Block::P(t) => {
+                let _ = writeln!(md, "{t}\n");
+            }
+            Block::Note(t) => {
+                let _ = writeln!(md, "*{}*\n", t.replace('*', ""));
+            }
+            Block::List(items) => {
+                for i in items {
+                    let _ = writeln!(md, "- {i}");
+                }
+                md.push('\n');
+            }
+            Block::Table(head, rows) => {
+                let _ = writeln!(
+                    md,
+                    "| {} |",
+                    head.iter().map(|h| md_cell(h)).collect::<Vec<_>>().join(" | ")
+                );
+                let _ = writeln!(md, "|---|{}", "---|".repeat(head.len() - 1));
+                for r in rows {
+                    let _ = writeln!(
+                        md,
+                        "| {} |",
+                        r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
+                    );
+                }
+                md.push('\n');
+            }
+            Block::Charts => {
+                for c in &input.charts {
+                    let _ = writeln!(md, "### {}\n\n![{}]({}.png)\n", c.caption, c.caption, c.file);
+                }
+            }
         }
     }
-    let _ = writeln!(md, "\n## Recommendation by goal\n");
-    for (goal, text) in recommendations(&input.strategies, input.summary, input.diffs) {
-        let _ = writeln!(md, "- {goal}: {text}");
-    }
-    let _ = writeln!(md, "\n## Charts\n");
-    for c in &input.charts {
-        let _ = writeln!(md, "### {}\n\n![{}]({}.png)\n", c.caption, c.caption, c.file);
-    }
-    let _ = writeln!(md, "## Assumptions and sources\n");
-    for a in ASSUMPTIONS {
-        let _ = writeln!(md, "- {a}");
-    }
+    let trimmed = md.trim_end().len();
+    md.truncate(trimmed);
+    md.push('\n');
     md
 }
 
@@ -487,14 +1528,22 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Markdown's `**bold**` to HTML, after escaping.
-fn bold(s: &str) -> String {
+/// Markdown's `**bold**` and `` `code` `` to HTML, after escaping.
+fn inline(s: &str) -> String {
     let mut out = String::new();
     for (i, part) in esc(s).split("**").enumerate() {
+        let mut code = String::new();
+        for (k, piece) in part.split('`').enumerate() {
+            if k % 2 == 1 {
+                let _ = write!(code, "<code>{piece}</code>");
+            } else {
+                code.push_str(piece);
+            }
+        }
         if i % 2 == 1 {
-            let _ = write!(out, "<strong>{part}</strong>");
+            let _ = write!(out, "<strong>{code}</strong>");
         } else {
-            out.push_str(part);
+            out.push_str(&code);
         }
     }
     out
@@ -518,9 +1567,11 @@ pub fn html(input: &ReportInput) -> String {
 body {{ font-family: sans-serif; max-width: 1180px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }}\n\
 h1 {{ font-size: 1.7em; margin-bottom: 0.2em; }}\n\
 table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }}\n\
-th, td {{ border: 1px solid #bbb; padding: 0.35em 0.6em; text-align: left; }}\n\
+th, td {{ border: 1px solid #bbb; padding: 0.35em 0.6em; text-align: left; vertical-align: top; }}\n\
 th {{ background: #f0f0f0; }}\n\
 .note {{ color: #555; font-size: 0.9em; }}\n\
+.bottom {{ font-size: 1.08em; background: #f4f8fb; border-left: 4px solid #0072b2; padding: 0.6em 0.9em; }}\n\
+code {{ font-size: 0.95em; background: #f3f3f3; padding: 0 0.2em; }}\n\
 figure {{ margin: 1.5em 0; }} figure svg {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}\n\
 figcaption {{ color: #444; font-size: 0.95em; margin-top: 0.3em; }}\n\
 </style>\n</head>\n<body>\n",
@@ -531,68 +1582,61 @@ figcaption {{ color: #444; font-size: 0.95em; margin-top: 0.3em; }}\n\
         let _ = writeln!(h, "<p>{}</p>", esc(&sc.description));
     }
     let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&provenance(input)));
-    let _ = writeln!(h, "<h2>The scenario</h2>\n<ul>");
-    for line in describe_scenario(sc) {
-        let _ = writeln!(h, "<li>{}</li>", esc(&line));
-    }
-    let _ = writeln!(h, "</ul>\n<h2>Strategies compared</h2>\n<ul>");
-    for s in &input.strategies {
-        let summary = sc.runbook(s).map(|r| r.summary.clone()).unwrap_or_default();
-        let _ = writeln!(h, "<li><strong>{}</strong>: {}</li>", esc(s), esc(&summary));
-    }
-    let _ = writeln!(
-        h,
-        "</ul>\n<h2>Key results</h2>\n<p>Mean and 95% confidence interval of the mean.</p>\n<table>"
-    );
-    let _ = write!(h, "<tr><th>metric</th>");
-    for s in &input.strategies {
-        let _ = write!(h, "<th>{}</th>", esc(s));
-    }
-    let _ = writeln!(h, "</tr>");
-    for (m, cells) in key_table(&input.strategies, input.summary) {
-        let _ = write!(h, "<tr><td>{}</td>", esc(&metric_words(&m)));
-        for c in cells {
-            let _ = write!(h, "<td>{}</td>", esc(&c));
-        }
-        let _ = writeln!(h, "</tr>");
-    }
-    let _ = writeln!(h, "</table>");
-    let thresholds = threshold_table(&input.strategies, input.summary);
-    if !thresholds.is_empty() {
-        let _ = writeln!(
-            h,
-            "<p>Probability of exceeding the scenario's thresholds:</p>\n<table>\n<tr><th>threshold</th>"
-        );
-        for s in &input.strategies {
-            let _ = write!(h, "<th>{}</th>", esc(s));
-        }
-        let _ = writeln!(h, "</tr>");
-        for (label, cells) in thresholds {
-            let _ = write!(h, "<tr><td>{}</td>", esc(&label));
-            for c in cells {
-                let _ = write!(h, "<td>{}</td>", esc(&c));
+    let mut first_p_after_bottom = false;
+    for block in document(input) {
+        match block {
+            Block::H2(t) => {
+                first_p_after_bottom = t == "Bottom line";
+                let _ = writeln!(h, "<h2>{}</h2>", esc(&t));
             }
-            let _ = writeln!(h, "</tr>");
+            Block::H3(t) => {
+                let _ = writeln!(h, "<h3>{}</h3>", esc(&t));
+            }
+            Block::P(t) => {
+                let class = if std::mem::take(&mut first_p_after_bottom) {
+                    " class=\"bottom\""
+                } else {
+                    ""
+                };
+                let _ = writeln!(h, "<p{class}>{}</p>", inline(&t));
+            }
+            Block::Note(t) => {
+                let _ = writeln!(h, "<p class=\"note\">{}</p>", inline(&t));
+            }
+            Block::List(items) => {
+                let _ = writeln!(h, "<ul>");
+                for i in items {
+                    let _ = writeln!(h, "<li>{}</li>", inline(&i));
+                }
+                let _ = writeln!(h, "</ul>");
+            }
+            Block::Table(head, rows) => {
+                let _ = write!(h, "<table>\n<tr>");
+                for c in head {
+                    let _ = write!(h, "<th>{}</th>", inline(&c));
+                }
+                let _ = writeln!(h, "</tr>");
+                for r in rows {
+                    let _ = write!(h, "<tr>");
+                    for c in r {
+                        let _ = write!(h, "<td>{}</td>", inline(&c));
+                    }
+                    let _ = writeln!(h, "</tr>");
+                }
+                let _ = writeln!(h, "</table>");
+            }
+            Block::Charts => {
+                for c in &input.charts {
+                    let _ = writeln!(
+                        h,
+                        "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                        inline_svg(&c.svg),
+                        esc(&c.caption)
+                    );
+                }
+            }
         }
-        let _ = writeln!(h, "</table>");
     }
-    let _ = writeln!(h, "<h2>Recommendation by goal</h2>\n<ul>");
-    for (goal, text) in recommendations(&input.strategies, input.summary, input.diffs) {
-        let _ = writeln!(h, "<li><strong>{}</strong>: {}</li>", esc(&goal), bold(&text));
-    }
-    let _ = writeln!(h, "</ul>\n<h2>Charts</h2>");
-    for c in &input.charts {
-        let _ = writeln!(
-            h,
-            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
-            inline_svg(&c.svg),
-            esc(&c.caption)
-        );
-    }
-    let _ = writeln!(h, "<h2>Assumptions and sources</h2>\n<ul>");
-    for a in ASSUMPTIONS {
-        let _ = writeln!(h, "<li>{}</li>", esc(a));
-    }
-    let _ = writeln!(h, "</ul>\n</body>\n</html>");
+    let _ = writeln!(h, "</body>\n</html>");
     h
 }

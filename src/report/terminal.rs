@@ -1,18 +1,25 @@
 //! What the commands print: the comparison table of `compare`, the summary
 //! of one `run`, and the runbooks `strategies` lists.
 //!
-//! The comparison table gives, per key metric, the mean and its 95 % CI for
-//! each strategy, and the strategy with the lowest mean. Rows follow the key metrics of [`crate::metrics::METRICS`] by rank; a
-//! metric that is zero in every replication is left out unless the table
-//! marks it as always printed. Values are shown by their unit: times in
-//! s, m, h or d with one decimal, probabilities as percentages with three
-//! decimals, ratios as whole percentages, counts with one decimal.
+//! The comparison table gives, per key metric, the mean and its 95 %
+//! interval for each strategy, and the best strategy: named only when the
+//! paired difference against every other excludes zero (and is not
+//! negligible by the scenario's priorities), otherwise a tie. Rows follow
+//! the key metrics of [`crate::metrics::METRICS`] by rank; a metric that is
+//! zero in every replication is left out unless the table marks it as
+//! always printed; the faults follow whenever one happened. Values are
+//! shown by their unit: times in s, m, h or d with one decimal,
+//! probabilities as percentages with three decimals, shares of runs and
+//! ratios as percentages, counts with one decimal. The bottom line of the
+//! report follows the table.
 
 use std::fmt::Write;
 
+use crate::decision::{Evidence, Verdict, applies, verdict};
 use crate::metrics::{self, Metrics, Unit};
 use crate::model::calendar::WEEKDAYS;
-use crate::montecarlo::SummaryRow;
+use crate::model::site::Site;
+use crate::montecarlo::{Aggregator, DiffRow, Imprecise, SummaryRow};
 use crate::scenario::Scenario;
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
 
@@ -35,28 +42,48 @@ pub fn show(unit: Unit, x: f64) -> String {
         }
         Unit::Probability => format!("{:.3}%", x * 100.0),
         Unit::Ratio => format!("{:.0}%", x * 100.0),
-        Unit::Count | Unit::Flag => format!("{x:.1}"),
+        Unit::Flag => format!("{:.1}%", x * 100.0),
+        Unit::Count => format!("{x:.1}"),
     }
 }
 
-/// The comparison table: mean and 95 % CI per strategy, and the strategy
-/// with the lowest mean for each key metric (every key metric is one where
-/// lower is better).
-pub fn comparison(names: &[String], summary: &[SummaryRow]) -> String {
+/// The comparison table: mean and 95 % interval per strategy, and the best
+/// strategy of each key metric and fault shown, or a tie (see the module
+/// doc). `pairs` are the paired differences known; `negligible` the
+/// differences of means too small to matter, by column. Metrics that do
+/// not apply to `site` (exposure without a backup) are left out. When some
+/// procedures were aborted, a note after the table says how many: their
+/// figures stop at the abort.
+pub fn comparison(
+    names: &[String],
+    summary: &[SummaryRow],
+    pairs: &[DiffRow],
+    negligible: &[f64],
+    site: &Site,
+) -> String {
     let width = names.iter().map(|n| n.len()).max().unwrap_or(8).max(22);
+    let ev = Evidence {
+        strategies: names,
+        summary,
+        pairs,
+        negligible,
+    };
+    let all: Vec<usize> = (0..names.len()).collect();
     let mut out = format!("{:<20}", "metric (mean, 95% CI)");
     for n in names {
         out.push_str(&format!("  {n:<width$}"));
     }
-    out.push_str("  lowest\n");
-    for m in metrics::key_metrics() {
+    out.push_str("  best\n");
+    let shown = metrics::key_metrics()
+        .into_iter()
+        .chain(metrics::faults().filter(|m| m.key.is_none()));
+    for m in shown.filter(|m| applies(m.sites, site)) {
         let metric = m.name;
         let rows: Vec<Option<&SummaryRow>> = names
             .iter()
             .map(|n| summary.iter().find(|r| &r.strategy == n && r.metric == metric))
             .collect();
-        let means: Vec<f64> = rows.iter().map(|r| r.map_or(0.0, |r| r.mean)).collect();
-        let always_zero = rows.iter().all(|r| r.is_none_or(|r| r.max == 0.0 && r.min == 0.0));
+        let always_zero = rows.iter().all(|r| r.is_none_or(|r| r.all_zero()));
         if always_zero && !m.printed_when_zero() {
             continue;
         }
@@ -73,20 +100,98 @@ pub fn comparison(names: &[String], summary: &[SummaryRow]) -> String {
             };
             out.push_str(&format!("  {cell:<width$}"));
         }
-        let best = means.iter().cloned().fold(f64::INFINITY, f64::min);
-        let winners: Vec<&str> = names
-            .iter()
-            .zip(&means)
-            .filter(|(_, m)| **m == best)
-            .map(|(n, _)| n.as_str())
-            .collect();
-        let verdict = if winners.len() == names.len() && names.len() > 1 {
-            "(all equal)".to_string()
-        } else {
-            winners.join(", ")
+        let verdict = match verdict(&ev, &all, m) {
+            Verdict::Best(s) if names.len() > 1 => names[s].clone(),
+            Verdict::Tie(t) if t.len() == names.len() => "tie".to_string(),
+            Verdict::Tie(t) => format!(
+                "tie ({})",
+                t.iter().map(|s| names[*s].as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            _ => "-".to_string(),
         };
         out.push_str(&format!("  {verdict}\n"));
     }
+    let aborted: Vec<String> = names
+        .iter()
+        .filter_map(|n| {
+            let r = summary.iter().find(|r| &r.strategy == n && r.metric == "aborted")?;
+            (r.nonzero > 0).then(|| format!("{n} in {} of {} runs", r.nonzero, r.n))
+        })
+        .collect();
+    if !aborted.is_empty() {
+        let _ = writeln!(
+            out,
+            "aborted: {}; the means above include those runs up to the abort (the report shows them apart)",
+            aborted.join(", ")
+        );
+    }
+    out
+}
+
+/// The bottom line of the report, as plain text after the table.
+pub fn bottom_line(sc: &Scenario, agg: &Aggregator) -> String {
+    let text = crate::report::page::bottom_line_for(sc, agg).replace("**", "");
+    let mut out = String::from("\nBottom line:");
+    let mut col = 12;
+    for word in text.split(' ') {
+        if col + 1 + word.len() > 100 {
+            out.push_str("\n ");
+            col = 1;
+        }
+        out.push(' ');
+        out.push_str(word);
+        col += 1 + word.len();
+    }
+    out.push_str("\n\n");
+    out
+}
+
+/// A value of `unit` to three significant digits, in seconds for times
+/// and percent for probabilities and shares: precision, not presentation.
+fn significant(unit: Unit, x: f64) -> String {
+    let (x, suffix) = match unit {
+        Unit::Seconds | Unit::Instant => (x, " s"),
+        Unit::Probability | Unit::Flag | Unit::Ratio => (x * 100.0, " %"),
+        Unit::Count => (x, ""),
+    };
+    let digits = if x == 0.0 || !x.is_finite() {
+        0
+    } else {
+        (2.0 - x.abs().log10().floor()).clamp(0.0, 12.0) as usize
+    };
+    format!("{x:.digits$}{suffix}")
+}
+
+/// What `compare` says when a precision target was not met: the means that
+/// miss it, ten at most, and what to do.
+/// `rel` is the relative target, `abs` the absolute tolerances by column,
+/// `misses` the means that miss both.
+pub fn precision_missed(rel: f64, abs: &[f64], misses: &[Imprecise], done: u64) -> String {
+    let mut out = format!(
+        "warning: precision target ±{:.1}% NOT met after {done} replications (the --max-runs cap): {} mean{} miss it:\n",
+        rel * 100.0,
+        misses.len(),
+        if misses.len() == 1 { "" } else { "s" }
+    );
+    for m in misses.iter().take(crate::model::site::MAX_LISTED) {
+        let unit = metrics::find(m.metric).map_or(Unit::Count, |x| x.unit);
+        let j = metrics::index(m.metric).unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "  {} of {}: {} ± {} (target ± {})",
+            m.metric,
+            m.strategy,
+            significant(unit, m.mean),
+            significant(unit, m.half),
+            significant(unit, (rel * m.mean.abs()).max(abs.get(j).copied().unwrap_or(0.0)))
+        );
+    }
+    if misses.len() > crate::model::site::MAX_LISTED {
+        let _ = writeln!(out, "  and {} more", misses.len() - crate::model::site::MAX_LISTED);
+    }
+    out.push_str(
+        "  set an absolute tolerance for a mean near zero (--ci-abs METRIC=VALUE), leave a metric out (--ci-metrics), or raise --max-runs\n",
+    );
     out
 }
 
@@ -214,6 +319,9 @@ mod tests {
         assert_eq!(show(Unit::Probability, 0.0056), "0.560%");
         assert_eq!(show(Unit::Ratio, 0.53), "53%");
         assert_eq!(show(Unit::Count, 2.25), "2.2");
+        assert_eq!(significant(Unit::Count, 0.012_345), "0.0123");
+        assert_eq!(significant(Unit::Seconds, 1234.4), "1234 s");
+        assert_eq!(significant(Unit::Probability, 0.000_123_4), "0.0123 %");
     }
 
     fn row(strategy: &str, metric: &'static str, mean: f64, max: f64) -> SummaryRow {
@@ -230,7 +338,9 @@ mod tests {
             p99: mean,
             min: 0.0,
             max,
+            nonzero: if max > 0.0 { 10 } else { 0 },
             threshold: None,
+            exceed: 0,
         }
     }
 
@@ -245,9 +355,9 @@ mod tests {
             row("a", "unsynced_peak", 3.0, 5.0),
             row("b", "unsynced_peak", 2.0, 4.0),
         ];
-        let t = comparison(&names, &summary);
+        let t = comparison(&names, &summary, &[], &[], &Scenario::default_scenario().site);
         let lines: Vec<&str> = t.lines().collect();
-        assert!(lines[0].starts_with("metric (mean, 95% CI)") && lines[0].ends_with("lowest"));
+        assert!(lines[0].starts_with("metric (mean, 95% CI)") && lines[0].ends_with("best"));
         // Always printed although zero: downtime, failed connects, dropped sessions, exposure.
         let firsts: Vec<&str> = lines[1..].iter().map(|l| l.split(' ').next().unwrap()).collect();
         assert_eq!(
@@ -260,7 +370,7 @@ mod tests {
                 "unsynced_peak"
             ]
         );
-        assert!(lines[1].ends_with("(all equal)"), "{}", lines[1]);
+        assert!(lines[1].ends_with("  tie"), "{}", lines[1]);
         assert!(lines[5].ends_with("  b"), "{}", lines[5]);
         assert!(lines[2].contains("  -  "), "{}", lines[2]);
     }

@@ -261,6 +261,10 @@ impl Timeline {
             .iter()
             .filter_map(|e| match e.event {
                 Event::StepStart { step } => Some((e.time.0, log.describe_step(step))),
+                Event::RecoveryStepStart { step, .. } => Some((
+                    e.time.0,
+                    format!("recovery: {}", step.describe_with(|n| log.node_name(n))),
+                )),
                 _ => None,
             })
             .collect();

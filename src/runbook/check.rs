@@ -45,6 +45,25 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
             Step::Backup { node } | Step::Verify { node } if down(&st, *node) => {
                 return fail(format!("{} is down (upgrading) at this point", name(*node)));
             }
+            Step::Restore { node } => {
+                if !site.kind.restores_appliances() {
+                    return fail(format!(
+                        "restore applies to single appliances and failover pairs, not to {} sites",
+                        site.kind.name()
+                    ));
+                }
+                if down(&st, *node) {
+                    return fail(format!("{} is down (upgrading) at this point", name(*node)));
+                }
+                if let Some((p, b)) = st.relationship
+                    && (p == *node || b == *node)
+                {
+                    return fail(format!(
+                        "cannot restore {} while the failover relationship exists: break it first",
+                        name(*node)
+                    ));
+                }
+            }
             Step::SyncNow | Step::WaitSync => {
                 if st.relationship.is_none() {
                     return fail(no_rel);

@@ -39,6 +39,7 @@ fn every_builtin_resolves_on_its_site() {
         [
             "single",
             "failover-sync",
+            "failover-sync-one-window",
             "failover-async-shared-ip",
             "failover-async-dns",
             "failover-async-nat",

@@ -27,6 +27,8 @@ pub struct RawScenario {
     pub faults: Option<RawFaults>,
     pub pod: Option<RawPod>,
     pub thresholds: Option<std::collections::BTreeMap<String, f64>>,
+    pub priorities: Option<crate::priorities::RawPriorities>,
+    pub risk: Option<crate::priorities::RawRisk>,
     pub runbooks: Option<Vec<crate::runbook::RawRunbook>>,
 }
 
@@ -186,6 +188,8 @@ pub struct RawFaults {
     pub precheck_failure: Option<f64>,
     pub admin_fix: Option<RawDist>,
     pub precheck_deadline: Option<String>,
+    pub latent_defect: Option<f64>,
+    pub defect_detect: Option<RawDist>,
 }
 
 /// A distribution: either a duration string (a constant) or an inline table

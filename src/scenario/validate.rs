@@ -542,6 +542,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     };
 
     let faults = faults(c, raw.faults.unwrap_or_default());
+    if faults.latent_defect > 0.0 && !site.kind.restores_appliances() {
+        c.bad(
+            "faults.latent_defect",
+            format!(
+                "latent defects are modelled for single appliances and failover pairs only, not for {} sites: set it to 0",
+                site.kind.name()
+            ),
+        );
+    }
     let pod = pod(c, raw.pod, site.kind);
     work_bounds(c, &site, &workload, &failover, &faults, &pod);
 
@@ -561,6 +570,12 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         } else {
             thresholds.push((metric.clone(), *value));
         }
+    }
+    let mut judged = Vec::new();
+    let priorities = crate::priorities::check_priorities(raw.priorities, &mut judged);
+    let risk = crate::priorities::check_risk(raw.risk, &mut judged);
+    for (path, message) in judged {
+        c.bad(&path, message);
     }
     let (strategies, runbooks) = strategies(c, raw.strategies.as_deref(), raw.runbooks.as_deref(), &site);
 
@@ -586,6 +601,8 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         faults,
         pod,
         thresholds,
+        priorities,
+        risk,
     })
 }
 
@@ -813,6 +830,14 @@ fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
             "faults.precheck_deadline",
             r.precheck_deadline.as_ref(),
             SimDuration::from_hours(48),
+        ),
+        latent_defect: c.probability("faults.latent_defect", r.latent_defect, 0.0),
+        defect_detect: c.dist(
+            "faults.defect_detect",
+            r.defect_detect.as_ref(),
+            Dist::Exponential {
+                mean_ms: 2.0 * MS_PER_DAY as f64,
+            },
         ),
     }
 }

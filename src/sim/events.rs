@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::model::site::NodeId;
+use crate::model::site::{NodeId, SwitchMethod};
 use crate::runbook::Step;
 use crate::time::{SimDuration, SimTime};
 
@@ -37,6 +37,8 @@ pub enum Entity {
     Cluster,
     /// A client whose connection failed.
     Client,
+    /// A latent defect of the new version.
+    Defect,
     /// One node.
     Node(NodeId),
 }
@@ -128,6 +130,8 @@ pub enum DropCause {
     SharedIpMoved,
     /// The NAT entry moved away from the node.
     NatMoved,
+    /// The node is restored to the old version.
+    Restore,
 }
 
 impl DropCause {
@@ -140,6 +144,7 @@ impl DropCause {
             DropCause::BecameBackup => "became backup",
             DropCause::SharedIpMoved => "shared IP moved",
             DropCause::NatMoved => "NAT moved",
+            DropCause::Restore => "restore",
         }
     }
 }
@@ -158,6 +163,12 @@ pub enum AbortReason {
     PrecheckNotFixed,
     /// The procedure ran past the horizon.
     Horizon {
+        /// The horizon ([`crate::sim::HORIZON`]).
+        horizon: SimDuration,
+    },
+    /// The steps were done, but the latent defect the run waited for did
+    /// not show within the horizon.
+    DefectNotFound {
         /// The horizon ([`crate::sim::HORIZON`]).
         horizon: SimDuration,
     },
@@ -473,6 +484,77 @@ pub enum Event {
         /// The appliance.
         to: NodeId,
     },
+    // ----- latent defects --------------------------------------------------
+    /// The site serves the new version for the first time; its latent
+    /// defect shows after `shows_in`.
+    NewVersionServing {
+        /// The appliance serving it.
+        node: NodeId,
+        /// When the defect shows.
+        shows_in: SimDuration,
+    },
+    /// The defect was found while `old` still runs the old version.
+    DefectFound {
+        /// The appliance on the old version.
+        old: NodeId,
+    },
+    /// The operator falls back to `to`, moving the site by `method`.
+    Fallback {
+        /// The appliance on the old version.
+        to: NodeId,
+        /// How the site moves to it.
+        method: SwitchMethod,
+        /// Records made since the new version served, at risk until restored.
+        records: u64,
+    },
+    /// The defect was found after every appliance left the old version.
+    DefectEscaped {
+        /// The appliance restored first (the serving one).
+        first: NodeId,
+        /// The one restored next (none on a single appliance; a `u32` keeps
+        /// a record small).
+        then: Option<u32>,
+        /// Records made since the new version served, at risk until restored.
+        records: u64,
+    },
+    /// Every appliance is back on the old version, the site restored.
+    Recovered,
+    /// A node's restore from its backup starts.
+    RestoreStart {
+        /// The node.
+        node: NodeId,
+        /// How long it takes.
+        takes: SimDuration,
+    },
+    /// A node is restored to the old version.
+    RestoreDone {
+        /// The node.
+        node: NodeId,
+    },
+    /// The runbook's steps are done, but a latent defect has not shown yet:
+    /// the run goes on.
+    StepsDone,
+    /// A recovery of `steps` steps replaces the rest of the runbook.
+    RecoveryStart {
+        /// How many steps.
+        steps: usize,
+    },
+    /// Step `index` (0-based) of the recovery starts.
+    RecoveryStepStart {
+        /// The step.
+        step: &'static Step,
+        /// Its index.
+        index: usize,
+        /// Steps of the recovery.
+        total: usize,
+    },
+    /// Step `index` (0-based) of the recovery is done.
+    RecoveryStepDone {
+        /// Its index.
+        index: usize,
+        /// Steps of the recovery.
+        total: usize,
+    },
 }
 
 impl Event {
@@ -506,7 +588,12 @@ impl Event {
             | SessionsDropped { node, .. }
             | SessionsDisconnected { node, .. }
             | SessionStart { node, .. }
-            | SessionEnd { node, .. } => Entity::Node(node),
+            | SessionEnd { node, .. }
+            | RestoreStart { node, .. }
+            | RestoreDone { node } => Entity::Node(node),
+            NewVersionServing { .. } | DefectFound { .. } | Fallback { .. } | DefectEscaped { .. } | Recovered => {
+                Entity::Defect
+            }
             ConnectFailed { .. } => Entity::Client,
             ProcedureStart
             | StepStart { .. }
@@ -517,7 +604,11 @@ impl Event {
             | PrecheckFailed { .. }
             | PrecheckFixed
             | Notify { .. }
-            | Aborted { .. } => Entity::Runbook,
+            | Aborted { .. }
+            | StepsDone
+            | RecoveryStart { .. }
+            | RecoveryStepStart { .. }
+            | RecoveryStepDone { .. } => Entity::Runbook,
             Accepting { .. } | PackageDistributed { .. } => Entity::Cluster,
             GreenBuildStart { .. }
             | GreenBuilt
@@ -593,6 +684,17 @@ impl Event {
             DnsRecordChanged { .. } => "dns_record_changed",
             NatEntryEdited { .. } => "nat_entry_edited",
             NatEffective { .. } => "nat_effective",
+            NewVersionServing { .. } => "new_version_serving",
+            DefectFound { .. } => "defect_found",
+            Fallback { .. } => "fallback",
+            DefectEscaped { .. } => "defect_escaped",
+            Recovered => "recovered",
+            RestoreStart { .. } => "restore_start",
+            RestoreDone { .. } => "restore_done",
+            StepsDone => "steps_done",
+            RecoveryStart { .. } => "recovery_start",
+            RecoveryStepStart { .. } => "recovery_step_start",
+            RecoveryStepDone { .. } => "recovery_step_done",
         }
     }
 }
@@ -695,6 +797,7 @@ impl EventLog {
             Entity::Pod => "pod",
             Entity::Cluster => "cluster",
             Entity::Client => "client",
+            Entity::Defect => "defect",
             Entity::Node(id) => self.node_name(id),
         }
     }
@@ -788,6 +891,10 @@ impl fmt::Display for Detail<'_> {
                 AbortReason::Horizon { horizon } => {
                     write!(f, "the procedure did not finish within {horizon} of simulated time")
                 }
+                AbortReason::DefectNotFound { horizon } => write!(
+                    f,
+                    "the latent defect of the new version was not found within {horizon} of simulated time"
+                ),
                 AbortReason::EventBudget { limit } => {
                     write!(f, "the run reached {limit} events, the most one replication handles")
                 }
@@ -830,6 +937,37 @@ impl fmt::Display for Detail<'_> {
             SharedIpEnabled { on } => f.write_str(name(on)),
             DnsRecordChanged { to } | NatEffective { to } => write!(f, "-> {}", name(to)),
             NatEntryEdited { effective_in } => write!(f, "effective in {effective_in}"),
+            NewVersionServing { node, shows_in } => write!(
+                f,
+                "{} serves the new version; its latent defect shows in {shows_in}",
+                name(node)
+            ),
+            DefectFound { old } => write!(f, "{} still runs the old version: fall back to it", name(old)),
+            Fallback { to, method, records } => write!(
+                f,
+                "to {} by {}; {records} records made since the new version served are at risk until restored",
+                name(to),
+                method.name()
+            ),
+            DefectEscaped { first, then, records } => {
+                write!(f, "no appliance runs the old version: restore {}", name(first))?;
+                if let Some(t) = then {
+                    write!(f, " then {}", name(t as NodeId))?;
+                }
+                write!(
+                    f,
+                    "; {records} records made since the new version served are at risk until restored"
+                )
+            }
+            Recovered => f.write_str("every appliance back on the old version"),
+            RestoreStart { takes, .. } => write!(f, "from the backup, takes {takes}"),
+            RestoreDone { .. } => f.write_str("back on the old version"),
+            StepsDone => f.write_str("the new version carries a latent defect not found yet: the run goes on"),
+            RecoveryStart { steps } => write!(f, "{steps} steps replace the rest of the runbook"),
+            RecoveryStepStart { step, index, total } => {
+                write!(f, "{}/{total} {}", index + 1, step.describe_with(name))
+            }
+            RecoveryStepDone { index, total } => write!(f, "{}/{total}", index + 1),
         }
     }
 }
@@ -837,7 +975,6 @@ impl fmt::Display for Detail<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::site::SwitchMethod;
 
     fn log() -> EventLog {
         EventLog::new(
@@ -1172,6 +1309,95 @@ mod tests {
                 "effective in 2s",
             ),
             (NatEffective { to: 0 }, "network", "nat_effective", "-> A"),
+            (
+                NewVersionServing {
+                    node: 0,
+                    shows_in: s(43_200),
+                },
+                "defect",
+                "new_version_serving",
+                "A serves the new version; its latent defect shows in 12h",
+            ),
+            (
+                DefectFound { old: 1 },
+                "defect",
+                "defect_found",
+                "B still runs the old version: fall back to it",
+            ),
+            (
+                Fallback {
+                    to: 1,
+                    method: SwitchMethod::SharedIp,
+                    records: 4,
+                },
+                "defect",
+                "fallback",
+                "to B by shared-ip; 4 records made since the new version served are at risk until restored",
+            ),
+            (
+                DefectEscaped {
+                    first: 0,
+                    then: Some(1),
+                    records: 0,
+                },
+                "defect",
+                "defect_escaped",
+                "no appliance runs the old version: restore A then B; 0 records made since the new version served are at risk until restored",
+            ),
+            (
+                DefectEscaped {
+                    first: 0,
+                    then: None,
+                    records: 2,
+                },
+                "defect",
+                "defect_escaped",
+                "no appliance runs the old version: restore A; 2 records made since the new version served are at risk until restored",
+            ),
+            (
+                Recovered,
+                "defect",
+                "recovered",
+                "every appliance back on the old version",
+            ),
+            (
+                RestoreStart {
+                    node: 1,
+                    takes: s(1800),
+                },
+                "B",
+                "restore_start",
+                "from the backup, takes 30m",
+            ),
+            (RestoreDone { node: 1 }, "B", "restore_done", "back on the old version"),
+            (
+                StepsDone,
+                "runbook",
+                "steps_done",
+                "the new version carries a latent defect not found yet: the run goes on",
+            ),
+            (
+                RecoveryStart { steps: 4 },
+                "runbook",
+                "recovery_start",
+                "4 steps replace the rest of the runbook",
+            ),
+            (
+                RecoveryStepStart {
+                    step: &Step::Restore { node: 0 },
+                    index: 1,
+                    total: 4,
+                },
+                "runbook",
+                "recovery_step_start",
+                "2/4 restore A",
+            ),
+            (
+                RecoveryStepDone { index: 1, total: 4 },
+                "runbook",
+                "recovery_step_done",
+                "2/4",
+            ),
         ];
         let log = log();
         for (event, entity, name, detail) in cases {

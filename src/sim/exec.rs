@@ -42,7 +42,9 @@ impl<'a> World<'a> {
     fn crashed_needed(&self, step: &Step) -> Option<NodeId> {
         let failed = |n: &NodeId| self.nodes[*n].state == NodeState::Failed;
         match step {
-            Step::Backup { node } | Step::Verify { node } | Step::BecomePrimary { node } => Some(*node).filter(failed),
+            Step::Backup { node } | Step::Verify { node } | Step::BecomePrimary { node } | Step::Restore { node } => {
+                Some(*node).filter(failed)
+            }
             Step::Upgrade { nodes, .. } => nodes.iter().copied().find(failed),
             Step::Switch { to, .. } => Some(*to).filter(failed),
             Step::EstablishFailover { primary, backup } => [*primary, *backup].into_iter().find(failed),
@@ -60,7 +62,16 @@ impl<'a> World<'a> {
             self.exec.wait = Wait::Repair;
             return;
         }
-        self.log(Event::StepStart { step: i });
+        if self.exec.recovering {
+            let (steps, total) = (self.exec.recovery, self.exec.recovery.len());
+            self.log(Event::RecoveryStepStart {
+                step: &steps[i],
+                index: i,
+                total,
+            });
+        } else {
+            self.log(Event::StepStart { step: i });
+        }
         // Window accounting: waits and the service's preparation are not
         // maintenance work; a cutover's work starts when it really starts.
         if !step.is_window_work() || *step == Step::Cutover {
@@ -94,7 +105,8 @@ impl<'a> World<'a> {
                 | Step::BecomePrimary { .. }
                 | Step::SetBackupOperations { .. }
                 | Step::ClusterSync
-                | Step::Precheck,
+                | Step::Precheck
+                | Step::Restore { .. },
                 0,
             ) => {
                 let d = self.operator(&op.step);
@@ -146,7 +158,10 @@ impl<'a> World<'a> {
                 self.wait_for(Wait::Upgraded(nodes));
                 self.poll_step();
             }
-            (Step::Switch { method, to }, 1) => self.switch_begin(*method, *to),
+            (Step::Switch { method, to }, 1) => {
+                self.defect.last_switch = Some(*method);
+                self.switch_begin(*method, *to)
+            }
             (Step::Switch { method, to }, _) => {
                 self.switch_end(*method, *to);
                 self.step_done();
@@ -283,6 +298,11 @@ impl<'a> World<'a> {
             (Step::DeleteBlue, 0) => {
                 let d = pod.delete_blue.sample(&mut self.rng.operator);
                 self.set_timer(d);
+            }
+            (Step::Restore { node }, 1) => self.restore_begin(*node),
+            (Step::Restore { node }, _) => {
+                self.restore_end(*node);
+                self.step_done();
             }
             (Step::DeleteBlue, _) => {
                 self.log(Event::BlueDeleted);
@@ -477,13 +497,28 @@ impl<'a> World<'a> {
         let total = self.exec.steps.len();
         self.exec.wait = Wait::None;
         self.exec.token += 1; // a pending timer of this step must not fire
-        self.log(Event::StepDone { step: i });
+        if self.exec.recovering {
+            self.log(Event::RecoveryStepDone { index: i, total });
+        } else {
+            self.log(Event::StepDone { step: i });
+        }
         self.exec.idx += 1;
         if self.exec.idx < total {
             // The next step begins once this call chain has unwound, in
             // [`World::advance`]: a run of zero-time steps is a loop, never
             // a recursion as deep as the runbook is long.
             self.exec.advance = true;
+        } else if self.exec.recovering {
+            self.defect.recovery_to = Some(self.now);
+            self.end_procedure();
+            self.log(Event::Recovered);
+            self.log(Event::ProcedureDone);
+        } else if self.defect_pending() {
+            // The run goes on until the defect shows and the site is restored.
+            self.close_active();
+            self.exec.holding = true;
+            self.exec.wait = super::Wait::None;
+            self.log(Event::StepsDone);
         } else {
             self.end_procedure();
             self.log(Event::ProcedureDone);
@@ -510,6 +545,37 @@ impl<'a> World<'a> {
         self.exec.token += 1;
         self.log_abort(why);
         self.end_procedure();
+    }
+
+    /// True when the new version serves with a latent defect not found yet.
+    fn defect_pending(&self) -> bool {
+        self.defect.detect.is_some() && self.defect.serving_since.is_some() && !self.defect.found
+    }
+
+    /// Restores `node` to the old version from its backup: it goes down
+    /// (an install under way is stopped) for `faults.rollback`.
+    fn restore_begin(&mut self, node: NodeId) {
+        let d = self.sc.faults.rollback.sample(&mut self.rng.defects);
+        let n = &mut self.nodes[node];
+        n.state = NodeState::RollingBack;
+        n.upgrade_pending = false;
+        n.epoch += 1;
+        self.touch(node);
+        self.log(Event::RestoreStart { node, takes: d });
+        self.drop_sessions(node, DropCause::Restore, false);
+        self.refresh();
+        self.set_timer(d);
+    }
+
+    fn restore_end(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node];
+        n.state = NodeState::Up;
+        n.version = 1;
+        n.epoch += 1;
+        self.touch(node);
+        self.log(Event::RestoreDone { node });
+        self.arm_crash(node);
+        self.refresh();
     }
 
     fn end_procedure(&mut self) {

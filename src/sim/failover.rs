@@ -276,7 +276,10 @@ impl World<'_> {
         self.log(Event::RollbackDone { node });
         self.arm_crash(node);
         self.refresh();
-        if attempts <= self.sc.faults.upgrade_retries {
+        if self.exec.recovering {
+            // A recovery from a latent defect restores this appliance
+            // anyway: no retry.
+        } else if attempts <= self.sc.faults.upgrade_retries {
             // The operator tries again.
             self.start_upgrade(node);
         } else {

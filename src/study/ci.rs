@@ -4,11 +4,31 @@
 //! The precision is checked only between batches of [`BATCH`] replications,
 //! so where a study stops depends on the statistics and the batch size
 //! alone, never on timing or the thread count.
+//!
+//! A mean is precise enough when its 95 % half-width (Student's t) is
+//! within the relative target of its magnitude, or within an absolute
+//! tolerance: a mean near zero (a few seconds of downtime, a crash risk of
+//! hundredths of a percent) would otherwise need endless replications to
+//! be known to 1 % of itself. Each unit has a default tolerance
+//! ([`default_abs`]); `--ci-abs metric=value` sets one metric's.
 
 use std::ops::Range;
 
-use crate::metrics;
-use crate::montecarlo::Aggregator;
+use crate::metrics::{self, METRICS, Unit};
+use crate::montecarlo::{Aggregator, Imprecise};
+
+/// The absolute tolerance on a 95 % half-width below which a mean of
+/// `unit` is precise enough whatever its magnitude: 1 s for times, 0.05 for
+/// counts, half a percentage point for shares of runs (0/1 flags) and
+/// ratios, 0.001 percentage points for probabilities.
+pub fn default_abs(unit: Unit) -> f64 {
+    match unit {
+        Unit::Seconds | Unit::Instant => 1.0,
+        Unit::Count => 0.05,
+        Unit::Flag | Unit::Ratio => 0.005,
+        Unit::Probability => 1e-5,
+    }
+}
 
 /// Replications per batch under a precision target, and the least number of
 /// replications when `--runs` is not given. Large enough to keep every core
@@ -20,7 +40,8 @@ pub const BATCH: u64 = 200;
 pub const DEFAULT_MAX_RUNS: u64 = 100_000;
 
 /// A precision target: every mean of the chosen metrics (all when none is
-/// chosen) with a 95 % half-width within `rel` of its magnitude.
+/// chosen) with a 95 % half-width within `rel` of its magnitude or within
+/// its metric's absolute tolerance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CiTarget {
     /// The relative half-width, e.g. 0.05.
@@ -29,6 +50,8 @@ pub struct CiTarget {
     pub metrics: Vec<usize>,
     /// The most replications per strategy.
     pub max_runs: u64,
+    /// The absolute tolerance of each metric, by column.
+    pub abs: Vec<f64>,
 }
 
 impl CiTarget {
@@ -58,28 +81,68 @@ impl CiTarget {
             .iter()
             .map(|m| metrics::index(m).ok_or_else(|| format!("--ci-metrics: unknown metric {m:?}")))
             .collect::<Result<_, _>>()?;
-        Ok(CiTarget { rel, metrics, max_runs })
+        Ok(CiTarget {
+            rel,
+            metrics,
+            max_runs,
+            abs: METRICS.iter().map(|m| default_abs(m.unit)).collect(),
+        })
     }
 
-    /// The target of `--ci-target`, when given; `--ci-metrics` without it is
-    /// refused.
+    /// Sets absolute tolerances from `--ci-abs` items, `metric=value` (the
+    /// value in the metric's unit: seconds for `_s`; 0 for none).
+    pub fn with_abs(mut self, items: &[String]) -> Result<CiTarget, String> {
+        let mut seen: Vec<&str> = Vec::new();
+        for item in items {
+            let Some((name, value)) = item.split_once('=') else {
+                return Err(format!("--ci-abs {item:?}: expected METRIC=VALUE, e.g. downtime_s=1"));
+            };
+            let (name, value) = (name.trim(), value.trim());
+            let j = metrics::index(name).ok_or_else(|| format!("--ci-abs: unknown metric {name:?}"))?;
+            if seen.contains(&name) {
+                return Err(format!("--ci-abs names {name} twice"));
+            }
+            seen.push(name);
+            match value.parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => self.abs[j] = v,
+                _ => {
+                    return Err(format!(
+                        "--ci-abs {name}={value}: the tolerance must be a number, 0 or more, in the metric's unit"
+                    ));
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// The target of `--ci-target`, when given; `--ci-metrics` or
+    /// `--ci-abs` without it is refused.
     pub fn from_flags(
         rel: Option<f64>,
         metrics: Option<&[String]>,
+        abs: Option<&[String]>,
         runs: u64,
         max_runs: u64,
         sharded: bool,
     ) -> Result<Option<CiTarget>, String> {
         match rel {
             None if metrics.is_some() => Err("--ci-metrics needs --ci-target".into()),
+            None if abs.is_some() => Err("--ci-abs needs --ci-target".into()),
             None => Ok(None),
-            Some(rel) => CiTarget::new(rel, metrics, runs, max_runs, sharded).map(Some),
+            Some(rel) => CiTarget::new(rel, metrics, runs, max_runs, sharded)?
+                .with_abs(abs.unwrap_or_default())
+                .map(Some),
         }
     }
 
     /// True when the replications so far meet the target.
     pub fn met(&self, agg: &Aggregator) -> bool {
-        agg.precise_enough(self.rel, &self.metrics)
+        agg.precise_enough(self.rel, &self.metrics, &self.abs)
+    }
+
+    /// The means that miss the target, strategy by strategy.
+    pub fn misses(&self, agg: &Aggregator) -> Vec<Imprecise> {
+        agg.imprecise(self.rel, &self.metrics, &self.abs)
     }
 }
 
@@ -159,10 +222,48 @@ mod tests {
         let e = CiTarget::new(0.05, Some(&["nope".to_string()]), 200, 1000, false).unwrap_err();
         assert_eq!(e, "--ci-metrics: unknown metric \"nope\"");
         assert_eq!(
-            CiTarget::from_flags(None, Some(&[]), 200, 1000, false).unwrap_err(),
+            CiTarget::from_flags(None, Some(&[]), None, 200, 1000, false).unwrap_err(),
             "--ci-metrics needs --ci-target"
         );
-        assert_eq!(CiTarget::from_flags(None, None, 200, 1000, false), Ok(None));
+        assert_eq!(
+            CiTarget::from_flags(None, None, Some(&[]), 200, 1000, false).unwrap_err(),
+            "--ci-abs needs --ci-target"
+        );
+        assert_eq!(CiTarget::from_flags(None, None, None, 200, 1000, false), Ok(None));
+        // Absolute tolerances: per unit by default, per metric by flag.
+        let t = CiTarget::from_flags(
+            Some(0.01),
+            None,
+            Some(&["downtime_s=5".to_string(), "exposure_risk = 1e-4".to_string()]),
+            200,
+            1000,
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(t.abs[metrics::index("downtime_s").unwrap()], 5.0);
+        assert_eq!(t.abs[metrics::index("exposure_risk").unwrap()], 1e-4);
+        assert_eq!(t.abs[metrics::index("procedure_s").unwrap()], 1.0);
+        assert_eq!(t.abs[metrics::index("dropped_sessions").unwrap()], 0.05);
+        for (item, why) in [
+            ("downtime_s", "expected METRIC=VALUE"),
+            ("nope=1", "unknown metric \"nope\""),
+            ("downtime_s=-1", "0 or more"),
+            ("downtime_s=abc", "must be a number"),
+            ("downtime_s=inf", "must be a number"),
+        ] {
+            let e = CiTarget::new(0.05, None, 200, 1000, false)
+                .unwrap()
+                .with_abs(&[item.to_string()])
+                .unwrap_err();
+            assert!(e.contains(why), "{item}: {e}");
+        }
+        let twice = ["downtime_s=1".to_string(), "downtime_s=2".to_string()];
+        let e = CiTarget::new(0.05, None, 200, 1000, false)
+            .unwrap()
+            .with_abs(&twice)
+            .unwrap_err();
+        assert_eq!(e, "--ci-abs names downtime_s twice");
     }
 
     /// An aggregator of one strategy whose downtime alternates between two

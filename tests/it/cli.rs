@@ -131,6 +131,7 @@ fn validate_and_strategies_on_shipped_scenarios() {
     assert!(o.status.success());
     for name in [
         "failover-sync",
+        "failover-sync-one-window",
         "failover-async-shared-ip",
         "failover-async-dns",
         "failover-async-nat",
@@ -142,8 +143,31 @@ fn validate_and_strategies_on_shipped_scenarios() {
         out.contains("atlas-failover") && out.contains("blue-green"),
         "every built-in is listed"
     );
+    // The synchronous upgrade in the vendor's two windows: an interim
+    // between A's half and B's half; the one-night variant has none.
+    let block = |name: &str| -> String {
+        let start = out
+            .find(&format!("\n{name} ["))
+            .unwrap_or_else(|| panic!("{name} listed: {out}"));
+        let rest = &out[start + 1..];
+        rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
+    };
+    let sync = block("failover-sync");
+    let (a, interim, b) = (
+        sync.find("upgrade node=A").unwrap(),
+        sync.find(". interim").unwrap(),
+        sync.find("upgrade node=B").unwrap(),
+    );
+    assert!(a < interim && interim < b, "{sync}");
+    let night = block("failover-sync-one-window");
+    assert!(
+        !night.contains(". interim") && night.contains("upgrade node=B"),
+        "{night}"
+    );
     let o = cutover(tmp.path(), &["strategies", &repo_file("scenarios/failover-pair.toml")]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("switch dns -> B"));
+    let listed = String::from_utf8_lossy(&o.stdout);
+    assert!(listed.contains("switch dns -> B"));
+    assert!(listed.contains("\nfailover-sync-one-window\n"), "{listed}");
     let o = cutover(tmp.path(), &["strategies", &repo_file("scenarios/single.toml")]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("upgrade A"));
 }

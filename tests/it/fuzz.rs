@@ -76,7 +76,7 @@ const DURATIONS: [&str; 14] = [
     "\"1e9h\"",
 ];
 /// Whole lines that once crashed the process or exhausted it (issue 10).
-const LINES: [&str; 12] = [
+const LINES: [&str; 15] = [
     "[pod]\nreminder_interval = \"1ms\"",
     "lead_time = \"3650d\"",
     "reminder_interval = \"1s\"",
@@ -89,6 +89,9 @@ const LINES: [&str; 12] = [
     "start_weekday = \"monkey\"",
     "regions = [{ name = \"r\", nodes = 10000 }]",
     "strategies = [\"x\", \"x\", \"y\", \"z\"]",
+    "[faults]\nlatent_defect = 1\ndefect_detect = \"0s\"",
+    "latent_defect = 1\ndefect_detect = { dist = \"exponential\", mean = \"1ms\" }",
+    "[faults]\nlatent_defect = 1\ndefect_detect = \"3650d\"\nrollback = \"0s\"",
 ];
 const NODES: [&str; 9] = ["A", "B", "C", "pod", "r-1", "r-2", "eu-1", "", "A\""];
 const GROUPS: [&str; 6] = ["offline", "remaining", "traffic", "r", "eu", "nowhere"];

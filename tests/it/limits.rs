@@ -679,7 +679,7 @@ fn an_unknown_strategy_lists_at_most_ten_known_names() {
     let err = refused(&format!("strategies = [\"nope\"]\n{runbooks}"));
     let line = err.lines().find(|l| l.contains("nope")).unwrap();
     let more = cutover::runbook::builtin_names().len() + 1_000 - 10;
-    assert!(line.contains(&format!("rb1 and {more} more")), "{line}");
+    assert!(line.contains(&format!("rb0 and {more} more")), "{line}");
     assert!(line.len() < 400, "{line}");
 }
 

@@ -25,6 +25,8 @@
 //!   types sit below the scenario and the runbooks; the simulation, the
 //!   reports and Monte Carlo never reach the command line.
 //! - `charts`: every chart kind from fixed data; the change-board report.
+//! - `report`: the report's text: intervals, the bottom line, tails, risk
+//!   classes, faults, each site kind's story, the printed table's ties.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
 //!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
 //! - `safety`: output folders cutover did not write, commits stopped at
@@ -38,6 +40,7 @@ mod bad_inputs;
 mod charts;
 mod cli;
 mod cluster;
+mod defects;
 mod docs;
 mod faults;
 mod fit;
@@ -46,6 +49,7 @@ mod golden;
 mod io_boundary;
 mod limits;
 mod props;
+mod report;
 mod runbooks;
 mod safety;
 mod strategies;

@@ -4,7 +4,7 @@
 
 use crate::{run, scenario};
 
-const S: u64 = 1000; // milliseconds per second
+pub const S: u64 = 1000; // milliseconds per second
 
 /// A pair with 100 GB, windows Monday and Wednesday 10:00-18:00 UTC, and a
 /// 2 h warm-up, so the procedure starts Monday 10:00 (P = 36,000 s).
@@ -14,7 +14,7 @@ const S: u64 = 1000; // milliseconds per second
 /// the full sync after establishing copies 100,000 MB at 100 MB/s = 1,000 s,
 /// so it takes 1,030 s and starts 60 s after establishing.
 /// Operator: step 60 s, backup 180 s, verify 600 s.
-const PAIR: &str = r#"
+pub const PAIR: &str = r#"
 [calendar]
 windows = [
   { weekday = "mon", hour = 10, length = "8h" },
@@ -57,7 +57,7 @@ rate_per_hour = 0
 rate_per_hour = 0
 "#;
 
-const P: u64 = 36_000;
+pub const P: u64 = 36_000;
 const MTBF_S: f64 = 8760.0 * 3600.0;
 
 #[test]
@@ -67,8 +67,31 @@ fn failover_sync_by_hand() {
     // (every 930 s from 08:15) are idle then, so it runs 300..330.
     // break: 390. upgrade A: click 450, down 450..3,150.
     assert_eq!(m.downtime_ms, 2_700 * S, "downtime = A's upgrade time");
-    // verify A 3,750; upgrade B 3,810..6,510; verify B 7,110;
-    // establish 7,170: exposure 7,170 − 390 = 6,780.
+    // verify A 3,750. Interim: 1 day, to Tuesday 11:02 (P + 90,150); the
+    // next window opens Wednesday 10:00 = P + 172,800. Upgrade B: click
+    // 172,860, done 175,560 (B serves nobody: no downtime); verify B
+    // 176,160; establish 176,220: exposure 176,220 − 390 = 175,830.
+    assert_eq!(
+        m.exposure_ms,
+        175_830 * S,
+        "exposure = break to re-established, the interim included"
+    );
+    // first sync 176,280 + 1,030 = 177,310: the procedure's end.
+    assert_eq!(m.procedure_ms, 177_310 * S);
+    assert_eq!(m.procedure_start_ms, P * S);
+    assert_eq!(m.windows_used, 2, "A's half on Monday, B's on Wednesday");
+    assert_eq!(m.window_overrun_ms, 0);
+    let risk = 1.0 - (-175_830.0 / MTBF_S).exp();
+    assert!((m.exposure_risk - risk).abs() < 1e-12, "{} vs {risk}", m.exposure_risk);
+    assert_eq!(m.span_ms, (7_200 + 177_310) * S);
+}
+
+#[test]
+fn failover_sync_one_window_by_hand() {
+    let m = run(&scenario(PAIR), "failover-sync-one-window", 1, 0);
+    // As above up to verify A at 3,750; then at once upgrade B 3,810..6,510;
+    // verify B 7,110; establish 7,170: exposure 7,170 − 390 = 6,780.
+    assert_eq!(m.downtime_ms, 2_700 * S, "downtime = A's upgrade time");
     assert_eq!(m.exposure_ms, 6_780 * S, "exposure = break to re-established");
     // first sync 7,230 + 1,030 = 8,260: the procedure's end.
     assert_eq!(m.procedure_ms, 8_260 * S);
@@ -151,13 +174,13 @@ fn single_by_hand() {
 
 #[test]
 fn window_overrun_by_hand() {
-    // The same synchronous upgrade in a 1-hour window: 3,600 s of the
+    // The one-night synchronous upgrade in a 1-hour window: 3,600 s of the
     // 8,260 s procedure fall inside it, 4,660 s outside.
     let text = PAIR.replace(
         "  { weekday = \"mon\", hour = 10, length = \"8h\" },\n  { weekday = \"wed\", hour = 10, length = \"8h\" },",
         "  { weekday = \"mon\", hour = 10, length = \"1h\" },",
     );
-    let m = run(&scenario(&text), "failover-sync", 1, 0);
+    let m = run(&scenario(&text), "failover-sync-one-window", 1, 0);
     assert_eq!(m.procedure_ms, 8_260 * S);
     assert_eq!(m.windows_used, 1);
     assert_eq!(m.window_overrun_ms, 4_660 * S);
@@ -172,4 +195,104 @@ fn async_interim_waits_a_week_with_one_weekly_window() {
     let week = 7 * 86_400;
     assert_eq!(m.exposure_ms, (week + 60 + 2_700 + 600 + 60 - 390) * S);
     assert_eq!(m.windows_used, 2);
+}
+
+/// `PAIR` with a latent defect in every replication, found a constant
+/// `detect` after the new version starts serving; restores take 30 min.
+fn with_defect(text: &str, detect: &str) -> String {
+    format!("{text}\n[faults]\nlatent_defect = 1\ndefect_detect = \"{detect}\"\nrollback = \"30m\"\n")
+}
+
+/// The event times (seconds after P) of `event` records.
+fn times(sc: &cutover::scenario::Scenario, strategy: &str, event: &str) -> Vec<u64> {
+    let out = cutover::sim::simulate(
+        sc,
+        sc.runbook(strategy).unwrap(),
+        1,
+        0,
+        cutover::sim::RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    out.events
+        .iter()
+        .filter(|e| e.event.name() == event)
+        .map(|e| e.time.0 / S - P)
+        .collect()
+}
+
+#[test]
+fn sync_fall_back_by_hand() {
+    let sc = scenario(&with_defect(PAIR, "1d"));
+    let m = run(&sc, "failover-sync", 1, 0);
+    // As in `failover_sync_by_hand`: A down 450..3,150 and serving the new
+    // version from 3,150; the interim runs from 3,750 and would end at
+    // 90,150. The defect shows a day after 3,150, at 89,550, while B still
+    // runs the old version: fall back to B by `site.switch` (shared IP).
+    assert_eq!(times(&sc, "failover-sync", "new_version_serving"), [3_150]);
+    assert_eq!(times(&sc, "failover-sync", "defect_found"), [89_550]);
+    assert_eq!(times(&sc, "failover-sync", "fallback"), [89_550]);
+    assert_eq!((m.defects_found, m.fallbacks, m.defect_escaped), (1, 1, 0));
+    // Switch: operator 60 s, shared IP disabled on A at 89,610, enabled on
+    // B 20 s later: 20 s of downtime caused by the fall-back.
+    assert_eq!(m.downtime_ms, (2_700 + 20) * S);
+    assert_eq!(m.defect_downtime_ms, 20 * S);
+    // Restore A: click 89,630 + 60 = 89,690, back on the old version 1,800 s
+    // later at 91,490 (B serves meanwhile: no downtime).
+    assert_eq!(times(&sc, "failover-sync", "restore_start"), [89_690]);
+    assert_eq!(times(&sc, "failover-sync", "restore_done"), [91_490]);
+    // Establish B primary, A backup at 91,550: exposure 91,550 − 390.
+    assert_eq!(m.exposure_ms, (91_550 - 390) * S);
+    // Full sync 91,610..92,640: the procedure ends there, B's upgrade never ran.
+    assert_eq!(m.procedure_ms, 92_640 * S);
+    assert_eq!(times(&sc, "failover-sync", "upgrade_start"), [450]);
+    // The recovery runs on Tuesday, outside the Monday and Wednesday
+    // windows: 89,550..92,640 is overrun.
+    assert_eq!(m.windows_used, 1);
+    assert_eq!(m.window_overrun_ms, 3_090 * S);
+    assert_eq!(m.aborted, 0);
+}
+
+#[test]
+fn single_escaped_defect_by_hand() {
+    // One appliance: a defect found is an escaped one. A serves the new
+    // version from 3,000 (`single_by_hand`); the procedure's steps end at
+    // 3,600, the run goes on until the defect shows at 3,000 + 3,600 =
+    // 6,600; restore A: click 6,660, the site down until 8,460.
+    let text = with_defect(&PAIR.replace("kind = \"failover-pair\"", "kind = \"single\""), "1h");
+    let sc = scenario(&text);
+    let m = run(&sc, "single", 1, 0);
+    assert_eq!(times(&sc, "single", "defect_escaped"), [6_600]);
+    assert_eq!(times(&sc, "single", "restore_start"), [6_660]);
+    assert_eq!((m.defects_found, m.fallbacks, m.defect_escaped), (0, 0, 1));
+    assert_eq!(m.downtime_ms, (2_700 + 1_800) * S);
+    assert_eq!(m.defect_downtime_ms, 1_800 * S);
+    assert_eq!(m.procedure_ms, 8_460 * S);
+}
+
+#[test]
+fn defect_found_mid_upgrade_escapes_by_hand() {
+    // One night: A serves the new version from 3,150; B's install runs
+    // 3,810..6,510. The defect shows at 3,150 + 1,000 = 4,150, while B
+    // installs: its old version is being overwritten, so the defect has
+    // escaped. Restore A first, the site down: click 4,210, back at 6,010.
+    // Then B: click 6,070, which stops its install (it would have ended at
+    // 6,510), back on the old version at 7,870. Establish A primary at
+    // 7,930; full sync 7,990..9,020.
+    let sc = scenario(&with_defect(PAIR, "1000s"));
+    let name = "failover-sync-one-window";
+    let m = run(&sc, name, 1, 0);
+    assert_eq!(times(&sc, name, "defect_escaped"), [4_150]);
+    assert_eq!(times(&sc, name, "restore_start"), [4_210, 6_070]);
+    assert_eq!(times(&sc, name, "restore_done"), [6_010, 7_870]);
+    assert!(
+        times(&sc, name, "upgrade_done").len() == 1,
+        "B's install never completes"
+    );
+    assert_eq!((m.defects_found, m.fallbacks, m.defect_escaped), (0, 0, 1));
+    assert_eq!(m.downtime_ms, (2_700 + 1_800) * S);
+    assert_eq!(m.defect_downtime_ms, 1_800 * S);
+    assert_eq!(m.exposure_ms, (7_930 - 390) * S);
+    assert_eq!(m.procedure_ms, 9_020 * S);
 }

@@ -1019,3 +1019,61 @@ fn reading_a_folder_finishes_the_commit_a_killed_command_left_in_it() {
         assert!(hidden(&t.join(d)).is_empty(), "{d}: {:?}", hidden(&t.join(d)));
     }
 }
+
+#[test]
+fn a_report_of_a_scenario_writes_only_under_its_out_folder_and_a_compare_removes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    single(t);
+    ok(&cutover(
+        t,
+        &["report", "s.toml", "--runs", "20", "--quiet", "--out", "rep"],
+    ));
+    // Everything under --out, nothing under output/.
+    assert!(!t.join("output").exists(), "report --out wrote into output/");
+    let rep = t.join("rep");
+    for f in [
+        "report.md",
+        "report.html",
+        "runs.csv",
+        "summary.csv",
+        "diff.csv",
+        "manifest.json",
+    ] {
+        assert!(rep.join(f).is_file(), "{f}");
+    }
+    manifest_lists_every_file(&rep);
+    assert_eq!(manifest(&rep)["kind"], "compare");
+    // A folder of another scenario is refused, as by compare; nothing moves.
+    let before = snapshot(&rep);
+    refused(
+        &cutover(t, &["report", "--runs", "20", "--quiet", "--out", "rep"]),
+        &["rep", "different scenario"],
+    );
+    assert_eq!(snapshot(&rep), before);
+    assert!(!t.join("output").exists());
+    // A compare into the folder leaves no report describing other results.
+    ok(&cutover(
+        t,
+        &[
+            "compare",
+            "s.toml",
+            "--runs",
+            "30",
+            "--no-charts",
+            "--quiet",
+            "--out",
+            "rep",
+        ],
+    ));
+    for f in ["report.md", "report.html", "charts"] {
+        assert!(!rep.join(f).exists(), "{f} of the earlier results is still there");
+    }
+    manifest_lists_every_file(&rep);
+    let listed = manifest(&rep)["files"].to_string();
+    assert!(!listed.contains("report"), "{listed}");
+    // A report into the folder again describes the new results.
+    ok(&cutover(t, &["report", "rep", "--quiet"]));
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("over 30 replications"), "{md}");
+}

@@ -71,9 +71,9 @@ fn outputs_do_not_depend_on_threads_repeats_or_shards() {
             );
         }
     }
-    // Each shard holds its own contiguous replications: 90 / 3 = 30 × 4 strategies.
+    // Each shard holds its own contiguous replications: 90 / 3 = 30 × 5 strategies.
     let s2 = String::from_utf8(read(&t.join("s2"), "runs.csv")).unwrap();
-    assert_eq!(s2.lines().count(), 1 + 30 * 4);
+    assert_eq!(s2.lines().count(), 1 + 30 * 5);
     assert!(s2.lines().nth(1).unwrap().starts_with("failover-sync,30,5,"));
 }
 
@@ -116,11 +116,19 @@ fn compare_default_thousand_runs_prints_the_table() {
     let o = cutover(tmp.path(), &["compare", "--runs", "1000"]);
     ok(&o);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("1000 replications × 4 strategies"), "{out}");
-    assert!(out.contains("downtime_s") && out.contains("lowest"), "{out}");
-    // The synchronous upgrade is never the one with the least downtime.
+    assert!(out.contains("1000 replications × 5 strategies"), "{out}");
+    let header = out.lines().find(|l| l.starts_with("metric")).unwrap();
+    assert!(out.contains("downtime_s") && header.ends_with("  best"), "{out}");
+    // The synchronous upgrade is never the one with the least downtime; the
+    // DNS and NAT swings have none in any run: a tie, not a "lowest".
     let line = out.lines().find(|l| l.starts_with("downtime_s")).unwrap();
-    assert!(!line.trim_end().ends_with("failover-sync"), "{line}");
+    assert!(
+        line.trim_end()
+            .ends_with("tie (failover-async-dns, failover-async-nat)"),
+        "{line}"
+    );
+    // The bottom line follows the table.
+    assert!(out.contains("\nBottom line: Recommended: failover-async-dns."), "{out}");
     let dir = tmp.path().join("output/failover-pair/compare");
     let summary = table(&read(&dir, "summary.csv"));
     // P(downtime > 15 min) from the scenario's thresholds: 1 for sync, 0 for async.
@@ -223,8 +231,8 @@ fn sweep_rows_and_monotone_exposure() {
     );
     ok(&o);
     let rows = table(&read(&tmp.path().join("sw"), "sweep.csv"));
-    // 2 points × 4 strategies × every metric that applies (not scheduled_at_s, in_preferred_window).
-    assert_eq!(rows.len(), 2 * 4 * (cutover::metrics::Metrics::COLUMNS.len() - 2));
+    // 2 points × 5 strategies × every metric that applies (not scheduled_at_s, in_preferred_window).
+    assert_eq!(rows.len(), 2 * 5 * (cutover::metrics::Metrics::COLUMNS.len() - 2));
     for s in [
         "failover-sync",
         "failover-async-shared-ip",
@@ -359,4 +367,87 @@ fn ctrl_c_stops_cleanly() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn a_missed_precision_target_names_its_metrics_and_logs_get_progress_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let single = repo("scenarios/single.toml");
+    // stderr is a pipe here, not a terminal: plain progress lines (every
+    // replication with an interval of 0 s), and the metrics that miss.
+    let o = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "compare",
+            &single,
+            "--ci-target",
+            "0.001",
+            "--max-runs",
+            "400",
+            "--out",
+            "miss",
+        ])
+        .env("CUTOVER_PROGRESS_SECONDS", "0")
+        .current_dir(t)
+        .output()
+        .unwrap();
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning: precision target ±0.1% NOT met after 400 replications"),
+        "{err}"
+    );
+    assert!(err.contains("\n  downtime_s of single: "), "{err}");
+    assert!(err.contains("--ci-abs METRIC=VALUE"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("compare: ") && l.contains(" of 400 replications")),
+        "{err}"
+    );
+    assert!(err.contains("compare: done, 400 replications in "), "{err}");
+    // An absolute tolerance meets the target at once for a mean it covers.
+    ok(&cutover(
+        t,
+        &[
+            "compare",
+            &single,
+            "--ci-target",
+            "0.001",
+            "--ci-metrics",
+            "downtime_s",
+            "--ci-abs",
+            "downtime_s=300",
+            "--quiet",
+            "--out",
+            "abs",
+        ],
+    ));
+    let s = table(&read(&t.join("abs"), "summary.csv"));
+    assert_eq!(cell(&s, &[("metric", "downtime_s")], "n"), "200");
+    // Quiet: no progress line at all.
+    let o = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["compare", &single, "--runs", "30", "--quiet", "--out", "q"])
+        .env("CUTOVER_PROGRESS_SECONDS", "0")
+        .current_dir(t)
+        .output()
+        .unwrap();
+    ok(&o);
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Bad tolerances are refused before anything runs.
+    bad(
+        t,
+        &["compare", "--ci-abs", "downtime_s=1"],
+        "--ci-abs needs --ci-target",
+    );
+    bad(
+        t,
+        &["compare", "--ci-target", "0.1", "--ci-abs", "downtime_s=-1"],
+        "0 or more",
+    );
+    bad(
+        t,
+        &["compare", "--ci-target", "0.1", "--ci-abs", "nope=1"],
+        "unknown metric",
+    );
+    assert!(!t.join("output").exists());
 }
