@@ -287,28 +287,36 @@ impl Chart for Distribution {
         let mut chart = ChartBuilder::on(&plot)
             .caption(&self.title, font(18.0))
             .margin(16)
-            .x_label_area_size(46)
+            .x_label_area_size(64)
             .y_label_area_size(80)
             .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..top)?;
         let metric = self.metric.clone();
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(n + 1)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 0.01 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            // The strategies are written below, by hand: in two rows when
+            // their names are wider than their columns.
+            .x_labels(0)
             .y_label_formatter(&|y| if *y > hi { String::new() } else { scale.tick(*y) })
             .y_desc(scale.describe(&metric))
             .x_desc("strategy")
             .label_style(font(13.0))
             .axis_desc_style(font(14.0))
             .draw()?;
+        let name_style = TextStyle::from(font(13.0)).pos(Pos::new(HPos::Center, VPos::Top));
+        let column = (chart.backend_coord(&(1.0, lo)).0 - chart.backend_coord(&(0.0, lo)).0) as u32;
+        let mut crowded = false;
+        for name in &names {
+            crowded |= plot.estimate_text_size(name, &name_style)?.0 + 8 > column;
+        }
+        let (bx, by) = plot.get_base_pixel();
+        for (i, name) in names.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(i as f64, lo));
+            let (px, py) = (px - bx, py - by);
+            let row = if crowded { (i % 2) as i32 } else { 0 };
+            plot.draw(&PathElement::new(vec![(px, py), (px, py + 5 + 18 * row)], BLACK))?;
+            plot.draw(&Text::new(name.clone(), (px, py + 7 + 18 * row), name_style.clone()))?;
+        }
         if let Some(t) = self.threshold {
             let t = t / d;
             dashed(&mut chart, (-0.5, t), (n as f64 - 0.5, t), THRESHOLD_COLOR)?;
