@@ -70,14 +70,22 @@ pub fn write_runs<W: io::Write>(
     Ok(())
 }
 
-/// A statistic with fixed six decimals; not-a-number as an empty cell.
+/// A statistic with at least six decimals and six significant digits;
+/// not-a-number as an empty cell.
 pub fn num(x: f64) -> String {
-    // `+ 0.0` turns a negative zero into zero, so "-0.000000" never appears.
-    if x.is_finite() {
-        format!("{:.6}", x + 0.0)
-    } else {
-        String::new()
+    if !x.is_finite() {
+        return String::new();
     }
+    // Six decimals, or more for small values so that every value keeps at
+    // least six significant digits (0.000302033, not 0.000302); values
+    // below 1e-24 print as zero. `+ 0.0` turns a negative zero into zero,
+    // so "-0.000000" never appears.
+    let decimals = if x == 0.0 {
+        6
+    } else {
+        (5 - x.abs().log10().floor() as i64).clamp(6, 30) as usize
+    };
+    format!("{:.*}", decimals, x + 0.0)
 }
 
 /// Writes `summary.csv`.
@@ -268,5 +276,29 @@ mod tests {
                 .starts_with("strategy,seed,downtime_s,failed_connects,")
         );
         assert!(lines.next().unwrap().starts_with("single,7,2700.000,0,"));
+    }
+}
+
+#[cfg(test)]
+mod num_tests {
+    use super::num;
+
+    #[test]
+    fn statistics_keep_six_significant_digits() {
+        assert_eq!(num(0.0), "0.000000");
+        assert_eq!(num(-0.0), "0.000000");
+        assert_eq!(num(3_600_000.0), "3600000.000000");
+        assert_eq!(num(1.5), "1.500000");
+        assert_eq!(num(0.123456789), "0.123457");
+        assert_eq!(num(0.000302033), "0.000302033");
+        assert_eq!(num(-0.0000123456789), "-0.0000123457");
+        assert_eq!(num(f64::NAN), "");
+        // Every value from 1e-20 to 1e9 reads back within 5e-6 relative.
+        let mut x = 1.234567891e-20;
+        while x < 1e9 {
+            let back: f64 = num(x).parse().unwrap();
+            assert!((back / x - 1.0).abs() < 5e-6, "{x} -> {}", num(x));
+            x *= 3.7;
+        }
     }
 }

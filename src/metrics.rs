@@ -56,6 +56,10 @@ pub struct Metrics {
     pub defect_escaped: u64,
     pub fallbacks: u64,
     pub defect_downtime_ms: u64,
+    pub drain_ms: u64,
+    pub drain_cut_sessions: u64,
+    pub technician_unavailable_ms: u64,
+    pub notice_ms: Option<u64>,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -343,7 +347,7 @@ pub const METRICS: &[Metric] = &[
         impact: Some(Impact::High),
         words: "exposure risk",
         label: Some("exposure risk (probability of a crash, %)"),
-        meaning: "probability that the serving appliance crashes during the exposure, `1 − e^(−exposure/MTBF)`",
+        meaning: "probability that the serving appliance crashes during the exposure, `1 − e^(−T/MTBF)`, T the exposure while that appliance is up (not while it installs or is repaired)",
         read: |m| Reading::Real(m.exposure_risk),
     },
     Metric {
@@ -525,7 +529,7 @@ pub const METRICS: &[Metric] = &[
         impact: None,
         words: "lost work sessions",
         label: None,
-        meaning: "sessions logged off with unsaved work: the close-immediately policy at a cutover, or a crash",
+        meaning: "sessions logged off with unsaved work: at a cutover, a farm's logoff policy that expired before the user was back; or a crash",
         read: |m| Reading::Whole(m.lost_work_sessions),
     },
     Metric {
@@ -539,7 +543,7 @@ pub const METRICS: &[Metric] = &[
         impact: Some(Impact::High),
         words: "records lost",
         label: None,
-        meaning: "records that existed only on an appliance that crashed before they were synced",
+        meaning: "records that existed only on an appliance that crashed before they were synced (each appliance's own: the other still holds its records)",
         read: |m| Reading::Whole(m.records_lost),
     },
     Metric {
@@ -553,7 +557,7 @@ pub const METRICS: &[Metric] = &[
         impact: Some(Impact::Moderate),
         words: "rollbacks",
         label: None,
-        meaning: "upgrades that failed and were rolled back",
+        meaning: "upgrades that failed with no retry left and were rolled back",
         read: |m| Reading::Whole(m.rollbacks),
     },
     Metric {
@@ -713,6 +717,62 @@ pub const METRICS: &[Metric] = &[
         meaning: "downtime while the recovery from a latent defect runs: the fall-back switch's gap, or the restore of the serving appliance once the defect escaped",
         read: |m| Reading::Millis(m.defect_downtime_ms),
     },
+    Metric {
+        name: "drain_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::Clusters,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "drain",
+        label: None,
+        meaning: "time the procedure waited for traffic nodes taken offline to drain (`wait_drained` steps)",
+        read: |m| Reading::Millis(m.drain_ms),
+    },
+    Metric {
+        name: "drain_cut_sessions",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::Clusters,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "drain cut sessions",
+        label: None,
+        meaning: "sessions cut at a drain timeout (none without one; also in `dropped_sessions`)",
+        read: |m| Reading::Whole(m.drain_cut_sessions),
+    },
+    Metric {
+        name: "technician_unavailable_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "technician unavailable",
+        label: None,
+        meaning: "technician time lost to the consoles after the upgrade: each console's self-update at its first login to the new version, and the waits of consoles deployed by MSI on locked-down machines for their redeployment (0 on pods)",
+        read: |m| Reading::Millis(m.technician_unavailable_ms),
+    },
+    Metric {
+        name: "notice_s",
+        unit: Unit::Seconds,
+        better: Better::Higher,
+        sites: Sites::Pods,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "notice",
+        label: None,
+        meaning: "notice users and admins had: from the scheduling of the maintenance to its slot",
+        read: |m| m.notice_ms.map_or(Reading::Absent, Reading::Millis),
+    },
 ];
 
 /// The number of metrics.
@@ -789,12 +849,14 @@ impl Metric {
     /// the metric's own units make one (a time metric's values are seconds).
     ///
     /// Times are shown in minutes, except the spans that run to days (the
-    /// exposure, the procedure, the simulated span and the instants) in
-    /// hours; probabilities and ratios in percent; counts as counts.
+    /// exposure, the procedure, the simulated span, the notice and the
+    /// instants) in hours; probabilities and ratios in percent; counts as
+    /// counts.
     pub fn shown_unit(&self) -> (&'static str, f64) {
         match self.unit {
             Unit::Seconds | Unit::Instant
-                if self.unit == Unit::Instant || matches!(self.name, "exposure_s" | "procedure_s" | "span_s") =>
+                if self.unit == Unit::Instant
+                    || matches!(self.name, "exposure_s" | "procedure_s" | "span_s" | "notice_s") =>
             {
                 ("h", 3600.0)
             }
@@ -890,6 +952,7 @@ mod tests {
         let pod = Metrics {
             scheduled_at_ms: Some(3_600_000),
             in_preferred_window: Some(false),
+            notice_ms: Some(3_000_000),
             ..Metrics::default()
         };
         for m in METRICS {

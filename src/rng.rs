@@ -41,6 +41,10 @@ pub enum Purpose {
     /// `faults.latent_defect` above 0 or runbooks that restore, so that
     /// every other stream is the same with or without them.
     Defects = 9,
+    /// Representative consoles: whether each console arrival was deployed
+    /// by MSI on a locked-down machine, and the redeployment delay (a
+    /// stream of its own: sites without such consoles draw nothing).
+    Consoles = 10,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.
@@ -81,6 +85,8 @@ pub struct Streams {
     pub dns: ChaCha8Rng,
     /// Latent defects and restores.
     pub defects: ChaCha8Rng,
+    /// Representative consoles (MSI deployments).
+    pub consoles: ChaCha8Rng,
 }
 
 impl Streams {
@@ -97,6 +103,7 @@ impl Streams {
             scheduler: stream(seed, replication, Purpose::Scheduler),
             dns: stream(seed, replication, Purpose::Dns),
             defects: stream(seed, replication, Purpose::Defects),
+            consoles: stream(seed, replication, Purpose::Consoles),
         }
     }
 }

@@ -41,9 +41,12 @@ pub enum Step {
     /// Check or uncheck "Accepting New Client Connections" for traffic
     /// nodes, in the acting primary's cluster configuration.
     SetAccepting { nodes: Vec<NodeId>, value: bool },
-    /// Wait until no session is left on the nodes; after `timeout` the
-    /// remaining sessions are cut (dropped).
-    WaitDrained { nodes: Vec<NodeId>, timeout: SimDuration },
+    /// Wait until no session is left on the nodes; after `timeout`, when
+    /// there is one, the remaining sessions are cut (dropped).
+    WaitDrained {
+        nodes: Vec<NodeId>,
+        timeout: Option<SimDuration>,
+    },
     /// Push the upgrade package to every node of the cluster.
     DistributePackage,
     /// "Become Backup": the node gives up the primary role.
@@ -76,6 +79,10 @@ pub enum Step {
     /// Restore the appliance to the old version from its backup
     /// (`faults.rollback`; the appliance is down meanwhile).
     Restore { node: NodeId },
+    /// Set the pod's "close disconnected sessions" policy to a time value
+    /// (`after`) in every farm whose policy closes them sooner, or restore
+    /// the farms' own policies (`None`).
+    SetLogoffPolicy { after: Option<SimDuration> },
 }
 
 impl Step {
@@ -108,6 +115,7 @@ impl Step {
             Step::Notify { .. } => "notify",
             Step::DeleteBlue => "delete_blue",
             Step::Restore { .. } => "restore",
+            Step::SetLogoffPolicy { .. } => "set_logoff_policy",
         }
     }
 
@@ -123,6 +131,7 @@ impl Step {
                 | Step::BuildGreen
                 | Step::Notify { .. }
                 | Step::DeleteBlue
+                | Step::SetLogoffPolicy { .. }
         )
     }
 
@@ -154,9 +163,13 @@ impl Step {
             Step::SetAccepting { nodes, value } => {
                 format!("set_accepting {} = {value}", list(nodes))
             }
-            Step::WaitDrained { nodes, timeout } => {
-                format!("wait_drained {} (timeout {timeout})", list(nodes))
+            Step::WaitDrained {
+                nodes,
+                timeout: Some(t),
+            } => {
+                format!("wait_drained {} (timeout {t})", list(nodes))
             }
+            Step::WaitDrained { nodes, timeout: None } => format!("wait_drained {}", list(nodes)),
             Step::BecomeBackup { node } => format!("become_backup {}", n(node)),
             Step::BecomePrimary { node } => format!("become_primary {}", n(node)),
             Step::SetBackupOperations { value } => format!("set_backup_operations {value}"),
@@ -165,6 +178,8 @@ impl Step {
                 format!("establish_failover primary {} backup {}", n(primary), n(backup))
             }
             Step::Notify { what } => format!("notify {what}"),
+            Step::SetLogoffPolicy { after: Some(d) } => format!("set_logoff_policy after {d}"),
+            Step::SetLogoffPolicy { after: None } => "set_logoff_policy restore".to_string(),
             other => other.verb().to_string(),
         }
     }
@@ -199,6 +214,8 @@ pub struct RawStep {
     pub value: Option<bool>,
     pub wait: Option<bool>,
     pub what: Option<String>,
+    pub after: Option<String>,
+    pub restore: Option<bool>,
 }
 
 /// A runbook resolved against a site: every node exists, every step is possible.
@@ -262,7 +279,7 @@ pub fn builtin_names() -> Vec<String> {
 }
 
 /// The words a step may use.
-pub const VERBS: [&str; 26] = [
+pub const VERBS: [&str; 27] = [
     "backup",
     "sync_now",
     "break_failover",
@@ -289,6 +306,7 @@ pub const VERBS: [&str; 26] = [
     "notify",
     "delete_blue",
     "restore",
+    "set_logoff_policy",
 ];
 
 /// Resolves a raw runbook against a site, refusing what cannot work (see
@@ -389,6 +407,7 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         "wait" => &["duration"],
         "set_backup_operations" => &["value"],
         "notify" => &["what"],
+        "set_logoff_policy" => &["after", "restore"],
         v if VERBS.contains(&v) => &[],
         other => {
             return Err(format!("unknown step {other:?} (one of: {})", VERBS.join(", ")));
@@ -407,6 +426,8 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         ("value", s.value.is_some()),
         ("wait", s.wait.is_some()),
         ("what", s.what.is_some()),
+        ("after", s.after.is_some()),
+        ("restore", s.restore.is_some()),
     ];
     for (field, here) in present {
         if here && !allowed.contains(&field) {
@@ -496,8 +517,9 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
             Step::SetAccepting { nodes, value: value()? }
         }
         "wait_drained" => {
-            let timeout = match &s.timeout {
-                Some(t) => parse_duration(t).map_err(|e| format!("timeout: {e}"))?,
+            let timeout = match s.timeout.as_deref() {
+                Some("none") => None,
+                Some(t) => Some(parse_duration(t).map_err(|e| format!("timeout: {e}"))?),
                 None => site.drain_timeout,
             };
             Step::WaitDrained {
@@ -520,6 +542,15 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         "set_backup_operations" => Step::SetBackupOperations { value: value()? },
         "notify" => Step::Notify {
             what: s.what.clone().ok_or("notify needs `what`")?,
+        },
+        "set_logoff_policy" => match (&s.after, s.restore) {
+            (Some(t), None) => Step::SetLogoffPolicy {
+                after: Some(parse_duration(t).map_err(|e| format!("after: {e}"))?),
+            },
+            (None, Some(true)) => Step::SetLogoffPolicy { after: None },
+            _ => {
+                return Err("set_logoff_policy needs either `after` (a duration) or `restore = true`".into());
+            }
         },
         "wait" => {
             let text = s.duration.as_deref().ok_or("wait needs `duration`")?;

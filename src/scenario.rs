@@ -37,8 +37,13 @@ pub struct UpgradeSpec {
     pub product: Dist,
     /// Reboot.
     pub reboot: Dist,
-    /// Extra install time per GB of stored data (added to the product phase).
+    /// Extra install time per GB of stored data (added to the product
+    /// phase of appliances; traffic nodes store no recordings).
     pub install_per_gb: SimDuration,
+    /// Both appliances of a pair (`A` and `B` of a cluster) take the same
+    /// time: one draw of the phases serves both ("expect the upgrade
+    /// process to take the same amount of time on both").
+    pub same_on_both: bool,
 }
 
 /// The failover relationship and its synchronisation.
@@ -116,6 +121,12 @@ pub struct ClientSpec {
     pub retry: RetrySpec,
     /// Reconnect after a drop (consoles), if any.
     pub reconnect: Option<ReconnectSpec>,
+    /// Consoles: share deployed by MSI on locked-down machines, which
+    /// cannot connect to the new version until redeployed (0 for support).
+    pub msi_locked_share: f64,
+    /// Consoles: the redeployment of the locked-down ones, from the moment
+    /// the site first serves the new version.
+    pub redeploy: Dist,
 }
 
 /// The workload.
@@ -148,6 +159,9 @@ pub struct FaultSpec {
     pub upgrade_failure: f64,
     /// Extra time to roll back a failed upgrade (restore from the backup).
     pub rollback: Dist,
+    /// Wait for technical support after a failed upgrade, before the retry
+    /// (or, with no retry left, before the rollback and the abort).
+    pub support: Dist,
     /// Further attempts after a failed upgrade before the procedure is aborted.
     pub upgrade_retries: u32,
     /// Probability that a sync fails.
@@ -192,13 +206,40 @@ pub struct PodSpec {
     pub delete_blue: Dist,
     /// Time between reminder notifications.
     pub reminder_interval: SimDuration,
-    /// Share of sessions in farms whose policy closes disconnected sessions immediately.
+    /// Share of sessions in farms whose policy closes disconnected sessions
+    /// immediately (the sum of those farms' shares).
     pub close_immediately_fraction: f64,
+    /// The farms (and VDI assignments), each with its share of sessions
+    /// and its "close disconnected sessions" policy; the shares sum to 1.
+    pub farms: Vec<Farm>,
     /// Chance that a disconnected user reconnects after the cutover.
     pub reconnect_probability: f64,
     /// Delay from the end of the cutover to a user's reconnect.
     pub reconnect_delay: Dist,
 }
+
+/// When a farm closes (logs off) a disconnected session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logoff {
+    /// Never (the default policy): the session waits for its user.
+    Never,
+    /// At once: the user's unsaved work is lost.
+    Immediately,
+    /// After this long disconnected.
+    After(SimDuration),
+}
+
+/// A farm of a pod: its share of the sessions and its logoff policy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Farm {
+    /// Share of sessions (the farms' shares sum to 1).
+    pub share: f64,
+    /// Its "close disconnected sessions" policy.
+    pub logoff: Logoff,
+}
+
+/// Most farms a pod may list.
+pub const MAX_FARMS: usize = 1000;
 
 /// A validated scenario.
 #[derive(Clone, Debug, PartialEq)]
@@ -433,6 +474,25 @@ mod tests {
         let text = e.to_string();
         assert_eq!(text.lines().count(), MAX_SHOWN_PROBLEMS + 1);
         assert_eq!(text.lines().last(), Some("… and 7 more problems"));
+    }
+
+    #[test]
+    fn the_automatic_warm_up_ignores_kinds_of_client_that_never_arrive() {
+        let text = |console_rate: f64| {
+            format!(
+                "[workload.support]\nduration = \"10m\"\n[workload.console]\nrate_per_hour = {console_rate}\nduration = \"5h\"\n"
+            )
+        };
+        // Consoles arrive: their 5-hour sessions set the warm-up.
+        let s = Scenario::parse(&text(2.0), "x.toml", "x").unwrap();
+        assert_eq!(s.warmup, SimDuration::from_hours(5));
+        // No console ever arrives: the 10-minute support sessions do.
+        let s = Scenario::parse(&text(0.0), "x.toml", "x").unwrap();
+        assert_eq!(s.warmup, SimDuration::from_mins(10));
+        // No client at all: nothing to settle.
+        let none = text(0.0).replace("[workload.support]\n", "[workload.support]\nrate_per_hour = 0\n");
+        let s = Scenario::parse(&none, "x.toml", "x").unwrap();
+        assert_eq!(s.warmup, SimDuration::ZERO);
     }
 
     #[test]

@@ -185,6 +185,9 @@ enum NodeState {
     Up,
     Upgrading(Phase),
     RollingBack,
+    /// A failed upgrade waits for technical support (the appliance is
+    /// left as it is: not restarted).
+    AwaitingSupport,
     CuttingOver,
     Failed,
 }
@@ -207,8 +210,9 @@ struct Node {
     region: usize,
     traffic: bool,
     /// Phase durations drawn before the run, so that a node's first upgrade
-    /// takes the same time whichever strategy upgrades it (common random numbers).
-    plan: [SimDuration; 3],
+    /// takes the same time whichever strategy upgrades it (common random
+    /// numbers), in [`Phase`] order.
+    plan: [SimDuration; 4],
     /// Upgrade attempts so far.
     attempts: u32,
     /// An upgrade was asked for and has not succeeded yet.
@@ -235,7 +239,10 @@ struct Session {
     epoch: u32,
     alive: bool,
     kind: ClientKind,
-    immediate: bool,
+    /// The pod farm the session belongs to (an index into `pod.farms`).
+    farm: u32,
+    /// A console deployed by MSI on a locked-down machine, not yet redeployed.
+    locked: bool,
     node: u32,
     pos: u32,
     start: SimTime,
@@ -247,11 +254,19 @@ struct Attempt {
     kind: ClientKind,
     tries: u32,
     reconnect: bool,
-    /// The session belongs to a farm that closes disconnected sessions at once.
-    immediate: bool,
+    /// The pod farm the session belongs to (an index into `pod.farms`).
+    farm: u32,
     region: u32,
-    /// Version of the node a reconnecting console was dropped from.
+    /// The version a console runs: that of the node a reconnecting console
+    /// was dropped from, else the old one (1): it updates itself at its
+    /// first login to a newer version.
     from_version: u32,
+    /// A console deployed by MSI on a locked-down machine: it cannot
+    /// connect to the new version until it has been redeployed.
+    locked: bool,
+    /// Already counted as an arrival (a locked console that waited for its
+    /// redeployment).
+    counted: bool,
     /// This client's DNS propagation delay (its resolver's cache).
     dns_delay: SimDuration,
     /// How long the session lasts once connected.
@@ -276,6 +291,10 @@ enum Ev {
         epoch: u32,
     },
     RollbackDone {
+        node: u32,
+        epoch: u32,
+    },
+    SupportDone {
         node: u32,
         epoch: u32,
     },
@@ -314,7 +333,8 @@ struct Front {
 
 struct SyncJob {
     started: SimTime,
-    records: u64,
+    /// The records it copies, by the appliance that held them.
+    records: [u64; 2],
     full: bool,
     /// An appliance of the pair crashed while the copy ran: it cannot
     /// complete, even if the appliance is back by the time it would have.
@@ -331,7 +351,9 @@ struct Relationship {
     job: Option<SyncJob>,
     now_requested: bool,
     full_pending: bool,
-    unsynced: u64,
+    /// Records not yet on both appliances, by the appliance that holds
+    /// them (`A` = 0, `B` = 1): a crash loses only the crashed one's.
+    unsynced: [u64; 2],
     /// Start time of the last completed sync.
     last_done_started: Option<SimTime>,
     /// The epoch whose full (initial) sync has completed.
@@ -369,6 +391,8 @@ struct Exec<'a> {
     aborted: bool,
     /// A failed precheck will not be fixed before its deadline.
     doomed: bool,
+    /// When the current `wait_drained` step began.
+    drain_from: Option<SimTime>,
     /// The steps are a recovery from a latent defect, not the runbook's.
     recovering: bool,
     /// The recovery's steps (the same as `steps` while `recovering`).
@@ -450,6 +474,20 @@ struct World<'a> {
     closing: bool,
     down_since: Option<SimTime>,
     exposure_since: Option<SimTime>,
+    /// Since when the appliance serving the site has been up without a
+    /// working failover (the time `exposure_risk` is computed from).
+    at_risk_since: Option<SimTime>,
+    /// Time at risk so far, ms.
+    at_risk_ms: u64,
+    /// The "close disconnected sessions" time value a `set_logoff_policy`
+    /// step put in force, if any.
+    logoff_override: Option<SimDuration>,
+    /// When the site first served the new version (a fresh client could
+    /// connect to it).
+    new_since: Option<SimTime>,
+    /// How long after that the locked-down consoles are redeployed
+    /// (drawn before the run when there are any).
+    redeploy_after: SimDuration,
     log: EventLog,
     /// Last logged display state of each node.
     shown: Vec<Option<NodeStatus>>,
@@ -473,6 +511,26 @@ struct World<'a> {
     all_dirty: bool,
     /// The acting primary at the last `log_states`.
     shown_p: Option<NodeId>,
+}
+
+/// Draws the phase durations of one upgrade of a node of class `class`, in
+/// [`Phase`] order. The per-GB install time and the backup download are for
+/// appliances, which hold the site's data; traffic nodes store none.
+fn draw_plan(sc: &Scenario, class: &NodeClass, rng: &mut rand_chacha::ChaCha8Rng) -> [SimDuration; 4] {
+    let up = &sc.upgrade;
+    let appliance = *class == NodeClass::Appliance;
+    let base = up.base.sample(rng);
+    let mut product = up.product.sample(rng);
+    if appliance {
+        product += SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * sc.site.data_gb);
+    }
+    let reboot = up.reboot.sample(rng);
+    let backup = if appliance {
+        sc.operator.backup.sample(rng)
+    } else {
+        SimDuration::ZERO
+    };
+    [base, reboot, backup, product]
 }
 
 impl<'a> World<'a> {
@@ -505,11 +563,7 @@ impl<'a> World<'a> {
             .iter()
             .enumerate()
             .map(|(i, info)| {
-                let up = &sc.upgrade;
-                let base = up.base.sample(&mut rng.upgrade);
-                let product = up.product.sample(&mut rng.upgrade)
-                    + SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * sc.site.data_gb);
-                let reboot = up.reboot.sample(&mut rng.upgrade);
+                let plan = draw_plan(sc, &info.class, &mut rng.upgrade);
                 let (role, traffic, region) = match info.class {
                     NodeClass::Traffic { region, .. } => (Role::Traffic, true, region),
                     NodeClass::Pod => (Role::Pod, false, 0),
@@ -523,7 +577,7 @@ impl<'a> World<'a> {
                     capacity: info.capacity,
                     region,
                     traffic,
-                    plan: [base, product, reboot],
+                    plan,
                     attempts: 0,
                     upgrade_pending: false,
                     epoch: 0,
@@ -531,6 +585,15 @@ impl<'a> World<'a> {
                 }
             })
             .collect();
+        let mut nodes = nodes;
+        if sc.upgrade.same_on_both
+            && nodes.len() > 1
+            && sc.site.nodes[..2].iter().all(|n| n.class == NodeClass::Appliance)
+        {
+            // One draw for both appliances (every node drew its own first,
+            // so the traffic nodes' draws do not depend on this setting).
+            nodes[1].plan = nodes[0].plan;
+        }
         let appliances = nodes
             .iter()
             .filter(|n| matches!(n.role, Role::Primary | Role::Backup | Role::Standalone))
@@ -598,7 +661,7 @@ impl<'a> World<'a> {
                 job: None,
                 now_requested: false,
                 full_pending: false,
-                unsynced: 0,
+                unsynced: [0; 2],
                 last_done_started: None,
                 full_done_epoch: Some(0),
             },
@@ -623,6 +686,7 @@ impl<'a> World<'a> {
                 finished: None,
                 aborted: false,
                 doomed: false,
+                drain_from: None,
                 recovering: false,
                 recovery: &[],
                 holding: false,
@@ -635,6 +699,11 @@ impl<'a> World<'a> {
             closing: false,
             down_since: None,
             exposure_since: None,
+            at_risk_since: None,
+            at_risk_ms: 0,
+            logoff_override: None,
+            new_since: None,
+            redeploy_after: SimDuration::ZERO,
             log: if opts.log_events {
                 EventLog::new(
                     sc.site.nodes.iter().map(|n| n.name.clone()).collect(),
@@ -657,6 +726,9 @@ impl<'a> World<'a> {
         };
 
         w.m.procedure_start_ms = proc_start.0;
+        if sc.workload.console.msi_locked_share > 0.0 {
+            w.redeploy_after = sc.workload.console.redeploy.sample(&mut w.rng.consoles);
+        }
         // Drawn once per replication from a stream of its own, and only when
         // a defect is possible: without one nothing is drawn.
         let p = sc.faults.latent_defect;
@@ -684,7 +756,9 @@ impl<'a> World<'a> {
     fn display_state(&self, n: NodeId) -> NodeStatus {
         let node = &self.nodes[n];
         match node.state {
-            NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::CuttingOver => NodeStatus::Upgrading,
+            NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::AwaitingSupport | NodeState::CuttingOver => {
+                NodeStatus::Upgrading
+            }
             NodeState::Failed => NodeStatus::Failed,
             NodeState::Up if node.traffic => {
                 let p = self.rel.established.map(|(p, _)| p).or(self.front.target).unwrap_or(0);
@@ -1039,6 +1113,11 @@ impl<'a> World<'a> {
                         self.on_phase_done(node as NodeId);
                     }
                 }
+                Ev::SupportDone { node, epoch } => {
+                    if self.nodes[node as usize].epoch == epoch {
+                        self.on_support_done(node as NodeId);
+                    }
+                }
                 Ev::RollbackDone { node, epoch } => {
                     if self.nodes[node as usize].epoch == epoch {
                         self.on_rollback_done(node as NodeId);
@@ -1146,6 +1225,9 @@ impl<'a> World<'a> {
             self.ensure_tree(self.front.target);
         }
         let up = self.site_up();
+        if up && self.new_since.is_none() && self.front.target.is_some_and(|f| self.nodes[f].version > 1) {
+            self.new_since = Some(self.now);
+        }
         match (up, self.down_since) {
             (false, None) => {
                 self.down_since = Some(self.now);
@@ -1174,6 +1256,17 @@ impl<'a> World<'a> {
                     self.m.exposure_ms += self.now.since(since).0;
                     self.exposure_since = None;
                     self.log(Event::FailoverWorking);
+                }
+                _ => {}
+            }
+            // At risk: exposed, and the appliance the site points at is up
+            // (it can crash; while it installs or is being repaired it cannot).
+            let at_risk = !ok && self.front.target.is_some_and(|n| self.nodes[n].up());
+            match (at_risk, self.at_risk_since) {
+                (true, None) => self.at_risk_since = Some(self.now),
+                (false, Some(since)) => {
+                    self.at_risk_ms += self.now.since(since).0;
+                    self.at_risk_since = None;
                 }
                 _ => {}
             }
@@ -1219,6 +1312,9 @@ impl<'a> World<'a> {
         if let Some(since) = self.exposure_since.take() {
             self.m.exposure_ms += end_instant.since(since).0;
         }
+        if let Some(since) = self.at_risk_since.take() {
+            self.at_risk_ms += end_instant.since(since).0;
+        }
         self.m.active_at_end = self.nodes.iter().map(|n| n.sessions.len() as u64).sum();
         self.m.span_ms = end_instant.since(self.start).0;
         if let (Some(s), Some(f)) = (self.exec.started, self.exec.finished) {
@@ -1229,7 +1325,7 @@ impl<'a> World<'a> {
         self.m.aborted = u64::from(self.exec.aborted);
         if self.sc.site.has_backup() {
             let mtbf = self.sc.faults.mtbf.0 as f64;
-            self.m.exposure_risk = 1.0 - (-(self.m.exposure_ms as f64) / mtbf).exp();
+            self.m.exposure_risk = 1.0 - (-(self.at_risk_ms as f64) / mtbf).exp();
         }
         let mut events = std::mem::take(&mut self.log);
         if self.opts.log_events {

@@ -240,8 +240,9 @@ pub struct Site {
     pub switch_method: SwitchMethod,
     /// Fraction of each region's traffic nodes taken offline first.
     pub offline_fraction: f64,
-    /// Drain timeout after which remaining sessions are cut.
-    pub drain_timeout: SimDuration,
+    /// Drain timeout after which remaining sessions are cut; none (the
+    /// default, as the vendor text says): wait until they end.
+    pub drain_timeout: Option<SimDuration>,
     /// Time to push the upgrade package to one node.
     pub distribute: Dist,
     /// The nodes, in order: `A`, then `B` when present, then traffic nodes
@@ -305,7 +306,7 @@ impl Site {
             regions,
             switch_method: SwitchMethod::SharedIp,
             offline_fraction,
-            drain_timeout: SimDuration::from_hours(2),
+            drain_timeout: None,
             distribute: Dist::Constant(SimDuration::from_mins(5)),
             nodes,
         }

@@ -1139,7 +1139,7 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
                 )
             } else {
                 format!(
-                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those in farms that close disconnected sessions at once ({} of sessions); the others resume when their user comes back.",
+                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those whose farm closes disconnected sessions before their user is back ({} of sessions are in farms that close them at once); the others resume when their user comes back.",
                     if f.strategies.len() > 1 { format!(" ({})", f.name(s)) } else { String::new() },
                     val(m, r.mean),
                     val(m, r.p95),
@@ -1333,9 +1333,6 @@ pub fn not_simulated(sc: &Scenario) -> Vec<String> {
     if !pod && f.upgrade_failure == 0.0 {
         out.push("Failed upgrades and rollbacks (`faults.upgrade_failure` is 0): every upgrade succeeds.".into());
     }
-    if !pod && f.upgrade_failure > 0.0 {
-        out.push("Waiting for technical support after a failed upgrade: it is rolled back and retried at once.".into());
-    }
     if site.has_backup() && f.sync_failure == 0.0 {
         out.push("Failed syncs (`faults.sync_failure` is 0).".into());
     }
@@ -1345,15 +1342,16 @@ pub fn not_simulated(sc: &Scenario) -> Vec<String> {
     if pod {
         out.push("A failed cutover: once the prechecks pass, the service's cutover always succeeds.".into());
     }
-    if site.kind.routes_through_traffic_nodes() {
+    if site.kind.routes_through_traffic_nodes()
+        && let Some(timeout) = site.drain_timeout
+    {
         out.push(format!(
-            "Waiting for every drained session to end: drains cut the sessions left after {} (`site.drain_timeout`).",
-            site.drain_timeout
+            "Waiting for every drained session to end: drains cut the sessions left after {timeout} (`site.drain_timeout`).",
         ));
     }
-    if sc.workload.console.rate_per_hour > 0.0 {
+    if !pod && sc.workload.console.rate_per_hour > 0.0 && sc.workload.console.msi_locked_share == 0.0 {
         out.push(
-            "Consoles deployed by MSI on locked-down machines, which cannot update themselves when they reconnect."
+            "Consoles deployed by MSI on locked-down machines, which cannot connect until redeployed (`workload.console.msi_locked_share` is 0)."
                 .into(),
         );
     }

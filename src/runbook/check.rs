@@ -18,6 +18,8 @@ struct State {
     scheduled: bool,
     green: bool,
     cut_over: bool,
+    /// A `set_logoff_policy` with `after` is in force (to be restored).
+    logoff_set: bool,
 }
 
 /// Returns the 0-based index of the first impossible step and the reason.
@@ -32,6 +34,7 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
         scheduled: false,
         green: false,
         cut_over: false,
+        logoff_set: false,
     };
     let traffic_nodes = site.kind.routes_through_traffic_nodes();
     let distributes = site.kind.distributes_package();
@@ -211,6 +214,13 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
                     return fail("the cutover needs build_green before it".into());
                 }
                 st.cut_over = true;
+            }
+            Step::SetLogoffPolicy { .. } if !blue_green => {
+                return fail("set_logoff_policy applies to blue-green pods only".into());
+            }
+            Step::SetLogoffPolicy { after: Some(_) } => st.logoff_set = true,
+            Step::SetLogoffPolicy { after: None } if !std::mem::take(&mut st.logoff_set) => {
+                return fail("nothing to restore: no set_logoff_policy with `after` before this step".into());
             }
             Step::DeleteBlue if !st.cut_over => {
                 return fail("blue cannot be deleted before the cutover".into());

@@ -89,8 +89,17 @@ pub struct RawPod {
     pub delete_blue: Option<RawDist>,
     pub reminder_interval: Option<String>,
     pub close_immediately_fraction: Option<f64>,
+    pub farms: Option<Vec<RawFarm>>,
     pub reconnect_probability: Option<f64>,
     pub reconnect_delay: Option<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFarm {
+    pub share: Option<f64>,
+    pub logoff: Option<String>,
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,6 +116,7 @@ pub struct RawUpgrade {
     pub product: Option<RawDist>,
     pub reboot: Option<RawDist>,
     pub install_per_gb: Option<String>,
+    pub same_on_both: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +161,8 @@ pub struct RawWorkload {
 #[serde(deny_unknown_fields)]
 pub struct RawClients {
     pub rate_per_hour: Option<f64>,
+    pub msi_locked_share: Option<f64>,
+    pub redeploy: Option<RawDist>,
     pub duration: Option<RawDist>,
     pub retry: Option<RawRetry>,
     pub reconnect: Option<RawReconnect>,
@@ -182,6 +194,7 @@ pub struct RawFaults {
     pub failover_delay: Option<RawDist>,
     pub upgrade_failure: Option<f64>,
     pub rollback: Option<RawDist>,
+    pub support: Option<RawDist>,
     pub upgrade_retries: Option<i64>,
     pub sync_failure: Option<f64>,
     pub sync_retry: Option<String>,

@@ -328,11 +328,36 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
             })
         }
     };
+    let (msi_locked_share, redeploy) = if support {
+        for (field, given) in [
+            ("msi_locked_share", r.msi_locked_share.is_some()),
+            ("redeploy", r.redeploy.is_some()),
+        ] {
+            if given {
+                ctx.bad(
+                    &format!("{path}.{field}"),
+                    "applies to representative consoles only (workload.console)",
+                );
+            }
+        }
+        (0.0, Dist::Constant(SimDuration::ZERO))
+    } else {
+        (
+            ctx.probability(&format!("{path}.msi_locked_share"), r.msi_locked_share, 0.0),
+            ctx.dist(
+                &format!("{path}.redeploy"),
+                r.redeploy.as_ref(),
+                lognormal(24.0 * 3600.0, 72.0 * 3600.0),
+            ),
+        )
+    };
     ClientSpec {
         rate_per_hour,
         duration,
         retry,
         reconnect,
+        msi_locked_share,
+        redeploy,
     }
 }
 
@@ -434,6 +459,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             up.install_per_gb.as_ref(),
             SimDuration::from_secs(6),
         ),
+        same_on_both: up.same_on_both.unwrap_or(true),
     };
 
     // Failover.
@@ -530,12 +556,14 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let warmup = match cal.warmup.as_deref() {
         None | Some("auto") => {
             // Long enough for the active-session count to be in steady state:
-            // the 99.9th percentile of the longest session duration.
-            let p = workload
-                .support
-                .duration
-                .p999_ms()
-                .max(workload.console.duration.p999_ms());
+            // the 99.9th percentile of the longest session duration among
+            // the kinds of client that arrive at all (a rate of 0 has no
+            // sessions to settle); none at all without clients.
+            let p = [&workload.support, &workload.console]
+                .iter()
+                .filter(|k| k.rate_per_hour > 0.0)
+                .map(|k| k.duration.p999_ms())
+                .fold(0.0, f64::max);
             SimDuration::from_ms_f64(p.min(MAX_DURATION_MS as f64))
         }
         Some(_) => c.duration("calendar.warmup", cal.warmup.as_ref(), SimDuration::ZERO),
@@ -793,11 +821,17 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
             ),
         }
     }
-    site.drain_timeout = c.duration(
-        "site.drain_timeout",
-        r.drain_timeout.as_ref(),
-        SimDuration::from_hours(2),
-    );
+    site.drain_timeout = match r.drain_timeout.as_deref() {
+        None | Some("none") => None,
+        Some(text) if parse_duration(text).is_err() => {
+            c.bad(
+                "site.drain_timeout",
+                format!("{text:?} is neither a duration such as \"2h\" nor \"none\""),
+            );
+            None
+        }
+        Some(_) => Some(c.duration("site.drain_timeout", r.drain_timeout.as_ref(), SimDuration::ZERO)),
+    };
     site.distribute = c.dist("site.distribute", r.distribute.as_ref(), lognormal(300.0, 900.0));
     site
 }
@@ -817,6 +851,11 @@ fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
         ),
         upgrade_failure: c.probability("faults.upgrade_failure", r.upgrade_failure, 0.0),
         rollback: c.dist("faults.rollback", r.rollback.as_ref(), lognormal(1800.0, 5400.0)),
+        support: c.dist(
+            "faults.support",
+            r.support.as_ref(),
+            lognormal(2.0 * 3600.0, 8.0 * 3600.0),
+        ),
         upgrade_retries: c.integer("faults.upgrade_retries", r.upgrade_retries, 1, 0, 10) as u32,
         sync_failure: c.probability("faults.sync_failure", r.sync_failure, 0.0),
         sync_retry: c.positive_duration("faults.sync_retry", r.sync_retry.as_ref(), SimDuration::from_mins(5)),
@@ -855,6 +894,7 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
         let hour = c.integer("pod.preferred_window.hour", w.hour, 2, 0, 23) as u8;
         (day, hour)
     });
+    let (farms, close_immediately_fraction) = farms(c, &r);
     PodSpec {
         preferred,
         miss_probability: c.probability("pod.miss_probability", r.miss_probability, 0.1),
@@ -874,7 +914,8 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
             r.reminder_interval.as_ref(),
             SimDuration::from_hours(24),
         ),
-        close_immediately_fraction: c.probability("pod.close_immediately_fraction", r.close_immediately_fraction, 0.0),
+        close_immediately_fraction,
+        farms,
         reconnect_probability: c.probability("pod.reconnect_probability", r.reconnect_probability, 0.9),
         reconnect_delay: c.dist(
             "pod.reconnect_delay",
@@ -882,6 +923,84 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
             lognormal(120.0, 900.0),
         ),
     }
+}
+
+/// The pod's farms: `pod.farms`, or the `close_immediately_fraction`
+/// shorthand (a farm closing disconnected sessions immediately with that
+/// share, listed first, and one that never does), never both; and the
+/// share of sessions in farms that close them immediately.
+fn farms(c: &mut Ctx, r: &RawPod) -> (Vec<Farm>, f64) {
+    let shorthand = |f: f64| {
+        vec![
+            Farm {
+                share: f,
+                logoff: Logoff::Immediately,
+            },
+            Farm {
+                share: 1.0 - f,
+                logoff: Logoff::Never,
+            },
+        ]
+    };
+    let Some(list) = &r.farms else {
+        let f = c.probability("pod.close_immediately_fraction", r.close_immediately_fraction, 0.0);
+        return (shorthand(f), f);
+    };
+    if r.close_immediately_fraction.is_some() {
+        c.bad(
+            "pod.close_immediately_fraction",
+            "give either pod.farms or its shorthand pod.close_immediately_fraction, not both",
+        );
+    }
+    if list.is_empty() {
+        c.bad("pod.farms", "needs at least one farm");
+        return (shorthand(0.0), 0.0);
+    }
+    if list.len() > MAX_FARMS {
+        c.bad("pod.farms", format!("{} farms: at most {MAX_FARMS}", list.len()));
+        return (shorthand(0.0), 0.0);
+    }
+    let mut farms = Vec::with_capacity(list.len());
+    for (i, f) in list.iter().enumerate() {
+        let p = format!("pod.farms[{i}]");
+        let share = c.number(&format!("{p}.share"), f.share, 1.0, 0.0, 1e9);
+        let logoff = match f.logoff.as_deref() {
+            None | Some("never") => Logoff::Never,
+            Some("immediately") => Logoff::Immediately,
+            Some("after") => match &f.after {
+                None => {
+                    c.bad(&format!("{p}.after"), "missing: logoff = \"after\" needs a duration");
+                    Logoff::Never
+                }
+                Some(_) => Logoff::After(c.duration(&format!("{p}.after"), f.after.as_ref(), SimDuration::ZERO)),
+            },
+            Some(other) => {
+                c.bad(
+                    &format!("{p}.logoff"),
+                    format!("unknown logoff policy {other:?} (never, immediately or after)"),
+                );
+                Logoff::Never
+            }
+        };
+        if f.after.is_some() && f.logoff.as_deref() != Some("after") {
+            c.bad(&format!("{p}.after"), "applies to logoff = \"after\" only");
+        }
+        farms.push(Farm { share, logoff });
+    }
+    let sum: f64 = farms.iter().map(|f| f.share).sum();
+    if sum <= 0.0 {
+        c.bad("pod.farms", "the farms' shares add up to zero");
+        return (shorthand(0.0), 0.0);
+    }
+    for f in &mut farms {
+        f.share /= sum;
+    }
+    let immediate = farms
+        .iter()
+        .filter(|f| f.logoff == Logoff::Immediately)
+        .map(|f| f.share)
+        .sum();
+    (farms, immediate)
 }
 
 /// The enabled strategies and their resolved runbooks. Custom runbooks are

@@ -5,6 +5,7 @@ use rand::RngExt;
 use super::events::{ClientKind, DropCause, Event};
 use super::{Attempt, Ev, MinTree, NodeState, Role, Session, World};
 use crate::model::site::NodeId;
+use crate::scenario::Logoff;
 use crate::time::SimDuration;
 
 impl World<'_> {
@@ -54,13 +55,29 @@ impl World<'_> {
         } else {
             0
         };
-        let immediate = self.sc.site.kind.upgrades_by_cutover()
-            && self.rng.arrivals.random::<f64>() < self.sc.pod.close_immediately_fraction;
+        // A pod's session belongs to a farm, drawn where the draw of the
+        // close-immediately policy always was (common random numbers hold).
+        let farm = if self.sc.site.kind.upgrades_by_cutover() {
+            let u: f64 = self.rng.arrivals.random();
+            let farms = &self.sc.pod.farms;
+            let mut acc = 0.0;
+            farms
+                .iter()
+                .position(|f| {
+                    acc += f.share;
+                    u < acc
+                })
+                .unwrap_or(farms.len().saturating_sub(1)) as u32
+        } else {
+            0
+        };
         let spec = match kind {
             ClientKind::Support => &wl.support,
             ClientKind::Console => &wl.console,
         };
         let work = spec.duration.sample(&mut self.rng.durations);
+        let share = wl.console.msi_locked_share;
+        let locked = kind == ClientKind::Console && share > 0.0 && self.rng.consoles.random::<f64>() < share;
         let dns_delay = if self.uses_dns {
             self.draw_dns_delay()
         } else {
@@ -71,9 +88,11 @@ impl World<'_> {
             kind,
             tries: 0,
             reconnect: false,
-            immediate,
+            farm,
             region,
-            from_version: 0,
+            from_version: 1,
+            locked,
+            counted: false,
             dns_delay,
             work,
         });
@@ -170,7 +189,7 @@ impl World<'_> {
     }
 
     pub(super) fn attempt(&mut self, a: Attempt) {
-        if a.tries == 0 {
+        if a.tries == 0 && !a.counted {
             self.m.arrivals += 1;
             if a.reconnect {
                 self.m.reconnects += 1;
@@ -181,10 +200,33 @@ impl World<'_> {
         }
         if let Some((node, cross)) = self.pick_node(&a) {
             let mut work = a.work;
-            if a.reconnect && a.kind == ClientKind::Console && self.nodes[node].version > a.from_version {
-                // The console updates itself before the technician can go on.
-                if let Some(rc) = &self.sc.workload.console.reconnect {
+            let version = self.nodes[node].version;
+            if a.kind == ClientKind::Console && !self.sc.site.kind.upgrades_by_cutover() && version > a.from_version {
+                if a.locked {
+                    // Deployed by MSI on a locked-down machine: it cannot
+                    // connect until redeployed, `redeploy` after the site
+                    // first served the new version; the redeployed console
+                    // runs the new version.
+                    let since = *self.new_since.get_or_insert(self.now);
+                    let ready = since + self.redeploy_after;
+                    if self.now < ready {
+                        self.m.technician_unavailable_ms += ready.since(self.now).0;
+                        self.schedule_attempt(
+                            ready,
+                            Attempt {
+                                locked: false,
+                                counted: true,
+                                from_version: version,
+                                ..a
+                            },
+                        );
+                        return;
+                    }
+                } else if let Some(rc) = &self.sc.workload.console.reconnect {
+                    // The console updates itself at its first login to the
+                    // new version before the technician can go on.
                     work += rc.client_update;
+                    self.m.technician_unavailable_ms += rc.client_update.0;
                 }
             }
             if cross {
@@ -237,7 +279,8 @@ impl World<'_> {
             epoch: 0,
             alive: true,
             kind: a.kind,
-            immediate: a.immediate,
+            farm: a.farm,
+            locked: a.locked && self.nodes[node].version <= 1,
             node: node as u32,
             pos,
             start: self.now,
@@ -315,7 +358,7 @@ impl World<'_> {
         }
         self.remove_session(slot);
         self.m.completed += 1;
-        self.add_record();
+        self.add_record(s.node as NodeId);
         if self.opts.trace_sessions {
             self.log(Event::SessionEnd {
                 node: s.node as NodeId,
@@ -331,11 +374,20 @@ impl World<'_> {
         }
     }
 
-    /// Every ended session leaves a record (log, recording) to sync.
-    pub(super) fn add_record(&mut self) {
+    /// Every ended session leaves a record (log, recording) to sync. It
+    /// lives on the primary while the relationship is established (until
+    /// a sync copies it), else on the appliance where the session ended; a
+    /// session on a traffic node leaves it on the acting primary.
+    pub(super) fn add_record(&mut self, node: NodeId) {
         if self.sc.site.has_backup() {
-            self.rel.unsynced += 1;
-            self.m.unsynced_peak = self.m.unsynced_peak.max(self.rel.unsynced);
+            let home = match self.rel.established {
+                Some((p, _)) => p,
+                None if self.nodes[node].traffic => self.acting_primary(),
+                None => node,
+            };
+            self.rel.unsynced[home.min(1)] += 1;
+            let total = self.rel.unsynced[0] + self.rel.unsynced[1];
+            self.m.unsynced_peak = self.m.unsynced_peak.max(total);
         }
     }
 
@@ -356,7 +408,7 @@ impl World<'_> {
             if lost_work {
                 self.m.lost_work_sessions += 1;
             }
-            self.add_record();
+            self.add_record(node);
             if s.kind == ClientKind::Console
                 && let Some(rc) = &self.sc.workload.console.reconnect
             {
@@ -367,9 +419,11 @@ impl World<'_> {
                         kind: ClientKind::Console,
                         tries: 0,
                         reconnect: true,
-                        immediate: s.immediate,
+                        farm: s.farm,
                         region: self.nodes[node].region as u32,
                         from_version: version,
+                        locked: s.locked,
+                        counted: false,
                         dns_delay: SimDuration::ZERO, // the console resolves afresh
                         work: remaining,
                     },
@@ -385,9 +439,23 @@ impl World<'_> {
         }
     }
 
-    /// Cuts the sessions of a pod at a cutover: all are disconnected; those
-    /// under the close-immediately policy lose their work; each user
-    /// reconnects after the cutover ends with the scenario's probability.
+    /// The "close disconnected sessions" policy of farm `farm` now: the
+    /// farm's own, unless a `set_logoff_policy` step raised a policy that
+    /// closes them sooner to its time value.
+    fn logoff_policy(&self, farm: u32) -> Logoff {
+        let own = self.sc.pod.farms.get(farm as usize).map_or(Logoff::Never, |f| f.logoff);
+        match (own, self.logoff_override) {
+            (Logoff::Immediately, Some(d)) => Logoff::After(d),
+            (Logoff::After(x), Some(d)) if x < d => Logoff::After(d),
+            (own, _) => own,
+        }
+    }
+
+    /// Cuts the sessions of a pod at a cutover: all are disconnected; each
+    /// user comes back after the cutover ends with the scenario's
+    /// probability. A session whose farm's policy logs it off before its
+    /// user is back (at once, after the policy's time, or never back) is
+    /// logged off and its work lost.
     pub(super) fn disconnect_for_cutover(&mut self, node: NodeId, cutover_end: crate::time::SimTime) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
         self.touch(node);
@@ -400,17 +468,24 @@ impl World<'_> {
             self.sessions[slot as usize].alive = false;
             self.free.push(slot);
             self.m.dropped_sessions += 1;
-            if s.immediate {
-                self.m.lost_work_sessions += 1;
-                lost += 1;
-            }
-            self.add_record();
+            self.add_record(node);
             let pod = &self.sc.pod;
             let back: f64 = self.rng.retries.random();
             let delay = pod.reconnect_delay.sample(&mut self.rng.retries);
-            if back < pod.reconnect_probability {
+            let returns = back < pod.reconnect_probability;
+            let away = cutover_end.since(self.now) + delay;
+            let logged_off = match self.logoff_policy(s.farm) {
+                Logoff::Never => false,
+                Logoff::Immediately => true,
+                Logoff::After(limit) => !returns || away > limit,
+            };
+            if logged_off {
+                self.m.lost_work_sessions += 1;
+                lost += 1;
+            }
+            if returns {
                 // A logged-off user starts again; a disconnected one resumes.
-                let work = if s.immediate {
+                let work = if logged_off {
                     s.end.since(s.start)
                 } else {
                     s.end.since(self.now)
@@ -421,9 +496,11 @@ impl World<'_> {
                         kind: s.kind,
                         tries: 0,
                         reconnect: true,
-                        immediate: s.immediate,
+                        farm: s.farm,
                         region: 0,
                         from_version: self.nodes[node].version,
+                        locked: false,
+                        counted: false,
                         dns_delay: SimDuration::ZERO,
                         work,
                     },
@@ -437,10 +514,12 @@ impl World<'_> {
         });
     }
 
-    /// Cuts the remaining sessions of draining nodes at the drain timeout.
+    /// Cuts the remaining sessions of draining nodes at the drain timeout
+    /// (counted in `drain_cut_sessions`).
     pub(super) fn cut_drained(&mut self, nodes: &[NodeId]) {
         for &n in nodes {
             if self.nodes[n].state == NodeState::Up {
+                self.m.drain_cut_sessions += self.nodes[n].sessions.len() as u64;
                 self.drop_sessions(n, DropCause::DrainTimeout, false);
             }
         }

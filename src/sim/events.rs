@@ -62,15 +62,19 @@ impl ClientKind {
     }
 }
 
-/// A phase of one node's upgrade.
+/// A phase of one node's upgrade, in the vendor's order: base software
+/// updates (the appliance reboots as part of them), then a backup download
+/// (appliances only), then the product update at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
     /// Base software update.
     Base,
+    /// The reboot that is part of the base update.
+    Reboot,
+    /// The backup download before the product update (appliances).
+    Backup,
     /// Product update.
     Product,
-    /// Reboot.
-    Reboot,
 }
 
 impl Phase {
@@ -78,9 +82,15 @@ impl Phase {
     pub fn name(self) -> &'static str {
         match self {
             Phase::Base => "base",
-            Phase::Product => "product",
             Phase::Reboot => "reboot",
+            Phase::Backup => "backup_download",
+            Phase::Product => "product",
         }
+    }
+
+    /// Index of the phase's duration in a node's plan.
+    pub(crate) fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -291,12 +301,21 @@ pub enum Event {
         /// The phase.
         phase: Phase,
     },
-    /// A node's upgrade failed; it rolls back.
+    /// A node's upgrade failed; the operator contacts technical support
+    /// and leaves the node as it is.
     UpgradeFailed {
         /// The node.
         node: NodeId,
-        /// How long the rollback takes.
-        rollback: SimDuration,
+        /// How long support takes to answer.
+        support: SimDuration,
+    },
+    /// Technical support answered a failed upgrade: the operator retries,
+    /// or, with no retry left, rolls back.
+    SupportDone {
+        /// The node.
+        node: NodeId,
+        /// How long the rollback takes, when there is one (no retry left).
+        rollback: Option<SimDuration>,
     },
     /// A node's upgrade succeeded.
     UpgradeDone {
@@ -458,6 +477,12 @@ pub enum Event {
     MaintenanceEnded,
     /// The blue VMs were deleted.
     BlueDeleted,
+    /// The "close disconnected sessions" policy was set to a time value in
+    /// the farms that close them sooner, or restored (`None`).
+    LogoffPolicy {
+        /// The time value set; none when the farms' own were restored.
+        after: Option<SimDuration>,
+    },
     // ----- the network -----------------------------------------------------
     /// The shared IP was disabled on the appliance that held it (if any).
     SharedIpDisabled {
@@ -579,6 +604,7 @@ impl Event {
             | TrafficNodesNotAccepting { node }
             | PhaseDone { node, .. }
             | UpgradeFailed { node, .. }
+            | SupportDone { node, .. }
             | UpgradeDone { node, .. }
             | RollbackDone { node }
             | Crashed { node, .. }
@@ -617,7 +643,8 @@ impl Event {
             | MaintenanceStarted { .. }
             | CutoverDone
             | MaintenanceEnded
-            | BlueDeleted => Entity::Pod,
+            | BlueDeleted
+            | LogoffPolicy { .. } => Entity::Pod,
             SharedIpDisabled { .. }
             | SharedIpEnabled { .. }
             | DnsRecordChanged { .. }
@@ -650,6 +677,7 @@ impl Event {
             TrafficNodesNotAccepting { .. } => "traffic_nodes_not_accepting",
             PhaseDone { .. } => "phase_done",
             UpgradeFailed { .. } => "upgrade_failed",
+            SupportDone { .. } => "support_done",
             UpgradeDone { .. } => "upgrade_done",
             RollbackDone { .. } => "rollback_done",
             Crashed { .. } => "crashed",
@@ -679,6 +707,7 @@ impl Event {
             GreenBuilt => "green_built",
             CutoverDone => "cutover_done",
             BlueDeleted => "blue_deleted",
+            LogoffPolicy { .. } => "logoff_policy",
             SharedIpDisabled { .. } => "shared_ip_disabled",
             SharedIpEnabled { .. } => "shared_ip_enabled",
             DnsRecordChanged { .. } => "dns_record_changed",
@@ -858,7 +887,12 @@ impl fmt::Display for Detail<'_> {
             UpgradeStart { attempt, .. } => write!(f, "attempt {attempt}: base software update"),
             TrafficNodesNotAccepting { .. } => f.write_str("in its cluster configuration"),
             PhaseDone { phase, .. } => f.write_str(phase.name()),
-            UpgradeFailed { rollback, .. } => write!(f, "rolling back, takes {rollback}"),
+            UpgradeFailed { support, .. } => write!(f, "technical support contacted, answers in {support}"),
+            SupportDone { rollback: None, .. } => f.write_str("retrying the upgrade"),
+            SupportDone {
+                rollback: Some(rollback),
+                ..
+            } => write!(f, "no retry left: rolling back, takes {rollback}"),
             UpgradeDone { version, .. } => write!(f, "version {version}"),
             RollbackDone { .. } => f.write_str("back on the old version"),
             Crashed { repair, .. } => write!(f, "repair takes {repair}"),
@@ -933,6 +967,13 @@ impl fmt::Display for Detail<'_> {
             CutoverDone => f.write_str("green serves"),
             MaintenanceEnded => f.write_str("maintenance ended"),
             BlueDeleted => f.write_str("network cards kept for the next update"),
+            LogoffPolicy { after: Some(d) } => {
+                write!(
+                    f,
+                    "close disconnected sessions after {d} (farms that closed them sooner)"
+                )
+            }
+            LogoffPolicy { after: None } => f.write_str("farms' own policies restored"),
             SharedIpDisabled { on } => f.write_str(on.map_or("-", name)),
             SharedIpEnabled { on } => f.write_str(name(on)),
             DnsRecordChanged { to } | NatEffective { to } => write!(f, "-> {}", name(to)),
@@ -1101,11 +1142,29 @@ mod tests {
             (
                 UpgradeFailed {
                     node: 0,
-                    rollback: s(1800),
+                    support: s(7200),
                 },
                 "A",
                 "upgrade_failed",
-                "rolling back, takes 30m",
+                "technical support contacted, answers in 2h",
+            ),
+            (
+                SupportDone {
+                    node: 0,
+                    rollback: None,
+                },
+                "A",
+                "support_done",
+                "retrying the upgrade",
+            ),
+            (
+                SupportDone {
+                    node: 0,
+                    rollback: Some(s(1800)),
+                },
+                "A",
+                "support_done",
+                "no retry left: rolling back, takes 30m",
             ),
             (UpgradeDone { node: 0, version: 2 }, "A", "upgrade_done", "version 2"),
             (
@@ -1297,6 +1356,18 @@ mod tests {
                 "pod",
                 "blue_deleted",
                 "network cards kept for the next update",
+            ),
+            (
+                LogoffPolicy { after: Some(s(7200)) },
+                "pod",
+                "logoff_policy",
+                "close disconnected sessions after 2h (farms that closed them sooner)",
+            ),
+            (
+                LogoffPolicy { after: None },
+                "pod",
+                "logoff_policy",
+                "farms' own policies restored",
             ),
             (SharedIpDisabled { on: Some(0) }, "network", "shared_ip_disabled", "A"),
             (SharedIpDisabled { on: None }, "network", "shared_ip_disabled", "-"),

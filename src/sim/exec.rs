@@ -180,7 +180,10 @@ impl<'a> World<'a> {
                 self.step_done();
             }
             (Step::WaitDrained { nodes, timeout }, 0) => {
-                self.set_timer(*timeout);
+                self.exec.drain_from = Some(self.now);
+                if let Some(t) = timeout {
+                    self.set_timer(*t);
+                }
                 self.wait_for(Wait::Drained(nodes));
                 self.poll_step();
             }
@@ -293,6 +296,14 @@ impl<'a> World<'a> {
             }
             (Step::Notify { .. }, _) => {
                 self.log(Event::Notify { step: self.exec.idx });
+                self.step_done();
+            }
+            // A setting the admin changes ahead of the maintenance: no
+            // operator time (and no draw, so a runbook with it keeps the
+            // common random numbers of one without).
+            (Step::SetLogoffPolicy { after }, _) => {
+                self.logoff_override = *after;
+                self.log(Event::LogoffPolicy { after: *after });
                 self.step_done();
             }
             (Step::DeleteBlue, 0) => {
@@ -422,6 +433,7 @@ impl<'a> World<'a> {
         };
         self.pod.scheduled = Some(slot);
         self.m.scheduled_at_ms = Some(slot.0);
+        self.m.notice_ms = Some(slot.since(self.now).0);
         let how = self.sc.calendar.hour_of_week(slot);
         let preferred = pod.preferred.is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
         self.m.in_preferred_window = Some(preferred);
@@ -493,6 +505,9 @@ impl<'a> World<'a> {
     }
 
     pub(super) fn step_done(&mut self) {
+        if let Some(from) = self.exec.drain_from.take() {
+            self.m.drain_ms += self.now.since(from).0;
+        }
         let i = self.exec.idx;
         let total = self.exec.steps.len();
         self.exec.wait = Wait::None;

@@ -23,7 +23,8 @@ impl World<'_> {
     pub(super) fn start_sync(&mut self) {
         let fo = &self.sc.failover;
         let full = self.rel.full_pending;
-        let records = self.rel.unsynced;
+        let held = self.rel.unsynced;
+        let records = held[0] + held[1];
         let mut mb = records as f64 * fo.record_mb;
         if full {
             mb += self.sc.site.data_gb * 1000.0;
@@ -32,7 +33,7 @@ impl World<'_> {
         let dur = overhead + SimDuration::from_ms_f64(mb / fo.throughput_mb_s * 1000.0);
         self.rel.job = Some(SyncJob {
             started: self.now,
-            records,
+            records: held,
             full,
             interrupted: false,
         });
@@ -61,14 +62,18 @@ impl World<'_> {
             self.q.schedule(retry, Ev::SyncStart { epoch: self.rel.epoch });
             return;
         }
-        self.rel.unsynced -= job.records;
+        // A crash of either appliance cuts the copy short (it fails above),
+        // so what it copied is still there; saturating all the same.
+        for (left, copied) in self.rel.unsynced.iter_mut().zip(job.records) {
+            *left = left.saturating_sub(copied);
+        }
         self.rel.last_done_started = Some(job.started);
         if job.full {
             self.rel.full_pending = false;
             self.rel.full_done_epoch = Some(self.rel.epoch);
         }
         self.log(Event::SyncDone {
-            unsynced: self.rel.unsynced,
+            unsynced: self.rel.unsynced[0] + self.rel.unsynced[1],
         });
         if self.rel.now_requested {
             self.start_sync();
@@ -179,13 +184,9 @@ impl World<'_> {
         if n.attempts > 1 {
             // A retry draws fresh phase times; the first attempt used the
             // plan drawn before the run.
-            let up = &self.sc.upgrade;
-            n.plan[0] = up.base.sample(&mut self.rng.upgrade);
-            n.plan[1] = up.product.sample(&mut self.rng.upgrade)
-                + SimDuration::from_ms_f64(up.install_per_gb.0 as f64 * self.sc.site.data_gb);
-            n.plan[2] = up.reboot.sample(&mut self.rng.upgrade);
+            n.plan = super::draw_plan(self.sc, &self.sc.site.nodes[node].class, &mut self.rng.upgrade);
         }
-        let (epoch, d, attempt) = (n.epoch, n.plan[0], n.attempts);
+        let (epoch, d, attempt) = (n.epoch, n.plan[Phase::Base.index()], n.attempts);
         self.log(Event::UpgradeStart { node, attempt });
         // Upgrading an appliance of a cluster marks every traffic node "not
         // accepting new client connections" in its own configuration.
@@ -210,17 +211,23 @@ impl World<'_> {
     }
 
     pub(super) fn on_phase_done(&mut self, node: NodeId) {
-        let (done, next) = match self.nodes[node].state {
-            NodeState::Upgrading(Phase::Base) => (Phase::Base, Some((Phase::Product, 1))),
-            NodeState::Upgrading(Phase::Product) => (Phase::Product, Some((Phase::Reboot, 2))),
-            NodeState::Upgrading(Phase::Reboot) => (Phase::Reboot, None),
+        let n = &self.nodes[node];
+        let (done, next) = match n.state {
+            // The base software update ends with the appliance's reboot.
+            NodeState::Upgrading(Phase::Base) => (Phase::Base, Some(Phase::Reboot)),
+            // Then the operator downloads a backup (appliances) and installs
+            // the product update at once, before anything else.
+            NodeState::Upgrading(Phase::Reboot) if n.traffic => (Phase::Reboot, Some(Phase::Product)),
+            NodeState::Upgrading(Phase::Reboot) => (Phase::Reboot, Some(Phase::Backup)),
+            NodeState::Upgrading(Phase::Backup) => (Phase::Backup, Some(Phase::Product)),
+            NodeState::Upgrading(Phase::Product) => (Phase::Product, None),
             _ => return,
         };
         self.log(Event::PhaseDone { node, phase: done });
-        if let Some((phase, i)) = next {
+        if let Some(phase) = next {
             let n = &mut self.nodes[node];
             n.state = NodeState::Upgrading(phase);
-            let (d, epoch) = (n.plan[i], n.epoch);
+            let (d, epoch) = (n.plan[phase.index()], n.epoch);
             self.q.schedule(
                 self.now + d,
                 Ev::PhaseDone {
@@ -232,18 +239,18 @@ impl World<'_> {
         }
         let p = self.sc.faults.upgrade_failure;
         if p > 0.0 && self.rng.faults.random::<f64>() < p {
-            // The new version does not work: restore from the backup taken first.
-            self.m.rollbacks += 1;
-            let d = self.sc.faults.rollback.sample(&mut self.rng.faults);
+            // The update failed when expected to work: the operator contacts
+            // technical support and leaves the appliance as it is.
+            let d = self.sc.faults.support.sample(&mut self.rng.faults);
             let n = &mut self.nodes[node];
-            n.state = NodeState::RollingBack;
+            n.state = NodeState::AwaitingSupport;
             n.epoch += 1;
             let epoch = n.epoch;
             self.touch(node);
-            self.log(Event::UpgradeFailed { node, rollback: d });
+            self.log(Event::UpgradeFailed { node, support: d });
             self.q.schedule(
                 self.now + d,
-                Ev::RollbackDone {
+                Ev::SupportDone {
                     node: node as u32,
                     epoch,
                 },
@@ -267,6 +274,38 @@ impl World<'_> {
         self.poll_step();
     }
 
+    /// Technical support has answered a failed upgrade: with a retry left
+    /// the operator tries again; else the backup taken first is restored
+    /// (the rollback) and the procedure is aborted.
+    pub(super) fn on_support_done(&mut self, node: NodeId) {
+        let attempts = self.nodes[node].attempts;
+        // A recovery from a latent defect restores the appliance anyway:
+        // no retry then.
+        if attempts <= self.sc.faults.upgrade_retries && !self.exec.recovering {
+            self.log(Event::SupportDone { node, rollback: None });
+            self.start_upgrade(node);
+            return;
+        }
+        self.m.rollbacks += 1;
+        let d = self.sc.faults.rollback.sample(&mut self.rng.faults);
+        let n = &mut self.nodes[node];
+        n.state = NodeState::RollingBack;
+        n.epoch += 1;
+        let epoch = n.epoch;
+        self.touch(node);
+        self.log(Event::SupportDone {
+            node,
+            rollback: Some(d),
+        });
+        self.q.schedule(
+            self.now + d,
+            Ev::RollbackDone {
+                node: node as u32,
+                epoch,
+            },
+        );
+    }
+
     pub(super) fn on_rollback_done(&mut self, node: NodeId) {
         let n = &mut self.nodes[node];
         n.state = NodeState::Up;
@@ -276,13 +315,7 @@ impl World<'_> {
         self.log(Event::RollbackDone { node });
         self.arm_crash(node);
         self.refresh();
-        if self.exec.recovering {
-            // A recovery from a latent defect restores this appliance
-            // anyway: no retry.
-        } else if attempts <= self.sc.faults.upgrade_retries {
-            // The operator tries again.
-            self.start_upgrade(node);
-        } else {
+        if !self.exec.recovering {
             self.abort(AbortReason::UpgradeFailed { node, attempts });
         }
     }
@@ -329,15 +362,15 @@ impl World<'_> {
         {
             job.interrupted = true;
         }
-        // Records not yet copied to a backup existed only on this appliance.
-        let holds_records = match self.rel.established {
-            Some((p, _)) => p == node,
-            None => !self.nodes[node].traffic && self.sc.site.has_backup() && serving,
-        };
-        if holds_records && self.rel.unsynced > 0 {
-            let lost = self.rel.unsynced;
+        // The records this appliance holds that are not yet on the other
+        // one existed only here (see `World::add_record` for where a
+        // record lives).
+        let held = self.rel.unsynced.get_mut(node).filter(|_| self.sc.site.has_backup());
+        if let Some(held) = held
+            && *held > 0
+        {
+            let lost = std::mem::take(held);
             self.m.records_lost += lost;
-            self.rel.unsynced = 0;
             self.log(Event::RecordsLost { node, records: lost });
         }
         if let Some((p, b)) = self.rel.established
@@ -404,5 +437,45 @@ impl World<'_> {
         } else {
             self.poll_step();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Limits, RunOptions, World};
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn a_crash_loses_only_the_records_the_crashed_appliance_holds() {
+        let sc = Scenario::parse(
+            "[workload.support]\nrate_per_hour = 0\n[workload.console]\nrate_per_hour = 0\n",
+            "t.toml",
+            "t",
+        )
+        .unwrap();
+        let rb = sc.runbook("failover-async-nat").unwrap();
+        let mut w = World::new(&sc, rb, 1, 0, RunOptions::default(), Limits::DEFAULT);
+        // Established, A primary: three sessions end, wherever they ran,
+        // and their records wait on A for the next sync.
+        for node in [0, 0, 1] {
+            w.add_record(node);
+        }
+        assert_eq!(w.rel.unsynced, [3, 0]);
+        // Broken: a record stays where its session ended. Five more end on
+        // A, four on B.
+        w.break_relationship();
+        for node in [0, 1, 0, 1, 0, 1, 0, 1, 0] {
+            w.add_record(node);
+        }
+        assert_eq!(w.rel.unsynced, [8, 4]);
+        assert_eq!(w.m.unsynced_peak, 12);
+        // B crashes: only its own four records are lost; A still holds its 8.
+        w.on_crash(1);
+        assert_eq!(w.m.records_lost, 4);
+        assert_eq!(w.rel.unsynced, [8, 0]);
+        // Then A crashes: its 8 go too.
+        w.on_crash(0);
+        assert_eq!(w.m.records_lost, 12);
+        assert_eq!(w.rel.unsynced, [0, 0]);
     }
 }

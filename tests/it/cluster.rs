@@ -96,6 +96,52 @@ fn atlas_standalone_by_hand() {
 }
 
 #[test]
+fn drains_wait_for_the_sessions_to_end_unless_a_timeout_cuts_them() {
+    // No timeout (the default): r-1 stops accepting at 390; its last
+    // session started at 300 and ends at 2,100: the drain takes 1,710 s and
+    // cuts nothing.
+    let sc = scenario(&cluster(false, "").replace("drain_timeout = \"1h\"\n", ""));
+    assert_eq!(sc.site.drain_timeout, None);
+    let m = run(&sc, "atlas-standalone", 1, 0);
+    assert_eq!(
+        (m.drain_ms, m.drain_cut_sessions, m.dropped_sessions),
+        (1_710 * S, 0, 0)
+    );
+    // A 10-minute timeout cuts at 990 the sessions r-1 still holds: those
+    // that started at P + 60 j, j odd, from −780 (ending at 1,020) to 300:
+    // ten of them.
+    let sc = scenario(&cluster(false, "").replace("drain_timeout = \"1h\"", "drain_timeout = \"10m\""));
+    let m = run(&sc, "atlas-standalone", 1, 0);
+    assert_eq!((m.drain_ms, m.drain_cut_sessions), (600 * S, 10));
+    assert_eq!(m.dropped_sessions, 10);
+}
+
+#[test]
+fn traffic_nodes_install_without_the_recordings_time() {
+    // 500 GB of recordings at 6 s per GB add 50 minutes to the appliance's
+    // install (35 → 85 min), none to a traffic node's (35 min).
+    let sc = scenario(&cluster(true, "").replace("data_gb = 0", "data_gb = 500"));
+    let csv = crate::strategies::events_csv(&sc, "atlas-failover", 0);
+    let span = |node: &str| {
+        let spans = crate::strategies::upgrade_spans(&csv, node);
+        assert_eq!(spans.len(), 1, "{node}");
+        spans[0].1 - spans[0].0
+    };
+    assert_eq!(span("A"), 85.0 * 60.0);
+    assert_eq!(span("B"), 85.0 * 60.0);
+    assert_eq!(span("r-1"), 35.0 * 60.0);
+    assert_eq!(span("r-2"), 35.0 * 60.0);
+    // A traffic node: base (with its reboot), then the product; it
+    // downloads no backup.
+    let phases: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains(",r-1,phase_done,"))
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(phases, ["base", "reboot", "product"]);
+}
+
+#[test]
 fn atlas_failover_by_hand() {
     let sc = scenario(&cluster(true, ""));
     let m = run(&sc, "atlas-failover", 1, 0);
@@ -113,10 +159,10 @@ fn atlas_failover_by_hand() {
     // from 4,980 to 6,420 (j = 83..107): 25; r-2 done 8,825, back 8,870.
     assert_eq!(m.dropped_sessions, 25);
     // Upgrade A: click 8,915, done 11,015; backup operations on at 11,060:
-    // exposure 2,100 + (11,060 − 6,590) = 6,570. Sync Now: click 11,105,
-    // 30 s: the procedure ends at 11,135.
+    // exposure 2,100 + (11,060 − 6,590) = 6,570. The cluster's Sync Now
+    // (one operator step, 45 s): the procedure ends at 11,105.
     assert_eq!(m.exposure_ms, 6_570 * S);
-    assert_eq!(m.procedure_ms, 11_135 * S);
+    assert_eq!(m.procedure_ms, 11_105 * S);
 }
 
 #[test]
@@ -282,6 +328,85 @@ fn blue_green_overrun_and_policy() {
     assert_eq!(m.window_overrun_ms, 600 * S);
     assert_eq!(m.lost_work_sessions, 0);
     assert_eq!(m.dropped_sessions, 30);
+}
+
+#[test]
+fn farms_log_off_disconnected_sessions_by_their_policy() {
+    // The 30 sessions of `blue_green_by_hand`, every user back 5 min after
+    // the 15-minute cutover: away 20 min from the disconnection.
+    let with = |farms: &str, runbook: &str| {
+        let text = pod(&format!("farms = {farms}\n{runbook}"))
+            .replace("close_immediately_fraction = 1\n", "")
+            .replace(
+                "reconnect_probability = 0",
+                "reconnect_probability = 1\nreconnect_delay = \"5m\"",
+            );
+        let sc = scenario(&text);
+        let name = if runbook.is_empty() { "blue-green" } else { "remedy" };
+        run(&sc, name, 1, 0)
+    };
+    let lost = |farms: &str| with(farms, "").lost_work_sessions;
+    // Closed after 10 min: before the users are back: all lost.
+    assert_eq!(lost(r#"[{ logoff = "after", after = "10m" }]"#), 30);
+    // After 30 min, or never: they are back in time, nothing lost.
+    assert_eq!(lost(r#"[{ logoff = "after", after = "30m" }]"#), 0);
+    assert_eq!(lost(r#"[{ logoff = "never" }]"#), 0);
+    assert_eq!(lost(r#"[{ logoff = "immediately" }]"#), 30);
+    // The remedy: "close disconnected sessions" set to 2 h before the
+    // maintenance and restored after it: the immediate farm loses nothing.
+    let remedy = r#"
+[[runbooks]]
+name = "remedy"
+site = "pod"
+steps = [
+  { do = "precheck" },
+  { do = "schedule" },
+  { do = "set_logoff_policy", after = "2h" },
+  { do = "build_green" },
+  { do = "cutover" },
+  { do = "verify", node = "pod" },
+  { do = "set_logoff_policy", restore = true },
+  { do = "delete_blue" },
+]"#;
+    let m = with(r#"[{ logoff = "immediately" }]"#, remedy);
+    assert_eq!((m.lost_work_sessions, m.dropped_sessions), (0, 30));
+    // A user who never comes back loses the work once the policy expires;
+    // under "never" it waits.
+    let gone = |farms: &str| {
+        let text = pod(&format!("farms = {farms}")).replace("close_immediately_fraction = 1\n", "");
+        run(&scenario(&text), "blue-green", 1, 0).lost_work_sessions
+    };
+    assert_eq!(gone(r#"[{ logoff = "after", after = "8h" }]"#), 30);
+    assert_eq!(gone(r#"[{ logoff = "never" }]"#), 0);
+    // The notice: scheduled at 7,245 for 122,400.
+    assert_eq!(
+        with(r#"[{ logoff = "never" }]"#, "").notice_ms,
+        Some((122_400 - 7_245) * S)
+    );
+}
+
+#[test]
+fn the_shipped_pod_remedy_lowers_lost_work() {
+    // scenarios/horizon-pod.toml: 15 % of sessions in farms that close
+    // disconnected sessions at once, 15 % after 30 min. Its runbook with the
+    // vendor's remedy loses work only for users who never come back, in
+    // every replication no more than the plain blue-green update (the same
+    // arrivals, cutover and returns: common random numbers).
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sc = crate::scenario_file(&root.join("scenarios/horizon-pod.toml"));
+    let (mut plain, mut remedy) = (0, 0);
+    for r in 0..20 {
+        let a = run(&sc, "blue-green", sc.seed, r);
+        let b = run(&sc, "blue-green-logoff-2h", sc.seed, r);
+        assert_eq!(a.dropped_sessions, b.dropped_sessions, "replication {r}");
+        assert!(b.lost_work_sessions <= a.lost_work_sessions, "replication {r}");
+        plain += a.lost_work_sessions;
+        remedy += b.lost_work_sessions;
+    }
+    assert!(
+        remedy * 3 < plain,
+        "lost work {remedy} with the remedy, {plain} without"
+    );
 }
 
 #[test]

@@ -127,19 +127,19 @@ fn escapes_follow_the_exponential_tail() {
     // after P): a defect found within G is caught, one found later has
     // escaped. With detection ~ Exp(mean m), P(escape) = e^(−G/m).
     //
-    // failover-sync: A serves the new version from 3,150; the interim ends
+    // failover-sync: A serves the new version from 3,330; the interim ends
     // Tuesday, the next window opens Wednesday 10:00 (172,800) and B's
-    // install starts after the operator's minute: G = 172,860 − 3,150.
-    // failover-async-nat: B serves from the NAT edit's effect at 3,815;
-    // A's install starts at 172,860: G = 172,860 − 3,815.
+    // install starts after the operator's minute: G = 172,860 − 3,330.
+    // failover-async-nat: B serves from the NAT edit's effect at 3,995;
+    // A's install starts at 172,860: G = 172,860 − 3,995.
     let (m, mean) = (2.0 * 86_400.0, "2d");
     let sc = pair_with(mean);
     let long = scenario(&format!(
         "{PAIR}\n[faults]\nlatent_defect = 1\ndefect_detect = \"3000d\"\n"
     ));
     for (strategy, serving, second) in [
-        ("failover-sync", 3_150, 172_860),
-        ("failover-async-nat", 3_815, 172_860),
+        ("failover-sync", 3_330, 172_860),
+        ("failover-async-nat", 3_995, 172_860),
     ] {
         // The instants, checked on a run whose defect shows far too late to
         // interrupt anything.
@@ -184,8 +184,8 @@ fn a_custom_runbook_can_restore() {
     );
     let sc = scenario(&text);
     let m = run(&sc, "drill", 1, 0);
-    // upgrade: click 60, down 60..2,760; restore: click 2,820, down until 4,620.
-    assert_eq!(m.downtime_ms, (2_700 + 1_800) * S);
-    assert_eq!(m.procedure_ms, 4_620 * S);
+    // upgrade: click 60, down 60..2,940; restore: click 3,000, down until 4,800.
+    assert_eq!(m.downtime_ms, (2_880 + 1_800) * S);
+    assert_eq!(m.procedure_ms, 4_800 * S);
     assert_eq!((m.defect_escaped, m.defect_downtime_ms), (0, 0));
 }

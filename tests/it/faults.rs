@@ -47,7 +47,10 @@ fn crash_during_exposure_matches_the_exponential_law() {
         let t = m.exposure_ms as f64 / 1000.0;
         // Exposure is the 10 h wait, give or take a 1 s repair at its end.
         assert!((36_000.0..=36_002.0).contains(&t), "exposure {t}");
-        let formula = 1.0 - (-t / mtbf_s).exp();
+        // The serving appliance is at risk while it is up: the exposure
+        // less the 1 s repair after each of its crashes.
+        let at_risk = t - m.exposure_crashes as f64;
+        let formula = 1.0 - (-at_risk / mtbf_s).exp();
         assert!(
             (m.exposure_risk - formula).abs() < 1e-12,
             "exposure_risk is 1 − e^(−T/MTBF)"
@@ -134,6 +137,7 @@ verify = "0s"
 [faults]
 upgrade_failure = 1.0
 rollback = "30m"
+support = "2h"
 upgrade_retries = 1
 
 [workload.support]
@@ -143,14 +147,49 @@ rate_per_hour = 0
 "#;
 
 #[test]
-fn failed_upgrades_roll_back_retry_and_abort() {
+fn failed_upgrades_wait_for_support_retry_roll_back_and_abort() {
     let m = run(&scenario(SINGLE), "single", 1, 0);
-    // Backup (one operator step), the upgrade's click, then two attempts,
-    // both rolled back: 2 × (35 m + 30 m) down, and the procedure stops.
-    assert_eq!(m.rollbacks, 2);
+    // Backup (one operator step), the upgrade's click, then the first
+    // attempt (35 m) fails: technical support answers in 2 h and the
+    // operator retries (35 m); it fails again: support (2 h), then, no
+    // retry left, the rollback (30 m) and the abort. The site is down
+    // throughout: 35 + 120 + 35 + 120 + 30 = 340 m.
+    assert_eq!(m.rollbacks, 1);
     assert_eq!(m.aborted, 1);
-    assert_eq!(m.downtime_ms, 2 * (35 + 30) * 60_000);
-    assert_eq!(m.procedure_ms, (1 + 1 + 2 * 65) * 60_000);
+    assert_eq!(m.downtime_ms, 340 * 60_000);
+    assert_eq!(m.procedure_ms, (1 + 1 + 340) * 60_000);
+    // The path is in the event log.
+    let sc = scenario(SINGLE);
+    let out = cutover::sim::simulate(
+        &sc,
+        sc.runbook("single").unwrap(),
+        1,
+        0,
+        cutover::sim::RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    use cutover::sim::events::{Entity, Event};
+    let path: Vec<&str> = out
+        .events
+        .iter()
+        .filter(|e| e.event.entity() == Entity::Node(0))
+        .filter(|e| !matches!(e.event, Event::PhaseDone { .. } | Event::State { .. }))
+        .map(|e| e.event.name())
+        .collect();
+    assert_eq!(
+        path,
+        [
+            "upgrade_start",
+            "upgrade_failed",
+            "support_done",
+            "upgrade_start",
+            "upgrade_failed",
+            "support_done",
+            "rollback_done"
+        ]
+    );
     // With no failure the same runbook is done in 1 + 1 + 35 minutes.
     let ok = run(
         &scenario(&SINGLE.replace("upgrade_failure = 1.0", "upgrade_failure = 0")),
@@ -277,5 +316,51 @@ fn a_crash_during_a_sync_cuts_the_copy_short() {
             let m = run(&sc, name, seed, rep);
             assert!(m.records_lost <= m.completed + m.dropped_sessions, "{name}");
         }
+    }
+}
+
+/// The default pair with crashes on, no workload (for speed) and a 1 s
+/// repair, so that a crash barely changes the path of the procedure.
+fn crashing_pair(mtbf: &str) -> cutover::scenario::Scenario {
+    scenario(&format!(
+        r#"
+[calendar]
+warmup = "0s"
+[faults]
+crashes = true
+mtbf = "{mtbf}"
+mttr = "1s"
+[workload.support]
+rate_per_hour = 0
+[workload.console]
+rate_per_hour = 0
+"#
+    ))
+}
+
+#[test]
+fn exposure_risk_matches_the_share_of_runs_with_an_exposure_crash() {
+    // Each strategy with an MTBF that puts its risk near 10–30 %: the time
+    // the serving appliance is up without a working failover is about two
+    // days for the two-window procedures (the interim) and about an hour
+    // for the one-night synchronous upgrade (B installs while A serves).
+    for (strategy, mtbf) in [
+        ("failover-sync", "150h"),
+        ("failover-sync-one-window", "8h"),
+        ("failover-async-nat", "150h"),
+    ] {
+        let sc = crashing_pair(mtbf);
+        let (mut hit, mut risk) = (Vec::new(), Vec::new());
+        for r in 0..500 {
+            let m = run(&sc, strategy, 21, r);
+            hit.push(f64::from(u8::from(m.exposure_crashes > 0)));
+            risk.push(m.exposure_risk);
+        }
+        let (p, se) = mean_se(&hit);
+        let (mean_risk, _) = mean_se(&risk);
+        assert!(
+            (p - mean_risk).abs() < 3.0 * se,
+            "{strategy}: exposure crashes in {p} ± {se} of the runs, mean exposure_risk {mean_risk}"
+        );
     }
 }

@@ -76,7 +76,7 @@ const DURATIONS: [&str; 14] = [
     "\"1e9h\"",
 ];
 /// Whole lines that once crashed the process or exhausted it (issue 10).
-const LINES: [&str; 15] = [
+const LINES: [&str; 24] = [
     "[pod]\nreminder_interval = \"1ms\"",
     "lead_time = \"3650d\"",
     "reminder_interval = \"1s\"",
@@ -89,6 +89,15 @@ const LINES: [&str; 15] = [
     "start_weekday = \"monkey\"",
     "regions = [{ name = \"r\", nodes = 10000 }]",
     "strategies = [\"x\", \"x\", \"y\", \"z\"]",
+    "[upgrade]\nsame_on_both = false",
+    "[faults]\nupgrade_failure = 1\nsupport = \"0s\"\nupgrade_retries = 10",
+    "drain_timeout = \"none\"",
+    "{ do = \"wait_drained\", group = \"offline\", timeout = \"none\" }",
+    "[workload.console]\nmsi_locked_share = 1\nredeploy = \"0s\"",
+    "msi_locked_share = 0.5",
+    "farms = [{ share = 0.5, logoff = \"after\", after = \"1ms\" }, { share = 0.5, logoff = \"immediately\" }]",
+    "{ do = \"set_logoff_policy\", after = \"2h\" }",
+    "{ do = \"set_logoff_policy\", restore = true }",
     "[faults]\nlatent_defect = 1\ndefect_detect = \"0s\"",
     "latent_defect = 1\ndefect_detect = { dist = \"exponential\", mean = \"1ms\" }",
     "[faults]\nlatent_defect = 1\ndefect_detect = \"3650d\"\nrollback = \"0s\"",

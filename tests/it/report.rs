@@ -253,8 +253,12 @@ fn faults_are_surfaced_and_aborted_runs_kept_apart() {
 #[test]
 fn each_site_kind_tells_its_own_story() {
     // A pod: its slot, the notice, the sessions that lose work; no word of
-    // failover; one strategy, so no comparison between strategies.
-    let (md, html) = report(&shipped("horizon-pod"), 60);
+    // failover; one strategy (the shipped scenario's blue-green alone, not
+    // its remedy runbook), so no comparison between strategies.
+    let mut pod = shipped("horizon-pod");
+    pod.strategies.retain(|s| s == "blue-green");
+    pod.runbooks.retain(|r| r.name == "blue-green");
+    let (md, html) = report(&pod, 60);
     let slot = section(&md, "The maintenance slot");
     assert!(slot.contains("- P(in preferred window): "), "{slot}");
     assert!(
@@ -306,13 +310,13 @@ fn the_table_names_a_best_strategy_only_when_the_difference_is_clear() {
         "{t}"
     );
     assert!(line("exposure_s").ends_with("  failover-sync-one-window"), "{t}");
-    // The custom runbook's downtime is within noise of the built-in one it varies.
+    // The custom runbook varies the built-in asynchronous upgrade by doing
+    // it in one night: more latent defects escape, and an escaped defect's
+    // restore takes the serving appliance down (the site down), so its
+    // downtime is clearly above the built-in one's in these 100 runs.
     let sc = shipped("custom-runbook");
     let t = table(&sc, 100);
     let line = |m: &str| t.lines().find(|l| l.starts_with(m)).unwrap().trim_end().to_string();
-    assert!(
-        line("downtime_s").ends_with("  tie (failover-async-nat, async-nat-one-night)"),
-        "{t}"
-    );
+    assert!(line("downtime_s").ends_with("  failover-async-nat"), "{t}");
     assert!(!t.contains("lowest"));
 }

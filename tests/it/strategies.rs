@@ -161,3 +161,62 @@ fn dns_settings_do_not_move_a_run_without_a_dns_swing() {
         "staler resolvers must reach the old appliance while it upgrades: {failed_staler} vs {failed_base}"
     );
 }
+
+/// The events.csv text of one replication of `strategy` on `sc`.
+pub fn events_csv(sc: &Scenario, strategy: &str, replication: u64) -> String {
+    let rb = sc.runbook(strategy).unwrap();
+    let out = simulate(
+        sc,
+        rb,
+        sc.seed,
+        replication,
+        RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    let mut buf = Vec::new();
+    cutover::export::write_events(&mut buf, &out.events).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+/// The (start, done) instants, in seconds, of every upgrade of `node` that
+/// completed, read from an events.csv text.
+pub fn upgrade_spans(csv: &str, node: &str) -> Vec<(f64, f64)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.splitn(4, ',').collect();
+        if cells.get(1) != Some(&node) {
+            continue;
+        }
+        let t: f64 = cells[0].parse().unwrap();
+        match cells[2] {
+            "upgrade_start" => start = start.or(Some(t)),
+            "upgrade_done" => spans.push((start.take().unwrap(), t)),
+            _ => {}
+        }
+    }
+    spans
+}
+
+#[test]
+fn both_appliances_of_the_default_pair_take_the_same_install_time() {
+    let sc = Scenario::default_scenario();
+    for r in 0..5 {
+        let csv = events_csv(&sc, "failover-sync", r);
+        let (a, b) = (upgrade_spans(&csv, "A"), upgrade_spans(&csv, "B"));
+        assert_eq!((a.len(), b.len()), (1, 1), "replication {r}");
+        let (ta, tb) = (a[0].1 - a[0].0, b[0].1 - b[0].0);
+        assert!(
+            ta > 0.0 && (ta - tb).abs() < 1e-9,
+            "replication {r}: A {ta} s, B {tb} s"
+        );
+    }
+    // `same_on_both = false`: each appliance draws its own phases.
+    let text = cutover::scenario::DEFAULT_TOML.replace("[upgrade]", "[upgrade]\nsame_on_both = false");
+    let sc = crate::scenario(&text);
+    let csv = events_csv(&sc, "failover-sync", 0);
+    let (a, b) = (upgrade_spans(&csv, "A"), upgrade_spans(&csv, "B"));
+    assert_ne!(a[0].1 - a[0].0, b[0].1 - b[0].0);
+}

@@ -231,8 +231,9 @@ fn sweep_rows_and_monotone_exposure() {
     );
     ok(&o);
     let rows = table(&read(&tmp.path().join("sw"), "sweep.csv"));
-    // 2 points × 5 strategies × every metric that applies (not scheduled_at_s, in_preferred_window).
-    assert_eq!(rows.len(), 2 * 5 * (cutover::metrics::Metrics::COLUMNS.len() - 2));
+    // 2 points × 5 strategies × every metric that applies (not the pods'
+    // scheduled_at_s, in_preferred_window, notice_s).
+    assert_eq!(rows.len(), 2 * 5 * (cutover::metrics::Metrics::COLUMNS.len() - 3));
     for s in [
         "failover-sync",
         "failover-async-shared-ip",
@@ -277,7 +278,7 @@ fn sweep_rows_and_monotone_exposure() {
     );
     ok(&o);
     let rows = table(&read(&tmp.path().join("grid"), "sweep.csv"));
-    assert_eq!(rows.len(), 6 * (cutover::metrics::Metrics::COLUMNS.len() - 2));
+    assert_eq!(rows.len(), 6 * (cutover::metrics::Metrics::COLUMNS.len() - 3));
 }
 
 fn bad(dir: &Path, args: &[&str], says: &str) {
