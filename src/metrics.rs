@@ -844,6 +844,28 @@ impl Metric {
         }
     }
 
+    /// The one unit its values are shown in to people, in every chart axis
+    /// and every table and sentence of the report: its name and how many of
+    /// the metric's own units make one (a time metric's values are seconds).
+    ///
+    /// Times are shown in minutes, except the spans that run to days (the
+    /// exposure, the procedure, the simulated span, the notice and the
+    /// instants) in hours; probabilities and ratios in percent; counts as
+    /// counts.
+    pub fn shown_unit(&self) -> (&'static str, f64) {
+        match self.unit {
+            Unit::Seconds | Unit::Instant
+                if self.unit == Unit::Instant
+                    || matches!(self.name, "exposure_s" | "procedure_s" | "span_s" | "notice_s") =>
+            {
+                ("h", 3600.0)
+            }
+            Unit::Seconds | Unit::Instant => ("min", 60.0),
+            Unit::Probability | Unit::Ratio => ("%", 0.01),
+            Unit::Count | Unit::Flag => ("", 1.0),
+        }
+    }
+
     /// True when it is shown in the printed table although zero everywhere.
     pub fn printed_when_zero(&self) -> bool {
         self.key.is_some_and(|k| k.shown != Shown::NotZero)

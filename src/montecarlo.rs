@@ -616,6 +616,11 @@ impl Aggregator {
     pub fn ecdf(&self, strategy: usize, metric: &str) -> Vec<(f64, f64)> {
         self.cell(strategy, metric).map(|c| c.sketch.cdf()).unwrap_or_default()
     }
+
+    /// The scenario's threshold for `metric`, if it has one.
+    pub fn threshold(&self, metric: &str) -> Option<f64> {
+        self.thresholds[crate::metrics::index(metric)?]
+    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,10 @@ pub struct SeriesPoint {
     pub time: SimTime,
     /// Most sessions active at once during the stretch.
     pub active: u64,
+    /// Fewest sessions active at once during the stretch.
+    pub low: u64,
+    /// Sessions active at the end of the stretch.
+    pub last: u64,
     /// Failed connects so far, at the end of the stretch.
     pub failed: u64,
 }
@@ -88,11 +92,15 @@ pub const MAX_LOG_RECORDS: usize = 500_000;
 /// Events between two looks at the stop flag of [`simulate_bounded`].
 pub const STOP_POLL_EVENTS: u64 = 1 << 16;
 
-/// Shortest stretch a series point covers: keeps the series small on long runs.
-pub const SERIES_STEP: SimDuration = SimDuration::from_secs(60);
+/// Shortest stretch a series point covers: one millisecond, so that every
+/// change of the active sessions or failed connects is a point of its own
+/// (a drop right after an arrival stays visible).
+pub const SERIES_STEP: SimDuration = SimDuration(1);
 
 /// Most points the series keeps: past it, neighbouring points are merged
-/// two by two and the stretch doubles (a coarser series of a long run).
+/// two by two (each keeping the most and fewest sessions of both, so the
+/// envelope stays exact) and the stretch grows (a coarser series of a long
+/// run).
 pub const MAX_SERIES_POINTS: usize = 100_000;
 
 /// Clusters of at most this many nodes find the least-loaded traffic node
@@ -914,7 +922,10 @@ impl<'a> World<'a> {
         }
     }
 
-    /// Records the active-session count and failed connects for the timeline.
+    /// Records the active-session count and failed connects for the timeline:
+    /// every change, as a point of its own while the series has room; a
+    /// point covering a longer stretch keeps the most, the fewest and the
+    /// last count of it.
     fn record_series(&mut self) {
         if !self.opts.log_events {
             return;
@@ -923,8 +934,11 @@ impl<'a> World<'a> {
         match self.series.last_mut() {
             Some(p) if now.since(p.time) < self.series_step => {
                 p.active = p.active.max(active);
+                p.low = p.low.min(active);
+                p.last = active;
                 p.failed = failed;
             }
+            Some(p) if p.last == active && p.failed == failed => {}
             _ => {
                 if self.series.len() >= MAX_SERIES_POINTS {
                     self.coarsen_series();
@@ -932,13 +946,17 @@ impl<'a> World<'a> {
                 self.series.push(SeriesPoint {
                     time: now,
                     active,
+                    low: active,
+                    last: active,
                     failed,
                 });
             }
         }
     }
 
-    /// Merges the series' points two by two and doubles the stretch each covers.
+    /// Merges the series' points two by two and lengthens the stretch a new
+    /// point covers: at least double, and at least the series' span over
+    /// half its room, so that the series fills again no faster than it did.
     fn coarsen_series(&mut self) {
         let merged: Vec<SeriesPoint> = self
             .series
@@ -946,11 +964,22 @@ impl<'a> World<'a> {
             .map(|pair| SeriesPoint {
                 time: pair[0].time,
                 active: pair.iter().map(|p| p.active).max().unwrap_or(0),
+                low: pair.iter().map(|p| p.low).min().unwrap_or(0),
+                last: pair[pair.len() - 1].last,
                 failed: pair[pair.len() - 1].failed,
             })
             .collect();
+        let span = match (merged.first(), merged.last()) {
+            (Some(a), Some(b)) => b.time.0 - a.time.0,
+            _ => 0,
+        };
         self.series = merged;
-        self.series_step = SimDuration(self.series_step.0.saturating_mul(2));
+        self.series_step = SimDuration(
+            self.series_step
+                .0
+                .saturating_mul(2)
+                .max(span / (MAX_SERIES_POINTS as u64 / 2)),
+        );
     }
 
     /// True when a record may go into the event log: logging is on and the

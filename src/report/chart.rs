@@ -3,15 +3,17 @@
 //!
 //! Charts implement [`Chart`] once, generically over the plotters backend;
 //! [`render`] draws them on the SVG backend (text stays text, so titles and
-//! legends can be searched) and on an in-memory bitmap encoded as PNG. The
-//! font (DejaVu Sans, `assets/fonts/`) is compiled into the binary: no
-//! system font or font library is needed.
+//! legends can be searched) and rasterises that SVG with `resvg` (pure Rust,
+//! anti-aliased, text shaped from the font) into the PNG. The font (DejaVu
+//! Sans, `assets/fonts/`) is compiled into the binary and is the only font
+//! either step knows: no system font or font library is needed.
 
-use std::sync::Once;
+use std::sync::{Arc, Once, OnceLock};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::metrics::Unit;
 
@@ -36,30 +38,70 @@ pub fn strategy_color(name: &str, position: usize) -> RGBColor {
     }
 }
 
+/// The states of the timeline's legend, in legend order, with their words
+/// and colours. No two are alike under the common colour-vision
+/// deficiencies: pairwise CIEDE2000 ΔE at least [`MIN_STATE_DELTA_E`] in
+/// normal vision and under simulated deuteranopia and protanopia (Machado,
+/// Oliveira & Fernandes 2009, severity 1), tested. Built from the Okabe–Ito
+/// hues: the usual states (serving, the failover working) pale or calm, the
+/// changes saturated, the lost failover reddish purple and hatched.
+pub const STATES: [(&str, &str, RGBColor); 11] = [
+    ("serving", "serving", RGBColor(153, 216, 199)),
+    ("down", "site down (fresh clients fail)", RGBColor(90, 20, 20)),
+    ("backup", "backup", RGBColor(86, 180, 233)),
+    ("draining", "draining", RGBColor(230, 159, 0)),
+    ("offline", "offline", RGBColor(82, 82, 82)),
+    ("upgrading", "upgrading", RGBColor(0, 114, 178)),
+    ("failed", "failed", RGBColor(213, 94, 0)),
+    ("working", "failover working", RGBColor(0, 158, 115)),
+    ("syncing", "failover syncing", RGBColor(242, 232, 94)),
+    ("not working", "no working failover (hatched)", RGBColor(204, 121, 167)),
+    ("window", "maintenance window", WINDOW_COLOR),
+];
+
+/// The shade of a maintenance window behind the timeline.
+pub const WINDOW_COLOR: RGBColor = RGBColor(250, 247, 198);
+
+/// The smallest CIEDE2000 colour difference between two legend entries of
+/// [`STATES`], in normal vision and under simulated deuteranopia and
+/// protanopia. 10 is a difference seen at a glance between two patches.
+pub const MIN_STATE_DELTA_E: f64 = 10.0;
+
 /// The colour of a node or relationship state on the timeline.
 pub fn state_color(state: &str) -> RGBColor {
-    match state {
-        "serving" | "working" => RGBColor(0, 158, 115),
-        "backup" => RGBColor(120, 190, 230),
-        "draining" => RGBColor(230, 159, 0),
-        "offline" => RGBColor(170, 170, 170),
-        "upgrading" => RGBColor(0, 90, 160),
-        "syncing" => RGBColor(86, 180, 233),
-        "failed" => RGBColor(213, 94, 0),
-        "down" => RGBColor(90, 20, 20),
-        "not working" => RGBColor(204, 51, 99),
-        _ => RGBColor(200, 200, 200),
-    }
+    STATES
+        .iter()
+        .find(|s| s.0 == state)
+        .map_or(RGBColor(200, 200, 200), |s| s.2)
 }
+
+/// A font of `px` pixels in the SVG (plotters writes sizes divided by 1.24;
+/// this undoes that, so that a size here is the size a reader gets).
+pub fn font(px: f64) -> FontDesc<'static> {
+    (FONT, px * 1.24).into_font()
+}
+
+/// The smallest text in any chart, in SVG pixels at the chart's own size.
+/// Charts wider than the report's column ([`REPORT_WIDTH`]) scale it up so
+/// that it is still this size there.
+pub const MIN_TEXT_PX: f64 = 12.0;
+
+/// The width at which the change-board report shows a chart (its column:
+/// 1180 px less the padding); a wider chart is scaled down to it.
+pub const REPORT_WIDTH: f64 = 1148.0;
 
 /// Font family used by every chart.
 pub const FONT: &str = "sans-serif";
+
+/// The embedded font (DejaVu Sans): text measured for layout by plotters,
+/// shaped and drawn in PNGs by the SVG rasteriser.
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 static FONT_ONCE: Once = Once::new();
 
 fn register_font() {
     FONT_ONCE.call_once(|| {
-        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        let bytes: &'static [u8] = FONT_BYTES;
         for style in [
             FontStyle::Normal,
             FontStyle::Bold,
@@ -104,8 +146,17 @@ pub struct Rendered {
     pub png: Vec<u8>,
 }
 
-/// Draws a chart into both formats.
+/// Draws a chart into both formats: the SVG as plotters writes it, and the
+/// PNG rasterised from that SVG (anti-aliased shapes, text shaped from the
+/// embedded font) so that both files show the same picture.
 pub fn render(chart: &impl Chart) -> Result<Rendered, ChartError> {
+    let svg = render_svg(chart)?;
+    let png = rasterise(&svg)?;
+    Ok(Rendered { svg, png })
+}
+
+/// Draws a chart as SVG only (what the report inlines, and what tests read).
+pub fn render_svg(chart: &impl Chart) -> Result<String, ChartError> {
     register_font();
     let (w, h) = chart.size();
     let mut svg = String::new();
@@ -115,13 +166,38 @@ pub fn render(chart: &impl Chart) -> Result<Rendered, ChartError> {
         chart.draw(&area).map_err(|e| ChartError(format!("svg: {e}")))?;
         area.present().map_err(|e| ChartError(format!("svg: {e}")))?;
     }
-    let mut rgb = vec![255u8; w as usize * h as usize * 3];
-    {
-        let area = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        area.fill(&WHITE).map_err(|e| ChartError(format!("png: {e}")))?;
-        chart.draw(&area).map_err(|e| ChartError(format!("png: {e}")))?;
-        area.present().map_err(|e| ChartError(format!("png: {e}")))?;
-    }
+    Ok(svg)
+}
+
+/// The parsing options of the SVG rasteriser: its font database holds the
+/// embedded font alone, under every generic family name, so no system font
+/// is ever looked up and every machine draws the same pixels.
+fn svg_options() -> &'static resvg::usvg::Options<'static> {
+    static OPTIONS: OnceLock<resvg::usvg::Options<'static>> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut db = resvg::usvg::fontdb::Database::new();
+        db.load_font_data(FONT_BYTES.to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+        db.set_serif_family("DejaVu Sans");
+        db.set_monospace_family("DejaVu Sans");
+        resvg::usvg::Options {
+            font_family: "DejaVu Sans".into(),
+            fontdb: Arc::new(db),
+            ..resvg::usvg::Options::default()
+        }
+    })
+}
+
+/// Rasterises an SVG document to PNG bytes at its own size (opaque RGB).
+pub fn rasterise(svg: &str) -> Result<Vec<u8>, ChartError> {
+    let tree = resvg::usvg::Tree::from_str(svg, svg_options()).map_err(|e| ChartError(format!("png: {e}")))?;
+    let size = tree.size().to_int_size();
+    let (w, h) = (size.width(), size.height());
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(w, h).ok_or_else(|| ChartError("png: empty chart".into()))?;
+    pixmap.fill(resvg::tiny_skia::Color::WHITE);
+    resvg::render(&tree, resvg::tiny_skia::Transform::identity(), &mut pixmap.as_mut());
+    // Opaque (the background is white), so premultiplied RGBA is plain RGB.
+    let rgb: Vec<u8> = pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
     let mut png = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut png, w, h);
@@ -133,7 +209,7 @@ pub fn render(chart: &impl Chart) -> Result<Rendered, ChartError> {
             .map_err(|e| ChartError(format!("png: {e}")))?;
         writer.finish().map_err(|e| ChartError(format!("png: {e}")))?;
     }
-    Ok(Rendered { svg, png })
+    Ok(png)
 }
 
 /// Width and height of a PNG, read from its header (for checks).
@@ -188,14 +264,45 @@ pub fn fmt_value(unit: Unit, x: f64) -> String {
     }
 }
 
-/// Formats a metric value for axes and tables, by the metric's unit.
+/// Formats a metric value for tables, sentences and labels in the metric's
+/// one shown unit ([`crate::metrics::Metric::shown_unit`]): `52.3 min`,
+/// `0.25 min`, `49.5 h`, `1.91%`, `3`.
 pub fn fmt_metric(metric: &str, x: f64) -> String {
-    fmt_value(unit_of(metric), x)
+    let Some(m) = crate::metrics::find(metric) else {
+        return fmt_value(Unit::Count, x);
+    };
+    match m.unit {
+        Unit::Probability | Unit::Ratio | Unit::Count | Unit::Flag => fmt_value(m.unit, x),
+        Unit::Seconds | Unit::Instant => {
+            let (name, per) = m.shown_unit();
+            format!("{} {name}", fmt_number(x / per))
+        }
+    }
 }
 
-/// A metric's chart label with its unit, from the metric table.
+/// A number with three significant digits or so: `52.3`, `0.25`, `130`.
+pub fn fmt_number(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 100.0 || (a >= 1.0 && v.fract() == 0.0) {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else if a >= 0.01 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A metric's chart label with its shown unit: `downtime (minutes)`,
+/// `dropped sessions (count)`, or the metric table's own label.
 pub fn metric_label(metric: &str) -> String {
     match crate::metrics::find(metric) {
+        Some(m) if m.label.is_none() && m.unit.is_time() => {
+            format!("{} ({})", m.words, Scale::for_metric(metric, 0.0).unit)
+        }
         Some(m) => m.label(),
         None => format!("{metric} (count)"),
     }
@@ -212,9 +319,22 @@ pub struct Scale {
 }
 
 impl Scale {
-    /// The scale for `metric` whose values reach `max_abs`.
+    /// The scale of `metric`: its one shown unit, whatever its values
+    /// (`max_abs` only matters for data that is not in the metric table).
     pub fn for_metric(metric: &str, max_abs: f64) -> Scale {
-        Scale::for_unit(unit_of(metric), max_abs)
+        match crate::metrics::find(metric) {
+            Some(m) if m.unit.is_time() => match m.shown_unit() {
+                ("h", per) => Scale {
+                    div: per,
+                    unit: "hours",
+                },
+                (_, per) => Scale {
+                    div: per,
+                    unit: "minutes",
+                },
+            },
+            _ => Scale::for_unit(unit_of(metric), max_abs),
+        }
     }
 
     /// The scale for values of `unit` that reach `max_abs`.
@@ -256,4 +376,48 @@ impl Scale {
             format!("{v:.2}")
         }
     }
+}
+
+/// The mark a legend entry shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Swatch {
+    /// A line (a curve, a sweep's mean).
+    Line(RGBColor),
+    /// A dot (a mean).
+    Dot(RGBColor),
+    /// A filled box (a quartile box, a band).
+    Box(RGBColor),
+    /// A dashed line (a threshold).
+    Dashed(RGBColor),
+}
+
+/// Pixels between two legend entries.
+pub const LEGEND_ROW_PX: i32 = 22;
+
+/// Draws a legend at `(x, y)` of `area`, one entry a row: the charts put it
+/// in an area of its own beside the plot, so that it never covers a mark.
+pub fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    entries: &[(Swatch, String)],
+) -> DrawResult<DB> {
+    let style = TextStyle::from(font(13.0)).pos(Pos::new(HPos::Left, VPos::Center));
+    for (i, (swatch, label)) in entries.iter().enumerate() {
+        let cy = y + LEGEND_ROW_PX * i as i32 + LEGEND_ROW_PX / 2;
+        match *swatch {
+            Swatch::Line(c) => area.draw(&PathElement::new(vec![(x, cy), (x + 24, cy)], c.stroke_width(3)))?,
+            Swatch::Dot(c) => area.draw(&Circle::new((x + 12, cy), 5, c.filled()))?,
+            Swatch::Box(c) => area.draw(&Rectangle::new([(x + 2, cy - 7), (x + 22, cy + 7)], c.filled()))?,
+            Swatch::Dashed(c) => {
+                for k in 0..3 {
+                    area.draw(&PathElement::new(
+                        vec![(x + k * 9, cy), (x + k * 9 + 6, cy)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+            }
+        }
+        area.draw(&Text::new(label.clone(), (x + 32, cy), style.clone()))?;
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 
-use super::chart::{Chart, DrawResult, FONT, PALETTE, fmt_duration_s};
+use super::chart::{Chart, DrawResult, PALETTE, fmt_duration_s, font};
 use crate::fit::{WEEKDAYS, WorkloadFit, normal_cdf};
 
 /// Arrivals per hour in each hour of the week: observed, fitted, and the
@@ -104,12 +104,13 @@ impl Chart for ProfileChart {
             .chain(self.expected.iter().copied())
             .filter(|x| x.is_finite())
             .fold(0.0f64, f64::max);
-        let top = if top > 0.0 { top * 1.08 } else { 1.0 };
+        // Headroom above the data for the legend: it covers no mark.
+        let top = if top > 0.0 { top * 1.3 } else { 1.0 };
         // The x axis counts days (Monday 00:00 = 0); cell c spans [c/24, (c+1)/24).
         let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FONT, 20))
+            .caption(&self.title, font(19.0))
             .margin(16)
-            .x_label_area_size(40)
+            .x_label_area_size(48)
             .y_label_area_size(70)
             .build_cartesian_2d(0f64..7f64, 0f64..top)?;
         chart
@@ -134,8 +135,8 @@ impl Chart for ProfileChart {
             })
             .x_desc("hour of the week (local time)")
             .y_desc("arrivals per hour")
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
+            .label_style(font(13.0))
+            .axis_desc_style(font(15.0))
             .draw()?;
         let blue = PALETTE[0];
         chart
@@ -178,7 +179,7 @@ impl Chart for ProfileChart {
             .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
+            .label_font(font(13.0))
             .draw()?;
         Ok(())
     }
@@ -294,7 +295,7 @@ impl DurationPanel {
             (1.0, 10.0)
         };
         let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FONT, 17))
+            .caption(&self.title, font(16.0))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -306,8 +307,8 @@ impl DurationPanel {
             .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
             .x_desc("session duration (log scale)")
             .y_desc("share of sessions at or below")
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 14))
+            .label_style(font(12.5))
+            .axis_desc_style(font(14.0))
             .draw()?;
         let data = PALETTE[7];
         let mut path = Vec::with_capacity(self.empirical.len() * 2 + 2);
@@ -340,7 +341,7 @@ impl DurationPanel {
             .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
+            .label_font(font(13.0))
             .draw()?;
         Ok(())
     }
@@ -352,7 +353,7 @@ impl Chart for DurationChart {
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let body = area.titled(&self.title, (FONT, 20))?;
+        let body = area.titled(&self.title, font(19.0))?;
         let panels = body.split_evenly((1, self.panels.len().max(1)));
         for (p, a) in self.panels.iter().zip(panels.iter()) {
             p.draw(a)?;

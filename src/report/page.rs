@@ -346,8 +346,13 @@ pub fn value(unit: Unit, x: f64) -> String {
     }
 }
 
-/// A value of metric `m` in words.
+/// A value of metric `m` in words; a time in the metric's one shown unit
+/// (the unit of its chart axes).
 fn val(m: &Metric, x: f64) -> String {
+    if m.unit.is_time() {
+        let x = if x.abs() < 5e-4 { 0.0 } else { x };
+        return super::chart::fmt_metric(m.name, x);
+    }
     value(m.unit, x)
 }
 

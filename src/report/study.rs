@@ -5,10 +5,13 @@
 //! fixed numbers; the `from_*` constructors fill them from an aggregator.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart::{Chart, DrawResult, FONT, Scale, fmt_metric, metric_label, metric_words, strategy_color};
+use super::chart::{
+    Chart, DrawResult, Scale, Swatch, draw_legend, fmt_metric, font, metric_label, metric_words, strategy_color,
+};
 use crate::metrics::{self, METRICS};
 use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
 
@@ -30,6 +33,8 @@ pub struct Distribution {
     pub title: String,
     pub metric: String,
     pub boxes: Vec<BoxStats>,
+    /// The scenario's threshold for the metric, drawn as a dashed line.
+    pub threshold: Option<f64>,
 }
 
 /// A named, coloured series of points.
@@ -56,6 +61,8 @@ pub struct Cdf {
     pub title: String,
     pub metric: String,
     pub curves: Vec<Curve<(f64, f64)>>,
+    /// The scenario's threshold for the metric, drawn as a dashed line.
+    pub threshold: Option<f64>,
 }
 
 /// Paired differences against a baseline, one panel per metric.
@@ -75,8 +82,12 @@ pub struct SweepLines {
     pub param: String,
     /// The swept values as given, and their positions on the x axis.
     pub xs: Vec<(String, f64)>,
-    /// Per strategy, (mean, low, high) at each x.
+    /// Per strategy, (mean, low, high) at each x; NaN where the strategy
+    /// did not run (drawn as a gap: no mark, no line through it).
     pub lines: Vec<Curve<(f64, f64, f64)>>,
+    /// The swept values are names or true/false, not numbers: evenly
+    /// spaced, no line between them.
+    pub categorical: bool,
 }
 
 /// A two-parameter sweep of one metric: a grid of means per strategy.
@@ -196,109 +207,176 @@ impl Distribution {
         Some(Distribution {
             title: format!("{} by strategy", metric_label(metric)),
             metric: metric.into(),
+            threshold: summary
+                .iter()
+                .find(|r| r.metric == metric)
+                .and_then(|r| r.threshold.map(|t| t.0)),
             boxes,
         })
     }
 }
 
+/// Width of the legend column beside a plot.
+const LEGEND_W: i32 = 300;
+
+/// A value range for an axis: padded, and starting at 0 when no value is
+/// below 0 (a duration or a count never shows a negative stretch).
+fn value_range(lo: f64, hi: f64) -> (f64, f64) {
+    let (plo, phi) = pad_range(lo, hi);
+    if lo >= 0.0 && lo.is_finite() && hi - lo >= 1e-12 {
+        (0.0, phi)
+    } else {
+        (plo, phi)
+    }
+}
+
+/// Draws a dashed line between two points of a chart's data.
+fn dashed<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    from: (f64, f64),
+    to: (f64, f64),
+    color: RGBColor,
+) -> DrawResult<DB> {
+    let n = 40;
+    for k in (0..n).step_by(2) {
+        let (a, b) = (k as f64 / n as f64, (k + 1) as f64 / n as f64);
+        let p = |f: f64| (from.0 + (to.0 - from.0) * f, from.1 + (to.1 - from.1) * f);
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![p(a), p(b)],
+            color.stroke_width(2),
+        )))?;
+    }
+    Ok(())
+}
+
+/// The colour thresholds are drawn in.
+pub const THRESHOLD_COLOR: RGBColor = RGBColor(213, 94, 0);
+
+/// A threshold's label: `threshold 15 min`.
+pub fn threshold_label(metric: &str, t: f64) -> String {
+    format!("threshold {}", fmt_metric(metric, t))
+}
+
 impl Chart for Distribution {
     fn size(&self) -> (u32, u32) {
-        (900, 520)
+        (1100, 560)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (w, _) = self.size();
+        let (plot, side) = area.split_horizontally(w as i32 - LEGEND_W);
         let n = self.boxes.len().max(1);
         let lo = self
             .boxes
             .iter()
             .map(|b| b.q[0].min(b.ci.0))
+            .chain(self.threshold)
             .fold(f64::INFINITY, f64::min);
         let hi = self
             .boxes
             .iter()
             .map(|b| b.q[4].max(b.ci.1))
+            .chain(self.threshold)
             .fold(f64::NEG_INFINITY, f64::max);
         let scale = Scale::for_metric(&self.metric, lo.abs().max(hi.abs()));
         let d = scale.div;
-        let (lo, hi) = pad_range(lo / d, hi / d);
+        let (lo, hi) = value_range(lo / d, hi / d);
+        // Room above the marks for the row of means.
+        let top = hi + (hi - lo) * 0.16;
         let names: Vec<String> = self.boxes.iter().map(|b| b.name.clone()).collect();
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FONT, 22))
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(&self.title, font(18.0))
             .margin(16)
-            .x_label_area_size(46)
+            .x_label_area_size(64)
             .y_label_area_size(80)
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)?;
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..top)?;
         let metric = self.metric.clone();
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(n + 1)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 0.01 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|y| scale.tick(*y))
+            // The strategies are written below, by hand: in two rows when
+            // their names are wider than their columns.
+            .x_labels(0)
+            .y_label_formatter(&|y| if *y > hi { String::new() } else { scale.tick(*y) })
             .y_desc(scale.describe(&metric))
             .x_desc("strategy")
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
+            .label_style(font(13.0))
+            .axis_desc_style(font(14.0))
             .draw()?;
+        let name_style = TextStyle::from(font(13.0)).pos(Pos::new(HPos::Center, VPos::Top));
+        let column = (chart.backend_coord(&(1.0, lo)).0 - chart.backend_coord(&(0.0, lo)).0) as u32;
+        let mut crowded = false;
+        for name in &names {
+            crowded |= plot.estimate_text_size(name, &name_style)?.0 + 8 > column;
+        }
+        let (bx, by) = plot.get_base_pixel();
+        for (i, name) in names.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(i as f64, lo));
+            let (px, py) = (px - bx, py - by);
+            let row = if crowded { (i % 2) as i32 } else { 0 };
+            plot.draw(&PathElement::new(vec![(px, py), (px, py + 5 + 18 * row)], BLACK))?;
+            plot.draw(&Text::new(name.clone(), (px, py + 7 + 18 * row), name_style.clone()))?;
+        }
+        if let Some(t) = self.threshold {
+            let t = t / d;
+            dashed(&mut chart, (-0.5, t), (n as f64 - 0.5, t), THRESHOLD_COLOR)?;
+        }
         for (i, b) in self.boxes.iter().enumerate() {
             let x = i as f64;
             let c = b.color;
             let q = b.q.map(|v| v / d);
-            let b = BoxStats {
-                q,
-                mean: b.mean / d,
-                ci: (b.ci.0 / d, b.ci.1 / d),
-                ..b.clone()
-            };
+            let (mean, ci) = (b.mean / d, (b.ci.0 / d, b.ci.1 / d));
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.25, b.q[1]), (x + 0.25, b.q[3])],
+                [(x - 0.25, q[1]), (x + 0.25, q[3])],
                 c.mix(0.35).filled(),
             )))?;
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(x - 0.25, b.q[1]), (x + 0.25, b.q[3])],
+                [(x - 0.25, q[1]), (x + 0.25, q[3])],
                 c.stroke_width(2),
             )))?;
             for seg in [
-                vec![(x - 0.25, b.q[2]), (x + 0.25, b.q[2])],
-                vec![(x, b.q[0]), (x, b.q[1])],
-                vec![(x, b.q[3]), (x, b.q[4])],
-                vec![(x - 0.1, b.q[0]), (x + 0.1, b.q[0])],
-                vec![(x - 0.1, b.q[4]), (x + 0.1, b.q[4])],
+                vec![(x - 0.25, q[2]), (x + 0.25, q[2])],
+                vec![(x, q[0]), (x, q[1])],
+                vec![(x, q[3]), (x, q[4])],
+                vec![(x - 0.1, q[0]), (x + 0.1, q[0])],
+                vec![(x - 0.1, q[4]), (x + 0.1, q[4])],
             ] {
                 chart.draw_series(std::iter::once(PathElement::new(seg, c.stroke_width(2))))?;
             }
             // The mean and its confidence interval, beside the box.
             let xm = x + 0.33;
             chart.draw_series(std::iter::once(PathElement::new(
-                vec![(xm, b.ci.0), (xm, b.ci.1)],
+                vec![(xm, ci.0), (xm, ci.1)],
                 BLACK.stroke_width(2),
             )))?;
-            chart.draw_series(std::iter::once(Circle::new((xm, b.mean), 5, BLACK.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new((xm, mean), 5, BLACK.filled())))?;
+            // The mean in words above the marks: readable however small
+            // beside the others.
+            for (row, words) in [
+                format!("mean {}", fmt_metric(&self.metric, b.mean)),
+                format!("p95 {}", fmt_metric(&self.metric, b.q[4])),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                chart.draw_series(std::iter::once(Text::new(
+                    words,
+                    (x, top - (top - lo) * (0.01 + 0.045 * row as f64)),
+                    TextStyle::from(font(13.0)).pos(Pos::new(HPos::Center, VPos::Top)),
+                )))?;
+            }
         }
-        // Legend for the glyphs (empty series: nothing drawn on the plot).
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("mean and 95% CI")
-            .legend(|(x, y)| Circle::new((x + 8, y), 5, BLACK.filled()));
-        chart
-            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
-            .label("box: p25-p75, line: median, whiskers: p5-p95")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], RGBColor(0, 114, 178).mix(0.35).filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(())
+        // The legend in its own column: it covers no mark.
+        let mut entries = vec![
+            (Swatch::Box(RGBColor(200, 200, 200)), "box: p25-p75".to_string()),
+            (Swatch::Line(RGBColor(90, 90, 90)), "line in box: median".to_string()),
+            (Swatch::Line(RGBColor(90, 90, 90)), "whiskers: p5-p95".to_string()),
+            (Swatch::Dot(BLACK), "mean and 95% CI".to_string()),
+        ];
+        if let Some(t) = self.threshold {
+            entries.push((Swatch::Dashed(THRESHOLD_COLOR), threshold_label(&self.metric, t)));
+        }
+        draw_legend(&side, (8, 70), &entries)
     }
 }
 
@@ -318,23 +396,30 @@ impl Cdf {
                     points: agg.ecdf(i, metric),
                 })
                 .collect(),
+            threshold: agg.threshold(metric),
         }
     }
 }
 
 impl Chart for Cdf {
     fn size(&self) -> (u32, u32) {
-        (900, 520)
+        (1100, 540)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (w, _) = self.size();
+        let (plot, side) = area.split_horizontally(w as i32 - LEGEND_W - 40);
         let xs = self.curves.iter().flat_map(|c| c.points.iter().map(|p| p.0));
-        let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+        let (lo, hi) = xs
+            .chain(self.threshold)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
         let scale = Scale::for_metric(&self.metric, lo.abs().max(hi.abs()));
         let d = scale.div;
-        let (lo, hi) = pad_range(lo / d, hi / d);
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FONT, 22))
+        let (lo, hi) = value_range(lo / d, hi / d);
+        // A little room left of 0, so that a jump at 0 is not hidden by the axis.
+        let lo = if lo == 0.0 { -(hi * 0.02) } else { lo };
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(&self.title, font(18.0))
             .margin(16)
             .x_label_area_size(46)
             .y_label_area_size(70)
@@ -346,9 +431,13 @@ impl Chart for Cdf {
             .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
             .x_desc(scale.describe(&metric))
             .y_desc("share of replications at or below")
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
+            .label_style(font(13.0))
+            .axis_desc_style(font(14.0))
             .draw()?;
+        if let Some(t) = self.threshold {
+            dashed(&mut chart, (t / d, 0.0), (t / d, 1.02), THRESHOLD_COLOR)?;
+        }
+        let mut entries = Vec::new();
         for Curve {
             name,
             color,
@@ -368,20 +457,18 @@ impl Chart for Cdf {
                 prev = *f;
             }
             path.push((hi, prev));
-            let c = *color;
-            chart
-                .draw_series(std::iter::once(PathElement::new(path, c.stroke_width(3))))?
-                .label(name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
+            chart.draw_series(std::iter::once(PathElement::new(path, color.stroke_width(3))))?;
+            // The median in words: readable however close to 0 the curve.
+            let median = pts.iter().find(|p| p.1 >= 0.5).map_or(f64::NAN, |p| p.0);
+            entries.push((
+                Swatch::Line(*color),
+                format!("{name} (median {})", fmt_metric(&self.metric, median)),
+            ));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 14))
-            .draw()?;
-        Ok(())
+        if let Some(t) = self.threshold {
+            entries.push((Swatch::Dashed(THRESHOLD_COLOR), threshold_label(&self.metric, t)));
+        }
+        draw_legend(&side, (8, 70), &entries)
     }
 }
 
@@ -420,7 +507,7 @@ impl Diffs {
 impl Chart for Diffs {
     fn size(&self) -> (u32, u32) {
         let rows = self.panels.len().div_ceil(2).max(1) as u32;
-        (1200, 70 + rows * 230)
+        (1140, 70 + rows * 240)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
@@ -428,7 +515,7 @@ impl Chart for Diffs {
         area.draw(&Text::new(
             self.title.clone(),
             (w as i32 / 2, 14),
-            TextStyle::from((FONT, 22).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+            TextStyle::from(font(18.0)).pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
         let body = area.margin(56, 8, 8, 8);
         let rows = self.panels.len().div_ceil(2).max(1);
@@ -442,7 +529,7 @@ impl Chart for Diffs {
             let (lo, hi) = pad_range(lo / d, hi / d);
             let names: Vec<String> = bars.iter().map(|b| b.name.clone()).collect();
             let mut chart = ChartBuilder::on(cell)
-                .caption(scale.describe(metric), (FONT, 16))
+                .caption(scale.describe(metric), font(15.0))
                 .margin(10)
                 .x_label_area_size(30)
                 .y_label_area_size(190)
@@ -451,6 +538,7 @@ impl Chart for Diffs {
                 .configure_mesh()
                 .disable_y_mesh()
                 .y_labels(n + 1)
+                .x_labels(6)
                 .y_label_formatter(&|y| {
                     let i = y.round();
                     if (y - i).abs() < 0.01 && i >= 0.0 {
@@ -460,7 +548,7 @@ impl Chart for Diffs {
                     }
                 })
                 .x_label_formatter(&|x| scale.tick(*x))
-                .label_style((FONT, 12))
+                .label_style(font(12.5))
                 .draw()?;
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
@@ -495,84 +583,136 @@ impl Chart for Diffs {
     }
 }
 
+impl SweepLines {
+    /// Runs of consecutive points where a strategy ran (finite means): a
+    /// line is drawn through each run, never across a point where it did
+    /// not run.
+    pub fn runs(points: &[(f64, f64, f64)]) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, p) in points.iter().enumerate() {
+            match (p.0.is_finite(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    out.push(s..i);
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            out.push(s..points.len());
+        }
+        out
+    }
+}
+
 impl Chart for SweepLines {
     fn size(&self) -> (u32, u32) {
-        (900, 540)
+        (1100, 560)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let xs: Vec<f64> = self.xs.iter().map(|x| x.1).collect();
-        let (xlo, xhi) = pad_range(
-            xs.iter().cloned().fold(f64::INFINITY, f64::min),
-            xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
-        );
+        let (w, _) = self.size();
+        let (plot, side) = area.split_horizontally(w as i32 - LEGEND_W);
+        // A categorical parameter sits at evenly spaced places, its
+        // strategies side by side; a numeric one at its values.
+        let xs: Vec<f64> = if self.categorical {
+            (0..self.xs.len()).map(|i| i as f64).collect()
+        } else {
+            self.xs.iter().map(|x| x.1).collect()
+        };
+        let (xlo, xhi) = if self.categorical {
+            (-0.5, self.xs.len().max(1) as f64 - 0.5)
+        } else {
+            pad_range(
+                xs.iter().cloned().fold(f64::INFINITY, f64::min),
+                xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            )
+        };
         let ys = self
             .lines
             .iter()
-            .flat_map(|l| l.points.iter().flat_map(|p| [p.1, p.2]))
+            .flat_map(|l| {
+                l.points
+                    .iter()
+                    .filter(|p| p.0.is_finite())
+                    .flat_map(|p| [p.0, p.1, p.2])
+            })
             .filter(|v| v.is_finite());
         let (ylo, yhi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+        let (ylo, yhi) = if ylo.is_finite() { (ylo, yhi) } else { (0.0, 1.0) };
         let scale = Scale::for_metric(&self.metric, ylo.abs().max(yhi.abs()));
         let d = scale.div;
-        let (ylo, yhi) = pad_range(ylo.min(0.0) / d, yhi / d);
-        let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FONT, 22))
+        let (ylo, yhi) = value_range(ylo / d, yhi / d);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(&self.title, font(18.0))
             .margin(16)
-            .x_label_area_size(46)
+            .x_label_area_size(50)
             .y_label_area_size(80)
             .build_cartesian_2d(xlo..xhi, ylo..yhi)?;
         let metric = self.metric.clone();
         chart
             .configure_mesh()
-            .x_labels(12)
+            .x_labels(0)
             // The x axis is labelled at the swept values only, as they were
             // given ("12h", "1d", "50"), below: round-number ticks between
             // them would mix units.
             .x_label_formatter(&|_| String::new())
+            .disable_x_mesh()
             .y_label_formatter(&|y| scale.tick(*y))
             .x_desc(self.param.clone())
             .y_desc(format!("mean {}", scale.describe(&metric)))
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 15))
+            .label_style(font(13.0))
+            .axis_desc_style(font(14.0))
             .draw()?;
-        let tick_style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-        let (bx, by) = area.get_base_pixel();
-        for (label, x) in &self.xs {
+        let tick_style = TextStyle::from(font(13.0)).pos(Pos::new(HPos::Center, VPos::Top));
+        let (bx, by) = plot.get_base_pixel();
+        for ((label, _), x) in self.xs.iter().zip(&xs) {
             let (px, py) = chart.backend_coord(&(*x, ylo));
             let (px, py) = (px - bx, py - by);
-            area.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK))?;
-            area.draw(&Text::new(label.clone(), (px, py + 7), tick_style.clone()))?;
+            plot.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK))?;
+            plot.draw(&Text::new(label.clone(), (px, py + 7), tick_style.clone()))?;
         }
-        for Curve {
-            name,
-            color,
-            points: pts,
-        } in &self.lines
-        {
-            let c = *color;
-            // The 95 % CI band, then the mean.
-            let pts: Vec<(f64, f64, f64)> = pts.iter().map(|p| (p.0 / d, p.1 / d, p.2 / d)).collect();
-            let pts = &pts;
-            let mut band: Vec<(f64, f64)> = xs.iter().zip(pts).map(|(x, p)| (*x, p.2)).collect();
-            band.extend(xs.iter().zip(pts).rev().map(|(x, p)| (*x, p.1)));
-            chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))?;
-            chart
-                .draw_series(LineSeries::new(
-                    xs.iter().zip(pts).map(|(x, p)| (*x, p.0)),
+        let k = self.lines.len().max(1) as f64;
+        let mut entries = Vec::new();
+        for (li, line) in self.lines.iter().enumerate() {
+            let c = line.color;
+            let pts: Vec<(f64, f64, f64)> = line.points.iter().map(|p| (p.0 / d, p.1 / d, p.2 / d)).collect();
+            if self.categorical {
+                // Side by side at each value: the 95 % CI as a bar, the mean
+                // as a dot; no line between values that have no order.
+                let off = (li as f64 - (k - 1.0) / 2.0) * (0.6 / k);
+                for (x, p) in xs.iter().zip(&pts).filter(|(_, p)| p.0.is_finite()) {
+                    let x = x + off;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x, p.1), (x, p.2)],
+                        c.stroke_width(3),
+                    )))?;
+                    chart.draw_series(std::iter::once(Circle::new((x, p.0), 5, c.filled())))?;
+                }
+                entries.push((Swatch::Dot(c), line.name.clone()));
+                continue;
+            }
+            for run in Self::runs(&pts) {
+                // The 95 % CI band, then the mean, over each run of points
+                // where the strategy ran.
+                let (rx, rp) = (&xs[run.clone()], &pts[run]);
+                let mut band: Vec<(f64, f64)> = rx.iter().zip(rp).map(|(x, p)| (*x, p.2)).collect();
+                band.extend(rx.iter().zip(rp).rev().map(|(x, p)| (*x, p.1)));
+                chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))?;
+                chart.draw_series(LineSeries::new(
+                    rx.iter().zip(rp).map(|(x, p)| (*x, p.0)),
                     c.stroke_width(3),
-                ))?
-                .label(name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3)));
-            chart.draw_series(xs.iter().zip(pts).map(|(x, p)| Circle::new((*x, p.0), 4, c.filled())))?;
+                ))?;
+                chart.draw_series(rx.iter().zip(rp).map(|(x, p)| Circle::new((*x, p.0), 4, c.filled())))?;
+            }
+            entries.push((Swatch::Line(c), line.name.clone()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FONT, 14))
-            .draw()?;
-        Ok(())
+        if self.lines.iter().any(|l| l.points.iter().any(|p| !p.0.is_finite())) {
+            entries.push((Swatch::Box(WHITE), "no mark: did not run there".to_string()));
+        }
+        draw_legend(&side, (8, 70), &entries)
     }
 }
 
@@ -596,7 +736,7 @@ impl Chart for HeatMap {
     fn size(&self) -> (u32, u32) {
         let cols = self.panels.len().clamp(1, 2) as u32;
         let rows = self.panels.len().div_ceil(2).max(1) as u32;
-        (cols * 560 + 40, 90 + rows * 380)
+        (cols * 540 + 40, 90 + rows * 380)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
@@ -604,9 +744,13 @@ impl Chart for HeatMap {
         area.draw(&Text::new(
             self.title.clone(),
             (w as i32 / 2, 14),
-            TextStyle::from((FONT, 22).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+            TextStyle::from(font(18.0)).pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
-        let all = self.panels.iter().flat_map(|p| p.1.iter().flatten().cloned());
+        let all = self
+            .panels
+            .iter()
+            .flat_map(|p| p.1.iter().flatten().cloned())
+            .filter(|v| v.is_finite());
         let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
         let body = area.margin(56, 8, 8, 8);
         let cols = self.panels.len().clamp(1, 2);
@@ -617,7 +761,7 @@ impl Chart for HeatMap {
             let xs = self.xs.clone();
             let ys = self.ys.clone();
             let mut chart = ChartBuilder::on(cell)
-                .caption(name, (FONT, 16))
+                .caption(name, font(15.0))
                 .margin(10)
                 .x_label_area_size(40)
                 .y_label_area_size(70)
@@ -645,12 +789,25 @@ impl Chart for HeatMap {
                 })
                 .x_desc(self.param_x.clone())
                 .y_desc(self.param_y.clone())
-                .label_style((FONT, 12))
-                .axis_desc_style((FONT, 13))
+                .label_style(font(13.0))
+                .axis_desc_style(font(14.0))
                 .draw()?;
             for (yi, row) in grid.iter().enumerate() {
                 for (xi, v) in row.iter().enumerate() {
                     let (x, y) = (xi as f64, yi as f64);
+                    if !v.is_finite() {
+                        // The strategy did not run at this point: no value.
+                        chart.draw_series(std::iter::once(Rectangle::new(
+                            [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                            RGBColor(240, 240, 240).filled(),
+                        )))?;
+                        chart.draw_series(std::iter::once(Text::new(
+                            "not run".to_string(),
+                            (x, y),
+                            TextStyle::from(font(13.0)).pos(Pos::new(HPos::Center, VPos::Center)),
+                        )))?;
+                        continue;
+                    }
                     chart.draw_series(std::iter::once(Rectangle::new(
                         [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
                         heat(*v, lo, hi).filled(),
@@ -659,8 +816,7 @@ impl Chart for HeatMap {
                     chart.draw_series(std::iter::once(Text::new(
                         fmt_metric(&self.metric, *v),
                         (x, y),
-                        (FONT, 13)
-                            .into_font()
+                        font(14.0)
                             .color(if dark { &WHITE } else { &BLACK })
                             .pos(Pos::new(HPos::Center, VPos::Center)),
                     )))?;

@@ -12,13 +12,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::chart::{Chart, DrawResult, FONT, state_color};
+use super::chart::{Chart, DrawResult, STATES, WINDOW_COLOR, fmt_metric, fmt_number, font, state_color};
 use crate::model::calendar::LocalTime;
 use crate::model::site::NodeClass;
 use crate::scenario::Scenario;
 use crate::sim::events::{Event, NodeStatus};
 use crate::sim::{RunOutput, SeriesPoint};
-use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration, SimTime};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimTime};
 
 /// A stretch of one state.
 #[derive(Clone, Debug, PartialEq)]
@@ -312,7 +312,7 @@ struct Axis {
     pieces: Vec<(u64, u64, f64, f64, bool)>,
 }
 
-const BREAK_PX: f64 = 30.0;
+const BREAK_PX: f64 = 40.0;
 
 impl Axis {
     fn new(t: &Timeline, x0: f64, x1: f64) -> Axis {
@@ -371,45 +371,173 @@ fn when(ms: u64, local: &LocalTime) -> String {
     local.label(SimTime(ms))
 }
 
-const LEFT: i32 = 150;
-const RIGHT: i32 = 330;
-const WIDTH: u32 = 1500;
+/// Left edge of the time axis (lane names to its left).
+const LEFT: i32 = 130;
+/// Margin right of the time axis.
+const RIGHT: i32 = 16;
+/// The timeline's width: the report's column, so that the report shows its
+/// text at the size drawn.
+const WIDTH: u32 = 1140;
+/// Top of the first lane (the title and the step numbers above it).
+const TOP: i32 = 92;
+/// Columns of the states' legend under the chart.
+const LEGEND_COLS: usize = 3;
+/// Columns and rows of the runbook steps' legend under the chart.
+const STEP_COLS: usize = 2;
+const MAX_STEP_ROWS: usize = 20;
+const STEP_ROW_PX: i32 = 19;
+
+/// Where the parts of a timeline go, in pixels from the top.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    lanes_bottom: i32,
+    sessions_top: i32,
+    failed_top: i32,
+    bottom: i32,
+    legend_top: i32,
+    steps_top: i32,
+    height: i32,
+}
+
+/// A cut-out quiet stretch as drawn: its times and its place on the axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cut {
+    /// First and last instant cut out (ms since the calendar start).
+    pub from: u64,
+    pub to: u64,
+    /// Left and right edge of the break drawn in its place (pixels).
+    pub x0: f64,
+    pub x1: f64,
+}
+
+impl Cut {
+    /// Its label: the length cut out, in hours (`45.4 h cut out`).
+    pub fn label(&self) -> String {
+        format!(
+            "{} h cut out",
+            fmt_number((self.to - self.from) as f64 / MS_PER_HOUR as f64)
+        )
+    }
+}
 
 impl Timeline {
     fn lane_h(&self) -> i32 {
-        if self.lanes.len() > 20 { 15 } else { 24 }
+        if self.lanes.len() > 20 { 16 } else { 24 }
     }
 
-    fn layout(&self) -> (i32, i32, i32, i32) {
-        let top = 104;
-        let lanes = (self.lanes.len() as i32 + i32::from(!self.relationship.is_empty())) * self.lane_h();
-        let sessions_top = top + lanes + 50;
-        let failed_top = sessions_top + 170;
-        (top, sessions_top, failed_top, failed_top + 120)
+    /// The states the legend lists: the relationship's only when drawn.
+    fn legend_states(&self) -> Vec<(&'static str, &'static str, RGBColor)> {
+        STATES
+            .iter()
+            .filter(|s| !self.relationship.is_empty() || !matches!(s.0, "working" | "syncing" | "not working"))
+            .copied()
+            .collect()
     }
+
+    fn layout(&self) -> Layout {
+        let lanes = (self.lanes.len() as i32 + i32::from(!self.relationship.is_empty())) * self.lane_h();
+        let lanes_bottom = TOP + lanes;
+        let sessions_top = lanes_bottom + 50;
+        let failed_top = sessions_top + 170;
+        let bottom = failed_top + 120;
+        let legend_top = bottom + 64;
+        let state_rows = self.legend_states().len().div_ceil(LEGEND_COLS) as i32;
+        let steps_top = legend_top + 26 + state_rows * 21 + 16;
+        let step_rows = self.steps.len().div_ceil(STEP_COLS).min(MAX_STEP_ROWS) as i32;
+        let height = steps_top + 26 + step_rows * STEP_ROW_PX + 12;
+        Layout {
+            lanes_bottom,
+            sessions_top,
+            failed_top,
+            bottom,
+            legend_top,
+            steps_top,
+            height,
+        }
+    }
+
+    /// The quiet stretches cut out of the time axis, as drawn.
+    pub fn cuts(&self) -> Vec<Cut> {
+        let x1 = WIDTH as i32 - RIGHT;
+        Axis::new(self, LEFT as f64, x1 as f64)
+            .pieces
+            .iter()
+            .filter(|p| p.4)
+            .map(|p| Cut {
+                from: p.0,
+                to: p.1,
+                x0: p.2,
+                x1: p.3,
+            })
+            .collect()
+    }
+
+    /// The label written on the failover lane over each stretch without a
+    /// working failover: its length in the exposure's unit.
+    pub fn exposure_labels(&self) -> Vec<(u64, u64, String)> {
+        self.relationship
+            .iter()
+            .filter(|s| s.state == "not working" && s.to > self.from)
+            .map(|s| {
+                let len = s.to - s.from.max(self.from);
+                (
+                    s.from,
+                    s.to,
+                    format!("no failover {}", fmt_metric("exposure_s", len as f64 / 1000.0)),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Diagonal white lines over a rectangle: the pattern that marks the lane
+/// without a working failover whatever the reader's colour vision.
+fn hatch<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, xa: i32, ya: i32, xb: i32, yb: i32) -> DrawResult<DB> {
+    let h = yb - ya;
+    let mut x = xa - h;
+    while x < xb {
+        // The line from (x, yb) up to (x + h, ya), clipped to [xa, xb].
+        let (s, e) = (x.max(xa), (x + h).min(xb));
+        if s < e {
+            area.draw(&PathElement::new(
+                vec![(s, yb - (s - x)), (e, yb - (e - x))],
+                WHITE.stroke_width(2),
+            ))?;
+        }
+        x += 8;
+    }
+    Ok(())
 }
 
 impl Chart for Timeline {
     fn size(&self) -> (u32, u32) {
-        let (_, _, _, bottom) = self.layout();
-        (WIDTH, (bottom + 60).max(560) as u32)
+        (WIDTH, self.layout().height as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        let (w, _) = self.size();
-        let (top, sessions_top, failed_top, bottom) = self.layout();
-        let x1 = w as i32 - RIGHT;
+        let Layout {
+            lanes_bottom,
+            sessions_top,
+            failed_top,
+            bottom,
+            legend_top,
+            steps_top,
+            ..
+        } = self.layout();
+        let top = TOP;
+        let x1 = WIDTH as i32 - RIGHT;
         let axis = Axis::new(self, LEFT as f64, x1 as f64);
         let px = |t: u64| axis.x(t).round() as i32;
         let lane_h = self.lane_h();
-        let font = |size: i32| (FONT, size).into_font();
-        let text = |s: &str, x: i32, y: i32, size: i32| Text::new(s.to_string(), (x, y), font(size));
-        area.draw(&Text::new(
-            self.title.clone(),
-            (20, 18),
-            (FONT, 26).into_font().style(FontStyle::Bold),
-        ))?;
-        let lanes_bottom = sessions_top - 50;
+        let text = |s: &str, x: i32, y: i32, size: f64| Text::new(s.to_string(), (x, y), font(size));
+        let left_mid = |s: &str, x: i32, y: i32, size: f64| {
+            Text::new(
+                s.to_string(),
+                (x, y),
+                TextStyle::from(font(size)).pos(Pos::new(HPos::Left, VPos::Center)),
+            )
+        };
+        area.draw(&Text::new(self.title.clone(), (14, 12), font(20.0)))?;
 
         // Maintenance windows, shaded behind everything.
         for (a, b) in &self.windows {
@@ -417,17 +545,12 @@ impl Chart for Timeline {
                 continue;
             }
             let (xa, xb) = (px((*a).max(self.from)), px((*b).min(self.to)));
-            area.draw(&Rectangle::new(
-                [(xa, top - 16), (xb, bottom)],
-                RGBColor(255, 244, 200).filled(),
-            ))?;
+            area.draw(&Rectangle::new([(xa, top - 16), (xb, bottom)], WINDOW_COLOR.filled()))?;
         }
-        // Cut-out stretches.
-        for (a, b, xa, xb, is_break) in &axis.pieces {
-            if !is_break {
-                continue;
-            }
-            let (xa, xb) = (*xa as i32, *xb as i32);
+        // Cut-out stretches: a grey break with zigzag edges, labelled with
+        // the length cut out (written down the break, in the sessions panel).
+        for cut in self.cuts() {
+            let (xa, xb) = (cut.x0 as i32, cut.x1 as i32);
             area.draw(&Rectangle::new(
                 [(xa, top - 16), (xb, bottom)],
                 RGBColor(235, 235, 235).filled(),
@@ -438,14 +561,15 @@ impl Chart for Timeline {
                     .collect();
                 area.draw(&PathElement::new(zig, RGBColor(150, 150, 150)))?;
             }
-            let label = format!("≈{}", SimDuration((b - a) / MS_PER_MIN * MS_PER_MIN));
             area.draw(&Text::new(
-                label,
-                ((xa + xb) / 2, bottom + 28),
-                TextStyle::from(font(12)).pos(Pos::new(HPos::Center, VPos::Top)),
+                cut.label(),
+                ((xa + xb) / 2, (sessions_top + failed_top - 30) / 2),
+                TextStyle::from(font(13.0).transform(FontTransform::Rotate270))
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
             ))?;
         }
         // Lanes.
+        let name_px = if lane_h > 18 { 14.0 } else { 12.0 };
         let mut y = top;
         let mut last_group: Option<&str> = None;
         for lane in &self.lanes {
@@ -453,11 +577,7 @@ impl Chart for Timeline {
                 area.draw(&PathElement::new(vec![(10, y), (x1, y)], RGBColor(120, 120, 120)))?;
                 last_group = lane.group.as_deref();
             }
-            area.draw(&Text::new(
-                lane.name.clone(),
-                (14, y + lane_h / 2),
-                TextStyle::from(font(if lane_h > 18 { 15 } else { 12 })).pos(Pos::new(HPos::Left, VPos::Center)),
-            ))?;
+            area.draw(&left_mid(&lane.name, 12, y + lane_h / 2, name_px))?;
             for s in &lane.spans {
                 if s.to <= self.from {
                     continue;
@@ -472,20 +592,40 @@ impl Chart for Timeline {
         }
         if !self.relationship.is_empty() {
             area.draw(&PathElement::new(vec![(10, y), (x1, y)], RGBColor(120, 120, 120)))?;
-            area.draw(&Text::new(
-                "failover".to_string(),
-                (14, y + lane_h / 2),
-                TextStyle::from(font(if lane_h > 18 { 15 } else { 12 })).pos(Pos::new(HPos::Left, VPos::Center)),
-            ))?;
+            area.draw(&left_mid("failover", 12, y + lane_h / 2, name_px))?;
             for s in &self.relationship {
                 if s.to <= self.from {
                     continue;
                 }
                 let (xa, xb) = (px(s.from.max(self.from)), px(s.to));
+                let xb = xb.max(xa + 1);
                 area.draw(&Rectangle::new(
-                    [(xa, y + 2), (xb.max(xa + 1), y + lane_h - 2)],
+                    [(xa, y + 2), (xb, y + lane_h - 2)],
                     state_color(&s.state).filled(),
                 ))?;
+                if s.state == "not working" {
+                    hatch(area, xa, y + 2, xb, y + lane_h - 2)?;
+                }
+            }
+            // The length of each stretch without failover, written on it
+            // (or beside it when it is too narrow), on a white label.
+            let label_px = if lane_h > 18 { 13.0 } else { 12.0 };
+            for (from, to, label) in self.exposure_labels() {
+                let (xa, xb) = (px(from.max(self.from)), px(to));
+                let (tw, _) = area.estimate_text_size(&label, &TextStyle::from(font(label_px)))?;
+                let tw = tw as i32;
+                let x = if xb - xa >= tw + 12 {
+                    (xa + xb - tw) / 2
+                } else if xb + 6 + tw <= x1 {
+                    xb + 6
+                } else {
+                    (xa - 6 - tw).max(LEFT)
+                };
+                area.draw(&Rectangle::new(
+                    [(x - 4, y + 4), (x + tw + 4, y + lane_h - 4)],
+                    WHITE.filled(),
+                ))?;
+                area.draw(&left_mid(&label, x, y + lane_h / 2, label_px))?;
             }
         }
         // Runbook steps: numbered marks across the lanes.
@@ -508,7 +648,7 @@ impl Chart for Timeline {
         while k < visible.len() {
             let (first, x0) = visible[k];
             let mut last = k;
-            while last + 1 < visible.len() && visible[last + 1].1 - x0 < 14 {
+            while last + 1 < visible.len() && visible[last + 1].1 - x0 < 16 {
                 last += 1;
             }
             let label = if last > k {
@@ -522,12 +662,12 @@ impl Chart for Timeline {
             row_end[row] = x + half;
             area.draw(&Text::new(
                 label,
-                (x, top - 16 - 15 * row as i32),
-                TextStyle::from(font(12)).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                (x, top - 16 - 16 * row as i32),
+                TextStyle::from(font(12.0)).pos(Pos::new(HPos::Center, VPos::Bottom)),
             ))?;
             k = last + 1;
         }
-        // Time axis labels under the lanes and under the bottom panel.
+        // Time axis labels under the bottom panel.
         let mut ticks = Vec::new();
         for (a, b, xa, xb, is_break) in &axis.pieces {
             if *is_break {
@@ -547,19 +687,26 @@ impl Chart for Timeline {
                 t += step;
             }
         }
+        let mut last_end = i32::MIN;
         for t in &ticks {
             let x = px(*t);
+            let label = when(*t, &self.local);
+            let half = area.estimate_text_size(&label, &TextStyle::from(font(12.0)))?.0 as i32 / 2;
             area.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], BLACK))?;
+            if x - half < last_end + 8 {
+                continue;
+            }
+            last_end = x + half;
             area.draw(&Text::new(
-                when(*t, &self.local),
+                label,
                 (x, bottom + 8),
-                TextStyle::from(font(12)).pos(Pos::new(HPos::Center, VPos::Top)),
+                TextStyle::from(font(12.0)).pos(Pos::new(HPos::Center, VPos::Top)),
             ))?;
         }
         area.draw(&Text::new(
             format!("time ({})", self.local.zone()),
-            ((LEFT + x1) / 2, bottom + 44),
-            TextStyle::from(font(14)).pos(Pos::new(HPos::Center, VPos::Top)),
+            ((LEFT + x1) / 2, bottom + 32),
+            TextStyle::from(font(14.0)).pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
         // Active sessions and failed connects.
         let panels = [
@@ -567,24 +714,37 @@ impl Chart for Timeline {
             (failed_top, bottom, "failed connects (total so far)", true),
         ];
         for (p_top, p_bottom, label, failed) in panels {
-            let pts: Vec<(u64, u64)> = self
+            // (time, most, fewest, last) of each point.
+            let pts: Vec<(u64, u64, u64, u64)> = self
                 .series
                 .iter()
                 .filter(|p| p.time.0 >= self.from)
-                .map(|p| (p.time.0, if failed { p.failed } else { p.active }))
+                .map(|p| {
+                    if failed {
+                        (p.time.0, p.failed, p.failed, p.failed)
+                    } else {
+                        (p.time.0, p.active, p.low, p.last)
+                    }
+                })
                 .collect();
             let before = self.series.iter().rev().find(|p| p.time.0 < self.from);
             let base = if failed { before.map_or(0, |p| p.failed) } else { 0 };
-            let first = if failed { base } else { before.map_or(0, |p| p.active) };
-            let max = pts.iter().map(|p| p.1.saturating_sub(base)).max().unwrap_or(0).max(1);
+            let first = if failed { base } else { before.map_or(0, |p| p.last) };
+            let max = pts
+                .iter()
+                .map(|p| p.1.saturating_sub(base))
+                .chain([first.saturating_sub(base)])
+                .max()
+                .unwrap_or(0)
+                .max(1);
             area.draw(&Rectangle::new([(LEFT, p_top), (x1, p_bottom)], BLACK.stroke_width(1)))?;
-            area.draw(&text(label, LEFT, p_top - 20, 14))?;
+            area.draw(&text(label, LEFT, p_top - 21, 14.0))?;
             for (frac, v) in [(0.0, 0), (1.0, max)] {
                 let y = p_bottom - ((p_bottom - p_top) as f64 * frac) as i32;
                 area.draw(&Text::new(
                     format!("{v}"),
                     (LEFT - 6, y),
-                    TextStyle::from(font(12)).pos(Pos::new(HPos::Right, VPos::Center)),
+                    TextStyle::from(font(12.0)).pos(Pos::new(HPos::Right, VPos::Center)),
                 ))?;
             }
             let yv = |v: u64| {
@@ -595,7 +755,10 @@ impl Chart for Timeline {
             } else {
                 RGBColor(0, 114, 178)
             };
-            // A step line, interrupted over cut-out stretches.
+            // A step line, interrupted over cut-out stretches; the points
+            // that fall in one pixel column are drawn as their envelope (a
+            // vertical stroke from the fewest to the most), so that no rise
+            // or fall is lost however many changes share the column.
             let break_of = |t: u64| {
                 axis.pieces
                     .iter()
@@ -604,85 +767,84 @@ impl Chart for Timeline {
             };
             let mut line: Vec<(i32, i32)> = vec![(LEFT, yv(first))];
             let mut prev = first;
-            for (t, v) in &pts {
-                if let Some((bx0, bx1)) = break_of(*t) {
+            // The column being gathered: x, most, fewest, last.
+            let mut col: Option<(i32, u64, u64, u64)> = None;
+            let flush = |line: &mut Vec<(i32, i32)>, prev: &mut u64, col: Option<(i32, u64, u64, u64)>| {
+                if let Some((x, hi, lo, last)) = col {
+                    line.push((x, yv(*prev)));
+                    if hi > (*prev).max(last) {
+                        line.push((x, yv(hi)));
+                    }
+                    if lo < (*prev).min(last) {
+                        line.push((x, yv(lo)));
+                    }
+                    line.push((x, yv(last)));
+                    *prev = last;
+                }
+            };
+            for &(t, hi, lo, last) in &pts {
+                if let Some((bx0, bx1)) = break_of(t) {
+                    flush(&mut line, &mut prev, col.take());
                     // Close the line at the cut-out, restart it after.
                     if line.first().is_some_and(|p| p.0 < bx0 as i32) {
                         line.push((bx0 as i32, yv(prev)));
                         area.draw(&PathElement::new(std::mem::take(&mut line), color.stroke_width(2)))?;
                     }
-                    prev = *v;
+                    prev = last;
                     line = vec![(bx1 as i32, yv(prev))];
                     continue;
                 }
-                let x = px(*t);
-                line.push((x, yv(prev)));
-                line.push((x, yv(*v)));
-                prev = *v;
+                let x = px(t);
+                col = match col {
+                    Some((cx, chi, clo, _)) if cx == x => Some((x, chi.max(hi), clo.min(lo), last)),
+                    other => {
+                        flush(&mut line, &mut prev, other);
+                        Some((x, hi, lo, last))
+                    }
+                };
             }
+            flush(&mut line, &mut prev, col);
             line.push((x1, yv(prev)));
             area.draw(&PathElement::new(line, color.stroke_width(2)))?;
         }
-        // Legend: states, then the numbered steps.
-        let lx = x1 + 24;
-        let mut ly = top - 10;
-        area.draw(&Text::new(
-            "states".to_string(),
-            (lx, ly),
-            (FONT, 15).into_font().style(FontStyle::Bold),
-        ))?;
-        ly += 22;
-        let mut states = vec![
-            "serving",
-            "down",
-            "backup",
-            "draining",
-            "offline",
-            "upgrading",
-            "failed",
-        ];
-        if !self.relationship.is_empty() {
-            states.extend(["working", "syncing", "not working"]);
+        // Legend under the chart, outside every lane and panel: the states,
+        // then the numbered steps.
+        area.draw(&text("states", 14, legend_top, 15.0))?;
+        let col_w = (WIDTH as i32 - 28) / LEGEND_COLS as i32;
+        for (i, (state, words, color)) in self.legend_states().into_iter().enumerate() {
+            let (lx, ly) = (
+                14 + col_w * (i % LEGEND_COLS) as i32,
+                legend_top + 26 + 21 * (i / LEGEND_COLS) as i32,
+            );
+            area.draw(&Rectangle::new([(lx, ly), (lx + 26, ly + 15)], color.filled()))?;
+            if state == "not working" {
+                hatch(area, lx, ly, lx + 26, ly + 15)?;
+            }
+            area.draw(&left_mid(words, lx + 34, ly + 8, 13.0))?;
         }
-        for st in states {
-            area.draw(&Rectangle::new(
-                [(lx, ly), (lx + 22, ly + 12)],
-                state_color(st).filled(),
-            ))?;
-            let what = match st {
-                "down" => "site down (fresh clients fail)",
-                "working" => "failover working",
-                "syncing" => "failover syncing",
-                "not working" => "no working failover",
-                s => s,
-            };
-            area.draw(&text(what, lx + 30, ly - 1, 13))?;
-            ly += 19;
-        }
-        area.draw(&Rectangle::new(
-            [(lx, ly), (lx + 22, ly + 12)],
-            RGBColor(255, 244, 200).filled(),
-        ))?;
-        area.draw(&text("maintenance window", lx + 30, ly - 1, 13))?;
-        ly += 30;
-        area.draw(&Text::new(
-            "runbook steps".to_string(),
-            (lx, ly),
-            (FONT, 15).into_font().style(FontStyle::Bold),
-        ))?;
-        ly += 22;
-        let room = (bottom + 40 - ly) / 17;
+        area.draw(&text("runbook steps", 14, steps_top, 15.0))?;
+        let col_w = (WIDTH as i32 - 28) / STEP_COLS as i32;
+        let rows = self.steps.len().div_ceil(STEP_COLS).min(MAX_STEP_ROWS);
+        let shown = rows * STEP_COLS;
         for (i, (t, label)) in self.steps.iter().enumerate() {
-            if i as i32 >= room - 1 && self.steps.len() as i32 > room {
-                area.draw(&text(&format!("… and {} more", self.steps.len() - i), lx, ly, 12))?;
+            let (lx, ly) = (
+                14 + col_w * (i / rows.max(1)) as i32,
+                steps_top + 26 + STEP_ROW_PX * (i % rows.max(1)) as i32,
+            );
+            if i + 1 == shown && self.steps.len() > shown {
+                area.draw(&left_mid(
+                    &format!("… and {} more", self.steps.len() - i),
+                    lx,
+                    ly + 8,
+                    13.0,
+                ))?;
                 break;
             }
             let mut l = format!("{:>2}. {} {}", i + 1, when(*t, &self.local), label);
-            if l.chars().count() > 44 {
-                l = l.chars().take(43).collect::<String>() + "…";
+            if l.chars().count() > 66 {
+                l = l.chars().take(65).collect::<String>() + "…";
             }
-            area.draw(&text(&l, lx, ly, 12))?;
-            ly += 17;
+            area.draw(&left_mid(&l, lx, ly + 8, 13.0))?;
         }
         Ok(())
     }

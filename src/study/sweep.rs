@@ -278,6 +278,10 @@ impl Sweep {
                     .enumerate()
                     .map(|(i, (shown, v))| (shown.clone(), x_position(shown, v, i)))
                     .collect();
+                // Names and true/false have no order and no distance.
+                let categorical = values.iter().any(|(shown, v)| {
+                    matches!(v, toml::Value::Boolean(_) | toml::Value::String(_)) && parse_duration(shown).is_err()
+                });
                 // Durations go on the axis in a round unit (hours, days).
                 let mut param = field.clone();
                 if values.iter().all(|(shown, _)| parse_duration(shown).is_ok()) {
@@ -306,6 +310,7 @@ impl Sweep {
                     param,
                     xs,
                     lines,
+                    categorical,
                 })
             } else {
                 let (px, py) = (&self.params[0], &self.params[1]);

@@ -89,6 +89,8 @@ fn timeline_from_fixed_data_with_a_cut_out_interim() {
             .map(|h| SeriesPoint {
                 time: SimTime(h * MS_PER_HOUR),
                 active: h % 7,
+                low: h % 7,
+                last: h % 7,
                 failed: h / 10,
             })
             .collect(),
@@ -113,7 +115,7 @@ fn timeline_from_fixed_data_with_a_cut_out_interim() {
         ],
     );
     // The quiet day and a half between the windows is cut out and labelled.
-    assert!(svg.contains("≈1d"), "the interim is shown as a labelled break");
+    assert!(svg.contains(" h cut out"), "the interim is shown as a labelled break");
 }
 
 #[test]
@@ -138,8 +140,9 @@ fn timeline_of_a_cluster_run_stays_readable() {
     );
     let t = Timeline::from_run(&sc, "atlas-failover", 1, &out);
     assert_eq!(t.lanes.len(), 1 + 2 + 24, "site, A, B and every traffic node");
+    // 27 lanes and two panels, then the legend of states and steps below.
     let (_, h) = t.size();
-    assert!(h <= 1100, "lanes stay compact: {h} px");
+    assert!(h <= 1300, "lanes stay compact: {h} px");
     check(&t, &["eu-1", "us-8", "ap-3", "draining", "offline"]);
 }
 
@@ -164,6 +167,7 @@ fn distribution_cdf_and_diff_charts() {
                 ci: (15.0, 17.0),
             },
         ],
+        threshold: None,
     };
     check(
         &d,
@@ -190,6 +194,7 @@ fn distribution_cdf_and_diff_charts() {
                 points: vec![(10.0, 0.5), (40.0, 1.0)],
             },
         ],
+        threshold: None,
     };
     check(
         &c,
@@ -231,7 +236,7 @@ fn distribution_cdf_and_diff_charts() {
         &[
             "Paired differences against sync",
             "downtime (minutes)",
-            "exposure (days)",
+            "exposure (hours)",
             "async",
         ],
     );
@@ -283,6 +288,7 @@ fn sweep_line_and_heat_map_charts() {
             color: BLUE,
             points: vec![(172_800.0, 170_000.0, 175_000.0), (604_800.0, 600_000.0, 610_000.0)],
         }],
+        categorical: false,
     };
     let svg = check(
         &s,
@@ -290,7 +296,7 @@ fn sweep_line_and_heat_map_charts() {
             "exposure as calendar.interim varies",
             "failover-async-nat",
             "calendar.interim (days)",
-            "mean exposure (days)",
+            "mean exposure (hours)",
         ],
     );
     // The x axis is labelled at the swept values, as given, and nowhere
@@ -362,6 +368,20 @@ fn report_on_the_default_is_self_contained() {
     assert!(!html.contains("<img"));
     let figures = html.matches("<figure>").count();
     assert!(figures >= 8, "{figures} charts inlined");
+    // Every chart's text is at least 12 px as the page shows it: the body's
+    // max-width less its padding is the widest a chart is shown.
+    let body = html.split("body {").nth(1).expect("a body style");
+    let max_width: f64 = body
+        .split("max-width:")
+        .nth(1)
+        .and_then(|r| r.trim_start().split("px").next())
+        .and_then(|v| v.parse().ok())
+        .expect("the body's max-width in px");
+    for svg in html.split("<svg").skip(1) {
+        let svg = format!("<svg{}", svg.split("</svg>").next().unwrap());
+        let (px, text) = smallest_text_seen(&svg, max_width - 32.0);
+        assert!(px >= 12.0 - 1e-9, "{text:?} is shown at {px:.1} px");
+    }
     assert_eq!(html.matches("<svg").count(), figures);
     // report.md links PNGs that exist beside it.
     let links: Vec<&str> = md
@@ -465,4 +485,713 @@ fn no_dependency_needs_a_system_library() {
             assert!(allowed.contains(&name), "{name} may need a system library");
         }
     }
+}
+
+// ---------------------------------------------------------------------
+// What the SVG draws, read back: texts, dots, lines, boxes.
+
+/// One attribute of an SVG tag.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    Some(
+        format!(" {tag}")
+            .split(&format!(" {name}=\""))
+            .nth(1)?
+            .split('"')
+            .next()?
+            .to_string(),
+    )
+}
+
+fn num(tag: &str, name: &str) -> Option<f64> {
+    attr(tag, name)?.parse().ok()
+}
+
+/// Every `<TAG ...>` of an SVG, as its attribute text.
+fn tags<'a>(svg: &'a str, tag: &str) -> Vec<&'a str> {
+    svg.split(&format!("<{tag} "))
+        .skip(1)
+        .filter_map(|rest| rest.split_once('>').map(|t| t.0))
+        .collect()
+}
+
+/// Every text: x, y, content and its size in pixels.
+fn svg_text_sizes(svg: &str) -> Vec<(f64, f64, String, f64)> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|rest| {
+            let (tag, after) = rest.split_once('>')?;
+            let body = after.split("</text>").next()?.trim().to_string();
+            Some((num(tag, "x")?, num(tag, "y")?, body, num(tag, "font-size")?))
+        })
+        .collect()
+}
+
+/// Dots: centre and fill colour.
+fn circles(svg: &str) -> Vec<(f64, f64, String)> {
+    tags(svg, "circle")
+        .into_iter()
+        .filter_map(|t| Some((num(t, "cx")?, num(t, "cy")?, attr(t, "fill")?)))
+        .collect()
+}
+
+/// Lines: stroke colour and points.
+fn polylines(svg: &str) -> Vec<(String, Vec<(f64, f64)>)> {
+    tags(svg, "polyline")
+        .into_iter()
+        .filter_map(|t| {
+            let pts = attr(t, "points")?
+                .split_whitespace()
+                .filter_map(|p| {
+                    let (x, y) = p.split_once(',')?;
+                    Some((x.parse().ok()?, y.parse().ok()?))
+                })
+                .collect();
+            Some((attr(t, "stroke")?, pts))
+        })
+        .collect()
+}
+
+/// Boxes: x, y, width, height, fill.
+fn rects(svg: &str) -> Vec<(f64, f64, f64, f64, String)> {
+    tags(svg, "rect")
+        .into_iter()
+        .filter_map(|t| {
+            Some((
+                num(t, "x")?,
+                num(t, "y")?,
+                num(t, "width")?,
+                num(t, "height")?,
+                attr(t, "fill")?,
+            ))
+        })
+        .collect()
+}
+
+fn hex(c: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+fn two_strategy_distribution(threshold: Option<f64>) -> Distribution {
+    Distribution {
+        title: "downtime (minutes) by strategy".into(),
+        metric: "downtime_s".into(),
+        boxes: vec![
+            BoxStats {
+                name: "failover-async-dns".into(),
+                color: BLUE,
+                q: [5.0, 10.0, 15.0, 20.0, 40.0],
+                mean: 16.0,
+                ci: (15.0, 17.0),
+            },
+            BoxStats {
+                name: "failover-async-nat".into(),
+                color: ORANGE,
+                // The highest box, on the right: where a legend in the upper
+                // right corner of the plot would cover it.
+                q: [2400.0, 2900.0, 3300.0, 3700.0, 3900.0],
+                mean: 3350.0,
+                ci: (3300.0, 3400.0),
+            },
+        ],
+        threshold,
+    }
+}
+
+fn fixed_timeline() -> Timeline {
+    let lanes = vec![
+        Lane {
+            name: "site".into(),
+            group: None,
+            spans: vec![span(20, 80, "serving")],
+        },
+        Lane {
+            name: "A".into(),
+            group: None,
+            spans: vec![
+                span(20, 22, "serving"),
+                span(22, 23, "upgrading"),
+                span(23, 80, "serving"),
+            ],
+        },
+    ];
+    Timeline {
+        title: "fixed".into(),
+        lanes,
+        relationship: vec![
+            span(20, 21, "working"),
+            span(21, 72, "not working"),
+            span(72, 73, "syncing"),
+            span(73, 80, "working"),
+        ],
+        windows: vec![
+            (22 * MS_PER_HOUR, 26 * MS_PER_HOUR),
+            (70 * MS_PER_HOUR, 74 * MS_PER_HOUR),
+        ],
+        steps: vec![
+            (21 * MS_PER_HOUR, "break_failover".into()),
+            (70 * MS_PER_HOUR, "upgrade B".into()),
+        ],
+        series: vec![],
+        from: 20 * MS_PER_HOUR,
+        to: 80 * MS_PER_HOUR,
+        offset_ms: 0,
+        local: Default::default(),
+    }
+}
+
+#[test]
+fn pngs_are_the_svg_rasterised_with_the_embedded_font_and_deterministic() {
+    use cutover::report::chart::rasterise;
+    let t = fixed_timeline();
+    let a = render(&t).unwrap();
+    let b = render(&t).unwrap();
+    assert_eq!(a.svg, b.svg, "the same SVG twice");
+    assert_eq!(a.png, b.png, "the same PNG bytes twice");
+    // The PNG is the SVG drawn by the SVG rasteriser (shaped, anti-aliased
+    // text), not a second drawing by another backend.
+    assert_eq!(rasterise(&a.svg).unwrap(), a.png);
+    let d = render(&two_strategy_distribution(Some(900.0))).unwrap();
+    assert_eq!(rasterise(&d.svg).unwrap(), d.png);
+    assert_eq!(render(&two_strategy_distribution(Some(900.0))).unwrap().png, d.png);
+}
+
+/// The smallest text of an SVG as a reader of the report sees it: its size
+/// times the scale at which a column `column` pixels wide shows the chart.
+fn smallest_text_seen(svg: &str, column: f64) -> (f64, String) {
+    let width = num(tags(svg, "svg")[0], "width").expect("an SVG width");
+    let view = attr(tags(svg, "svg")[0], "viewBox").expect("a viewBox");
+    let view_w: f64 = view.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert_eq!(view_w, width, "the viewBox is the drawing's own size");
+    let scale = (column / width).min(1.0);
+    svg_text_sizes(svg)
+        .into_iter()
+        .map(|(_, _, t, size)| (size * scale, t))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .unwrap()
+}
+
+#[test]
+fn chart_text_is_at_least_12_px_where_the_report_shows_it() {
+    use cutover::report::chart::{MIN_TEXT_PX, REPORT_WIDTH, render_svg};
+    let heat = HeatMap {
+        title: "mean dropped sessions by data and TTL".into(),
+        metric: "dropped_sessions".into(),
+        param_x: "site.data_gb".into(),
+        param_y: "network.dns_ttl".into(),
+        xs: vec!["50".into(), "800".into()],
+        ys: vec!["20s".into(), "1h".into()],
+        panels: vec![
+            ("nat".into(), vec![vec![3.3, 2.5], vec![3.2, 2.4]]),
+            ("dns".into(), vec![vec![0.0, 0.0], vec![0.1, f64::NAN]]),
+        ],
+    };
+    let svgs = [
+        ("timeline", render_svg(&fixed_timeline()).unwrap()),
+        (
+            "distribution",
+            render_svg(&two_strategy_distribution(Some(900.0))).unwrap(),
+        ),
+        ("sweep", render_svg(&sweep_with_a_gap()).unwrap()),
+        ("heat map", render_svg(&heat).unwrap()),
+    ];
+    for (name, svg) in svgs {
+        let (px, text) = smallest_text_seen(&svg, REPORT_WIDTH);
+        assert!(px >= MIN_TEXT_PX - 1e-9, "{name}: {text:?} is shown at {px:.1} px");
+    }
+}
+
+// CIELAB and CIEDE2000 for the palette test.
+
+fn linear(c: u8) -> f64 {
+    let c = c as f64 / 255.0;
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+/// Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB.
+const DEUTERANOPIA: [[f64; 3]; 3] = [
+    [0.367322, 0.860646, -0.227968],
+    [0.280085, 0.672501, 0.047413],
+    [-0.011820, 0.042940, 0.968881],
+];
+const PROTANOPIA: [[f64; 3]; 3] = [
+    [0.152286, 1.052583, -0.204868],
+    [0.114503, 0.786281, 0.099216],
+    [-0.003882, -0.048116, 1.051998],
+];
+const NORMAL: [[f64; 3]; 3] = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+
+fn lab(c: RGBColor, m: &[[f64; 3]; 3]) -> [f64; 3] {
+    let l = [linear(c.0), linear(c.1), linear(c.2)];
+    let s: Vec<f64> = (0..3)
+        .map(|i| (m[i][0] * l[0] + m[i][1] * l[1] + m[i][2] * l[2]).clamp(0.0, 1.0))
+        .collect();
+    let x = 0.4124564 * s[0] + 0.3575761 * s[1] + 0.1804375 * s[2];
+    let y = 0.2126729 * s[0] + 0.7151522 * s[1] + 0.0721750 * s[2];
+    let z = 0.0193339 * s[0] + 0.1191920 * s[1] + 0.9503041 * s[2];
+    let f = |t: f64| {
+        if t > 216.0 / 24389.0 {
+            t.cbrt()
+        } else {
+            (24389.0 / 27.0 * t + 16.0) / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x / 0.95047), f(y), f(z / 1.08883));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// CIEDE2000 colour difference (Sharma, Wu & Dalal 2005).
+fn ciede2000(p: [f64; 3], q: [f64; 3]) -> f64 {
+    let [l1, a1, b1] = p;
+    let [l2, a2, b2] = q;
+    let cb = (a1.hypot(b1) + a2.hypot(b2)) / 2.0;
+    let g = 0.5 * (1.0 - (cb.powi(7) / (cb.powi(7) + 25f64.powi(7))).sqrt());
+    let (a1p, a2p) = ((1.0 + g) * a1, (1.0 + g) * a2);
+    let (c1p, c2p) = (a1p.hypot(b1), a2p.hypot(b2));
+    let hue = |b: f64, a: f64| {
+        if b == 0.0 && a == 0.0 {
+            0.0
+        } else {
+            b.atan2(a).to_degrees().rem_euclid(360.0)
+        }
+    };
+    let (h1p, h2p) = (hue(b1, a1p), hue(b2, a2p));
+    let dl = l2 - l1;
+    let dc = c2p - c1p;
+    let dh = if c1p * c2p == 0.0 {
+        0.0
+    } else if (h2p - h1p).abs() <= 180.0 {
+        h2p - h1p
+    } else if h2p - h1p > 180.0 {
+        h2p - h1p - 360.0
+    } else {
+        h2p - h1p + 360.0
+    };
+    let dhh = 2.0 * (c1p * c2p).sqrt() * (dh.to_radians() / 2.0).sin();
+    let lb = (l1 + l2) / 2.0;
+    let cbp = (c1p + c2p) / 2.0;
+    let hb = if c1p * c2p == 0.0 {
+        h1p + h2p
+    } else if (h1p - h2p).abs() <= 180.0 {
+        (h1p + h2p) / 2.0
+    } else if h1p + h2p < 360.0 {
+        (h1p + h2p + 360.0) / 2.0
+    } else {
+        (h1p + h2p - 360.0) / 2.0
+    };
+    let t = 1.0 - 0.17 * (hb - 30.0).to_radians().cos()
+        + 0.24 * (2.0 * hb).to_radians().cos()
+        + 0.32 * (3.0 * hb + 6.0).to_radians().cos()
+        - 0.20 * (4.0 * hb - 63.0).to_radians().cos();
+    let dtheta = 30.0 * (-((hb - 275.0) / 25.0).powi(2)).exp();
+    let rc = 2.0 * (cbp.powi(7) / (cbp.powi(7) + 25f64.powi(7))).sqrt();
+    let sl = 1.0 + 0.015 * (lb - 50.0).powi(2) / (20.0 + (lb - 50.0).powi(2)).sqrt();
+    let sc = 1.0 + 0.045 * cbp;
+    let sh = 1.0 + 0.015 * cbp * t;
+    let rt = -(2.0 * dtheta).to_radians().sin() * rc;
+    ((dl / sl).powi(2) + (dc / sc).powi(2) + (dhh / sh).powi(2) + rt * (dc / sc) * (dhh / sh)).sqrt()
+}
+
+#[test]
+fn ciede2000_matches_published_pairs() {
+    // Sharma, Wu & Dalal (2005), table 1, pairs 1, 7 and 17.
+    let cases = [
+        ([50.0, 2.6772, -79.7751], [50.0, 0.0, -82.7485], 2.0425),
+        ([50.0, 0.0, 0.0], [50.0, -1.0, 2.0], 2.3669),
+        ([50.0, 2.5, 0.0], [73.0, 25.0, -18.0], 27.1492),
+    ];
+    for (p, q, want) in cases {
+        assert!((ciede2000(p, q) - want).abs() < 1e-3, "{p:?} {q:?}");
+    }
+}
+
+#[test]
+fn timeline_legend_colours_differ_under_colour_vision_deficiencies() {
+    use cutover::report::chart::{MIN_STATE_DELTA_E, state_color};
+    // The legend's entries, as the timeline names their states.
+    let states = [
+        "serving",
+        "down",
+        "backup",
+        "draining",
+        "offline",
+        "upgrading",
+        "failed",
+        "working",
+        "syncing",
+        "not working",
+        "window",
+    ];
+    let mut worst = Vec::new();
+    for (vision, m) in [
+        ("normal vision", &NORMAL),
+        ("deuteranopia", &DEUTERANOPIA),
+        ("protanopia", &PROTANOPIA),
+    ] {
+        let mut min = (f64::INFINITY, "", "");
+        for (i, a) in states.iter().enumerate() {
+            for b in &states[i + 1..] {
+                let d = ciede2000(lab(state_color(a), m), lab(state_color(b), m));
+                if d < min.0 {
+                    min = (d, a, b);
+                }
+            }
+        }
+        worst.push(format!("{vision}: {:.1} ({} / {})", min.0, min.1, min.2));
+        assert!(
+            min.0 >= MIN_STATE_DELTA_E,
+            "{vision}: {} and {} differ by ΔE2000 {:.1} only",
+            min.1,
+            min.2,
+            min.0
+        );
+    }
+    eprintln!("smallest legend differences: {}", worst.join("; "));
+    // The legend draws those colours, and the lost failover also carries a
+    // pattern and its length in words on its lane.
+    let svg = render(&fixed_timeline()).unwrap().svg;
+    for st in states {
+        let fill = format!("fill=\"{}\"", hex(state_color(st)));
+        assert!(svg.contains(&fill), "the legend shows {st} as {fill}");
+    }
+    assert!(svg.contains("no working failover (hatched)"));
+    let white_lines = polylines(&svg).iter().filter(|l| l.0 == "#FFFFFF").count();
+    assert!(
+        white_lines > 20,
+        "the lane without failover is hatched ({white_lines} lines)"
+    );
+}
+
+#[test]
+fn every_cut_is_labelled_with_its_length_and_the_exposure_with_its_own() {
+    let t = fixed_timeline();
+    let svg = render(&t).unwrap().svg;
+    let texts = svg_text_sizes(&svg);
+    let cuts = t.cuts();
+    assert!(!cuts.is_empty(), "the quiet interim is cut out");
+    for cut in &cuts {
+        let label = cut.label();
+        let hours = (cut.to - cut.from) as f64 / MS_PER_HOUR as f64;
+        assert!(label.starts_with(&format!("{hours:.1} h")), "{label} says {hours:.1} h");
+        let placed = texts
+            .iter()
+            .any(|(x, _, s, _)| *s == label && *x >= cut.x0 && *x <= cut.x1);
+        assert!(
+            placed,
+            "{label:?} is written in its break ({:.0}-{:.0})",
+            cut.x0, cut.x1
+        );
+    }
+    // 51 hours without failover, written on the failover lane (the lane's
+    // name is at its left, the label at the same height).
+    let lane_y = texts.iter().find(|t| t.2 == "failover").expect("the failover lane").1;
+    let exposure = texts
+        .iter()
+        .find(|t| t.2 == "no failover 51 h")
+        .expect("the exposure's length on the lane");
+    assert!((exposure.1 - lane_y).abs() < 2.0, "on the failover lane");
+}
+
+fn sweep_with_a_gap() -> SweepLines {
+    SweepLines {
+        title: "downtime as site.backup_primary varies".into(),
+        metric: "downtime_s".into(),
+        param: "calendar.interim (days)".into(),
+        xs: vec![("1d".into(), 1.0), ("2d".into(), 2.0), ("3d".into(), 3.0)],
+        lines: vec![
+            Curve {
+                name: "failover-sync".into(),
+                color: BLUE,
+                // Highest at the first point: under a legend in the upper
+                // left corner of the plot.
+                points: vec![
+                    (3000.0, 2900.0, 3100.0),
+                    (1500.0, 1400.0, 1600.0),
+                    (1000.0, 900.0, 1100.0),
+                ],
+            },
+            Curve {
+                name: "atlas-failover".into(),
+                color: ORANGE,
+                // Did not run at the middle point.
+                points: vec![
+                    (600.0, 500.0, 700.0),
+                    (f64::NAN, f64::NAN, f64::NAN),
+                    (700.0, 600.0, 800.0),
+                ],
+            },
+        ],
+        categorical: false,
+    }
+}
+
+/// The area the legend entries take: their texts and, left of each, its
+/// swatch.
+fn legend_box(svg: &str, labels: &[&str]) -> (f64, f64, f64, f64) {
+    let texts: Vec<_> = svg_text_sizes(svg)
+        .into_iter()
+        .filter(|t| labels.iter().any(|l| t.2.starts_with(l)))
+        .collect();
+    assert_eq!(texts.len(), labels.len(), "every legend entry is drawn once");
+    let x0 = texts.iter().map(|t| t.0).fold(f64::INFINITY, f64::min) - 34.0;
+    let x1 = texts
+        .iter()
+        .map(|t| t.0 + 0.62 * t.3 * t.2.chars().count() as f64)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let y0 = texts.iter().map(|t| t.1).fold(f64::INFINITY, f64::min) - 12.0;
+    let y1 = texts.iter().map(|t| t.1).fold(f64::NEG_INFINITY, f64::max) + 12.0;
+    (x0, y0, x1, y1)
+}
+
+fn inside(b: (f64, f64, f64, f64), (x, y): (f64, f64)) -> bool {
+    x >= b.0 && x <= b.2 && y >= b.1 && y <= b.3
+}
+
+#[test]
+fn legends_cover_no_mark() {
+    // A sweep: its dots and lines.
+    let svg = render(&sweep_with_a_gap()).unwrap().svg;
+    let b = legend_box(&svg, &["failover-sync", "atlas-failover"]);
+    let colours = [hex(BLUE), hex(ORANGE)];
+    for (x, y, fill) in circles(&svg) {
+        assert!(
+            !(colours.contains(&fill) && inside(b, (x, y)) && x > b.0 + 26.0),
+            "a {fill} mark at ({x}, {y}) under the legend {b:?}"
+        );
+    }
+    for (stroke, pts) in polylines(&svg).iter().filter(|l| colours.contains(&l.0)) {
+        // A legend swatch is a short line inside the legend's swatch column.
+        if pts.iter().all(|p| inside(b, *p) && p.0 <= b.0 + 30.0) {
+            continue;
+        }
+        for p in pts {
+            assert!(!inside(b, *p), "a {stroke} line through {p:?} under the legend {b:?}");
+        }
+    }
+    // A distribution: its boxes (the highest on the right).
+    let svg = render(&two_strategy_distribution(Some(900.0))).unwrap().svg;
+    let b = legend_box(&svg, &["mean and 95% CI", "box: p25-p75"]);
+    for (x, y, w, h, fill) in rects(&svg) {
+        if !colours.contains(&fill) {
+            continue;
+        }
+        let corners = [
+            (x, y),
+            (x + w, y),
+            (x, y + h),
+            (x + w, y + h),
+            (x + w / 2.0, y + h / 2.0),
+        ];
+        let overlaps = x < b.2 && x + w > b.0 && y < b.3 && y + h > b.1;
+        assert!(!overlaps, "a {fill} box {corners:?} under the legend {b:?}");
+    }
+}
+
+#[test]
+fn sweeps_leave_a_gap_where_a_strategy_did_not_run() {
+    let s = sweep_with_a_gap();
+    let svg = render(&s).unwrap().svg;
+    let texts = svg_texts(&svg);
+    let x_of = |label: &str| texts.iter().find(|t| t.2 == label).unwrap().0;
+    let (x1, x2, x3) = (x_of("1d"), x_of("2d"), x_of("3d"));
+    let orange = hex(ORANGE);
+    let dots: Vec<(f64, f64)> = circles(&svg)
+        .into_iter()
+        .filter(|c| c.2 == orange)
+        .map(|c| (c.0, c.1))
+        .collect();
+    assert_eq!(
+        dots.len(),
+        2,
+        "a dot at each point where it ran, none elsewhere: {dots:?}"
+    );
+    assert!(dots.iter().all(|d| (d.0 - x2).abs() > 5.0), "no dot at 2d");
+    for (_, pts) in polylines(&svg).iter().filter(|l| l.0 == orange) {
+        let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
+        let spans_gap = xs.iter().any(|x| *x < x2 - 5.0) && xs.iter().any(|x| *x > x2 + 5.0);
+        assert!(!spans_gap, "no line through the missing point: {pts:?}");
+        assert!(xs.iter().all(|x| *x >= x1 - 30.0 && *x <= x3 + 30.0 || *x > x3 + 30.0));
+    }
+    // Nothing below zero: no negative tick, no mark under the 0 line.
+    let zero_y = texts.iter().find(|t| t.2 == "0").expect("a 0 tick").1;
+    assert!(!texts.iter().any(|t| t.2.starts_with('-')), "no negative tick");
+    assert!(circles(&svg).iter().all(|c| c.1 <= zero_y + 6.0), "no mark below 0");
+    // A categorical parameter: evenly spaced, no line between its values.
+    let mut c = sweep_with_a_gap();
+    c.categorical = true;
+    c.xs = vec![("false".into(), 0.0), ("true".into(), 1.0), ("other".into(), 2.0)];
+    let svg = render(&c).unwrap().svg;
+    let texts = svg_texts(&svg);
+    let x_of = |label: &str| texts.iter().find(|t| t.2 == label).unwrap().0;
+    let (a, b, cc) = (x_of("false"), x_of("true"), x_of("other"));
+    assert!(((b - a) - (cc - b)).abs() < 2.0, "evenly spaced: {a} {b} {cc}");
+    let blue = hex(BLUE);
+    for (_, pts) in polylines(&svg).iter().filter(|l| l.0 == blue || l.0 == orange) {
+        let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
+        let wide =
+            xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - xs.iter().cloned().fold(f64::INFINITY, f64::min);
+        // Legend swatches are 24 px; a line between two values is wider.
+        assert!(wide <= 25.0, "no line between categories: {pts:?}");
+    }
+}
+
+#[test]
+fn thresholds_near_zero_values_and_one_unit_per_metric() {
+    use cutover::report::chart::fmt_metric;
+    use cutover::report::study::threshold_label;
+    // The threshold: a dashed line and its value in the legend.
+    let svg = render(&two_strategy_distribution(Some(900.0))).unwrap().svg;
+    assert_eq!(threshold_label("downtime_s", 900.0), "threshold 15 min");
+    assert!(svg.contains(">\nthreshold 15 min\n<") || svg.contains(">threshold 15 min<"));
+    let dashes = polylines(&svg).iter().filter(|l| l.0 == "#D55E00").count();
+    assert!(dashes >= 10, "the threshold is a dashed line ({dashes} dashes)");
+    // The strategy with 16 s of downtime is readable: its mean in words.
+    assert_eq!(fmt_metric("downtime_s", 16.0), "0.27 min");
+    assert!(svg.contains("mean 0.27 min"), "the near-zero mean is written");
+    let c = Cdf {
+        title: "How often each downtime is not exceeded".into(),
+        metric: "downtime_s".into(),
+        curves: vec![Curve {
+            name: "async".into(),
+            color: ORANGE,
+            points: vec![(10.0, 0.5), (40.0, 1.0)],
+        }],
+        threshold: Some(30.0),
+    };
+    let svg = render(&c).unwrap().svg;
+    assert!(svg.contains("threshold 0.50 min"), "the CDF's threshold");
+    assert!(svg.contains("async (median 0.17 min)"), "the near-zero median in words");
+    // One unit per metric: downtime in minutes whether its values are
+    // seconds or hours, in every chart and in the report's words.
+    assert!(svg.contains("downtime (minutes)"));
+    let mut small = two_strategy_distribution(None);
+    small.boxes.truncate(1);
+    assert!(render(&small).unwrap().svg.contains("downtime (minutes)"));
+    let diffs = Diffs {
+        title: "Paired differences".into(),
+        baseline: "sync".into(),
+        panels: vec![(
+            "exposure_s".into(),
+            vec![Bar {
+                name: "async".into(),
+                color: ORANGE,
+                mean: 600.0,
+                low: 500.0,
+                high: 700.0,
+            }],
+        )],
+    };
+    assert!(render(&diffs).unwrap().svg.contains("exposure (hours)"));
+    assert_eq!(fmt_metric("exposure_s", 178_200.0), "49.5 h");
+    assert_eq!(fmt_metric("exposure_s", 600.0), "0.17 h");
+}
+
+#[test]
+fn the_session_series_keeps_every_change_the_traced_log_shows() {
+    use cutover::sim::events::Event;
+    use cutover::sim::{MAX_SERIES_POINTS, RunOptions, simulate};
+    let sc = cutover::scenario::Scenario::default_scenario();
+    let rb = sc.runbook("failover-sync").unwrap();
+    let out = simulate(
+        &sc,
+        rb,
+        sc.seed,
+        0,
+        RunOptions {
+            log_events: true,
+            trace_sessions: true,
+        },
+    );
+    assert!(out.series.len() < MAX_SERIES_POINTS, "the series was never coarsened");
+    // The active sessions after every instant of the log, from the traced
+    // session events alone.
+    let mut active: i64 = 0;
+    let mut counts: Vec<(u64, i64)> = Vec::new();
+    for r in out.events.iter() {
+        let change = match &r.event {
+            Event::SessionStart { .. } => 1,
+            Event::SessionEnd { .. } => -1,
+            Event::SessionsDropped { sessions, .. } | Event::SessionsDisconnected { sessions, .. } => {
+                -(*sessions as i64)
+            }
+            _ => continue,
+        };
+        active += change;
+        match counts.last_mut() {
+            Some(c) if c.0 == r.time.0 => c.1 = active,
+            _ => counts.push((r.time.0, active)),
+        }
+    }
+    assert!(counts.len() > 100, "a traced run has session events");
+    let drops = counts.windows(2).filter(|w| w[1].1 < w[0].1).count();
+    assert!(drops > 10);
+    // The series, read as a step function of its last values, equals those
+    // counts at every instant where the log changes them.
+    let at = |t: u64| {
+        out.series
+            .iter()
+            .take_while(|p| p.time.0 <= t)
+            .last()
+            .map_or(0, |p| p.last as i64)
+    };
+    for (t, want) in &counts {
+        assert_eq!(at(*t), *want, "active sessions at {:.3} s", *t as f64 / 1000.0);
+    }
+    // And no point says otherwise (points where only the failed connects
+    // change carry the count of the moment).
+    for p in &out.series {
+        let c = counts.iter().take_while(|c| c.0 <= p.time.0).last().map_or(0, |c| c.1);
+        assert_eq!(c, p.last as i64, "the point at {:?}", p.time);
+        assert!(p.low <= p.last && p.last <= p.active);
+    }
+}
+
+#[test]
+fn the_drawn_session_line_shows_a_drop_within_one_pixel() {
+    // An arrival and, a second later, every session cut: one pixel column.
+    let mut t = fixed_timeline();
+    let at = |s: u64| SimTime(22 * MS_PER_HOUR + 30 * 60_000 + s * 1000);
+    t.series = vec![
+        SeriesPoint {
+            time: at(0),
+            active: 5,
+            low: 5,
+            last: 5,
+            failed: 0,
+        },
+        SeriesPoint {
+            time: at(1),
+            active: 6,
+            low: 6,
+            last: 6,
+            failed: 0,
+        },
+        SeriesPoint {
+            time: at(2),
+            active: 0,
+            low: 0,
+            last: 0,
+            failed: 0,
+        },
+    ];
+    let svg = render(&t).unwrap().svg;
+    let blue = "#0072B2";
+    let line = polylines(&svg)
+        .into_iter()
+        .find(|l| l.0 == blue)
+        .expect("the session line");
+    let ys: Vec<f64> = line.1.iter().map(|p| p.1).collect();
+    let (top, bottom) = (
+        ys.iter().cloned().fold(f64::INFINITY, f64::min),
+        ys.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+    );
+    // It reaches the 6 (the top of the panel) and ends at 0 (its bottom).
+    let texts = svg_texts(&svg);
+    let y_of = |s: &str| texts.iter().find(|t| t.2 == s).unwrap().1;
+    assert!((top - y_of("6")).abs() < 6.0, "the line reaches 6: {ys:?}");
+    assert!((bottom - y_of("0")).abs() < 6.0, "the line falls to 0: {ys:?}");
+    assert_eq!(ys.last(), Some(&bottom), "and stays there");
 }
