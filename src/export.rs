@@ -13,20 +13,22 @@ use crate::montecarlo::{DiffRow, Replication, SummaryRow};
 use crate::sim::events::EventLog;
 use crate::time::fmt_secs;
 
-/// Writes `events.csv`: `time_s,entity,event,detail`, one row per record,
+/// Writes `events.csv`: `time_s,entity,event,detail,local`, one row per record,
 /// in the words of [`EventLog::entity_name`], [`Event::name`] and
-/// [`EventLog::detail`].
+/// [`EventLog::detail`]; `local` is the instant in the site's local time
+/// ([`EventLog::local_text`]).
 ///
 /// [`Event::name`]: crate::sim::events::Event::name
 pub fn write_events<W: io::Write>(out: W, events: &EventLog) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["time_s", "entity", "event", "detail"])?;
+    w.write_record(["time_s", "entity", "event", "detail", "local"])?;
     let mut detail = String::new();
     for r in events.iter() {
         detail.clear();
         write!(detail, "{}", events.detail(&r.event)).map_err(io::Error::other)?;
         let entity = events.entity_name(r.event.entity());
-        w.write_record([fmt_secs(r.time.0).as_str(), entity, r.event.name(), &detail])?;
+        let local = events.local_text(r.time);
+        w.write_record([fmt_secs(r.time.0).as_str(), entity, r.event.name(), &detail, &local])?;
     }
     w.flush()
 }
@@ -254,8 +256,8 @@ mod tests {
         write_events(&mut buf, &log).unwrap();
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            "time_s,entity,event,detail\n1.500,B,sessions_dropped,3 sessions (upgrade)\n\
-             2.000,runbook,notify,\"say \"\"hi\"\", twice\"\n2.000,site,down,\n"
+            "time_s,entity,event,detail,local\n1.500,B,sessions_dropped,3 sessions (upgrade),mon 00:00:01\n\
+             2.000,runbook,notify,\"say \"\"hi\"\", twice\",mon 00:00:02\n2.000,site,down,,mon 00:00:02\n"
         );
     }
 

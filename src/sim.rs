@@ -448,6 +448,12 @@ struct World<'a> {
     now: SimTime,
     rng: Streams,
     arrivals: ArrivalProcess,
+    /// Atlas regions in their own time zones: one arrival process per
+    /// region (its share of the rate, its local profile) and its next
+    /// arrival; empty otherwise (one process for the site, regions drawn).
+    region_arrivals: Vec<(ArrivalProcess, Option<SimTime>)>,
+    /// The region of the arrival scheduled next (with `region_arrivals`).
+    arrival_region: u32,
     support_share: f64,
     /// Cumulative region shares, for drawing a client's region.
     region_cdf: Vec<f64>,
@@ -626,6 +632,23 @@ impl<'a> World<'a> {
         if wl.deterministic {
             arrivals = arrivals.deterministic();
         }
+        if let Some(clock) = sc.calendar.clock() {
+            arrivals = arrivals.local(clock.clone());
+        }
+        let mut region_arrivals = Vec::new();
+        if let Some(clock) = sc.calendar.clock()
+            && !sc.calendar.region_clocks.is_empty()
+        {
+            for (r, own) in sc.site.regions.iter().zip(&sc.calendar.region_clocks) {
+                let mut p = ArrivalProcess::new(total_rate * r.share, &wl.profile, 0, start)
+                    .local(own.as_ref().unwrap_or(clock).clone());
+                if wl.deterministic {
+                    p = p.deterministic();
+                }
+                let next = p.next(&mut rng.arrivals);
+                region_arrivals.push((p, next));
+            }
+        }
         let mut w = World {
             sc,
             opts,
@@ -638,6 +661,8 @@ impl<'a> World<'a> {
             now: start,
             rng,
             arrivals,
+            region_arrivals,
+            arrival_region: 0,
             support_share: if total_rate > 0.0 {
                 wl.support.rate_per_hour / total_rate
             } else {
@@ -709,6 +734,8 @@ impl<'a> World<'a> {
                     sc.site.nodes.iter().map(|n| n.name.clone()).collect(),
                     runbook.steps.clone(),
                 )
+                .with_freezes(sc.calendar.freeze_reasons())
+                .with_local_time(sc.calendar.local_time())
             } else {
                 EventLog::default()
             },
@@ -1339,6 +1366,12 @@ impl<'a> World<'a> {
                             events.push(Record { time, event });
                         }
                     }
+                }
+                for (time, freeze) in self.sc.calendar.frozen(self.start, last) {
+                    events.push(Record {
+                        time,
+                        event: Event::WindowSkipped { freeze },
+                    });
                 }
             }
             // Stable: same-time records keep the order they happened in.

@@ -9,7 +9,8 @@
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
-use crate::time::{MS_PER_HOUR, SimTime};
+use crate::model::calendar::Clock;
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_WEEK, SimTime};
 
 /// Arrivals later than this (about 3 million years) never happen.
 const MAX_T_MS: f64 = 1e17;
@@ -33,6 +34,12 @@ pub struct ArrivalProcess {
     /// Unit steps of cumulative rate instead of Exp(1) ones: arrivals evenly
     /// spaced in expected count, no randomness.
     deterministic: bool,
+    /// The local clock the profile is read in (dated calendars); `None`:
+    /// the profile is read at the fixed `offset_ms`.
+    clock: Option<Clock>,
+    /// Simulation time (ms) up to which `offset_ms` holds: the zone's next
+    /// change of offset.
+    offset_until: f64,
 }
 
 impl ArrivalProcess {
@@ -53,7 +60,17 @@ impl ArrivalProcess {
             hour_end: 0.0,
             hour_rate: 0.0,
             deterministic: false,
+            clock: None,
+            offset_until: f64::INFINITY,
         }
+    }
+
+    /// The same process with the profile read in local time on `clock`,
+    /// daylight-saving changes included.
+    pub fn local(mut self, clock: Clock) -> ArrivalProcess {
+        self.clock = Some(clock);
+        self.offset_until = f64::NEG_INFINITY;
+        self
     }
 
     /// The same process with evenly spaced arrivals (one per unit of
@@ -85,6 +102,18 @@ impl ArrivalProcess {
                 // Further than any simulation goes (and than the clock holds).
                 return None;
             }
+            if self.t_ms >= self.offset_until
+                && let Some(c) = &self.clock
+            {
+                // A new stretch of constant offset from UTC: local Monday
+                // 00:00 is `offset_ms` before a multiple of a week.
+                let t = self.t_ms as i64;
+                let week = MS_PER_WEEK as i64;
+                self.offset_ms = (c.t0_ms + c.offset_ms(t) + 3 * MS_PER_DAY as i64).rem_euclid(week) as u64;
+                self.offset_until = c.next_change(t).map_or(f64::INFINITY, |x| x as f64);
+                self.hour_start = 0.0;
+                self.hour_end = 0.0;
+            }
             let abs = self.t_ms + self.offset_ms as f64;
             if !(abs >= self.hour_start && abs < self.hour_end) {
                 // Non-negative: truncation is the floor (a native conversion).
@@ -94,7 +123,10 @@ impl ArrivalProcess {
                 self.hour_rate = self.rate_per_ms[(bucket as u64 % 168) as usize];
             }
             // At least a millisecond of room, so rounding can never stall the walk.
-            let room = (self.hour_end - abs).max(1.0);
+            let mut room = (self.hour_end - abs).max(1.0);
+            if self.clock.is_some() {
+                room = room.min((self.offset_until - self.t_ms).max(1.0));
+            }
             let rate = self.hour_rate;
             if rate > 0.0 && e <= rate * room {
                 self.t_ms += e / rate;

@@ -177,12 +177,7 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
     );
     out.push(clients);
     if !site.kind.scheduled_by_service() {
-        let windows: Vec<String> = sc
-            .calendar
-            .windows
-            .iter()
-            .map(|w| format!("{} {:02}:00 UTC for {}", WEEKDAYS[w.weekday as usize], w.hour, w.length))
-            .collect();
+        let windows = sc.calendar.window_texts();
         out.push(format!(
             "Maintenance windows: {}; interim period between two windows at least {}; warm-up {}.",
             windows.join(", "),

@@ -13,12 +13,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{Chart, DrawResult, STATES, WINDOW_COLOR, fmt_metric, fmt_number, font, state_color};
-use crate::model::calendar::WEEKDAYS;
+use crate::model::calendar::LocalTime;
 use crate::model::site::NodeClass;
 use crate::scenario::Scenario;
 use crate::sim::events::{Event, NodeStatus};
 use crate::sim::{RunOutput, SeriesPoint};
-use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimTime};
 
 /// A stretch of one state.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +49,9 @@ pub struct Timeline {
     pub from: u64,
     pub to: u64,
     pub offset_ms: u64,
+    /// The site's local time: day labels are dates in its zone when the
+    /// calendar has a `start`.
+    pub local: LocalTime,
 }
 
 /// Lanes beyond which traffic nodes are shown one lane per region (and
@@ -278,6 +281,7 @@ impl Timeline {
             from,
             to: end.max(from + 1),
             offset_ms: sc.calendar.start_offset_ms,
+            local: sc.calendar.local_time(),
         }
     }
 
@@ -363,14 +367,8 @@ impl Axis {
     }
 }
 
-fn when(ms: u64, offset: u64) -> String {
-    let abs = ms + offset;
-    format!(
-        "{} {:02}:{:02}",
-        WEEKDAYS[((abs / MS_PER_DAY) % 7) as usize],
-        (abs % MS_PER_DAY) / MS_PER_HOUR,
-        (abs % MS_PER_HOUR) / MS_PER_MIN
-    )
+fn when(ms: u64, local: &LocalTime) -> String {
+    local.label(SimTime(ms))
 }
 
 /// Left edge of the time axis (lane names to its left).
@@ -692,7 +690,7 @@ impl Chart for Timeline {
         let mut last_end = i32::MIN;
         for t in &ticks {
             let x = px(*t);
-            let label = when(*t, self.offset_ms);
+            let label = when(*t, &self.local);
             let half = area.estimate_text_size(&label, &TextStyle::from(font(12.0)))?.0 as i32 / 2;
             area.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], BLACK))?;
             if x - half < last_end + 8 {
@@ -706,7 +704,7 @@ impl Chart for Timeline {
             ))?;
         }
         area.draw(&Text::new(
-            "time (UTC)".to_string(),
+            format!("time ({})", self.local.zone()),
             ((LEFT + x1) / 2, bottom + 32),
             TextStyle::from(font(14.0)).pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
@@ -842,7 +840,7 @@ impl Chart for Timeline {
                 ))?;
                 break;
             }
-            let mut l = format!("{:>2}. {} {}", i + 1, when(*t, self.offset_ms), label);
+            let mut l = format!("{:>2}. {} {}", i + 1, when(*t, &self.local), label);
             if l.chars().count() > 66 {
                 l = l.chars().take(65).collect::<String>() + "…";
             }

@@ -35,9 +35,12 @@ pub struct RawScenario {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCalendar {
+    pub start: Option<String>,
+    pub time_zone: Option<String>,
     pub start_weekday: Option<String>,
     pub start_hour: Option<i64>,
     pub windows: Option<Vec<RawWindow>>,
+    pub freezes: Option<Vec<RawFreeze>>,
     pub interim: Option<String>,
     pub warmup: Option<String>,
     pub cooldown: Option<String>,
@@ -47,8 +50,18 @@ pub struct RawCalendar {
 #[serde(deny_unknown_fields)]
 pub struct RawWindow {
     pub weekday: Option<String>,
+    pub date: Option<String>,
     pub hour: Option<i64>,
+    pub at: Option<String>,
     pub length: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFreeze {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +86,7 @@ pub struct RawRegion {
     pub share: Option<f64>,
     pub nodes: Option<i64>,
     pub capacity: Option<i64>,
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -7,9 +7,9 @@
 
 use super::raw::*;
 use super::*;
-use crate::model::calendar::{WEEKDAYS, Window};
+use crate::model::calendar::{Clock, DatedWindow, Freeze, Local, LocalError, WEEKDAYS, Window};
 use crate::model::site::{FailoverPeer, Region, SiteKind, SwitchMethod};
-use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_S, MS_PER_WEEK, parse_duration};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, MS_PER_S, MS_PER_WEEK, parse_duration};
 
 /// Highest arrival rate accepted, per hour and kind (about 280 per second).
 pub const MAX_RATE_PER_HOUR: f64 = 1_000_000.0;
@@ -361,59 +361,166 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
     }
 }
 
-/// Validates a raw scenario; `default_name` names it when the file does not.
-pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Problem>> {
-    let mut ctx = Ctx { problems: Vec::new() };
-    let c = &mut ctx;
+/// Earliest and latest year of a calendar date.
+const YEARS: (i16, i16) = (1970, 2200);
 
-    let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
-    if !is_folder_name(&name) {
+/// Reads a local date (`2025-03-10`).
+fn date(c: &mut Ctx, path: &str, text: &str) -> Option<jiff::civil::Date> {
+    match text.trim().parse::<jiff::civil::Date>() {
+        Ok(d) if (YEARS.0..=YEARS.1).contains(&d.year()) => Some(d),
+        Ok(_) => {
+            c.bad(
+                path,
+                format!("{text:?} is out of range (years {} to {})", YEARS.0, YEARS.1),
+            );
+            None
+        }
+        Err(_) => {
+            c.bad(path, format!("{text:?} is not a date such as \"2025-03-10\""));
+            None
+        }
+    }
+}
+
+/// Reads a local time of day (`22:30`): hour and minute.
+fn time_of_day(c: &mut Ctx, path: &str, text: &str) -> Option<(u8, u8)> {
+    let parsed = text.split_once(':').and_then(|(h, m)| {
+        let ok = |x: &str| x.len() == 2 && x.bytes().all(|b| b.is_ascii_digit());
+        if !ok(h) || !ok(m) {
+            return None;
+        }
+        let (h, m) = (h.parse::<u8>().ok()?, m.parse::<u8>().ok()?);
+        (h < 24 && m < 60).then_some((h, m))
+    });
+    if parsed.is_none() {
         c.bad(
-            "name",
-            format!("{name:?}: use letters, digits, '-', '_' or '.' (it names the output folder)"),
+            path,
+            format!("{text:?} is not a time of day such as \"22:30\" (00:00 to 23:59)"),
         );
     }
-    let seed = c.integer("seed", raw.seed, 1, 0, i64::MAX) as u64;
+    parsed
+}
 
-    // Calendar.
-    let cal = raw.calendar.unwrap_or_default();
+/// The `[calendar]` table but its durations: the weekly UTC form, or the
+/// dated form when `start` is given.
+fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
     let start_day = weekday(c, "calendar.start_weekday", cal.start_weekday.as_ref(), 0);
     let start_hour = c.integer("calendar.start_hour", cal.start_hour, 0, 0, 23) as u64;
+    let start = cal.start.as_deref().and_then(|text| {
+        if cal.start_weekday.is_some() || cal.start_hour.is_some() {
+            c.bad(
+                "calendar.start",
+                "give either start (a local date-time) or start_weekday and start_hour, not both",
+            );
+        }
+        // A civil date-time only: jiff would read past an offset or a zone.
+        let t = text.trim();
+        let offset = t.get(10..).is_some_and(|r| r.contains(['+', '-', 'Z', 'z', '[']));
+        match t.parse::<jiff::civil::DateTime>().map_err(|_| ()).and_then(|d| if offset { Err(()) } else { Ok(d) }) {
+            Ok(dt) if (YEARS.0..=YEARS.1).contains(&dt.year()) => Some(dt),
+            Ok(_) => {
+                c.bad(
+                    "calendar.start",
+                    format!("{text:?} is out of range (years {} to {})", YEARS.0, YEARS.1),
+                );
+                None
+            }
+            Err(_) => {
+                c.bad(
+                    "calendar.start",
+                    format!("{text:?} is not a local date-time such as \"2025-03-03T00:00\" (no offset: the zone is time_zone)"),
+                );
+                None
+            }
+        }
+    });
+    let zone_name = cal.time_zone.clone().unwrap_or_else(|| "UTC".to_string());
+    let zone = match crate::model::calendar::time_zone(&zone_name) {
+        Ok(tz) => Some(tz),
+        Err(e) => {
+            c.bad("calendar.time_zone", e);
+            None
+        }
+    };
+    let dated_form = cal.start.is_some();
+    if !dated_form && cal.time_zone.is_some() {
+        c.bad(
+            "calendar.time_zone",
+            "needs calendar.start (a local date-time such as \"2025-03-03T00:00\")",
+        );
+    }
     let mut windows = Vec::new();
+    let mut dated = Vec::new();
+    // Index in the file of each dated window.
+    let mut dated_at = Vec::new();
     match &cal.windows {
         None => {
             for day in [1, 3] {
                 windows.push(Window {
                     weekday: day,
                     hour: 22,
+                    minute: 0,
                     length: SimDuration::from_hours(4),
                 });
             }
         }
         Some(ws) if ws.is_empty() => c.bad("calendar.windows", "needs at least one maintenance window"),
         Some(ws) => {
+            let mut spans: Vec<(u64, u64, usize)> = Vec::new();
             for (i, w) in ws.iter().enumerate() {
                 let p = format!("calendar.windows[{i}]");
-                if w.weekday.is_none() {
-                    c.bad(&format!("{p}.weekday"), "missing");
-                }
-                let weekday = weekday(c, &format!("{p}.weekday"), w.weekday.as_ref(), 0);
                 let hour = c.integer(&format!("{p}.hour"), w.hour, 22, 0, 23) as u8;
+                let (hour, minute) = match &w.at {
+                    Some(_) if w.hour.is_some() => {
+                        c.bad(&format!("{p}.at"), "give hour or at, not both");
+                        (hour, 0)
+                    }
+                    Some(at) => time_of_day(c, &format!("{p}.at"), at).unwrap_or((hour, 0)),
+                    None => (hour, 0),
+                };
                 let length = c.positive_duration(&format!("{p}.length"), w.length.as_ref(), SimDuration::from_hours(4));
                 if length.0 > MS_PER_WEEK {
-                    c.bad(&format!("{p}.length"), "a weekly window cannot be longer than a week");
+                    c.bad(&format!("{p}.length"), "a window cannot be longer than a week");
                 }
-                windows.push(Window { weekday, hour, length });
+                if let Some(text) = &w.date {
+                    if w.weekday.is_some() {
+                        c.bad(
+                            &format!("{p}.date"),
+                            "give weekday (weekly) or date (one-off), not both",
+                        );
+                    }
+                    if !dated_form {
+                        c.bad(
+                            &format!("{p}.date"),
+                            "a dated window needs calendar.start (a local date-time such as \"2025-03-03T00:00\")",
+                        );
+                    }
+                    if let Some(date) = date(c, &format!("{p}.date"), text) {
+                        dated.push(DatedWindow {
+                            date,
+                            hour,
+                            minute,
+                            length,
+                        });
+                        dated_at.push(i);
+                    }
+                    continue;
+                }
+                if w.weekday.is_none() {
+                    c.bad(&format!("{p}.weekday"), "missing (or give a date for a one-off window)");
+                }
+                let weekday = weekday(c, &format!("{p}.weekday"), w.weekday.as_ref(), 0);
+                let window = Window {
+                    weekday,
+                    hour,
+                    minute,
+                    length,
+                };
+                let open = window.open_in_week();
+                spans.push((open, open + length.0, i));
+                windows.push(window);
             }
             // Overlapping windows would count one maintenance period twice.
-            let mut spans: Vec<(u64, u64, usize)> = windows
-                .iter()
-                .enumerate()
-                .map(|(i, w)| {
-                    let open = (w.weekday as u64 * 24 + w.hour as u64) * MS_PER_HOUR;
-                    (open, open + w.length.0, i)
-                })
-                .collect();
             spans.sort();
             for pair in spans.windows(2) {
                 if pair[1].0 < pair[0].1 {
@@ -431,15 +538,171 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             }
         }
     }
-    let calendar = Calendar {
+    let mut freezes = Vec::new();
+    for (i, f) in cal.freezes.iter().flatten().enumerate() {
+        let p = format!("calendar.freezes[{i}]");
+        if !dated_form {
+            c.bad(
+                &p,
+                "freezes need calendar.start (a local date-time such as \"2025-03-03T00:00\")",
+            );
+        }
+        let from = match &f.from {
+            Some(t) => date(c, &format!("{p}.from"), t),
+            None => {
+                c.bad(&format!("{p}.from"), "missing");
+                None
+            }
+        };
+        let to = match &f.to {
+            Some(t) => date(c, &format!("{p}.to"), t),
+            None => {
+                c.bad(&format!("{p}.to"), "missing");
+                None
+            }
+        };
+        if let (Some(from), Some(to)) = (from, to) {
+            if to < from {
+                c.bad(&format!("{p}.to"), format!("{to} is before from ({from})"));
+            } else {
+                freezes.push(Freeze {
+                    from,
+                    to,
+                    reason: f.reason.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    let weekly = Calendar {
         start_offset_ms: (start_day as u64 * 24 + start_hour) * MS_PER_HOUR,
         windows,
+        local: None,
+        region_clocks: Vec::new(),
     };
+    let (Some(start), Some(tz)) = (start, zone) else {
+        return weekly;
+    };
+    // Dates far from the start are typos (and would plan years of weeks).
+    let limit = jiff::Span::new().days(3650);
+    let near = |d: jiff::civil::Date| {
+        start.date().checked_sub(limit).is_ok_and(|a| a <= d) && start.date().checked_add(limit).is_ok_and(|b| d <= b)
+    };
+    for (k, d) in dated.iter().enumerate() {
+        if !near(d.date) {
+            c.bad(
+                &format!("calendar.windows[{}].date", dated_at[k]),
+                format!("{} is more than 3650 days from calendar.start", d.date),
+            );
+        }
+    }
+    for (i, f) in freezes.iter().enumerate() {
+        for (field, d) in [("from", f.from), ("to", f.to)] {
+            if !near(d) {
+                c.bad(
+                    &format!("calendar.freezes[{i}].{field}"),
+                    format!("{d} is more than 3650 days from calendar.start"),
+                );
+            }
+        }
+    }
+    if !c.problems.is_empty() {
+        return weekly;
+    }
+    let clock = match Clock::new(&zone_name, tz, start) {
+        Ok(clock) => clock,
+        Err(e) => {
+            c.bad("calendar.start", e);
+            return weekly;
+        }
+    };
+    let monday_offset = i64::from(start.date().weekday().to_monday_zero_offset()) as u64 * MS_PER_DAY
+        + (start.hour() as u64 * 60 + start.minute() as u64) * MS_PER_MIN
+        + start.second() as u64 * MS_PER_S;
+    match Local::new(clock, start, &weekly.windows, dated, freezes) {
+        Ok(local) => Calendar {
+            start_offset_ms: monday_offset,
+            windows: weekly.windows,
+            local: Some(Box::new(local)),
+            region_clocks: Vec::new(),
+        },
+        Err(LocalError::Overlap(k)) => {
+            c.bad(
+                &format!("calendar.windows[{}]", dated_at[k]),
+                "overlaps another window (in local time)",
+            );
+            weekly
+        }
+        Err(LocalError::Range(e)) => {
+            c.bad("calendar.start", e);
+            weekly
+        }
+    }
+}
+
+/// The clocks of Atlas regions that set a `time_zone` (empty when none does).
+fn region_clocks(c: &mut Ctx, calendar: &Calendar, zones: &[Option<String>]) -> Vec<Option<Clock>> {
+    if zones.iter().all(Option::is_none) {
+        return Vec::new();
+    }
+    let mut clocks = Vec::new();
+    for (i, zone) in zones.iter().enumerate() {
+        let path = format!("site.regions[{i}].time_zone");
+        let Some(name) = zone else {
+            clocks.push(None);
+            continue;
+        };
+        let tz = match crate::model::calendar::time_zone(name) {
+            Ok(tz) => tz,
+            Err(e) => {
+                c.bad(&path, e);
+                clocks.push(None);
+                continue;
+            }
+        };
+        match calendar.clock() {
+            Some(clock) => clocks.push(Some(clock.in_zone(name, tz))),
+            None => {
+                c.bad(
+                    &path,
+                    "needs calendar.start (a local date-time such as \"2025-03-03T00:00\")",
+                );
+                clocks.push(None);
+            }
+        }
+    }
+    clocks
+}
+
+/// Validates a raw scenario; `default_name` names it when the file does not.
+pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Problem>> {
+    let mut ctx = Ctx { problems: Vec::new() };
+    let c = &mut ctx;
+
+    let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
+    if !is_folder_name(&name) {
+        c.bad(
+            "name",
+            format!("{name:?}: use letters, digits, '-', '_' or '.' (it names the output folder)"),
+        );
+    }
+    let seed = c.integer("seed", raw.seed, 1, 0, i64::MAX) as u64;
+
+    // Calendar.
+    let cal = raw.calendar.unwrap_or_default();
+    let calendar = calendar(c, &cal);
     let interim = c.duration("calendar.interim", cal.interim.as_ref(), SimDuration::from_hours(24));
     let cooldown = c.duration("calendar.cooldown", cal.cooldown.as_ref(), SimDuration::ZERO);
 
     // Site.
+    let region_zones: Vec<Option<String>> = raw
+        .site
+        .as_ref()
+        .and_then(|s| s.regions.as_ref())
+        .map(|list| list.iter().map(|r| r.time_zone.clone()).collect())
+        .unwrap_or_default();
     let site = site(c, raw.site.unwrap_or_default());
+    let mut calendar = calendar;
+    calendar.region_clocks = region_clocks(c, &calendar, &region_zones);
 
     // Upgrade.
     let up = raw.upgrade.unwrap_or_default();

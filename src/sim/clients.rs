@@ -32,6 +32,20 @@ impl World<'_> {
     }
 
     pub(super) fn schedule_next_arrival(&mut self) {
+        if !self.region_arrivals.is_empty() {
+            // Regions in their own time: the region whose next arrival
+            // comes first (the lowest index on a tie).
+            let first = (self.region_arrivals.iter().enumerate())
+                .filter_map(|(i, (_, t))| t.map(|t| (t, i)))
+                .min();
+            if let Some((t, i)) = first {
+                self.arrival_region = i as u32;
+                let (p, next) = &mut self.region_arrivals[i];
+                *next = p.next(&mut self.rng.arrivals);
+                self.q.schedule(t.max(self.now), Ev::Arrival);
+            }
+            return;
+        }
         if let Some(t) = self.arrivals.next(&mut self.rng.arrivals) {
             self.q.schedule(t.max(self.now), Ev::Arrival);
         }
@@ -46,7 +60,9 @@ impl World<'_> {
         } else {
             ClientKind::Console
         };
-        let region = if self.region_cdf.len() > 1 {
+        let region = if !self.region_arrivals.is_empty() {
+            self.arrival_region
+        } else if self.region_cdf.len() > 1 {
             let u: f64 = self.rng.arrivals.random();
             // The first region whose cumulative share exceeds u (a binary
             // search: the shares are cumulative, so never decreasing).

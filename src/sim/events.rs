@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use crate::model::calendar::LocalTime;
 use crate::model::site::{NodeId, SwitchMethod};
 use crate::runbook::Step;
 use crate::time::{SimDuration, SimTime};
@@ -221,6 +222,11 @@ pub enum Event {
     WindowOpen,
     /// A maintenance window closes.
     WindowClose,
+    /// A maintenance window does not open: it would overlap a freeze.
+    WindowSkipped {
+        /// The freeze, by index in the calendar's list.
+        freeze: usize,
+    },
     // ----- the site --------------------------------------------------------
     /// A fresh client can no longer connect.
     SiteDown,
@@ -588,7 +594,7 @@ impl Event {
         use Event::*;
         match *self {
             End | LogTruncated { .. } => Entity::Run,
-            WindowOpen | WindowClose => Entity::Window,
+            WindowOpen | WindowClose | WindowSkipped { .. } => Entity::Window,
             SiteDown | SiteUp { .. } => Entity::Site,
             FailoverNotWorking
             | FailoverWorking
@@ -661,6 +667,7 @@ impl Event {
             LogTruncated { .. } => "log_truncated",
             WindowOpen => "open",
             WindowClose => "close",
+            WindowSkipped { .. } => "skipped",
             SiteDown => "down",
             SiteUp { .. } => "up",
             FailoverNotWorking => "not_working",
@@ -744,6 +751,10 @@ pub struct EventLog {
     nodes: Vec<String>,
     steps: Vec<Step>,
     records: Vec<Record>,
+    /// The calendar's freezes in words, by index.
+    freezes: Vec<String>,
+    /// The site's local time, for readers.
+    local: LocalTime,
 }
 
 impl EventLog {
@@ -754,7 +765,27 @@ impl EventLog {
             nodes,
             steps,
             records: Vec::new(),
+            freezes: Vec::new(),
+            local: LocalTime::default(),
         }
+    }
+
+    /// The same log reading times in the site's local time `local`.
+    pub fn with_local_time(mut self, local: LocalTime) -> EventLog {
+        self.local = local;
+        self
+    }
+
+    /// Simulation time `t` as the site's local time (see [`LocalTime::text`]).
+    pub fn local_text(&self, t: SimTime) -> String {
+        self.local.text(t)
+    }
+
+    /// The same log with the calendar's freezes in words (by index), for
+    /// the detail of [`Event::WindowSkipped`].
+    pub fn with_freezes(mut self, freezes: Vec<String>) -> EventLog {
+        self.freezes = freezes;
+        self
     }
 
     /// Adds a record at the end.
@@ -869,6 +900,10 @@ impl fmt::Display for Detail<'_> {
                 "the event log keeps at most {limit} records; the run goes on without it"
             ),
             SiteUp { after } => write!(f, "after {after}"),
+            WindowSkipped { freeze } => match log.freezes.get(freeze) {
+                Some(text) => f.write_str(text),
+                None => write!(f, "freeze {}", freeze + 1),
+            },
             SyncStart {
                 full,
                 records,
@@ -1051,6 +1086,7 @@ mod tests {
             ),
             (WindowOpen, "window", "open", ""),
             (WindowClose, "window", "close", ""),
+            (WindowSkipped { freeze: 0 }, "window", "skipped", "freeze 1"),
             (SiteDown, "site", "down", ""),
             (SiteUp { after: s(90) }, "site", "up", "after 1m30s"),
             (FailoverNotWorking, "failover", "not_working", ""),

@@ -12,7 +12,7 @@ use super::{Ev, NodeState, Wait, World};
 use crate::model::dist::Dist;
 use crate::model::site::{NodeId, SwitchMethod};
 use crate::runbook::Step;
-use crate::time::{MS_PER_HOUR, MS_PER_WEEK, SimDuration, SimTime};
+use crate::time::{MS_PER_HOUR, SimDuration, SimTime};
 
 impl<'a> World<'a> {
     fn set_timer(&mut self, d: SimDuration) {
@@ -412,16 +412,7 @@ impl<'a> World<'a> {
         let miss: f64 = self.rng.scheduler.random();
         let hour_slot: f64 = self.rng.scheduler.random();
         let slot = match pod.preferred {
-            Some((day, hour)) if miss >= pod.miss_probability => {
-                let abs = earliest.0 + offset;
-                let in_week = (day as u64 * 24 + hour as u64) * MS_PER_HOUR;
-                let week_start = abs - abs % MS_PER_WEEK;
-                let mut t = week_start + in_week;
-                if t < abs {
-                    t += MS_PER_WEEK;
-                }
-                SimTime(t - offset)
-            }
+            Some((day, hour)) if miss >= pod.miss_probability => self.sc.calendar.next_weekly(earliest, day, hour),
             _ => {
                 let hours = (pod.spread.0 / MS_PER_HOUR).max(1);
                 let pick = ((hour_slot * hours as f64) as u64).min(hours - 1);

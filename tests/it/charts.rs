@@ -97,6 +97,7 @@ fn timeline_from_fixed_data_with_a_cut_out_interim() {
         from: 20 * MS_PER_HOUR,
         to: 80 * MS_PER_HOUR,
         offset_ms: 0,
+        local: Default::default(),
     };
     let svg = check(
         &t,
@@ -634,6 +635,7 @@ fn fixed_timeline() -> Timeline {
         from: 20 * MS_PER_HOUR,
         to: 80 * MS_PER_HOUR,
         offset_ms: 0,
+        local: Default::default(),
     }
 }
 

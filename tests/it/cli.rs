@@ -24,7 +24,7 @@ fn run_writes_events_and_metrics_to_the_default_folder() {
     assert!(o.status.success(), "{}", stderr(&o));
     let dir = tmp.path().join("output/failover-pair/failover-sync");
     let events = std::fs::read_to_string(dir.join("events.csv")).unwrap();
-    assert!(events.starts_with("time_s,entity,event,detail\n"));
+    assert!(events.starts_with("time_s,entity,event,detail,local\n"));
     for needle in [
         "step_start",
         "upgrade_start",

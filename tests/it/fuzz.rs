@@ -76,7 +76,7 @@ const DURATIONS: [&str; 14] = [
     "\"1e9h\"",
 ];
 /// Whole lines that once crashed the process or exhausted it (issue 10).
-const LINES: [&str; 24] = [
+const LINES: [&str; 33] = [
     "[pod]\nreminder_interval = \"1ms\"",
     "lead_time = \"3650d\"",
     "reminder_interval = \"1s\"",
@@ -101,6 +101,15 @@ const LINES: [&str; 24] = [
     "[faults]\nlatent_defect = 1\ndefect_detect = \"0s\"",
     "latent_defect = 1\ndefect_detect = { dist = \"exponential\", mean = \"1ms\" }",
     "[faults]\nlatent_defect = 1\ndefect_detect = \"3650d\"\nrollback = \"0s\"",
+    "[calendar]\nstart = \"2025-03-09T02:30\"\ntime_zone = \"America/New_York\"",
+    "start = \"2200-12-31T23:59\"\ntime_zone = \"Australia/Lord_Howe\"",
+    "start = \"1970-01-01T00:00\"\ntime_zone = \"Mars/Olympus_Mons\"",
+    "freezes = [{ from = \"2025-03-03\", to = \"2035-03-01\", reason = \"\\u0000\" }]",
+    "freezes = [{ from = \"2025-03-10\", to = \"2025-03-09\" }]",
+    "windows = [{ date = \"2025-03-10\", at = \"23:59\", length = \"168h\" }, { weekday = \"sun\", at = \"02:30\" }]",
+    "windows = [{ weekday = \"tue\", hour = 22, at = \"99:99\", date = \"2025-02-29\" }]",
+    "time_zone = \"Europe/Dublin\"",
+    "regions = [{ name = \"r\", time_zone = \"Asia/Kathmandu\" }, { name = \"s\", share = 0, time_zone = \"UTC\" }]",
 ];
 const NODES: [&str; 9] = ["A", "B", "C", "pod", "r-1", "r-2", "eu-1", "", "A\""];
 const GROUPS: [&str; 6] = ["offline", "remaining", "traffic", "r", "eu", "nowhere"];

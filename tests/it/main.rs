@@ -37,6 +37,7 @@
 
 mod architecture;
 mod bad_inputs;
+mod calendar;
 mod charts;
 mod cli;
 mod cluster;
