@@ -60,6 +60,8 @@ pub struct Metrics {
     pub drain_cut_sessions: u64,
     pub technician_unavailable_ms: u64,
     pub notice_ms: Option<u64>,
+    pub backouts: u64,
+    pub slipped_windows: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -772,6 +774,34 @@ pub const METRICS: &[Metric] = &[
         label: None,
         meaning: "notice users and admins had: from the scheduling of the maintenance to its slot",
         read: |m| m.notice_ms.map_or(Reading::Absent, Reading::Millis),
+    },
+    Metric {
+        name: "backouts",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "backouts",
+        label: None,
+        meaning: "1 when a window closed (or reached its cutoff) with work left and the upgraded appliances were restored from their backups (`calendar.on_overrun = \"backout\"`), else 0",
+        read: |m| Reading::Whole(m.backouts),
+    },
+    Metric {
+        name: "slipped_windows",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "slipped windows",
+        label: None,
+        meaning: "times a work step waited for a later window than planned: held by `calendar.cutoff`, or paused when the window closed (`on_overrun = \"pause\"`)",
+        read: |m| Reading::Whole(m.slipped_windows),
     },
 ];
 

@@ -13,7 +13,7 @@ pub mod validate;
 
 use std::fmt;
 
-use crate::model::calendar::Calendar;
+use crate::model::calendar::{Calendar, WindowRules};
 use crate::model::dist::Dist;
 use crate::model::site::{Site, short_list};
 use crate::runbook::{self, Runbook, RunbookError};
@@ -258,6 +258,8 @@ pub struct Scenario {
     pub calendar: Calendar,
     /// Minimum time between the two maintenance windows of an asynchronous upgrade.
     pub interim: SimDuration,
+    /// Cutoff and what a window closing with work left does.
+    pub window_rules: WindowRules,
     /// Workload time before the procedure starts.
     pub warmup: SimDuration,
     /// Time after the site is back to normal before the run ends.

@@ -404,6 +404,12 @@ struct Exec<'a> {
     active_from: Option<SimTime>,
     windows: BTreeSet<u64>,
     overrun: u64,
+    /// The pending timer lets a step held by the window rules begin.
+    resume: bool,
+    /// A backout under way: the appliances to restore and how many are done.
+    backout: Option<(Vec<NodeId>, usize)>,
+    /// Holds by the window rules (`slipped_windows`).
+    slipped: u64,
 }
 
 /// A latent defect of the new version (docs/model.md §1, "Latent defects").
@@ -718,6 +724,9 @@ impl<'a> World<'a> {
                 active_from: None,
                 windows: BTreeSet::new(),
                 overrun: 0,
+                resume: false,
+                backout: None,
+                slipped: 0,
             },
             m: Metrics::default(),
             start,
@@ -1349,6 +1358,7 @@ impl<'a> World<'a> {
         }
         self.m.windows_used = self.exec.windows.len() as u64;
         self.m.window_overrun_ms = self.exec.overrun;
+        self.m.slipped_windows = self.exec.slipped;
         self.m.aborted = u64::from(self.exec.aborted);
         if self.sc.site.has_backup() {
             let mtbf = self.sc.faults.mtbf.0 as f64;

@@ -50,6 +50,54 @@ impl Window {
     }
 }
 
+/// What the procedure does when a window closes with work left
+/// (`calendar.on_overrun`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnOverrun {
+    /// Work goes on past the window (the overrun is measured).
+    #[default]
+    Continue,
+    /// The next work step waits for the next window.
+    Pause,
+    /// Every upgraded appliance is restored from its backup and the
+    /// procedure is aborted.
+    Backout,
+}
+
+impl OnOverrun {
+    /// The word written in scenario files.
+    pub fn word(self) -> &'static str {
+        match self {
+            OnOverrun::Continue => "continue",
+            OnOverrun::Pause => "pause",
+            OnOverrun::Backout => "backout",
+        }
+    }
+
+    /// The rule named `word`.
+    pub fn from_word(word: &str) -> Option<OnOverrun> {
+        [OnOverrun::Continue, OnOverrun::Pause, OnOverrun::Backout]
+            .into_iter()
+            .find(|o| o.word() == word)
+    }
+}
+
+/// Window discipline: when work steps may start (docs/model.md §3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowRules {
+    /// No work step starts unless the window has more than this left.
+    pub cutoff: SimDuration,
+    /// What a window closing with work left does.
+    pub on_overrun: OnOverrun,
+}
+
+impl WindowRules {
+    /// False for the defaults (no cutoff, continue): the rules never act.
+    pub fn active(&self) -> bool {
+        self.cutoff.0 > 0 || self.on_overrun != OnOverrun::Continue
+    }
+}
+
 /// A one-off window on a local date (dated form only).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatedWindow {
@@ -624,6 +672,13 @@ impl Calendar {
             .iter()
             .flat_map(|l| l.freezes.iter().map(Freeze::describe))
             .collect()
+    }
+
+    /// The longest window, weekly or dated (zero with none).
+    pub fn longest_window(&self) -> SimDuration {
+        let weekly = self.windows.iter().map(|w| w.length);
+        let dated = self.local.iter().flat_map(|l| l.dated.iter().map(|d| d.length));
+        weekly.chain(dated).max().unwrap_or(SimDuration::ZERO)
     }
 
     /// The first window opening at or after `t`.

@@ -44,6 +44,8 @@ pub struct RawCalendar {
     pub interim: Option<String>,
     pub warmup: Option<String>,
     pub cooldown: Option<String>,
+    pub cutoff: Option<String>,
+    pub on_overrun: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

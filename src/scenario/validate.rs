@@ -7,7 +7,7 @@
 
 use super::raw::*;
 use super::*;
-use crate::model::calendar::{Clock, DatedWindow, Freeze, Local, LocalError, WEEKDAYS, Window};
+use crate::model::calendar::{Clock, DatedWindow, Freeze, Local, LocalError, OnOverrun, WEEKDAYS, Window, WindowRules};
 use crate::model::site::{FailoverPeer, Region, SiteKind, SwitchMethod};
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, MS_PER_S, MS_PER_WEEK, parse_duration};
 
@@ -639,6 +639,29 @@ fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
     }
 }
 
+/// `calendar.cutoff` and `calendar.on_overrun`.
+fn window_rules(c: &mut Ctx, cal: &RawCalendar, calendar: &Calendar) -> WindowRules {
+    let cutoff = c.duration("calendar.cutoff", cal.cutoff.as_ref(), SimDuration::ZERO);
+    let longest = calendar.longest_window();
+    let cutoff = if cutoff.0 > 0 && cutoff >= longest {
+        c.bad(
+            "calendar.cutoff",
+            format!("{cutoff} is not shorter than the longest window ({longest}): no step could ever start"),
+        );
+        SimDuration::ZERO
+    } else {
+        cutoff
+    };
+    let on_overrun = match cal.on_overrun.as_deref() {
+        None => OnOverrun::Continue,
+        Some(w) => OnOverrun::from_word(w).unwrap_or_else(|| {
+            c.bad("calendar.on_overrun", format!("{w:?}: give continue, pause or backout"));
+            OnOverrun::Continue
+        }),
+    };
+    WindowRules { cutoff, on_overrun }
+}
+
 /// The clocks of Atlas regions that set a `time_zone` (empty when none does).
 fn region_clocks(c: &mut Ctx, calendar: &Calendar, zones: &[Option<String>]) -> Vec<Option<Clock>> {
     if zones.iter().all(Option::is_none) {
@@ -692,6 +715,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let calendar = calendar(c, &cal);
     let interim = c.duration("calendar.interim", cal.interim.as_ref(), SimDuration::from_hours(24));
     let cooldown = c.duration("calendar.cooldown", cal.cooldown.as_ref(), SimDuration::ZERO);
+    let window_rules = window_rules(c, &cal, &calendar);
 
     // Site.
     let region_zones: Vec<Option<String>> = raw
@@ -881,6 +905,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         runbooks,
         calendar,
         interim,
+        window_rules,
         warmup,
         cooldown,
         site,

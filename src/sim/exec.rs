@@ -9,8 +9,9 @@ use rand::RngExt;
 
 use super::events::{AbortReason, DropCause, Event};
 use super::{Ev, NodeState, Wait, World};
+use crate::model::calendar::OnOverrun;
 use crate::model::dist::Dist;
-use crate::model::site::{NodeId, SwitchMethod};
+use crate::model::site::{NodeId, SiteKind, SwitchMethod};
 use crate::runbook::Step;
 use crate::time::{MS_PER_HOUR, SimDuration, SimTime};
 
@@ -27,7 +28,12 @@ impl<'a> World<'a> {
 
     pub(super) fn on_step_timer(&mut self) {
         self.exec.wait = Wait::None;
-        if self.exec.sub == u8::MAX {
+        if self.exec.backout.is_some() {
+            self.backout_next();
+        } else if std::mem::take(&mut self.exec.resume) {
+            self.log(Event::Resumed { step: self.exec.idx });
+            self.begin_step();
+        } else if self.exec.sub == u8::MAX {
             self.exec.started = Some(self.now);
             self.log(Event::ProcedureStart);
             self.begin_step();
@@ -52,11 +58,108 @@ impl<'a> World<'a> {
         }
     }
 
+    /// The window rules (`calendar.cutoff`, `calendar.on_overrun`) for a
+    /// step about to begin: true when it may not begin now, because it is
+    /// held until a later window or the procedure backs out. They govern
+    /// the runbook's work steps (not waits, not a recovery, not a pod's
+    /// steps, which the service schedules); see docs/model.md §3.
+    fn window_rules_hold(&mut self, step: &Step) -> bool {
+        let rules = self.sc.window_rules;
+        if !rules.active() || self.exec.recovering || !step.window_rules_apply() || self.sc.site.kind == SiteKind::Pod {
+            return false;
+        }
+        let now = self.now;
+        let Some(occ) = self.sc.calendar.current_or_next(now) else {
+            // No window left to wait for: the step goes on (as a wait for
+            // a window ends at once).
+            return false;
+        };
+        let inside = occ.open <= now && now < occ.close;
+        if inside && now + rules.cutoff < occ.close {
+            return false;
+        }
+        // The window this step may start in: the next to open.
+        let until = if inside {
+            match self.sc.calendar.next_open(occ.close) {
+                Some(t) => t,
+                None => return false,
+            }
+        } else {
+            occ.open
+        };
+        let step_i = self.exec.idx;
+        match rules.on_overrun {
+            OnOverrun::Backout => self.backout(),
+            OnOverrun::Pause if !inside => {
+                self.log(Event::Paused { step: step_i, until });
+                self.hold(until);
+            }
+            _ => {
+                self.log(Event::HeldByCutoff { step: step_i, until });
+                self.hold(until);
+            }
+        }
+        true
+    }
+
+    /// Waits, out of any window's work, until `until`, then begins the
+    /// current step again.
+    fn hold(&mut self, until: SimTime) {
+        self.close_active();
+        self.exec.slipped += 1;
+        self.exec.resume = true;
+        self.set_timer(until.since(self.now));
+    }
+
+    /// Backs out: restores every appliance whose upgrade has begun from its
+    /// backup, one after the other, then aborts.
+    fn backout(&mut self) {
+        let nodes: Vec<NodeId> = (0..self.nodes.len())
+            .filter(|&i| {
+                let n = &self.nodes[i];
+                n.version > 1
+                    || n.upgrade_pending
+                    || matches!(
+                        n.state,
+                        NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::AwaitingSupport
+                    )
+            })
+            .collect();
+        self.m.backouts = 1;
+        self.log(Event::BackoutStart { nodes: nodes.len() });
+        self.exec.backout = Some((nodes, 0));
+        self.backout_next();
+    }
+
+    /// Ends the restore under way, if any, and begins the next one; aborts
+    /// once every appliance is restored.
+    fn backout_next(&mut self) {
+        let Some((nodes, done)) = self.exec.backout.take() else {
+            return;
+        };
+        let mut done = done;
+        // The timer that brought us here ended restore `done - 1`.
+        if done > 0 {
+            self.restore_end(nodes[done - 1]);
+        }
+        if let Some(&node) = nodes.get(done) {
+            done += 1;
+            self.exec.backout = Some((nodes, done));
+            self.restore_begin(node);
+        } else {
+            self.log(Event::BackoutDone);
+            self.abort(AbortReason::Backout);
+        }
+    }
+
     /// Starts step `exec.idx`.
     pub(super) fn begin_step(&mut self) {
         let i = self.exec.idx;
         let steps = self.exec.steps;
         let step = &steps[i];
+        if self.window_rules_hold(step) {
+            return;
+        }
         if let Some(node) = self.crashed_needed(step) {
             self.log(Event::WaitingForRepair { node });
             self.exec.wait = Wait::Repair;
