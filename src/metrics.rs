@@ -62,6 +62,8 @@ pub struct Metrics {
     pub notice_ms: Option<u64>,
     pub backouts: u64,
     pub slipped_windows: u64,
+    pub operator_hours: f64,
+    pub operator_wait_ms: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -802,6 +804,34 @@ pub const METRICS: &[Metric] = &[
         label: None,
         meaning: "times a work step waited for a later window than planned: held by `calendar.cutoff`, or paused when the window closed (`on_overrun = \"pause\"`)",
         read: |m| Reading::Whole(m.slipped_windows),
+    },
+    Metric {
+        name: "operator_hours",
+        unit: Unit::Ratio,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "operator hours",
+        label: None,
+        meaning: "hours operators spent working: their part of each step (clicks, checks, backups, verification; one click per node of a group upgrade), not installs or waits",
+        read: |m| Reading::Real(m.operator_hours),
+    },
+    Metric {
+        name: "operator_wait_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "operator wait",
+        label: None,
+        meaning: "time steps waited for an operator (`[operators]`): for the next shift, and each node of a group upgrade for a free operator",
+        read: |m| Reading::Millis(m.operator_wait_ms),
     },
 ];
 

@@ -88,6 +88,22 @@ pub struct OperatorSpec {
     pub backup: Dist,
 }
 
+/// How many operators there are and when they work (`[operators]`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorsSpec {
+    /// How many work at once; none = as many as needed.
+    pub count: Option<u32>,
+    /// When they are on shift, local time; empty = always.
+    pub shifts: Vec<crate::model::calendar::Shift>,
+}
+
+impl OperatorsSpec {
+    /// False for the defaults: as many operators as needed, always on shift.
+    pub fn limited(&self) -> bool {
+        self.count.is_some() || !self.shifts.is_empty()
+    }
+}
+
 /// Client retry policy after a failed connect.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetrySpec {
@@ -274,6 +290,8 @@ pub struct Scenario {
     pub network: NetworkSpec,
     /// Operator.
     pub operator: OperatorSpec,
+    /// Operators: how many, and their shifts.
+    pub operators: OperatorsSpec,
     /// Workload.
     pub workload: WorkloadSpec,
     /// Faults.

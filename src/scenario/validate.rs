@@ -7,7 +7,9 @@
 
 use super::raw::*;
 use super::*;
-use crate::model::calendar::{Clock, DatedWindow, Freeze, Local, LocalError, OnOverrun, WEEKDAYS, Window, WindowRules};
+use crate::model::calendar::{
+    Clock, DatedWindow, Freeze, Local, LocalError, OnOverrun, Shift, WEEKDAYS, Window, WindowRules,
+};
 use crate::model::site::{FailoverPeer, Region, SiteKind, SwitchMethod};
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, MS_PER_S, MS_PER_WEEK, parse_duration};
 
@@ -399,6 +401,33 @@ fn time_of_day(c: &mut Ctx, path: &str, text: &str) -> Option<(u8, u8)> {
         );
     }
     parsed
+}
+
+/// `operators.shifts`: each `{ from, to }`, times of day, not equal.
+fn shifts(c: &mut Ctx, raw: &[RawShift]) -> Vec<Shift> {
+    let mut out = Vec::new();
+    for (i, s) in raw.iter().enumerate() {
+        let p = format!("operators.shifts[{i}]");
+        let mut at = |field: &str, v: &Option<String>| match v {
+            None => {
+                c.bad(&format!("{p}.{field}"), "missing: a time of day such as \"20:00\"");
+                None
+            }
+            Some(t) => time_of_day(c, &format!("{p}.{field}"), t),
+        };
+        let (from, to) = (at("from", &s.from), at("to", &s.to));
+        if let (Some(from), Some(to)) = (from, to) {
+            if from == to {
+                c.bad(
+                    &format!("{p}.to"),
+                    "equals from: a shift needs a length (leave shifts out for always on shift)",
+                );
+            } else {
+                out.push(Shift { from, to });
+            }
+        }
+    }
+    out
 }
 
 /// The `[calendar]` table but its durations: the weekly UTC form, or the
@@ -804,6 +833,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         backup: c.dist("operator.backup", op.backup.as_ref(), lognormal(180.0, 600.0)),
     };
 
+    // Operators.
+    let ops = raw.operators.unwrap_or_default();
+    let operators = OperatorsSpec {
+        count: ops
+            .count
+            .map(|_| c.integer("operators.count", ops.count, 1, 1, 10_000) as u32),
+        shifts: shifts(c, ops.shifts.as_deref().unwrap_or_default()),
+    };
+
     // Workload.
     let wl = raw.workload.unwrap_or_default();
     let days = shape(c, "workload.days", wl.days.as_ref(), &DEFAULT_DAYS);
@@ -913,6 +951,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         failover,
         network,
         operator,
+        operators,
         workload,
         faults,
         pod,

@@ -161,6 +161,8 @@ impl World<'_> {
         self.exec.wait = Wait::None;
         self.exec.holding = false;
         self.exec.resume = false;
+        self.exec.op_resume = false;
+        self.exec.plan = None;
         self.exec.recovering = true;
         self.exec.steps = steps;
         self.exec.idx = 0;

@@ -441,6 +441,14 @@ pub enum Event {
         /// When it may start.
         until: SimTime,
     },
+    /// Step `step` needs an operator and none is on shift (or, in a group
+    /// upgrade, free): it waits until the shift starting at `until`.
+    WaitingForOperator {
+        /// The step's index.
+        step: usize,
+        /// When a shift starts.
+        until: SimTime,
+    },
     /// A held or paused step `step` may start: its window has opened.
     Resumed {
         /// The step's index.
@@ -669,6 +677,7 @@ impl Event {
             | HeldByCutoff { .. }
             | Paused { .. }
             | Resumed { .. }
+            | WaitingForOperator { .. }
             | BackoutStart { .. }
             | BackoutDone
             | PrecheckPassed
@@ -743,6 +752,7 @@ impl Event {
             HeldByCutoff { .. } => "held_by_cutoff",
             Paused { .. } => "paused",
             Resumed { .. } => "resumed",
+            WaitingForOperator { .. } => "waiting_for_operator",
             BackoutStart { .. } => "backout_start",
             BackoutDone => "backout_done",
             PrecheckPassed => "precheck_passed",
@@ -990,6 +1000,14 @@ impl fmt::Display for Detail<'_> {
             HeldByCutoff { step, until } | Paused { step, until } => write!(
                 f,
                 "{}/{} {} waits for the window at {}",
+                step + 1,
+                log.step_count(),
+                log.describe_step(step),
+                log.local_text(until)
+            ),
+            WaitingForOperator { step, until } => write!(
+                f,
+                "{}/{} {} waits for the operators' shift at {}",
                 step + 1,
                 log.step_count(),
                 log.describe_step(step),
@@ -1357,6 +1375,15 @@ mod tests {
                 "3/3 switch dns -> B waits for the window at mon 01:00:00",
             ),
             (Resumed { step: 2 }, "runbook", "resumed", "3/3 switch dns -> B"),
+            (
+                WaitingForOperator {
+                    step: 2,
+                    until: crate::time::SimTime(3_600_000),
+                },
+                "runbook",
+                "waiting_for_operator",
+                "3/3 switch dns -> B waits for the operators' shift at mon 01:00:00",
+            ),
             (
                 BackoutStart { nodes: 2 },
                 "runbook",

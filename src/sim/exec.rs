@@ -23,13 +23,124 @@ impl<'a> World<'a> {
     }
 
     fn operator(&mut self, d: &Dist) -> SimDuration {
-        d.sample(&mut self.rng.operator)
+        let d = d.sample(&mut self.rng.operator);
+        self.exec.op_ms += d.0;
+        d
+    }
+
+    /// True when `step` takes an operator's time (docs/model.md §3): the
+    /// manual steps, backups, verification (not a pod's: the service's).
+    fn needs_operator(&self, step: &Step) -> bool {
+        match step {
+            Step::Verify { node } => self.nodes[*node].role != super::Role::Pod,
+            Step::SyncNow
+            | Step::BreakFailover
+            | Step::EstablishFailover { .. }
+            | Step::Upgrade { .. }
+            | Step::Switch { .. }
+            | Step::SetAccepting { .. }
+            | Step::DistributePackage
+            | Step::BecomeBackup { .. }
+            | Step::BecomePrimary { .. }
+            | Step::SetBackupOperations { .. }
+            | Step::ClusterSync
+            | Step::Precheck
+            | Step::Restore { .. }
+            | Step::Backup { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// With shifts, a step needing an operator off shift waits for the next
+    /// shift (true); the step's sub-phase 0 runs again then.
+    fn off_shift(&mut self) -> bool {
+        let sc = self.sc;
+        match sc.calendar.on_shift(&sc.operators.shifts, self.now) {
+            Ok(()) => false,
+            Err(until) => {
+                self.log(Event::WaitingForOperator {
+                    step: self.exec.idx,
+                    until,
+                });
+                self.exec.op_wait_ms += until.since(self.now).0;
+                self.exec.op_resume = true;
+                self.set_timer(until.since(self.now));
+                true
+            }
+        }
+    }
+
+    /// Plans a group upgrade with limited operators: node by node, in
+    /// order, the first operator free (on shift) clicks, then moves on;
+    /// each install starts when its click is done.
+    fn plan_clicks(&mut self, nodes: &[NodeId]) -> Vec<(SimTime, NodeId)> {
+        let count = self.sc.operators.count.map_or(nodes.len(), |c| c as usize);
+        let mut free = vec![self.now; count.clamp(1, nodes.len().max(1))];
+        let mut plan = Vec::with_capacity(nodes.len());
+        for &n in nodes {
+            let j = (0..free.len()).min_by_key(|&j| free[j]).unwrap_or(0);
+            let ready = free[j];
+            let sc = self.sc;
+            let start = match sc.calendar.on_shift(&sc.operators.shifts, ready) {
+                Ok(()) => ready,
+                Err(until) => {
+                    self.log_at(
+                        ready,
+                        Event::WaitingForOperator {
+                            step: self.exec.idx,
+                            until,
+                        },
+                    );
+                    until
+                }
+            };
+            self.exec.op_wait_ms += start.since(self.now).0;
+            let sc = self.sc;
+            let d = self.operator(&sc.operator.step);
+            free[j] = start + d;
+            plan.push((start + d, n));
+        }
+        plan.sort_by_key(|p| p.0);
+        plan
+    }
+
+    /// Starts the installs whose clicks are done; sets the timer for the
+    /// next, or, all started, goes on as an upgrade step does.
+    fn next_clicks(&mut self, nodes: &'a [NodeId], wait: bool) {
+        let Some((plan, mut i)) = self.exec.plan.take() else {
+            return;
+        };
+        while let Some(&(t, n)) = plan.get(i)
+            && t <= self.now
+        {
+            self.start_upgrade(n);
+            i += 1;
+        }
+        if let Some(&(t, _)) = plan.get(i) {
+            self.exec.plan = Some((plan, i));
+            self.exec.sub = 0;
+            self.set_timer(t.since(self.now));
+        } else {
+            self.upgrade_started(nodes, wait);
+        }
+    }
+
+    /// Every node of an upgrade step has started: wait for them, or not.
+    fn upgrade_started(&mut self, nodes: &'a [NodeId], wait: bool) {
+        if wait {
+            self.wait_for(Wait::Upgraded(nodes));
+            self.poll_step();
+        } else {
+            self.step_done();
+        }
     }
 
     pub(super) fn on_step_timer(&mut self) {
         self.exec.wait = Wait::None;
         if self.exec.backout.is_some() {
             self.backout_next();
+        } else if std::mem::take(&mut self.exec.op_resume) {
+            self.continue_step();
         } else if std::mem::take(&mut self.exec.resume) {
             self.log(Event::Resumed { step: self.exec.idx });
             self.begin_step();
@@ -194,6 +305,21 @@ impl<'a> World<'a> {
         let sub = self.exec.sub;
         let op = &self.sc.operator;
         let pod = &self.sc.pod;
+        if self.sc.operators.limited() {
+            if let Step::Upgrade { nodes, wait } = step
+                && (sub == 0 || self.exec.plan.is_some())
+            {
+                if self.exec.plan.is_none() {
+                    let plan = self.plan_clicks(nodes);
+                    self.exec.plan = Some((plan, 0));
+                }
+                self.next_clicks(nodes, *wait);
+                return;
+            }
+            if sub == 0 && self.needs_operator(step) && self.off_shift() {
+                return;
+            }
+        }
         match (step, sub) {
             // A manual step first takes the operator's time.
             (
@@ -250,12 +376,7 @@ impl<'a> World<'a> {
                 for &n in nodes {
                     self.start_upgrade(n);
                 }
-                if *wait {
-                    self.wait_for(Wait::Upgraded(nodes));
-                    self.poll_step();
-                } else {
-                    self.step_done();
-                }
+                self.upgrade_started(nodes, *wait);
             }
             (Step::WaitUpgraded { nodes }, _) => {
                 self.wait_for(Wait::Upgraded(nodes));
