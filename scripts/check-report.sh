@@ -23,8 +23,34 @@ if [[ ${#reports[@]} -eq 0 ]]; then
     reports+=("$shots/$name/report.html")
   done
 fi
+sections=("Bottom line" "Key results" "Tails: median, p95 and worst case" "Charts"
+  "Assumptions and sources" "Not simulated" "Glossary")
 if ! command -v chromium >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo -n)
+  { "${sudo[@]}" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq chromium; } >/dev/null 2>&1 || true
+fi
+if ! command -v chromium >/dev/null; then
+  # No browser and none could be installed (no root, no package mirror):
+  # check the page's own text, and say loudly what was not checked.
+  echo "WARNING: chromium is missing and could not be installed (apt-get install chromium):" \
+    "the reports' HTML is checked as text, not rendered" >&2
+  fail=0
+  for report in "${reports[@]}"; do
+    bad=0
+    for section in "${sections[@]}"; do
+      grep -q "<h2>$section</h2>" "$report" || { echo "FAIL: $report: no section \"$section\""; bad=1; }
+    done
+    grep -q '<p class="bottom"><strong>Recommended: ' "$report" || { echo "FAIL: $report: no recommendation"; bad=1; }
+    figures=$(grep -o "<figure>" "$report" | wc -l)
+    svgs=$(grep -o "<svg" "$report" | wc -l)
+    [[ "$figures" -ge 5 && "$svgs" -ge "$figures" ]] || { echo "FAIL: $report: $svgs inline charts for $figures figures"; bad=1; }
+    ! grep -Eq '(src|href)="https?://' "$report" || { echo "FAIL: $report: links to the network"; bad=1; }
+    [[ "$bad" -eq 0 ]] && echo "ok (text only): $report"
+    fail=$((fail | bad))
+  done
+  exit "$fail"
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -41,8 +67,7 @@ for report in "${reports[@]}"; do
   chromium "${flags[@]}" --hide-scrollbars --window-size=1280,2400 \
     --screenshot="$shots/$name.png" "$url" >/dev/null 2>&1 || true
   bad=0
-  for section in "Bottom line" "Key results" "Tails: median, p95 and worst case" "Charts" \
-    "Assumptions and sources" "Not simulated" "Glossary"; do
+  for section in "${sections[@]}"; do
     grep -q "<h2>$section</h2>" "$tmp/dom.html" || { echo "FAIL: $report: no section \"$section\""; bad=1; }
   done
   grep -q '<p class="bottom"><strong>Recommended: ' "$tmp/dom.html" || { echo "FAIL: $report: no recommendation"; bad=1; }

@@ -223,6 +223,19 @@ pub fn write_manifest<W: io::Write>(mut out: W, m: &Manifest) -> io::Result<()> 
     out.write_all(b"\n")
 }
 
+/// A whole number with thousands separators: `1,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,7 +296,17 @@ mod tests {
 
 #[cfg(test)]
 mod num_tests {
-    use super::num;
+    use super::{num, thousands};
+
+    #[test]
+    fn thousands_are_grouped_by_three_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
 
     #[test]
     fn statistics_keep_six_significant_digits() {

@@ -22,6 +22,7 @@ use std::fmt::Write;
 use super::chart::metric_words;
 use super::study::{Cdf, Diffs, Distribution, StudyChart, cdf_metrics, charted_metrics};
 use crate::decision::{self, Band, BottomLine, Evidence, Risk, RiskEvent, Verdict, applies, bottom_line, verdict};
+pub use crate::export::thousands;
 use crate::metrics::{self, Better, Impact, METRICS, Metric, Sites, Unit};
 use crate::model::calendar::WEEKDAYS;
 use crate::model::dist::Dist;
@@ -280,19 +281,6 @@ pub struct ReportInput<'a> {
 
 // ---------------------------------------------------------------------
 // Numbers in words.
-
-/// A whole number with thousands separators: `1,000`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
 
 /// A share as a percentage with as many decimals as it needs: `56 %`,
 /// `9.4 %`, `0.56 %`, `0.026 %`.

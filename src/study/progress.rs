@@ -6,18 +6,7 @@
 //! The clock is the caller's: [`Lines::tick`] takes the milliseconds since
 //! the work began, so the rate limit is tested without waiting.
 
-/// A whole number with thousands separators: `1,000`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+use crate::export::thousands;
 
 /// The least time between two lines when the caller sets none: 10 s.
 pub const DEFAULT_EVERY_MS: u64 = 10_000;

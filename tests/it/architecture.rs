@@ -8,18 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-type Graph = BTreeMap<String, BTreeSet<String>>;
+use crate::io_boundary::sources;
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
+type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// The top-level module a file belongs to: `sim` for `sim.rs` and
 /// `sim/exec.rs`, `lib` for `lib.rs`.

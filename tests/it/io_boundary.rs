@@ -18,7 +18,8 @@ const FORBIDDEN: [&str; 7] = [
     "SystemTime",
 ];
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every `.rs` file below `dir` (also used by `architecture`).
+pub(crate) fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
