@@ -135,6 +135,22 @@ impl Step {
         )
     }
 
+    /// True for the work steps that the window rules (`calendar.cutoff`,
+    /// `calendar.on_overrun`) govern: window work that is not a wait
+    /// (`wait_sync`, `wait_upgraded`, `wait_drained`, `wait`) and not a
+    /// pod's cutover, which the service schedules.
+    pub fn window_rules_apply(&self) -> bool {
+        self.is_window_work()
+            && !matches!(
+                self,
+                Step::WaitSync
+                    | Step::WaitUpgraded { .. }
+                    | Step::WaitDrained { .. }
+                    | Step::Wait { .. }
+                    | Step::Cutover
+            )
+    }
+
     /// A one-line description with argument names, e.g. `switch dns -> B`.
     pub fn describe(&self, site: &Site) -> String {
         self.describe_with(|id| site.node_name(id))

@@ -13,7 +13,7 @@ pub mod validate;
 
 use std::fmt;
 
-use crate::model::calendar::Calendar;
+use crate::model::calendar::{Calendar, WindowRules};
 use crate::model::dist::Dist;
 use crate::model::site::{Site, short_list};
 use crate::runbook::{self, Runbook, RunbookError};
@@ -86,6 +86,22 @@ pub struct OperatorSpec {
     pub verify: Dist,
     /// Downloading a settings backup.
     pub backup: Dist,
+}
+
+/// How many operators there are and when they work (`[operators]`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorsSpec {
+    /// How many work at once; none = as many as needed.
+    pub count: Option<u32>,
+    /// When they are on shift, local time; empty = always.
+    pub shifts: Vec<crate::model::calendar::Shift>,
+}
+
+impl OperatorsSpec {
+    /// False for the defaults: as many operators as needed, always on shift.
+    pub fn limited(&self) -> bool {
+        self.count.is_some() || !self.shifts.is_empty()
+    }
 }
 
 /// Client retry policy after a failed connect.
@@ -258,6 +274,8 @@ pub struct Scenario {
     pub calendar: Calendar,
     /// Minimum time between the two maintenance windows of an asynchronous upgrade.
     pub interim: SimDuration,
+    /// Cutoff and what a window closing with work left does.
+    pub window_rules: WindowRules,
     /// Workload time before the procedure starts.
     pub warmup: SimDuration,
     /// Time after the site is back to normal before the run ends.
@@ -272,6 +290,8 @@ pub struct Scenario {
     pub network: NetworkSpec,
     /// Operator.
     pub operator: OperatorSpec,
+    /// Operators: how many, and their shifts.
+    pub operators: OperatorsSpec,
     /// Workload.
     pub workload: WorkloadSpec,
     /// Faults.

@@ -404,6 +404,20 @@ struct Exec<'a> {
     active_from: Option<SimTime>,
     windows: BTreeSet<u64>,
     overrun: u64,
+    /// The pending timer lets a step held by the window rules begin.
+    resume: bool,
+    /// A backout under way: the appliances to restore and how many are done.
+    backout: Option<(Vec<NodeId>, usize)>,
+    /// Holds by the window rules (`slipped_windows`).
+    slipped: u64,
+    /// The pending timer lets a step that waited for an operator's shift go on.
+    op_resume: bool,
+    /// A group upgrade with limited operators: when each node's install
+    /// starts (its operator's click done), by time, and how many have.
+    plan: Option<(Vec<(SimTime, NodeId)>, usize)>,
+    /// Operators' working time and steps' waits for one, ms.
+    op_ms: u64,
+    op_wait_ms: u64,
 }
 
 /// A latent defect of the new version (docs/model.md §1, "Latent defects").
@@ -718,6 +732,13 @@ impl<'a> World<'a> {
                 active_from: None,
                 windows: BTreeSet::new(),
                 overrun: 0,
+                resume: false,
+                backout: None,
+                slipped: 0,
+                op_resume: false,
+                plan: None,
+                op_ms: 0,
+                op_wait_ms: 0,
             },
             m: Metrics::default(),
             start,
@@ -1349,6 +1370,9 @@ impl<'a> World<'a> {
         }
         self.m.windows_used = self.exec.windows.len() as u64;
         self.m.window_overrun_ms = self.exec.overrun;
+        self.m.slipped_windows = self.exec.slipped;
+        self.m.operator_hours = self.exec.op_ms as f64 / crate::time::MS_PER_HOUR as f64;
+        self.m.operator_wait_ms = self.exec.op_wait_ms;
         self.m.aborted = u64::from(self.exec.aborted);
         if self.sc.site.has_backup() {
             let mtbf = self.sc.faults.mtbf.0 as f64;

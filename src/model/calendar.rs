@@ -50,6 +50,64 @@ impl Window {
     }
 }
 
+/// What the procedure does when a window closes with work left
+/// (`calendar.on_overrun`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnOverrun {
+    /// Work goes on past the window (the overrun is measured).
+    #[default]
+    Continue,
+    /// The next work step waits for the next window.
+    Pause,
+    /// Every upgraded appliance is restored from its backup and the
+    /// procedure is aborted.
+    Backout,
+}
+
+impl OnOverrun {
+    /// The word written in scenario files.
+    pub fn word(self) -> &'static str {
+        match self {
+            OnOverrun::Continue => "continue",
+            OnOverrun::Pause => "pause",
+            OnOverrun::Backout => "backout",
+        }
+    }
+
+    /// The rule named `word`.
+    pub fn from_word(word: &str) -> Option<OnOverrun> {
+        [OnOverrun::Continue, OnOverrun::Pause, OnOverrun::Backout]
+            .into_iter()
+            .find(|o| o.word() == word)
+    }
+}
+
+/// Window discipline: when work steps may start (docs/model.md §3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WindowRules {
+    /// No work step starts unless the window has more than this left.
+    pub cutoff: SimDuration,
+    /// What a window closing with work left does.
+    pub on_overrun: OnOverrun,
+}
+
+impl WindowRules {
+    /// False for the defaults (no cutoff, continue): the rules never act.
+    pub fn active(&self) -> bool {
+        self.cutoff.0 > 0 || self.on_overrun != OnOverrun::Continue
+    }
+}
+
+/// An operators' shift, every day from `from` to `to` in the calendar's
+/// local time (UTC in the weekly form); `to` before `from` ends the next day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shift {
+    /// Start (hour, minute).
+    pub from: (u8, u8),
+    /// End (hour, minute).
+    pub to: (u8, u8),
+}
+
 /// A one-off window on a local date (dated form only).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DatedWindow {
@@ -624,6 +682,61 @@ impl Calendar {
             .iter()
             .flat_map(|l| l.freezes.iter().map(Freeze::describe))
             .collect()
+    }
+
+    /// `Ok` when `t` lies in one of `shifts` (or there are none), else the
+    /// next instant a shift starts.
+    pub fn on_shift(&self, shifts: &[Shift], t: SimTime) -> Result<(), SimTime> {
+        if shifts.is_empty() {
+            return Ok(());
+        }
+        let t = t.0 as i64;
+        let mut next = i64::MAX;
+        for k in -1..=2i64 {
+            for s in shifts {
+                let Some((a, b)) = self.shift_span(s, t, k) else {
+                    continue;
+                };
+                if a <= t && t < b {
+                    return Ok(());
+                }
+                if a > t {
+                    next = next.min(a);
+                }
+            }
+        }
+        Err(SimTime(next.max(0) as u64))
+    }
+
+    /// Shift `s` on the local day `k` days after the one of `t`, in signed
+    /// simulation milliseconds.
+    fn shift_span(&self, s: &Shift, t: i64, k: i64) -> Option<(i64, i64)> {
+        let crosses = s.to <= s.from;
+        match self.clock() {
+            None => {
+                let day = MS_PER_DAY as i64;
+                let off = self.start_offset_ms as i64;
+                let base = (t + off).div_euclid(day) * day + k * day - off;
+                let at = |(h, m): (u8, u8)| h as i64 * MS_PER_HOUR as i64 + m as i64 * MS_PER_MIN as i64;
+                let end = base + at(s.to) + if crosses { day } else { 0 };
+                Some((base + at(s.from), end))
+            }
+            Some(clock) => {
+                let date = clock.local(t).date().checked_add(jiff::Span::new().days(k)).ok()?;
+                let hm = |(h, m): (u8, u8)| Time::new(h as i8, m as i8, 0, 0).ok();
+                let a = clock.sim_ms(date.to_datetime(hm(s.from)?)).ok()?;
+                let end_date = if crosses { date.tomorrow().ok()? } else { date };
+                let b = clock.sim_ms(end_date.to_datetime(hm(s.to)?)).ok()?;
+                Some((a, b))
+            }
+        }
+    }
+
+    /// The longest window, weekly or dated (zero with none).
+    pub fn longest_window(&self) -> SimDuration {
+        let weekly = self.windows.iter().map(|w| w.length);
+        let dated = self.local.iter().flat_map(|l| l.dated.iter().map(|d| d.length));
+        weekly.chain(dated).max().unwrap_or(SimDuration::ZERO)
     }
 
     /// The first window opening at or after `t`.

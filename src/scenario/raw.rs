@@ -23,6 +23,7 @@ pub struct RawScenario {
     pub failover: Option<RawFailover>,
     pub network: Option<RawNetwork>,
     pub operator: Option<RawOperator>,
+    pub operators: Option<RawOperators>,
     pub workload: Option<RawWorkload>,
     pub faults: Option<RawFaults>,
     pub pod: Option<RawPod>,
@@ -44,6 +45,8 @@ pub struct RawCalendar {
     pub interim: Option<String>,
     pub warmup: Option<String>,
     pub cooldown: Option<String>,
+    pub cutoff: Option<String>,
+    pub on_overrun: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -54,6 +57,20 @@ pub struct RawWindow {
     pub hour: Option<i64>,
     pub at: Option<String>,
     pub length: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperators {
+    pub count: Option<i64>,
+    pub shifts: Option<Vec<RawShift>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShift {
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -7,7 +7,9 @@
 
 use super::raw::*;
 use super::*;
-use crate::model::calendar::{Clock, DatedWindow, Freeze, Local, LocalError, WEEKDAYS, Window};
+use crate::model::calendar::{
+    Clock, DatedWindow, Freeze, Local, LocalError, OnOverrun, Shift, WEEKDAYS, Window, WindowRules,
+};
 use crate::model::site::{FailoverPeer, Region, SiteKind, SwitchMethod};
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, MS_PER_S, MS_PER_WEEK, parse_duration};
 
@@ -401,6 +403,33 @@ fn time_of_day(c: &mut Ctx, path: &str, text: &str) -> Option<(u8, u8)> {
     parsed
 }
 
+/// `operators.shifts`: each `{ from, to }`, times of day, not equal.
+fn shifts(c: &mut Ctx, raw: &[RawShift]) -> Vec<Shift> {
+    let mut out = Vec::new();
+    for (i, s) in raw.iter().enumerate() {
+        let p = format!("operators.shifts[{i}]");
+        let mut at = |field: &str, v: &Option<String>| match v {
+            None => {
+                c.bad(&format!("{p}.{field}"), "missing: a time of day such as \"20:00\"");
+                None
+            }
+            Some(t) => time_of_day(c, &format!("{p}.{field}"), t),
+        };
+        let (from, to) = (at("from", &s.from), at("to", &s.to));
+        if let (Some(from), Some(to)) = (from, to) {
+            if from == to {
+                c.bad(
+                    &format!("{p}.to"),
+                    "equals from: a shift needs a length (leave shifts out for always on shift)",
+                );
+            } else {
+                out.push(Shift { from, to });
+            }
+        }
+    }
+    out
+}
+
 /// The `[calendar]` table but its durations: the weekly UTC form, or the
 /// dated form when `start` is given.
 fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
@@ -639,6 +668,29 @@ fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
     }
 }
 
+/// `calendar.cutoff` and `calendar.on_overrun`.
+fn window_rules(c: &mut Ctx, cal: &RawCalendar, calendar: &Calendar) -> WindowRules {
+    let cutoff = c.duration("calendar.cutoff", cal.cutoff.as_ref(), SimDuration::ZERO);
+    let longest = calendar.longest_window();
+    let cutoff = if cutoff.0 > 0 && cutoff >= longest {
+        c.bad(
+            "calendar.cutoff",
+            format!("{cutoff} is not shorter than the longest window ({longest}): no step could ever start"),
+        );
+        SimDuration::ZERO
+    } else {
+        cutoff
+    };
+    let on_overrun = match cal.on_overrun.as_deref() {
+        None => OnOverrun::Continue,
+        Some(w) => OnOverrun::from_word(w).unwrap_or_else(|| {
+            c.bad("calendar.on_overrun", format!("{w:?}: give continue, pause or backout"));
+            OnOverrun::Continue
+        }),
+    };
+    WindowRules { cutoff, on_overrun }
+}
+
 /// The clocks of Atlas regions that set a `time_zone` (empty when none does).
 fn region_clocks(c: &mut Ctx, calendar: &Calendar, zones: &[Option<String>]) -> Vec<Option<Clock>> {
     if zones.iter().all(Option::is_none) {
@@ -692,6 +744,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let calendar = calendar(c, &cal);
     let interim = c.duration("calendar.interim", cal.interim.as_ref(), SimDuration::from_hours(24));
     let cooldown = c.duration("calendar.cooldown", cal.cooldown.as_ref(), SimDuration::ZERO);
+    let window_rules = window_rules(c, &cal, &calendar);
 
     // Site.
     let region_zones: Vec<Option<String>> = raw
@@ -778,6 +831,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         step: c.dist("operator.step", op.step.as_ref(), lognormal(60.0, 180.0)),
         verify: c.dist("operator.verify", op.verify.as_ref(), lognormal(600.0, 1800.0)),
         backup: c.dist("operator.backup", op.backup.as_ref(), lognormal(180.0, 600.0)),
+    };
+
+    // Operators.
+    let ops = raw.operators.unwrap_or_default();
+    let operators = OperatorsSpec {
+        count: ops
+            .count
+            .map(|_| c.integer("operators.count", ops.count, 1, 1, 10_000) as u32),
+        shifts: shifts(c, ops.shifts.as_deref().unwrap_or_default()),
     };
 
     // Workload.
@@ -881,6 +943,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         runbooks,
         calendar,
         interim,
+        window_rules,
         warmup,
         cooldown,
         site,
@@ -888,6 +951,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         failover,
         network,
         operator,
+        operators,
         workload,
         faults,
         pod,

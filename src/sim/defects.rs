@@ -92,6 +92,10 @@ impl World<'_> {
         if self.defect.found || self.exec.aborted || (self.exec.finished.is_some() && !self.exec.holding) {
             return;
         }
+        // A backout under way restores every upgraded appliance anyway.
+        if self.exec.backout.is_some() {
+            return;
+        }
         // A runbook of the scenario's own may have restored every appliance
         // already: no appliance runs the new version, nothing to find.
         if !self.nodes.iter().any(|n| n.version >= 2) {
@@ -156,6 +160,9 @@ impl World<'_> {
         self.exec.token += 1; // a pending timer of the interrupted step must not fire
         self.exec.wait = Wait::None;
         self.exec.holding = false;
+        self.exec.resume = false;
+        self.exec.op_resume = false;
+        self.exec.plan = None;
         self.exec.recovering = true;
         self.exec.steps = steps;
         self.exec.idx = 0;

@@ -172,6 +172,9 @@ pub enum AbortReason {
     },
     /// A failed precheck was not fixed before its deadline.
     PrecheckNotFixed,
+    /// The window closed (or reached its cutoff) with work left, and the
+    /// upgraded appliances were restored (`calendar.on_overrun = "backout"`).
+    Backout,
     /// The procedure ran past the horizon.
     Horizon {
         /// The horizon ([`crate::sim::HORIZON`]).
@@ -421,6 +424,45 @@ pub enum Event {
         /// The node.
         node: NodeId,
     },
+    /// Step `step` may not start: the window has no more than
+    /// `calendar.cutoff` left (or has closed); it waits for the window
+    /// opening at `until`.
+    HeldByCutoff {
+        /// The step's index.
+        step: usize,
+        /// When it may start.
+        until: SimTime,
+    },
+    /// The window closed with work left (`on_overrun = "pause"`): step
+    /// `step` waits for the window opening at `until`.
+    Paused {
+        /// The step's index.
+        step: usize,
+        /// When it may start.
+        until: SimTime,
+    },
+    /// Step `step` needs an operator and none is on shift (or, in a group
+    /// upgrade, free): it waits until the shift starting at `until`.
+    WaitingForOperator {
+        /// The step's index.
+        step: usize,
+        /// When a shift starts.
+        until: SimTime,
+    },
+    /// A held or paused step `step` may start: its window has opened.
+    Resumed {
+        /// The step's index.
+        step: usize,
+    },
+    /// The window closed (or reached its cutoff) with work left
+    /// (`on_overrun = "backout"`): `nodes` upgraded appliances are restored
+    /// from their backups, one after the other.
+    BackoutStart {
+        /// How many are restored.
+        nodes: usize,
+    },
+    /// Every upgraded appliance is back on the old version.
+    BackoutDone,
     /// The prechecks passed.
     PrecheckPassed,
     /// A precheck failed; the admin is notified.
@@ -632,6 +674,12 @@ impl Event {
             | StepDone { .. }
             | ProcedureDone
             | WaitingForRepair { .. }
+            | HeldByCutoff { .. }
+            | Paused { .. }
+            | Resumed { .. }
+            | WaitingForOperator { .. }
+            | BackoutStart { .. }
+            | BackoutDone
             | PrecheckPassed
             | PrecheckFailed { .. }
             | PrecheckFixed
@@ -701,6 +749,12 @@ impl Event {
             StepDone { .. } => "step_done",
             ProcedureDone => "procedure_done",
             WaitingForRepair { .. } => "waiting_for_repair",
+            HeldByCutoff { .. } => "held_by_cutoff",
+            Paused { .. } => "paused",
+            Resumed { .. } => "resumed",
+            WaitingForOperator { .. } => "waiting_for_operator",
+            BackoutStart { .. } => "backout_start",
+            BackoutDone => "backout_done",
             PrecheckPassed => "precheck_passed",
             PrecheckFailed { .. } => "precheck_failed",
             PrecheckFixed => "precheck_fixed",
@@ -943,6 +997,28 @@ impl fmt::Display for Detail<'_> {
             StepStart { step } => write!(f, "{}/{} {}", step + 1, log.step_count(), log.describe_step(step)),
             StepDone { step } => write!(f, "{}/{}", step + 1, log.step_count()),
             WaitingForRepair { node } => f.write_str(name(node)),
+            HeldByCutoff { step, until } | Paused { step, until } => write!(
+                f,
+                "{}/{} {} waits for the window at {}",
+                step + 1,
+                log.step_count(),
+                log.describe_step(step),
+                log.local_text(until)
+            ),
+            WaitingForOperator { step, until } => write!(
+                f,
+                "{}/{} {} waits for the operators' shift at {}",
+                step + 1,
+                log.step_count(),
+                log.describe_step(step),
+                log.local_text(until)
+            ),
+            Resumed { step } => write!(f, "{}/{} {}", step + 1, log.step_count(), log.describe_step(step)),
+            BackoutStart { nodes } => match nodes {
+                1 => f.write_str("1 upgraded appliance to restore from its backup"),
+                n => write!(f, "{n} upgraded appliances to restore from their backups"),
+            },
+            BackoutDone => f.write_str("every upgraded appliance back on the old version"),
             PrecheckFailed { fix, deadline } => {
                 write!(f, "admin notified; fix takes {fix}, deadline {deadline}")
             }
@@ -957,6 +1033,7 @@ impl fmt::Display for Detail<'_> {
                 AbortReason::PrecheckNotFixed => {
                     f.write_str("a precheck failed and was not fixed before the deadline: the update failed")
                 }
+                AbortReason::Backout => f.write_str("the window closed with work left: backed out to the old version"),
                 AbortReason::Horizon { horizon } => {
                     write!(f, "the procedure did not finish within {horizon} of simulated time")
                 }
@@ -1279,6 +1356,54 @@ mod tests {
             (StepDone { step: 2 }, "runbook", "step_done", "3/3"),
             (ProcedureDone, "runbook", "procedure_done", ""),
             (WaitingForRepair { node: 1 }, "runbook", "waiting_for_repair", "B"),
+            (
+                HeldByCutoff {
+                    step: 2,
+                    until: crate::time::SimTime(3_600_000),
+                },
+                "runbook",
+                "held_by_cutoff",
+                "3/3 switch dns -> B waits for the window at mon 01:00:00",
+            ),
+            (
+                Paused {
+                    step: 2,
+                    until: crate::time::SimTime(3_600_000),
+                },
+                "runbook",
+                "paused",
+                "3/3 switch dns -> B waits for the window at mon 01:00:00",
+            ),
+            (Resumed { step: 2 }, "runbook", "resumed", "3/3 switch dns -> B"),
+            (
+                WaitingForOperator {
+                    step: 2,
+                    until: crate::time::SimTime(3_600_000),
+                },
+                "runbook",
+                "waiting_for_operator",
+                "3/3 switch dns -> B waits for the operators' shift at mon 01:00:00",
+            ),
+            (
+                BackoutStart { nodes: 2 },
+                "runbook",
+                "backout_start",
+                "2 upgraded appliances to restore from their backups",
+            ),
+            (
+                BackoutDone,
+                "runbook",
+                "backout_done",
+                "every upgraded appliance back on the old version",
+            ),
+            (
+                Aborted {
+                    why: AbortReason::Backout,
+                },
+                "runbook",
+                "aborted",
+                "the window closed with work left: backed out to the old version",
+            ),
             (PrecheckPassed, "runbook", "precheck_passed", ""),
             (
                 PrecheckFailed {

@@ -9,8 +9,9 @@ use rand::RngExt;
 
 use super::events::{AbortReason, DropCause, Event};
 use super::{Ev, NodeState, Wait, World};
+use crate::model::calendar::OnOverrun;
 use crate::model::dist::Dist;
-use crate::model::site::{NodeId, SwitchMethod};
+use crate::model::site::{NodeId, SiteKind, SwitchMethod};
 use crate::runbook::Step;
 use crate::time::{MS_PER_HOUR, SimDuration, SimTime};
 
@@ -22,12 +23,128 @@ impl<'a> World<'a> {
     }
 
     fn operator(&mut self, d: &Dist) -> SimDuration {
-        d.sample(&mut self.rng.operator)
+        let d = d.sample(&mut self.rng.operator);
+        self.exec.op_ms += d.0;
+        d
+    }
+
+    /// True when `step` takes an operator's time (docs/model.md §3): the
+    /// manual steps, backups, verification (not a pod's: the service's).
+    fn needs_operator(&self, step: &Step) -> bool {
+        match step {
+            Step::Verify { node } => self.nodes[*node].role != super::Role::Pod,
+            Step::SyncNow
+            | Step::BreakFailover
+            | Step::EstablishFailover { .. }
+            | Step::Upgrade { .. }
+            | Step::Switch { .. }
+            | Step::SetAccepting { .. }
+            | Step::DistributePackage
+            | Step::BecomeBackup { .. }
+            | Step::BecomePrimary { .. }
+            | Step::SetBackupOperations { .. }
+            | Step::ClusterSync
+            | Step::Precheck
+            | Step::Restore { .. }
+            | Step::Backup { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// With shifts, a step needing an operator off shift waits for the next
+    /// shift (true); the step's sub-phase 0 runs again then.
+    fn off_shift(&mut self) -> bool {
+        let sc = self.sc;
+        match sc.calendar.on_shift(&sc.operators.shifts, self.now) {
+            Ok(()) => false,
+            Err(until) => {
+                self.log(Event::WaitingForOperator {
+                    step: self.exec.idx,
+                    until,
+                });
+                self.exec.op_wait_ms += until.since(self.now).0;
+                self.exec.op_resume = true;
+                self.set_timer(until.since(self.now));
+                true
+            }
+        }
+    }
+
+    /// Plans a group upgrade with limited operators: node by node, in
+    /// order, the first operator free (on shift) clicks, then moves on;
+    /// each install starts when its click is done.
+    fn plan_clicks(&mut self, nodes: &[NodeId]) -> Vec<(SimTime, NodeId)> {
+        let count = self.sc.operators.count.map_or(nodes.len(), |c| c as usize);
+        let mut free = vec![self.now; count.clamp(1, nodes.len().max(1))];
+        let mut plan = Vec::with_capacity(nodes.len());
+        for &n in nodes {
+            let j = (0..free.len()).min_by_key(|&j| free[j]).unwrap_or(0);
+            let ready = free[j];
+            let sc = self.sc;
+            let start = match sc.calendar.on_shift(&sc.operators.shifts, ready) {
+                Ok(()) => ready,
+                Err(until) => {
+                    self.log_at(
+                        ready,
+                        Event::WaitingForOperator {
+                            step: self.exec.idx,
+                            until,
+                        },
+                    );
+                    until
+                }
+            };
+            self.exec.op_wait_ms += start.since(self.now).0;
+            let sc = self.sc;
+            let d = self.operator(&sc.operator.step);
+            free[j] = start + d;
+            plan.push((start + d, n));
+        }
+        plan.sort_by_key(|p| p.0);
+        plan
+    }
+
+    /// Starts the installs whose clicks are done; sets the timer for the
+    /// next, or, all started, goes on as an upgrade step does.
+    fn next_clicks(&mut self, nodes: &'a [NodeId], wait: bool) {
+        let Some((plan, mut i)) = self.exec.plan.take() else {
+            return;
+        };
+        while let Some(&(t, n)) = plan.get(i)
+            && t <= self.now
+        {
+            self.start_upgrade(n);
+            i += 1;
+        }
+        if let Some(&(t, _)) = plan.get(i) {
+            self.exec.plan = Some((plan, i));
+            self.exec.sub = 0;
+            self.set_timer(t.since(self.now));
+        } else {
+            self.upgrade_started(nodes, wait);
+        }
+    }
+
+    /// Every node of an upgrade step has started: wait for them, or not.
+    fn upgrade_started(&mut self, nodes: &'a [NodeId], wait: bool) {
+        if wait {
+            self.wait_for(Wait::Upgraded(nodes));
+            self.poll_step();
+        } else {
+            self.step_done();
+        }
     }
 
     pub(super) fn on_step_timer(&mut self) {
         self.exec.wait = Wait::None;
-        if self.exec.sub == u8::MAX {
+        if self.exec.backout.is_some() {
+            self.backout_next();
+        } else if std::mem::take(&mut self.exec.op_resume) {
+            self.continue_step();
+        } else if std::mem::take(&mut self.exec.resume) {
+            self.log(Event::Resumed { step: self.exec.idx });
+            self.begin_step();
+        } else if self.exec.sub == u8::MAX {
             self.exec.started = Some(self.now);
             self.log(Event::ProcedureStart);
             self.begin_step();
@@ -52,11 +169,108 @@ impl<'a> World<'a> {
         }
     }
 
+    /// The window rules (`calendar.cutoff`, `calendar.on_overrun`) for a
+    /// step about to begin: true when it may not begin now, because it is
+    /// held until a later window or the procedure backs out. They govern
+    /// the runbook's work steps (not waits, not a recovery, not a pod's
+    /// steps, which the service schedules); see docs/model.md §3.
+    fn window_rules_hold(&mut self, step: &Step) -> bool {
+        let rules = self.sc.window_rules;
+        if !rules.active() || self.exec.recovering || !step.window_rules_apply() || self.sc.site.kind == SiteKind::Pod {
+            return false;
+        }
+        let now = self.now;
+        let Some(occ) = self.sc.calendar.current_or_next(now) else {
+            // No window left to wait for: the step goes on (as a wait for
+            // a window ends at once).
+            return false;
+        };
+        let inside = occ.open <= now && now < occ.close;
+        if inside && now + rules.cutoff < occ.close {
+            return false;
+        }
+        // The window this step may start in: the next to open.
+        let until = if inside {
+            match self.sc.calendar.next_open(occ.close) {
+                Some(t) => t,
+                None => return false,
+            }
+        } else {
+            occ.open
+        };
+        let step_i = self.exec.idx;
+        match rules.on_overrun {
+            OnOverrun::Backout => self.backout(),
+            OnOverrun::Pause if !inside => {
+                self.log(Event::Paused { step: step_i, until });
+                self.hold(until);
+            }
+            _ => {
+                self.log(Event::HeldByCutoff { step: step_i, until });
+                self.hold(until);
+            }
+        }
+        true
+    }
+
+    /// Waits, out of any window's work, until `until`, then begins the
+    /// current step again.
+    fn hold(&mut self, until: SimTime) {
+        self.close_active();
+        self.exec.slipped += 1;
+        self.exec.resume = true;
+        self.set_timer(until.since(self.now));
+    }
+
+    /// Backs out: restores every appliance whose upgrade has begun from its
+    /// backup, one after the other, then aborts.
+    fn backout(&mut self) {
+        let nodes: Vec<NodeId> = (0..self.nodes.len())
+            .filter(|&i| {
+                let n = &self.nodes[i];
+                n.version > 1
+                    || n.upgrade_pending
+                    || matches!(
+                        n.state,
+                        NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::AwaitingSupport
+                    )
+            })
+            .collect();
+        self.m.backouts = 1;
+        self.log(Event::BackoutStart { nodes: nodes.len() });
+        self.exec.backout = Some((nodes, 0));
+        self.backout_next();
+    }
+
+    /// Ends the restore under way, if any, and begins the next one; aborts
+    /// once every appliance is restored.
+    fn backout_next(&mut self) {
+        let Some((nodes, done)) = self.exec.backout.take() else {
+            return;
+        };
+        let mut done = done;
+        // The timer that brought us here ended restore `done - 1`.
+        if done > 0 {
+            self.restore_end(nodes[done - 1]);
+        }
+        if let Some(&node) = nodes.get(done) {
+            done += 1;
+            self.exec.backout = Some((nodes, done));
+            self.restore_begin(node);
+        } else {
+            self.log(Event::BackoutDone);
+            self.abort(AbortReason::Backout);
+        }
+    }
+
     /// Starts step `exec.idx`.
     pub(super) fn begin_step(&mut self) {
         let i = self.exec.idx;
         let steps = self.exec.steps;
         let step = &steps[i];
+        if self.window_rules_hold(step) {
+            return;
+        }
         if let Some(node) = self.crashed_needed(step) {
             self.log(Event::WaitingForRepair { node });
             self.exec.wait = Wait::Repair;
@@ -91,6 +305,21 @@ impl<'a> World<'a> {
         let sub = self.exec.sub;
         let op = &self.sc.operator;
         let pod = &self.sc.pod;
+        if self.sc.operators.limited() {
+            if let Step::Upgrade { nodes, wait } = step
+                && (sub == 0 || self.exec.plan.is_some())
+            {
+                if self.exec.plan.is_none() {
+                    let plan = self.plan_clicks(nodes);
+                    self.exec.plan = Some((plan, 0));
+                }
+                self.next_clicks(nodes, *wait);
+                return;
+            }
+            if sub == 0 && self.needs_operator(step) && self.off_shift() {
+                return;
+            }
+        }
         match (step, sub) {
             // A manual step first takes the operator's time.
             (
@@ -147,12 +376,7 @@ impl<'a> World<'a> {
                 for &n in nodes {
                     self.start_upgrade(n);
                 }
-                if *wait {
-                    self.wait_for(Wait::Upgraded(nodes));
-                    self.poll_step();
-                } else {
-                    self.step_done();
-                }
+                self.upgrade_started(nodes, *wait);
             }
             (Step::WaitUpgraded { nodes }, _) => {
                 self.wait_for(Wait::Upgraded(nodes));

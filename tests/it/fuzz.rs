@@ -76,7 +76,7 @@ const DURATIONS: [&str; 14] = [
     "\"1e9h\"",
 ];
 /// Whole lines that once crashed the process or exhausted it (issue 10).
-const LINES: [&str; 33] = [
+const LINES: [&str; 42] = [
     "[pod]\nreminder_interval = \"1ms\"",
     "lead_time = \"3650d\"",
     "reminder_interval = \"1s\"",
@@ -110,6 +110,15 @@ const LINES: [&str; 33] = [
     "windows = [{ weekday = \"tue\", hour = 22, at = \"99:99\", date = \"2025-02-29\" }]",
     "time_zone = \"Europe/Dublin\"",
     "regions = [{ name = \"r\", time_zone = \"Asia/Kathmandu\" }, { name = \"s\", share = 0, time_zone = \"UTC\" }]",
+    "[calendar]\ncutoff = \"3h59m59s\"\non_overrun = \"backout\"",
+    "cutoff = \"-1ms\"",
+    "cutoff = \"168h\"\non_overrun = \"pause\"",
+    "on_overrun = \"Pause\"",
+    "[calendar]\nwindows = [{ weekday = \"mon\", hour = 0, length = \"1ms\" }]\ncutoff = \"1ms\"\non_overrun = \"pause\"",
+    "[operators]\ncount = 1\nshifts = [{ from = \"23:59\", to = \"00:00\" }]",
+    "[operators]\ncount = 10000",
+    "shifts = [{ from = \"20:00\", to = \"04:00\" }, { from = \"04:00\", to = \"20:00\" }]",
+    "[operators]\ncount = -1\nshifts = [{ from = \"24:00\" }]",
 ];
 const NODES: [&str; 9] = ["A", "B", "C", "pod", "r-1", "r-2", "eu-1", "", "A\""];
 const GROUPS: [&str; 6] = ["offline", "remaining", "traffic", "r", "eu", "nowhere"];

@@ -49,6 +49,7 @@ mod fuzz;
 mod golden;
 mod io_boundary;
 mod limits;
+mod operators;
 mod props;
 mod report;
 mod runbooks;

@@ -406,3 +406,130 @@ fn locked_down_consoles_wait_for_their_redeployment() {
     let plain = run(&scenario(CONSOLES), "single", 1, 0);
     assert_eq!(m.arrivals, plain.arrivals);
 }
+
+/// `PAIR` with windows of `length` (Monday and Wednesday 10:00) and more
+/// `[calendar]` lines: the window rules (`cutoff`, `on_overrun`).
+fn ruled(length: &str, rules: &str) -> cutover::scenario::Scenario {
+    let text = PAIR
+        .replace("length = \"8h\"", &format!("length = \"{length}\""))
+        .replace("interim = \"1d\"\n", &format!("interim = \"1d\"\n{rules}\n"));
+    scenario(&format!("{text}\n[faults]\nrollback = \"20m\"\n"))
+}
+
+/// Seconds after P of each record named `event`, with its detail.
+fn details(sc: &cutover::scenario::Scenario, strategy: &str, event: &str) -> Vec<(u64, String)> {
+    let out = cutover::sim::simulate(
+        sc,
+        sc.runbook(strategy).unwrap(),
+        1,
+        0,
+        cutover::sim::RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    out.events
+        .iter()
+        .filter(|e| e.event.name() == event)
+        .map(|e| (e.time.0 / S - P, out.events.detail(&e.event).to_string()))
+        .collect()
+}
+
+#[test]
+fn cutoff_holds_a_step_until_the_next_window_by_hand() {
+    // Windows Monday and Wednesday 10:00 for 2 h, cutoff 1 h: a work step
+    // may start only while the window has more than 3,600 s left, i.e.
+    // before P + 3,600 on Monday.
+    let sc = ruled("2h", "cutoff = \"1h\"");
+    let name = "failover-sync-one-window";
+    let m = run(&sc, name, 1, 0);
+    // backup 0..240, Sync Now 240..330, break 330..390, upgrade A 390..3,330
+    // (click 450), verify A starts at 3,330 < 3,600 and ends at 3,930.
+    // Upgrade B would start at 3,930, within the cutoff (3,930 + 3,600 ≥
+    // 7,200): it waits for Wednesday 10:00 = P + 172,800.
+    assert_eq!(
+        details(&sc, name, "held_by_cutoff"),
+        [(3_930, "6/9 upgrade B waits for the window at wed 10:00:00".to_string())]
+    );
+    assert_eq!(times(&sc, name, "resumed"), [172_800]);
+    assert_eq!(times(&sc, name, "upgrade_start"), [450, 172_860]);
+    // Upgrade B: click 172,860, done 175,740; verify B 176,340; establish
+    // 176,400; full sync 176,460..177,490: the procedure's end.
+    assert_eq!(m.procedure_ms, 177_490 * S);
+    assert_eq!(m.exposure_ms, (176_400 - 390) * S);
+    assert_eq!(m.downtime_ms, 2_880 * S);
+    // Monday 0..3,930 and Wednesday 172,800..177,490, both inside their
+    // windows (Wednesday's closes at 180,000).
+    assert_eq!((m.windows_used, m.window_overrun_ms, m.slipped_windows), (2, 0, 1));
+    assert_eq!((m.backouts, m.aborted), (0, 0));
+}
+
+#[test]
+fn pause_at_window_close_by_hand() {
+    // Windows of 1 h, on_overrun = "pause", no cutoff. Verify A starts at
+    // 3,330 (inside) and ends at 3,930, after the close at 3,600: upgrade B
+    // waits for Wednesday 10:00 (P + 172,800).
+    let sc = ruled("1h", "on_overrun = \"pause\"");
+    let name = "failover-sync-one-window";
+    let m = run(&sc, name, 1, 0);
+    assert_eq!(
+        details(&sc, name, "paused"),
+        [(3_930, "6/9 upgrade B waits for the window at wed 10:00:00".to_string())]
+    );
+    assert!(times(&sc, name, "held_by_cutoff").is_empty());
+    assert_eq!(times(&sc, name, "resumed"), [172_800]);
+    // Upgrade B 172,800..175,740, verify B ..176,340, establish starts at
+    // 176,340, before the close at 176,400 (no cutoff), and ends at
+    // 176,400; the full sync 176,460..177,490 is not a work step.
+    assert_eq!(times(&sc, name, "established"), [176_400]);
+    assert_eq!(m.procedure_ms, 177_490 * S);
+    // Overrun: verify A 3,600..3,930 = 330, and the sync after the close,
+    // 176,400..177,490 = 1,090.
+    assert_eq!(m.window_overrun_ms, (330 + 1_090) * S);
+    assert_eq!((m.windows_used, m.slipped_windows, m.backouts), (2, 1, 0));
+}
+
+#[test]
+fn backout_restores_the_upgraded_appliance_and_aborts_by_hand() {
+    // As in the pause test, but on_overrun = "backout": at 3,930 the window
+    // has closed with upgrade B left. A (on the new version) is restored
+    // from its backup, 20 min: down 3,930..5,130; B was never touched.
+    let sc = ruled("1h", "on_overrun = \"backout\"");
+    let name = "failover-sync-one-window";
+    let m = run(&sc, name, 1, 0);
+    assert_eq!(
+        details(&sc, name, "backout_start"),
+        [(3_930, "1 upgraded appliance to restore from its backup".to_string())]
+    );
+    assert_eq!(times(&sc, name, "restore_start"), [3_930]);
+    assert_eq!(times(&sc, name, "restore_done"), [5_130]);
+    assert_eq!(times(&sc, name, "backout_done"), [5_130]);
+    assert_eq!(
+        details(&sc, name, "aborted"),
+        [(
+            5_130,
+            "the window closed with work left: backed out to the old version".to_string()
+        )]
+    );
+    assert_eq!(times(&sc, name, "upgrade_start"), [450]);
+    assert_eq!((m.backouts, m.aborted, m.slipped_windows), (1, 1, 0));
+    // A serves alone: down for its install (2,880) and its restore (1,200).
+    assert_eq!(m.downtime_ms, (2_880 + 1_200) * S);
+    assert_eq!(m.procedure_ms, 5_130 * S);
+    // The backout is work: 3,600..5,130 outside the window, with verify A's
+    // 3,600..3,930.
+    assert_eq!(m.window_overrun_ms, (5_130 - 3_600) * S);
+    assert_eq!(m.windows_used, 1);
+}
+
+#[test]
+fn cutoff_with_backout_backs_out_at_the_cutoff() {
+    // Windows of 2 h, cutoff 1 h, backout: at 3,930 upgrade B may not
+    // start; the backout begins there, inside the window, and A is back on
+    // the old version at 5,130, before the close at 7,200: no overrun.
+    let sc = ruled("2h", "cutoff = \"1h\"\non_overrun = \"backout\"");
+    let m = run(&sc, "failover-sync-one-window", 1, 0);
+    assert_eq!(times(&sc, "failover-sync-one-window", "backout_start"), [3_930]);
+    assert_eq!((m.backouts, m.aborted, m.window_overrun_ms), (1, 1, 0));
+    assert_eq!(m.procedure_ms, 5_130 * S);
+}
