@@ -21,7 +21,7 @@ use crate::model::calendar::WEEKDAYS;
 use crate::model::site::Site;
 use crate::montecarlo::{Aggregator, DiffRow, Imprecise, SummaryRow};
 use crate::scenario::Scenario;
-use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration, SimTime};
 
 /// A value of `unit` as the printed table shows it.
 pub fn show(unit: Unit, x: f64) -> String {
@@ -221,7 +221,15 @@ pub fn run_summary(sc: &Scenario, strategy: &str, seed: u64, m: &Metrics) -> Str
     let _ = writeln!(
         s,
         "  procedure         starts {}, takes {}; {} window(s), {} outside windows",
-        weekday_time(m.procedure_start_ms, sc.calendar.start_offset_ms),
+        match sc.calendar.clock() {
+            // The dated form: the local date and time, daylight saving included.
+            Some(_) => format!(
+                "{} {}",
+                sc.calendar.local_time().label(SimTime(m.procedure_start_ms)),
+                sc.calendar.local_time().zone()
+            ),
+            None => weekday_time(m.procedure_start_ms, sc.calendar.start_offset_ms),
+        },
         human(m.procedure_ms),
         m.windows_used,
         human(m.window_overrun_ms)

@@ -309,3 +309,17 @@ fn windows_in_words_give_minutes_dates_and_the_zone() {
         ["tue 22:30 UTC for 4h", "2025-03-10 22:00 UTC for 6h"]
     );
 }
+
+#[test]
+fn a_run_summary_gives_the_local_start_after_the_spring_change() {
+    // A week of warm-up: the procedure starts in the second window, after
+    // New York moved to daylight saving (EDT), at 22:00 local all the same.
+    let sc = scenario(
+        "[calendar]\nstart = \"2025-03-03T00:00\"\ntime_zone = \"America/New_York\"\nwarmup = \"7d\"\n\
+         windows = [{ weekday = \"tue\", at = \"22:00\", length = \"4h\" }]\n",
+    );
+    let out = run(&sc, "failover-sync-one-window");
+    assert_eq!(out.metrics.procedure_start_ms, 766_800_000);
+    let summary = cutover::report::terminal::run_summary(&sc, "failover-sync-one-window", sc.seed, &out.metrics);
+    assert!(summary.contains("starts 11 Mar 22:00 America/New_York"), "{summary}");
+}
