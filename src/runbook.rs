@@ -86,6 +86,42 @@ pub enum Step {
 }
 
 impl Step {
+    /// True for a manual step that starts with one operator action of
+    /// `operator.step` (a click in a console) before it takes effect.
+    /// Backups and verification take an operator's time of their own; waits,
+    /// installs under way and the service's pod steps take none.
+    pub fn starts_with_a_click(&self) -> bool {
+        match self {
+            Step::SyncNow
+            | Step::BreakFailover
+            | Step::EstablishFailover { .. }
+            | Step::Upgrade { .. }
+            | Step::Switch { .. }
+            | Step::SetAccepting { .. }
+            | Step::DistributePackage
+            | Step::BecomeBackup { .. }
+            | Step::BecomePrimary { .. }
+            | Step::SetBackupOperations { .. }
+            | Step::ClusterSync
+            | Step::Precheck
+            | Step::Restore { .. } => true,
+            Step::Backup { .. }
+            | Step::WaitSync
+            | Step::WaitUpgraded { .. }
+            | Step::Verify { .. }
+            | Step::WaitDrained { .. }
+            | Step::Interim
+            | Step::WaitWindow
+            | Step::Wait { .. }
+            | Step::Schedule
+            | Step::BuildGreen
+            | Step::Cutover
+            | Step::Notify { .. }
+            | Step::DeleteBlue
+            | Step::SetLogoffPolicy { .. } => false,
+        }
+    }
+
     /// The vocabulary word of the step.
     pub fn verb(&self) -> &'static str {
         match self {

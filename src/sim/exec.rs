@@ -33,21 +33,8 @@ impl<'a> World<'a> {
     fn needs_operator(&self, step: &Step) -> bool {
         match step {
             Step::Verify { node } => self.nodes[*node].role != super::Role::Pod,
-            Step::SyncNow
-            | Step::BreakFailover
-            | Step::EstablishFailover { .. }
-            | Step::Upgrade { .. }
-            | Step::Switch { .. }
-            | Step::SetAccepting { .. }
-            | Step::DistributePackage
-            | Step::BecomeBackup { .. }
-            | Step::BecomePrimary { .. }
-            | Step::SetBackupOperations { .. }
-            | Step::ClusterSync
-            | Step::Precheck
-            | Step::Restore { .. }
-            | Step::Backup { .. } => true,
-            _ => false,
+            Step::Backup { .. } => true,
+            other => other.starts_with_a_click(),
         }
     }
 
@@ -322,22 +309,7 @@ impl<'a> World<'a> {
         }
         match (step, sub) {
             // A manual step first takes the operator's time.
-            (
-                Step::SyncNow
-                | Step::BreakFailover
-                | Step::EstablishFailover { .. }
-                | Step::Upgrade { .. }
-                | Step::Switch { .. }
-                | Step::SetAccepting { .. }
-                | Step::DistributePackage
-                | Step::BecomeBackup { .. }
-                | Step::BecomePrimary { .. }
-                | Step::SetBackupOperations { .. }
-                | Step::ClusterSync
-                | Step::Precheck
-                | Step::Restore { .. },
-                0,
-            ) => {
+            (manual, 0) if manual.starts_with_a_click() => {
                 let d = self.operator(&op.step);
                 self.set_timer(d);
             }
