@@ -129,6 +129,20 @@ fn compare_default_thousand_runs_prints_the_table() {
     );
     // The bottom line follows the table.
     assert!(out.contains("\nBottom line: Recommended: failover-async-dns."), "{out}");
+    // The README quotes this bottom line, word for word.
+    let words = |t: &str| t.replace("**", "").split_whitespace().collect::<Vec<_>>().join(" ");
+    let printed = &out[out.find("\nBottom line: ").unwrap() + "\nBottom line: ".len()..];
+    let printed = words(&printed[..printed.find("\n\n").unwrap_or(printed.len())]);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let quoted = readme
+        .lines()
+        .find(|l| l.starts_with("> **Recommended: "))
+        .expect("the README quotes the default bottom line");
+    assert_eq!(
+        words(&quoted[2..]),
+        printed,
+        "README.md's bottom line is not the default's"
+    );
     let dir = tmp.path().join("output/failover-pair/compare");
     let summary = table(&read(&dir, "summary.csv"));
     // P(downtime > 15 min) from the scenario's thresholds: 1 for sync, 0 for async.
