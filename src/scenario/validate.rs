@@ -24,6 +24,11 @@ pub const MAX_ATTEMPTS: i64 = 10_000;
 /// Most reminders one scheduled pod maintenance may send (each is a line
 /// of the event log): `(lead_time + the scheduling spread) / reminder_interval`.
 pub const MAX_REMINDERS: u64 = 10_000;
+/// At most this many maintenance windows (weekly and dated) and this many
+/// freezes: the calendar plans two years of openings when it is read.
+pub const MAX_WINDOWS: usize = 1000;
+/// At most this many freezes in `calendar.freezes`.
+pub const MAX_FREEZES: usize = 1000;
 /// Shortest mean time between two crashes anywhere on the site when crashes
 /// are simulated: `faults.mtbf / nodes` may not be below it.
 pub const MIN_SITE_MTBF_MS: u64 = 60 * MS_PER_S;
@@ -494,6 +499,10 @@ fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
             }
         }
         Some(ws) if ws.is_empty() => c.bad("calendar.windows", "needs at least one maintenance window"),
+        Some(ws) if ws.len() > MAX_WINDOWS => c.bad(
+            "calendar.windows",
+            format!("{} windows: at most {MAX_WINDOWS}", ws.len()),
+        ),
         Some(ws) => {
             let mut spans: Vec<(u64, u64, usize)> = Vec::new();
             for (i, w) in ws.iter().enumerate() {
@@ -568,7 +577,14 @@ fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
         }
     }
     let mut freezes = Vec::new();
-    for (i, f) in cal.freezes.iter().flatten().enumerate() {
+    let freeze_list = cal.freezes.as_deref().unwrap_or_default();
+    if freeze_list.len() > MAX_FREEZES {
+        c.bad(
+            "calendar.freezes",
+            format!("{} freezes: at most {MAX_FREEZES}", freeze_list.len()),
+        );
+    }
+    for (i, f) in freeze_list.iter().take(MAX_FREEZES).enumerate() {
         let p = format!("calendar.freezes[{i}]");
         if !dated_form {
             c.bad(
