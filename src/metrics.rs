@@ -528,7 +528,7 @@ pub const METRICS: &[Metric] = &[
         better: Better::Lower,
         sites: Sites::All,
         key: key(4, Shown::NotZero, true, Some(4), false),
-        goal: None,
+        goal: Some("Fewest sessions that lose work"),
         fault: false,
         impact: None,
         words: "lost work sessions",

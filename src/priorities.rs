@@ -58,7 +58,7 @@ pub struct Priorities {
 
 impl Default for Priorities {
     /// The metrics that judge a goal, by key rank: downtime, dropped
-    /// sessions, exposure, exposure risk, window overrun.
+    /// sessions, lost work sessions, exposure, exposure risk, window overrun.
     fn default() -> Priorities {
         let mut order: Vec<&'static Metric> = metrics::goals().map(|(_, m)| m).collect();
         order.sort_by_key(|m| m.key.map(|k| k.rank));

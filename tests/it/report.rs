@@ -320,3 +320,15 @@ fn the_table_names_a_best_strategy_only_when_the_difference_is_clear() {
     assert!(line("downtime_s").ends_with("  failover-async-nat"), "{t}");
     assert!(!t.contains("lowest"));
 }
+
+#[test]
+fn a_pod_bottom_line_weighs_lost_work_by_default() {
+    // Both pod strategies have the same cutover: downtime and dropped
+    // sessions tie, and the vendor's remedy (a logoff policy raised for the
+    // maintenance) saves the work of most disconnected sessions.
+    let sc = shipped("horizon-pod");
+    let (md, _) = report(&sc, 100);
+    let bottom = section(&md, "Bottom line");
+    assert!(bottom.contains("**Recommended: blue-green-logoff-2h.**"), "{bottom}");
+    assert!(bottom.contains("lost work sessions"), "{bottom}");
+}
