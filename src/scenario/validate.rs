@@ -408,10 +408,20 @@ fn time_of_day(c: &mut Ctx, path: &str, text: &str) -> Option<(u8, u8)> {
     parsed
 }
 
-/// `operators.shifts`: each `{ from, to }`, times of day, not equal.
+/// At most this many operator shifts a day.
+pub const MAX_SHIFTS: usize = 1000;
+
+/// `operators.shifts`: each `{ from, to }`, times of day, not equal; at
+/// most [`MAX_SHIFTS`].
 fn shifts(c: &mut Ctx, raw: &[RawShift]) -> Vec<Shift> {
     let mut out = Vec::new();
-    for (i, s) in raw.iter().enumerate() {
+    if raw.len() > MAX_SHIFTS {
+        c.bad(
+            "operators.shifts",
+            format!("{} shifts: at most {MAX_SHIFTS}", raw.len()),
+        );
+    }
+    for (i, s) in raw.iter().take(MAX_SHIFTS).enumerate() {
         let p = format!("operators.shifts[{i}]");
         let mut at = |field: &str, v: &Option<String>| match v {
             None => {
