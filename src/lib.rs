@@ -51,11 +51,14 @@
 //! - [`results`]: manifests and `runs.csv` read back and checked (pure, from any `io::Read`).
 //! - [`report`]: charts (SVG and PNG) and the change-board report.
 //! - [`fit`]: the workload fitted to a site's session export.
+//! - [`fleet`]: fleet files, and campaigns over many sites in waves with
+//!   shared operators.
 
 pub mod decision;
 pub mod engine;
 pub mod export;
 pub mod fit;
+pub mod fleet;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;

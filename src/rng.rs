@@ -45,6 +45,9 @@ pub enum Purpose {
     /// by MSI on a locked-down machine, and the redeployment delay (a
     /// stream of its own: sites without such consoles draw nothing).
     Consoles = 10,
+    /// Fleets: the seed of each site of a replication (word `k` is site
+    /// `k`'s seed), so that a site's runs do not depend on the others.
+    Sites = 11,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.

@@ -576,6 +576,32 @@ impl Calendar {
         }
     }
 
+    /// The same dated calendar with simulation time 0 at the local
+    /// date-time `start` (same zone, windows, dated windows and freezes;
+    /// Atlas regions' clocks follow). This is what reading the scenario with
+    /// `calendar.start = start` gives, without reading it again: a fleet
+    /// starts each site's run where the campaign puts it. `None` for the
+    /// weekly form (it has no dates) or a start out of range.
+    pub fn restarted(&self, start: DateTime) -> Option<Calendar> {
+        let l = self.local.as_ref()?;
+        let clock = Clock::new(&l.clock.name, l.clock.tz.clone(), start).ok()?;
+        let monday_offset = i64::from(start.date().weekday().to_monday_zero_offset()) as u64 * MS_PER_DAY
+            + (start.hour() as u64 * 60 + start.minute() as u64) * MS_PER_MIN
+            + start.second() as u64 * crate::time::MS_PER_S;
+        let region_clocks = self
+            .region_clocks
+            .iter()
+            .map(|c| c.as_ref().map(|c| clock.in_zone(&c.name, c.tz.clone())))
+            .collect();
+        let local = Local::new(clock, start, &self.windows, l.dated.clone(), l.freezes.clone()).ok()?;
+        Some(Calendar {
+            start_offset_ms: monday_offset,
+            windows: self.windows.clone(),
+            local: Some(Box::new(local)),
+            region_clocks,
+        })
+    }
+
     /// The first instant at or after `t` that is `weekday` `hour`:00 (local
     /// time in the dated form).
     pub fn next_weekly(&self, t: SimTime, weekday: u8, hour: u8) -> SimTime {

@@ -45,6 +45,7 @@ mod defects;
 mod docs;
 mod faults;
 mod fit;
+mod fleet;
 mod fuzz;
 mod golden;
 mod io_boundary;

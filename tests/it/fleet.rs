@@ -1,0 +1,208 @@
+//! Fleets: campaigns computed by hand, the stop rule, and a site of a
+//! fleet equal to the same site run alone.
+
+use std::sync::atomic::AtomicBool;
+
+use cutover::fleet::campaign::{SiteState, simulate_campaign};
+use cutover::fleet::{Fleet, site_seed};
+use cutover::scenario::Scenario;
+use cutover::sim::{RunOptions, simulate};
+
+use crate::runbooks::PAIR;
+
+const S: i64 = 1000;
+const H: i64 = 3600;
+const D: i64 = 86_400;
+
+/// The hand-computed pair of `runbooks.rs`, its windows moved to Tuesday
+/// and Thursday 22:00 UTC for 4 h.
+fn pair() -> String {
+    PAIR.replace(
+        "  { weekday = \"mon\", hour = 10, length = \"8h\" },\n  { weekday = \"wed\", hour = 10, length = \"8h\" },",
+        "  { weekday = \"tue\", hour = 22, length = \"4h\" },\n  { weekday = \"thu\", hour = 22, length = \"4h\" },",
+    )
+}
+
+fn fleet(text: &str, site: &str) -> Fleet {
+    let site = site.to_string();
+    Fleet::parse(text, "fleet.toml", "fleet", &move |path| {
+        if path == "pair.toml" {
+            Ok(site.clone())
+        } else {
+            Err(format!("{path}: no such file"))
+        }
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn nine(cap: usize, extra_site: &str, stop_on: &str) -> String {
+    format!(
+        r#"
+name = "nine"
+seed = 5
+[fleet]
+start = "2025-03-03T00:00"   # a Monday, UTC
+sites = [
+  {{ name = "first", scenario = "pair.toml", count = 1, strategy = "failover-async-dns"{extra_site} }},
+  {{ name = "pair", scenario = "pair.toml", count = 8, strategy = "failover-async-dns" }},
+]
+[campaign]
+waves = [1, 2, 6]
+max_sites_per_window = {cap}
+bake = "7d"
+stop_on = [{stop_on}]
+deadline = "2025-04-30"
+"#
+    )
+}
+
+fn run(f: &Fleet) -> cutover::fleet::campaign::CampaignRun {
+    simulate_campaign(f, 0, f.seed, 0, &AtomicBool::new(false)).expect("not stopped")
+}
+
+// One site's procedure, from the runbooks test (`async_common`), seconds
+// after its first window opens: break at 390 (exposed from then), the
+// interim, the second window two days later (172,800), re-established at
+// 176,400 (exposure ends), the full sync done at 177,490 (the end).
+const BREAK: i64 = 390;
+const ESTABLISHED: i64 = 176_400;
+const PROCEDURE: i64 = 177_490;
+
+// Campaign time of the Tuesday 22:00 windows: the start is Monday 00:00.
+fn tuesday(week: i64) -> i64 {
+    46 * H + week * 7 * D
+}
+
+#[test]
+fn nine_pairs_in_three_waves_by_hand() {
+    let f = fleet(&nine(2, "", "\"aborted\""), &pair());
+    let r = run(&f);
+    // Wave 1, site 1: Tuesday of week 0, both halves (Tue, Thu).
+    let end1 = tuesday(0) + PROCEDURE; // 343,090: Thursday 23:18:10
+    // Bake 7 days: wave 2 may start Thursday 13 March 23:18:10, inside
+    // that night's window; procedures start at openings, so at Tuesday of
+    // week 2. Both sites fit (cap 2) in Tuesday and in Thursday.
+    let wave2 = end1 + 7 * D;
+    assert!(wave2 > tuesday(1) + 2 * D && wave2 < tuesday(2));
+    let end2 = tuesday(2) + PROCEDURE;
+    // Bake: Thursday 27 March 23:18:10, so Tuesday of week 4 (1 April).
+    let wave3 = end2 + 7 * D;
+    assert!(wave3 > tuesday(3) + 2 * D && wave3 < tuesday(4));
+    // Wave 3, six sites, two per window and each site in two windows:
+    // sites 4-5 Tue/Thu of week 4; 6-7 find Tuesday and Thursday of week 4
+    // full, so week 5; 8-9 week 6.
+    let starts: Vec<i64> = r.sites.iter().map(|s| s.work_start.unwrap() / S).collect();
+    let firsts = [0, 2, 2, 4, 4, 5, 5, 6, 6].map(tuesday);
+    // Each site's first work is its backup's start, at the opening.
+    assert_eq!(starts, firsts.to_vec());
+    let campaign = tuesday(6) + PROCEDURE; // 3,971,890 s
+    assert_eq!(campaign, 3_971_890);
+    assert_eq!(r.metrics.campaign_ms, campaign as u64 * 1000);
+    // Without failover: from each break to re-established; the sites of
+    // one week overlap two by two, weeks do not.
+    assert_eq!(r.metrics.peak_sites_without_failover, 2);
+    assert_eq!(r.metrics.site_exposure_ms, 9 * (ESTABLISHED - BREAK) as u64 * 1000);
+    assert_eq!(r.metrics.sites_done, 9);
+    assert_eq!(r.metrics.stopped_at_wave, 0);
+    // 45.97 days: done by 30 April 24:00 (58 days after the start).
+    assert_eq!(r.metrics.done_by_deadline, Some(true));
+    // Nights: weeks 0, 2, 4, 5 and 6, Tuesday and Thursday.
+    assert_eq!(r.metrics.nights_used, 10);
+    assert_eq!(
+        r.waves,
+        vec![
+            Some((0, end1 * S)),
+            Some((wave2 * S, end2 * S)),
+            Some((wave3 * S, campaign * S))
+        ]
+    );
+}
+
+#[test]
+fn a_higher_cap_packs_the_last_wave_into_fewer_weeks() {
+    let f = fleet(&nine(4, "", "\"aborted\""), &pair());
+    let r = run(&f);
+    // Cap 4: sites 4-7 in week 4; 8-9 find week 4's Tuesday and Thursday
+    // full (4 each), so week 5. Four sites are exposed at once in week 4.
+    let campaign = tuesday(5) + PROCEDURE;
+    assert_eq!(r.metrics.campaign_ms, campaign as u64 * 1000);
+    assert_eq!(r.metrics.peak_sites_without_failover, 4);
+}
+
+#[test]
+fn a_failed_first_wave_stops_the_campaign() {
+    // Only the wave-1 site fails: the override is on its entry.
+    let text = nine(2, ", set = { \"faults.upgrade_failure\" = 1.0 }", "\"aborted\"");
+    let f = fleet(&text, &pair());
+    let r = run(&f);
+    assert_eq!(r.sites[0].state, SiteState::Aborted);
+    assert_eq!(r.metrics.sites_done, 0);
+    assert_eq!(r.metrics.sites_aborted, 1);
+    assert_eq!(r.metrics.sites_not_started, 8);
+    assert_eq!(r.metrics.stopped_at_wave, 1);
+    assert_eq!(r.metrics.done_by_deadline, Some(false));
+    assert!(r.waves[1].is_none() && r.waves[2].is_none(), "later waves never start");
+    assert!(
+        r.sites[1..]
+            .iter()
+            .all(|s| s.state == SiteState::NotStarted && s.metrics.is_none())
+    );
+    // Without the stop rule the other eight go on.
+    let f = fleet(&nine(2, ", set = { \"faults.upgrade_failure\" = 1.0 }", ""), &pair());
+    let r = run(&f);
+    assert_eq!(
+        (r.metrics.sites_done, r.metrics.sites_aborted, r.metrics.stopped_at_wave),
+        (8, 1, 0)
+    );
+}
+
+#[test]
+fn a_site_of_a_fleet_is_the_same_site_run_alone() {
+    // The shipped default pair (random durations, a real workload), three
+    // sites sharing windows, no shared operator.
+    let default =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/failover-pair.toml")).unwrap();
+    let text = r#"
+seed = 11
+[fleet]
+start = "2025-03-03T00:00"
+time_zone = "Europe/Paris"
+sites = [{ scenario = "pair.toml", count = 3, strategy = "failover-sync" }]
+[campaign]
+waves = [1, 2]
+max_sites_per_window = 1
+bake = "2d"
+"#;
+    let f = fleet(text, &default);
+    for replication in [0, 3] {
+        let r = simulate_campaign(&f, 0, f.seed, replication, &AtomicBool::new(false)).unwrap();
+        for s in &r.sites {
+            assert_eq!(s.seed, site_seed(f.seed, replication, s.site));
+            // The single-site run: the same file with the run's start as
+            // calendar.start (in the fleet's zone), the site's seed, as
+            // replication 0.
+            let start = s.run_start.expect("started");
+            let alone = default
+                .replace(
+                    "start_weekday = \"mon\"",
+                    &format!("start = \"{start}\"\ntime_zone = \"Europe/Paris\""),
+                )
+                .replace("start_hour = 0", "");
+            let sc = Scenario::parse(&alone, "alone.toml", "alone").unwrap();
+            let m = simulate(
+                &sc,
+                sc.runbook("failover-sync").unwrap(),
+                s.seed,
+                0,
+                RunOptions::default(),
+            )
+            .metrics;
+            assert_eq!(
+                s.metrics.as_ref().unwrap().values(),
+                m.values(),
+                "site {} of replication {replication}",
+                s.site
+            );
+        }
+    }
+}
