@@ -336,6 +336,12 @@ pub struct DiffRow {
 /// Aggregates replications in order, in memory independent of their number.
 #[derive(Clone, Debug)]
 pub struct Aggregator {
+    /// The columns aggregated: their names and units ([`Metrics::COLUMNS`]
+    /// for sites, the campaign table for fleets).
+    columns: Vec<&'static str>,
+    units: Vec<Unit>,
+    /// The column of the `aborted` flag, if the table has one.
+    aborted_col: Option<usize>,
     strategies: Vec<String>,
     baseline: usize,
     thresholds: Vec<Option<f64>>,
@@ -348,22 +354,42 @@ pub struct Aggregator {
     replications: u64,
 }
 
-/// The column of the `aborted` flag: an aborted replication's times stop at
-/// the abort, so the report keeps those replications apart.
-fn aborted_column() -> Option<usize> {
-    crate::metrics::index("aborted")
-}
-
 impl Aggregator {
-    /// A new aggregator; `thresholds` pairs metric column names with values.
+    /// A new aggregator of the site metrics; `thresholds` pairs metric
+    /// column names with values. The `aborted` flag's column keeps the
+    /// aborted replications apart (their times stop at the abort).
     pub fn new(strategies: Vec<String>, baseline: usize, thresholds: &[(String, f64)]) -> Aggregator {
-        let k = Metrics::COLUMNS.len();
+        let units = METRICS.iter().map(|m| m.unit).collect();
+        Aggregator::with_columns(
+            Metrics::COLUMNS.to_vec(),
+            units,
+            crate::metrics::index("aborted"),
+            strategies,
+            baseline,
+            thresholds,
+        )
+    }
+
+    /// A new aggregator of any table of columns (`values` of [`Aggregator::push`]
+    /// in this order): names, units, and the column of an `aborted` flag.
+    pub fn with_columns(
+        columns: Vec<&'static str>,
+        units: Vec<Unit>,
+        aborted_col: Option<usize>,
+        strategies: Vec<String>,
+        baseline: usize,
+        thresholds: &[(String, f64)],
+    ) -> Aggregator {
+        let k = columns.len();
         let s = strategies.len();
         Aggregator {
-            thresholds: Metrics::COLUMNS
+            thresholds: columns
                 .iter()
                 .map(|c| thresholds.iter().find(|(m, _)| m == c).map(|(_, v)| *v))
                 .collect(),
+            columns,
+            units,
+            aborted_col,
             strategies,
             baseline,
             cells: vec![vec![Cell::default(); k]; s],
@@ -396,7 +422,7 @@ impl Aggregator {
             .iter()
             .map(|row| row.iter().map(|v| v.parse::<f64>().ok()).collect())
             .collect();
-        let col = aborted_column();
+        let col = self.aborted_col;
         for (s, row) in parsed.iter().enumerate() {
             let aborted = col.is_some_and(|c| row.get(c).copied().flatten().is_some_and(|v| v > 0.0));
             for (j, v) in row.iter().enumerate() {
@@ -428,11 +454,11 @@ impl Aggregator {
 
     /// One summary row of a cell.
     fn row(&self, name: &str, j: usize, c: &Cell) -> SummaryRow {
-        let (low, high) = mean_interval(METRICS[j].unit, c);
+        let (low, high) = mean_interval(self.units[j], c);
         let q = |p| c.sketch.quantile(p).unwrap_or(f64::NAN);
         SummaryRow {
             strategy: name.to_string(),
-            metric: Metrics::COLUMNS[j],
+            metric: self.columns[j],
             n: c.moments.n,
             mean: c.moments.mean(),
             sd: c.moments.sd(),
@@ -454,7 +480,7 @@ impl Aggregator {
     pub fn summary_of(&self, runs: Runs) -> Vec<SummaryRow> {
         let mut out = Vec::new();
         for (s, name) in self.strategies.iter().enumerate() {
-            for j in 0..Metrics::COLUMNS.len() {
+            for j in 0..self.columns.len() {
                 let cell = match runs {
                     Runs::All => std::borrow::Cow::Borrowed(&self.cells[s][j]),
                     Runs::Aborted => std::borrow::Cow::Borrowed(&self.aborted[s][j]),
@@ -470,7 +496,7 @@ impl Aggregator {
 
     /// Replications of strategy `s` whose procedure was aborted.
     pub fn aborted_runs(&self, s: usize) -> u64 {
-        aborted_column().map_or(0, |c| self.aborted.get(s).map_or(0, |row| row[c].moments.n))
+        self.aborted_col.map_or(0, |c| self.aborted.get(s).map_or(0, |row| row[c].moments.n))
     }
 
     /// Every paired difference known, `a − b` for each pair `a < b` and
@@ -481,7 +507,7 @@ impl Aggregator {
         let mut out = Vec::new();
         for a in 0..s {
             for b in a + 1..s {
-                for metric in Metrics::COLUMNS {
+                for metric in &self.columns {
                     out.extend(self.paired(a, b, metric));
                 }
             }
@@ -493,7 +519,7 @@ impl Aggregator {
     /// replication: always when one of them is the baseline, and for any
     /// pair of up to [`MAX_PAIRED`] strategies.
     pub fn paired(&self, a: usize, b: usize, metric: &str) -> Option<DiffRow> {
-        let j = Metrics::COLUMNS.iter().position(|c| *c == metric)?;
+        let j = self.columns.iter().position(|c| *c == metric)?;
         let s = self.strategies.len();
         if a == b || a >= s || b >= s {
             return None;
@@ -517,7 +543,7 @@ impl Aggregator {
         Some(DiffRow {
             strategy: self.strategies[a].clone(),
             baseline: self.strategies[b].clone(),
-            metric: Metrics::COLUMNS[j],
+            metric: self.columns[j],
             n: moments.n,
             mean,
             sd: moments.sd(),
@@ -538,7 +564,7 @@ impl Aggregator {
             if s == self.baseline {
                 continue;
             }
-            for (j, metric) in Metrics::COLUMNS.iter().enumerate() {
+            for (j, metric) in self.columns.iter().enumerate() {
                 let d = &self.diffs[s][j];
                 if d.n == 0 {
                     continue;
@@ -575,7 +601,7 @@ impl Aggregator {
                 if half != 0.0 && half > tolerance {
                     out.push(Imprecise {
                         strategy: self.strategies[s].clone(),
-                        metric: Metrics::COLUMNS[j],
+                        metric: self.columns[j],
                         mean: c.moments.mean(),
                         half,
                     });
@@ -602,7 +628,7 @@ impl Aggregator {
     }
 
     fn cell(&self, strategy: usize, metric: &str) -> Option<&Cell> {
-        let j = Metrics::COLUMNS.iter().position(|c| *c == metric)?;
+        let j = self.columns.iter().position(|c| *c == metric)?;
         self.cells.get(strategy).map(|row| &row[j]).filter(|c| c.moments.n > 0)
     }
 
@@ -619,7 +645,7 @@ impl Aggregator {
 
     /// The scenario's threshold for `metric`, if it has one.
     pub fn threshold(&self, metric: &str) -> Option<f64> {
-        self.thresholds[crate::metrics::index(metric)?]
+        self.thresholds[self.columns.iter().position(|c| *c == metric)?]
     }
 }
 
