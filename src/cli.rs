@@ -2,6 +2,7 @@
 //! module and its children are the only code that touches files.
 
 mod fit;
+mod fleet;
 mod outdir;
 mod report;
 mod run;
@@ -242,6 +243,28 @@ pub fn run() -> Result<(), CliError> {
     };
     match cli.command {
         Command::Run {
+            scenario: Some(path),
+            strategy: None,
+            seed,
+            out,
+            trace_sessions: false,
+            quiet,
+            no_charts,
+        } if fleet::is_fleet_file(&path) => {
+            let flags = StudyFlags {
+                strategies: None,
+                runs: Some(1),
+                seed,
+                threads: None,
+                baseline: None,
+                out,
+                quiet,
+                no_charts,
+                print_table: true,
+            };
+            fleet::cmd_compare(&path, flags, &cutover::study::CiFlags::default(), None, true).map(|_| ())
+        }
+        Command::Run {
             scenario,
             strategy,
             seed,
@@ -273,9 +296,22 @@ pub fn run() -> Result<(), CliError> {
                 abs: ci_abs,
                 max_runs,
             };
-            study::cmd_compare(scenario.as_deref(), flags, &ci, shard).map(|_| ())
+            match scenario.as_deref() {
+                Some(p) if fleet::is_fleet_file(p) => fleet::cmd_compare(p, flags, &ci, shard, false).map(|_| ()),
+                _ => study::cmd_compare(scenario.as_deref(), flags, &ci, shard).map(|_| ()),
+            }
         }
-        Command::Merge { dirs, out } => study::cmd_merge(&dirs, &out),
+        Command::Merge { dirs, out } => {
+            let fleet_shards = dirs
+                .first()
+                .and_then(|d| outdir::read_manifest(d).ok())
+                .is_some_and(|m| m.kind == "fleet");
+            if fleet_shards {
+                fleet::cmd_merge(&dirs, &out)
+            } else {
+                study::cmd_merge(&dirs, &out)
+            }
+        }
         Command::Report {
             input,
             out,
@@ -293,6 +329,7 @@ pub fn run() -> Result<(), CliError> {
             out,
             no_charts,
         } => fit::cmd_fit_workload(&sessions, time_zone, [from, to], out, no_charts),
+        Command::Validate { scenario } if fleet::is_fleet_file(&scenario) => fleet::cmd_validate(&scenario),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario))?;
             println!(

@@ -22,6 +22,7 @@
 //! caller's `read` function.
 
 pub mod campaign;
+pub mod study;
 pub mod table;
 
 use std::collections::BTreeMap;

@@ -104,7 +104,27 @@ pub fn run_streaming<E>(
     range: Range<u64>,
     workers: usize,
     stop: &AtomicBool,
-    mut sink: impl FnMut(Replication) -> Result<(), E>,
+    sink: impl FnMut(Replication) -> Result<(), E>,
+) -> Result<(), E> {
+    stream_ordered(
+        range,
+        workers,
+        stop,
+        &|i| replication(scenario, runbooks, seed, i, stop),
+        sink,
+    )
+}
+
+/// The engine of [`run_streaming`], for any kind of replication: runs
+/// `work(i)` for every `i` of `range` on `workers` threads and hands the
+/// results to `sink` in order of `i`, with the same bounds, stop and error
+/// rules. `work` returns `None` when it was stopped.
+pub fn stream_ordered<T: Send, E>(
+    range: Range<u64>,
+    workers: usize,
+    stop: &AtomicBool,
+    work: &(dyn Fn(u64) -> Option<T> + Sync),
+    mut sink: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
     if workers <= 1 {
         // One thread means one: the replications run on the calling thread.
@@ -112,7 +132,7 @@ pub fn run_streaming<E>(
             if stop.load(Ordering::SeqCst) {
                 break;
             }
-            match replication(scenario, runbooks, seed, i, stop) {
+            match work(i) {
                 Some(rep) => sink(rep)?,
                 None => break,
             }
@@ -130,7 +150,7 @@ pub fn run_streaming<E>(
     let failed = AtomicBool::new(false);
     let halted = || stop.load(Ordering::SeqCst) || failed.load(Ordering::SeqCst);
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<Vec<Replication>>();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<(u64, T)>>();
         for _ in 0..workers {
             let tx = tx.clone();
             let (next, handed, waiting, wake, halted) = (&next, &handed, &waiting, &wake, &halted);
@@ -161,8 +181,7 @@ pub fn run_streaming<E>(
                     }
                     // A stop cuts the block short: it is
                     // dropped whole, so nothing after the gap is handed over.
-                    let reps: Option<Vec<Replication>> =
-                        block.map(|j| replication(scenario, runbooks, seed, j, stop)).collect();
+                    let reps: Option<Vec<(u64, T)>> = block.map(|j| work(j).map(|r| (j, r))).collect();
                     let Some(reps) = reps else { break };
                     if tx.send(reps).is_err() {
                         break;
@@ -171,10 +190,10 @@ pub fn run_streaming<E>(
             });
         }
         drop(tx);
-        let mut pending: BTreeMap<u64, Replication> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, T> = BTreeMap::new();
         let mut want = range.start;
         for reps in rx.iter() {
-            pending.extend(reps.into_iter().map(|rep| (rep.index, rep)));
+            pending.extend(reps);
             while let Some(rep) = pending.remove(&want) {
                 if let Err(e) = sink(rep) {
                     failed.store(true, Ordering::SeqCst);
@@ -496,7 +515,8 @@ impl Aggregator {
 
     /// Replications of strategy `s` whose procedure was aborted.
     pub fn aborted_runs(&self, s: usize) -> u64 {
-        self.aborted_col.map_or(0, |c| self.aborted.get(s).map_or(0, |row| row[c].moments.n))
+        self.aborted_col
+            .map_or(0, |c| self.aborted.get(s).map_or(0, |row| row[c].moments.n))
     }
 
     /// Every paired difference known, `a − b` for each pair `a < b` and

@@ -39,7 +39,7 @@ pub const MAX_FILES: usize = 4096;
 pub const MANIFEST_FORMAT: u32 = 2;
 
 /// What a manifest's `kind` may be.
-pub const KINDS: [&str; 5] = ["compare", "sweep", "run", "report", "fit-workload"];
+pub const KINDS: [&str; 6] = ["compare", "sweep", "run", "report", "fit-workload", "fleet"];
 
 /// `s` cut to [`MAX_ECHO_CHARS`] characters (with `…` when cut), for messages.
 pub fn shorten(s: &str) -> String {
@@ -143,7 +143,7 @@ pub fn check_manifest(m: &Manifest) -> Result<(), String> {
     }
     match m.shard {
         Some([k, n]) => {
-            if m.kind != "compare" || k == 0 || n == 0 || k > n || n > m.runs {
+            if (m.kind != "compare" && m.kind != "fleet") || k == 0 || n == 0 || k > n || n > m.runs {
                 return Err(format!("shard: [{k}, {n}] does not fit {} runs", m.runs));
             }
             let r = shard_range(m.runs, k, n);

@@ -25,9 +25,9 @@ use super::{
     CliError, StudyFlags, load_text, open_regular, relative_path, sha256_file, temp_file, write_atomic, write_chart,
 };
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-fn install_interrupt_handler() {
+pub(super) fn install_interrupt_handler() {
     // A second install (tests call the binary, never this twice) is harmless to ignore.
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
 }

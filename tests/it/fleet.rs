@@ -206,3 +206,141 @@ bake = "2d"
         }
     }
 }
+
+fn ok(o: &std::process::Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A small fleet on disk: the shipped pair and single, two plans.
+fn small_fleet(dir: &std::path::Path) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for f in ["failover-pair.toml", "single.toml"] {
+        std::fs::copy(format!("{root}/scenarios/{f}"), dir.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.join("fleet.toml"),
+        r#"
+seed = 3
+[fleet]
+start = "2025-03-03T00:00"
+sites = [
+  { scenario = "failover-pair.toml", count = 3, strategy = "failover-async-dns", labels = { ring = "canary" } },
+  { scenario = "single.toml", count = 2, time_zone = "America/New_York" },
+]
+[campaign]
+waves = ["ring=canary", "*"]
+max_sites_per_window = 2
+bake = "2d"
+deadline = "2025-04-15"
+[[plans]]
+name = "slow"
+[[plans]]
+name = "fast"
+max_sites_per_window = 5
+bake = "0s"
+"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn fleet_outputs_do_not_depend_on_threads_or_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    small_fleet(t);
+    let common = ["compare", "fleet.toml", "--runs", "12", "--quiet"];
+    for (out, threads) in [("t1", "1"), ("t2", "2")] {
+        let mut args = common.to_vec();
+        args.extend(["--threads", threads, "--out", out]);
+        ok(&crate::cutover(t, &args));
+    }
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = format!("s{k}");
+        let mut args = common.to_vec();
+        args.extend(["--threads", "2", "--shard", &shard, "--out", &out]);
+        ok(&crate::cutover(t, &args));
+    }
+    ok(&crate::cutover(t, &["merge", "s2", "s3", "s1", "--out", "merged"]));
+    let mut files = vec![
+        "runs.csv".to_string(),
+        "sites.csv".into(),
+        "summary.csv".into(),
+        "diff.csv".into(),
+        "report.html".into(),
+        "report.md".into(),
+    ];
+    for e in std::fs::read_dir(t.join("t1/charts")).into_iter().flatten() {
+        files.push(format!("charts/{}", e.unwrap().file_name().to_string_lossy()));
+    }
+    for f in &files {
+        let reference = std::fs::read(t.join("t1").join(f)).unwrap();
+        for other in ["t2", "merged"] {
+            assert!(
+                std::fs::read(t.join(other).join(f)).unwrap() == reference,
+                "{f}: {other} differs from the one-thread run"
+            );
+        }
+    }
+    // 12 replications × 2 plans; 5 sites each.
+    let runs = std::fs::read_to_string(t.join("merged/runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 1 + 24);
+    let sites = std::fs::read_to_string(t.join("merged/sites.csv")).unwrap();
+    assert_eq!(sites.lines().count(), 1 + 24 * 5);
+    // A shard of a site study does not merge with fleet shards.
+    let o = crate::cutover(t, &["merge", "s1", "t1", "--out", "m2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn bad_fleets_are_refused_with_the_field_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    small_fleet(t);
+    let good = std::fs::read_to_string(t.join("fleet.toml")).unwrap();
+    for (from, to, field) in [
+        ("waves = [\"ring=canary\", \"*\"]", "waves = [1, 2]", "campaign.waves"),
+        (
+            "waves = [\"ring=canary\", \"*\"]",
+            "waves = [\"ring=none\", \"*\"]",
+            "campaign.waves[0]",
+        ),
+        ("count = 3,", "count = 0,", "fleet.sites[0].count"),
+        ("\"single.toml\"", "\"missing.toml\"", "fleet.sites[1].scenario"),
+        ("bake = \"2d\"", "bake = \"2 fortnights\"", "campaign.bake"),
+        (
+            "max_sites_per_window = 2",
+            "max_sites_per_window = 0",
+            "campaign.max_sites_per_window",
+        ),
+        (
+            "deadline = \"2025-04-15\"",
+            "deadline = \"2025-02-01\"",
+            "campaign.deadline",
+        ),
+        (
+            "strategy = \"failover-async-dns\"",
+            "strategy = \"big-bang\"",
+            "fleet.sites[0].strategy",
+        ),
+        ("name = \"fast\"", "name = \"slow\"", "plans[1].name"),
+    ] {
+        assert!(good.contains(from), "{from}");
+        std::fs::write(t.join("bad.toml"), good.replace(from, to)).unwrap();
+        let before: Vec<_> = std::fs::read_dir(t).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let o = crate::cutover(t, &["compare", "bad.toml", "--runs", "2", "--quiet"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{to}: {err}");
+        assert!(
+            err.contains("bad.toml:") && err.contains(field),
+            "{to}: {err}"
+        );
+        let after: Vec<_> = std::fs::read_dir(t).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(before, after, "{to}: nothing written");
+    }
+}

@@ -1,0 +1,465 @@
+//! Fleet files on the command line: `compare` (and `run`, one
+//! replication) of every plan, `merge` of fleet shards, `validate`.
+//!
+//! A fleet study's folder holds `runs.csv` (one row per plan and
+//! replication: the campaign metrics), `sites.csv` (one row per plan,
+//! replication and site: the site's own metrics row), `summary.csv`,
+//! `diff.csv` (each plan against the first), the charts, `report.html`,
+//! `report.md` and `manifest.json` (kind `fleet`). The charts and the
+//! report's Gantt show replication 0; everything else every replication.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use cutover::export::{self, Manifest};
+use cutover::fleet::Fleet;
+use cutover::fleet::campaign::CampaignRun;
+use cutover::fleet::study::{self as fstudy, FleetReplication};
+use cutover::montecarlo::Aggregator;
+use cutover::results::MANIFEST_FORMAT;
+use cutover::study::shard::Shard;
+
+use super::outdir::{Expect, InputDir, OutDir, read_manifest};
+use super::study::{Progress, internal, sha256_hex};
+use super::{CliError, MAX_SCENARIO_BYTES, StudyFlags, read_limited, relative_path, temp_file, write_atomic};
+
+/// Replications of a fleet study without `--runs`: each is a whole campaign.
+pub const DEFAULT_FLEET_RUNS: u64 = 200;
+
+/// True when `path` is a fleet file (a TOML file with a `[fleet]` table).
+pub(super) fn is_fleet_file(path: &Path) -> bool {
+    read_limited(path, MAX_SCENARIO_BYTES, "a scenario")
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .is_some_and(|t| cutover::fleet::is_fleet(&t))
+}
+
+/// Reads a fleet file and the scenario files it names (relative to it);
+/// the SHA-256 covers them all, in the order read.
+pub(super) fn load_fleet(path: &Path) -> Result<(Fleet, String), CliError> {
+    let bad = |m: String| CliError::BadInput(format!("invalid fleet\n{m}"));
+    let bytes = read_limited(path, MAX_SCENARIO_BYTES, "a fleet").map_err(|e| bad(e.message()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        bad(format!(
+            "{}: not UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let read = std::cell::RefCell::new(Vec::<(String, String)>::new());
+    let reader = |name: &str| -> Result<String, String> {
+        let p = base.join(name);
+        let bytes = read_limited(&p, MAX_SCENARIO_BYTES, "a scenario").map_err(|e| e.message())?;
+        let t = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", p.display()))?;
+        read.borrow_mut().push((name.to_string(), t.clone()));
+        Ok(t)
+    };
+    let default_name = super::default_name(path);
+    let fleet =
+        Fleet::parse(&text, &path.display().to_string(), &default_name, &reader).map_err(|e| bad(e.to_string()))?;
+    let mut all = text.clone().into_bytes();
+    for (name, t) in read.borrow().iter() {
+        all.extend_from_slice(format!("\n--- {name}\n").as_bytes());
+        all.extend_from_slice(t.as_bytes());
+    }
+    Ok((fleet, sha256_hex(&all)))
+}
+
+/// `cutover validate` of a fleet file.
+pub(super) fn cmd_validate(path: &Path) -> Result<(), CliError> {
+    let (f, _) = load_fleet(path)?;
+    println!(
+        "{}: valid fleet ({} sites in {} groups; plans: {})",
+        path.display(),
+        f.sites.len(),
+        f.groups.len(),
+        f.plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
+
+/// Refuses the flags of site studies that mean nothing for a fleet.
+fn refuse_site_flags(flags: &StudyFlags, ci: &cutover::study::CiFlags) -> Result<(), CliError> {
+    let no = |flag: &str| {
+        Err(CliError::BadInput(format!(
+            "{flag} is for site studies: a fleet file compares its [[plans]], and each site uses the strategy its entry (or a plan) names"
+        )))
+    };
+    if flags.strategies.is_some() {
+        return no("--strategies");
+    }
+    if flags.baseline.is_some() {
+        return no("--baseline");
+    }
+    if ci.target.is_some() || ci.metrics.is_some() || ci.abs.is_some() {
+        return no("--ci-target");
+    }
+    Ok(())
+}
+
+/// `cutover compare FLEET` (and `cutover run FLEET`: one replication).
+pub(super) fn cmd_compare(
+    path: &Path,
+    flags: StudyFlags,
+    ci: &cutover::study::CiFlags,
+    shard: Option<String>,
+    kind_run: bool,
+) -> Result<PathBuf, CliError> {
+    refuse_site_flags(&flags, ci)?;
+    let (fleet, sha) = load_fleet(path)?;
+    let runs = if kind_run {
+        1
+    } else {
+        flags.runs.unwrap_or(DEFAULT_FLEET_RUNS)
+    };
+    cutover::study::check_runs("--runs", runs).map_err(CliError::BadInput)?;
+    let shard = shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(CliError::BadInput)?;
+    if let Some(s) = shard {
+        s.check(runs).map_err(CliError::BadInput)?;
+    }
+    let range = cutover::study::shard::replications(runs, shard);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let workers = cutover::study::workers(flags.threads, cores).map_err(CliError::BadInput)?;
+    let seed = flags.seed.unwrap_or(fleet.seed);
+    let dir = flags.out.clone().unwrap_or_else(|| {
+        let leaf = match (kind_run, shard) {
+            (true, _) => "run".to_string(),
+            (false, Some(s)) => s.folder(),
+            (false, None) => "compare".to_string(),
+        };
+        Path::new("output").join(&fleet.name).join(leaf)
+    });
+    let outdir = OutDir::open(
+        &dir,
+        Expect {
+            kind: "fleet",
+            scenario_sha256: Some(&sha),
+        },
+    )?;
+    let staging = outdir.stage()?;
+    let out = staging.path().to_path_buf();
+    super::study::install_interrupt_handler();
+    let started = std::time::Instant::now();
+    let mut agg = fstudy::aggregator(&fleet);
+    let mut trace: Option<FleetReplication> = None;
+    let mut bar = Progress::new(
+        range.end - range.start,
+        flags.quiet,
+        if kind_run { "run" } else { "compare" },
+    );
+    let mut runs_tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
+    let mut sites_tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
+    {
+        let mut rw = csv::Writer::from_writer(std::io::BufWriter::new(runs_tmp.as_file_mut()));
+        let mut sw = csv::Writer::from_writer(std::io::BufWriter::new(sites_tmp.as_file_mut()));
+        rw.write_record(fstudy::runs_header())
+            .map_err(|e| internal("write runs.csv", e))?;
+        sw.write_record(fstudy::sites_header())
+            .map_err(|e| internal("write sites.csv", e))?;
+        let first = range.start;
+        let want = range.end - range.start;
+        let mut got = 0u64;
+        fstudy::run_streaming(
+            &fleet,
+            seed,
+            range.clone(),
+            workers,
+            &super::study::INTERRUPTED,
+            |rep| {
+                fstudy::write_runs(&mut rw, &fleet, seed, &rep).map_err(|e| internal("write runs.csv", e))?;
+                fstudy::write_sites(&mut sw, &fleet, &rep).map_err(|e| internal("write sites.csv", e))?;
+                agg.push(&rep.values());
+                if rep.index == first {
+                    trace = Some(rep);
+                }
+                got += 1;
+                bar.inc(1);
+                Ok::<(), CliError>(())
+            },
+        )?;
+        if got < want || super::study::INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(CliError::Interrupted);
+        }
+        rw.flush().map_err(|e| internal("write runs.csv", e))?;
+        sw.flush().map_err(|e| internal("write sites.csv", e))?;
+    }
+    bar.finish();
+    for (tmp, name) in [(runs_tmp, "runs.csv"), (sites_tmp, "sites.csv")] {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| internal(&format!("sync {name}"), e))?;
+        tmp.persist(out.join(name))
+            .map_err(|e| internal(&format!("rename {name}"), e.error))?;
+    }
+    let trace = trace.ok_or_else(|| CliError::Internal("no replication ran".into()))?;
+    write_outputs(&out, &fleet, &agg, &trace.plans, runs, seed, flags.no_charts)?;
+    let manifest = Manifest {
+        tool: "cutover".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        kind: "fleet".into(),
+        command: std::env::args().collect(),
+        scenario: fleet.name.clone(),
+        scenario_file: Some(path.display().to_string()),
+        scenario_sha256: sha,
+        seed,
+        strategies: fleet.plans.iter().map(|p| p.name.clone()).collect(),
+        baseline: fleet.plans[0].name.clone(),
+        runs,
+        first_replication: range.start,
+        replications: range.end - range.start,
+        shard: shard.map(|s| s.pair()),
+        thresholds: Vec::new(),
+        ci_target: None,
+        files: staging.hashes()?,
+        format: MANIFEST_FORMAT,
+        scenario_path: relative_path(&dir, path),
+    };
+    write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    staging.commit(&[])?;
+    drop(outdir);
+    if !flags.quiet {
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "{} / {} sites × {} plan{} × {} replication{}, seed {seed}{} in {secs:.1} s",
+            fleet.name,
+            fleet.sites.len(),
+            fleet.plans.len(),
+            if fleet.plans.len() == 1 { "" } else { "s" },
+            range.end - range.start,
+            if range.end - range.start == 1 { "" } else { "s" },
+            match shard {
+                Some(s) => format!(", shard {}/{}", s.k, s.n),
+                None => String::new(),
+            }
+        );
+        print!("{}", fleet_table(&fleet, &agg));
+        println!(
+            "wrote {}/{{runs,sites,summary,diff}}.csv, report.html, report.md and manifest.json",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// Everything but the two streamed CSV files and the manifest: the
+/// summary, the differences, the charts and the report (from `agg` and
+/// the campaigns of replication 0, one per plan).
+fn write_outputs(
+    out: &Path,
+    fleet: &Fleet,
+    agg: &Aggregator,
+    trace: &[CampaignRun],
+    runs: u64,
+    seed: u64,
+    no_charts: bool,
+) -> Result<(), CliError> {
+    let (summary, diffs) = (agg.summary(), agg.diffs());
+    write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &summary))?;
+    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
+    if !no_charts {
+        let charts = out.join("charts");
+        std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
+        for (name, chart) in fleet_charts(fleet, trace, agg) {
+            super::write_chart(&charts, &name, &chart)?;
+        }
+    }
+    let (html, md) = fleet_report(fleet, agg, trace, runs, seed);
+    write_atomic(&out.join("report.html"), |w| w.write_all(html.as_bytes()))?;
+    write_atomic(&out.join("report.md"), |w| w.write_all(md.as_bytes()))?;
+    Ok(())
+}
+
+/// `cutover merge` of fleet shards: `runs.csv` and `sites.csv` joined in
+/// order, the statistics computed again from `runs.csv`, and the charts and
+/// report made again from replication 0 (simulated again from the fleet
+/// file, whose SHA-256 must be the one the shards record): byte for byte
+/// the folder an unsplit study writes.
+pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
+    let mut shards = Vec::new();
+    for d in dirs {
+        InputDir::open(d)?;
+        let m = read_manifest(d)?;
+        if m.kind != "fleet" {
+            return Err(CliError::BadInput(format!(
+                "{}: a {} folder, not a fleet shard (merge fleet shards with fleet shards)",
+                d.display(),
+                m.kind
+            )));
+        }
+        shards.push((d.clone(), m));
+    }
+    cutover::study::merge::check_shards(&mut shards, |d| d.display().to_string()).map_err(CliError::BadInput)?;
+    for (d, m) in &shards {
+        for (name, want) in &m.files {
+            if super::sha256_file(&d.join(name))? != *want {
+                return Err(CliError::BadInput(format!(
+                    "{}: its SHA-256 is not the one {} records: the file was changed after cutover wrote it",
+                    d.join(name).display(),
+                    d.join("manifest.json").display()
+                )));
+            }
+        }
+    }
+    let first = shards[0].1.clone();
+    let fleet_path = first
+        .scenario_path
+        .as_ref()
+        .map(|p| shards[0].0.join(p))
+        .or_else(|| first.scenario_file.as_ref().map(PathBuf::from))
+        .ok_or_else(|| CliError::BadInput("the shards do not say where their fleet file is".into()))?;
+    let (fleet, sha) = load_fleet(&fleet_path)?;
+    if sha != first.scenario_sha256 {
+        return Err(CliError::BadInput(format!(
+            "{}: the fleet (or a scenario file it names) changed since the shards were run",
+            fleet_path.display()
+        )));
+    }
+    let outdir = OutDir::open(
+        final_dir,
+        Expect {
+            kind: "fleet",
+            scenario_sha256: Some(&sha),
+        },
+    )?;
+    let staging = outdir.stage()?;
+    let out = staging.path().to_path_buf();
+    let mut agg = fstudy::aggregator(&fleet);
+    let plans = fleet.plans.len();
+    for (name, header) in [
+        ("runs.csv", fstudy::runs_header()),
+        ("sites.csv", fstudy::sites_header()),
+    ] {
+        let mut tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
+        {
+            let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
+            w.write_record(&header)
+                .map_err(|e| internal(&format!("write {name}"), e))?;
+            for (d, _) in &shards {
+                let p = d.join(name);
+                let mut r =
+                    csv::Reader::from_path(&p).map_err(|e| CliError::BadInput(format!("{}: {e}", p.display())))?;
+                let have = r
+                    .headers()
+                    .map_err(|e| CliError::BadInput(format!("{}: {e}", p.display())))?
+                    .clone();
+                if have.iter().ne(header.iter().copied()) {
+                    return Err(CliError::BadInput(format!(
+                        "{}: not the columns this version writes",
+                        p.display()
+                    )));
+                }
+                let mut group: Vec<Vec<String>> = Vec::with_capacity(plans);
+                for rec in r.records() {
+                    let rec = rec.map_err(|e| CliError::BadInput(format!("{}: {e}", p.display())))?;
+                    w.write_record(&rec)
+                        .map_err(|e| internal(&format!("write {name}"), e))?;
+                    if name == "runs.csv" {
+                        group.push(rec.iter().skip(3).map(String::from).collect());
+                        if group.len() == plans {
+                            agg.push(&group);
+                            group.clear();
+                        }
+                    }
+                }
+            }
+            w.flush().map_err(|e| internal(&format!("write {name}"), e))?;
+        }
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| internal(&format!("sync {name}"), e))?;
+        tmp.persist(out.join(name))
+            .map_err(|e| internal(&format!("rename {name}"), e.error))?;
+    }
+    if agg.replications() != first.runs {
+        return Err(CliError::BadInput(format!(
+            "the shards hold {} replications of {}",
+            agg.replications(),
+            first.runs
+        )));
+    }
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let trace = fstudy::replication(&fleet, first.seed, 0, &never)
+        .ok_or_else(|| CliError::Internal("replication 0 did not run".into()))?;
+    let charts = shards.iter().all(|(d, _)| d.join("charts").is_dir());
+    write_outputs(&out, &fleet, &agg, &trace.plans, first.runs, first.seed, !charts)?;
+    let manifest = Manifest {
+        command: std::env::args().collect(),
+        first_replication: 0,
+        replications: first.runs,
+        shard: None,
+        files: staging.hashes()?,
+        scenario_path: relative_path(final_dir, &fleet_path),
+        ..first
+    };
+    write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
+    staging.commit(&[])?;
+    println!(
+        "merged {} fleet shards ({} replications) into {}",
+        shards.len(),
+        manifest.runs,
+        final_dir.display()
+    );
+    Ok(())
+}
+
+/// The campaign charts (until the report module draws them).
+fn fleet_charts(
+    _fleet: &Fleet,
+    _trace: &[CampaignRun],
+    _agg: &Aggregator,
+) -> Vec<(String, cutover::report::study::Cdf)> {
+    Vec::new()
+}
+
+fn fleet_report(fleet: &Fleet, _agg: &Aggregator, _trace: &[CampaignRun], runs: u64, seed: u64) -> (String, String) {
+    let t = format!("{} ({runs} runs, seed {seed})", fleet.name);
+    (t.clone(), t)
+}
+
+/// The printed comparison of the plans: per plan, the key campaign
+/// metrics (mean with its 95 % interval; the campaign's median and 95th
+/// percentile in days).
+fn fleet_table(fleet: &Fleet, agg: &Aggregator) -> String {
+    use std::fmt::Write as _;
+    let summary = agg.summary();
+    let row = |plan: &str, metric: &str| summary.iter().find(|r| r.strategy == plan && r.metric == metric);
+    let mut s = String::new();
+    let day = 86_400.0;
+    let _ = writeln!(
+        s,
+        "{:<16} {:>16} {:>14} {:>10} {:>10} {:>10} {:>12} {:>10}",
+        "plan", "campaign p50/p95", "done by dl", "peak w/o", "done", "not start", "user-min", "op hours"
+    );
+    for p in &fleet.plans {
+        let n = p.name.as_str();
+        let c = row(n, "campaign_s");
+        let camp = c.map_or("-".into(), |r| format!("{:.1} / {:.1} d", r.p50 / day, r.p95 / day));
+        let dl = row(n, "done_by_deadline").map_or("-".into(), |r| {
+            format!(
+                "{:.0}% [{:.0}-{:.0}]",
+                r.mean * 100.0,
+                r.ci95_low * 100.0,
+                r.ci95_high * 100.0
+            )
+        });
+        let mean = |m: &str, d: usize| row(n, m).map_or("-".into(), |r| format!("{:.*}", d, r.mean));
+        let _ = writeln!(
+            s,
+            "{:<16} {:>16} {:>14} {:>10} {:>10} {:>10} {:>12} {:>10}",
+            n,
+            camp,
+            dl,
+            mean("peak_sites_without_failover", 1),
+            mean("sites_done", 1),
+            mean("sites_not_started", 1),
+            mean("user_minutes_lost", 0),
+            mean("operator_hours", 1)
+        );
+    }
+    s
+}
