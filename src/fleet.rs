@@ -1,5 +1,5 @@
 //! Fleets: upgrade campaigns over many sites, in waves, with shared
-//! operators (docs/model.md §6).
+//! operators (docs/model.md §7).
 //!
 //! A fleet file lists sites (`[fleet] sites`), each from a scenario file or
 //! inline, with a `count`, overrides, labels and the strategy it uses; a

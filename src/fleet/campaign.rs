@@ -1,6 +1,6 @@
 //! One replication of a campaign: the sites placed wave by wave in their
 //! windows, under the cap and the shared operators, each site one
-//! single-site run (docs/model.md §6).
+//! single-site run (docs/model.md §7).
 //!
 //! Times here are campaign milliseconds: signed, 0 at the fleet's `start`.
 //!
