@@ -48,7 +48,14 @@ pub const MAX_WAVES: usize = 1_000;
 pub const MAX_PLANS: usize = 64;
 /// How far after its start a campaign may place a site: a site that finds
 /// no room before then is not started.
+///
+/// A site is also not started after [`MAX_TRIES`] runs that each found the
+/// window they tried taken.
 pub const CAMPAIGN_HORIZON: SimDuration = SimDuration::from_hours(2 * 365 * 24);
+
+/// Most runs simulated to place one site (each try after the first moves
+/// it past what blocked the one before).
+pub const MAX_TRIES: u32 = 1_000;
 
 /// True when the TOML text is a fleet file (it has a `[fleet]` table).
 pub fn is_fleet(text: &str) -> bool {
@@ -554,8 +561,7 @@ fn build(
     let mut texts: BTreeMap<String, Result<String, String>> = BTreeMap::new();
     let total: i64 = entries
         .iter()
-        .map(|e| e.count.unwrap_or(1).clamp(0, MAX_SITES as i64 + 1))
-        .sum();
+        .fold(0i64, |sum, e| sum.saturating_add(e.count.unwrap_or(1).max(0)));
     if total > MAX_SITES as i64 {
         c.bad("fleet.sites", format!("{total} sites: at most {MAX_SITES}"));
         return None;

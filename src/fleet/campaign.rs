@@ -25,13 +25,14 @@
 //!    outcome is known (the abort, the rollback, the backout, the escaped
 //!    defect's discovery): a site that has not started by then is not
 //!    started, nor is any later wave. A site already under way finishes.
-//! 7. A site that finds no room within [`CAMPAIGN_HORIZON`] is not started.
+//! 7. A site that finds no room within [`CAMPAIGN_HORIZON`] (or within
+//!    [`MAX_TRIES`] runs) is not started.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
 use super::table::CampaignMetrics;
-use super::{CAMPAIGN_HORIZON, Fleet, StopOn, local_minute, site_seed};
+use super::{CAMPAIGN_HORIZON, Fleet, MAX_TRIES, StopOn, local_minute, site_seed};
 use crate::metrics::Metrics;
 use crate::runbook::Step;
 use crate::scenario::Scenario;
@@ -384,7 +385,7 @@ pub fn simulate_campaign(
             let mut t = cursor;
             let mut tries = 0u32;
             let placed = loop {
-                if t > horizon || stop_at.is_some_and(|(s, _)| s <= t) {
+                if t > horizon || tries >= MAX_TRIES || stop_at.is_some_and(|(s, _)| s <= t) {
                     break None;
                 }
                 // The next opening at or after `t` (pods and window-less

@@ -336,10 +336,7 @@ fn bad_fleets_are_refused_with_the_field_and_line() {
         let o = crate::cutover(t, &["compare", "bad.toml", "--runs", "2", "--quiet"]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{to}: {err}");
-        assert!(
-            err.contains("bad.toml:") && err.contains(field),
-            "{to}: {err}"
-        );
+        assert!(err.contains("bad.toml:") && err.contains(field), "{to}: {err}");
         let after: Vec<_> = std::fs::read_dir(t).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(before, after, "{to}: nothing written");
     }
