@@ -3,10 +3,11 @@
 # single-node cluster started on this machine (Debian's slurm-wlm and munge,
 # installed if missing; the daemons are started directly, without systemd),
 # then checks that the merged shards equal an unsplit `cutover compare`
-# byte for byte.
+# byte for byte. The study is the shipped fleet (24 sites, three plans, each
+# replication a whole campaign); a site scenario works the same way.
 #
 #   scripts/check-slurm.sh
-#   SCENARIO=scenarios/other.toml RUNS=400 SHARDS=8 scripts/check-slurm.sh
+#   SCENARIO=scenarios/failover-pair.toml RUNS=400 SHARDS=8 scripts/check-slurm.sh
 #
 # Needs root or passwordless sudo (the Slurm daemons run as root, munged as
 # the munge user). The cluster's configuration, state and daemon logs live in
@@ -17,8 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-SCENARIO=${SCENARIO:-scenarios/failover-pair.toml}
-RUNS=${RUNS:-200}
+SCENARIO=${SCENARIO:-scenarios/fleet-regional.toml}
+RUNS=${RUNS:-100}
 SEED=${SEED:-42}
 SHARDS=${SHARDS:-4}
 # Seconds to wait for the node to come up, and for the jobs to finish.
