@@ -59,3 +59,42 @@ fn the_readme_metric_table_is_the_library_table() {
         "README.md's metric table is not cutover::metrics::METRICS (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}"
     );
 }
+
+/// The README's campaign metric table (under "## Fleets") is the library's
+/// `cutover::fleet::table::CAMPAIGN_METRICS`; `CUTOVER_BLESS=1` rewrites it.
+#[test]
+fn the_readme_campaign_table_is_the_library_table() {
+    let mut want = String::from("| column | unit | better | meaning |\n|---|---|---|---|\n");
+    for m in cutover::fleet::table::CAMPAIGN_METRICS {
+        want.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            m.name,
+            m.unit.name(),
+            m.better.name(),
+            m.meaning
+        ));
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let section = readme.find("\n## Fleets").expect("README has a Fleets section");
+    let start = section
+        + readme[section..]
+            .find("\n| column | unit | better | meaning |")
+            .expect("a campaign table under ## Fleets")
+        + 1;
+    let len = readme[start..]
+        .split_inclusive('\n')
+        .take_while(|l| l.starts_with('|'))
+        .map(str::len)
+        .sum::<usize>();
+    if readme[start..start + len] == want {
+        return;
+    }
+    if std::env::var_os("CUTOVER_BLESS").is_some() {
+        let mut new = readme.clone();
+        new.replace_range(start..start + len, &want);
+        std::fs::write(&path, new).unwrap();
+        return;
+    }
+    panic!("README.md's campaign table is not CAMPAIGN_METRICS (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}");
+}
