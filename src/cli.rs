@@ -313,6 +313,32 @@ pub fn run() -> Result<(), CliError> {
             }
         }
         Command::Report {
+            input: Some(path),
+            out,
+            runs,
+            seed,
+            threads,
+            quiet,
+        } if path.is_file() && fleet::is_fleet_file(&path) => {
+            // A fleet's comparison writes its report: run it into --out.
+            let flags = StudyFlags {
+                strategies: None,
+                runs,
+                seed,
+                threads,
+                baseline: None,
+                out,
+                quiet,
+                no_charts: false,
+                print_table: true,
+            };
+            let dir = fleet::cmd_compare(&path, flags, &cutover::study::CiFlags::default(), None, false)?;
+            if !quiet {
+                println!("report: {}", dir.join("report.html").display());
+            }
+            Ok(())
+        }
+        Command::Report {
             input,
             out,
             runs,

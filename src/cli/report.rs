@@ -47,6 +47,13 @@ fn same_folder(a: &Path, b: &Path) -> bool {
 /// Reads the results folder's manifest: a whole compare folder's.
 fn compare_manifest(results: &Path) -> Result<Manifest, CliError> {
     let m = read_manifest(results)?;
+    if m.kind == "fleet" {
+        return Err(CliError::BadInput(format!(
+            "{}: a fleet study's folder holds its report already ({}; `cutover merge` writes the report of shards)",
+            results.display(),
+            results.join("report.html").display()
+        )));
+    }
     if m.kind != "compare" || m.shard.is_some() {
         return Err(CliError::BadInput(format!(
             "{}: a report needs a whole compare folder (merge shards first)",
