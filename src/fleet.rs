@@ -123,7 +123,7 @@ impl Group {
         sc.calendar = calendar;
         let sc = Arc::new(sc);
         // Bounded: a campaign's starts are window openings within its horizon.
-        if cache.len() < 100_000 {
+        if cache.len() < 2_048 {
             cache.insert(start, sc.clone());
         }
         Some(sc)

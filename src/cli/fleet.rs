@@ -70,10 +70,12 @@ pub(super) fn load_fleet(path: &Path) -> Result<(Fleet, String), CliError> {
 pub(super) fn cmd_validate(path: &Path) -> Result<(), CliError> {
     let (f, _) = load_fleet(path)?;
     println!(
-        "{}: valid fleet ({} sites in {} groups; plans: {})",
+        "{}: valid fleet ({} site{} in {} group{}; plans: {})",
         path.display(),
         f.sites.len(),
+        if f.sites.len() == 1 { "" } else { "s" },
         f.groups.len(),
+        if f.groups.len() == 1 { "" } else { "s" },
         f.plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
     );
     Ok(())
