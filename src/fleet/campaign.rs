@@ -232,8 +232,11 @@ fn run_site(
                     span.1 = t;
                 }
             }
-            Event::ProcedureDone => {
-                end = Some(t);
+            // The runbook's last step done: the site is done as far as
+            // anyone knows (a latent defect may show later: the run goes on
+            // until it does, and `ProcedureDone` comes after the recovery).
+            Event::StepsDone | Event::ProcedureDone => {
+                end = end.or(Some(t));
                 if let Some(mut span) = open.take() {
                     span.1 = span.1.max(t);
                     work.push(span);

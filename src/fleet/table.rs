@@ -58,7 +58,7 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 15] = [
         unit: Unit::Seconds,
         better: Better::Lower,
         words: "campaign length",
-        meaning: "from the campaign's start to the end of the last site's procedure (a stopped campaign: of the last site that started)",
+        meaning: "from the campaign's start to the end of the last site's procedure: its last step, or its abort (a stopped campaign: of the last site that started; the recovery from a defect found later is not part of it)",
         read: |m| Reading::Millis(m.campaign_ms),
     },
     CampaignMetric {

@@ -341,3 +341,35 @@ fn bad_fleets_are_refused_with_the_field_and_line() {
         assert_eq!(before, after, "{to}: nothing written");
     }
 }
+
+#[test]
+fn a_defect_found_during_the_bake_stops_the_campaign() {
+    // The wave-1 site's new version has a defect that shows 10 days after
+    // it first serves: long after the interim (both appliances upgraded by
+    // then). The campaign stops when it is found.
+    let defect = ", set = { \"faults.latent_defect\" = 1.0, \"faults.defect_detect\" = \"10d\" }";
+    let f = fleet(&nine(2, defect, "\"defect_escaped\""), &pair());
+    let r = run(&f);
+    assert_eq!(r.metrics.defects_escaped, 1);
+    let found = r.sites[0].triggers[0].0;
+    // B serves from the DNS record's change, 3,990 s after Tuesday's
+    // opening (the switch step then waits one TTL); 10 days on:
+    // 1,033,590 s, the Monday of week 1.
+    assert_eq!(found, (tuesday(0) + 3_990 + 10 * D) * S);
+    // With the 7-day bake, wave 2 would start at the first opening after
+    // site 1's end (343,090 s) + 7 days: Tuesday of week 2, after the
+    // defect is found. Nothing more starts.
+    assert!(found < tuesday(2) * S);
+    assert_eq!(r.metrics.stopped_at_wave, 1);
+    assert_eq!((r.metrics.sites_done, r.metrics.sites_not_started), (1, 8));
+    assert!(r.waves[1].is_none() && r.waves[2].is_none());
+    // Without the bake, wave 2 starts on Tuesday of week 1, before the
+    // defect shows: its two sites go on (a site under way finishes); wave
+    // 3 would start on Tuesday of week 2, after it: it never starts.
+    let no_bake = nine(2, defect, "\"defect_escaped\"").replace("bake = \"7d\"", "bake = \"0s\"");
+    let r = run(&fleet(&no_bake, &pair()));
+    assert!(tuesday(1) * S < found);
+    assert_eq!(r.metrics.stopped_at_wave, 1);
+    assert_eq!((r.metrics.sites_done, r.metrics.sites_not_started), (3, 6));
+    assert!(r.waves[1].is_some() && r.waves[2].is_none());
+}
