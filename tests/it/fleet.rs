@@ -373,3 +373,43 @@ fn a_defect_found_during_the_bake_stops_the_campaign() {
     assert_eq!((r.metrics.sites_done, r.metrics.sites_not_started), (3, 6));
     assert!(r.waves[1].is_some() && r.waves[2].is_none());
 }
+
+#[test]
+fn shared_operators_work_one_site_each_at_a_time() {
+    let with_ops = |count: usize| {
+        format!(
+            r#"
+[fleet]
+start = "2025-03-03T00:00"
+sites = [{{ scenario = "pair.toml", count = 4, strategy = "failover-async-dns" }}]
+[campaign]
+max_sites_per_window = 10
+[operators]
+count = {count}
+"#
+        )
+    };
+    // One operator: site 1 takes Tuesday and Thursday of week 0; site 2
+    // finds the operator busy at both openings of week 0 (site 1's work
+    // starts there), so it takes week 1; and so on: one site a week.
+    let r = run(&fleet(&with_ops(1), &pair()));
+    let starts: Vec<i64> = r.sites.iter().map(|s| s.work_start.unwrap() / S).collect();
+    assert_eq!(starts, [0, 1, 2, 3].map(tuesday).to_vec());
+    assert_eq!(r.metrics.campaign_ms, (tuesday(3) + PROCEDURE) as u64 * 1000);
+    assert_eq!(r.metrics.peak_sites_without_failover, 1);
+    // No two sites' work overlaps.
+    let mut spans: Vec<(i64, i64)> = r.sites.iter().flat_map(|s| s.work.clone()).collect();
+    spans.sort();
+    assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "{spans:?}");
+    // Each site's run had one operator (count = 1) and the campaign's
+    // operator hours are the sites' own, added up.
+    let sum: f64 = r.sites.iter().map(|s| s.metrics.as_ref().unwrap().operator_hours).sum();
+    assert!((r.metrics.operator_hours - sum).abs() < 1e-9);
+    // Two operators: two sites a week.
+    let r = run(&fleet(&with_ops(2), &pair()));
+    let starts: Vec<i64> = r.sites.iter().map(|s| s.work_start.unwrap() / S).collect();
+    assert_eq!(starts, [0, 0, 1, 1].map(tuesday).to_vec());
+    assert_eq!(r.metrics.peak_sites_without_failover, 2);
+    // Nights used: Tuesday and Thursday of weeks 0 and 1.
+    assert_eq!(r.metrics.nights_used, 4);
+}
