@@ -413,3 +413,112 @@ count = {count}
     // Nights used: Tuesday and Thursday of weeks 0 and 1.
     assert_eq!(r.metrics.nights_used, 4);
 }
+
+/// The placement rules hold in random campaigns of the shipped pair and
+/// single (random durations, sessions, two zones): every site accounted
+/// for, the cap in every window, the operators, the order within a wave,
+/// the bake between waves.
+#[test]
+fn random_campaigns_keep_the_placement_rules() {
+    use rand::{RngExt, SeedableRng};
+    let root = env!("CARGO_MANIFEST_DIR");
+    let files: Vec<(String, String)> = ["failover-pair.toml", "single.toml"]
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                std::fs::read_to_string(format!("{root}/scenarios/{f}")).unwrap(),
+            )
+        })
+        .collect();
+    let read = move |p: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == p)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| format!("{p}: no such file"))
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
+    for case in 0..12 {
+        let pairs = rng.random_range(1..8usize);
+        let singles = rng.random_range(1..5usize);
+        let cap = rng.random_range(1..5usize);
+        let ops = rng.random_range(1..4usize);
+        let bake_h = rng.random_range(0..100u32);
+        let strategy = [
+            "failover-sync",
+            "failover-async-dns",
+            "failover-async-nat",
+            "failover-sync-one-window",
+        ][rng.random_range(0..4usize)];
+        let zone = ["UTC", "Europe/Paris", "America/New_York"][rng.random_range(0..3usize)];
+        let text = format!(
+            r#"
+[fleet]
+start = "2025-03-05T13:00"
+sites = [
+  {{ name = "p", scenario = "failover-pair.toml", count = {pairs}, strategy = "{strategy}", time_zone = "{zone}" }},
+  {{ name = "s", scenario = "single.toml", count = {singles}, time_zone = "{zone}" }},
+]
+[campaign]
+waves = [0.3, 0.7]
+max_sites_per_window = {cap}
+bake = "{bake_h}h"
+[operators]
+count = {ops}
+"#
+        );
+        let f = Fleet::parse(&text, "fleet.toml", "fleet", &read).unwrap_or_else(|e| panic!("{e}"));
+        let r = simulate_campaign(&f, 0, case, case, &AtomicBool::new(false)).unwrap();
+        let n = pairs + singles;
+        let m = &r.metrics;
+        let what = format!("case {case}: {pairs} pairs ({strategy}), {singles} singles, cap {cap}, {ops} operators");
+        assert_eq!(
+            (m.sites_done + m.sites_aborted + m.sites_not_started) as usize,
+            n,
+            "{what}"
+        );
+        assert_eq!(m.sites_not_started, 0, "{what}");
+        // The cap: in every window a site works in, at most `cap` sites.
+        for s in &r.sites {
+            for &(a, b) in &s.nights {
+                let sharing = r
+                    .sites
+                    .iter()
+                    .filter(|o| o.nights.iter().any(|&(c, d)| c < b && a < d))
+                    .count();
+                assert!(sharing <= cap, "{what}: {sharing} sites in one window");
+            }
+        }
+        // The operators: at most `ops` sites worked at one instant.
+        let work = r.sites.iter().flat_map(|s| s.work.iter().copied());
+        let peak = cutover::fleet::campaign::peak_overlap(work);
+        assert!(peak as usize <= ops, "{what}: {peak} sites worked at once");
+        // Within a wave, in the order listed; a wave after the one before
+        // it, plus the bake.
+        for (w, members) in f.plans[0].waves.iter().enumerate() {
+            let starts: Vec<i64> = members.iter().map(|&k| r.sites[k].work_start.unwrap()).collect();
+            assert!(starts.windows(2).all(|p| p[0] <= p[1]), "{what}: wave {w} out of order");
+            if w > 0 {
+                let (_, prev_end) = r.waves[w - 1].unwrap();
+                assert!(
+                    starts[0] >= prev_end + bake_h as i64 * 3_600_000,
+                    "{what}: wave {w} before the bake ended"
+                );
+            }
+        }
+        // The sums are the sites' own.
+        let exposure: u64 = r.sites.iter().map(|s| s.metrics.as_ref().unwrap().exposure_ms).sum();
+        assert_eq!(m.site_exposure_ms, exposure, "{what}");
+        let spans: u64 = r
+            .sites
+            .iter()
+            .flat_map(|s| s.exposure.iter())
+            .map(|(a, b)| (b - a) as u64)
+            .sum();
+        assert_eq!(
+            spans, exposure,
+            "{what}: the exposure spans add up to the sites' exposure"
+        );
+    }
+}
