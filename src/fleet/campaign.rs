@@ -134,6 +134,15 @@ impl Ledger {
         out
     }
 
+    /// The first end of the nights (other than `me`'s) overlapping `[a, b)`.
+    fn first_end(&self, a: i64, b: i64, me: usize) -> Option<i64> {
+        self.nights
+            .range((a - self.longest_night, 0)..(b, 0))
+            .filter(|((s, k), e)| *k != me && *s < b && **e > a)
+            .map(|(_, e)| *e)
+            .min()
+    }
+
     /// Work spans (other than `me`'s) overlapping `[a, b)`.
     fn work_in(&self, a: i64, b: i64, me: usize) -> Vec<(i64, i64)> {
         self.work
@@ -171,6 +180,53 @@ impl Ledger {
     }
 }
 
+/// What a runbook step asks of people, for the campaign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// An operator works (or watches, within the same window): clicks,
+    /// backups, verification, the waits for installs, syncs and drains.
+    Operator,
+    /// The cloud service changes the site without an operator: a pod's
+    /// cutover. It counts towards the cap, not towards the operators.
+    Change,
+    /// Nobody works: the interim, the wait for a window or a fixed time, the
+    /// service's scheduling, building, notices and clean-up.
+    Wait,
+}
+
+/// Every step's [`Role`] (an exhaustive match: a new step must say).
+fn role(step: &Step) -> Role {
+    match step {
+        Step::Backup { .. }
+        | Step::SyncNow
+        | Step::BreakFailover
+        | Step::EstablishFailover { .. }
+        | Step::WaitSync
+        | Step::Upgrade { .. }
+        | Step::WaitUpgraded { .. }
+        | Step::Verify { .. }
+        | Step::Switch { .. }
+        | Step::SetAccepting { .. }
+        | Step::WaitDrained { .. }
+        | Step::DistributePackage
+        | Step::BecomeBackup { .. }
+        | Step::BecomePrimary { .. }
+        | Step::SetBackupOperations { .. }
+        | Step::ClusterSync
+        | Step::Precheck
+        | Step::Restore { .. }
+        | Step::SetLogoffPolicy { .. } => Role::Operator,
+        Step::Cutover => Role::Change,
+        Step::Interim
+        | Step::WaitWindow
+        | Step::Wait { .. }
+        | Step::Schedule
+        | Step::BuildGreen
+        | Step::Notify { .. }
+        | Step::DeleteBlue => Role::Wait,
+    }
+}
+
 /// Runs one site with its run starting at the local `start` (site zone).
 /// `None` when stopped; `Some(None)` when the calendar cannot start there.
 #[allow(clippy::too_many_arguments)]
@@ -199,8 +255,11 @@ fn run_site(
     let out = simulate_bounded(&sc, rb, seed, 0, opts, &Limits::DEFAULT, stop)?;
     let at = |t: SimTime| t0 + t.0 as i64;
     let log = &out.events;
+    // Operators' work, and the service's changes (a pod's cutover).
     let mut work = Vec::new();
     let mut open: Option<(i64, i64)> = None;
+    let mut changes = Vec::new();
+    let mut cutover: Option<(i64, i64)> = None;
     let mut exposure = Vec::new();
     let mut exp_since = None;
     let mut down = Vec::new();
@@ -217,19 +276,32 @@ fn run_site(
         let t = at(r.time);
         last = t;
         match r.event {
-            Event::StepStart { step } => {
-                let waits = matches!(log.step(step), Some(Step::Interim | Step::WaitWindow | Step::Schedule));
-                if waits {
+            Event::StepStart { step } => match log.step(step).map(role) {
+                Some(Role::Operator) => {
+                    if open.is_none() {
+                        open = Some((t, t));
+                    }
+                }
+                Some(Role::Change) | Some(Role::Wait) | None => {
                     if let Some(span) = open.take() {
                         work.push(span);
                     }
-                } else if open.is_none() {
-                    open = Some((t, t));
                 }
-            }
-            Event::StepDone { .. } | Event::RecoveryStepDone { .. } => {
-                if let Some(span) = open.as_mut() {
-                    span.1 = t;
+            },
+            Event::StepDone { step } => match log.step(step).map(role) {
+                Some(Role::Operator) => {
+                    if let Some(span) = open.as_mut() {
+                        span.1 = t;
+                    }
+                }
+                _ => {}
+            },
+            // The cutover itself, at the slot the service scheduled (its
+            // step starts earlier and waits for the slot).
+            Event::MaintenanceStarted { .. } => cutover = Some((t, t)),
+            Event::CutoverDone => {
+                if let Some((a, _)) = cutover.take() {
+                    changes.push((a, t));
                 }
             }
             // The runbook's last step done: the site is done as far as
@@ -248,6 +320,9 @@ fn run_site(
                 if let Some(mut span) = open.take() {
                     span.1 = t;
                     work.push(span);
+                }
+                if let Some((a, _)) = cutover.take() {
+                    changes.push((a, t));
                 }
             }
             Event::FailoverNotWorking => exp_since = Some(t),
@@ -281,10 +356,13 @@ fn run_site(
     }
     work.retain(|(a, b)| b >= a);
     let end = end.unwrap_or(last);
-    // The windows worked in: the occurrence holding each span's start, or
-    // the span itself (a pod's slot, work outside any window).
+    // The windows the site changed in: the occurrence holding the start of
+    // each stretch of work or of a cutover, or the stretch itself (a pod's
+    // cutover, work outside any window).
     let mut nights: Vec<(i64, i64)> = Vec::new();
-    for &(a, b) in &work {
+    let mut all: Vec<(i64, i64)> = work.iter().chain(&changes).copied().collect();
+    all.sort_unstable();
+    for &(a, b) in &all {
         let rel = (a - t0).max(0) as u64;
         let night = match sc.calendar.current_or_next(SimTime(rel)) {
             Some(o) if o.open.0 <= rel && rel < o.close.0 && !sc.site.kind.scheduled_by_service() => {
@@ -310,7 +388,7 @@ fn run_site(
         seed,
         state,
         run_start: Some(start),
-        work_start: work.first().map(|w| w.0),
+        work_start: all.first().map(|w| w.0),
         end: Some(end),
         metrics: Some(m),
         work,
@@ -419,8 +497,15 @@ pub fn simulate_campaign(
                         continue;
                     }
                 }
+                // To the minute: below for a site that waits for its
+                // window (the opening is still the next one), above for one
+                // that starts at once (never before `t`).
                 let start_ms = fleet.start_unix_ms + c - warmup;
-                let start = local_minute(group.zone(), start_ms);
+                let start = if windowed {
+                    local_minute(group.zone(), start_ms)
+                } else {
+                    local_minute(group.zone(), start_ms + MS_PER_MIN as i64 - 1)
+                };
                 tries += 1;
                 let Some(mut run) = run_site(fleet, k, w, strategy, start, seed_k, stop)? else {
                     break None;
@@ -432,20 +517,38 @@ pub fn simulate_campaign(
                 // blocks it.
                 let first = run.nights.first().copied().unwrap_or((c, c + 1));
                 let mut conflict: Option<i64> = None;
-                for &(a, b) in &run.nights {
+                for (i, &(a, b)) in run.nights.iter().enumerate() {
                     if ledger.sites_in(a, b, k).len() >= cap {
-                        conflict = Some(c + (b - a).max(1));
+                        // A window: the next one. A stretch of its own (a
+                        // pod's): the first one moves with the start, past
+                        // the first of the others to end; a later one (a
+                        // pod's cutover at the slot the service picks) does
+                        // not, so the site starts once that other one ends.
+                        let free = ledger.first_end(a, b, k).unwrap_or(b);
+                        conflict = Some(if windowed {
+                            c + (b - a).max(1)
+                        } else if i == 0 {
+                            c + (free - a).max(1)
+                        } else {
+                            free
+                        });
                         break;
                     }
                 }
                 if conflict.is_none()
                     && let Some(count) = operators
                 {
-                    for &(a, b) in &run.work {
+                    for (i, &(a, b)) in run.work.iter().enumerate() {
                         let others = ledger.work_in(a, b.max(a + 1), k);
                         if Ledger::peak(&others, a, b.max(a + 1)) >= count {
                             let free = others.iter().map(|o| o.1).min().unwrap_or(b);
-                            conflict = Some(if windowed { first.1 } else { c + (free - a) });
+                            conflict = Some(if windowed {
+                                first.1
+                            } else if i == 0 {
+                                c + (free - a).max(1)
+                            } else {
+                                free
+                            });
                             break;
                         }
                     }
