@@ -288,14 +288,13 @@ fn run_site(
                     }
                 }
             },
-            Event::StepDone { step } => match log.step(step).map(role) {
-                Some(Role::Operator) => {
-                    if let Some(span) = open.as_mut() {
-                        span.1 = t;
-                    }
+            Event::StepDone { step } => {
+                if log.step(step).map(role) == Some(Role::Operator)
+                    && let Some(span) = open.as_mut()
+                {
+                    span.1 = t;
                 }
-                _ => {}
-            },
+            }
             // The cutover itself, at the slot the service scheduled (its
             // step starts earlier and waits for the slot).
             Event::MaintenanceStarted { .. } => cutover = Some((t, t)),
