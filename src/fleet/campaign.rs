@@ -134,6 +134,23 @@ impl Ledger {
         out
     }
 
+    /// True when site `me` may work in the window `[a, b)` under `cap`: at
+    /// most `cap` sites (`me` included) in it, and in each window of the
+    /// others it overlaps.
+    fn room(&self, a: i64, b: i64, me: usize, cap: usize) -> bool {
+        if self.sites_in(a, b, me).len() >= cap {
+            return false;
+        }
+        self.nights
+            .range((a - self.longest_night, 0)..(b, 0))
+            .filter(|((s, k), e)| *k != me && *s < b && **e > a)
+            .all(|((s, k), e)| {
+                let mut others = self.sites_in(*s, *e, *k);
+                others.retain(|o| *o != me);
+                others.len() + 1 < cap
+            })
+    }
+
     /// The first end of the nights (other than `me`'s) overlapping `[a, b)`.
     fn first_end(&self, a: i64, b: i64, me: usize) -> Option<i64> {
         self.nights
@@ -485,7 +502,7 @@ pub fn simulate_campaign(
                 // operator busy at its opening.
                 if windowed && let Some(o) = sc.calendar.current_or_next(rel(c)) {
                     let (a, b) = (g0 + o.open.0 as i64, g0 + o.close.0 as i64);
-                    if ledger.sites_in(a, b, k).len() >= cap {
+                    if !ledger.room(a, b, k, cap) {
                         t = b;
                         continue;
                     }
@@ -517,7 +534,7 @@ pub fn simulate_campaign(
                 let first = run.nights.first().copied().unwrap_or((c, c + 1));
                 let mut conflict: Option<i64> = None;
                 for (i, &(a, b)) in run.nights.iter().enumerate() {
-                    if ledger.sites_in(a, b, k).len() >= cap {
+                    if !ledger.room(a, b, k, cap) {
                         // A window: the next one. A stretch of its own (a
                         // pod's): the first one moves with the start, past
                         // the first of the others to end; a later one (a
@@ -553,6 +570,9 @@ pub fn simulate_campaign(
                     }
                 }
                 match conflict {
+                    // A site that starts at once starts on the minute: a
+                    // smaller step would run it again from the same minute.
+                    Some(next) if !windowed => t = next.max(c + MS_PER_MIN as i64),
                     Some(next) => t = next.max(c + 1),
                     None => break Some(run),
                 }

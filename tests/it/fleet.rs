@@ -522,3 +522,51 @@ count = {ops}
         );
     }
 }
+
+/// Every shipped kind of site in one fleet (pods, whose service picks
+/// their slot, Atlas clusters, a custom runbook, singles), two operators,
+/// two sites per window: all done, the cap kept (a pod's cutover counts),
+/// never more than two sites worked at once.
+#[test]
+fn every_kind_of_site_in_one_campaign() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |p: &str| std::fs::read_to_string(format!("{root}/scenarios/{p}")).map_err(|e| e.to_string());
+    let text = r#"
+[fleet]
+start = "2025-03-03T00:00"
+sites = [
+  { scenario = "horizon-pod.toml", count = 3 },
+  { scenario = "atlas-3-regions.toml", count = 2 },
+  { scenario = "atlas-standalone.toml", count = 2 },
+  { scenario = "custom-runbook.toml", count = 2 },
+  { scenario = "single.toml", count = 2, time_zone = "Asia/Tokyo" },
+]
+[campaign]
+waves = [0.5, 0.5]
+max_sites_per_window = 2
+bake = "1d"
+[operators]
+count = 2
+"#;
+    let f = Fleet::parse(text, "fleet.toml", "fleet", &read).unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..3 {
+        let r = simulate_campaign(&f, 0, 9, i, &AtomicBool::new(false)).unwrap();
+        assert_eq!(r.metrics.sites_done, 11, "replication {i}");
+        for s in &r.sites {
+            assert!(s.tries < 20, "site {} took {} runs to place", s.site, s.tries);
+            for &(a, b) in &s.nights {
+                let sharing = r
+                    .sites
+                    .iter()
+                    .filter(|o| o.nights.iter().any(|&(c, d)| c < b && a < d))
+                    .count();
+                assert!(sharing <= 2, "replication {i}: {sharing} sites in one window");
+            }
+        }
+        let peak = cutover::fleet::campaign::peak_overlap(r.sites.iter().flat_map(|s| s.work.iter().copied()));
+        assert!(peak <= 2, "replication {i}: {peak} sites worked at once");
+        // The three pods' cutovers: the third is not in the others' slot.
+        let pods: Vec<&Vec<(i64, i64)>> = r.sites[..3].iter().map(|s| &s.nights).collect();
+        assert!(pods.iter().all(|n| !n.is_empty()));
+    }
+}
