@@ -143,7 +143,8 @@ impl Ledger {
         }
         self.nights
             .range((a - self.longest_night, 0)..(b, 0))
-            .filter(|((s, k), e)| *k != me && *s < b && **e > a)
+            // The same window as `[a, b)` holds the same sites: checked above.
+            .filter(|((s, k), e)| *k != me && *s < b && **e > a && (*s, **e) != (a, b))
             .all(|((s, k), e)| {
                 let mut others = self.sites_in(*s, *e, *k);
                 others.retain(|o| *o != me);
