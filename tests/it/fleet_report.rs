@@ -1,0 +1,328 @@
+//! The fleet report: the campaign's Gantt (a lane per site, and lanes of
+//! waves for a large fleet), the sites without failover, the campaign
+//! length per plan, and the report's words (the bottom line, the stop).
+//!
+//! With `CUTOVER_FLEET_CHARTS` set to a folder, the charts and the report
+//! of the nine-site fixture are written there to be looked at.
+
+use std::sync::atomic::AtomicBool;
+
+use cutover::fleet::Fleet;
+use cutover::fleet::campaign::{CampaignRun, simulate_campaign};
+use cutover::fleet::table::{COLUMNS, units};
+use cutover::montecarlo::Aggregator;
+use cutover::report::chart::{Chart, png_size, render};
+use cutover::report::fleet::{campaign_length, charts, gantt, report, without_failover};
+
+use crate::runbooks::PAIR;
+
+/// The hand-computed pair, its windows on Tuesday and Thursday 22:00 UTC
+/// for 4 h, and a freeze in the week of 24 March.
+fn pair() -> String {
+    PAIR.replace(
+        "  { weekday = \"mon\", hour = 10, length = \"8h\" },\n  { weekday = \"wed\", hour = 10, length = \"8h\" },",
+        "  { weekday = \"tue\", hour = 22, length = \"4h\" },\n  { weekday = \"thu\", hour = 22, length = \"4h\" },",
+    )
+    .replace(
+        "interim = \"1d\"",
+        "interim = \"1d\"\nstart = \"2025-03-03T00:00\"\nfreezes = [{ from = \"2025-03-24\", to = \"2025-03-28\", reason = \"quarter close\" }]",
+    )
+}
+
+fn fleet(text: &str) -> Fleet {
+    let site = pair();
+    Fleet::parse(text, "fleet.toml", "fleet", &move |path| {
+        if path == "pair.toml" {
+            Ok(site.clone())
+        } else {
+            Err(format!("{path}: no such file"))
+        }
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Nine sites in waves of 1, 2 and 6; `plans` adds `[[plans]]` tables.
+fn nine(cap: usize, extra_site: &str, stop_on: &str, plans: &str) -> String {
+    format!(
+        r#"
+name = "nine"
+description = "Nine pairs <in> three waves & a deadline"
+seed = 5
+[fleet]
+start = "2025-03-03T00:00"   # a Monday, UTC
+sites = [
+  {{ name = "first", scenario = "pair.toml", count = 1, strategy = "failover-async-dns"{extra_site} }},
+  {{ name = "pair", scenario = "pair.toml", count = 8, strategy = "failover-async-dns" }},
+]
+[campaign]
+waves = [1, 2, 6]
+max_sites_per_window = {cap}
+bake = "7d"
+stop_on = [{stop_on}]
+deadline = "2025-04-30"
+{plans}
+"#
+    )
+}
+
+/// 200 sites in four waves, ten per window.
+fn two_hundred() -> String {
+    r#"
+name = "two-hundred"
+seed = 7
+[fleet]
+start = "2025-03-03T00:00"
+sites = [
+  { name = "canary", scenario = "pair.toml", count = 2, strategy = "failover-async-dns" },
+  { name = "pair", scenario = "pair.toml", count = 198, strategy = "failover-async-dns" },
+]
+[campaign]
+waves = [2, 18, 60, 120]
+max_sites_per_window = 40
+bake = "3d"
+stop_on = ["aborted"]
+deadline = "2025-06-30"
+"#
+    .to_string()
+}
+
+fn run(f: &Fleet, plan: usize, replication: u64) -> CampaignRun {
+    simulate_campaign(f, plan, f.seed, replication, &AtomicBool::new(false)).expect("not stopped")
+}
+
+/// `runs` replications of every plan, aggregated; replication 0 of each.
+fn study(f: &Fleet, runs: u64) -> (Aggregator, Vec<CampaignRun>) {
+    let names: Vec<String> = f.plans.iter().map(|p| p.name.clone()).collect();
+    let mut agg = Aggregator::with_columns(COLUMNS.to_vec(), units(), None, names, 0, &[]);
+    let mut traces = Vec::new();
+    for i in 0..runs {
+        let rows: Vec<CampaignRun> = (0..f.plans.len()).map(|p| run(f, p, i)).collect();
+        agg.push(&rows.iter().map(|r| r.metrics.values()).collect::<Vec<_>>());
+        if i == 0 {
+            traces = rows;
+        }
+    }
+    (agg, traces)
+}
+
+/// The SVG's text elements, joined.
+fn svg_text(svg: &str) -> String {
+    let mut out = String::new();
+    for part in svg.split("<text").skip(1) {
+        if let Some(start) = part.find('>')
+            && let Some(end) = part.find("</text>")
+        {
+            out.push_str(&part[start + 1..end]);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn renders(chart: &impl Chart) -> String {
+    let r = render(chart).expect("renders");
+    assert_eq!(png_size(&r.png), Some(chart.size()), "the PNG has the chart's size");
+    if let Ok(dir) = std::env::var("CUTOVER_FLEET_CHARTS") {
+        let _ = std::fs::create_dir_all(&dir);
+        let n = std::fs::read_dir(&dir).map_or(0, |d| d.count());
+        std::fs::write(format!("{dir}/chart-{n}.png"), &r.png).unwrap();
+    }
+    r.svg
+}
+
+#[test]
+fn fleet_report_gantt_of_nine_sites_names_every_wave_and_marks_the_deadline() {
+    let f = fleet(&nine(2, "", "\"aborted\"", ""));
+    let r = run(&f, 0, 0);
+    let g = gantt(&f, 0, &r);
+    assert!(!g.grouped);
+    assert_eq!(g.lanes.len(), 9, "a lane per site");
+    let text = svg_text(&renders(&g));
+    for w in 1..=3 {
+        assert!(text.contains(&format!("wave {w}")), "wave {w} named:\n{text}");
+    }
+    assert!(text.contains("deadline 30 Apr"), "{text}");
+    assert!(text.contains("date (UTC)"), "the axis names the zone:\n{text}");
+    assert!(
+        text.contains("3 Mar") || text.contains("10 Mar"),
+        "dated ticks:\n{text}"
+    );
+    let days = r.metrics.campaign_ms as f64 / 86_400_000.0;
+    assert!(
+        text.contains(&format!("{days:.1} days")),
+        "the title gives the length:\n{text}"
+    );
+    assert!(text.contains("Plan campaign"), "{text}");
+    assert!(text.contains("bake"), "the bake is labelled:\n{text}");
+    // The freeze of 24-28 March lies on every lane.
+    assert!(g.lanes.iter().all(|l| l.freezes.len() == 1), "{:?}", g.lanes[0].freezes);
+    // Each wave's start is its first site's first work.
+    assert_eq!(
+        g.waves.iter().map(|w| w.span).collect::<Vec<_>>(),
+        r.waves,
+        "the waves marked are the run's"
+    );
+    assert!(g.waves[0].bake.is_some() && g.waves[2].bake.is_none());
+}
+
+#[test]
+fn fleet_report_gantt_of_200_sites_draws_lanes_of_waves() {
+    let f = fleet(&two_hundred());
+    let r = run(&f, 0, 0);
+    assert_eq!(r.metrics.sites_done, 200);
+    let g = gantt(&f, 0, &r);
+    assert!(g.grouped);
+    assert_eq!(g.lanes.len(), 4, "a lane per wave");
+    assert_eq!(
+        g.lanes.iter().map(|l| l.sites).collect::<Vec<_>>(),
+        vec![2, 18, 60, 120]
+    );
+    // Every column counts every site of its lane once.
+    for lane in &g.lanes {
+        let cutover::report::fleet::LaneBody::Stack { columns } = &lane.body else {
+            panic!("stacked lanes")
+        };
+        assert!(columns.iter().all(|c| c.iter().sum::<u32>() as usize == lane.sites));
+        // At the right edge every site is done (index 5 in Phase::ALL).
+        assert_eq!(columns.last().unwrap()[5] as usize, lane.sites);
+    }
+    let svg = renders(&g);
+    let text = svg_text(&svg);
+    for w in 1..=4 {
+        assert!(text.contains(&format!("wave {w}")), "wave {w}:\n{text}");
+    }
+    assert!(text.contains("120 sites"), "{text}");
+    assert!(text.contains("deadline 30 Jun"), "{text}");
+    assert!(svg.len() < 2_000_000, "the SVG stays small: {} bytes", svg.len());
+}
+
+#[test]
+fn fleet_report_peak_without_failover_is_the_metric() {
+    for cap in [2, 4] {
+        let f = fleet(&nine(cap, "", "\"aborted\"", ""));
+        let r = run(&f, 0, 0);
+        let w = without_failover(&f, 0, &r);
+        let peak = r.metrics.peak_sites_without_failover;
+        assert!(peak >= 2);
+        assert_eq!(w.peak.0, peak);
+        assert!(
+            w.peak_label.starts_with(&format!("peak {peak} sites, ")),
+            "{}",
+            w.peak_label
+        );
+        let text = svg_text(&renders(&w));
+        assert!(text.contains(&w.peak_label), "{text}");
+        assert!(text.contains("deadline 30 Apr"), "{text}");
+        // The steps never go above the peak, and reach it.
+        assert_eq!(w.steps.iter().map(|s| s.1).max(), Some(peak));
+    }
+}
+
+fn two_plans() -> String {
+    nine(
+        1,
+        "",
+        "\"aborted\"",
+        "[[plans]]\nname = \"one-a-night\"\n[[plans]]\nname = \"four-a-night\"\nmax_sites_per_window = 4\n",
+    )
+}
+
+#[test]
+fn fleet_report_bottom_line_names_the_faster_plan() {
+    let f = fleet(&two_plans());
+    assert_eq!(f.plans.len(), 2);
+    let (agg, traces) = study(&f, 6);
+    let slow = traces[0].metrics.campaign_ms;
+    let fast = traces[1].metrics.campaign_ms;
+    assert!(fast < slow, "cap 4 is faster: {fast} vs {slow}");
+    let (html, md) = report(&f, &agg, &traces, 6, f.seed);
+    let bottom = md.split("## Bottom line").nth(1).unwrap().split("##").next().unwrap();
+    assert!(
+        bottom.contains("**four-a-night** finishes first"),
+        "the bottom line names the faster plan:\n{bottom}"
+    );
+    assert!(bottom.contains("**one-a-night** takes"), "{bottom}");
+    assert!(bottom.contains("done by the deadline"), "{bottom}");
+    assert!(bottom.contains("user-minutes lost"), "{bottom}");
+    // Both plans' tables, every chart, escaped text.
+    for name in ["one-a-night", "four-a-night"] {
+        assert!(md.contains(&format!("### Plan {name}")));
+        assert!(html.contains(&format!("charts/gantt-{name}.svg")));
+        assert!(html.contains(&format!("charts/without-failover-{name}.svg")));
+        assert!(md.contains(&format!("charts/gantt-{name}.png")));
+    }
+    assert!(html.contains("charts/campaign-length.svg"));
+    assert!(html.contains("Nine pairs &lt;in&gt; three waves &amp; a deadline"));
+    assert!(!html.contains("<in>"));
+    assert!(md.contains("| campaign length |"), "{md}");
+    // The charts: one Gantt and one exposure chart per plan, then lengths.
+    let names: Vec<String> = charts(&f, &traces, &agg).into_iter().map(|c| c.0).collect();
+    assert_eq!(
+        names,
+        [
+            "gantt-one-a-night",
+            "without-failover-one-a-night",
+            "gantt-four-a-night",
+            "without-failover-four-a-night",
+            "campaign-length"
+        ]
+    );
+    let c = campaign_length(&f, &agg);
+    assert_eq!(c.curves.len(), 2);
+    assert!(
+        c.curves[0].label.contains("P(done by deadline)"),
+        "{}",
+        c.curves[0].label
+    );
+    let text = svg_text(&renders(&c));
+    assert!(text.contains("deadline 30 Apr"), "{text}");
+    assert!(text.contains("four-a-night: median"), "{text}");
+}
+
+#[test]
+fn fleet_report_of_a_stopped_campaign_says_where_it_stopped() {
+    let f = fleet(&nine(
+        2,
+        ", set = { \"faults.upgrade_failure\" = 1.0 }",
+        "\"aborted\"",
+        "",
+    ));
+    let (agg, traces) = study(&f, 4);
+    assert_eq!(traces[0].metrics.stopped_at_wave, 1);
+    let (html, md) = report(&f, &agg, &traces, 4, f.seed);
+    let stop = md
+        .split("## The stop")
+        .nth(1)
+        .expect("a stop section")
+        .split("##")
+        .next()
+        .unwrap();
+    assert!(
+        stop.contains("in 100 % of 4 runs the campaign stopped at wave 1"),
+        "{stop}"
+    );
+    assert!(stop.contains("the later waves never started"), "{stop}");
+    assert!(stop.contains("8 of the 9 sites were not started"), "{stop}");
+    assert!(stop.contains("site first ended `aborted`"), "{stop}");
+    assert!(html.contains("stopped at wave 1"));
+    // The Gantt says so too.
+    let g = gantt(&f, 0, &traces[0]);
+    let text = svg_text(&renders(&g));
+    assert!(text.contains("wave 2, wave 3: never started"), "{text}");
+    assert!(text.contains("not started"), "{text}");
+    assert!(text.contains("aborted"), "{text}");
+    assert!(text.contains("stopped at wave 1"), "{text}");
+    if let Ok(dir) = std::env::var("CUTOVER_FLEET_CHARTS") {
+        let f = fleet(&two_plans());
+        let (agg, traces) = study(&f, 20);
+        let (html, md) = report(&f, &agg, &traces, 20, f.seed);
+        std::fs::create_dir_all(format!("{dir}/charts")).unwrap();
+        std::fs::write(format!("{dir}/report.html"), html).unwrap();
+        std::fs::write(format!("{dir}/report.md"), md).unwrap();
+        for (name, chart) in charts(&f, &traces, &agg) {
+            let r = render(&chart).unwrap();
+            std::fs::write(format!("{dir}/charts/{name}.svg"), r.svg).unwrap();
+            std::fs::write(format!("{dir}/charts/{name}.png"), r.png).unwrap();
+        }
+    }
+}
