@@ -225,8 +225,8 @@ impl Phase {
             Phase::Exposed => RGBColor(204, 121, 167),
             Phase::Down => RGBColor(90, 20, 20),
             Phase::Done => RGBColor(153, 216, 199),
-            Phase::Aborted => RGBColor(213, 94, 0),
-            Phase::NotStarted => RGBColor(140, 140, 140),
+            Phase::Aborted => RGBColor(240, 186, 140),
+            Phase::NotStarted => RGBColor(170, 170, 170),
         }
     }
 
@@ -239,7 +239,7 @@ impl Phase {
             Phase::Exposed => "no working failover (hatched)",
             Phase::Down => "site down",
             Phase::Done => "done",
-            Phase::Aborted => "aborted",
+            Phase::Aborted => "aborted (a cross at the abort)",
             Phase::NotStarted => "not started (hatched)",
         }
     }
@@ -267,7 +267,9 @@ impl Phase {
 /// The shade of a change freeze.
 pub const FREEZE_COLOR: RGBColor = RGBColor(120, 120, 200);
 /// The colour of the deadline.
-pub const DEADLINE_COLOR: RGBColor = RGBColor(213, 94, 0);
+pub const DEADLINE_COLOR: RGBColor = RGBColor(20, 20, 20);
+/// The colour of the abort's mark.
+pub const ABORT_MARK: RGBColor = RGBColor(213, 94, 0);
 
 /// Most sites drawn one lane each; more are drawn as lanes of waves.
 pub const MAX_SITE_LANES: usize = 40;
@@ -636,20 +638,47 @@ fn dashed_v<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A legend in columns, with hatched boxes where the chart hatches.
+/// The mark of a legend entry of the Gantt.
+#[derive(Clone, Copy, Debug)]
+enum Mark {
+    Box(RGBColor),
+    Hatched(RGBColor),
+    Dashed(RGBColor),
+    /// The freeze's shade over a waiting lane, its top edge drawn.
+    Freeze,
+}
+
+/// A legend in columns.
 fn phase_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     (x, y): (i32, i32),
     col_w: i32,
-    entries: &[(RGBColor, bool, String)],
+    entries: &[(Mark, String)],
 ) -> DrawResult<DB> {
     let style = TextStyle::from(font(13.0)).pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (c, hatched, label)) in entries.iter().enumerate() {
+    for (i, (mark, label)) in entries.iter().enumerate() {
         let cx = x + (i % LEGEND_COLS) as i32 * col_w;
         let cy = y + (i / LEGEND_COLS) as i32 * LEGEND_ROW_PX + LEGEND_ROW_PX / 2;
-        area.draw(&Rectangle::new([(cx, cy - 7), (cx + 26, cy + 7)], c.filled()))?;
-        if *hatched {
-            hatch(area, cx, cy - 7, cx + 26, cy + 7)?;
+        let (a, b) = ((cx, cy - 7), (cx + 26, cy + 7));
+        match *mark {
+            Mark::Box(c) => area.draw(&Rectangle::new([a, b], c.filled()))?,
+            Mark::Hatched(c) => {
+                area.draw(&Rectangle::new([a, b], c.filled()))?;
+                hatch(area, a.0, a.1, b.0, b.1)?;
+            }
+            Mark::Dashed(c) => {
+                for k in 0..3 {
+                    area.draw(&PathElement::new(
+                        vec![(cx + k * 10, cy), (cx + k * 10 + 6, cy)],
+                        c.stroke_width(2),
+                    ))?;
+                }
+            }
+            Mark::Freeze => {
+                area.draw(&Rectangle::new([a, b], Phase::Waiting.color().filled()))?;
+                area.draw(&Rectangle::new([a, b], FREEZE_COLOR.mix(0.28).filled()))?;
+                area.draw(&PathElement::new(vec![a, (b.0, a.1)], FREEZE_COLOR.stroke_width(2)))?;
+            }
         }
         area.draw(&Text::new(label.clone(), (cx + 34, cy), style.clone()))?;
     }
@@ -667,19 +696,54 @@ impl Gantt {
         }
     }
 
-    fn legend(&self) -> Vec<(RGBColor, bool, String)> {
-        let mut out: Vec<(RGBColor, bool, String)> = Phase::ALL
-            .iter()
-            .map(|p| (p.color(), p.hatched(), p.words().to_string()))
+    /// The phases some lane shows.
+    pub fn phases(&self) -> Vec<Phase> {
+        let mut seen = [false; 8];
+        let idx = |p: Phase| Phase::ALL.iter().position(|q| *q == p).unwrap_or(0);
+        for lane in &self.lanes {
+            match &lane.body {
+                LaneBody::Site { spans, exposure, .. } => {
+                    for (_, _, p) in spans {
+                        seen[idx(*p)] = true;
+                    }
+                    if !exposure.is_empty() {
+                        seen[idx(Phase::Exposed)] = true;
+                    }
+                }
+                LaneBody::Stack { columns } => {
+                    for c in columns {
+                        for (j, n) in c.iter().enumerate() {
+                            seen[j] |= *n > 0;
+                        }
+                    }
+                }
+            }
+        }
+        Phase::ALL.iter().copied().filter(|p| seen[idx(*p)]).collect()
+    }
+
+    fn legend(&self) -> Vec<(Mark, String)> {
+        let mut out: Vec<(Mark, String)> = self
+            .phases()
+            .into_iter()
+            .map(|p| {
+                let mark = if p.hatched() {
+                    Mark::Hatched(p.color())
+                } else {
+                    Mark::Box(p.color())
+                };
+                (mark, p.words().to_string())
+            })
             .collect();
-        out.push((RGBColor(235, 235, 245), false, "change freeze (shaded)".into()));
-        out.push((
-            RGBColor(110, 110, 110),
-            false,
-            "wave (bar above), bake (hatched bar)".into(),
-        ));
+        out.push((Mark::Box(RGBColor(110, 110, 110)), "wave (bar above the lanes)".into()));
+        if self.waves.iter().any(|w| w.bake.is_some()) {
+            out.push((Mark::Hatched(RGBColor(180, 180, 180)), "bake between waves".into()));
+        }
+        if self.lanes.iter().any(|l| !l.freezes.is_empty()) {
+            out.push((Mark::Freeze, "change freeze (shaded)".into()));
+        }
         if let Some((_, label)) = &self.deadline {
-            out.push((DEADLINE_COLOR, false, format!("{label} (dashed line)")));
+            out.push((Mark::Dashed(DEADLINE_COLOR), label.clone()));
         }
         out
     }
@@ -823,11 +887,11 @@ impl Chart for Gantt {
                             // A cross where it was aborted.
                             area.draw(&PathElement::new(
                                 vec![(xe - 5, ya + 1), (xe + 5, yb - 1)],
-                                BLACK.stroke_width(2),
+                                ABORT_MARK.stroke_width(3),
                             ))?;
                             area.draw(&PathElement::new(
                                 vec![(xe - 5, yb - 1), (xe + 5, ya + 1)],
-                                BLACK.stroke_width(2),
+                                ABORT_MARK.stroke_width(3),
                             ))?;
                             Some((xe + 9, "aborted".to_string()))
                         }
@@ -1443,7 +1507,7 @@ fn metric_rows(rows: &[SummaryRow], plan: &str) -> Vec<Vec<String>> {
         }
         let words = m.words.to_string();
         let cells = match m.name {
-            "done_by_deadline" => vec![share_of_runs(r.nonzero, r.n), "".into(), "".into()],
+            "done_by_deadline" => vec![share_of_runs(r.nonzero, r.n), "—".into(), "—".into()],
             "stopped_at_wave" => vec![
                 format!("stopped in {}", share_of_runs(r.nonzero, r.n)),
                 if r.p50 > 0.0 {
@@ -1511,11 +1575,13 @@ fn plan_words(fleet: &Fleet, p: usize) -> String {
 fn simulated(fleet: &Fleet, runs: u64, seed: u64) -> Vec<String> {
     let mut out = Vec::new();
     out.push(format!(
-        "{} sites of {} type{}, from {} ({})",
+        "{} sites of {} type{}; the campaign starts {} {:02}:{:02} ({})",
         thousands(fleet.sites.len() as u64),
         fleet.groups.len(),
         if fleet.groups.len() == 1 { "" } else { "s" },
-        fleet.start,
+        fleet.start.date(),
+        fleet.start.hour(),
+        fleet.start.minute(),
         fleet.zone_name
     ));
     for (g, group) in fleet.groups.iter().enumerate() {
@@ -1696,7 +1762,7 @@ fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
     if let (Some(pk), Some(u)) = (peak(fast), um(fast)) {
         let _ = write!(
             s,
-            " It costs at peak {} sites without a working failover at once (mean [{}, {}], worst run {}) and {} user-minutes lost (mean [{}, {}])",
+            " What it costs: at its peak {} sites without a working failover at once (mean [{}, {}], worst run {}), and {} user-minutes lost (mean [{}, {}])",
             number(pk.mean),
             number(pk.ci95_low),
             number(pk.ci95_high),
@@ -1709,17 +1775,17 @@ fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
             .iter()
             .filter_map(|&o| {
                 Some(format!(
-                    "{} peak and {} user-minutes for **{}**",
+                    "**{}**: peak {}, {} user-minutes",
+                    plans[o],
                     number(peak(o)?.mean),
-                    number(um(o)?.mean),
-                    plans[o]
+                    number(um(o)?.mean)
                 ))
             })
             .collect();
         if others.is_empty() {
             s.push('.');
         } else {
-            let _ = write!(s, ", against {}.", others.join("; "));
+            let _ = write!(s, "; against {}.", others.join("; "));
         }
     }
     // A stopped campaign looks short: say so.
@@ -1880,12 +1946,15 @@ fn title(fleet: &Fleet) -> String {
 }
 
 fn provenance(agg: &Aggregator, runs: u64, seed: u64) -> String {
-    format!(
-        "Simulated with cutover {} over {} runs per plan ({} aggregated), seed {seed}; each site a single-site run with its own seed.",
+    let mut s = format!(
+        "Simulated with cutover {} over {} runs per plan, seed {seed}; each site a single-site run with its own seed.",
         env!("CARGO_PKG_VERSION"),
         thousands(runs),
-        thousands(agg.replications())
-    )
+    );
+    if agg.replications() != runs {
+        let _ = write!(s, " {} runs aggregated.", thousands(agg.replications()));
+    }
+    s
 }
 
 /// The fleet report: self-contained HTML (styles inline; the charts are
@@ -1944,12 +2013,7 @@ fn markdown(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: 
                 md.push('\n');
             }
             Block::Figure(file, caption) => {
-                let _ = writeln!(
-                    md,
-                    "![{}](charts/{file}.png)\n\n*{}*\n",
-                    md_cell(caption),
-                    caption.replace('*', "")
-                );
+                let _ = writeln!(md, "![{file}](charts/{file}.png)\n\n*{}*\n", caption.replace('*', ""));
             }
         }
     }

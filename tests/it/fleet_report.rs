@@ -119,13 +119,12 @@ fn svg_text(svg: &str) -> String {
     out
 }
 
-fn renders(chart: &impl Chart) -> String {
+fn renders(chart: &impl Chart, name: &str) -> String {
     let r = render(chart).expect("renders");
     assert_eq!(png_size(&r.png), Some(chart.size()), "the PNG has the chart's size");
     if let Ok(dir) = std::env::var("CUTOVER_FLEET_CHARTS") {
         let _ = std::fs::create_dir_all(&dir);
-        let n = std::fs::read_dir(&dir).map_or(0, |d| d.count());
-        std::fs::write(format!("{dir}/chart-{n}.png"), &r.png).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), &r.png).unwrap();
     }
     r.svg
 }
@@ -137,7 +136,7 @@ fn fleet_report_gantt_of_nine_sites_names_every_wave_and_marks_the_deadline() {
     let g = gantt(&f, 0, &r);
     assert!(!g.grouped);
     assert_eq!(g.lanes.len(), 9, "a lane per site");
-    let text = svg_text(&renders(&g));
+    let text = svg_text(&renders(&g, "gantt-9"));
     for w in 1..=3 {
         assert!(text.contains(&format!("wave {w}")), "wave {w} named:\n{text}");
     }
@@ -186,7 +185,7 @@ fn fleet_report_gantt_of_200_sites_draws_lanes_of_waves() {
         // At the right edge every site is done (index 5 in Phase::ALL).
         assert_eq!(columns.last().unwrap()[5] as usize, lane.sites);
     }
-    let svg = renders(&g);
+    let svg = renders(&g, "gantt-200");
     let text = svg_text(&svg);
     for w in 1..=4 {
         assert!(text.contains(&format!("wave {w}")), "wave {w}:\n{text}");
@@ -210,7 +209,7 @@ fn fleet_report_peak_without_failover_is_the_metric() {
             "{}",
             w.peak_label
         );
-        let text = svg_text(&renders(&w));
+        let text = svg_text(&renders(&w, &format!("without-failover-cap{cap}")));
         assert!(text.contains(&w.peak_label), "{text}");
         assert!(text.contains("deadline 30 Apr"), "{text}");
         // The steps never go above the peak, and reach it.
@@ -274,7 +273,7 @@ fn fleet_report_bottom_line_names_the_faster_plan() {
         "{}",
         c.curves[0].label
     );
-    let text = svg_text(&renders(&c));
+    let text = svg_text(&renders(&c, "campaign-length"));
     assert!(text.contains("deadline 30 Apr"), "{text}");
     assert!(text.contains("four-a-night: median"), "{text}");
 }
@@ -307,7 +306,7 @@ fn fleet_report_of_a_stopped_campaign_says_where_it_stopped() {
     assert!(html.contains("stopped at wave 1"));
     // The Gantt says so too.
     let g = gantt(&f, 0, &traces[0]);
-    let text = svg_text(&renders(&g));
+    let text = svg_text(&renders(&g, "gantt-stopped"));
     assert!(text.contains("wave 2, wave 3: never started"), "{text}");
     assert!(text.contains("not started"), "{text}");
     assert!(text.contains("aborted"), "{text}");
