@@ -140,8 +140,19 @@ impl DateAxis {
                 .unwrap_or(12);
             let mut m = first.first_of_month();
             while m <= last {
-                if (m.month() - 1) % step == 0 {
-                    push(m, &mut out);
+                if (m.month() - 1) % step == 0
+                    && let Some(t) = midnight(self.start_unix_ms, &self.tz, m)
+                    && t >= self.from
+                    && t <= self.to
+                {
+                    // Months by name; January with its year.
+                    let name = MONTHS[(m.month() as usize).clamp(1, 12) - 1];
+                    let label = if m.month() == 1 {
+                        format!("{name} {}", m.year())
+                    } else {
+                        name.to_string()
+                    };
+                    out.push((t, label));
                 }
                 m = m.checked_add(jiff::Span::new().months(1)).unwrap_or(Date::MAX);
             }
@@ -2087,4 +2098,126 @@ figure img {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}\n</style
     }
     let _ = writeln!(h, "</body>\n</html>");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::table::{COLUMNS, units};
+
+    const DAY: i64 = MS_PER_DAY as i64;
+    const HOUR: i64 = MS_PER_HOUR as i64;
+    /// 2025-03-03T00:00Z, a Monday.
+    const START: i64 = 1_740_960_000_000;
+
+    fn axis(zone: &str, days: i64) -> DateAxis {
+        DateAxis {
+            start_unix_ms: START,
+            tz: crate::model::calendar::time_zone(zone).unwrap(),
+            zone_name: zone.into(),
+            from: 0,
+            to: days * DAY,
+            x0: 160,
+            x1: 1116,
+        }
+    }
+
+    fn site(k: usize, work_start: Option<i64>, end: Option<i64>) -> SiteRun {
+        SiteRun {
+            site: k,
+            wave: 0,
+            strategy: "s".into(),
+            seed: 0,
+            state: if end.is_some() {
+                SiteState::Done
+            } else {
+                SiteState::NotStarted
+            },
+            run_start: None,
+            work_start,
+            end,
+            metrics: None,
+            work: Vec::new(),
+            nights: Vec::new(),
+            exposure: Vec::new(),
+            down: Vec::new(),
+            triggers: Vec::new(),
+            user_minutes: 0.0,
+            tries: 1,
+        }
+    }
+
+    #[test]
+    fn ticks_fall_on_local_midnights_with_short_dates() {
+        // 46 days on 956 px: about 21 px a day, so weekly ticks on Mondays.
+        let a = axis("UTC", 46);
+        let ticks = a.ticks();
+        let labels: Vec<&str> = ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(&labels[..4], ["3 Mar", "10 Mar", "17 Mar", "24 Mar"]);
+        assert!(ticks.iter().all(|(t, _)| t % (7 * DAY) == 0));
+        // Five days: a tick a day.
+        assert_eq!(axis("UTC", 5).ticks().len(), 6);
+        // A year: months.
+        let year: Vec<String> = axis("UTC", 365).ticks().into_iter().map(|t| t.1).collect();
+        assert_eq!(year, ["May", "Jul", "Sep", "Nov", "Jan 2026", "Mar"]);
+        // Paris: midnight is 23:00 UTC in winter, 22:00 UTC after 30 March.
+        let paris = axis("Europe/Paris", 46).ticks();
+        assert_eq!(paris[0].0, 7 * DAY - HOUR, "10 Mar 00:00 CET");
+        assert_eq!(paris[0].1, "10 Mar");
+        let apr = paris.iter().find(|t| t.1 == "31 Mar").unwrap();
+        assert_eq!(apr.0, 28 * DAY - 2 * HOUR, "31 Mar 00:00 CEST");
+    }
+
+    #[test]
+    fn stacked_columns_count_every_site_once_and_keep_short_outages() {
+        let a = axis("UTC", 30);
+        let cols = ((a.x1 - a.x0) / STACK_PX) as usize;
+        let mut s = site(0, Some(5 * DAY), Some(7 * DAY));
+        s.work = vec![(5 * DAY, 5 * DAY + HOUR)];
+        s.exposure = vec![(5 * DAY + 60_000, 6 * DAY)];
+        // A one-minute outage: far narrower than a column, still counted.
+        s.down = vec![(5 * DAY + 120_000, 5 * DAY + 180_000)];
+        let mut aborted = site(1, Some(10 * DAY), Some(11 * DAY));
+        aborted.state = SiteState::Aborted;
+        let idle = site(2, None, None);
+        let columns = stack_columns(&a, cols, [&s, &aborted, &idle].into_iter(), a.to);
+        assert_eq!(columns.len(), cols);
+        assert!(columns.iter().all(|c| c.iter().sum::<u32>() == 3));
+        let idx = |p: Phase| Phase::ALL.iter().position(|q| *q == p).unwrap();
+        assert!(columns.iter().all(|c| c[idx(Phase::NotStarted)] == 1));
+        assert!(columns.iter().any(|c| c[idx(Phase::Down)] == 1));
+        assert!(columns.iter().any(|c| c[idx(Phase::Exposed)] == 1));
+        assert_eq!(columns[0][idx(Phase::Waiting)], 2);
+        let last = columns.last().unwrap();
+        assert_eq!((last[idx(Phase::Done)], last[idx(Phase::Aborted)]), (1, 1));
+    }
+
+    #[test]
+    fn the_stop_most_runs_share_is_found() {
+        let mut agg = Aggregator::with_columns(COLUMNS.to_vec(), units(), None, vec!["p".into()], 0, &[]);
+        let j = crate::fleet::table::index("stopped_at_wave").unwrap();
+        for wave in [1, 2, 1, 0, 1] {
+            let m = crate::fleet::table::CampaignMetrics {
+                stopped_at_wave: wave,
+                ..Default::default()
+            };
+            let v = m.values();
+            assert_eq!(v[j], wave.to_string());
+            agg.push(&[v]);
+        }
+        assert_eq!(stop_mode(&agg, 0), Some((1, 3)));
+    }
+
+    #[test]
+    fn phases_are_told_apart() {
+        let colors: Vec<RGBColor> = Phase::ALL.iter().map(|p| p.color()).collect();
+        for (i, a) in colors.iter().enumerate() {
+            for b in &colors[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert!(Phase::Down.rank() > Phase::Exposed.rank() && Phase::Exposed.rank() > Phase::Worked.rank());
+        assert_eq!(merge(vec![(5, 9), (0, 3), (2, 4)]), vec![(0, 4), (5, 9)]);
+        assert_eq!(day_month(jiff::civil::date(2025, 4, 1)), "1 Apr");
+    }
 }
