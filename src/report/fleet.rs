@@ -1655,7 +1655,7 @@ fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
     let length = |p: usize| {
         get(p, "campaign_s").map_or(String::new(), |r| {
             format!(
-                "median {} (mean {} [{}, {}], p95 {})",
+                "{} (median; mean {} [{}, {}], p95 {})",
                 days(r.p50),
                 days(r.mean),
                 days(r.ci95_low),
@@ -1665,7 +1665,7 @@ fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
         })
     };
     if plans.len() == 1 {
-        let _ = write!(s, "Plan **{fname}** takes {}.", length(fast));
+        let _ = write!(s, "The campaign of plan **{fname}** takes {}.", length(fast));
     } else {
         let mut clear = Vec::new();
         let mut alike = Vec::new();
@@ -1773,8 +1773,9 @@ fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
     if let (Some(pk), Some(u)) = (peak(fast), um(fast)) {
         let _ = write!(
             s,
-            " What it costs: at its peak {} sites without a working failover at once (mean [{}, {}], worst run {}), and {} user-minutes lost (mean [{}, {}])",
+            " What it costs: at its peak {} site{} without a working failover at once (mean [{}, {}], worst run {}), and {} user-minutes lost (mean [{}, {}])",
             number(pk.mean),
+            if pk.mean == 1.0 { "" } else { "s" },
             number(pk.ci95_low),
             number(pk.ci95_high),
             number(pk.max),
@@ -1799,15 +1800,26 @@ fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
             let _ = write!(s, "; against {}.", others.join("; "));
         }
     }
-    // A stopped campaign looks short: say so.
+    // A stopped campaign looks short: say so, first when most runs stopped.
     if let Some(st) = get(fast, "stopped_at_wave")
         && st.nonzero > 0
     {
-        let _ = write!(
-            s,
-            " Beware: **{fname}** stopped in {} (a stopped campaign ends early and counts as short).",
+        let at = stop_mode(agg, fast).map_or(String::new(), |(w, c)| {
+            if c == st.nonzero {
+                format!(" at wave {w}")
+            } else {
+                format!(", most often at wave {w}")
+            }
+        });
+        let note = format!(
+            "**{fname}** stopped in {}{at}: its campaign length is the time to the stop, not to a finished fleet.",
             share_of_runs(st.nonzero, st.n)
         );
+        if 2 * st.nonzero >= st.n {
+            s = format!("{note} {s}");
+        } else {
+            let _ = write!(s, " Beware: {note}");
+        }
     }
     s
 }
@@ -1852,14 +1864,19 @@ fn stop_words(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow], traces: &[Ca
         if all_same {
             let _ = write!(s, " at wave {wave}");
         } else {
-            let _ = write!(s, "; it stopped at wave {wave} most often ({} runs)", thousands(count));
+            let _ = write!(s, ", most often at wave {wave} ({} runs)", thousands(count));
         }
         if let Some(pl) = plan
             && !pl.stop_on.is_empty()
         {
-            let words: Vec<&str> = pl.stop_on.iter().map(|w| w.word()).collect();
-            let _ = write!(s, " (a site's outcome in stop_on: {})", words.join(", "));
+            let words: Vec<String> = pl.stop_on.iter().map(|w| format!("`{}`", w.word())).collect();
+            let _ = write!(
+                s,
+                ", when a site's outcome was one of its stop_on ({})",
+                words.join(", ")
+            );
         }
+        s.push('.');
         // The traced run, when it stopped: which site, how, when.
         if let Some(run) = traces.get(p)
             && run.metrics.stopped_at_wave > 0
@@ -1880,23 +1897,28 @@ fn stop_words(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow], traces: &[Ca
             if let Some((t, why, k)) = stopper {
                 let _ = write!(
                     s,
-                    ": in run 1, site {} ended `{}` on {}",
+                    " In run 1, site {} ended `{}` on {}.",
                     fleet.sites.get(k).map_or("?", |x| x.name.as_str()),
                     why.word(),
                     fleet_day(fleet, t)
                 );
             }
         }
-        if wave as usize >= waves {
+        let never = if all_same {
+            "The later waves never started"
+        } else {
+            "The waves after the stop never started"
+        };
+        if wave as usize >= waves && all_same {
             let _ = write!(
                 s,
-                ". It was the last wave: {} sites not started on average.",
+                " It was the last wave: on average {} sites were not started.",
                 number(ns)
             );
         } else {
             let _ = write!(
                 s,
-                ", and the later waves never started: {} of the {} sites were not started on average.",
+                " {never}: on average {} of the {} sites were not started.",
                 number(ns),
                 thousands(fleet.sites.len() as u64)
             );
