@@ -568,7 +568,7 @@ fn stack_columns<'a>(axis: &DateAxis, cols: usize, sites: impl Iterator<Item = &
             diff[cols][idx(Phase::NotStarted)] -= 1;
             continue;
         };
-        let (c0, c1) = (col_of(ws), col_of(end));
+        let (c0, c1) = (col_of(ws), col_of(end.max(ws)));
         diff[0][idx(Phase::Waiting)] += 1;
         diff[c0][idx(Phase::Waiting)] -= 1;
         let after = if s.state == SiteState::Aborted {
@@ -1948,6 +1948,10 @@ fn document(fleet: &Fleet, agg: &Aggregator, traces: &[CampaignRun], runs: u64, 
         "Mean with its 95 % interval, median and 95th percentile over {} runs per plan.",
         thousands(agg.replications())
     )));
+    if agg.strategies().len() > 1 {
+        out.push(Block::H3("The plans side by side".into()));
+        out.push(side_by_side(fleet, agg, &rows));
+    }
     for name in agg.strategies() {
         out.push(Block::H3(format!("Plan {name}")));
         out.push(Block::Table(
@@ -1972,6 +1976,36 @@ fn document(fleet: &Fleet, agg: &Aggregator, traces: &[CampaignRun], runs: u64, 
             .collect(),
     ));
     out
+}
+
+/// One row per plan: the numbers the bottom line weighs.
+fn side_by_side(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> Block {
+    let mut head = vec!["plan".to_string(), "campaign length, median (p95)".into()];
+    if fleet.deadline_unix_ms.is_some() {
+        head.push("done by the deadline".into());
+    }
+    head.extend([
+        "peak sites without failover, mean".into(),
+        "user-minutes lost, mean".into(),
+        "runs stopped".into(),
+    ]);
+    let body = agg
+        .strategies()
+        .iter()
+        .map(|name| {
+            let get = |m: &str| row(rows, name, m);
+            let mut r = vec![format!("**{name}**")];
+            r.push(get("campaign_s").map_or("—".into(), |x| format!("{} ({})", days(x.p50), days(x.p95))));
+            if fleet.deadline_unix_ms.is_some() {
+                r.push(done_share(rows, name).map_or("—".into(), |(x, n, _, _)| share_of_runs(x, n)));
+            }
+            r.push(get("peak_sites_without_failover").map_or("—".into(), |x| number(x.mean)));
+            r.push(get("user_minutes_lost").map_or("—".into(), |x| number(x.mean)));
+            r.push(get("stopped_at_wave").map_or("—".into(), |x| share_of_runs(x.nonzero, x.n)));
+            r
+        })
+        .collect();
+    Block::Table(head, body)
 }
 
 fn title(fleet: &Fleet) -> String {

@@ -254,6 +254,7 @@ fn fleet_report_bottom_line_names_the_faster_plan() {
     assert!(html.contains("Nine pairs &lt;in&gt; three waves &amp; a deadline"));
     assert!(!html.contains("<in>"));
     assert!(md.contains("| campaign length |"), "{md}");
+    assert!(md.contains("### The plans side by side"), "{md}");
     // The charts: one Gantt and one exposure chart per plan, then lengths.
     let names: Vec<String> = charts(&f, &traces, &agg).into_iter().map(|c| c.0).collect();
     assert_eq!(
