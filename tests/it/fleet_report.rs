@@ -349,3 +349,34 @@ fn fleet_report_bottom_line_says_when_plans_are_alike() {
     assert!(!bottom.contains("finishes first"), "{bottom}");
     assert!(!md.contains("## The stop"), "no run stopped");
 }
+
+#[test]
+fn fleet_report_gantt_of_a_real_pair_in_paris_names_its_zone() {
+    // The shipped default pair (random durations, a real workload), 30
+    // sites in Paris, across the change to summer time on 30 March.
+    let default =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/failover-pair.toml")).unwrap();
+    let text = r#"
+name = "paris"
+seed = 11
+[fleet]
+start = "2025-03-03T00:00"
+time_zone = "Europe/Paris"
+sites = [{ name = "shop", scenario = "pair.toml", count = 30, strategy = "failover-sync" }]
+[campaign]
+waves = [2, 8, 20]
+max_sites_per_window = 4
+bake = "2d"
+"#;
+    let f = Fleet::parse(text, "fleet.toml", "fleet", &move |_| Ok(default.clone())).unwrap();
+    let r = run(&f, 0, 0);
+    let g = gantt(&f, 0, &r);
+    assert_eq!(g.lanes.len(), 30);
+    assert!(g.deadline.is_none());
+    let text = svg_text(&renders(&g, "gantt-paris"));
+    assert!(text.contains("date (Europe/Paris)"), "{text}");
+    assert!(text.contains("shop-30"), "{text}");
+    let w = without_failover(&f, 0, &r);
+    assert_eq!(w.peak.0, r.metrics.peak_sites_without_failover);
+    renders(&w, "without-failover-paris");
+}
