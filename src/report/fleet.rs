@@ -343,6 +343,9 @@ pub struct Gantt {
     pub deadline: Option<(i64, String)>,
     /// True when lanes are waves rather than sites.
     pub grouped: bool,
+    /// The freezes of the sites' calendars in words (`quarter close, 24-28
+    /// Mar`), under the legend.
+    pub freeze_notes: Vec<String>,
     axis: DateAxis,
 }
 
@@ -394,6 +397,40 @@ fn freezes_of(fleet: &Fleet, k: usize) -> Vec<(i64, i64)> {
             Some((a, b))
         })
         .collect()
+}
+
+/// The distinct freezes of the sites' calendars, in words, at most three
+/// (and how many more).
+fn freeze_notes(fleet: &Fleet, waves: &[Vec<usize>]) -> Vec<String> {
+    let mut seen: Vec<(Date, Date, String)> = Vec::new();
+    for &k in waves.iter().flatten() {
+        let group = &fleet.groups[fleet.sites[k].group];
+        for f in group.scenario.calendar.local.iter().flat_map(|l| l.freezes.iter()) {
+            let key = (f.from, f.to, f.reason.clone());
+            if !seen.contains(&key) {
+                seen.push(key);
+            }
+        }
+    }
+    seen.sort();
+    let mut out: Vec<String> = seen
+        .iter()
+        .take(3)
+        .map(|(a, b, why)| {
+            let when = if a == b {
+                day_month(*a)
+            } else if a.month() == b.month() && a.year() == b.year() {
+                format!("{}-{}", a.day(), day_month(*b))
+            } else {
+                format!("{} to {}", day_month(*a), day_month(*b))
+            };
+            if why.is_empty() { when } else { format!("{why}, {when}") }
+        })
+        .collect();
+    if seen.len() > 3 {
+        out.push(format!("{} more", seen.len() - 3));
+    }
+    out
 }
 
 fn merge(mut spans: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
@@ -546,6 +583,7 @@ pub fn gantt(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Gantt {
         waves: wave_marks(fleet, plan, run),
         deadline: deadline_mark(fleet),
         grouped,
+        freeze_notes: freeze_notes(fleet, &p.waves),
         axis,
     }
 }
@@ -783,7 +821,7 @@ impl Gantt {
 
 impl Chart for Gantt {
     fn size(&self) -> (u32, u32) {
-        let rows = self.legend().len().div_ceil(LEGEND_COLS) as i32;
+        let rows = self.legend().len().div_ceil(LEGEND_COLS) as i32 + i32::from(!self.freeze_notes.is_empty());
         (G_WIDTH, (self.lanes_bottom() + 64 + rows * LEGEND_ROW_PX + 16) as u32)
     }
 
@@ -1029,7 +1067,17 @@ impl Chart for Gantt {
             ))?;
         }
         axis.draw(area, bottom + 4)?;
-        phase_legend(area, (G_LEFT - 140, bottom + 62), 370, &self.legend())
+        let legend = self.legend();
+        phase_legend(area, (G_LEFT - 140, bottom + 62), 370, &legend)?;
+        if !self.freeze_notes.is_empty() {
+            let y = bottom + 62 + legend.len().div_ceil(LEGEND_COLS) as i32 * LEGEND_ROW_PX + LEGEND_ROW_PX / 2;
+            area.draw(&Text::new(
+                format!("Freezes: {}.", self.freeze_notes.join("; ")),
+                (G_LEFT - 140, y),
+                TextStyle::from(font(13.0)).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        Ok(())
     }
 }
 

@@ -155,6 +155,8 @@ fn fleet_report_gantt_of_nine_sites_names_every_wave_and_marks_the_deadline() {
     assert!(text.contains("bake"), "the bake is labelled:\n{text}");
     // The freeze of 24-28 March lies on every lane.
     assert!(g.lanes.iter().all(|l| l.freezes.len() == 1), "{:?}", g.lanes[0].freezes);
+    assert_eq!(g.freeze_notes, ["quarter close, 24-28 Mar"]);
+    assert!(text.contains("Freezes: quarter close, 24-28 Mar."), "{text}");
     // Each wave's start is its first site's first work.
     assert_eq!(
         g.waves.iter().map(|w| w.span).collect::<Vec<_>>(),
