@@ -781,7 +781,13 @@ impl Gantt {
                 } else {
                     Mark::Box(p.color())
                 };
-                (mark, p.words().to_string())
+                // Lanes of waves have no cross: the abort's words alone.
+                let words = if self.grouped && p == Phase::Aborted {
+                    "aborted"
+                } else {
+                    p.words()
+                };
+                (mark, words.to_string())
             })
             .collect();
         out.push((Mark::Box(RGBColor(110, 110, 110)), "wave (bar above the lanes)".into()));
@@ -1022,6 +1028,18 @@ impl Chart for Gantt {
                                 c = e;
                             }
                         }
+                    }
+                    // A lane none of whose sites started says so.
+                    let j = Phase::ALL.iter().position(|q| *q == Phase::NotStarted).unwrap_or(7);
+                    if lane.sites > 0 && columns.iter().all(|c| c[j] as usize == lane.sites) {
+                        let text = "not started";
+                        let tw = area.estimate_text_size(text, &TextStyle::from(font(13.0)))?.0 as i32;
+                        let yc = (ya + yb) / 2;
+                        area.draw(&Rectangle::new(
+                            [(x0 + 3, yc - 10), (x0 + tw + 9, yc + 10)],
+                            WHITE.filled(),
+                        ))?;
+                        area.draw(&left_mid(text, x0 + 6, yc, 13.0))?;
                     }
                 }
             }

@@ -195,6 +195,25 @@ fn fleet_report_gantt_of_200_sites_draws_lanes_of_waves() {
     assert!(text.contains("120 sites"), "{text}");
     assert!(text.contains("deadline 30 Jun"), "{text}");
     assert!(svg.len() < 2_000_000, "the SVG stays small: {} bytes", svg.len());
+    // The canaries fail and stop the campaign: the later lanes are all
+    // not started (index 7 in Phase::ALL), from the first column to the last.
+    let failing = two_hundred().replace(
+        "strategy = \"failover-async-dns\" },\n  { name = \"pair\"",
+        "strategy = \"failover-async-dns\", set = { \"faults.upgrade_failure\" = 1.0 } },\n  { name = \"pair\"",
+    );
+    assert_ne!(failing, two_hundred());
+    let f = fleet(&failing);
+    let r = run(&f, 0, 0);
+    assert_eq!(r.metrics.stopped_at_wave, 1);
+    let g = gantt(&f, 0, &r);
+    for lane in &g.lanes[1..] {
+        let cutover::report::fleet::LaneBody::Stack { columns } = &lane.body else {
+            panic!("stacked lanes")
+        };
+        assert!(columns.iter().all(|c| c[7] as usize == lane.sites));
+    }
+    let text = svg_text(&renders(&g, "gantt-200-stopped"));
+    assert!(text.contains("wave 2, wave 3, wave 4: never started"), "{text}");
 }
 
 #[test]
