@@ -401,3 +401,28 @@ bake = "2d"
     assert_eq!(w.peak.0, r.metrics.peak_sites_without_failover);
     renders(&w, "without-failover-paris");
 }
+
+#[test]
+fn fleet_report_of_the_shipped_fleet_renders_every_chart() {
+    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"));
+    let text = std::fs::read_to_string(dir.join("fleet-regional.toml")).unwrap();
+    let f = Fleet::parse(&text, "fleet-regional.toml", "fleet-regional", &move |path| {
+        std::fs::read_to_string(dir.join(path)).map_err(|e| format!("{path}: {e}"))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (agg, traces) = study(&f, 2);
+    let (html, md) = report(&f, &agg, &traces, 2, f.seed);
+    assert!(md.starts_with("# Fleet campaign: fleet-regional\n"));
+    assert!(html.contains("<h2>Bottom line</h2>"));
+    for (name, chart) in charts(&f, &traces, &agg) {
+        let text = svg_text(&renders(&chart, &format!("regional-{name}")));
+        assert!(
+            text.contains("Europe/Paris") || name == "campaign-length",
+            "{name}:\n{text}"
+        );
+        assert!(html.contains(&format!("charts/{name}.svg")), "{name}");
+    }
+    if let Ok(dir) = std::env::var("CUTOVER_FLEET_CHARTS") {
+        std::fs::write(format!("{dir}/regional.md"), &md).unwrap();
+    }
+}
