@@ -672,7 +672,7 @@ fn build(
         let local_start = local_minute(&site_zone, start_unix_ms);
         cal.insert("start".into(), toml::Value::String(local_start.to_string()));
         let mut set = |path: &str, v: toml::Value, field: &str| {
-            if let Err(msg) = crate::study::sweep::set_path(&mut doc, path, v) {
+            if let Err(msg) = crate::scenario::set_path(&mut doc, path, v) {
                 c.bad(&format!("{p}.{field}"), msg);
             }
         };
@@ -705,7 +705,7 @@ fn build(
                     .and_then(|k| k.get("rate_per_hour"))
                     .and_then(|r| r.as_float().or_else(|| r.as_integer().map(|i| i as f64)));
                 if let Some(r) = rate {
-                    let _ = crate::study::sweep::set_path(
+                    let _ = crate::scenario::set_path(
                         &mut doc,
                         &format!("workload.{kind}.rate_per_hour"),
                         toml::Value::Float(r * scale),

@@ -4,12 +4,15 @@
 //! - [`timeline`]: the timeline of one run.
 //! - [`study`]: distributions, CDFs, paired differences, sweeps.
 //! - [`page`]: `report.html` (self-contained) and `report.md`.
+//! - [`fleet`]: a campaign's Gantt and exposure, campaign lengths per
+//!   plan, and the fleet report.
 //! - [`fit`]: the fitted weekly profile and durations against the data.
 //! - [`terminal`]: what the commands print: the comparison table, a run's
 //!   summary, the runbooks.
 
 pub mod chart;
 pub mod fit;
+pub mod fleet;
 pub mod page;
 pub mod study;
 pub mod terminal;

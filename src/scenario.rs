@@ -444,6 +444,63 @@ impl From<RunbookError> for Problem {
     }
 }
 
+/// Sets `path` (dotted keys, `[i]` indices) in a TOML document: missing
+/// tables are made, list items must exist. (Sweeps and fleet overrides
+/// use it.)
+pub fn set_path(doc: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
+    let mut segs: Vec<(String, Option<usize>)> = Vec::new();
+    for part in path.split('.') {
+        let (key, idx) = match part.split_once('[') {
+            Some((k, rest)) => {
+                let i = rest
+                    .trim_end_matches(']')
+                    .parse::<usize>()
+                    .map_err(|_| format!("bad index in {part:?}"))?;
+                (k, Some(i))
+            }
+            None => (part, None),
+        };
+        if key.is_empty() {
+            return Err(format!("empty key in {path:?}"));
+        }
+        segs.push((key.to_string(), idx));
+    }
+    let mut table = doc;
+    for (i, (key, idx)) in segs.iter().enumerate() {
+        let last = i + 1 == segs.len();
+        match idx {
+            None if last => {
+                table.insert(key.clone(), value);
+                return Ok(());
+            }
+            None => {
+                let entry = table
+                    .entry(key.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                table = entry.as_table_mut().ok_or_else(|| format!("{key:?} is not a table"))?;
+            }
+            Some(n) => {
+                let arr = table
+                    .get_mut(key)
+                    .and_then(|v| v.as_array_mut())
+                    .ok_or_else(|| format!("{key:?} is not a list in the scenario"))?;
+                let len = arr.len();
+                let item = arr
+                    .get_mut(*n)
+                    .ok_or_else(|| format!("{key}[{n}] does not exist (the list has {len})"))?;
+                if last {
+                    *item = value;
+                    return Ok(());
+                }
+                table = item
+                    .as_table_mut()
+                    .ok_or_else(|| format!("{key}[{n}] is not a table"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

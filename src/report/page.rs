@@ -1445,7 +1445,7 @@ fn provenance(input: &ReportInput) -> String {
 }
 
 /// A Markdown table cell: no line breaks, no column separators.
-fn md_cell(s: &str) -> String {
+pub fn md_cell(s: &str) -> String {
     s.replace('|', "/").replace('\n', " ")
 }
 
@@ -1507,7 +1507,8 @@ pub fn markdown(input: &ReportInput) -> String {
     md
 }
 
-fn esc(s: &str) -> String {
+/// Text escaped for HTML (element content and attribute values).
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -1515,7 +1516,7 @@ fn esc(s: &str) -> String {
 }
 
 /// Markdown's `**bold**` and `` `code` `` to HTML, after escaping.
-fn inline(s: &str) -> String {
+pub fn inline(s: &str) -> String {
     let mut out = String::new();
     for (i, part) in esc(s).split("**").enumerate() {
         let mut code = String::new();
@@ -1543,24 +1544,25 @@ fn inline_svg(svg: &str) -> &str {
     }
 }
 
+/// The report's styles (shared by the fleet report).
+pub const STYLE: &str = "body { font-family: sans-serif; max-width: 1180px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
+th, td { border: 1px solid #bbb; padding: 0.35em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+.note { color: #555; font-size: 0.9em; }
+.bottom { font-size: 1.08em; background: #f4f8fb; border-left: 4px solid #0072b2; padding: 0.6em 0.9em; }
+code { font-size: 0.95em; background: #f3f3f3; padding: 0 0.2em; }
+figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { color: #444; font-size: 0.95em; margin-top: 0.3em; }\n";
+
 /// The self-contained HTML report.
 pub fn html(input: &ReportInput) -> String {
     let sc = input.scenario;
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n\
-body {{ font-family: sans-serif; max-width: 1180px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }}\n\
-h1 {{ font-size: 1.7em; margin-bottom: 0.2em; }}\n\
-table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }}\n\
-th, td {{ border: 1px solid #bbb; padding: 0.35em 0.6em; text-align: left; vertical-align: top; }}\n\
-th {{ background: #f0f0f0; }}\n\
-.note {{ color: #555; font-size: 0.9em; }}\n\
-.bottom {{ font-size: 1.08em; background: #f4f8fb; border-left: 4px solid #0072b2; padding: 0.6em 0.9em; }}\n\
-code {{ font-size: 0.95em; background: #f3f3f3; padding: 0 0.2em; }}\n\
-figure {{ margin: 1.5em 0; }} figure svg {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}\n\
-figcaption {{ color: #444; font-size: 0.95em; margin-top: 0.3em; }}\n\
-</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
         esc(&title(input))
     );
     let _ = writeln!(h, "<h1>{}</h1>", esc(&title(input)));

@@ -25,6 +25,8 @@
 //!   types sit below the scenario and the runbooks; the simulation, the
 //!   reports and Monte Carlo never reach the command line.
 //! - `charts`: every chart kind from fixed data; the change-board report.
+//! - `fleet_report`: the campaign Gantt, the sites without failover, the
+//!   campaign lengths, and the fleet report's bottom line and stop.
 //! - `report`: the report's text: intervals, the bottom line, tails, risk
 //!   classes, faults, each site kind's story, the printed table's ties.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
@@ -46,6 +48,7 @@ mod docs;
 mod faults;
 mod fit;
 mod fleet;
+mod fleet_report;
 mod fuzz;
 mod golden;
 mod io_boundary;
