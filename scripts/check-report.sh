@@ -25,6 +25,19 @@ if [[ ${#reports[@]} -eq 0 ]]; then
 fi
 sections=("Bottom line" "Key results" "Tails: median, p95 and worst case" "Charts"
   "Assumptions and sources" "Not simulated" "Glossary")
+# A fleet's report (scenarios/fleet-*.toml) has sections of its own, and a
+# bottom line across plans instead of a recommended strategy.
+fleet_sections=("Bottom line" "What was simulated" "Key numbers by plan" "Charts" "The metrics")
+# The sections and the bottom line a report must have, by its kind.
+expect() {
+  if grep -q "<title>Fleet campaign: " "$1"; then
+    want=("${fleet_sections[@]}")
+    bottom='<p class="bottom"><strong>'
+  else
+    want=("${sections[@]}")
+    bottom='<p class="bottom"><strong>Recommended: '
+  fi
+}
 if ! command -v chromium >/dev/null; then
   sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo -n)
@@ -39,10 +52,11 @@ if ! command -v chromium >/dev/null; then
   fail=0
   for report in "${reports[@]}"; do
     bad=0
-    for section in "${sections[@]}"; do
+    expect "$report"
+    for section in "${want[@]}"; do
       grep -q "<h2>$section</h2>" "$report" || { echo "FAIL: $report: no section \"$section\""; bad=1; }
     done
-    grep -q '<p class="bottom"><strong>Recommended: ' "$report" || { echo "FAIL: $report: no recommendation"; bad=1; }
+    grep -q "$bottom" "$report" || { echo "FAIL: $report: no bottom line"; bad=1; }
     figures=$(grep -o "<figure>" "$report" | wc -l)
     svgs=$(grep -o "<svg" "$report" | wc -l)
     [[ "$figures" -ge 5 && "$svgs" -ge "$figures" ]] || { echo "FAIL: $report: $svgs inline charts for $figures figures"; bad=1; }
@@ -67,10 +81,11 @@ for report in "${reports[@]}"; do
   chromium "${flags[@]}" --hide-scrollbars --window-size=1280,2400 \
     --screenshot="$shots/$name.png" "$url" >/dev/null 2>&1 || true
   bad=0
-  for section in "${sections[@]}"; do
+  expect "$report"
+  for section in "${want[@]}"; do
     grep -q "<h2>$section</h2>" "$tmp/dom.html" || { echo "FAIL: $report: no section \"$section\""; bad=1; }
   done
-  grep -q '<p class="bottom"><strong>Recommended: ' "$tmp/dom.html" || { echo "FAIL: $report: no recommendation"; bad=1; }
+  grep -q "$bottom" "$tmp/dom.html" || { echo "FAIL: $report: no bottom line"; bad=1; }
   svgs=$(grep -o "<svg" "$tmp/dom.html" | wc -l)
   figures=$(grep -o "<figure>" "$report" | wc -l)
   [[ "$svgs" -ge 5 && "$svgs" -eq "$figures" ]] || { echo "FAIL: $report: $svgs inline charts rendered of $figures"; bad=1; }

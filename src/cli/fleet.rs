@@ -266,11 +266,11 @@ fn write_outputs(
     if !no_charts {
         let charts = out.join("charts");
         std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
-        for (name, chart) in fleet_charts(fleet, trace, agg) {
+        for (name, chart) in cutover::report::fleet::charts(fleet, trace, agg) {
             super::write_chart(&charts, &name, &chart)?;
         }
     }
-    let (html, md) = fleet_report(fleet, agg, trace, runs, seed);
+    let (html, md) = cutover::report::fleet::report(fleet, agg, trace, runs, seed);
     write_atomic(&out.join("report.html"), |w| w.write_all(html.as_bytes()))?;
     write_atomic(&out.join("report.md"), |w| w.write_all(md.as_bytes()))?;
     Ok(())
@@ -407,20 +407,6 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
         final_dir.display()
     );
     Ok(())
-}
-
-/// The campaign charts (until the report module draws them).
-fn fleet_charts(
-    _fleet: &Fleet,
-    _trace: &[CampaignRun],
-    _agg: &Aggregator,
-) -> Vec<(String, cutover::report::study::Cdf)> {
-    Vec::new()
-}
-
-fn fleet_report(fleet: &Fleet, _agg: &Aggregator, _trace: &[CampaignRun], runs: u64, seed: u64) -> (String, String) {
-    let t = format!("{} ({runs} runs, seed {seed})", fleet.name);
-    (t.clone(), t)
 }
 
 /// The printed comparison of the plans: per plan, the key campaign

@@ -506,7 +506,7 @@ pub fn gantt(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Gantt {
         format!("Plan {}: the campaign takes {days:.1} days", p.name)
     };
     let subtitle = format!(
-        "one run (replication 1) · {} sites in {} waves · at most {} per window · bake {}",
+        "replication 0 of runs.csv · {} sites in {} waves · at most {} per window · bake {}",
         fleet.sites.len(),
         p.waves.len(),
         p.max_sites_per_window,
@@ -1163,7 +1163,7 @@ pub fn without_failover(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Withou
     let to = chart_end(fleet, run);
     WithoutFailover {
         title: format!(
-            "Plan {}: sites without a working failover (one run, replication 1)",
+            "Plan {}: sites without a working failover (replication 0 of runs.csv)",
             fleet.plans[plan].name
         ),
         steps,
@@ -1963,7 +1963,7 @@ fn stop_words(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow], traces: &[Ca
             if let Some((t, why, k)) = stopper {
                 let _ = write!(
                     s,
-                    " In run 1, site {} ended `{}` on {}.",
+                    " In replication 0 (the Gantt's), site {} ended `{}` on {}.",
                     fleet.sites.get(k).map_or("?", |x| x.name.as_str()),
                     why.word(),
                     fleet_day(fleet, t)
@@ -2092,12 +2092,18 @@ fn provenance(agg: &Aggregator, runs: u64, seed: u64) -> String {
 
 /// The fleet report: self-contained HTML (styles inline; the charts are
 /// images `charts/NAME.svg` beside it, see [`charts`]) and the same content
-/// in Markdown (charts as `charts/NAME.png`). `traces[p]` is replication 0
+/// in Markdown (charts as `charts/NAME.png`; the HTML holds them inline, as
+/// SVG). `traces[p]` is replication 0
 /// of plan `p`.
 pub fn report(fleet: &Fleet, agg: &Aggregator, traces: &[CampaignRun], runs: u64, seed: u64) -> (String, String) {
     let blocks = document(fleet, agg, traces, runs, seed);
+    // The page holds its charts (one file to send to the change board).
+    let svgs: Vec<(String, String)> = charts(fleet, traces, agg)
+        .into_iter()
+        .filter_map(|(name, chart)| crate::report::chart::render_svg(&chart).ok().map(|svg| (name, svg)))
+        .collect();
     (
-        html(fleet, agg, &blocks, runs, seed),
+        html(fleet, agg, &blocks, runs, seed, &svgs),
         markdown(fleet, agg, &blocks, runs, seed),
     )
 }
@@ -2156,7 +2162,7 @@ fn markdown(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: 
     md
 }
 
-fn html(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: u64) -> String {
+fn html(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: u64, svgs: &[(String, String)]) -> String {
     let mut h = String::new();
     let t = esc(&title(fleet));
     let _ = write!(
@@ -2207,15 +2213,25 @@ figure img {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}\n</style
                 }
                 let _ = writeln!(h, "</table>");
             }
-            Block::Figure(file, caption) => {
-                let _ = writeln!(
-                    h,
-                    "<figure>\n<img src=\"charts/{}.svg\" alt=\"{}\">\n<figcaption>{}</figcaption>\n</figure>",
-                    esc(file),
-                    esc(caption),
-                    esc(caption)
-                );
-            }
+            Block::Figure(file, caption) => match svgs.iter().find(|(n, _)| n == file) {
+                Some((_, svg)) => {
+                    let inline = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+                    let _ = writeln!(
+                        h,
+                        "<figure>\n{inline}\n<figcaption>{}</figcaption>\n</figure>",
+                        esc(caption)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        h,
+                        "<figure>\n<img src=\"charts/{}.svg\" alt=\"{}\">\n<figcaption>{}</figcaption>\n</figure>",
+                        esc(file),
+                        esc(caption),
+                        esc(caption)
+                    );
+                }
+            },
         }
     }
     let _ = writeln!(h, "</body>\n</html>");
