@@ -240,6 +240,7 @@ pub(super) fn cmd_compare(
             }
         );
         print!("{}", fleet_table(&fleet, &agg));
+        println!("\n{}\n", cutover::report::fleet::bottom_line_text(&fleet, &agg));
         println!(
             "wrote {}/{{runs,sites,summary,diff}}.csv, report.html, report.md and manifest.json",
             dir.display()

@@ -1704,6 +1704,12 @@ fn simulated(fleet: &Fleet, runs: u64, seed: u64) -> Vec<String> {
     out
 }
 
+/// The report's bottom line across plans as plain text, for a terminal
+/// (the report's emphasis and code marks left out).
+pub fn bottom_line_text(fleet: &Fleet, agg: &Aggregator) -> String {
+    bottom_line(fleet, agg, &agg.summary()).replace("**", "").replace('`', "")
+}
+
 /// The bottom line across plans.
 fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
     let plans = agg.strategies();
