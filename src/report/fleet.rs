@@ -17,7 +17,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{Chart, DrawResult, LEGEND_ROW_PX, PALETTE, Swatch, draw_legend, font};
-use super::page::{STYLE, esc, inline, md_cell, percent, share_of_runs, thousands};
+use super::page::{STYLE, esc, html_table, inline, md_table, percent, share_of_runs, thousands};
 use crate::fleet::Fleet;
 use crate::fleet::campaign::{CampaignRun, SiteRun, SiteState};
 use crate::fleet::table::{CAMPAIGN_METRICS, CampaignMetric};
@@ -1707,7 +1707,9 @@ fn simulated(fleet: &Fleet, runs: u64, seed: u64) -> Vec<String> {
 /// The report's bottom line across plans as plain text, for a terminal
 /// (the report's emphasis and code marks left out).
 pub fn bottom_line_text(fleet: &Fleet, agg: &Aggregator) -> String {
-    bottom_line(fleet, agg, &agg.summary()).replace("**", "").replace('`', "")
+    bottom_line(fleet, agg, &agg.summary())
+        .replace("**", "")
+        .replace('`', "")
 }
 
 /// The bottom line across plans.
@@ -2141,22 +2143,7 @@ fn markdown(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: 
                 }
                 md.push('\n');
             }
-            Block::Table(head, rows) => {
-                let _ = writeln!(
-                    md,
-                    "| {} |",
-                    head.iter().map(|h| md_cell(h)).collect::<Vec<_>>().join(" | ")
-                );
-                let _ = writeln!(md, "|---|{}", "---|".repeat(head.len() - 1));
-                for r in rows {
-                    let _ = writeln!(
-                        md,
-                        "| {} |",
-                        r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
-                    );
-                }
-                md.push('\n');
-            }
+            Block::Table(head, rows) => md_table(&mut md, head, rows),
             Block::Figure(file, caption) => {
                 let _ = writeln!(md, "![{file}](charts/{file}.png)\n\n*{}*\n", caption.replace('*', ""));
             }
@@ -2204,21 +2191,7 @@ figure img {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}\n</style
                 }
                 let _ = writeln!(h, "</ul>");
             }
-            Block::Table(head, rows) => {
-                let _ = write!(h, "<table>\n<tr>");
-                for c in head {
-                    let _ = write!(h, "<th>{}</th>", inline(c));
-                }
-                let _ = writeln!(h, "</tr>");
-                for r in rows {
-                    let _ = write!(h, "<tr>");
-                    for c in r {
-                        let _ = write!(h, "<td>{}</td>", inline(c));
-                    }
-                    let _ = writeln!(h, "</tr>");
-                }
-                let _ = writeln!(h, "</table>");
-            }
+            Block::Table(head, rows) => html_table(&mut h, head, rows),
             Block::Figure(file, caption) => match svgs.iter().find(|(n, _)| n == file) {
                 Some((_, svg)) => {
                     let inline = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);

@@ -1478,22 +1478,7 @@ pub fn markdown(input: &ReportInput) -> String {
                 }
                 md.push('\n');
             }
-            Block::Table(head, rows) => {
-                let _ = writeln!(
-                    md,
-                    "| {} |",
-                    head.iter().map(|h| md_cell(h)).collect::<Vec<_>>().join(" | ")
-                );
-                let _ = writeln!(md, "|---|{}", "---|".repeat(head.len() - 1));
-                for r in rows {
-                    let _ = writeln!(
-                        md,
-                        "| {} |",
-                        r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
-                    );
-                }
-                md.push('\n');
-            }
+            Block::Table(head, rows) => md_table(&mut md, &head, &rows),
             Block::Charts => {
                 for c in &input.charts {
                     let _ = writeln!(md, "### {}\n\n![{}]({}.png)\n", c.caption, c.caption, c.file);
@@ -1534,6 +1519,34 @@ pub fn inline(s: &str) -> String {
         }
     }
     out
+}
+
+/// A Markdown table: the header, its rule, the rows (cells escaped).
+pub fn md_table(md: &mut String, head: &[String], rows: &[Vec<String>]) {
+    let line = |cells: &[String]| cells.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ");
+    let _ = writeln!(md, "| {} |", line(head));
+    let _ = writeln!(md, "|---|{}", "---|".repeat(head.len().saturating_sub(1)));
+    for r in rows {
+        let _ = writeln!(md, "| {} |", line(r));
+    }
+    md.push('\n');
+}
+
+/// An HTML table of [`inline`] cells.
+pub fn html_table(h: &mut String, head: &[String], rows: &[Vec<String>]) {
+    let _ = write!(h, "<table>\n<tr>");
+    for c in head {
+        let _ = write!(h, "<th>{}</th>", inline(c));
+    }
+    let _ = writeln!(h, "</tr>");
+    for r in rows {
+        let _ = write!(h, "<tr>");
+        for c in r {
+            let _ = write!(h, "<td>{}</td>", inline(c));
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</table>");
 }
 
 /// Removes an XML prolog so the SVG can sit inside HTML.
@@ -1598,21 +1611,7 @@ pub fn html(input: &ReportInput) -> String {
                 }
                 let _ = writeln!(h, "</ul>");
             }
-            Block::Table(head, rows) => {
-                let _ = write!(h, "<table>\n<tr>");
-                for c in head {
-                    let _ = write!(h, "<th>{}</th>", inline(&c));
-                }
-                let _ = writeln!(h, "</tr>");
-                for r in rows {
-                    let _ = write!(h, "<tr>");
-                    for c in r {
-                        let _ = write!(h, "<td>{}</td>", inline(&c));
-                    }
-                    let _ = writeln!(h, "</tr>");
-                }
-                let _ = writeln!(h, "</table>");
-            }
+            Block::Table(head, rows) => html_table(&mut h, &head, &rows),
             Block::Charts => {
                 for c in &input.charts {
                     let _ = writeln!(
