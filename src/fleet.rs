@@ -221,6 +221,11 @@ pub struct Plan {
     pub bake: SimDuration,
     /// The outcomes that stop the campaign.
     pub stop_on: Vec<StopOn>,
+    /// The days (site's local weekday, Monday = 0) a site's procedure may
+    /// start on, as a bitmask; all days when not given. A two-window
+    /// upgrade started on a Tuesday can end on Thursday; one started on a
+    /// Thursday waits over the weekend without its failover.
+    pub start_days: u8,
     /// The strategy of each site under this plan.
     pub strategies: Vec<String>,
 }
@@ -313,6 +318,7 @@ struct RawCampaign {
     max_sites_per_window: Option<i64>,
     bake: Option<String>,
     stop_on: Option<Vec<String>>,
+    start_days: Option<Vec<String>>,
     deadline: Option<String>,
 }
 
@@ -325,6 +331,7 @@ struct RawPlan {
     max_sites_per_window: Option<i64>,
     bake: Option<String>,
     stop_on: Option<Vec<String>>,
+    start_days: Option<Vec<String>>,
     strategies: Option<Vec<RawPlanStrategy>>,
 }
 
@@ -941,6 +948,30 @@ fn plan(
     }
     stop_on.sort();
     stop_on.dedup();
+    let days_path = at("start_days", rp.start_days.is_some());
+    let mut start_days = 0u8;
+    let days = rp.start_days.as_ref().or(base.start_days.as_ref());
+    for (i, d) in days.into_iter().flatten().enumerate() {
+        match crate::model::calendar::WEEKDAYS
+            .iter()
+            .position(|w| *w == d.trim().to_lowercase())
+        {
+            Some(k) => start_days |= 1 << k,
+            None => c.bad(
+                &format!("{days_path}[{i}]"),
+                format!("{d:?}: give weekdays as mon, tue, wed, thu, fri, sat, sun"),
+            ),
+        }
+    }
+    if days.is_some_and(|d| d.is_empty()) {
+        c.bad(
+            &days_path,
+            "empty: give the weekdays a site may start on, or leave it out for any day",
+        );
+    }
+    if days.is_none() {
+        start_days = 0x7f;
+    }
     let mut strategies: Vec<String> = sites.iter().map(|s| s.strategy.clone()).collect();
     for (i, rs) in rp.strategies.iter().flatten().enumerate() {
         let q = format!("{p}.strategies[{i}]");
@@ -987,6 +1018,7 @@ fn plan(
         max_sites_per_window,
         bake,
         stop_on,
+        start_days,
         strategies,
     })
 }

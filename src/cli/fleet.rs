@@ -410,9 +410,11 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     Ok(())
 }
 
-/// The printed comparison of the plans: per plan, the key campaign
-/// metrics (mean with its 95 % interval; the campaign's median and 95th
-/// percentile in days).
+/// The printed comparison of the plans: per plan, the campaign's median
+/// and 95th percentile in days, P(done by the deadline) with its 95 %
+/// interval, and the means of the peak sites without failover, the sites'
+/// time without failover added up (site-days), the sites done and not
+/// started, the user-minutes lost and the operator hours.
 fn fleet_table(fleet: &Fleet, agg: &Aggregator) -> String {
     use std::fmt::Write as _;
     let summary = agg.summary();
@@ -421,8 +423,8 @@ fn fleet_table(fleet: &Fleet, agg: &Aggregator) -> String {
     let day = 86_400.0;
     let _ = writeln!(
         s,
-        "{:<16} {:>16} {:>14} {:>10} {:>10} {:>10} {:>12} {:>10}",
-        "plan", "campaign p50/p95", "done by dl", "peak w/o", "done", "not start", "user-min", "op hours"
+        "{:<16} {:>16} {:>14} {:>10} {:>12} {:>8} {:>10} {:>10} {:>10}",
+        "plan", "campaign p50/p95", "done by dl", "peak w/o", "w/o site-d", "done", "not start", "user-min", "op hours"
     );
     for p in &fleet.plans {
         let n = p.name.as_str();
@@ -439,11 +441,12 @@ fn fleet_table(fleet: &Fleet, agg: &Aggregator) -> String {
         let mean = |m: &str, d: usize| row(n, m).map_or("-".into(), |r| format!("{:.*}", d, r.mean));
         let _ = writeln!(
             s,
-            "{:<16} {:>16} {:>14} {:>10} {:>10} {:>10} {:>12} {:>10}",
+            "{:<16} {:>16} {:>14} {:>10} {:>12} {:>8} {:>10} {:>10} {:>10}",
             n,
             camp,
             dl,
             mean("peak_sites_without_failover", 1),
+            row(n, "site_exposure_s").map_or("-".into(), |r| format!("{:.1}", r.mean / day)),
             mean("sites_done", 1),
             mean("sites_not_started", 1),
             mean("user_minutes_lost", 0),

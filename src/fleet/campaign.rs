@@ -10,8 +10,9 @@
 //!    of the previous wave has ended, plus the bake time.
 //! 2. Within a wave, sites start in the order listed: a site's first work
 //!    never comes before the one listed before it.
-//! 3. A site's procedure starts at a window opening of its own calendar
-//!    (a pod's service schedules its own slot after the start). Its run
+//! 3. A site's procedure starts at a window opening of its own calendar,
+//!    on one of the plan's `start_days` (a pod's service schedules its own
+//!    slot after the start). Its run
 //!    starts one warm-up earlier, to the minute below, so that its sessions
 //!    are those of a single-site run started then.
 //! 4. Each window (occurrence) a site works in counts once towards
@@ -499,10 +500,21 @@ pub fn simulate_campaign(
                 if c > horizon || stop_at.is_some_and(|(s, _)| s <= c) {
                     break None;
                 }
-                // Cheap look first: the first window already full, or every
-                // operator busy at its opening.
+                // Cheap look first: a day the plan does not start on, the
+                // first window already full, or every operator busy at its
+                // opening.
                 if windowed && let Some(o) = sc.calendar.current_or_next(rel(c)) {
                     let (a, b) = (g0 + o.open.0 as i64, g0 + o.close.0 as i64);
+                    if p.start_days != 0x7f {
+                        let day = local_minute(group.zone(), fleet.start_unix_ms + a)
+                            .date()
+                            .weekday()
+                            .to_monday_zero_offset();
+                        if p.start_days & (1 << day) == 0 {
+                            t = b;
+                            continue;
+                        }
+                    }
                     if !ledger.room(a, b, k, cap) {
                         t = b;
                         continue;

@@ -1844,15 +1844,18 @@ fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
     // What it costs.
     let peak = |p: usize| get(p, "peak_sites_without_failover");
     let um = |p: usize| get(p, "user_minutes_lost");
+    // The sites' time without failover, added up, in site-days.
+    let exposed = |p: usize| get(p, "site_exposure_s").map(|r| r.mean / 86_400.0);
     if let (Some(pk), Some(u)) = (peak(fast), um(fast)) {
         let _ = write!(
             s,
-            " What it costs: at its peak {} site{} without a working failover at once (mean [{}, {}], worst run {}), and {} user-minutes lost (mean [{}, {}])",
+            " What it costs: at its peak {} site{} without a working failover at once (mean [{}, {}], worst run {}), {} site-days without failover in all, and {} user-minutes lost (mean [{}, {}])",
             number(pk.mean),
             if pk.mean == 1.0 { "" } else { "s" },
             number(pk.ci95_low),
             number(pk.ci95_high),
             number(pk.max),
+            exposed(fast).map_or("—".into(), |d| format!("{d:.1}")),
             number(u.mean),
             number(u.ci95_low),
             number(u.ci95_high)
@@ -1861,9 +1864,10 @@ fn bottom_line(fleet: &Fleet, agg: &Aggregator, rows: &[SummaryRow]) -> String {
             .iter()
             .filter_map(|&o| {
                 Some(format!(
-                    "**{}**: peak {}, {} user-minutes",
+                    "**{}**: peak {}, {:.1} site-days, {} user-minutes",
                     plans[o],
                     number(peak(o)?.mean),
+                    exposed(o)?,
                     number(um(o)?.mean)
                 ))
             })

@@ -570,3 +570,37 @@ count = 2
         assert!(pods.iter().all(|n| !n.is_empty()));
     }
 }
+
+#[test]
+fn start_days_keep_a_two_window_upgrade_off_the_weekend() {
+    // The campaign starts on a Wednesday: the first opening is Thursday's.
+    // Started then, the pair's second half waits for Tuesday: exposed from
+    // Thursday to Tuesday. With start_days = ["tue"] it waits for Tuesday
+    // and is exposed from Tuesday to Thursday only.
+    let text = |days: &str| {
+        format!(
+            r#"
+[fleet]
+start = "2025-03-05T00:00"
+sites = [{{ scenario = "pair.toml", strategy = "failover-async-dns" }}]
+[campaign]
+{days}
+"#
+        )
+    };
+    let thursday = 22 * H + D; // Thursday 22:00, from Wednesday 00:00
+    let any = run(&fleet(&text(""), &pair()));
+    assert_eq!(any.sites[0].work_start, Some(thursday * S));
+    // Thursday's half, the interim to Friday night, the next window on
+    // Tuesday (5 days after Thursday): re-established 3,600 s into it.
+    assert_eq!(any.metrics.site_exposure_ms, (5 * D + 3_600 - BREAK) as u64 * 1000);
+    let tue = run(&fleet(&text("start_days = [\"tue\"]"), &pair()));
+    assert_eq!(tue.sites[0].work_start, Some((thursday + 5 * D) * S));
+    assert_eq!(tue.metrics.site_exposure_ms, (ESTABLISHED - BREAK) as u64 * 1000);
+    // A day that is not one is refused, naming the field.
+    let bad = Fleet::parse(&text("start_days = [\"tuesday\"]"), "fleet.toml", "fleet", &|_| {
+        Ok(pair())
+    });
+    let err = bad.unwrap_err().to_string();
+    assert!(err.contains("fleet.toml:6: campaign.start_days[0]"), "{err}");
+}
