@@ -244,13 +244,24 @@ pub fn run() -> Result<(), CliError> {
     match cli.command {
         Command::Run {
             scenario: Some(path),
-            strategy: None,
+            strategy,
             seed,
             out,
-            trace_sessions: false,
+            trace_sessions,
             quiet,
             no_charts,
         } if fleet::is_fleet_file(&path) => {
+            if strategy.is_some() || trace_sessions {
+                return Err(CliError::BadInput(format!(
+                    "{}: a fleet file: {} is for a site scenario (each site of a fleet uses the strategy its entry or plan names; `cutover run SITE.toml` traces one site)",
+                    path.display(),
+                    if trace_sessions {
+                        "--trace-sessions"
+                    } else {
+                        "--strategy"
+                    }
+                )));
+            }
             let flags = StudyFlags {
                 strategies: None,
                 runs: Some(1),
@@ -346,6 +357,10 @@ pub fn run() -> Result<(), CliError> {
             threads,
             quiet,
         } => report::cmd_report(input.as_deref(), out, runs, seed, threads, quiet),
+        Command::Sweep { scenario, .. } if fleet::is_fleet_file(&scenario) => Err(CliError::BadInput(format!(
+            "{}: a fleet file: sweep varies a site scenario; compare a fleet's variants as [[plans]]",
+            scenario.display()
+        ))),
         Command::Sweep { scenario, sets, flags } => study::cmd_sweep(&scenario, &sets, flags),
         Command::FitWorkload {
             sessions,
@@ -365,6 +380,12 @@ pub fn run() -> Result<(), CliError> {
                 s.strategies.join(", ")
             );
             Ok(())
+        }
+        Command::Strategies { scenario: Some(path) } if fleet::is_fleet_file(&path) => {
+            Err(CliError::BadInput(format!(
+                "{}: a fleet file: `cutover validate` lists its sites and plans; `cutover strategies SITE.toml` the strategies of one of its sites",
+                path.display()
+            )))
         }
         Command::Strategies { scenario: Some(path) } => {
             let s = load(Some(&path))?;
