@@ -604,3 +604,46 @@ sites = [{{ scenario = "pair.toml", strategy = "failover-async-dns" }}]
     let err = bad.unwrap_err().to_string();
     assert!(err.contains("fleet.toml:6: campaign.start_days[0]"), "{err}");
 }
+
+#[test]
+fn site_only_commands_say_what_to_do_with_a_fleet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    small_fleet(t);
+    for (args, says) in [
+        (
+            vec!["run", "fleet.toml", "--strategy", "single"],
+            "--strategy is for a site scenario",
+        ),
+        (
+            vec!["run", "fleet.toml", "--trace-sessions"],
+            "--trace-sessions is for a site scenario",
+        ),
+        (
+            vec!["strategies", "fleet.toml"],
+            "cutover validate` lists its sites and plans",
+        ),
+        (
+            vec!["sweep", "fleet.toml", "--set", "site.data_gb=1,2"],
+            "compare a fleet's variants as [[plans]]",
+        ),
+        (
+            vec!["compare", "fleet.toml", "--strategies", "single"],
+            "--strategies is for site studies",
+        ),
+    ] {
+        let o = crate::cutover(t, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    // `run` of a fleet is one replication of every plan, with its report.
+    ok(&crate::cutover(t, &["run", "fleet.toml", "--quiet", "--out", "one"]));
+    let runs = std::fs::read_to_string(t.join("one/runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 1 + 2);
+    assert!(t.join("one/report.html").is_file() && t.join("one/charts/gantt-slow.svg").is_file());
+    // `validate` names the sites and plans.
+    let o = crate::cutover(t, &["validate", "fleet.toml"]);
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("valid fleet (5 sites in 2 groups; plans: slow, fast)"));
+}
