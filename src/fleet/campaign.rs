@@ -469,6 +469,11 @@ pub fn simulate_campaign(
         let mut cursor = wave_start;
         let mut wave_end: Option<i64> = None;
         for &k in members {
+            // A site's run looks at the flag only every so many events: a
+            // stop must not wait for the rest of the fleet.
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return None;
+            }
             let site = &fleet.sites[k];
             let group = &fleet.groups[site.group];
             let sc = &group.scenario;

@@ -647,3 +647,57 @@ fn site_only_commands_say_what_to_do_with_a_fleet() {
     ok(&o);
     assert!(String::from_utf8_lossy(&o.stdout).contains("valid fleet (5 sites in 2 groups; plans: slow, fast)"));
 }
+
+#[test]
+fn ctrl_c_stops_a_fleet_study_and_leaves_no_folder() {
+    use std::process::{Command, Stdio};
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    small_fleet(t);
+    // 5,000 pairs: each replication takes seconds; the stop comes within
+    // one site's run.
+    let text = std::fs::read_to_string(t.join("fleet.toml"))
+        .unwrap()
+        .replace("count = 3,", "count = 5000,")
+        .replace("max_sites_per_window = 2", "max_sites_per_window = 500");
+    std::fs::write(t.join("big.toml"), text).unwrap();
+    for threads in ["1", "2"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args([
+                "compare",
+                "big.toml",
+                "--runs",
+                "50",
+                "--threads",
+                threads,
+                "--quiet",
+                "--out",
+                "o",
+            ])
+            .current_dir(t)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        let pid = child.id().to_string();
+        assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+        let sent = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break Some(s);
+            }
+            if sent.elapsed() > std::time::Duration::from_secs(30) {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(status.and_then(|s| s.code()), Some(130), "--threads {threads}");
+        assert!(
+            !t.join("o").join("runs.csv").exists(),
+            "--threads {threads}: a half study was left"
+        );
+    }
+}
