@@ -491,6 +491,33 @@ fn deadline_mark(fleet: &Fleet) -> Option<(i64, String)> {
 /// A campaign's Gantt: one lane per site up to [`MAX_SITE_LANES`] sites,
 /// else one lane per wave (consecutive waves share a lane beyond 20) with
 /// the count of its sites in each phase over time.
+/// The deadline: a dashed vertical line at `x` from `top` to `bottom`,
+/// labelled at its top, on its right unless the label would pass `right`.
+fn draw_deadline<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x: i32,
+    label: &str,
+    top: i32,
+    bottom: i32,
+    right: i32,
+) -> DrawResult<DB> {
+    dashed_v(area, x, top, bottom, DEADLINE_COLOR.stroke_width(2))?;
+    let tw = area.estimate_text_size(label, &TextStyle::from(font(13.0)))?.0 as i32;
+    let (x, anchor) = if x + 6 + tw <= right {
+        (x + 6, HPos::Left)
+    } else {
+        (x - 6, HPos::Right)
+    };
+    area.draw(&Text::new(
+        label.to_string(),
+        (x, top),
+        TextStyle::from(font(13.0))
+            .color(&DEADLINE_COLOR)
+            .pos(Pos::new(anchor, VPos::Top)),
+    ))?;
+    Ok(())
+}
+
 pub fn gantt(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Gantt {
     let p = &fleet.plans[plan];
     let to = chart_end(fleet, run);
@@ -1068,21 +1095,7 @@ impl Chart for Gantt {
         }
         // The deadline.
         if let Some((t, label)) = &self.deadline {
-            let x = axis.x(*t);
-            dashed_v(area, x, G_TOP - 62, bottom, DEADLINE_COLOR.stroke_width(2))?;
-            let tw = area.estimate_text_size(label, &TextStyle::from(font(13.0)))?.0 as i32;
-            let (x, anchor) = if x + 6 + tw <= x1 + G_RIGHT - 2 {
-                (x + 6, HPos::Left)
-            } else {
-                (x - 6, HPos::Right)
-            };
-            area.draw(&Text::new(
-                label.clone(),
-                (x, G_TOP - 62),
-                TextStyle::from(font(13.0))
-                    .color(&DEADLINE_COLOR)
-                    .pos(Pos::new(anchor, VPos::Top)),
-            ))?;
+            draw_deadline(area, axis.x(*t), label, G_TOP - 62, bottom, x1 + G_RIGHT - 2)?;
         }
         axis.draw(area, bottom + 4)?;
         let legend = self.legend();
@@ -1243,21 +1256,7 @@ impl Chart for WithoutFailover {
         area.draw(&PathElement::new(vec![(x0, W_TOP), (x0, W_BOTTOM)], BLACK))?;
         // The deadline.
         if let Some((t, label)) = &self.deadline {
-            let x = axis.x(*t);
-            dashed_v(area, x, W_TOP - 40, W_BOTTOM, DEADLINE_COLOR.stroke_width(2))?;
-            let tw = area.estimate_text_size(label, &TextStyle::from(font(13.0)))?.0 as i32;
-            let (x, anchor) = if x + 6 + tw <= x1 + G_RIGHT - 2 {
-                (x + 6, HPos::Left)
-            } else {
-                (x - 6, HPos::Right)
-            };
-            area.draw(&Text::new(
-                label.clone(),
-                (x, W_TOP - 40),
-                TextStyle::from(font(13.0))
-                    .color(&DEADLINE_COLOR)
-                    .pos(Pos::new(anchor, VPos::Top)),
-            ))?;
+            draw_deadline(area, axis.x(*t), label, W_TOP - 40, W_BOTTOM, x1 + G_RIGHT - 2)?;
         }
         // The peak: a dot and its label on a white box.
         let (px, py) = (axis.x(self.peak.1), yv(self.peak.0));
