@@ -30,38 +30,50 @@ fn metric_table() -> String {
     t
 }
 
-#[test]
-fn the_readme_metric_table_is_the_library_table() {
+/// Checks that the first table under `section` of the README, the one
+/// whose header starts with `header`, reads `want`; `CUTOVER_BLESS=1`
+/// rewrites it instead. `what` names the library table in the message.
+fn readme_table_is(section: &str, header: &str, want: &str, what: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let section = readme.find("\n## Metrics\n").expect("README has a Metrics section");
-    let start = section
-        + readme[section..]
-            .find("\n| column |")
-            .expect("a table under ## Metrics")
+    let at = readme
+        .find(&format!("\n{section}"))
+        .unwrap_or_else(|| panic!("README has a section {section:?}"));
+    let start = at
+        + readme[at..]
+            .find(&format!("\n{header}"))
+            .unwrap_or_else(|| panic!("a table under {section:?}"))
         + 1;
     let len = readme[start..]
         .split_inclusive('\n')
         .take_while(|l| l.starts_with('|'))
         .map(str::len)
         .sum::<usize>();
-    let want = metric_table();
-    if readme[start..start + len] == want {
+    if readme[start..start + len] == *want {
         return;
     }
+    // Each test rewrites only its own table, reading the file it writes.
     if std::env::var_os("CUTOVER_BLESS").is_some() {
         let mut new = readme.clone();
-        new.replace_range(start..start + len, &want);
+        new.replace_range(start..start + len, want);
         std::fs::write(&path, new).unwrap();
         return;
     }
-    panic!(
-        "README.md's metric table is not cutover::metrics::METRICS (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}"
+    panic!("README.md's table under {section:?} is not {what} (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}");
+}
+
+#[test]
+fn the_readme_metric_table_is_the_library_table() {
+    readme_table_is(
+        "## Metrics\n",
+        "| column |",
+        &metric_table(),
+        "cutover::metrics::METRICS",
     );
 }
 
 /// The README's campaign metric table (under "## Fleets") is the library's
-/// `cutover::fleet::table::CAMPAIGN_METRICS`; `CUTOVER_BLESS=1` rewrites it.
+/// `cutover::fleet::table::CAMPAIGN_METRICS`.
 #[test]
 fn the_readme_campaign_table_is_the_library_table() {
     let mut want = String::from("| column | unit | better | meaning |\n|---|---|---|---|\n");
@@ -74,27 +86,10 @@ fn the_readme_campaign_table_is_the_library_table() {
             m.meaning
         ));
     }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let section = readme.find("\n## Fleets").expect("README has a Fleets section");
-    let start = section
-        + readme[section..]
-            .find("\n| column | unit | better | meaning |")
-            .expect("a campaign table under ## Fleets")
-        + 1;
-    let len = readme[start..]
-        .split_inclusive('\n')
-        .take_while(|l| l.starts_with('|'))
-        .map(str::len)
-        .sum::<usize>();
-    if readme[start..start + len] == want {
-        return;
-    }
-    if std::env::var_os("CUTOVER_BLESS").is_some() {
-        let mut new = readme.clone();
-        new.replace_range(start..start + len, &want);
-        std::fs::write(&path, new).unwrap();
-        return;
-    }
-    panic!("README.md's campaign table is not CAMPAIGN_METRICS (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}");
+    readme_table_is(
+        "## Fleets",
+        "| column | unit | better | meaning |",
+        &want,
+        "cutover::fleet::table::CAMPAIGN_METRICS",
+    );
 }
