@@ -701,3 +701,48 @@ fn ctrl_c_stops_a_fleet_study_and_leaves_no_folder() {
         );
     }
 }
+
+/// The stop rule against probability: five single appliances whose
+/// upgrade fails half the time (no retry: a failure is rolled back and the
+/// procedure aborted), waves of 2 and 3 in the same windows, stop on an
+/// abort. A wave-1 abort stops the campaign with probability
+/// 1 − 0.5² = 0.75; a wave-2 one (all three start at the same opening)
+/// with 0.25 × (1 − 0.5³) = 0.21875; none with 0.5⁵ = 0.03125.
+#[test]
+fn the_stop_rule_matches_the_probabilities_of_failure() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let single = std::fs::read_to_string(format!("{root}/scenarios/single.toml")).unwrap();
+    let text = r#"
+[fleet]
+start = "2025-03-03T00:00"
+sites = [{ scenario = "pair.toml", count = 5, set = { "faults.upgrade_failure" = 0.5, "faults.upgrade_retries" = 0 } }]
+[campaign]
+waves = [2, 3]
+stop_on = ["aborted"]
+"#;
+    let f = fleet(text, &single);
+    let n = 400;
+    let mut at = [0u32; 3];
+    let mut done_all = 0;
+    for i in 0..n {
+        let r = simulate_campaign(&f, 0, 17, i, &AtomicBool::new(false)).unwrap();
+        at[r.metrics.stopped_at_wave as usize] += 1;
+        if r.metrics.stopped_at_wave == 2 {
+            // Every wave-2 site started (same opening): none is left out.
+            assert_eq!(r.metrics.sites_not_started, 0);
+        }
+        if r.metrics.sites_done == 5 {
+            done_all += 1;
+        }
+    }
+    for (k, p) in [(1usize, 0.75), (2, 0.21875), (0, 0.03125)] {
+        let share = at[k] as f64 / n as f64;
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        assert!(
+            (share - p).abs() < 4.0 * se,
+            "stopped at wave {k}: {share} against {p} (4 se = {})",
+            4.0 * se
+        );
+    }
+    assert_eq!(done_all, at[0], "a campaign that never stopped did every site");
+}
