@@ -271,7 +271,7 @@ fn write_outputs(
             super::write_chart(&charts, &name, &chart)?;
         }
     }
-    let (html, md) = cutover::report::fleet::report(fleet, agg, trace, runs, seed);
+    let (html, md) = cutover::report::fleet::report_with(fleet, agg, trace, runs, seed, !no_charts);
     write_atomic(&out.join("report.html"), |w| w.write_all(html.as_bytes()))?;
     write_atomic(&out.join("report.md"), |w| w.write_all(md.as_bytes()))?;
     Ok(())

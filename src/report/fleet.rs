@@ -2101,12 +2101,24 @@ fn provenance(agg: &Aggregator, runs: u64, seed: u64) -> String {
     s
 }
 
-/// The fleet report: self-contained HTML (styles inline; the charts are
-/// images `charts/NAME.svg` beside it, see [`charts`]) and the same content
-/// in Markdown (charts as `charts/NAME.png`; the HTML holds them inline, as
-/// SVG). `traces[p]` is replication 0
-/// of plan `p`.
+/// The fleet report: self-contained HTML (styles and charts inline, as
+/// SVG) and the same content in Markdown, whose charts are the files
+/// `charts/NAME.png` beside it (see [`charts`]). `traces[p]` is
+/// replication 0 of plan `p`.
 pub fn report(fleet: &Fleet, agg: &Aggregator, traces: &[CampaignRun], runs: u64, seed: u64) -> (String, String) {
+    report_with(fleet, agg, traces, runs, seed, true)
+}
+
+/// [`report`]; without `chart_files` (`--no-charts`) the Markdown names
+/// each chart and says it was not written instead of linking to a file.
+pub fn report_with(
+    fleet: &Fleet,
+    agg: &Aggregator,
+    traces: &[CampaignRun],
+    runs: u64,
+    seed: u64,
+    chart_files: bool,
+) -> (String, String) {
     let blocks = document(fleet, agg, traces, runs, seed);
     // The page holds its charts (one file to send to the change board).
     let svgs: Vec<(String, String)> = charts(fleet, traces, agg)
@@ -2115,11 +2127,11 @@ pub fn report(fleet: &Fleet, agg: &Aggregator, traces: &[CampaignRun], runs: u64
         .collect();
     (
         html(fleet, agg, &blocks, runs, seed, &svgs),
-        markdown(fleet, agg, &blocks, runs, seed),
+        markdown(fleet, agg, &blocks, runs, seed, chart_files),
     )
 }
 
-fn markdown(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: u64) -> String {
+fn markdown(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: u64, chart_files: bool) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# {}\n", title(fleet));
     if !fleet.description.is_empty() {
@@ -2147,8 +2159,15 @@ fn markdown(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: 
                 md.push('\n');
             }
             Block::Table(head, rows) => md_table(&mut md, head, rows),
-            Block::Figure(file, caption) => {
+            Block::Figure(file, caption) if chart_files => {
                 let _ = writeln!(md, "![{file}](charts/{file}.png)\n\n*{}*\n", caption.replace('*', ""));
+            }
+            Block::Figure(file, caption) => {
+                let _ = writeln!(
+                    md,
+                    "*{}* (chart `{file}` not written: `--no-charts`; `report.html` holds it)\n",
+                    caption.replace('*', "")
+                );
             }
         }
     }

@@ -642,6 +642,20 @@ fn site_only_commands_say_what_to_do_with_a_fleet() {
     let runs = std::fs::read_to_string(t.join("one/runs.csv")).unwrap();
     assert_eq!(runs.lines().count(), 1 + 2);
     assert!(t.join("one/report.html").is_file() && t.join("one/charts/gantt-slow.svg").is_file());
+    // Without charts, the Markdown links to no chart file (the page holds
+    // its charts inline all the same).
+    ok(&crate::cutover(
+        t,
+        &["run", "fleet.toml", "--quiet", "--no-charts", "--out", "bare"],
+    ));
+    let md = std::fs::read_to_string(t.join("bare/report.md")).unwrap();
+    assert!(
+        !md.contains("charts/") && md.contains("not written: `--no-charts`"),
+        "{md}"
+    );
+    assert!(!t.join("bare/charts").exists());
+    let html = std::fs::read_to_string(t.join("bare/report.html")).unwrap();
+    assert_eq!(html.matches("<figure>\n<svg").count(), 5);
     // `validate` names the sites and plans.
     let o = crate::cutover(t, &["validate", "fleet.toml"]);
     ok(&o);
