@@ -1418,7 +1418,11 @@ impl Chart for CampaignLength {
             }
             entries.push((Swatch::Dashed(DEADLINE_COLOR), label.clone()));
         }
-        for c in &self.curves {
+        // Earlier plans are drawn wider, under the later ones: plans with
+        // the same lengths show as stripes of their colours, none hidden.
+        let n = self.curves.len();
+        for (i, c) in self.curves.iter().enumerate() {
+            let width = 3 + 2 * (n - 1 - i).min(3) as u32;
             let mut path = Vec::with_capacity(c.points.len() * 2 + 2);
             let mut prev = 0.0;
             if let Some(first) = c.points.first() {
@@ -1431,7 +1435,7 @@ impl Chart for CampaignLength {
                 prev = f;
             }
             path.push((hi, prev));
-            chart.draw_series(std::iter::once(PathElement::new(path, c.color.stroke_width(3))))?;
+            chart.draw_series(std::iter::once(PathElement::new(path, c.color.stroke_width(width))))?;
             entries.push((Swatch::Line(c.color), c.label.clone()));
         }
         draw_legend(&side, (86, 0), &entries)
