@@ -421,3 +421,32 @@ pub fn draw_legend<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// Diagonal white lines over the box `[xa, xb] × [ya, yb]`: the pattern of
+/// the states that must be told apart whatever the reader's colour vision
+/// (no working failover, on the timeline and the campaign Gantt).
+pub(crate) fn hatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    xa: i32,
+    ya: i32,
+    xb: i32,
+    yb: i32,
+) -> DrawResult<DB> {
+    let h = yb - ya;
+    if h <= 0 || xb <= xa {
+        return Ok(());
+    }
+    let mut x = xa - h;
+    while x < xb {
+        // The line from (x, yb) up to (x + h, ya), clipped to [xa, xb].
+        let (s, e) = (x.max(xa), (x + h).min(xb));
+        if s < e {
+            area.draw(&PathElement::new(
+                vec![(s, yb - (s - x)), (e, yb - (e - x))],
+                WHITE.stroke_width(2),
+            ))?;
+        }
+        x += 8;
+    }
+    Ok(())
+}

@@ -7,6 +7,7 @@
 //! one traced replication per plan; they never run the engine nor touch a
 //! file.
 
+use crate::report::chart::hatch;
 use std::fmt::Write;
 
 use jiff::Timestamp;
@@ -676,27 +677,6 @@ fn stack_columns<'a>(axis: &DateAxis, cols: usize, sites: impl Iterator<Item = &
             out
         })
         .collect()
-}
-
-/// White diagonal lines over a box: the hatch of the states that must be
-/// told apart without colour.
-fn hatch<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, xa: i32, ya: i32, xb: i32, yb: i32) -> DrawResult<DB> {
-    let h = yb - ya;
-    if h <= 0 || xb <= xa {
-        return Ok(());
-    }
-    let mut x = xa - h;
-    while x < xb {
-        let (s, e) = (x.max(xa), (x + h).min(xb));
-        if s < e {
-            area.draw(&PathElement::new(
-                vec![(s, yb - (s - x)), (e, yb - (e - x))],
-                WHITE.stroke_width(2),
-            ))?;
-        }
-        x += 8;
-    }
-    Ok(())
 }
 
 fn dashed_v<DB: DrawingBackend>(

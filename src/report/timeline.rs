@@ -6,6 +6,7 @@
 //! cut out of the axis and shown as a narrow break labelled with their
 //! length, so that two windows days apart both stay readable.
 
+use crate::report::chart::hatch;
 use std::collections::BTreeMap;
 
 use plotters::coord::Shift;
@@ -488,25 +489,6 @@ impl Timeline {
             })
             .collect()
     }
-}
-
-/// Diagonal white lines over a rectangle: the pattern that marks the lane
-/// without a working failover whatever the reader's colour vision.
-fn hatch<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, xa: i32, ya: i32, xb: i32, yb: i32) -> DrawResult<DB> {
-    let h = yb - ya;
-    let mut x = xa - h;
-    while x < xb {
-        // The line from (x, yb) up to (x + h, ya), clipped to [xa, xb].
-        let (s, e) = (x.max(xa), (x + h).min(xb));
-        if s < e {
-            area.draw(&PathElement::new(
-                vec![(s, yb - (s - x)), (e, yb - (e - x))],
-                WHITE.stroke_width(2),
-            ))?;
-        }
-        x += 8;
-    }
-    Ok(())
 }
 
 impl Chart for Timeline {

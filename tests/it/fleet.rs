@@ -16,14 +16,15 @@ const D: i64 = 86_400;
 
 /// The hand-computed pair of `runbooks.rs`, its windows moved to Tuesday
 /// and Thursday 22:00 UTC for 4 h.
-fn pair() -> String {
+pub fn pair() -> String {
     PAIR.replace(
         "  { weekday = \"mon\", hour = 10, length = \"8h\" },\n  { weekday = \"wed\", hour = 10, length = \"8h\" },",
         "  { weekday = \"tue\", hour = 22, length = \"4h\" },\n  { weekday = \"thu\", hour = 22, length = \"4h\" },",
     )
 }
 
-fn fleet(text: &str, site: &str) -> Fleet {
+/// The fleet `text`, whose `pair.toml` is `site` (no other file exists).
+pub fn fleet(text: &str, site: &str) -> Fleet {
     let site = site.to_string();
     Fleet::parse(text, "fleet.toml", "fleet", &move |path| {
         if path == "pair.toml" {

@@ -14,31 +14,17 @@ use cutover::montecarlo::Aggregator;
 use cutover::report::chart::{Chart, png_size, render};
 use cutover::report::fleet::{campaign_length, charts, gantt, report, without_failover};
 
-use crate::runbooks::PAIR;
-
 /// The hand-computed pair, its windows on Tuesday and Thursday 22:00 UTC
 /// for 4 h, and a freeze in the week of 24 March.
 fn pair() -> String {
-    PAIR.replace(
-        "  { weekday = \"mon\", hour = 10, length = \"8h\" },\n  { weekday = \"wed\", hour = 10, length = \"8h\" },",
-        "  { weekday = \"tue\", hour = 22, length = \"4h\" },\n  { weekday = \"thu\", hour = 22, length = \"4h\" },",
-    )
-    .replace(
+    crate::fleet::pair().replace(
         "interim = \"1d\"",
         "interim = \"1d\"\nstart = \"2025-03-03T00:00\"\nfreezes = [{ from = \"2025-03-24\", to = \"2025-03-28\", reason = \"quarter close\" }]",
     )
 }
 
 fn fleet(text: &str) -> Fleet {
-    let site = pair();
-    Fleet::parse(text, "fleet.toml", "fleet", &move |path| {
-        if path == "pair.toml" {
-            Ok(site.clone())
-        } else {
-            Err(format!("{path}: no such file"))
-        }
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
+    crate::fleet::fleet(text, &pair())
 }
 
 /// Nine sites in waves of 1, 2 and 6; `plans` adds `[[plans]]` tables.
