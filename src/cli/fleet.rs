@@ -264,14 +264,21 @@ fn write_outputs(
     let (summary, diffs) = (agg.summary(), agg.diffs());
     write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &summary))?;
     write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
-    if !no_charts {
+    let (html, md) = if no_charts {
+        cutover::report::fleet::report_with(fleet, agg, trace, runs, seed, false)
+    } else {
+        // Each chart drawn once: its two files, and its SVG in the page.
         let charts = out.join("charts");
         std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
+        let mut svgs = Vec::new();
         for (name, chart) in cutover::report::fleet::charts(fleet, trace, agg) {
-            super::write_chart(&charts, &name, &chart)?;
+            let r = cutover::report::chart::render(&chart).map_err(|e| internal(&format!("chart {name}"), e))?;
+            write_atomic(&charts.join(format!("{name}.svg")), |w| w.write_all(r.svg.as_bytes()))?;
+            write_atomic(&charts.join(format!("{name}.png")), |w| w.write_all(&r.png))?;
+            svgs.push((name, r.svg));
         }
-    }
-    let (html, md) = cutover::report::fleet::report_with(fleet, agg, trace, runs, seed, !no_charts);
+        cutover::report::fleet::report_with_svgs(fleet, agg, trace, runs, seed, &svgs, true)
+    };
     write_atomic(&out.join("report.html"), |w| w.write_all(html.as_bytes()))?;
     write_atomic(&out.join("report.md"), |w| w.write_all(md.as_bytes()))?;
     Ok(())

@@ -2103,14 +2103,28 @@ pub fn report_with(
     seed: u64,
     chart_files: bool,
 ) -> (String, String) {
-    let blocks = document(fleet, agg, traces, runs, seed);
     // The page holds its charts (one file to send to the change board).
     let svgs: Vec<(String, String)> = charts(fleet, traces, agg)
         .into_iter()
         .filter_map(|(name, chart)| crate::report::chart::render_svg(&chart).ok().map(|svg| (name, svg)))
         .collect();
+    report_with_svgs(fleet, agg, traces, runs, seed, &svgs, chart_files)
+}
+
+/// [`report_with`] given the charts already drawn, as SVG by name (the
+/// command line draws them once, for their files and for the page).
+pub fn report_with_svgs(
+    fleet: &Fleet,
+    agg: &Aggregator,
+    traces: &[CampaignRun],
+    runs: u64,
+    seed: u64,
+    svgs: &[(String, String)],
+    chart_files: bool,
+) -> (String, String) {
+    let blocks = document(fleet, agg, traces, runs, seed);
     (
-        html(fleet, agg, &blocks, runs, seed, &svgs),
+        html(fleet, agg, &blocks, runs, seed, svgs),
         markdown(fleet, agg, &blocks, runs, seed, chart_files),
     )
 }
