@@ -85,7 +85,54 @@ pub enum Step {
     SetLogoffPolicy { after: Option<SimDuration> },
 }
 
+/// Who a step keeps busy, for a campaign's operators and its cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// An operator works (or watches, within the same window): clicks,
+    /// backups, verification, the waits for installs, syncs and drains.
+    Operator,
+    /// The cloud service changes the site without an operator: a pod's
+    /// cutover. It counts towards a campaign's cap, not its operators.
+    ServiceChange,
+    /// Nobody works: the interim, the wait for a window or a fixed time, the
+    /// service's scheduling, building, notices and clean-up.
+    Wait,
+}
+
 impl Step {
+    /// Who the step keeps busy (an exhaustive match: a new step must say).
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Step::Backup { .. }
+            | Step::SyncNow
+            | Step::BreakFailover
+            | Step::EstablishFailover { .. }
+            | Step::WaitSync
+            | Step::Upgrade { .. }
+            | Step::WaitUpgraded { .. }
+            | Step::Verify { .. }
+            | Step::Switch { .. }
+            | Step::SetAccepting { .. }
+            | Step::WaitDrained { .. }
+            | Step::DistributePackage
+            | Step::BecomeBackup { .. }
+            | Step::BecomePrimary { .. }
+            | Step::SetBackupOperations { .. }
+            | Step::ClusterSync
+            | Step::Precheck
+            | Step::Restore { .. }
+            | Step::SetLogoffPolicy { .. } => StepKind::Operator,
+            Step::Cutover => StepKind::ServiceChange,
+            Step::Interim
+            | Step::WaitWindow
+            | Step::Wait { .. }
+            | Step::Schedule
+            | Step::BuildGreen
+            | Step::Notify { .. }
+            | Step::DeleteBlue => StepKind::Wait,
+        }
+    }
+
     /// True for a manual step that starts with one operator action of
     /// `operator.step` (a click in a console) before it takes effect.
     /// Backups and verification take an operator's time of their own; waits,

@@ -150,6 +150,50 @@ pub struct RunOutput {
     pub events: EventLog,
     /// Active sessions and failed connects (empty unless the log was asked for).
     pub series: Vec<SeriesPoint>,
+    /// When the site was down and without a working failover, as the
+    /// metrics count them (always kept: a few spans a run).
+    pub spans: Spans,
+    /// What became of the new version: when it first served, and the
+    /// latent defect found, if any.
+    pub version: VersionOutcome,
+}
+
+/// Spans of a run, closed at its end instant: the same time the metrics
+/// `downtime_s` and `exposure_s` add up. The timeline and a fleet's
+/// campaign read them from here rather than from the event log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spans {
+    /// A client with a fresh resolver could not connect.
+    pub down: Vec<(SimTime, SimTime)>,
+    /// A site with a backup ran without a working failover.
+    pub exposure: Vec<(SimTime, SimTime)>,
+}
+
+/// The new version in one run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VersionOutcome {
+    /// When the site first served the new version (its front door pointed
+    /// at an up appliance on it).
+    pub serving_from: Option<SimTime>,
+    /// When a latent defect was found (a fall-back or an escape began).
+    pub defect_found_at: Option<SimTime>,
+    /// The defect found was the version's (given by [`VersionDefect`]), not
+    /// the site's own (`faults.latent_defect`).
+    pub found_version_defect: bool,
+    /// The site ended on the old version after a recovery from the defect.
+    pub recovered: bool,
+}
+
+/// The new version's own defect, shared by every site of a fleet that
+/// installs it (docs/model.md §7): this site shows it `shows_after` after
+/// it first serves the new version, unless it is known sooner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VersionDefect {
+    /// The site's own time to show the defect once serving the new version.
+    pub shows_after: SimDuration,
+    /// The instant (run time) the defect became known elsewhere: from then
+    /// on, the site treats it as found as soon as it serves the new version.
+    pub known_at: Option<SimTime>,
 }
 
 /// Runs replication `replication` of `runbook` on `scenario` under master
@@ -158,6 +202,26 @@ pub fn simulate(scenario: &Scenario, runbook: &Runbook, seed: u64, replication: 
     let never = AtomicBool::new(false);
     simulate_bounded(scenario, runbook, seed, replication, opts, &Limits::DEFAULT, &never)
         .expect("a run that is never asked to stop finishes")
+}
+
+/// [`simulate_bounded`] of a site that installs a version carrying
+/// `version`'s defect (besides any defect of its own configuration from
+/// `faults.latent_defect`): the earlier of the two to show is found.
+pub fn simulate_carrying(
+    scenario: &Scenario,
+    runbook: &Runbook,
+    seed: u64,
+    opts: RunOptions,
+    limits: &Limits,
+    stop: &AtomicBool,
+    version: Option<VersionDefect>,
+) -> Option<RunOutput> {
+    let mut w = World::new(scenario, runbook, seed, 0, opts, *limits);
+    w.defect.version = version;
+    if !w.run(stop) {
+        return None;
+    }
+    Some(w.finish())
 }
 
 /// [`simulate`] within `limits`, giving up as soon as `stop` is set: it is
@@ -423,8 +487,13 @@ struct Exec<'a> {
 /// A latent defect of the new version (docs/model.md §1, "Latent defects").
 #[derive(Default)]
 struct Defect {
-    /// The new version carries one, found this long after it starts serving.
+    /// The site's own defect (`faults.latent_defect`): found this long after
+    /// the new version starts serving.
     detect: Option<SimDuration>,
+    /// The version's defect, given by a fleet's campaign.
+    version: Option<VersionDefect>,
+    /// The defect scheduled to show is the version's.
+    of_version: bool,
     /// When the site's front door first pointed at an up appliance on the
     /// new version.
     serving_since: Option<SimTime>,
@@ -494,6 +563,8 @@ struct World<'a> {
     closing: bool,
     down_since: Option<SimTime>,
     exposure_since: Option<SimTime>,
+    /// Closed down and exposure spans (see [`Spans`]).
+    spans: Spans,
     /// Since when the appliance serving the site has been up without a
     /// working failover (the time `exposure_risk` is computed from).
     at_risk_since: Option<SimTime>,
@@ -745,6 +816,7 @@ impl<'a> World<'a> {
             closing: false,
             down_since: None,
             exposure_since: None,
+            spans: Spans::default(),
             at_risk_since: None,
             at_risk_ms: 0,
             logoff_override: None,
@@ -1283,6 +1355,7 @@ impl<'a> World<'a> {
             }
             (true, Some(since)) => {
                 self.m.downtime_ms += self.now.since(since).0;
+                self.spans.down.push((since, self.now));
                 self.m.defect_downtime_ms += self.defect_overlap(since, self.now);
                 self.down_since = None;
                 let after = self.now.since(since);
@@ -1290,7 +1363,7 @@ impl<'a> World<'a> {
             }
             _ => {}
         }
-        if self.defect.detect.is_some() && self.defect.serving_since.is_none() {
+        if self.defect.armed() && self.defect.serving_since.is_none() {
             self.watch_new_version();
         }
         if self.sc.site.has_backup() {
@@ -1302,6 +1375,7 @@ impl<'a> World<'a> {
                 }
                 (true, Some(since)) => {
                     self.m.exposure_ms += self.now.since(since).0;
+                    self.spans.exposure.push((since, self.now));
                     self.exposure_since = None;
                     self.log(Event::FailoverWorking);
                 }
@@ -1355,10 +1429,12 @@ impl<'a> World<'a> {
             .min(end.max(self.start));
         if let Some(since) = self.down_since.take() {
             self.m.downtime_ms += end_instant.since(since).0;
+            self.spans.down.push((since, end_instant));
             self.m.defect_downtime_ms += self.defect_overlap(since, end_instant);
         }
         if let Some(since) = self.exposure_since.take() {
             self.m.exposure_ms += end_instant.since(since).0;
+            self.spans.exposure.push((since, end_instant));
         }
         if let Some(since) = self.at_risk_since.take() {
             self.at_risk_ms += end_instant.since(since).0;
@@ -1402,10 +1478,24 @@ impl<'a> World<'a> {
             events.sort_by_time();
         }
         let series = std::mem::take(&mut self.series);
+        for spans in [&mut self.spans.down, &mut self.spans.exposure] {
+            spans.retain(|(a, _)| *a < end_instant);
+            for span in spans.iter_mut() {
+                span.1 = span.1.min(end_instant);
+            }
+        }
+        let version = VersionOutcome {
+            serving_from: self.new_since,
+            defect_found_at: self.defect.found.then_some(self.defect.recovery_from).flatten(),
+            found_version_defect: self.defect.found && self.defect.of_version,
+            recovered: self.defect.found && self.defect.recovery_to.is_some(),
+        };
         RunOutput {
             metrics: self.m,
             events,
             series,
+            spans: std::mem::take(&mut self.spans),
+            version,
         }
     }
 }

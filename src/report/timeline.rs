@@ -96,15 +96,11 @@ impl Timeline {
         let start = end.saturating_sub(out.metrics.span_ms);
         let proc_start = out.metrics.procedure_start_ms;
         let from = proc_start.saturating_sub(MS_PER_HOUR).max(start);
-        // First lane: can a fresh client connect?
+        // First lane: can a fresh client connect? The run's own spans.
         let mut site: Vec<(u64, String)> = vec![(start, "serving".into())];
-        for e in log.iter() {
-            let state = match e.event {
-                Event::SiteDown => "down",
-                Event::SiteUp { .. } => "serving",
-                _ => continue,
-            };
-            site.push((e.time.0, state.into()));
+        for &(a, b) in &out.spans.down {
+            site.push((a.0, "down".into()));
+            site.push((b.0, "serving".into()));
         }
         let mut lanes: Vec<Lane> = vec![Lane {
             name: "site".into(),
@@ -218,26 +214,48 @@ impl Timeline {
                 });
             }
         }
-        // The relationship: working, syncing (while working), not working.
+        // The relationship: not working over the run's exposure spans;
+        // otherwise syncing while a sync that began with it working runs.
         let mut relationship = Vec::new();
         if sc.site.has_backup() {
-            let mut changes: Vec<(u64, String)> = vec![(start, "working".into())];
-            let mut working = true;
+            let exposed = |t: u64| out.spans.exposure.iter().any(|(a, b)| a.0 <= t && t < b.0);
+            // Instants where the state may change, with whether a sync runs
+            // from then on (the last event at an instant decides).
+            let mut marks: Vec<(u64, Option<bool>)> = Vec::new();
             for e in log.iter() {
-                let next = match e.event {
-                    Event::FailoverNotWorking => {
-                        working = false;
-                        "not working"
-                    }
-                    Event::FailoverWorking => {
-                        working = true;
-                        "working"
-                    }
-                    Event::SyncStart { .. } if working => "syncing",
-                    Event::SyncDone { .. } | Event::SyncFailed if working => "working",
+                let t = e.time.0;
+                let syncing = match e.event {
+                    Event::SyncStart { .. } => !exposed(t),
+                    Event::SyncDone { .. } | Event::SyncFailed => false,
                     _ => continue,
                 };
-                changes.push((e.time.0, next.into()));
+                marks.push((t, Some(syncing)));
+            }
+            for &(a, b) in &out.spans.exposure {
+                // A sync under way when the relationship breaks is over.
+                marks.push((a.0, Some(false)));
+                marks.push((b.0, None));
+            }
+            marks.sort_by_key(|m| m.0);
+            let mut changes: Vec<(u64, String)> = vec![(start, "working".into())];
+            let mut syncing = false;
+            for (i, &(t, s)) in marks.iter().enumerate() {
+                if let Some(s) = s {
+                    syncing = s;
+                }
+                if marks.get(i + 1).is_some_and(|m| m.0 == t) {
+                    continue;
+                }
+                let state = if exposed(t) {
+                    "not working"
+                } else if syncing {
+                    "syncing"
+                } else {
+                    "working"
+                };
+                if changes.last().is_some_and(|c| c.1 != state) {
+                    changes.push((t, state.into()));
+                }
             }
             relationship = spans_of(&changes, end);
         }
@@ -939,6 +957,12 @@ mod tests {
             },
             events: log,
             series: Vec::new(),
+            // As the simulation closes them for this log.
+            spans: crate::sim::Spans {
+                down: vec![(SimTime(1000), SimTime(3000))],
+                exposure: vec![(SimTime(1000), SimTime(4000))],
+            },
+            version: Default::default(),
         };
         let t = Timeline::from_run(&sc, "x", 1, &out);
         let lanes: Vec<(&str, &[Span])> = t.lanes.iter().map(|l| (l.name.as_str(), &l.spans[..])).collect();

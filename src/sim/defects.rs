@@ -7,7 +7,7 @@ use super::events::Event;
 use super::{Ev, NodeState, Role, Wait, World};
 use crate::model::site::{NodeId, SwitchMethod};
 use crate::runbook::Step;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// Fall back to `to` (still on the old version) by `method`: break the
 /// relationship if one exists (skipped otherwise), move the site, restore
@@ -53,11 +53,19 @@ static ESCAPED: [[Step; 5]; 2] = [escaped(0, 1), escaped(1, 0)];
 /// An escaped defect on a single appliance: restore it (the site down meanwhile).
 static SINGLE: [Step; 1] = [Step::Restore { node: 0 }];
 
+impl super::Defect {
+    /// A defect may show: the site's own, or the version's.
+    pub(super) fn armed(&self) -> bool {
+        self.detect.is_some() || self.version.is_some()
+    }
+}
+
 impl World<'_> {
     /// Called by `refresh` while a latent defect waits for the new version
     /// to serve: from the first instant the site's front door points at an
     /// up appliance on the new version, the defect is found after its
-    /// detection time.
+    /// detection time (the site's own or the version's, whichever shows
+    /// first; the version's at once when it is already known).
     pub(super) fn watch_new_version(&mut self) {
         let Some(t) = self.front.target else {
             return;
@@ -66,13 +74,29 @@ impl World<'_> {
         if !n.up() || n.version < 2 || n.traffic {
             return;
         }
-        let Some(d) = self.defect.detect else {
-            return;
+        let own = self.defect.detect;
+        let now = self.now;
+        let of_version = self.defect.version.map(|v| {
+            let known = v
+                .known_at
+                .map(|k| if k > now { k.since(now) } else { SimDuration::ZERO });
+            known.map_or(v.shows_after, |k| k.min(v.shows_after))
+        });
+        let (d, version) = match (own, of_version) {
+            (Some(a), Some(b)) if a < b => (a, false),
+            (_, Some(b)) => (b, true),
+            (Some(a), None) => (a, false),
+            (None, None) => return,
         };
+        self.defect.of_version = version;
         self.defect.serving_since = Some(self.now);
         self.defect.ended_before = self.m.completed + self.m.dropped_sessions;
         self.q.schedule(self.now + d, Ev::DefectFound);
-        self.log(Event::NewVersionServing { node: t, shows_in: d });
+        self.log(Event::NewVersionServing {
+            node: t,
+            shows_in: d,
+            of_version: version,
+        });
     }
 
     /// Downtime in `[from, to)` that falls within the recovery from a defect.

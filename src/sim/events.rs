@@ -565,6 +565,8 @@ pub enum Event {
         node: NodeId,
         /// When the defect shows.
         shows_in: SimDuration,
+        /// The defect is the version's, shared by a fleet (not the site's own).
+        of_version: bool,
     },
     /// The defect was found while `old` still runs the old version.
     DefectFound {
@@ -1090,9 +1092,22 @@ impl fmt::Display for Detail<'_> {
             SharedIpEnabled { on } => f.write_str(name(on)),
             DnsRecordChanged { to } | NatEffective { to } => write!(f, "-> {}", name(to)),
             NatEntryEdited { effective_in } => write!(f, "effective in {effective_in}"),
-            NewVersionServing { node, shows_in } => write!(
+            NewVersionServing {
+                node,
+                shows_in,
+                of_version: false,
+            } => write!(
                 f,
                 "{} serves the new version; its latent defect shows in {shows_in}",
+                name(node)
+            ),
+            NewVersionServing {
+                node,
+                shows_in,
+                of_version: true,
+            } => write!(
+                f,
+                "{} serves the new version; the version's defect shows here in {shows_in}",
                 name(node)
             ),
             DefectFound { old } => write!(f, "{} still runs the old version: fall back to it", name(old)),
@@ -1545,6 +1560,7 @@ mod tests {
                 NewVersionServing {
                     node: 0,
                     shows_in: s(43_200),
+                    of_version: false,
                 },
                 "defect",
                 "new_version_serving",

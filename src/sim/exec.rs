@@ -751,7 +751,7 @@ impl<'a> World<'a> {
 
     /// True when the new version serves with a latent defect not found yet.
     fn defect_pending(&self) -> bool {
-        self.defect.detect.is_some() && self.defect.serving_since.is_some() && !self.defect.found
+        self.defect.armed() && self.defect.serving_since.is_some() && !self.defect.found
     }
 
     /// Restores `node` to the old version from its backup: it goes down
