@@ -22,6 +22,7 @@
 //! caller's `read` function.
 
 pub mod campaign;
+mod placement;
 pub mod study;
 pub mod table;
 
@@ -66,6 +67,10 @@ pub fn is_fleet(text: &str) -> bool {
 /// outcome is known; sites that have not started by then are not started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum StopOn {
+    /// The version's defect ([`Version`]) was found at a site, by a
+    /// fall-back or an escape: sites already on the new version recover,
+    /// and with a `fix` the campaign resumes with the fixed version.
+    DefectFound,
     /// The site's procedure was aborted.
     Aborted,
     /// A latent defect escaped the interim (found after every appliance
@@ -79,7 +84,8 @@ pub enum StopOn {
 
 impl StopOn {
     /// Every outcome, in file order.
-    pub const ALL: [StopOn; 4] = [
+    pub const ALL: [StopOn; 5] = [
+        StopOn::DefectFound,
         StopOn::Aborted,
         StopOn::DefectEscaped,
         StopOn::Rollback,
@@ -89,10 +95,50 @@ impl StopOn {
     /// The word used in fleet files.
     pub fn word(self) -> &'static str {
         match self {
+            StopOn::DefectFound => "defect_found",
             StopOn::Aborted => "aborted",
             StopOn::DefectEscaped => "defect_escaped",
             StopOn::Rollback => "rollback",
             StopOn::Backout => "backout",
+        }
+    }
+}
+
+/// The new version, shared by every site of the fleet (`[version]`): if it
+/// carries a defect, every site that runs it carries the same one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Version {
+    /// Probability that the version carries a defect (drawn once per
+    /// replication, the same for every plan).
+    pub latent_defect: f64,
+    /// Mean time for one site serving the new version to show the defect
+    /// (exponential, each site on its own).
+    pub defect_detect: SimDuration,
+    /// Time from the defect's discovery to a fixed version; the campaign
+    /// then resumes (plans that stop on `defect_found` only).
+    pub fix: Option<SimDuration>,
+}
+
+/// How a campaign picks the window of each site within a wave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Each site in the earliest window its own calendar and the rules
+    /// allow, whatever the listed order (which only breaks ties).
+    Earliest,
+    /// Sites start in the order listed: a site's first work never comes
+    /// before the one listed before it.
+    Listed,
+}
+
+impl Placement {
+    /// Every placement, as written in fleet files.
+    pub const ALL: [Placement; 2] = [Placement::Earliest, Placement::Listed];
+
+    /// The word used in fleet files.
+    pub fn word(self) -> &'static str {
+        match self {
+            Placement::Earliest => "earliest",
+            Placement::Listed => "listed",
         }
     }
 }
@@ -221,6 +267,8 @@ pub struct Plan {
     pub bake: SimDuration,
     /// The outcomes that stop the campaign.
     pub stop_on: Vec<StopOn>,
+    /// How each site's window is picked within a wave.
+    pub placement: Placement,
     /// The days (site's local weekday, Monday = 0) a site's procedure may
     /// start on, as a bitmask; all days when not given. A two-window
     /// upgrade started on a Tuesday can end on Thursday; one started on a
@@ -263,6 +311,8 @@ pub struct Fleet {
     /// Shared operators; `None` when the campaign does not share any (each
     /// site keeps its scenario's own).
     pub operators: Option<Operators>,
+    /// The new version's defect; `None` without `[version]`.
+    pub version: Option<Version>,
 }
 
 /// The seed of site `k` in replication `i` of a study under master seed
@@ -272,6 +322,15 @@ pub struct Fleet {
 pub fn site_seed(seed: u64, replication: u64, k: usize) -> u64 {
     let mut rng = stream(seed, replication, Purpose::Sites);
     rng.set_word_pos(2 * k as u128);
+    rng.next_u64()
+}
+
+/// The seed of site `k`'s second run in replication `i` (its upgrade to
+/// the fixed version after the version's defect was found): word
+/// `MAX_SITES + k` of the same stream as [`site_seed`].
+pub fn site_seed_again(seed: u64, replication: u64, k: usize) -> u64 {
+    let mut rng = stream(seed, replication, Purpose::Sites);
+    rng.set_word_pos(2 * (MAX_SITES + k) as u128);
     rng.next_u64()
 }
 
@@ -287,6 +346,15 @@ struct RawFleetFile {
     campaign: Option<RawCampaign>,
     operators: Option<toml::Table>,
     plans: Option<Vec<RawPlan>>,
+    version: Option<RawVersion>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVersion {
+    latent_defect: Option<f64>,
+    defect_detect: Option<String>,
+    fix: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -320,6 +388,7 @@ struct RawCampaign {
     stop_on: Option<Vec<String>>,
     start_days: Option<Vec<String>>,
     deadline: Option<String>,
+    placement: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -333,6 +402,7 @@ struct RawPlan {
     stop_on: Option<Vec<String>>,
     start_days: Option<Vec<String>>,
     strategies: Option<Vec<RawPlanStrategy>>,
+    placement: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -546,6 +616,8 @@ fn build(
             shifts: t.get("shifts").cloned(),
         }
     });
+
+    let version = raw.version.map(|v| read_version(c, v));
 
     // Sites.
     let entries = fleet.sites.unwrap_or_default();
@@ -849,7 +921,46 @@ fn build(
         sites,
         plans,
         operators,
+        version,
     })
+}
+
+/// Reads `[version]`: its fields checked, each problem at its path.
+fn read_version(c: &mut Ctx, v: RawVersion) -> Version {
+    let latent_defect = match v.latent_defect {
+        None => 0.0,
+        Some(p) if (0.0..=1.0).contains(&p) => p,
+        Some(p) => {
+            c.bad("version.latent_defect", format!("{p} is not a probability (0 to 1)"));
+            0.0
+        }
+    };
+    let mut duration = |path: &str, text: Option<&String>, most_days: u64| -> Option<SimDuration> {
+        let t = text?;
+        match parse_duration(t) {
+            Ok(d) if d == SimDuration::ZERO => {
+                c.bad(path, format!("{t:?} is zero: give a time such as \"2d\""));
+                None
+            }
+            Ok(d) if d > SimDuration::from_hours(24 * most_days) => {
+                c.bad(path, format!("{d} is longer than {most_days} days"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                c.bad(path, e.to_string());
+                None
+            }
+        }
+    };
+    let defect_detect =
+        duration("version.defect_detect", v.defect_detect.as_ref(), 3_650).unwrap_or(SimDuration::from_hours(48));
+    let fix = duration("version.fix", v.fix.as_ref(), 366);
+    Version {
+        latent_defect,
+        defect_detect,
+        fix,
+    }
 }
 
 /// One plan: the campaign's settings with the plan's own on top.
@@ -948,6 +1059,20 @@ fn plan(
     }
     stop_on.sort();
     stop_on.dedup();
+    let placement_path = at("placement", rp.placement.is_some());
+    let placement = match rp.placement.as_ref().or(base.placement.as_ref()) {
+        None => Placement::Earliest,
+        Some(w) => match Placement::ALL.iter().find(|p| p.word() == w.trim()) {
+            Some(p) => *p,
+            None => {
+                c.bad(
+                    &placement_path,
+                    format!("{w:?}: give \"earliest\" (each site in its earliest free window) or \"listed\" (in the order listed)"),
+                );
+                Placement::Earliest
+            }
+        },
+    };
     let days_path = at("start_days", rp.start_days.is_some());
     let mut start_days = 0u8;
     let days = rp.start_days.as_ref().or(base.start_days.as_ref());
@@ -1018,6 +1143,7 @@ fn plan(
         max_sites_per_window,
         bake,
         stop_on,
+        placement,
         start_days,
         strategies,
     })

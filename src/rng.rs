@@ -48,6 +48,10 @@ pub enum Purpose {
     /// Fleets: the seed of each site of a replication (word `k` is site
     /// `k`'s seed), so that a site's runs do not depend on the others.
     Sites = 11,
+    /// Fleets: whether the new version carries a defect (word 0) and when
+    /// each site would show it (word `2(k + 1)` for site `k`), shared by
+    /// every plan of a replication.
+    Version = 13,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.

@@ -15,7 +15,6 @@ use cutover::export::{self, Manifest};
 use cutover::fleet::Fleet;
 use cutover::fleet::campaign::CampaignRun;
 use cutover::fleet::study::{self as fstudy, FleetReplication};
-use cutover::montecarlo::Aggregator;
 use cutover::results::MANIFEST_FORMAT;
 use cutover::study::shard::Shard;
 
@@ -147,7 +146,7 @@ pub(super) fn cmd_compare(
     let out = staging.path().to_path_buf();
     super::study::install_interrupt_handler();
     let started = std::time::Instant::now();
-    let mut agg = fstudy::aggregator(&fleet);
+    let mut stats = fstudy::FleetStats::new(&fleet);
     let mut trace: Option<FleetReplication> = None;
     let mut bar = Progress::new(
         range.end - range.start,
@@ -175,7 +174,7 @@ pub(super) fn cmd_compare(
             |rep| {
                 fstudy::write_runs(&mut rw, &fleet, seed, &rep).map_err(|e| internal("write runs.csv", e))?;
                 fstudy::write_sites(&mut sw, &fleet, &rep).map_err(|e| internal("write sites.csv", e))?;
-                agg.push(&rep.values());
+                stats.push(&rep.rows()).map_err(CliError::Internal)?;
                 if rep.index == first {
                     trace = Some(rep);
                 }
@@ -199,7 +198,7 @@ pub(super) fn cmd_compare(
             .map_err(|e| internal(&format!("rename {name}"), e.error))?;
     }
     let trace = trace.ok_or_else(|| CliError::Internal("no replication ran".into()))?;
-    write_outputs(&out, &fleet, &agg, &trace.plans, runs, seed, flags.no_charts)?;
+    write_outputs(&out, &fleet, &stats, &trace.plans, runs, seed, flags.no_charts)?;
     let manifest = Manifest {
         tool: "cutover".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -239,8 +238,8 @@ pub(super) fn cmd_compare(
                 None => String::new(),
             }
         );
-        print!("{}", fleet_table(&fleet, &agg));
-        println!("\n{}\n", cutover::report::fleet::bottom_line_text(&fleet, &agg));
+        print!("{}", fleet_table(&fleet, &stats));
+        println!("\n{}\n", cutover::report::fleet::bottom_line_text(&fleet, &stats));
         println!(
             "wrote {}/{{runs,sites,summary,diff}}.csv, report.html, report.md and manifest.json",
             dir.display()
@@ -255,29 +254,29 @@ pub(super) fn cmd_compare(
 fn write_outputs(
     out: &Path,
     fleet: &Fleet,
-    agg: &Aggregator,
+    stats: &fstudy::FleetStats,
     trace: &[CampaignRun],
     runs: u64,
     seed: u64,
     no_charts: bool,
 ) -> Result<(), CliError> {
-    let (summary, diffs) = (agg.summary(), agg.diffs());
+    let (summary, diffs) = (stats.agg.summary(), stats.agg.diffs());
     write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &summary))?;
     write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
     let (html, md) = if no_charts {
-        cutover::report::fleet::report_with(fleet, agg, trace, runs, seed, false)
+        cutover::report::fleet::report_with(fleet, stats, trace, runs, seed, false)
     } else {
         // Each chart drawn once: its two files, and its SVG in the page.
         let charts = out.join("charts");
         std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
         let mut svgs = Vec::new();
-        for (name, chart) in cutover::report::fleet::charts(fleet, trace, agg) {
+        for (name, chart) in cutover::report::fleet::charts(fleet, trace, stats) {
             let r = cutover::report::chart::render(&chart).map_err(|e| internal(&format!("chart {name}"), e))?;
             write_atomic(&charts.join(format!("{name}.svg")), |w| w.write_all(r.svg.as_bytes()))?;
             write_atomic(&charts.join(format!("{name}.png")), |w| w.write_all(&r.png))?;
             svgs.push((name, r.svg));
         }
-        cutover::report::fleet::report_with_svgs(fleet, agg, trace, runs, seed, &svgs, true)
+        cutover::report::fleet::report_with_svgs(fleet, stats, trace, runs, seed, &svgs, true)
     };
     write_atomic(&out.join("report.html"), |w| w.write_all(html.as_bytes()))?;
     write_atomic(&out.join("report.md"), |w| w.write_all(md.as_bytes()))?;
@@ -338,7 +337,7 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     )?;
     let staging = outdir.stage()?;
     let out = staging.path().to_path_buf();
-    let mut agg = fstudy::aggregator(&fleet);
+    let mut stats = fstudy::FleetStats::new(&fleet);
     let plans = fleet.plans.len();
     for (name, header) in [
         ("runs.csv", fstudy::runs_header()),
@@ -369,9 +368,12 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
                     w.write_record(&rec)
                         .map_err(|e| internal(&format!("write {name}"), e))?;
                     if name == "runs.csv" {
-                        group.push(rec.iter().skip(3).map(String::from).collect());
+                        let line = rec.position().map_or(0, |at| at.line());
+                        group.push(rec.iter().skip(fstudy::RUNS_KEY_COLUMNS).map(String::from).collect());
                         if group.len() == plans {
-                            agg.push(&group);
+                            stats
+                                .push(&group)
+                                .map_err(|e| CliError::BadInput(format!("{}:{line}: {e}", p.display())))?;
                             group.clear();
                         }
                     }
@@ -385,10 +387,10 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
         tmp.persist(out.join(name))
             .map_err(|e| internal(&format!("rename {name}"), e.error))?;
     }
-    if agg.replications() != first.runs {
+    if stats.replications() != first.runs {
         return Err(CliError::BadInput(format!(
             "the shards hold {} replications of {}",
-            agg.replications(),
+            stats.replications(),
             first.runs
         )));
     }
@@ -396,7 +398,7 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     let trace = fstudy::replication(&fleet, first.seed, 0, &never)
         .ok_or_else(|| CliError::Internal("replication 0 did not run".into()))?;
     let charts = shards.iter().all(|(d, _)| d.join("charts").is_dir());
-    write_outputs(&out, &fleet, &agg, &trace.plans, first.runs, first.seed, !charts)?;
+    write_outputs(&out, &fleet, &stats, &trace.plans, first.runs, first.seed, !charts)?;
     let manifest = Manifest {
         command: std::env::args().collect(),
         first_replication: 0,
@@ -422,9 +424,9 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
 /// interval, and the means of the peak sites without failover, the sites'
 /// time without failover added up (site-days), the sites done and not
 /// started, the user-minutes lost and the operator hours.
-fn fleet_table(fleet: &Fleet, agg: &Aggregator) -> String {
+fn fleet_table(fleet: &Fleet, stats: &fstudy::FleetStats) -> String {
     use std::fmt::Write as _;
-    let summary = agg.summary();
+    let summary = stats.agg.summary();
     let row = |plan: &str, metric: &str| summary.iter().find(|r| r.strategy == plan && r.metric == metric);
     let mut s = String::new();
     let day = 86_400.0;

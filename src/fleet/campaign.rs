@@ -1,53 +1,64 @@
 //! One replication of a campaign: the sites placed wave by wave in their
 //! windows, under the cap and the shared operators, each site one
-//! single-site run (docs/model.md §7).
+//! single-site run, the version's defect shared by every site that runs it,
+//! the stops and the resumption after a fix (docs/model.md §7).
 //!
 //! Times here are campaign milliseconds: signed, 0 at the fleet's `start`.
 //!
-//! The rules, in the order they apply to a site:
+//! The rules, in the order they apply:
 //!
 //! 1. A wave starts at the campaign's start (the first) or once every site
 //!    of the previous wave has ended, plus the bake time.
-//! 2. Within a wave, sites start in the order listed: a site's first work
-//!    never comes before the one listed before it.
+//! 2. Within a wave, each site goes to the earliest window its own calendar
+//!    and the rules below allow, the listed order breaking ties (or, with
+//!    `placement = "listed"`, in the order listed) — see
+//!    [`super::placement`].
 //! 3. A site's procedure starts at a window opening of its own calendar,
 //!    on one of the plan's `start_days` (a pod's service schedules its own
-//!    slot after the start). Its run
-//!    starts one warm-up earlier, to the minute below, so that its sessions
-//!    are those of a single-site run started then.
+//!    slot after the start). Its run starts one warm-up earlier, to the
+//!    minute below, so that its sessions are those of a single-site run
+//!    started then.
 //! 4. Each window (occurrence) a site works in counts once towards
-//!    `max_sites_per_window`: the sites whose nights overlap it. A site that
-//!    would break the cap in any of its nights waits for a later window.
-//! 5. With shared operators, each operator works one site at a time: a
-//!    site whose work would overlap the work of `count` others waits for a
-//!    later window (the simulator starts procedures at window openings, so
-//!    an operator does not move on to a second site in the same window).
+//!    `max_sites_per_window`. A site that would break the cap in any of its
+//!    nights waits for a later window.
+//! 5. With shared operators, each operator works one site at a time.
 //! 6. A site whose outcome is in `stop_on` stops the campaign when that
-//!    outcome is known (the abort, the rollback, the backout, the escaped
-//!    defect's discovery): a site that has not started by then is not
-//!    started, nor is any later wave. A site already under way finishes.
-//! 7. A site that finds no room within [`CAMPAIGN_HORIZON`] (or within
-//!    [`MAX_TRIES`] runs) is not started.
+//!    outcome is known: a site that has not started by then is not
+//!    started, nor is any later wave. A site already under way finishes —
+//!    but when the stop is the version's defect found (`defect_found`),
+//!    every site that runs the new version falls back or is restored as
+//!    soon as it serves it, and with `[version] fix` the campaign resumes
+//!    once the fixed version is out: the sites that ran the defective one
+//!    first, then the rest of the wave, then the later waves.
+//! 7. A site that finds no room within [`super::CAMPAIGN_HORIZON`] (or
+//!    within [`super::MAX_TRIES`] runs) is not started.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 
-use super::table::CampaignMetrics;
-use super::{CAMPAIGN_HORIZON, Fleet, MAX_TRIES, StopOn, local_minute, site_seed};
+use rand::RngExt;
+
+use super::placement::{Ledger, Placed, WavePlacer};
+use super::table::{CampaignMetrics, Outcome};
+use super::{Fleet, StopOn, site_seed, site_seed_again};
 use crate::metrics::Metrics;
-use crate::runbook::Step;
+use crate::rng::{Purpose, stream};
+use crate::runbook::StepKind;
 use crate::scenario::Scenario;
 use crate::sim::events::Event;
-use crate::sim::{Limits, RunOptions, simulate_bounded};
-use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimTime};
+use crate::sim::{Limits, RunOptions, VersionDefect, simulate_carrying};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimDuration, SimTime};
 
 /// What became of a site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SiteState {
-    /// Its procedure ran to its end.
+    /// Its procedure ran to its end: it runs the new version.
     Done,
     /// Its procedure was aborted.
     Aborted,
+    /// It ran the new version, a latent defect showed, and it fell back or
+    /// was restored: it runs the old version.
+    Recovered,
     /// The campaign never started it.
     NotStarted,
 }
@@ -58,21 +69,25 @@ impl SiteState {
         match self {
             SiteState::Done => "done",
             SiteState::Aborted => "aborted",
+            SiteState::Recovered => "recovered",
             SiteState::NotStarted => "not_started",
         }
     }
 }
 
-/// One site in one replication of a campaign.
+/// One site in one replication of a campaign (one run of its procedure).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SiteRun {
     /// The site (index in [`Fleet::sites`]).
     pub site: usize,
     /// Its wave (0-based).
     pub wave: usize,
+    /// 1 for the campaign's first run of the site; 2 for its upgrade to the
+    /// fixed version after the version's defect was found.
+    pub attempt: u32,
     /// The strategy it used.
     pub strategy: String,
-    /// Its seed ([`site_seed`]).
+    /// Its seed ([`site_seed`], or [`site_seed_again`] for attempt 2).
     pub seed: u64,
     pub state: SiteState,
     /// The local date-time (site zone) its run started at: the
@@ -95,154 +110,85 @@ pub struct SiteRun {
     pub down: Vec<(i64, i64)>,
     /// The outcomes that may stop a campaign, each when first known.
     pub triggers: Vec<(i64, StopOn)>,
+    /// When it first served the new version, campaign ms.
+    pub serving_new: Option<i64>,
+    /// It ran a version that carries the version's defect.
+    pub defective: bool,
+    /// The version's defect ([`VersionDefect`]) given to its run, if any.
+    pub version_defect: Option<VersionDefect>,
     /// User-minutes lost (see the metric).
     pub user_minutes: f64,
     /// Runs simulated to place it (1 when its first window had room).
     pub tries: u32,
 }
 
+/// A stop of the campaign: when it was known, the wave of the site that
+/// stopped it, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stop {
+    pub at: i64,
+    pub wave: usize,
+    pub cause: StopOn,
+}
+
 /// One replication of one plan.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CampaignRun {
     pub metrics: CampaignMetrics,
-    /// Every site, in the fleet's order.
+    /// Every site, in the fleet's order: its last run (or not started).
     pub sites: Vec<SiteRun>,
+    /// Runs of sites that were run again (their first run, on the version
+    /// whose defect was found), in the order they were superseded.
+    pub earlier: Vec<SiteRun>,
     /// Each wave's start and end (campaign ms); `None` for a wave that
     /// never started.
     pub waves: Vec<Option<(i64, i64)>>,
+    /// The first stop, if any.
+    pub stop: Option<Stop>,
+    /// When the campaign resumed with the fixed version, if it did.
+    pub resumed_at: Option<i64>,
 }
 
-/// Nights and work spans placed so far, indexed by start for overlap queries.
-#[derive(Default)]
-struct Ledger {
-    nights: BTreeMap<(i64, usize), i64>,
-    longest_night: i64,
-    work: BTreeMap<(i64, usize, usize), i64>,
-    longest_work: i64,
-}
-
-impl Ledger {
-    /// Sites (other than `me`) with a night overlapping `[a, b)`.
-    fn sites_in(&self, a: i64, b: i64, me: usize) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .nights
-            .range((a - self.longest_night, 0)..(b, 0))
-            .filter(|((s, k), e)| *k != me && *s < b && **e > a)
-            .map(|((_, k), _)| *k)
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// True when site `me` may work in the window `[a, b)` under `cap`: at
-    /// most `cap` sites (`me` included) in it, and in each window of the
-    /// others it overlaps.
-    fn room(&self, a: i64, b: i64, me: usize, cap: usize) -> bool {
-        if self.sites_in(a, b, me).len() >= cap {
-            return false;
-        }
-        self.nights
-            .range((a - self.longest_night, 0)..(b, 0))
-            // The same window as `[a, b)` holds the same sites: checked above.
-            .filter(|((s, k), e)| *k != me && *s < b && **e > a && (*s, **e) != (a, b))
-            .all(|((s, k), e)| {
-                let mut others = self.sites_in(*s, *e, *k);
-                others.retain(|o| *o != me);
-                others.len() + 1 < cap
-            })
-    }
-
-    /// The first end of the nights (other than `me`'s) overlapping `[a, b)`.
-    fn first_end(&self, a: i64, b: i64, me: usize) -> Option<i64> {
-        self.nights
-            .range((a - self.longest_night, 0)..(b, 0))
-            .filter(|((s, k), e)| *k != me && *s < b && **e > a)
-            .map(|(_, e)| *e)
-            .min()
-    }
-
-    /// Work spans (other than `me`'s) overlapping `[a, b)`.
-    fn work_in(&self, a: i64, b: i64, me: usize) -> Vec<(i64, i64)> {
-        self.work
-            .range((a - self.longest_work, 0, 0)..(b, 0, 0))
-            .filter(|((s, k, _), e)| *k != me && *s < b && **e > a)
-            .map(|((s, _, _), e)| (*s, *e))
-            .collect()
-    }
-
-    /// Most of `spans` covering one instant of `[a, b)`.
-    fn peak(spans: &[(i64, i64)], a: i64, b: i64) -> usize {
-        let mut ev: Vec<(i64, i32)> = Vec::with_capacity(spans.len() * 2);
-        for &(s, e) in spans {
-            ev.push((s.max(a), 1));
-            ev.push((e.min(b), -1));
-        }
-        ev.sort_unstable();
-        let (mut now, mut most) = (0i32, 0i32);
-        for (_, d) in ev {
-            now += d;
-            most = most.max(now);
-        }
-        most.max(0) as usize
-    }
-
-    fn add(&mut self, r: &SiteRun) {
-        for &(a, b) in &r.nights {
-            self.nights.insert((a, r.site), b);
-            self.longest_night = self.longest_night.max(b - a);
-        }
-        for (i, &(a, b)) in r.work.iter().enumerate() {
-            self.work.insert((a, r.site, i), b);
-            self.longest_work = self.longest_work.max(b - a);
-        }
+impl CampaignRun {
+    /// Every run of every site: the earlier ones, then the last ones.
+    pub fn all_runs(&self) -> impl Iterator<Item = &SiteRun> {
+        self.earlier.iter().chain(&self.sites)
     }
 }
 
-/// What a runbook step asks of people, for the campaign.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    /// An operator works (or watches, within the same window): clicks,
-    /// backups, verification, the waits for installs, syncs and drains.
-    Operator,
-    /// The cloud service changes the site without an operator: a pod's
-    /// cutover. It counts towards the cap, not towards the operators.
-    Change,
-    /// Nobody works: the interim, the wait for a window or a fixed time, the
-    /// service's scheduling, building, notices and clean-up.
-    Wait,
+/// The version's defect in one replication: whether the version carries
+/// one, and when each site would show it once serving. Drawn from a stream
+/// of its own, `(seed, replication, version)`: the same for every plan
+/// (common random numbers), and independent of the sites' own draws.
+struct VersionDraw {
+    defective: bool,
+    mean_ms: f64,
+    seed: u64,
+    replication: u64,
 }
 
-/// Every step's [`Role`] (an exhaustive match: a new step must say).
-fn role(step: &Step) -> Role {
-    match step {
-        Step::Backup { .. }
-        | Step::SyncNow
-        | Step::BreakFailover
-        | Step::EstablishFailover { .. }
-        | Step::WaitSync
-        | Step::Upgrade { .. }
-        | Step::WaitUpgraded { .. }
-        | Step::Verify { .. }
-        | Step::Switch { .. }
-        | Step::SetAccepting { .. }
-        | Step::WaitDrained { .. }
-        | Step::DistributePackage
-        | Step::BecomeBackup { .. }
-        | Step::BecomePrimary { .. }
-        | Step::SetBackupOperations { .. }
-        | Step::ClusterSync
-        | Step::Precheck
-        | Step::Restore { .. }
-        | Step::SetLogoffPolicy { .. } => Role::Operator,
-        Step::Cutover => Role::Change,
-        Step::Interim
-        | Step::WaitWindow
-        | Step::Wait { .. }
-        | Step::Schedule
-        | Step::BuildGreen
-        | Step::Notify { .. }
-        | Step::DeleteBlue => Role::Wait,
+impl VersionDraw {
+    fn new(fleet: &Fleet, seed: u64, replication: u64) -> VersionDraw {
+        let (p, mean_ms) = fleet
+            .version
+            .map_or((0.0, 0.0), |v| (v.latent_defect, v.defect_detect.0 as f64));
+        // Nothing drawn without a defect possible.
+        let defective = p > 0.0 && stream(seed, replication, Purpose::Version).random::<f64>() < p;
+        VersionDraw {
+            defective,
+            mean_ms,
+            seed,
+            replication,
+        }
+    }
+
+    /// Site `k`'s own time to show the defect once serving the new version:
+    /// exponential, word `2(k + 1)` of the stream (word 0 drew the defect).
+    fn shows_after(&self, k: usize) -> SimDuration {
+        let mut rng = stream(self.seed, self.replication, Purpose::Version);
+        rng.set_word_pos(2 * (k as u128 + 1));
+        let u: f64 = rng.random();
+        SimDuration::from_ms_f64(-self.mean_ms * (1.0 - u).ln())
     }
 }
 
@@ -253,9 +199,11 @@ fn run_site(
     fleet: &Fleet,
     k: usize,
     wave: usize,
+    attempt: u32,
     strategy: &str,
     start: jiff::civil::DateTime,
     seed: u64,
+    version: Option<VersionDefect>,
     stop: &AtomicBool,
 ) -> Option<Option<SiteRun>> {
     let site = &fleet.sites[k];
@@ -271,7 +219,7 @@ fn run_site(
         log_events: true,
         trace_sessions: false,
     };
-    let out = simulate_bounded(&sc, rb, seed, 0, opts, &Limits::DEFAULT, stop)?;
+    let out = simulate_carrying(&sc, rb, seed, opts, &Limits::DEFAULT, stop, version)?;
     let at = |t: SimTime| t0 + t.0 as i64;
     let log = &out.events;
     // Operators' work, and the service's changes (a pod's cutover).
@@ -279,10 +227,6 @@ fn run_site(
     let mut open: Option<(i64, i64)> = None;
     let mut changes = Vec::new();
     let mut cutover: Option<(i64, i64)> = None;
-    let mut exposure = Vec::new();
-    let mut exp_since = None;
-    let mut down = Vec::new();
-    let mut down_since = None;
     let mut triggers: Vec<(i64, StopOn)> = Vec::new();
     let mut end = None;
     let mut last = 0;
@@ -295,20 +239,20 @@ fn run_site(
         let t = at(r.time);
         last = t;
         match r.event {
-            Event::StepStart { step } => match log.step(step).map(role) {
-                Some(Role::Operator) => {
+            Event::StepStart { step } => match log.step(step).map(|s| s.kind()) {
+                Some(StepKind::Operator) => {
                     if open.is_none() {
                         open = Some((t, t));
                     }
                 }
-                Some(Role::Change) | Some(Role::Wait) | None => {
+                Some(StepKind::ServiceChange) | Some(StepKind::Wait) | None => {
                     if let Some(span) = open.take() {
                         work.push(span);
                     }
                 }
             },
             Event::StepDone { step } => {
-                if log.step(step).map(role) == Some(Role::Operator)
+                if log.step(step).map(|s| s.kind()) == Some(StepKind::Operator)
                     && let Some(span) = open.as_mut()
                 {
                     span.1 = t;
@@ -343,31 +287,16 @@ fn run_site(
                     changes.push((a, t));
                 }
             }
-            Event::FailoverNotWorking => exp_since = Some(t),
-            Event::FailoverWorking => {
-                if let Some(s) = exp_since.take() {
-                    exposure.push((s, t));
-                }
-            }
-            Event::SiteDown => down_since = Some(t),
-            Event::SiteUp { .. } => {
-                if let Some(s) = down_since.take() {
-                    down.push((s, t));
-                }
-            }
             Event::DefectEscaped { .. } => note(t, StopOn::DefectEscaped, &mut triggers),
             Event::RollbackDone { .. } => note(t, StopOn::Rollback, &mut triggers),
             Event::BackoutDone => note(t, StopOn::Backout, &mut triggers),
             _ => {}
         }
     }
-    // Spans still open close where the run ends (its last record).
-    let close = last;
-    if let Some(s) = exp_since {
-        exposure.push((s, close));
-    }
-    if let Some(s) = down_since {
-        down.push((s, close));
+    if out.version.found_version_defect
+        && let Some(found) = out.version.defect_found_at
+    {
+        triggers.push((at(found), StopOn::DefectFound));
     }
     if let Some(span) = open {
         work.push(span);
@@ -392,16 +321,23 @@ fn run_site(
             nights.push(night);
         }
     }
+    let spans = |v: &[(SimTime, SimTime)]| v.iter().map(|&(a, b)| (at(a), at(b))).collect::<Vec<_>>();
+    let down = spans(&out.spans.down);
+    let exposure = spans(&out.spans.exposure);
     let m = out.metrics;
     let state = if m.aborted > 0 {
         SiteState::Aborted
+    } else if out.version.recovered {
+        SiteState::Recovered
     } else {
         SiteState::Done
     };
     let user_minutes = user_minutes(&sc, t0, &down) + m.technician_unavailable_ms as f64 / MS_PER_MIN as f64;
+    let serving_new = out.version.serving_from.map(at);
     Some(Some(SiteRun {
         site: k,
         wave,
+        attempt,
         strategy: strategy.to_string(),
         seed,
         state,
@@ -414,6 +350,9 @@ fn run_site(
         exposure,
         down,
         triggers,
+        serving_new,
+        defective: version.is_some() && serving_new.is_some(),
+        version_defect: version,
         user_minutes,
         tries: 1,
     }))
@@ -441,6 +380,186 @@ fn user_minutes(sc: &Scenario, t0: i64, down: &[(i64, i64)]) -> f64 {
     total
 }
 
+/// A campaign under way: what is placed, and the stops.
+struct Campaign<'f> {
+    fleet: &'f Fleet,
+    plan: usize,
+    seed: u64,
+    replication: u64,
+    version: VersionDraw,
+    /// Each site's last run.
+    runs: Vec<Option<SiteRun>>,
+    earlier: Vec<SiteRun>,
+    /// Each site's attempt to come (2 once it is to be run again).
+    attempt: Vec<u32>,
+    /// Each site's wave in the plan.
+    wave: Vec<usize>,
+    /// The version's defect was recalled (every site told).
+    recalled: bool,
+    /// The campaign resumed with the fixed version: no site carries the
+    /// version's defect any more.
+    fixed: bool,
+    ledger: Ledger,
+    /// The stop in force: sites that would start at or after it do not.
+    stop: Option<Stop>,
+    /// The first stop.
+    first_stop: Option<Stop>,
+    resumed_at: Option<i64>,
+}
+
+impl Campaign<'_> {
+    /// Site `k`'s run with its run starting at `start`.
+    fn simulate(&self, k: usize, start: jiff::civil::DateTime, stop: &AtomicBool) -> Option<Option<SiteRun>> {
+        let p = &self.fleet.plans[self.plan];
+        let attempt = self.attempt[k];
+        let (seed, version) = if attempt == 1 {
+            let carries = self.version.defective
+                && !self.fixed
+                && self.fleet.groups[self.fleet.sites[k].group]
+                    .scenario
+                    .site
+                    .kind
+                    .restores_appliances();
+            let v = carries.then(|| VersionDefect {
+                shows_after: self.version.shows_after(k),
+                known_at: None,
+            });
+            (site_seed(self.seed, self.replication, k), v)
+        } else {
+            // The fixed version carries no defect of the version's own.
+            (site_seed_again(self.seed, self.replication, k), None)
+        };
+        run_site(
+            self.fleet,
+            k,
+            self.wave[k],
+            attempt,
+            &p.strategies[k],
+            start,
+            seed,
+            version,
+            stop,
+        )
+    }
+
+    /// Takes note of a placed run's outcomes that stop the campaign.
+    fn note_triggers(&mut self, run: &SiteRun) {
+        let p = &self.fleet.plans[self.plan];
+        for &(t, why) in &run.triggers {
+            if !p.stop_on.contains(&why) {
+                continue;
+            }
+            // At the same instant, the version's defect found names the
+            // stop (an escape of the version's defect is both).
+            let earlier = match self.stop {
+                None => true,
+                Some(s) => t < s.at || (t == s.at && why == StopOn::DefectFound && s.cause != why),
+            };
+            if earlier {
+                self.stop = Some(Stop {
+                    at: t,
+                    wave: run.wave,
+                    cause: why,
+                });
+            }
+        }
+    }
+
+    /// Places the sites `members` of wave `w` from `start`; returns the end
+    /// of the wave's last site (`None` when none started).
+    fn place_wave(&mut self, members: Vec<usize>, start: i64, stop: &AtomicBool) -> Option<Option<i64>> {
+        let fleet = self.fleet;
+        let plan = &fleet.plans[self.plan];
+        let mut placer = WavePlacer::new(fleet, plan, members, start);
+        let mut end: Option<i64> = None;
+        loop {
+            let stop_at = self.stop.map(|s| s.at);
+            let mut ledger = std::mem::take(&mut self.ledger);
+            let placed = {
+                let me = &*self;
+                let mut sim = |k: usize, at: jiff::civil::DateTime| {
+                    // A site's run looks at the flag only every so many
+                    // events: a stop must not wait for the rest of the fleet.
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return None;
+                    }
+                    me.simulate(k, at, stop)
+                };
+                placer.next(&mut ledger, stop_at, &mut sim)
+            };
+            self.ledger = ledger;
+            match placed {
+                Placed::Site(run) => {
+                    let e = run.end.unwrap_or(start);
+                    end = Some(end.map_or(e, |x: i64| x.max(e)));
+                    self.note_triggers(&run);
+                    let k = run.site;
+                    if let Some(old) = self.runs[k].replace(*run) {
+                        self.earlier.push(old);
+                    }
+                }
+                Placed::NotStarted(k) => {
+                    // A site to be run again that is not keeps its first run.
+                    if self.runs[k].is_none() {
+                        self.runs[k] = Some(not_started(self, k));
+                    }
+                }
+                Placed::Finished => return Some(end),
+                Placed::Interrupted => return None,
+            }
+        }
+    }
+
+    /// The version's defect is known at `at`: every site that carries it
+    /// and has not found it yet falls back or is restored as soon as it
+    /// serves the new version (its run simulated again with the defect
+    /// known). `None` when the user asked to stop.
+    fn recall(&mut self, at: i64, stop: &AtomicBool) -> Option<()> {
+        if std::mem::replace(&mut self.recalled, true) {
+            return Some(());
+        }
+        for k in 0..self.runs.len() {
+            let Some(run) = &self.runs[k] else { continue };
+            let Some(v) = run.version_defect else { continue };
+            let found = run
+                .triggers
+                .iter()
+                .any(|(t, why)| *why == StopOn::DefectFound && *t <= at);
+            let Some(start) = run.run_start else { continue };
+            if found || run.state == SiteState::NotStarted {
+                continue;
+            }
+            let group = &self.fleet.groups[self.fleet.sites[k].group];
+            let Some(sc) = group.at(start) else { continue };
+            let t0 = sc.calendar.clock().expect("fleet sites are dated").t0_ms - self.fleet.start_unix_ms;
+            let known_at = SimTime((at - t0).max(0) as u64);
+            let p = &self.fleet.plans[self.plan];
+            let Some(mut again) = run_site(
+                self.fleet,
+                k,
+                run.wave,
+                run.attempt,
+                &p.strategies[k],
+                start,
+                run.seed,
+                Some(VersionDefect {
+                    known_at: Some(known_at),
+                    ..v
+                }),
+                stop,
+            )?
+            else {
+                continue;
+            };
+            again.tries = run.tries;
+            self.ledger.remove(run);
+            self.ledger.add(&again);
+            self.runs[k] = Some(again);
+        }
+        Some(())
+    }
+}
+
 /// Runs replication `replication` of plan `plan`; `None` when `stop` was
 /// set meanwhile.
 pub fn simulate_campaign(
@@ -452,190 +571,114 @@ pub fn simulate_campaign(
 ) -> Option<CampaignRun> {
     let p = &fleet.plans[plan];
     let n = fleet.sites.len();
-    let horizon = CAMPAIGN_HORIZON.0 as i64;
-    let mut runs: Vec<Option<SiteRun>> = vec![None; n];
-    let mut ledger = Ledger::default();
-    let mut stop_at: Option<(i64, usize)> = None;
-    let mut waves = Vec::with_capacity(p.waves.len());
-    let mut next_wave_start = 0i64;
-    let cap = p.max_sites_per_window;
-    let operators = fleet.operators.as_ref().map(|o| o.count);
-    for (w, members) in p.waves.iter().enumerate() {
-        let wave_start = next_wave_start;
-        if stop_at.is_some_and(|(t, _)| t <= wave_start) {
-            waves.push(None);
-            continue;
+    let mut c = Campaign {
+        fleet,
+        plan,
+        seed,
+        replication,
+        version: VersionDraw::new(fleet, seed, replication),
+        runs: vec![None; n],
+        earlier: Vec::new(),
+        attempt: vec![1; n],
+        wave: (0..n).map(|k| wave_of(fleet, plan, k)).collect(),
+        recalled: false,
+        fixed: false,
+        ledger: Ledger::default(),
+        stop: None,
+        first_stop: None,
+        resumed_at: None,
+    };
+    let fix = fleet.version.and_then(|v| v.fix);
+    let mut waves: Vec<Option<(i64, i64)>> = vec![None; p.waves.len()];
+    let mut start = 0i64;
+    let mut w = 0;
+    let mut members = p.waves.first().cloned().unwrap_or_default();
+    while w < p.waves.len() {
+        let wave_start = start;
+        let end = c.place_wave(members.clone(), wave_start, stop)?;
+        if let Some(e) = end {
+            let span = waves[w].map_or((wave_start, e), |(a, b)| (a, b.max(e)));
+            waves[w] = Some(span);
         }
-        let mut cursor = wave_start;
-        let mut wave_end: Option<i64> = None;
-        for &k in members {
-            // A site's run looks at the flag only every so many events: a
-            // stop must not wait for the rest of the fleet.
-            if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                return None;
-            }
-            let site = &fleet.sites[k];
-            let group = &fleet.groups[site.group];
-            let sc = &group.scenario;
-            let strategy = &p.strategies[k];
-            let seed_k = site_seed(seed, replication, k);
-            let windowed = !sc.site.kind.scheduled_by_service()
-                && (!sc.calendar.windows.is_empty() || sc.calendar.local.as_ref().is_some_and(|l| !l.dated.is_empty()));
-            // The group's calendar counts from its own time 0: `g0` in
-            // campaign time.
-            let g0 = group.t0_ms() - fleet.start_unix_ms;
-            let rel = |t: i64| SimTime((t - g0).max(0) as u64);
-            let warmup = sc.warmup.0 as i64;
-            let mut t = cursor;
-            let mut tries = 0u32;
-            let placed = loop {
-                if t > horizon || tries >= MAX_TRIES || stop_at.is_some_and(|(s, _)| s <= t) {
-                    break None;
+        let next_start = waves[w].map_or(wave_start, |(_, e)| e) + p.bake.0 as i64;
+        // A stop of the version's defect known before the next wave starts
+        // (or after the last): recall the version; with a fix, resume.
+        if let Some(s) = c.stop
+            && s.cause == StopOn::DefectFound
+            && (s.at < next_start || w + 1 == p.waves.len())
+        {
+            c.first_stop = c.first_stop.or(Some(s));
+            c.recall(s.at, stop)?;
+            if let Some(fix) = fix
+                && c.resumed_at.is_none()
+            {
+                let resume = s.at + fix.0 as i64;
+                c.resumed_at = Some(resume);
+                c.stop = None;
+                c.fixed = true;
+                // The sites that ran the defective version first, then
+                // those of this wave not started yet.
+                let mut again: Vec<usize> = (0..n)
+                    .filter(|&k| c.runs[k].as_ref().is_some_and(|r| r.defective))
+                    .collect();
+                for &k in &again {
+                    c.attempt[k] = 2;
                 }
-                // The next opening at or after `t` (pods and window-less
-                // sites: `t` itself).
-                let c = if windowed {
-                    match sc.calendar.next_open(rel(t)) {
-                        Some(o) => g0 + o.0 as i64,
-                        None => break None,
-                    }
-                } else {
-                    t
-                };
-                if c > horizon || stop_at.is_some_and(|(s, _)| s <= c) {
-                    break None;
+                let left: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&k| c.runs[k].as_ref().is_none_or(|r| r.state == SiteState::NotStarted))
+                    .collect();
+                for &k in &left {
+                    c.runs[k] = None;
                 }
-                // Cheap look first: a day the plan does not start on, the
-                // first window already full, or every operator busy at its
-                // opening.
-                if windowed && let Some(o) = sc.calendar.current_or_next(rel(c)) {
-                    let (a, b) = (g0 + o.open.0 as i64, g0 + o.close.0 as i64);
-                    if p.start_days != 0x7f {
-                        let day = local_minute(group.zone(), fleet.start_unix_ms + a)
-                            .date()
-                            .weekday()
-                            .to_monday_zero_offset();
-                        if p.start_days & (1 << day) == 0 {
-                            t = b;
-                            continue;
-                        }
-                    }
-                    if !ledger.room(a, b, k, cap) {
-                        t = b;
-                        continue;
-                    }
-                    if let Some(count) = operators
-                        && Ledger::peak(&ledger.work_in(a, a + 1, k), a, a + 1) >= count
-                    {
-                        t = b;
-                        continue;
-                    }
-                }
-                // To the minute: below for a site that waits for its
-                // window (the opening is still the next one), above for one
-                // that starts at once (never before `t`).
-                let start_ms = fleet.start_unix_ms + c - warmup;
-                let start = if windowed {
-                    local_minute(group.zone(), start_ms)
-                } else {
-                    local_minute(group.zone(), start_ms + MS_PER_MIN as i64 - 1)
-                };
-                tries += 1;
-                let Some(mut run) = run_site(fleet, k, w, strategy, start, seed_k, stop)? else {
-                    break None;
-                };
-                run.tries = tries;
-                // The whole run checked against what is placed.
-                // A conflict moves the whole site: by as much as it takes
-                // for the conflicting night (or span) to come after what
-                // blocks it.
-                let first = run.nights.first().copied().unwrap_or((c, c + 1));
-                let mut conflict: Option<i64> = None;
-                for (i, &(a, b)) in run.nights.iter().enumerate() {
-                    if !ledger.room(a, b, k, cap) {
-                        // A window: the next one. A stretch of its own (a
-                        // pod's): the first one moves with the start, past
-                        // the first of the others to end; a later one (a
-                        // pod's cutover at the slot the service picks) does
-                        // not, so the site starts once that other one ends.
-                        let free = ledger.first_end(a, b, k).unwrap_or(b);
-                        conflict = Some(if windowed {
-                            c + (b - a).max(1)
-                        } else if i == 0 {
-                            c + (free - a).max(1)
-                        } else {
-                            free
-                        });
-                        break;
-                    }
-                }
-                if conflict.is_none()
-                    && let Some(count) = operators
-                {
-                    for (i, &(a, b)) in run.work.iter().enumerate() {
-                        let others = ledger.work_in(a, b.max(a + 1), k);
-                        if Ledger::peak(&others, a, b.max(a + 1)) >= count {
-                            let free = others.iter().map(|o| o.1).min().unwrap_or(b);
-                            conflict = Some(if windowed {
-                                first.1
-                            } else if i == 0 {
-                                c + (free - a).max(1)
-                            } else {
-                                free
-                            });
-                            break;
-                        }
-                    }
-                }
-                match conflict {
-                    // A site that starts at once starts on the minute: a
-                    // smaller step would run it again from the same minute.
-                    Some(next) if !windowed => t = next.max(c + MS_PER_MIN as i64),
-                    Some(next) => t = next.max(c + 1),
-                    None => break Some(run),
-                }
-            };
-            match placed {
-                Some(run) => {
-                    cursor = cursor.max(run.work_start.unwrap_or(cursor));
-                    let end = run.end.unwrap_or(cursor);
-                    wave_end = Some(wave_end.map_or(end, |e: i64| e.max(end)));
-                    for &(t, why) in &run.triggers {
-                        if p.stop_on.contains(&why) && stop_at.is_none_or(|(s, _)| t < s) {
-                            stop_at = Some((t, w));
-                        }
-                    }
-                    ledger.add(&run);
-                    runs[k] = Some(run);
-                }
-                None => {
-                    runs[k] = Some(not_started(k, w, strategy, seed_k));
-                }
+                again.extend(left);
+                members = again;
+                start = resume;
+                continue;
             }
         }
-        let end = wave_end.unwrap_or(wave_start);
-        waves.push(wave_end.map(|e| (wave_start, e)));
-        next_wave_start = end + p.bake.0 as i64;
+        if let Some(s) = c.stop {
+            c.first_stop = c.first_stop.or(Some(s));
+        }
+        w += 1;
+        start = next_start;
+        members = p.waves.get(w).cloned().unwrap_or_default();
     }
-    let sites: Vec<SiteRun> = runs
-        .into_iter()
+    let sites: Vec<SiteRun> = c
+        .runs
+        .iter()
         .enumerate()
-        .map(|(k, r)| {
-            r.unwrap_or_else(|| {
-                let w = p.waves.iter().position(|m| m.contains(&k)).unwrap_or(0);
-                not_started(k, w, &p.strategies[k], site_seed(seed, replication, k))
-            })
-        })
+        .map(|(k, r)| r.clone().unwrap_or_else(|| not_started(&c, k)))
         .collect();
-    let metrics = campaign_metrics(fleet, &sites, stop_at.map(|(_, w)| w));
-    Some(CampaignRun { metrics, sites, waves })
+    let mut run = CampaignRun {
+        metrics: CampaignMetrics::default(),
+        sites,
+        earlier: c.earlier,
+        waves,
+        stop: c.first_stop,
+        resumed_at: c.resumed_at,
+    };
+    run.metrics = campaign_metrics(fleet, &run);
+    Some(run)
 }
 
-fn not_started(k: usize, wave: usize, strategy: &str, seed: u64) -> SiteRun {
+/// The wave of site `k` under plan `plan`.
+fn wave_of(fleet: &Fleet, plan: usize, k: usize) -> usize {
+    fleet.plans[plan].waves.iter().position(|m| m.contains(&k)).unwrap_or(0)
+}
+
+fn not_started(c: &Campaign, k: usize) -> SiteRun {
+    let seed = if c.attempt[k] == 1 {
+        site_seed(c.seed, c.replication, k)
+    } else {
+        site_seed_again(c.seed, c.replication, k)
+    };
     SiteRun {
         site: k,
-        wave,
-        strategy: strategy.to_string(),
+        wave: c.wave[k],
+        attempt: c.attempt[k],
+        strategy: c.fleet.plans[c.plan].strategies[k].clone(),
         seed,
         state: SiteState::NotStarted,
         run_start: None,
@@ -647,6 +690,9 @@ fn not_started(k: usize, wave: usize, strategy: &str, seed: u64) -> SiteRun {
         exposure: Vec::new(),
         down: Vec::new(),
         triggers: Vec::new(),
+        serving_new: None,
+        defective: false,
+        version_defect: None,
         user_minutes: 0.0,
         tries: 0,
     }
@@ -680,14 +726,21 @@ fn night_of(fleet: &Fleet, t: i64) -> i64 {
     (fleet.start_unix_ms + t + off - 12 * MS_PER_HOUR as i64).div_euclid(MS_PER_DAY as i64)
 }
 
-fn campaign_metrics(fleet: &Fleet, sites: &[SiteRun], stopped_wave: Option<usize>) -> CampaignMetrics {
+fn campaign_metrics(fleet: &Fleet, run: &CampaignRun) -> CampaignMetrics {
     let mut m = CampaignMetrics::default();
     let mut night_hours: BTreeMap<i64, f64> = BTreeMap::new();
-    for s in sites {
+    for s in &run.sites {
         match s.state {
             SiteState::Done => m.sites_done += 1,
             SiteState::Aborted => m.sites_aborted += 1,
+            SiteState::Recovered => m.sites_recovered += 1,
             SiteState::NotStarted => m.sites_not_started += 1,
+        }
+    }
+    let mut defect_sites = vec![false; run.sites.len()];
+    for s in run.all_runs() {
+        if s.defective {
+            defect_sites[s.site] = true;
         }
         if let Some(end) = s.end {
             m.campaign_ms = m.campaign_ms.max(end.max(0) as u64);
@@ -711,12 +764,23 @@ fn campaign_metrics(fleet: &Fleet, sites: &[SiteRun], stopped_wave: Option<usize
             }
         }
     }
-    m.peak_sites_without_failover = peak_overlap(sites.iter().flat_map(|s| s.exposure.iter().copied()));
+    m.defect_sites = defect_sites.iter().filter(|d| **d).count() as u64;
+    m.peak_sites_without_failover = peak_overlap(run.all_runs().flat_map(|s| s.exposure.iter().copied()));
     m.nights_used = night_hours.len() as u64;
     m.peak_night_operator_hours = night_hours.values().copied().fold(0.0, f64::max);
-    m.stopped_at_wave = stopped_wave.map_or(0, |w| w as u64 + 1);
+    m.stopped_at_wave = run.stop.map_or(0, |s| s.wave as u64 + 1);
+    m.stop_cause = run.stop.map(|s| s.cause);
+    m.stop_ms = run.stop.map(|s| s.at.max(0) as u64);
+    let all_done = m.sites_done == run.sites.len() as u64;
+    m.outcome = if all_done {
+        Outcome::Done
+    } else if run.stop.is_some() {
+        Outcome::Stopped
+    } else {
+        Outcome::Unfinished
+    };
     m.done_by_deadline = fleet
         .deadline_unix_ms
-        .map(|d| m.sites_done == sites.len() as u64 && fleet.start_unix_ms + m.campaign_ms as i64 <= d);
+        .map(|d| all_done && fleet.start_unix_ms + m.campaign_ms as i64 <= d);
     m
 }

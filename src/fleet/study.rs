@@ -9,8 +9,9 @@ use std::ops::Range;
 use std::sync::atomic::AtomicBool;
 
 use super::Fleet;
+use super::StopOn;
 use super::campaign::{CampaignRun, simulate_campaign};
-use super::table::{COLUMNS, units};
+use super::table::{COLUMNS, Outcome, WORD_COLUMNS, index, units};
 use crate::metrics::Metrics;
 use crate::montecarlo::{Aggregator, stream_ordered};
 use crate::time::fmt_secs;
@@ -25,9 +26,112 @@ pub struct FleetReplication {
 }
 
 impl FleetReplication {
-    /// The campaign metrics as `runs.csv` holds them, per plan.
-    pub fn values(&self) -> Vec<Vec<String>> {
-        self.plans.iter().map(|r| r.metrics.values()).collect()
+    /// The campaign's words and metrics as `runs.csv` holds them (after
+    /// its key columns), per plan.
+    pub fn rows(&self) -> Vec<Vec<String>> {
+        self.plans
+            .iter()
+            .map(|r| {
+                let mut row: Vec<String> = r.metrics.words().into();
+                row.extend(r.metrics.values());
+                row
+            })
+            .collect()
+    }
+}
+
+/// What the report reads of one campaign beyond the aggregated metrics:
+/// how it ended and when.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunFacts {
+    pub outcome: Outcome,
+    pub cause: Option<StopOn>,
+    /// 0 when no stop fired.
+    pub stopped_at_wave: u64,
+    /// When the first stop fired, seconds from the start.
+    pub stop_s: Option<f64>,
+    pub campaign_s: f64,
+    pub done_by_deadline: Option<bool>,
+    pub defect_sites: u64,
+    pub sites_not_started: u64,
+}
+
+/// A fleet study's statistics: the campaign metrics aggregated per plan,
+/// and every campaign's [`RunFacts`], per plan in replication order, so
+/// that every number of the report counts the same runs.
+pub struct FleetStats {
+    pub agg: Aggregator,
+    pub runs: Vec<Vec<RunFacts>>,
+}
+
+impl FleetStats {
+    /// Empty statistics for `fleet`'s plans.
+    pub fn new(fleet: &Fleet) -> FleetStats {
+        FleetStats {
+            agg: aggregator(fleet),
+            runs: vec![Vec::new(); fleet.plans.len()],
+        }
+    }
+
+    /// Adds one replication: per plan, its row of `runs.csv` after the key
+    /// columns (the words, then the metrics). An error says which column
+    /// holds what cannot be read.
+    pub fn push(&mut self, rows: &[Vec<String>]) -> Result<(), String> {
+        let w = WORD_COLUMNS.len();
+        let mut facts = Vec::with_capacity(rows.len());
+        for row in rows {
+            if row.len() != w + COLUMNS.len() {
+                return Err(format!(
+                    "{} columns, not {}",
+                    row.len() + RUNS_KEY_COLUMNS,
+                    runs_header().len()
+                ));
+            }
+            let outcome = Outcome::parse(&row[0])
+                .ok_or_else(|| format!("outcome {:?} is not one of done, stopped, unfinished", row[0]))?;
+            let cause = match row[1].as_str() {
+                "" => None,
+                word => Some(
+                    StopOn::ALL
+                        .into_iter()
+                        .find(|s| s.word() == word)
+                        .ok_or_else(|| format!("stop_cause {word:?} is not a stop_on outcome"))?,
+                ),
+            };
+            let num = |name: &str| -> Result<Option<f64>, String> {
+                let i = index(name).expect("a campaign column") + w;
+                let cell = row[i].as_str();
+                if cell.is_empty() {
+                    return Ok(None);
+                }
+                match cell.parse::<f64>() {
+                    Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+                    _ => Err(format!("{name} {cell:?} is not a number of 0 or more")),
+                }
+            };
+            let need = |name: &str| num(name)?.ok_or_else(|| format!("{name} is empty"));
+            facts.push(RunFacts {
+                outcome,
+                cause,
+                stopped_at_wave: need("stopped_at_wave")? as u64,
+                stop_s: num("stop_s")?,
+                campaign_s: need("campaign_s")?,
+                done_by_deadline: num("done_by_deadline")?.map(|x| x > 0.5),
+                defect_sites: need("defect_sites")? as u64,
+                sites_not_started: need("sites_not_started")? as u64,
+            });
+        }
+        let values: Vec<Vec<String>> = rows.iter().map(|r| r[w..].to_vec()).collect();
+        self.agg.push(&values);
+        for (p, f) in facts.into_iter().enumerate() {
+            self.runs[p].push(f);
+        }
+        Ok(())
+    }
+
+    /// Replications seen.
+    pub fn replications(&self) -> u64 {
+        self.agg.replications()
     }
 }
 
@@ -61,12 +165,17 @@ pub fn aggregator(fleet: &Fleet) -> Aggregator {
     Aggregator::with_columns(COLUMNS.to_vec(), units(), None, names, 0, &[])
 }
 
-/// The header of a fleet's `runs.csv`.
+/// The header of a fleet's `runs.csv`: who, the word columns
+/// ([`WORD_COLUMNS`]), then the campaign metrics.
 pub fn runs_header() -> Vec<&'static str> {
     let mut h = vec!["plan", "replication", "seed"];
+    h.extend(WORD_COLUMNS.iter().map(|(name, _)| *name));
     h.extend(COLUMNS);
     h
 }
+
+/// Columns of `runs.csv` before the word columns.
+pub const RUNS_KEY_COLUMNS: usize = 3;
 
 /// Appends the rows of one replication to `runs.csv` (one per plan).
 pub fn write_runs<W: io::Write>(
@@ -77,6 +186,7 @@ pub fn write_runs<W: io::Write>(
 ) -> io::Result<()> {
     for (plan, run) in fleet.plans.iter().zip(&rep.plans) {
         let mut rec = vec![plan.name.clone(), rep.index.to_string(), seed.to_string()];
+        rec.extend(run.metrics.words());
         rec.extend(run.metrics.values());
         w.write_record(&rec)?;
     }
@@ -93,6 +203,7 @@ pub fn sites_header() -> Vec<&'static str> {
         "group",
         "labels",
         "wave",
+        "attempt",
         "strategy",
         "seed",
         "state",
@@ -114,10 +225,21 @@ fn secs(ms: i64) -> String {
 }
 
 /// Appends the rows of one replication to `sites.csv` (plan by plan, site
-/// by site in the fleet's order).
+/// by site in the fleet's order; a site run twice has its first run's row
+/// just before its last).
 pub fn write_sites<W: io::Write>(w: &mut csv::Writer<W>, fleet: &Fleet, rep: &FleetReplication) -> io::Result<()> {
     for (plan, run) in fleet.plans.iter().zip(&rep.plans) {
+        let mut earlier: Vec<&super::campaign::SiteRun> = run.earlier.iter().collect();
+        earlier.sort_by_key(|s| s.site);
+        let mut earlier = earlier.into_iter().peekable();
+        let mut rows = Vec::with_capacity(run.sites.len() + run.earlier.len());
         for s in &run.sites {
+            while let Some(e) = earlier.next_if(|e| e.site <= s.site) {
+                rows.push(e);
+            }
+            rows.push(s);
+        }
+        for s in rows {
             let site = &fleet.sites[s.site];
             let labels: Vec<String> = site.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let mut rec = vec![
@@ -127,6 +249,7 @@ pub fn write_sites<W: io::Write>(w: &mut csv::Writer<W>, fleet: &Fleet, rep: &Fl
                 fleet.groups[site.group].name.clone(),
                 labels.join(";"),
                 (s.wave + 1).to_string(),
+                s.attempt.to_string(),
                 s.strategy.clone(),
                 s.seed.to_string(),
                 s.state.word().to_string(),

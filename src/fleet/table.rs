@@ -2,15 +2,64 @@
 //! describes each campaign metric (like [`crate::metrics::METRICS`] for a
 //! site): column name, unit, which way is better, words and meaning.
 
+use super::StopOn;
 use crate::metrics::{Better, Reading, Unit};
 use crate::time::fmt_secs;
+
+/// How a campaign ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Every site runs the new version (after a stop and a fix, perhaps).
+    #[default]
+    Done,
+    /// A `stop_on` outcome stopped it before every site was done.
+    Stopped,
+    /// Nothing stopped it, yet some site is not done: aborted, back on the
+    /// old version after a defect, or with no room within the horizon.
+    Unfinished,
+}
+
+impl Outcome {
+    /// Every outcome, in the order tables list them.
+    pub const ALL: [Outcome; 3] = [Outcome::Done, Outcome::Stopped, Outcome::Unfinished];
+
+    /// The word in `runs.csv`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Stopped => "stopped",
+            Outcome::Unfinished => "unfinished",
+        }
+    }
+
+    /// The outcome a word of `runs.csv` names.
+    pub fn parse(word: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.word() == word)
+    }
+}
+
+/// The columns of `runs.csv` that hold words, not numbers, with their
+/// meaning (they come before the numbers).
+pub const WORD_COLUMNS: [(&str, &str); 2] = [
+    (
+        "outcome",
+        "done (every site runs the new version), stopped (a stop_on outcome stopped the campaign first) or unfinished (no stop, yet some site is not done: aborted, back on the old version after a defect, or no room within two years)",
+    ),
+    (
+        "stop_cause",
+        "the stop_on entry that fired first (defect_found whenever the version's defect was found, however the site recovered; aborted, defect_escaped, rollback, backout); empty when none fired",
+    ),
+];
 
 /// The campaign metrics of one replication of one plan.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CampaignMetrics {
+    pub outcome: Outcome,
+    pub stop_cause: Option<StopOn>,
     pub campaign_ms: u64,
     pub sites_done: u64,
     pub sites_aborted: u64,
+    pub sites_recovered: u64,
     pub sites_not_started: u64,
     pub done_by_deadline: Option<bool>,
     pub peak_sites_without_failover: u64,
@@ -22,7 +71,9 @@ pub struct CampaignMetrics {
     pub peak_night_operator_hours: f64,
     pub nights_used: u64,
     pub stopped_at_wave: u64,
+    pub stop_ms: Option<u64>,
     pub defects_escaped: u64,
+    pub defect_sites: u64,
 }
 
 /// One campaign metric.
@@ -52,13 +103,13 @@ impl CampaignMetric {
 }
 
 /// Every campaign metric, in column order (never reordered).
-pub const CAMPAIGN_METRICS: [CampaignMetric; 15] = [
+pub const CAMPAIGN_METRICS: [CampaignMetric; 18] = [
     CampaignMetric {
         name: "campaign_s",
         unit: Unit::Seconds,
         better: Better::Lower,
         words: "campaign length",
-        meaning: "from the campaign's start to the end of the last site's procedure: its last step, or its abort (a stopped campaign: of the last site that started; the recovery from a defect found later is not part of it)",
+        meaning: "from the campaign's start to the end of the last site's procedure: its last step, or its abort (a stopped campaign: of the last site that started, not a finished fleet; read it with outcome; the recovery from a defect found later is not part of it)",
         read: |m| Reading::Millis(m.campaign_ms),
     },
     CampaignMetric {
@@ -78,6 +129,14 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 15] = [
         read: |m| Reading::Whole(m.sites_aborted),
     },
     CampaignMetric {
+        name: "sites_recovered",
+        unit: Unit::Count,
+        better: Better::Lower,
+        words: "sites back on the old version",
+        meaning: "sites that ran the new version, showed a latent defect and fell back or were restored (not run again)",
+        read: |m| Reading::Whole(m.sites_recovered),
+    },
+    CampaignMetric {
         name: "sites_not_started",
         unit: Unit::Count,
         better: Better::Lower,
@@ -90,7 +149,7 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 15] = [
         unit: Unit::Flag,
         better: Better::Higher,
         words: "done by the deadline",
-        meaning: "1 when every site is done and the last one ended by the deadline (the end of its day); empty without a deadline",
+        meaning: "1 when every site is done (outcome done) and the last one ended by the deadline (the end of its day); empty without a deadline",
         read: |m| match m.done_by_deadline {
             Some(b) => Reading::Whole(u64::from(b)),
             None => Reading::Absent,
@@ -169,12 +228,31 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 15] = [
         read: |m| Reading::Whole(m.stopped_at_wave),
     },
     CampaignMetric {
+        name: "stop_s",
+        unit: Unit::Seconds,
+        better: Better::Neither,
+        words: "stopped after",
+        meaning: "when the first stop fired, from the campaign's start; empty when none fired",
+        read: |m| match m.stop_ms {
+            Some(ms) => Reading::Millis(ms),
+            None => Reading::Absent,
+        },
+    },
+    CampaignMetric {
         name: "defects_escaped",
         unit: Unit::Count,
         better: Better::Lower,
         words: "defects escaped",
         meaning: "sites where a latent defect was found after every appliance left the old version",
         read: |m| Reading::Whole(m.defects_escaped),
+    },
+    CampaignMetric {
+        name: "defect_sites",
+        unit: Unit::Count,
+        better: Better::Lower,
+        words: "sites that ran the defective version",
+        meaning: "sites that served a version carrying the version's defect ([version] latent_defect): 0 when the version had none",
+        read: |m| Reading::Whole(m.defect_sites),
     },
 ];
 
@@ -203,5 +281,13 @@ impl CampaignMetrics {
     /// The values as `runs.csv` holds them, in column order.
     pub fn values(&self) -> Vec<String> {
         CAMPAIGN_METRICS.iter().map(|m| m.cell(self)).collect()
+    }
+
+    /// The word columns as `runs.csv` holds them ([`WORD_COLUMNS`]).
+    pub fn words(&self) -> [String; 2] {
+        [
+            self.outcome.word().to_string(),
+            self.stop_cause.map_or(String::new(), |c| c.word().to_string()),
+        ]
     }
 }

@@ -21,6 +21,7 @@ use super::chart::{Chart, DrawResult, LEGEND_ROW_PX, PALETTE, Swatch, draw_legen
 use super::page::{STYLE, esc, html_table, inline, md_table, percent, share_of_runs, thousands};
 use crate::fleet::Fleet;
 use crate::fleet::campaign::{CampaignRun, SiteRun, SiteState};
+use crate::fleet::study::FleetStats;
 use crate::fleet::table::{CAMPAIGN_METRICS, CampaignMetric};
 use crate::metrics::Unit;
 use crate::montecarlo::{Aggregator, SummaryRow};
@@ -1454,7 +1455,8 @@ impl Chart for FleetChart {
 /// The report's charts, by file stem (under `charts/`), in report order:
 /// `gantt-<plan>` and `without-failover-<plan>` for each plan traced
 /// (`traces[p]` is replication 0 of plan `p`), then `campaign-length`.
-pub fn charts(fleet: &Fleet, traces: &[CampaignRun], agg: &Aggregator) -> Vec<(String, FleetChart)> {
+pub fn charts(fleet: &Fleet, traces: &[CampaignRun], stats: &FleetStats) -> Vec<(String, FleetChart)> {
+    let agg = &stats.agg;
     let mut out = Vec::new();
     for (p, run) in traces.iter().enumerate().take(fleet.plans.len()) {
         let name = &fleet.plans[p].name;
@@ -1689,7 +1691,8 @@ fn simulated(fleet: &Fleet, runs: u64, seed: u64) -> Vec<String> {
 
 /// The report's bottom line across plans as plain text, for a terminal
 /// (the report's emphasis and code marks left out).
-pub fn bottom_line_text(fleet: &Fleet, agg: &Aggregator) -> String {
+pub fn bottom_line_text(fleet: &Fleet, stats: &FleetStats) -> String {
+    let agg = &stats.agg;
     bottom_line(fleet, agg, &agg.summary())
         .replace("**", "")
         .replace('`', "")
@@ -2089,39 +2092,40 @@ fn provenance(agg: &Aggregator, runs: u64, seed: u64) -> String {
 /// SVG) and the same content in Markdown, whose charts are the files
 /// `charts/NAME.png` beside it (see [`charts`]). `traces[p]` is
 /// replication 0 of plan `p`.
-pub fn report(fleet: &Fleet, agg: &Aggregator, traces: &[CampaignRun], runs: u64, seed: u64) -> (String, String) {
-    report_with(fleet, agg, traces, runs, seed, true)
+pub fn report(fleet: &Fleet, stats: &FleetStats, traces: &[CampaignRun], runs: u64, seed: u64) -> (String, String) {
+    report_with(fleet, stats, traces, runs, seed, true)
 }
 
 /// [`report`]; without `chart_files` (`--no-charts`) the Markdown names
 /// each chart and says it was not written instead of linking to a file.
 pub fn report_with(
     fleet: &Fleet,
-    agg: &Aggregator,
+    stats: &FleetStats,
     traces: &[CampaignRun],
     runs: u64,
     seed: u64,
     chart_files: bool,
 ) -> (String, String) {
     // The page holds its charts (one file to send to the change board).
-    let svgs: Vec<(String, String)> = charts(fleet, traces, agg)
+    let svgs: Vec<(String, String)> = charts(fleet, traces, stats)
         .into_iter()
         .filter_map(|(name, chart)| crate::report::chart::render_svg(&chart).ok().map(|svg| (name, svg)))
         .collect();
-    report_with_svgs(fleet, agg, traces, runs, seed, &svgs, chart_files)
+    report_with_svgs(fleet, stats, traces, runs, seed, &svgs, chart_files)
 }
 
 /// [`report_with`] given the charts already drawn, as SVG by name (the
 /// command line draws them once, for their files and for the page).
 pub fn report_with_svgs(
     fleet: &Fleet,
-    agg: &Aggregator,
+    stats: &FleetStats,
     traces: &[CampaignRun],
     runs: u64,
     seed: u64,
     svgs: &[(String, String)],
     chart_files: bool,
 ) -> (String, String) {
+    let agg = &stats.agg;
     let blocks = document(fleet, agg, traces, runs, seed);
     (
         html(fleet, agg, &blocks, runs, seed, svgs),
@@ -2279,6 +2283,10 @@ mod tests {
             exposure: Vec::new(),
             down: Vec::new(),
             triggers: Vec::new(),
+            serving_new: None,
+            defective: false,
+            version_defect: None,
+            attempt: 1,
             user_minutes: 0.0,
             tries: 1,
         }

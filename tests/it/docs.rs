@@ -77,6 +77,9 @@ fn the_readme_metric_table_is_the_library_table() {
 #[test]
 fn the_readme_campaign_table_is_the_library_table() {
     let mut want = String::from("| column | unit | better | meaning |\n|---|---|---|---|\n");
+    for (name, meaning) in cutover::fleet::table::WORD_COLUMNS {
+        want.push_str(&format!("| `{name}` | word | – | {meaning} |\n"));
+    }
     for m in cutover::fleet::table::CAMPAIGN_METRICS {
         want.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",

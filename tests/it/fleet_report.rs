@@ -9,8 +9,7 @@ use std::sync::atomic::AtomicBool;
 
 use cutover::fleet::Fleet;
 use cutover::fleet::campaign::{CampaignRun, simulate_campaign};
-use cutover::fleet::table::{COLUMNS, units};
-use cutover::montecarlo::Aggregator;
+use cutover::fleet::study::{FleetReplication, FleetStats};
 use cutover::report::chart::{Chart, png_size, render};
 use cutover::report::fleet::{campaign_length, charts, gantt, report, without_failover};
 
@@ -77,18 +76,20 @@ fn run(f: &Fleet, plan: usize, replication: u64) -> CampaignRun {
 }
 
 /// `runs` replications of every plan, aggregated; replication 0 of each.
-fn study(f: &Fleet, runs: u64) -> (Aggregator, Vec<CampaignRun>) {
-    let names: Vec<String> = f.plans.iter().map(|p| p.name.clone()).collect();
-    let mut agg = Aggregator::with_columns(COLUMNS.to_vec(), units(), None, names, 0, &[]);
+fn study(f: &Fleet, runs: u64) -> (FleetStats, Vec<CampaignRun>) {
+    let mut stats = FleetStats::new(f);
     let mut traces = Vec::new();
     for i in 0..runs {
-        let rows: Vec<CampaignRun> = (0..f.plans.len()).map(|p| run(f, p, i)).collect();
-        agg.push(&rows.iter().map(|r| r.metrics.values()).collect::<Vec<_>>());
+        let rep = FleetReplication {
+            index: i,
+            plans: (0..f.plans.len()).map(|p| run(f, p, i)).collect(),
+        };
+        stats.push(&rep.rows()).expect("rows the campaign wrote");
         if i == 0 {
-            traces = rows;
+            traces = rep.plans;
         }
     }
-    (agg, traces)
+    (stats, traces)
 }
 
 /// The SVG's text elements, joined.
@@ -274,7 +275,7 @@ fn fleet_report_bottom_line_names_the_faster_plan() {
             "campaign-length"
         ]
     );
-    let c = campaign_length(&f, &agg);
+    let c = campaign_length(&f, &agg.agg);
     assert_eq!(c.curves.len(), 2);
     assert!(
         c.curves[0].label.contains("P(done by deadline)"),
