@@ -143,13 +143,20 @@ pub struct CampaignRun {
     /// Each wave's start and end (campaign ms); `None` for a wave that
     /// never started.
     pub waves: Vec<Option<(i64, i64)>>,
-    /// The first stop, if any.
-    pub stop: Option<Stop>,
+    /// The stops that fired, in order: at most a `defect_found` the
+    /// campaign resumed from, then the stop in force at its end.
+    pub stops: Vec<Stop>,
     /// When the campaign resumed with the fixed version, if it did.
     pub resumed_at: Option<i64>,
 }
 
 impl CampaignRun {
+    /// The last stop: the one in force at the end, or the `defect_found`
+    /// the campaign resumed from.
+    pub fn stop(&self) -> Option<Stop> {
+        self.stops.last().copied()
+    }
+
     /// Every run of every site: the earlier ones, then the last ones.
     pub fn all_runs(&self) -> impl Iterator<Item = &SiteRun> {
         self.earlier.iter().chain(&self.sites)
@@ -402,8 +409,8 @@ struct Campaign<'f> {
     ledger: Ledger,
     /// The stop in force: sites that would start at or after it do not.
     stop: Option<Stop>,
-    /// The first stop.
-    first_stop: Option<Stop>,
+    /// The stops handled (a resumed `defect_found`).
+    stops: Vec<Stop>,
     resumed_at: Option<i64>,
 }
 
@@ -585,7 +592,7 @@ pub fn simulate_campaign(
         fixed: false,
         ledger: Ledger::default(),
         stop: None,
-        first_stop: None,
+        stops: Vec::new(),
         resumed_at: None,
     };
     let fix = fleet.version.and_then(|v| v.fix);
@@ -607,11 +614,11 @@ pub fn simulate_campaign(
             && s.cause == StopOn::DefectFound
             && (s.at < next_start || w + 1 == p.waves.len())
         {
-            c.first_stop = c.first_stop.or(Some(s));
             c.recall(s.at, stop)?;
             if let Some(fix) = fix
                 && c.resumed_at.is_none()
             {
+                c.stops.push(s);
                 let resume = s.at + fix.0 as i64;
                 c.resumed_at = Some(resume);
                 c.stop = None;
@@ -638,9 +645,6 @@ pub fn simulate_campaign(
                 continue;
             }
         }
-        if let Some(s) = c.stop {
-            c.first_stop = c.first_stop.or(Some(s));
-        }
         w += 1;
         start = next_start;
         members = p.waves.get(w).cloned().unwrap_or_default();
@@ -651,12 +655,13 @@ pub fn simulate_campaign(
         .enumerate()
         .map(|(k, r)| r.clone().unwrap_or_else(|| not_started(&c, k)))
         .collect();
+    c.stops.extend(c.stop);
     let mut run = CampaignRun {
         metrics: CampaignMetrics::default(),
         sites,
         earlier: c.earlier,
         waves,
-        stop: c.first_stop,
+        stops: c.stops,
         resumed_at: c.resumed_at,
     };
     run.metrics = campaign_metrics(fleet, &run);
@@ -768,13 +773,14 @@ fn campaign_metrics(fleet: &Fleet, run: &CampaignRun) -> CampaignMetrics {
     m.peak_sites_without_failover = peak_overlap(run.all_runs().flat_map(|s| s.exposure.iter().copied()));
     m.nights_used = night_hours.len() as u64;
     m.peak_night_operator_hours = night_hours.values().copied().fold(0.0, f64::max);
-    m.stopped_at_wave = run.stop.map_or(0, |s| s.wave as u64 + 1);
-    m.stop_cause = run.stop.map(|s| s.cause);
-    m.stop_ms = run.stop.map(|s| s.at.max(0) as u64);
+    let stop = run.stop();
+    m.stopped_at_wave = stop.map_or(0, |s| s.wave as u64 + 1);
+    m.stop_cause = stop.map(|s| s.cause);
+    m.stop_ms = stop.map(|s| s.at.max(0) as u64);
     let all_done = m.sites_done == run.sites.len() as u64;
     m.outcome = if all_done {
         Outcome::Done
-    } else if run.stop.is_some() {
+    } else if stop.is_some() {
         Outcome::Stopped
     } else {
         Outcome::Unfinished

@@ -47,7 +47,7 @@ pub const WORD_COLUMNS: [(&str, &str); 2] = [
     ),
     (
         "stop_cause",
-        "the stop_on entry that fired first (defect_found whenever the version's defect was found, however the site recovered; aborted, defect_escaped, rollback, backout); empty when none fired",
+        "the stop_on entry that stopped the campaign (defect_found whenever the version's defect was found, wherever and however the site recovered; aborted, defect_escaped, rollback, backout); a campaign that resumed after a fix and was not stopped again: defect_found; empty when none fired",
     ),
 ];
 
@@ -224,7 +224,7 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 18] = [
         unit: Unit::Count,
         better: Better::Neither,
         words: "stopped at wave",
-        meaning: "the wave whose site stopped the campaign (by its stop_on outcomes), 0 when it did not stop",
+        meaning: "the wave of the site whose outcome stopped the campaign (the stop of stop_cause), 0 when none did",
         read: |m| Reading::Whole(m.stopped_at_wave),
     },
     CampaignMetric {
@@ -232,7 +232,7 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 18] = [
         unit: Unit::Seconds,
         better: Better::Neither,
         words: "stopped after",
-        meaning: "when the first stop fired, from the campaign's start; empty when none fired",
+        meaning: "when the stop of stop_cause fired, from the campaign's start; empty when none did",
         read: |m| match m.stop_ms {
             Some(ms) => Reading::Millis(ms),
             None => Reading::Absent,
