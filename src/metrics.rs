@@ -760,7 +760,7 @@ pub const METRICS: &[Metric] = &[
         impact: None,
         words: "technician unavailable",
         label: None,
-        meaning: "technician time lost to the consoles after the upgrade: each console's self-update at its first login to the new version, and the waits of consoles deployed by MSI on locked-down machines for their redeployment (0 on pods)",
+        meaning: "technician time lost to the consoles after the upgrade: each technician's self-update at their first login to the new version (`workload.console.technicians` of them; those not logged in by the end of a run that ends on the new version are counted then), and the first-login waits of consoles deployed by MSI on locked-down machines for their redeployment; does not grow with the run's length (0 on pods)",
         read: |m| Reading::Millis(m.technician_unavailable_ms),
     },
     Metric {

@@ -48,6 +48,10 @@ pub enum Purpose {
     /// Fleets: the seed of each site of a replication (word `k` is site
     /// `k`'s seed), so that a site's runs do not depend on the others.
     Sites = 11,
+    /// Representative consoles after the upgrade: whether a console login
+    /// to the new version is its technician's first (a stream of its own,
+    /// so that drawing it shifts no other draw).
+    Technicians = 12,
     /// Fleets: whether the new version carries a defect (word 0) and when
     /// each site would show it (word `2(k + 1)` for site `k`), shared by
     /// every plan of a replication.
@@ -94,6 +98,8 @@ pub struct Streams {
     pub defects: ChaCha8Rng,
     /// Representative consoles (MSI deployments).
     pub consoles: ChaCha8Rng,
+    /// Technicians' first logins after the upgrade.
+    pub technicians: ChaCha8Rng,
 }
 
 impl Streams {
@@ -111,6 +117,7 @@ impl Streams {
             dns: stream(seed, replication, Purpose::Dns),
             defects: stream(seed, replication, Purpose::Defects),
             consoles: stream(seed, replication, Purpose::Consoles),
+            technicians: stream(seed, replication, Purpose::Technicians),
         }
     }
 }

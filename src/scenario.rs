@@ -143,6 +143,11 @@ pub struct ClientSpec {
     /// Consoles: the redeployment of the locked-down ones, from the moment
     /// the site first serves the new version.
     pub redeploy: Dist,
+    /// Consoles: the number of distinct consoles (technicians), each of
+    /// which updates itself once after the upgrade (0 for support). By
+    /// default the consoles connected at once at the busiest hour of the
+    /// weekly profile (docs/model.md, "Consoles after the upgrade").
+    pub technicians: u64,
 }
 
 /// The workload.

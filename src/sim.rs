@@ -579,6 +579,9 @@ struct World<'a> {
     /// How long after that the locked-down consoles are redeployed
     /// (drawn before the run when there are any).
     redeploy_after: SimDuration,
+    /// Technicians whose console has not logged in to the new version yet
+    /// (docs/model.md, "Consoles after the upgrade").
+    technicians_left: u64,
     log: EventLog,
     /// Last logged display state of each node.
     shown: Vec<Option<NodeStatus>>,
@@ -822,6 +825,7 @@ impl<'a> World<'a> {
             logoff_override: None,
             new_since: None,
             redeploy_after: SimDuration::ZERO,
+            technicians_left: sc.workload.console.technicians,
             log: if opts.log_events {
                 EventLog::new(
                     sc.site.nodes.iter().map(|n| n.name.clone()).collect(),
@@ -1439,6 +1443,7 @@ impl<'a> World<'a> {
         if let Some(since) = self.at_risk_since.take() {
             self.at_risk_ms += end_instant.since(since).0;
         }
+        self.m.technician_unavailable_ms += self.updates_still_due_ms();
         self.m.active_at_end = self.nodes.iter().map(|n| n.sessions.len() as u64).sum();
         self.m.span_ms = end_instant.since(self.start).0;
         if let (Some(s), Some(f)) = (self.exec.started, self.exec.finished) {

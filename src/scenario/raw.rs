@@ -194,6 +194,7 @@ pub struct RawClients {
     pub rate_per_hour: Option<f64>,
     pub msi_locked_share: Option<f64>,
     pub redeploy: Option<RawDist>,
+    pub technicians: Option<i64>,
     pub duration: Option<RawDist>,
     pub retry: Option<RawRetry>,
     pub reconnect: Option<RawReconnect>,

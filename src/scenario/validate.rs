@@ -21,6 +21,9 @@ pub const MAX_DURATION_MS: u64 = 3650 * MS_PER_DAY;
 pub const MAX_DATA_GB: f64 = 1_000_000.0;
 /// Most retry or reconnect attempts accepted.
 pub const MAX_ATTEMPTS: i64 = 10_000;
+/// Most technicians (distinct representative consoles) a site may have,
+/// given or by default.
+pub const MAX_TECHNICIANS: i64 = 1_000_000;
 /// Most reminders one scheduled pod maintenance may send (each is a line
 /// of the event log): `(lead_time + the scheduling spread) / reminder_interval`.
 pub const MAX_REMINDERS: u64 = 10_000;
@@ -280,7 +283,23 @@ fn shape(ctx: &mut Ctx, path: &str, v: Option<&Vec<f64>>, default: &[f64]) -> Ve
     xs.clone()
 }
 
-fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -> ClientSpec {
+/// The default number of technicians: the consoles connected at once at
+/// the busiest hour of the weekly profile (Little's law: the console rate at
+/// the profile's peak multiplier `peak` times the mean console session),
+/// rounded up; at least 1 when consoles arrive at all, 0 when none do; at
+/// most [`MAX_TECHNICIANS`].
+fn default_technicians(rate_per_hour: f64, peak: f64, duration: &Dist) -> u64 {
+    if rate_per_hour <= 0.0 {
+        return 0;
+    }
+    let at_once = rate_per_hour * peak * duration.mean_ms() / MS_PER_HOUR as f64;
+    // NaN (never from validated numbers) falls to 1 as well.
+    at_once.ceil().clamp(1.0, MAX_TECHNICIANS as f64) as u64
+}
+
+/// One kind of client at `path`; `peak` is the weekly profile's highest
+/// multiplier (for the default number of technicians).
+fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool, peak: f64) -> ClientSpec {
     let empty = RawClients::default();
     let r = raw.unwrap_or(&empty);
     let (rate, dur, attempts, backoff) = if support {
@@ -335,10 +354,11 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
             })
         }
     };
-    let (msi_locked_share, redeploy) = if support {
+    let (msi_locked_share, redeploy, technicians) = if support {
         for (field, given) in [
             ("msi_locked_share", r.msi_locked_share.is_some()),
             ("redeploy", r.redeploy.is_some()),
+            ("technicians", r.technicians.is_some()),
         ] {
             if given {
                 ctx.bad(
@@ -347,8 +367,9 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
                 );
             }
         }
-        (0.0, Dist::Constant(SimDuration::ZERO))
+        (0.0, Dist::Constant(SimDuration::ZERO), 0)
     } else {
+        let by_default = default_technicians(rate_per_hour, peak, &duration);
         (
             ctx.probability(&format!("{path}.msi_locked_share"), r.msi_locked_share, 0.0),
             ctx.dist(
@@ -356,6 +377,13 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
                 r.redeploy.as_ref(),
                 lognormal(24.0 * 3600.0, 72.0 * 3600.0),
             ),
+            ctx.integer(
+                &format!("{path}.technicians"),
+                r.technicians,
+                by_default as i64,
+                0,
+                MAX_TECHNICIANS,
+            ) as u64,
         )
     };
     ClientSpec {
@@ -365,6 +393,7 @@ fn clients(ctx: &mut Ctx, path: &str, raw: Option<&RawClients>, support: bool) -
         reconnect,
         msi_locked_share,
         redeploy,
+        technicians,
     }
 }
 
@@ -884,8 +913,9 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             "the weekly profile is zero at every hour: no client would ever arrive",
         );
     }
-    let support = clients(c, "workload.support", wl.support.as_ref(), true);
-    let console = clients(c, "workload.console", wl.console.as_ref(), false);
+    let peak = profile.iter().fold(0.0f64, |a, b| a.max(*b));
+    let support = clients(c, "workload.support", wl.support.as_ref(), true, peak);
+    let console = clients(c, "workload.console", wl.console.as_ref(), false, peak);
     let deterministic = match wl.arrivals.as_deref() {
         None | Some("poisson") => false,
         Some("deterministic") => true,

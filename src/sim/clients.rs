@@ -218,6 +218,9 @@ impl World<'_> {
             let mut work = a.work;
             let version = self.nodes[node].version;
             if a.kind == ClientKind::Console && !self.sc.site.kind.upgrades_by_cutover() && version > a.from_version {
+                // Only a technician's first login to the new version pays:
+                // a later one finds the console updated (or redeployed).
+                let first = self.first_login();
                 if a.locked {
                     // Deployed by MSI on a locked-down machine: it cannot
                     // connect until redeployed, `redeploy` after the site
@@ -225,7 +228,7 @@ impl World<'_> {
                     // runs the new version.
                     let since = *self.new_since.get_or_insert(self.now);
                     let ready = since + self.redeploy_after;
-                    if self.now < ready {
+                    if first && self.now < ready {
                         self.m.technician_unavailable_ms += ready.since(self.now).0;
                         self.schedule_attempt(
                             ready,
@@ -238,7 +241,7 @@ impl World<'_> {
                         );
                         return;
                     }
-                } else if let Some(rc) = &self.sc.workload.console.reconnect {
+                } else if first && let Some(rc) = &self.sc.workload.console.reconnect {
                     // The console updates itself at its first login to the
                     // new version before the technician can go on.
                     work += rc.client_update;
@@ -285,6 +288,47 @@ impl World<'_> {
                 });
             }
         }
+    }
+
+    /// Whether a console login to the new version is its technician's
+    /// first since the upgrade: with `left` of the `technicians` not yet
+    /// logged in, a login is one of theirs with probability `left /
+    /// technicians` (drawn from a stream of its own, and only while it is
+    /// neither 0 nor 1).
+    fn first_login(&mut self) -> bool {
+        let all = self.sc.workload.console.technicians;
+        let left = self.technicians_left;
+        if left == 0 {
+            return false;
+        }
+        let first = left >= all || self.rng.technicians.random_range(0..all) < left;
+        if first {
+            self.technicians_left -= 1;
+        }
+        first
+    }
+
+    /// The self-updates still due when the run ends: on a site that ends on
+    /// the new version, every technician who has not logged in to it yet
+    /// will update their console at their next login, whenever that is, so
+    /// it counts in full; except the share whose console is locked down
+    /// (`msi_locked_share`): those log in once redeployed, and pay nothing.
+    /// 0 without `client_update`, on pods, and on a site back on the old
+    /// version.
+    pub(super) fn updates_still_due_ms(&self) -> u64 {
+        let console = &self.sc.workload.console;
+        let Some(rc) = &console.reconnect else { return 0 };
+        let on_new = self.front.target.is_some_and(|f| self.nodes[f].version > 1);
+        if self.sc.site.kind.upgrades_by_cutover() || !on_new {
+            return 0;
+        }
+        let left = self.technicians_left;
+        if console.msi_locked_share == 0.0 {
+            // Exact: at most 1,000,000 technicians × ten years in ms.
+            return left.saturating_mul(rc.client_update.0);
+        }
+        let ms = left as f64 * (1.0 - console.msi_locked_share) * rc.client_update.0 as f64;
+        ms.round() as u64
     }
 
     fn start_session(&mut self, node: NodeId, a: &Attempt, work: SimDuration) {

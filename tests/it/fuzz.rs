@@ -76,7 +76,7 @@ const DURATIONS: [&str; 14] = [
     "\"1e9h\"",
 ];
 /// Whole lines that once crashed the process or exhausted it (issue 10).
-const LINES: [&str; 42] = [
+const LINES: [&str; 44] = [
     "[pod]\nreminder_interval = \"1ms\"",
     "lead_time = \"3650d\"",
     "reminder_interval = \"1s\"",
@@ -95,6 +95,8 @@ const LINES: [&str; 42] = [
     "{ do = \"wait_drained\", group = \"offline\", timeout = \"none\" }",
     "[workload.console]\nmsi_locked_share = 1\nredeploy = \"0s\"",
     "msi_locked_share = 0.5",
+    "[workload.console]\ntechnicians = 1000000\nmsi_locked_share = 0.999",
+    "technicians = 0",
     "farms = [{ share = 0.5, logoff = \"after\", after = \"1ms\" }, { share = 0.5, logoff = \"immediately\" }]",
     "{ do = \"set_logoff_policy\", after = \"2h\" }",
     "{ do = \"set_logoff_policy\", restore = true }",

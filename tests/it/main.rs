@@ -34,6 +34,9 @@
 //! - `safety`: output folders cutover did not write, commits stopped at
 //!   every point, two writers on one folder, endless and special input
 //!   files, tampered shards, hand-edited manifests, caps.
+//! - `technicians`: each technician's console updates once after the
+//!   upgrade; the cost does not depend on the run's length; the default
+//!   number of technicians.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -60,6 +63,7 @@ mod runbooks;
 mod safety;
 mod strategies;
 mod study;
+mod technicians;
 mod theory;
 
 use cutover::metrics::Metrics;

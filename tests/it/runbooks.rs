@@ -378,30 +378,52 @@ reconnect = { interval = "40s", client_update = "1m" }
 "#;
 
 #[test]
-fn every_console_updates_at_its_first_login_after_the_upgrade() {
-    let m = run(&scenario(CONSOLES), "single", 1, 0);
+fn each_technician_updates_once_after_the_upgrade() {
     // The upgrade at 90 drops the 30 consoles that logged in from −1,680
     // to 60; they reconnect every 40 s (130, 170, ...) and get in at 2,210,
-    // on the new version: each updates itself (1 min). So does every fresh
-    // login after the upgrade: 2,220 .. 2,760, ten of them. 40 updates.
-    assert_eq!(m.technician_unavailable_ms, 40 * 60 * S);
+    // on the new version; fresh logins follow at 2,220 .. 2,760. Among
+    // those 40 logins, only each technician's first pays the update (1 min);
+    // those who have not logged in by the end pay it later, counted at the
+    // end: N updates in all. By default N is the consoles connected at once
+    // at the busiest hour, 60/h × 30 min = 30.
+    let m = run(&scenario(CONSOLES), "single", 1, 0);
+    assert_eq!(m.technician_unavailable_ms, 30 * 60 * S);
     assert_eq!(m.reconnects, 30);
+    for n in [0, 1, 7, 100] {
+        let text = CONSOLES.replace(
+            "rate_per_hour = 60\n",
+            &format!("rate_per_hour = 60\ntechnicians = {n}\n"),
+        );
+        let m = run(&scenario(&text), "single", 1, 0);
+        assert_eq!(m.technician_unavailable_ms, n * 60 * S, "{n} technicians");
+    }
 }
 
 #[test]
 fn locked_down_consoles_wait_for_their_redeployment() {
     // Every console was deployed by MSI on a locked-down machine; the
     // redeployment takes 5 min from 2,190, when the site first serves the
-    // new version: until 2,490 none of them can connect. The 30 dropped
-    // consoles wait from 2,210 (280 s each); the logins at 2,220 .. 2,460
-    // wait 270, 210, 150, 90, 30 s. Redeployed, they run the new version:
-    // no update. 30 × 280 + 750 = 9,150 s.
-    let text = CONSOLES.replace(
-        "rate_per_hour = 60\n",
-        "rate_per_hour = 60\nmsi_locked_share = 1\nredeploy = \"5m\"\n",
+    // new version: until 2,490 none of them can connect. With one
+    // technician, the first console to come back (the 30 dropped consoles
+    // reconnect at 2,210) is theirs: it waits 280 s; every later login is
+    // not a first one and connects at once. Redeployed, the console runs
+    // the new version: no update, and nothing is due at the end.
+    let locked = |n: &str| {
+        CONSOLES.replace(
+            "rate_per_hour = 60\n",
+            &format!("rate_per_hour = 60\nmsi_locked_share = 1\nredeploy = \"5m\"\n{n}"),
+        )
+    };
+    let m = run(&scenario(&locked("technicians = 1\n")), "single", 1, 0);
+    assert_eq!(m.technician_unavailable_ms, 280 * S);
+    // With the default 30 technicians, the first login waits 280 s too, and
+    // no more than 30 logins wait, none longer than 280 s.
+    let m = run(&scenario(&locked("")), "single", 1, 0);
+    assert!(
+        (280 * S..=30 * 280 * S).contains(&m.technician_unavailable_ms),
+        "{}",
+        m.technician_unavailable_ms
     );
-    let m = run(&scenario(&text), "single", 1, 0);
-    assert_eq!(m.technician_unavailable_ms, 9_150 * S);
     // Each waiting console is one arrival, served once it could connect.
     let plain = run(&scenario(CONSOLES), "single", 1, 0);
     assert_eq!(m.arrivals, plain.arrivals);
