@@ -1280,7 +1280,14 @@ impl<'a> World<'a> {
                 }
                 Ev::DefectFound => self.on_defect_found(),
                 Ev::Horizon => {
-                    if self.exec.finished.is_none() {
+                    if self.exec.holding && self.defect.of_version {
+                        // The version's defect did not show here within the
+                        // horizon: the site ran it all along (a fleet's
+                        // other sites may yet find it).
+                        self.exec.holding = false;
+                        self.end_procedure();
+                        self.log(Event::ProcedureDone);
+                    } else if self.exec.finished.is_none() {
                         self.abort(if self.exec.holding {
                             AbortReason::DefectNotFound { horizon: HORIZON }
                         } else {

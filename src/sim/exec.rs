@@ -780,7 +780,7 @@ impl<'a> World<'a> {
         self.refresh();
     }
 
-    fn end_procedure(&mut self) {
+    pub(super) fn end_procedure(&mut self) {
         self.close_active();
         self.exec.finished = Some(self.now);
         self.q.schedule(self.now + self.sc.cooldown, Ev::End);

@@ -798,3 +798,45 @@ stop_on = ["aborted"]
     }
     assert_eq!(done_all, at[0], "a campaign that never stopped did every site");
 }
+
+/// The shipped fleet with every site's run ending `cooldown` after its
+/// procedure (the shipped files end it at once).
+fn shipped_with_cooldown(cooldown: &str) -> Fleet {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let cooldown = cooldown.to_string();
+    let read = move |p: &str| {
+        let text = std::fs::read_to_string(format!("{root}/scenarios/{p}")).map_err(|e| e.to_string())?;
+        let text = text.replace("cooldown = \"0s\"\n", "");
+        Ok(text.replacen("[calendar]\n", &format!("[calendar]\ncooldown = \"{cooldown}\"\n"), 1))
+    };
+    let text = std::fs::read_to_string(format!("{root}/scenarios/fleet-regional.toml")).unwrap();
+    Fleet::parse(&text, "fleet-regional.toml", "fleet", &read).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Regression: technicians' console updates were counted at every console
+/// login after the upgrade, so a plan whose sites' runs ended later looked
+/// costlier (a 4-site fleet: 210 user-minutes with no cool-down, 779 with
+/// seven days). Now each technician updates once and the rest are counted
+/// at the end: the cost does not depend on when a site's run ends.
+#[test]
+fn user_minutes_do_not_depend_on_when_a_site_run_ends() {
+    let short = shipped_with_cooldown("0s");
+    let long = shipped_with_cooldown("7d");
+    // Crashes during the longer runs are the one thing that may differ.
+    let (mut a, mut b) = (0.0, 0.0);
+    for i in 0..20 {
+        a += simulate_campaign(&short, 0, short.seed, i, &AtomicBool::new(false))
+            .unwrap()
+            .metrics
+            .user_minutes_lost;
+        b += simulate_campaign(&long, 0, long.seed, i, &AtomicBool::new(false))
+            .unwrap()
+            .metrics
+            .user_minutes_lost;
+    }
+    assert!(a > 0.0);
+    assert!(
+        (b - a).abs() < 0.1 * a,
+        "{a:.0} user-minutes with no cool-down, {b:.0} with seven days"
+    );
+}

@@ -37,6 +37,11 @@
 //! - `technicians`: each technician's console updates once after the
 //!   upgrade; the cost does not depend on the run's length; the default
 //!   number of technicians.
+//! - `placement`: each site of a wave in its earliest window, by hand,
+//!   and forty pairs in three zones as long however the file lists them.
+//! - `version`: the version's defect in a fleet: canaries find it by the
+//!   exponential law, every site or none carries it, the stop keeps later
+//!   waves off it, the fix resumes the campaign.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -57,6 +62,7 @@ mod golden;
 mod io_boundary;
 mod limits;
 mod operators;
+mod placement;
 mod props;
 mod report;
 mod runbooks;
@@ -65,6 +71,7 @@ mod strategies;
 mod study;
 mod technicians;
 mod theory;
+mod version;
 
 use cutover::metrics::Metrics;
 use cutover::scenario::Scenario;
