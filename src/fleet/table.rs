@@ -117,7 +117,7 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 18] = [
         unit: Unit::Count,
         better: Better::Higher,
         words: "sites done",
-        meaning: "sites whose procedure ran to its end",
+        meaning: "sites whose procedure ran to its end and that run the new version at the end",
         read: |m| Reading::Whole(m.sites_done),
     },
     CampaignMetric {
@@ -192,7 +192,7 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 18] = [
         unit: Unit::Ratio,
         better: Better::Lower,
         words: "user-minutes lost",
-        meaning: "for each outage, the users who would have been connected (arrival rate at that local hour × mean session length) times its minutes, plus the consoles' technician time, all sites",
+        meaning: "for each outage, the users who would have been connected (arrival rate at that local hour × mean session length) times its minutes, plus the consoles' technician time (each technician's update once, however long a site's run lasts), all sites",
         read: |m| Reading::Real(m.user_minutes_lost),
     },
     CampaignMetric {
