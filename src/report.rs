@@ -3,7 +3,9 @@
 //! - [`chart`]: rendering to SVG and PNG with an embedded font, colours.
 //! - [`timeline`]: the timeline of one run.
 //! - [`study`]: distributions, CDFs, paired differences, sweeps.
-//! - [`page`]: `report.html` (self-contained) and `report.md`.
+//! - [`doc`]: the report as a document, rendered to Markdown, HTML and
+//!   the terminal: written once.
+//! - [`page`]: the site report's content (`report.html`, `report.md`).
 //! - [`fleet`]: a campaign's Gantt and exposure, campaign lengths per
 //!   plan, and the fleet report.
 //! - [`fit`]: the fitted weekly profile and durations against the data.
@@ -11,6 +13,7 @@
 //!   summary, the runbooks.
 
 pub mod chart;
+pub mod doc;
 pub mod fit;
 pub mod fleet;
 pub mod page;

@@ -20,6 +20,7 @@
 use std::fmt::Write;
 
 use super::chart::metric_words;
+use super::doc::{Block, ChartFiles, Document};
 use super::study::{Cdf, Diffs, Distribution, StudyChart, cdf_metrics, charted_metrics};
 use crate::decision::{self, Band, BottomLine, Evidence, Risk, RiskEvent, Verdict, applies, bottom_line, verdict};
 pub use crate::export::thousands;
@@ -768,18 +769,6 @@ fn event_words(e: &RiskEvent) -> String {
 // ---------------------------------------------------------------------
 // The document.
 
-/// A block of the report, rendered as Markdown or HTML. Text may hold
-/// `**bold**` and `` `code` ``.
-enum Block {
-    H2(String),
-    H3(String),
-    P(String),
-    Note(String),
-    List(Vec<String>),
-    Table(Vec<String>, Vec<Vec<String>>),
-    Charts,
-}
-
 /// Per strategy, the Markdown header cells.
 fn header(f: &Facts, first: &str) -> Vec<String> {
     std::iter::once(first.to_string())
@@ -788,8 +777,8 @@ fn header(f: &Facts, first: &str) -> Vec<String> {
 }
 
 fn key_results(f: &Facts, out: &mut Vec<Block>) {
-    out.push(Block::H2("Key results".into()));
-    out.push(Block::P(format!(
+    out.push(Block::Section("Key results".into()));
+    out.push(Block::p(format!(
         "Mean and 95% interval of the mean over {} runs per strategy (the interval never leaves what the metric can be: see the glossary).",
         thousands(f.n)
     )));
@@ -802,14 +791,14 @@ fn key_results(f: &Facts, out: &mut Vec<Block>) {
                 .collect()
         })
         .collect();
-    out.push(Block::Table(header(f, "metric"), rows));
+    out.push(Block::table(header(f, "metric"), rows));
     let marked: Vec<usize> = (0..f.strategies.len()).filter(|s| f.marked(*s) != f.name(*s)).collect();
     if !marked.is_empty() {
         let which: Vec<String> = marked
             .iter()
             .map(|s| format!("{} was aborted in {}", f.name(*s), share_of_runs(f.aborted[*s], f.n)))
             .collect();
-        out.push(Block::Note(format!(
+        out.push(Block::note(format!(
             "‡ Over the completed runs only: {}. The aborted runs are reported apart, under Faults.",
             and_list(&which)
         )));
@@ -817,10 +806,9 @@ fn key_results(f: &Facts, out: &mut Vec<Block>) {
 }
 
 fn tails(f: &Facts, out: &mut Vec<Block>) {
-    out.push(Block::H2("Tails: median, p95 and worst case".into()));
-    out.push(Block::P(
-        "Half the runs do better than the median; 1 run in 20 does worse than the p95; the worst is the worst run seen."
-            .into(),
+    out.push(Block::Section("Tails: median, p95 and worst case".into()));
+    out.push(Block::p(
+        "Half the runs do better than the median; 1 run in 20 does worse than the p95; the worst is the worst run seen.",
     ));
     let rows: Vec<Vec<String>> = f
         .key_metrics()
@@ -840,7 +828,7 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
                 .collect()
         })
         .collect();
-    out.push(Block::Table(header(f, "median / p95 / worst"), rows));
+    out.push(Block::table(header(f, "median / p95 / worst"), rows));
 
     // Thresholds.
     let mut rows = Vec::new();
@@ -864,18 +852,18 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
         rows.push(row);
     }
     if !rows.is_empty() {
-        out.push(Block::H3("How often each threshold is exceeded".into()));
-        out.push(Block::P(
+        out.push(Block::Subsection("How often each threshold is exceeded".into()));
+        out.push(Block::p(
             "Runs above the scenario's thresholds (`[thresholds]`), with the 95% interval of the share; when no run (or every run) is above, the one-sided bound."
-                .into(),
+                ,
         ));
-        out.push(Block::Table(header(f, "threshold"), rows));
+        out.push(Block::table(header(f, "threshold"), rows));
     }
 
     // Window fit.
     if let Some(m) = metrics::find(WINDOW_OVERRUN).filter(|m| applies(m.sites, &f.sc.site)) {
         let pod = f.sc.site.kind.scheduled_by_service();
-        out.push(Block::H3(if pod {
+        out.push(Block::Subsection(if pod {
             "Fit in the service's allotment".into()
         } else {
             "Fit in the maintenance window".into()
@@ -905,7 +893,7 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
                 ));
             }
         }
-        out.push(Block::P(format!(
+        out.push(Block::p(format!(
             "{}: {}",
             if pod {
                 format!(
@@ -923,14 +911,14 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
                 (false, _) => "the p95 procedure does not fit for some strategies.",
             }
         )));
-        out.push(Block::Table(header(f, "window"), vec![overrun, p95]));
+        out.push(Block::table(header(f, "window"), vec![overrun, p95]));
         for w in warnings {
-            out.push(Block::P(w));
+            out.push(Block::p(w));
         }
     }
 
     // Risk classes.
-    out.push(Block::H3("Risk class".into()));
+    out.push(Block::Subsection("Risk class".into()));
     let rows: Vec<Vec<String>> = (0..f.strategies.len())
         .map(|s| {
             let r = &f.risks[s];
@@ -941,11 +929,8 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
             ]
         })
         .collect();
-    out.push(Block::Table(
-        vec!["strategy".into(), "risk".into(), "what sets it".into()],
-        rows,
-    ));
-    out.push(Block::Note(risk_matrix_words(f)));
+    out.push(Block::table(["strategy", "risk", "what sets it"], rows));
+    out.push(Block::note(risk_matrix_words(f)));
 }
 
 /// The risk matrix in words.
@@ -997,9 +982,9 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
     if faults.is_empty() {
         return;
     }
-    out.push(Block::H2("Faults".into()));
-    out.push(Block::P(
-        "Runs in which each fault happened, with the 95% interval of the share, and the mean per run.".into(),
+    out.push(Block::Section("Faults".into()));
+    out.push(Block::p(
+        "Runs in which each fault happened, with the 95% interval of the share, and the mean per run.",
     ));
     let rows: Vec<Vec<String>> = faults
         .iter()
@@ -1024,7 +1009,7 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
     let names: Vec<String> = std::iter::once("fault".to_string())
         .chain(f.strategies.iter().cloned())
         .collect();
-    out.push(Block::Table(names, rows));
+    out.push(Block::table(names, rows));
     for s in 0..f.strategies.len() {
         if f.aborted[s] == 0 {
             continue;
@@ -1041,7 +1026,7 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
                 Some(format!("{} {}", m.words, val(m, r.mean)))
             })
             .collect();
-        out.push(Block::P(format!(
+        out.push(Block::p(format!(
             "**{}**: aborted in {}. An aborted run's figures stop at the abort, and the site is left as the abort found it{}, so they would read as a short, cheap upgrade: they are kept apart. The tables above describe its completed runs; in the aborted runs, up to the abort, the means were {} (lower bounds).",
             f.name(s),
             share_of_runs(f.aborted[s], f.n),
@@ -1060,7 +1045,7 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
     if !sc.site.kind.upgrades_by_cutover() {
         return;
     }
-    out.push(Block::H2("The maintenance slot".into()));
+    out.push(Block::Section("The maintenance slot".into()));
     let p = &sc.pod;
     let mut items = Vec::new();
     // Every metric of the pods only: shares of runs and durations.
@@ -1131,7 +1116,7 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
             });
         }
     }
-    out.push(Block::List(items));
+    out.push(Block::list(items));
 }
 
 fn capitalised(s: &str) -> String {
@@ -1391,42 +1376,45 @@ fn document(input: &ReportInput) -> Vec<Block> {
     let sc = input.scenario;
     let f = Facts::new(sc, input.agg);
     let mut out = Vec::new();
-    out.push(Block::H2("Bottom line".into()));
-    out.push(Block::P(bottom_text(&f)));
-    out.push(Block::Note(priorities_note(&f)));
-    out.push(Block::H2("The scenario".into()));
-    out.push(Block::List(describe_scenario(sc)));
-    out.push(Block::H2("Strategies compared".into()));
-    out.push(Block::List(
+    out.push(Block::Section("Bottom line".into()));
+    out.push(Block::BottomLine(bottom_text(&f).into()));
+    out.push(Block::note(priorities_note(&f)));
+    out.push(Block::Section("The scenario".into()));
+    out.push(Block::list(describe_scenario(sc)));
+    out.push(Block::Section("Strategies compared".into()));
+    out.push(Block::list(
         f.strategies
             .iter()
             .map(|s| {
                 let summary = sc.runbook(s).map(|r| r.summary.clone()).unwrap_or_default();
                 format!("**{s}**: {summary}")
             })
-            .collect(),
+            .collect::<Vec<_>>(),
     ));
     key_results(&f, &mut out);
     tails(&f, &mut out);
     faults(&f, &mut out);
     site_story(&f, &mut out);
     if f.strategies.len() > 1 {
-        out.push(Block::H2("Recommendation by goal".into()));
-        out.push(Block::List(
+        out.push(Block::Section("Recommendation by goal".into()));
+        out.push(Block::list(
             recommendations(&f)
                 .into_iter()
                 .map(|(goal, text)| format!("{goal}: {text}"))
-                .collect(),
+                .collect::<Vec<_>>(),
         ));
     }
-    out.push(Block::H2("Charts".into()));
-    out.push(Block::Charts);
-    out.push(Block::H2("Assumptions and sources".into()));
-    out.push(Block::List(assumptions(sc).into_iter().map(String::from).collect()));
-    out.push(Block::H2("Not simulated".into()));
-    out.push(Block::List(not_simulated(sc)));
-    out.push(Block::H2("Glossary".into()));
-    out.push(Block::List(glossary(&f)));
+    out.push(Block::Section("Charts".into()));
+    for c in &input.charts {
+        let name = c.file.strip_prefix("charts/").unwrap_or(&c.file);
+        out.push(Block::figure(name, c.caption.clone()));
+    }
+    out.push(Block::Section("Assumptions and sources".into()));
+    out.push(Block::list(assumptions(sc)));
+    out.push(Block::Section("Not simulated".into()));
+    out.push(Block::list(not_simulated(sc)));
+    out.push(Block::Section("Glossary".into()));
+    out.push(Block::list(glossary(&f)));
     out
 }
 
@@ -1444,60 +1432,21 @@ fn provenance(input: &ReportInput) -> String {
     )
 }
 
-/// A Markdown table cell: no line breaks, no column separators.
-pub fn md_cell(s: &str) -> String {
-    s.replace('|', "/").replace('\n', " ")
+pub use super::doc::{esc, md_cell};
+
+/// The report as one document (see [`super::doc`]).
+pub fn report_document(input: &ReportInput) -> Document {
+    Document {
+        title: title(input),
+        description: input.scenario.description.clone(),
+        provenance: provenance(input),
+        blocks: document(input),
+    }
 }
 
-/// The Markdown report; charts are linked as `FILE.png` beside it.
+/// The Markdown report; charts are linked as `charts/NAME.png` beside it.
 pub fn markdown(input: &ReportInput) -> String {
-    let sc = input.scenario;
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", title(input));
-    if !sc.description.is_empty() {
-        let _ = writeln!(md, "{}\n", sc.description);
-    }
-    let _ = writeln!(md, "{}\n", provenance(input));
-    for block in document(input) {
-        match block {
-            Block::H2(t) => {
-                let _ = writeln!(md, "## {t}\n");
-            }
-            Block::H3(t) => {
-                let _ = writeln!(md, "### {t}\n");
-            }
-            Block::P(t) => {
-                let _ = writeln!(md, "{t}\n");
-            }
-            Block::Note(t) => {
-                let _ = writeln!(md, "*{}*\n", t.replace('*', ""));
-            }
-            Block::List(items) => {
-                for i in items {
-                    let _ = writeln!(md, "- {i}");
-                }
-                md.push('\n');
-            }
-            Block::Table(head, rows) => md_table(&mut md, &head, &rows),
-            Block::Charts => {
-                for c in &input.charts {
-                    let _ = writeln!(md, "### {}\n\n![{}]({}.png)\n", c.caption, c.caption, c.file);
-                }
-            }
-        }
-    }
-    let trimmed = md.trim_end().len();
-    md.truncate(trimmed);
-    md.push('\n');
-    md
-}
-
-/// Text escaped for HTML (element content and attribute values).
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    report_document(input).markdown(ChartFiles::Written)
 }
 
 /// Markdown's `**bold**` and `` `code` `` to HTML, after escaping.
@@ -1549,81 +1498,18 @@ pub fn html_table(h: &mut String, head: &[String], rows: &[Vec<String>]) {
     let _ = writeln!(h, "</table>");
 }
 
-/// Removes an XML prolog so the SVG can sit inside HTML.
-fn inline_svg(svg: &str) -> &str {
-    match svg.find("<svg") {
-        Some(i) => &svg[i..],
-        None => svg,
-    }
-}
-
 /// The report's styles (shared by the fleet report).
-pub const STYLE: &str = "body { font-family: sans-serif; max-width: 1180px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
-h1 { font-size: 1.7em; margin-bottom: 0.2em; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
-th, td { border: 1px solid #bbb; padding: 0.35em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
-.note { color: #555; font-size: 0.9em; }
-.bottom { font-size: 1.08em; background: #f4f8fb; border-left: 4px solid #0072b2; padding: 0.6em 0.9em; }
-code { font-size: 0.95em; background: #f3f3f3; padding: 0 0.2em; }
-figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
-figcaption { color: #444; font-size: 0.95em; margin-top: 0.3em; }\n";
+pub use super::doc::STYLE;
 
 /// The self-contained HTML report.
 pub fn html(input: &ReportInput) -> String {
-    let sc = input.scenario;
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-        esc(&title(input))
-    );
-    let _ = writeln!(h, "<h1>{}</h1>", esc(&title(input)));
-    if !sc.description.is_empty() {
-        let _ = writeln!(h, "<p>{}</p>", esc(&sc.description));
-    }
-    let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&provenance(input)));
-    let mut first_p_after_bottom = false;
-    for block in document(input) {
-        match block {
-            Block::H2(t) => {
-                first_p_after_bottom = t == "Bottom line";
-                let _ = writeln!(h, "<h2>{}</h2>", esc(&t));
-            }
-            Block::H3(t) => {
-                let _ = writeln!(h, "<h3>{}</h3>", esc(&t));
-            }
-            Block::P(t) => {
-                let class = if std::mem::take(&mut first_p_after_bottom) {
-                    " class=\"bottom\""
-                } else {
-                    ""
-                };
-                let _ = writeln!(h, "<p{class}>{}</p>", inline(&t));
-            }
-            Block::Note(t) => {
-                let _ = writeln!(h, "<p class=\"note\">{}</p>", inline(&t));
-            }
-            Block::List(items) => {
-                let _ = writeln!(h, "<ul>");
-                for i in items {
-                    let _ = writeln!(h, "<li>{}</li>", inline(&i));
-                }
-                let _ = writeln!(h, "</ul>");
-            }
-            Block::Table(head, rows) => html_table(&mut h, &head, &rows),
-            Block::Charts => {
-                for c in &input.charts {
-                    let _ = writeln!(
-                        h,
-                        "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
-                        inline_svg(&c.svg),
-                        esc(&c.caption)
-                    );
-                }
-            }
-        }
-    }
-    let _ = writeln!(h, "</body>\n</html>");
-    h
+    let svgs: Vec<(String, String)> = input
+        .charts
+        .iter()
+        .map(|c| {
+            let name = c.file.strip_prefix("charts/").unwrap_or(&c.file);
+            (name.to_string(), c.svg.clone())
+        })
+        .collect();
+    report_document(input).html(&svgs)
 }

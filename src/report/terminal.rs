@@ -130,20 +130,8 @@ pub fn comparison(
 
 /// The bottom line of the report, as plain text after the table.
 pub fn bottom_line(sc: &Scenario, agg: &Aggregator) -> String {
-    let text = crate::report::page::bottom_line_for(sc, agg).replace("**", "");
-    let mut out = String::from("\nBottom line:");
-    let mut col = 12;
-    for word in text.split(' ') {
-        if col + 1 + word.len() > 100 {
-            out.push_str("\n ");
-            col = 1;
-        }
-        out.push(' ');
-        out.push_str(word);
-        col += 1 + word.len();
-    }
-    out.push_str("\n\n");
-    out
+    let text = crate::report::doc::Text::parse(&crate::report::page::bottom_line_for(sc, agg));
+    format!("\nBottom line: {}\n\n", crate::report::doc::wrap(&text, 13, 100, 2))
 }
 
 /// A value of `unit` to three significant digits, in seconds for times
