@@ -159,11 +159,52 @@ pub struct Cost {
     pub best: usize,
 }
 
+/// A limit of the board's (`[thresholds]`) a strategy goes over.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Breach {
+    /// The metric.
+    pub metric: &'static Metric,
+    /// The limit, in the metric's unit (seconds for `_s`).
+    pub limit: f64,
+    /// Runs above it, and runs.
+    pub over: u64,
+    pub n: u64,
+}
+
+/// A strategy breaks a limit when it goes over it in more than this share
+/// of its runs.
+pub const LIMIT_TOLERANCE: f64 = 0.05;
+
+/// The limits of `[thresholds]` strategy `s` goes over in more than
+/// [`LIMIT_TOLERANCE`] of its runs, over the metrics that apply to `site`.
+pub fn breaches(ev: &Evidence, s: usize, site: &Site) -> Vec<Breach> {
+    metrics::METRICS
+        .iter()
+        .filter(|m| applies(m.sites, site) && m.better == Better::Lower)
+        .filter_map(|m| {
+            let r = ev.row(s, m.name)?;
+            let (limit, _) = r.threshold?;
+            (r.n > 0 && r.exceed as f64 > LIMIT_TOLERANCE * r.n as f64).then_some(Breach {
+                metric: m,
+                limit,
+                over: r.exceed,
+                n: r.n,
+            })
+        })
+        .collect()
+}
+
 /// The bottom line: one strategy for the priorities, why, and what it costs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BottomLine {
     /// The recommended strategy.
     pub pick: usize,
+    /// The strategies that keep within every limit of `[thresholds]` (in
+    /// at least 95 % of their runs); the pick is among them when any does.
+    /// Every strategy when the scenario sets no limit.
+    pub within_limits: Vec<usize>,
+    /// The limits the pick goes over (in more than 5 % of its runs).
+    pub breaches: Vec<Breach>,
     /// The priorities that narrowed the field, in order (those on which
     /// every strategy still in contention tied are left out).
     pub steps: Vec<Step>,
@@ -175,9 +216,22 @@ pub struct BottomLine {
     pub costs: Vec<Cost>,
 }
 
-/// The bottom line for `priorities`, over the metrics that apply to `site`.
+/// The bottom line for `priorities`, over the metrics that apply to `site`:
+/// among the strategies that keep within the board's limits when any does
+/// (every strategy otherwise), the best on the first priority; among those
+/// tied on it, the best on the next; and so on.
 pub fn bottom_line(ev: &Evidence, priorities: &Priorities, site: &Site) -> BottomLine {
-    let all: Vec<usize> = (0..ev.strategies.len()).collect();
+    let every: Vec<usize> = (0..ev.strategies.len()).collect();
+    let within: Vec<usize> = every
+        .iter()
+        .copied()
+        .filter(|s| breaches(ev, *s, site).is_empty())
+        .collect();
+    let all: Vec<usize> = if within.is_empty() {
+        every.clone()
+    } else {
+        within.clone()
+    };
     let order: Vec<&'static Metric> = priorities
         .order
         .iter()
@@ -225,12 +279,14 @@ pub fn bottom_line(ev: &Evidence, priorities: &Priorities, site: &Site) -> Botto
     let costs = order
         .iter()
         .filter_map(|m| {
-            let best = ev.best(&all, m)?;
+            let best = ev.best(&every, m)?;
             (!ev.tied(pick, best, m.name)).then_some(Cost { metric: m, best })
         })
         .collect();
     BottomLine {
         pick,
+        within_limits: within,
+        breaches: breaches(ev, pick, site),
         steps,
         equivalent,
         costs,

@@ -56,15 +56,43 @@ pub struct Priorities {
     pub stated: bool,
 }
 
+/// The default priorities, most important first: what the site's users
+/// lose (downtime, dropped sessions, lost work), then an escaped defect
+/// (both appliances restored, the site down meanwhile), then the time and
+/// the risk without a working failover, then work outside the window.
+pub const DEFAULT_ORDER: [&str; 7] = [
+    "downtime_s",
+    "dropped_sessions",
+    "lost_work_sessions",
+    "defect_escaped",
+    "exposure_s",
+    "exposure_risk",
+    "window_overrun_s",
+];
+
+/// The difference of means too small to matter by default, by unit: a
+/// minute of time, one whole thing (a session, a record), half a
+/// percentage point of a probability or a share, a hundredth of a ratio.
+/// `[priorities] negligible` sets a metric's own.
+pub fn default_negligible(m: &Metric) -> f64 {
+    match m.unit {
+        metrics::Unit::Seconds | metrics::Unit::Instant => 60.0,
+        metrics::Unit::Count => 1.0,
+        metrics::Unit::Flag | metrics::Unit::Probability => 0.005,
+        metrics::Unit::Ratio => 0.01,
+    }
+}
+
 impl Default for Priorities {
-    /// The metrics that judge a goal, by key rank: downtime, dropped
-    /// sessions, lost work sessions, exposure, exposure risk, window overrun.
+    /// [`DEFAULT_ORDER`], and [`default_negligible`] for every metric.
     fn default() -> Priorities {
-        let mut order: Vec<&'static Metric> = metrics::goals().map(|(_, m)| m).collect();
-        order.sort_by_key(|m| m.key.map(|k| k.rank));
+        let order = DEFAULT_ORDER
+            .iter()
+            .filter_map(|n| METRICS.iter().find(|m| m.name == *n))
+            .collect();
         Priorities {
             order,
-            negligible: vec![0.0; METRICS.len()],
+            negligible: METRICS.iter().map(default_negligible).collect(),
             stated: false,
         }
     }

@@ -676,11 +676,25 @@ fn bottom_text(f: &Facts) -> String {
             ));
         } else {
             let names: Vec<&str> = step.kept.iter().map(|s| f.name(*s)).collect();
-            clauses.push(format!(
-                "{lead}{} tie with {}{rest}",
-                and_list(&names),
-                on_average(f, m, step.best)
-            ));
+            let means: Vec<f64> = step.kept.iter().filter_map(|s| f.mean(*s, m)).collect();
+            let (lo, hi) = means
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+            if hi > lo {
+                // Apart, but by less than matters or than the runs can tell.
+                clauses.push(format!(
+                    "{lead}{} tie, from {} to {} on average{rest}",
+                    and_list(&names),
+                    val(m, lo),
+                    val(m, hi)
+                ));
+            } else {
+                clauses.push(format!(
+                    "{lead}{} tie with {}{rest}",
+                    and_list(&names),
+                    on_average(f, m, step.best)
+                ));
+            }
         }
     }
     if !b.equivalent.is_empty() {
@@ -702,6 +716,9 @@ fn bottom_text(f: &Facts) -> String {
         why = first.to_uppercase() + &why[1..];
     }
     let _ = write!(text, "{why}. ");
+    if let Some(limits) = limits_words(f) {
+        let _ = write!(text, "{limits} ");
+    }
     let costs: Vec<String> = b
         .costs
         .iter()
@@ -741,12 +758,59 @@ fn bottom_text(f: &Facts) -> String {
     text
 }
 
-/// `moderate (exposure risk 0.56 %: rare, high impact)`.
+/// What the board's limits say of the pick: the limits it goes over, with
+/// the share of runs, or the strategies the limits ruled out.
+fn limits_words(f: &Facts) -> Option<String> {
+    let b = &f.bottom;
+    let n = f.strategies.len();
+    let over = |s: usize| -> Vec<String> {
+        decision::breaches(&f.ev(), s, &f.sc.site)
+            .iter()
+            .map(|x| {
+                format!(
+                    "goes over your {} limit of {} in {}",
+                    x.metric.words,
+                    val(x.metric, x.limit),
+                    share_of_runs(x.over, x.n)
+                )
+            })
+            .collect()
+    };
+    if !b.breaches.is_empty() {
+        return Some(format!(
+            "**Beware: {} {}**; no strategy keeps within all your limits.",
+            f.name(b.pick),
+            and_list(&over(b.pick))
+        ));
+    }
+    if b.within_limits.len() < n {
+        let out: Vec<String> = (0..n)
+            .filter(|s| !b.within_limits.contains(s))
+            .map(|s| format!("{} {}", f.name(s), and_list(&over(s))))
+            .collect();
+        return Some(format!(
+            "It keeps within your limits (`[thresholds]`); {}, so {} not recommended.",
+            and_list(&out),
+            if out.len() == 1 { "it is" } else { "they are" }
+        ));
+    }
+    None
+}
+
+/// `high (window overrun in 663 of 1,000 runs: likely, moderate impact;
+/// defect escaped …)`: the class and every event that reaches it.
 fn risk_words(f: &Facts, s: usize) -> String {
     let r = &f.risks[s];
-    match r.events.first() {
-        None => format!("{} (no risk event in any run)", r.class.name()),
-        Some(e) => format!("{} ({})", r.class.name(), event_words(e)),
+    let at: Vec<String> = r
+        .events
+        .iter()
+        .filter(|e| e.class == r.class)
+        .map(event_words)
+        .collect();
+    if at.is_empty() {
+        format!("{} (no risk event in any run)", r.class.name())
+    } else {
+        format!("{} ({})", r.class.name(), at.join("; "))
     }
 }
 
@@ -922,10 +986,20 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
     let rows: Vec<Vec<String>> = (0..f.strategies.len())
         .map(|s| {
             let r = &f.risks[s];
+            let at: Vec<String> = r
+                .events
+                .iter()
+                .filter(|e| e.class == r.class)
+                .map(event_words)
+                .collect();
             vec![
                 f.marked(s),
                 r.class.name().to_string(),
-                r.events.first().map_or("no risk event in any run".into(), event_words),
+                if at.is_empty() {
+                    "no risk event in any run".into()
+                } else {
+                    at.join("; ")
+                },
             ]
         })
         .collect();
@@ -1151,7 +1225,7 @@ fn recommendations(f: &Facts) -> Vec<(String, String)> {
                 .collect();
             let _ = write!(
                 text,
-                "No clear difference: the paired differences' 95% intervals include zero ({}).",
+                "No difference that matters: the paired differences' 95% intervals include zero, or the means differ by less than matters ({}).",
                 values.join(", ")
             );
             out.push((goal.to_string(), text));
@@ -1162,15 +1236,25 @@ fn recommendations(f: &Facts) -> Vec<(String, String)> {
             &all.iter().copied().filter(|s| !winners.contains(s)).collect::<Vec<_>>(),
             m,
         );
+        let means: Vec<f64> = winners.iter().filter_map(|s| f.mean(*s, m)).collect();
+        let (lo, hi) = means
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
         let _ = write!(
             text,
             "{}: mean {} {}",
             and_list(&names),
             m.words,
-            val(m, f.mean(w, m).unwrap_or(0.0))
+            if hi > lo {
+                format!("{} to {}", val(m, lo), val(m, hi))
+            } else {
+                val(m, f.mean(w, m).unwrap_or(0.0))
+            }
         );
         if winners.len() > 1 {
-            text.push_str(" (tied: their paired differences' 95% intervals include zero)");
+            text.push_str(
+                " (tied: their paired differences' 95% intervals include zero, or they differ by less than matters)",
+            );
         }
         if let Some(r) = runner {
             let _ = write!(
@@ -1181,15 +1265,18 @@ fn recommendations(f: &Facts) -> Vec<(String, String)> {
             );
         }
         text.push_str(". ");
-        // The trade-off: the other goal where the winner falls furthest behind.
-        let mut worst: Option<(f64, &Metric, usize)> = None;
+        // The trade-off: the other goal where the winners fall furthest
+        // behind a strategy outside them that does clearly better than
+        // each of them (a contrast never names one strategy on both sides).
+        let mut worst: Option<(f64, &Metric, usize, usize)> = None;
         for (_, o) in goals.iter().filter(|(_, o)| o.name != m.name) {
-            let (Some(b), Some(mine)) = (ev.best(&all, o), f.mean(w, o)) else {
-                continue;
-            };
-            if ev.tied(w, b, o.name) {
+            let Some(b) = ev.best(&all, o) else { continue };
+            if winners.iter().any(|x| *x == b || ev.tied(*x, b, o.name)) {
                 continue;
             }
+            // The winners' best on it: what "their" trade-off is at least.
+            let Some(near) = ev.best(&winners, o) else { continue };
+            let Some(mine) = f.mean(near, o) else { continue };
             let best = f.mean(b, o).unwrap_or(0.0);
             let values: Vec<f64> = all.iter().filter_map(|s| f.mean(*s, o)).collect();
             let spread = values.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
@@ -1200,17 +1287,18 @@ fn recommendations(f: &Facts) -> Vec<(String, String)> {
                 0.0
             };
             if worst.as_ref().is_none_or(|x| behind > x.0) {
-                worst = Some((behind, o, b));
+                worst = Some((behind, o, b, near));
             }
         }
         match worst {
-            Some((_, o, b)) => {
+            Some((_, o, b, near)) => {
                 let _ = write!(
                     text,
-                    "Trade-off: {} {} is {} where {} has {}.",
+                    "Trade-off: {} {} is {}{} where {} has {}.",
                     if winners.len() > 1 { "their" } else { "its" },
                     o.words,
-                    val(o, f.mean(w, o).unwrap_or(0.0)),
+                    if winners.len() > 1 { "at least " } else { "" },
+                    val(o, f.mean(near, o).unwrap_or(0.0)),
                     f.name(b),
                     val(o, f.mean(b, o).unwrap_or(0.0))
                 );
@@ -1336,7 +1424,7 @@ fn glossary(f: &Facts) -> Vec<String> {
             "**run**: one replication, the whole upgrade simulated once with its own arrivals and install times.".to_string()
         },
         "**95% interval**: the range that holds the true mean with 95% confidence. For a mean, the empirical-likelihood interval: it stays within the values seen (never below zero) and is longer on the side the values spread to. For a share of runs, the exact (Clopper–Pearson) interval, and when no run (or every run) shows it, the one-sided bound: \"0 of 1,000 (< 0.3 %)\". A count that is zero in every run gets the Poisson-exact bound.".to_string(),
-        "**tie**: two strategies whose paired difference's 95% interval (Student's t) includes zero, or whose means differ by less than the scenario's `[priorities] negligible` amount: they cannot be told apart.".to_string(),
+        "**tie**: two strategies whose paired difference's 95% interval (Student's t) includes zero, or whose means differ by no more than what matters: by default a minute, one session (or record), half a percentage point of a probability or share; the scenario's `[priorities] negligible` sets its own. They cannot be told apart.".to_string(),
         "**median, p95, worst**: half the runs do better than the median, 19 in 20 at least as well as the p95; the worst is the worst run seen.".to_string(),
         "**risk class**: low, moderate or high, from the likelihood of each risk event and its impact (see Risk class).".to_string(),
     ];
@@ -1361,7 +1449,7 @@ fn glossary(f: &Facts) -> Vec<String> {
 
 fn priorities_note(f: &Facts) -> String {
     let words: Vec<&str> = f.priorities().iter().map(|m| m.words).collect();
-    format!(
+    let mut s = format!(
         "Priorities, most important first: {}{}.",
         words.join(", "),
         if f.sc.priorities.stated {
@@ -1369,7 +1457,23 @@ fn priorities_note(f: &Facts) -> String {
         } else {
             " (the default order; a scenario states its own in `[priorities]`)"
         }
-    )
+    );
+    let limits: Vec<String> = METRICS
+        .iter()
+        .filter(|m| applies(m.sites, &f.sc.site))
+        .filter_map(|m| {
+            let (_, t) = f.sc.thresholds.iter().find(|(n, _)| n == m.name)?;
+            Some(format!("{} {}", m.words, val(m, *t)))
+        })
+        .collect();
+    if !limits.is_empty() {
+        let _ = write!(
+            s,
+            " Your limits (`[thresholds]`) come first: a strategy that goes over one in more than 5 % of its runs is recommended only when none keeps within them all ({}).",
+            and_list(&limits)
+        );
+    }
+    s
 }
 
 fn document(input: &ReportInput) -> Vec<Block> {
