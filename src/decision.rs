@@ -375,6 +375,7 @@ mod tests {
     fn row(strategy: &str, metric: &'static str, mean: f64, half: f64) -> SummaryRow {
         SummaryRow {
             strategy: strategy.into(),
+            population: crate::montecarlo::Runs::All,
             metric,
             n: 100,
             mean,
@@ -396,6 +397,7 @@ mod tests {
         DiffRow {
             strategy: a.into(),
             baseline: b.into(),
+            population: crate::montecarlo::Runs::All,
             metric,
             n: 100,
             mean: 0.5 * (lo + hi),

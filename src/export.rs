@@ -95,6 +95,7 @@ pub fn write_summary<W: io::Write>(out: W, rows: &[SummaryRow]) -> io::Result<()
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "strategy",
+        "population",
         "metric",
         "n",
         "mean",
@@ -116,6 +117,7 @@ pub fn write_summary<W: io::Write>(out: W, rows: &[SummaryRow]) -> io::Result<()
         };
         w.write_record([
             r.strategy.clone(),
+            r.population.name().to_string(),
             r.metric.to_string(),
             r.n.to_string(),
             num(r.mean),
@@ -140,6 +142,7 @@ pub fn write_diff<W: io::Write>(out: W, rows: &[DiffRow]) -> io::Result<()> {
     w.write_record([
         "strategy",
         "baseline",
+        "population",
         "metric",
         "n",
         "mean_diff",
@@ -151,6 +154,7 @@ pub fn write_diff<W: io::Write>(out: W, rows: &[DiffRow]) -> io::Result<()> {
         w.write_record([
             r.strategy.clone(),
             r.baseline.clone(),
+            r.population.name().to_string(),
             r.metric.to_string(),
             r.n.to_string(),
             num(r.mean),

@@ -280,6 +280,8 @@ fn mean_interval(unit: Unit, c: &Cell) -> (f64, f64) {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SummaryRow {
     pub strategy: String,
+    /// The replications it describes.
+    pub population: Runs,
     pub metric: &'static str,
     pub n: u64,
     pub mean: f64,
@@ -323,6 +325,17 @@ pub enum Runs {
     Aborted,
 }
 
+impl Runs {
+    /// The word in `summary.csv`'s `population` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runs::All => "all",
+            Runs::Completed => "completed",
+            Runs::Aborted => "aborted",
+        }
+    }
+}
+
 /// Most strategies whose paired differences are kept for every pair, not
 /// only against the baseline: 32 strategies, 496 pairs. With more, two
 /// strategies neither of which is the baseline are compared by their own
@@ -344,6 +357,8 @@ pub struct Imprecise {
 pub struct DiffRow {
     pub strategy: String,
     pub baseline: String,
+    /// The replications paired: all, or those both completed.
+    pub population: Runs,
     pub metric: &'static str,
     pub n: u64,
     pub mean: f64,
@@ -370,6 +385,9 @@ pub struct Aggregator {
     diffs: Vec<Vec<Moments>>,
     /// Paired differences `i − j` for every pair `i < j` (see [`MAX_PAIRED`]).
     pairs: Vec<Vec<Moments>>,
+    /// The same two over the replications both strategies completed.
+    diffs_done: Vec<Vec<Moments>>,
+    pairs_done: Vec<Vec<Moments>>,
     replications: u64,
 }
 
@@ -419,6 +437,12 @@ impl Aggregator {
             } else {
                 Vec::new()
             },
+            diffs_done: vec![vec![Moments::default(); k]; s],
+            pairs_done: if s <= MAX_PAIRED {
+                vec![vec![Moments::default(); k]; s * s.saturating_sub(1) / 2]
+            } else {
+                Vec::new()
+            },
             replications: 0,
         }
     }
@@ -442,18 +466,25 @@ impl Aggregator {
             .map(|row| row.iter().map(|v| v.parse::<f64>().ok()).collect())
             .collect();
         let col = self.aborted_col;
+        let aborted: Vec<bool> = parsed
+            .iter()
+            .map(|row| col.is_some_and(|c| row.get(c).copied().flatten().is_some_and(|v| v > 0.0)))
+            .collect();
+        let base = self.baseline;
         for (s, row) in parsed.iter().enumerate() {
-            let aborted = col.is_some_and(|c| row.get(c).copied().flatten().is_some_and(|v| v > 0.0));
             for (j, v) in row.iter().enumerate() {
                 let Some(x) = *v else { continue };
                 self.cells[s][j].push(x, self.thresholds[j]);
-                if aborted {
+                if aborted[s] {
                     self.aborted[s][j].push(x, self.thresholds[j]);
                 }
-                if let Some(b) = parsed[self.baseline][j]
-                    && s != self.baseline
+                if let Some(b) = parsed[base][j]
+                    && s != base
                 {
                     self.diffs[s][j].push(x - b);
+                    if !aborted[s] && !aborted[base] {
+                        self.diffs_done[s][j].push(x - b);
+                    }
                 }
             }
         }
@@ -461,9 +492,13 @@ impl Aggregator {
             for a in 0..parsed.len() {
                 for b in a + 1..parsed.len() {
                     let p = self.pair_index(a, b);
+                    let done = !aborted[a] && !aborted[b];
                     for (j, (x, y)) in parsed[a].iter().zip(&parsed[b]).enumerate() {
                         if let (Some(x), Some(y)) = (x, y) {
                             self.pairs[p][j].push(x - y);
+                            if done {
+                                self.pairs_done[p][j].push(x - y);
+                            }
                         }
                     }
                 }
@@ -477,6 +512,7 @@ impl Aggregator {
         let q = |p| c.sketch.quantile(p).unwrap_or(f64::NAN);
         SummaryRow {
             strategy: name.to_string(),
+            population: Runs::All,
             metric: self.columns[j],
             n: c.moments.n,
             mean: c.moments.mean(),
@@ -506,7 +542,10 @@ impl Aggregator {
                     Runs::Completed => std::borrow::Cow::Owned(self.cells[s][j].without(&self.aborted[s][j])),
                 };
                 if cell.moments.n > 0 {
-                    out.push(self.row(name, j, &cell));
+                    out.push(SummaryRow {
+                        population: runs,
+                        ..self.row(name, j, &cell)
+                    });
                 }
             }
         }
@@ -523,12 +562,18 @@ impl Aggregator {
     /// metric: every pair of up to [`MAX_PAIRED`] strategies, else those
     /// with the baseline.
     pub fn all_pairs(&self) -> Vec<DiffRow> {
+        self.all_pairs_of(Runs::All)
+    }
+
+    /// [`Aggregator::all_pairs`] over the replications of `runs`: all, or
+    /// those both strategies of a pair completed.
+    pub fn all_pairs_of(&self, runs: Runs) -> Vec<DiffRow> {
         let s = self.strategies.len();
         let mut out = Vec::new();
         for a in 0..s {
             for b in a + 1..s {
                 for metric in &self.columns {
-                    out.extend(self.paired(a, b, metric));
+                    out.extend(self.paired_of(a, b, metric, runs));
                 }
             }
         }
@@ -539,21 +584,31 @@ impl Aggregator {
     /// replication: always when one of them is the baseline, and for any
     /// pair of up to [`MAX_PAIRED`] strategies.
     pub fn paired(&self, a: usize, b: usize, metric: &str) -> Option<DiffRow> {
+        self.paired_of(a, b, metric, Runs::All)
+    }
+
+    /// [`Aggregator::paired`] over the replications of `runs` (all, or
+    /// those both completed; the aborted ones alone are not paired).
+    pub fn paired_of(&self, a: usize, b: usize, metric: &str, runs: Runs) -> Option<DiffRow> {
         let j = self.columns.iter().position(|c| *c == metric)?;
         let s = self.strategies.len();
-        if a == b || a >= s || b >= s {
+        if a == b || a >= s || b >= s || runs == Runs::Aborted {
             return None;
         }
+        let (diffs, pairs) = match runs {
+            Runs::Completed => (&self.diffs_done, &self.pairs_done),
+            _ => (&self.diffs, &self.pairs),
+        };
         let (moments, sign) = if b == self.baseline {
-            (&self.diffs[a][j], 1.0)
+            (&diffs[a][j], 1.0)
         } else if a == self.baseline {
-            (&self.diffs[b][j], -1.0)
-        } else if self.pairs.is_empty() {
+            (&diffs[b][j], -1.0)
+        } else if pairs.is_empty() {
             return None;
         } else if a < b {
-            (&self.pairs[self.pair_index(a, b)][j], 1.0)
+            (&pairs[self.pair_index(a, b)][j], 1.0)
         } else {
-            (&self.pairs[self.pair_index(b, a)][j], -1.0)
+            (&pairs[self.pair_index(b, a)][j], -1.0)
         };
         if moments.n == 0 {
             return None;
@@ -563,6 +618,7 @@ impl Aggregator {
         Some(DiffRow {
             strategy: self.strategies[a].clone(),
             baseline: self.strategies[b].clone(),
+            population: runs,
             metric: self.columns[j],
             n: moments.n,
             mean,
@@ -572,20 +628,68 @@ impl Aggregator {
         })
     }
 
-    /// The summary rows of every replication (`summary.csv`).
+    /// The summary rows of every replication.
     pub fn summary(&self) -> Vec<SummaryRow> {
         self.summary_of(Runs::All)
     }
 
+    /// The rows of `summary.csv`: every replication of each strategy, then
+    /// the completed ones of each strategy whose procedure was aborted in
+    /// some (their `population` says which).
+    pub fn summary_csv(&self) -> Vec<SummaryRow> {
+        let mut out = self.summary();
+        let aborting: Vec<&String> = (0..self.strategies.len())
+            .filter(|s| self.aborted_runs(*s) > 0)
+            .map(|s| &self.strategies[s])
+            .collect();
+        out.extend(
+            self.summary_of(Runs::Completed)
+                .into_iter()
+                .filter(|r| aborting.contains(&&r.strategy)),
+        );
+        out
+    }
+
     /// The paired differences against the baseline.
     pub fn diffs(&self) -> Vec<DiffRow> {
+        self.diffs_of(Runs::All)
+    }
+
+    /// The rows of `diff.csv`: every replication, then, where the strategy
+    /// or the baseline was aborted in some, the replications both completed.
+    pub fn diffs_csv(&self) -> Vec<DiffRow> {
+        let mut out = self.diffs();
+        let base_aborted = self.aborted_runs(self.baseline) > 0;
+        let aborting: Vec<&String> = (0..self.strategies.len())
+            .filter(|s| base_aborted || self.aborted_runs(*s) > 0)
+            .map(|s| &self.strategies[s])
+            .collect();
+        out.extend(
+            self.diffs_of(Runs::Completed)
+                .into_iter()
+                .filter(|r| aborting.contains(&&r.strategy)),
+        );
+        out
+    }
+
+    /// [`Aggregator::diffs`] over the replications of `runs` (all, or those
+    /// both completed).
+    pub fn diffs_of(&self, runs: Runs) -> Vec<DiffRow> {
         let mut out = Vec::new();
+        if runs == Runs::Aborted {
+            return out;
+        }
+        let diffs = if runs == Runs::Completed {
+            &self.diffs_done
+        } else {
+            &self.diffs
+        };
         for (s, name) in self.strategies.iter().enumerate() {
             if s == self.baseline {
                 continue;
             }
             for (j, metric) in self.columns.iter().enumerate() {
-                let d = &self.diffs[s][j];
+                let d = &diffs[s][j];
                 if d.n == 0 {
                     continue;
                 }
@@ -593,6 +697,7 @@ impl Aggregator {
                 out.push(DiffRow {
                     strategy: name.clone(),
                     baseline: self.strategies[self.baseline].clone(),
+                    population: runs,
                     metric,
                     n: d.n,
                     mean: d.mean(),
@@ -652,15 +757,41 @@ impl Aggregator {
         self.cells.get(strategy).map(|row| &row[j]).filter(|c| c.moments.n > 0)
     }
 
+    /// The cell of `runs` of one strategy's metric.
+    fn cell_of(&self, strategy: usize, metric: &str, runs: Runs) -> Option<std::borrow::Cow<'_, Cell>> {
+        let j = self.columns.iter().position(|c| *c == metric)?;
+        let all = self.cells.get(strategy).map(|row| &row[j])?;
+        let aborted = &self.aborted[strategy][j];
+        let c = match runs {
+            Runs::All => std::borrow::Cow::Borrowed(all),
+            Runs::Aborted => std::borrow::Cow::Borrowed(aborted),
+            Runs::Completed => std::borrow::Cow::Owned(all.without(aborted)),
+        };
+        (c.moments.n > 0).then_some(c)
+    }
+
     /// Nearest-rank quantiles of one strategy's metric.
     pub fn quantiles(&self, strategy: usize, metric: &str, ps: &[f64]) -> Option<Vec<f64>> {
         let c = self.cell(strategy, metric)?;
         ps.iter().map(|p| c.sketch.quantile(*p)).collect()
     }
 
+    /// [`Aggregator::quantiles`] over the replications of `runs`.
+    pub fn quantiles_of(&self, strategy: usize, metric: &str, ps: &[f64], runs: Runs) -> Option<Vec<f64>> {
+        let c = self.cell_of(strategy, metric, runs)?;
+        ps.iter().map(|p| c.sketch.quantile(*p)).collect()
+    }
+
     /// The empirical CDF of one strategy's metric.
     pub fn ecdf(&self, strategy: usize, metric: &str) -> Vec<(f64, f64)> {
         self.cell(strategy, metric).map(|c| c.sketch.cdf()).unwrap_or_default()
+    }
+
+    /// [`Aggregator::ecdf`] over the replications of `runs`.
+    pub fn ecdf_of(&self, strategy: usize, metric: &str, runs: Runs) -> Vec<(f64, f64)> {
+        self.cell_of(strategy, metric, runs)
+            .map(|c| c.sketch.cdf())
+            .unwrap_or_default()
     }
 
     /// The scenario's threshold for `metric`, if it has one.

@@ -154,8 +154,10 @@ pub(super) fn cmd_report(
         agg.push(&cutover::results::values(group));
         Ok(())
     })?;
-    let summary = agg.summary();
-    let diffs = agg.diffs();
+    // The report's population: the completed runs of each strategy (all of
+    // them for a strategy never aborted); the aborted ones apart.
+    let summary = agg.summary_of(cutover::montecarlo::Runs::Completed);
+    let diffs = agg.diffs_of(cutover::montecarlo::Runs::Completed);
 
     // Everything the report holds is made before anything is written.
     let mut drawn = Vec::new();

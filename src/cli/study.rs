@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cutover::export::{self, Manifest};
-use cutover::montecarlo::{Aggregator, DiffRow, SummaryRow};
+use cutover::montecarlo::{Aggregator, DiffRow, Runs, SummaryRow};
 use cutover::report::study::comparison_charts;
 use cutover::results::{self, MANIFEST_FORMAT, ReadRuns};
 use cutover::study::sweep::Sweep;
@@ -237,10 +237,12 @@ pub(super) fn cmd_compare(
         .map_err(|e| internal("rename runs.csv", e.error))?;
 
     let done = agg.replications();
-    let summary = agg.summary();
-    let diffs = agg.diffs();
-    write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &summary))?;
-    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
+    let summary = agg.summary_of(Runs::Completed);
+    let diffs = agg.diffs_of(Runs::Completed);
+    write_atomic(&out.join("summary.csv"), |w| {
+        export::write_summary(w, &agg.summary_csv())
+    })?;
+    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &agg.diffs_csv()))?;
     if !flags.no_charts {
         write_study_charts(&out, &agg, &summary, &diffs)?;
     }
@@ -295,7 +297,7 @@ pub(super) fn cmd_compare(
         {
             println!("precision target ±{:.1}% met after {done} replications", t.rel * 100.0);
         }
-        let pairs = agg.all_pairs();
+        let pairs = agg.all_pairs_of(Runs::Completed);
         print!(
             "{}",
             cutover::report::terminal::comparison(&names, &summary, &pairs, &sc.priorities.negligible, &sc.site)
@@ -409,9 +411,11 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     tmp.as_file().sync_all().map_err(|e| internal("sync runs.csv", e))?;
     tmp.persist(out.join("runs.csv"))
         .map_err(|e| internal("rename runs.csv", e.error))?;
-    let (summary, diffs) = (agg.summary(), agg.diffs());
-    write_atomic(&out.join("summary.csv"), |w| export::write_summary(w, &summary))?;
-    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &diffs))?;
+    let (summary, diffs) = (agg.summary_of(Runs::Completed), agg.diffs_of(Runs::Completed));
+    write_atomic(&out.join("summary.csv"), |w| {
+        export::write_summary(w, &agg.summary_csv())
+    })?;
+    write_atomic(&out.join("diff.csv"), |w| export::write_diff(w, &agg.diffs_csv()))?;
     write_study_charts(out, &agg, &summary, &diffs)?;
     let manifest = Manifest {
         kind: "compare".into(),

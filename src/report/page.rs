@@ -55,6 +55,8 @@ pub struct ReportChart {
 /// baseline when there is more than one strategy.
 pub fn study_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow]) -> Vec<(String, String, StudyChart)> {
     let mut out = Vec::new();
+    let population = summary.first().map_or(Runs::All, |r| r.population);
+    let over = runs_words(agg, population);
     let charted = charted_metrics(summary);
     let mut placed: Vec<(u8, &Metric)> = METRICS
         .iter()
@@ -67,28 +69,32 @@ pub fn study_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow])
         }
         if let Some(d) = Distribution::from_aggregator(agg, summary, m.name) {
             let caption = format!(
-                "Distribution of {} over {} replications: box p25-p75 with the median, whiskers p5-p95, the mean with its 95% CI.",
+                "Distribution of {} over {over}: box p25-p75 with the median, whiskers p5-p95, the mean with its 95% CI.",
                 m.words,
-                thousands(agg.replications())
             );
             out.push((format!("dist-{}", m.name), caption, StudyChart::Distribution(d)));
         }
     }
     for m in cdf_metrics() {
         let caption = format!(
-            "Empirical CDF of {}: the share of replications at or below each value.",
+            "Empirical CDF of {} over {over}: the share of them at or below each value.",
             metric_words(m)
         );
         out.push((
             format!("cdf-{m}"),
             caption,
-            StudyChart::Cdf(Cdf::from_aggregator(agg, m)),
+            StudyChart::Cdf(Cdf::from_aggregator(agg, m, population)),
         ));
     }
     if agg.strategies().len() > 1 && !charted.is_empty() {
         let caption = format!(
-            "Paired differences against {} (replication by replication, common random numbers), mean and 95% CI.",
-            agg.strategies()[agg.baseline()]
+            "Paired differences against {} (replication by replication, common random numbers{}), mean and 95% CI.",
+            agg.strategies()[agg.baseline()],
+            if over.contains("completed") {
+                "; the replications both completed"
+            } else {
+                ""
+            }
         );
         out.push((
             "diff".into(),
@@ -97,6 +103,39 @@ pub fn study_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[DiffRow])
         ));
     }
     out
+}
+
+/// Which runs a chart or table covers, in words: `1,000 replications`, or
+/// with aborted runs, `the completed replications (834 of 1,000 for X; all
+/// 1,000 for the others); the aborted ones apart, under Faults`.
+pub fn runs_words(agg: &Aggregator, population: Runs) -> String {
+    let n = agg.replications();
+    let aborting: Vec<usize> = (0..agg.strategies().len())
+        .filter(|s| agg.aborted_runs(*s) > 0)
+        .collect();
+    if population != Runs::Completed || aborting.is_empty() {
+        return format!("{} replications", thousands(n));
+    }
+    let parts: Vec<String> = aborting
+        .iter()
+        .map(|s| {
+            format!(
+                "{} of {} for {}",
+                thousands(n - agg.aborted_runs(*s)),
+                thousands(n),
+                agg.strategies()[*s]
+            )
+        })
+        .collect();
+    let others = if aborting.len() < agg.strategies().len() {
+        format!("; all {} for the others", thousands(n))
+    } else {
+        String::new()
+    };
+    format!(
+        "the completed replications ({}{others}); the aborted ones apart, under Faults",
+        parts.join(", ")
+    )
 }
 
 /// The caption of the timeline of one replication of `strategy` (no word
@@ -463,20 +502,11 @@ impl<'a> Facts<'a> {
         let strategies = agg.strategies().to_vec();
         let all_rows = agg.summary();
         let aborted: Vec<u64> = (0..strategies.len()).map(|s| agg.aborted_runs(s)).collect();
-        let completed = agg.summary_of(Runs::Completed);
-        let rows: Vec<SummaryRow> = strategies
-            .iter()
-            .enumerate()
-            .flat_map(|(s, name)| {
-                let from = if aborted[s] > 0 && completed.iter().any(|r| &r.strategy == name) {
-                    &completed
-                } else {
-                    &all_rows
-                };
-                from.iter().filter(|r| &r.strategy == name).cloned().collect::<Vec<_>>()
-            })
-            .collect();
-        let pairs = agg.all_pairs();
+        // One population for the tables, the charts and the decision: the
+        // completed runs of each strategy (every run of one never aborted);
+        // the aborted runs apart.
+        let rows = agg.summary_of(Runs::Completed);
+        let pairs = agg.all_pairs_of(Runs::Completed);
         let (bottom, risks) = {
             let ev = Evidence {
                 strategies: &strategies,
@@ -484,10 +514,16 @@ impl<'a> Facts<'a> {
                 pairs: &pairs,
                 negligible: &sc.priorities.negligible,
             };
-            // Risk events are counted over every replication: an abort is
-            // one of them.
+            // Risk events over the same runs, but for the abort itself,
+            // counted over every run.
+            let risk_rows: Vec<SummaryRow> = rows
+                .iter()
+                .filter(|r| r.metric != "aborted")
+                .chain(all_rows.iter().filter(|r| r.metric == "aborted"))
+                .cloned()
+                .collect();
             let every = Evidence {
-                summary: &all_rows,
+                summary: &risk_rows,
                 ..ev
             };
             (
@@ -564,6 +600,18 @@ impl<'a> Facts<'a> {
             .filter(|m| applies(m.sites, &self.sc.site))
             .filter(|m| self.all_rows.iter().any(|r| r.metric == m.name && !r.all_zero()))
             .collect()
+    }
+
+    /// The runs the tables cover, in words.
+    fn population(&self) -> String {
+        if self.aborted.iter().all(|a| *a == 0) {
+            format!("{} runs per strategy", thousands(self.n))
+        } else {
+            format!(
+                "each strategy's completed runs ({} of each, less those aborted: ‡ marks a strategy with aborted runs, reported apart under Faults)",
+                thousands(self.n)
+            )
+        }
     }
 
     /// `name` for a strategy whose report rows leave its aborted runs out.
@@ -805,7 +853,7 @@ fn risk_words(f: &Facts, s: usize) -> String {
         .events
         .iter()
         .filter(|e| e.class == r.class)
-        .map(event_words)
+        .map(|e| event_words(e, f.n))
         .collect();
     if at.is_empty() {
         format!("{} (no risk event in any run)", r.class.name())
@@ -815,17 +863,20 @@ fn risk_words(f: &Facts, s: usize) -> String {
 }
 
 /// A risk event in words: `exposure risk 0.56 %: rare, high impact`.
-fn event_words(e: &RiskEvent) -> String {
+fn event_words(e: &RiskEvent, total: u64) -> String {
+    // A share of fewer runs than the study's is of the completed ones.
+    let runs = |n: u64| if n < total { "completed runs" } else { "runs" };
     let what = match (e.runs, e.threshold) {
         (None, _) => format!("{} {}", e.metric.words, percent(e.likelihood)),
         (Some((x, n)), Some(t)) => format!(
-            "{} above {} in {} of {} runs",
+            "{} above {} in {} of {} {}",
             e.metric.words,
             val(e.metric, t),
             thousands(x),
-            thousands(n)
+            thousands(n),
+            runs(n)
         ),
-        (Some((x, n)), None) => format!("{} in {} of {} runs", e.metric.words, thousands(x), thousands(n)),
+        (Some((x, n)), None) => format!("{} in {} of {} {}", e.metric.words, thousands(x), thousands(n), runs(n)),
     };
     format!("{what}: {}, {} impact", e.band.name(), e.impact.name())
 }
@@ -843,8 +894,8 @@ fn header(f: &Facts, first: &str) -> Vec<String> {
 fn key_results(f: &Facts, out: &mut Vec<Block>) {
     out.push(Block::Section("Key results".into()));
     out.push(Block::p(format!(
-        "Mean and 95% interval of the mean over {} runs per strategy (the interval never leaves what the metric can be: see the glossary).",
-        thousands(f.n)
+        "Mean and 95% interval of the mean over {} (the interval never leaves what the metric can be: see the glossary).",
+        f.population()
     )));
     let rows: Vec<Vec<String>> = f
         .key_metrics()
@@ -872,7 +923,10 @@ fn key_results(f: &Facts, out: &mut Vec<Block>) {
 fn tails(f: &Facts, out: &mut Vec<Block>) {
     out.push(Block::Section("Tails: median, p95 and worst case".into()));
     out.push(Block::p(
-        "Half the runs do better than the median; 1 run in 20 does worse than the p95; the worst is the worst run seen.",
+        format!(
+            "Over {}: half the runs do better than the median; 1 run in 20 does worse than the p95; the worst is the worst run seen.",
+            f.population()
+        ),
     ));
     let rows: Vec<Vec<String>> = f
         .key_metrics()
@@ -918,7 +972,7 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
     if !rows.is_empty() {
         out.push(Block::Subsection("How often each threshold is exceeded".into()));
         out.push(Block::p(
-            "Runs above the scenario's thresholds (`[thresholds]`), with the 95% interval of the share; when no run (or every run) is above, the one-sided bound."
+            format!("Runs above the scenario's thresholds (`[thresholds]`), of {}, with the 95% interval of the share; when no run (or every run) is above, the one-sided bound.", f.population())
                 ,
         ));
         out.push(Block::table(header(f, "threshold"), rows));
@@ -990,7 +1044,7 @@ fn tails(f: &Facts, out: &mut Vec<Block>) {
                 .events
                 .iter()
                 .filter(|e| e.class == r.class)
-                .map(event_words)
+                .map(|e| event_words(e, f.n))
                 .collect();
             vec![
                 f.marked(s),
@@ -1058,7 +1112,10 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
     }
     out.push(Block::Section("Faults".into()));
     out.push(Block::p(
-        "Runs in which each fault happened, with the 95% interval of the share, and the mean per run.",
+        format!(
+            "Runs in which each fault happened, of all {} runs of each strategy, aborted ones included (a fault is often what aborts a run), with the 95% interval of the share, and the mean per run.",
+            thousands(f.n)
+        ),
     ));
     let rows: Vec<Vec<String>> = faults
         .iter()

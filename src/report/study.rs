@@ -13,7 +13,7 @@ use super::chart::{
     Chart, DrawResult, Scale, Swatch, draw_legend, fmt_metric, font, metric_label, metric_words, strategy_color,
 };
 use crate::metrics::{self, METRICS};
-use crate::montecarlo::{Aggregator, DiffRow, SummaryRow};
+use crate::montecarlo::{Aggregator, DiffRow, Runs, SummaryRow};
 
 /// Box-plot statistics of one strategy.
 #[derive(Clone, Debug, PartialEq)]
@@ -167,8 +167,9 @@ pub fn comparison_charts(agg: &Aggregator, summary: &[SummaryRow], diffs: &[Diff
             out.push((format!("dist-{m}"), StudyChart::Distribution(d)));
         }
     }
+    let runs = summary.first().map_or(Runs::All, |r| r.population);
     for m in cdf_metrics() {
-        out.push((format!("cdf-{m}"), StudyChart::Cdf(Cdf::from_aggregator(agg, m))));
+        out.push((format!("cdf-{m}"), StudyChart::Cdf(Cdf::from_aggregator(agg, m, runs))));
     }
     if agg.strategies().len() > 1 && !metrics.is_empty() {
         out.push(("diff".into(), StudyChart::Diffs(Diffs::from_rows(agg, diffs, &metrics))));
@@ -194,8 +195,9 @@ impl Distribution {
     pub fn from_aggregator(agg: &Aggregator, summary: &[SummaryRow], metric: &str) -> Option<Distribution> {
         let mut boxes = Vec::new();
         for (i, name) in agg.strategies().iter().enumerate() {
-            let q = agg.quantiles(i, metric, &[0.05, 0.25, 0.5, 0.75, 0.95])?;
             let row = summary.iter().find(|r| &r.strategy == name && r.metric == metric)?;
+            // The boxes describe the rows' runs, as the tables do.
+            let q = agg.quantiles_of(i, metric, &[0.05, 0.25, 0.5, 0.75, 0.95], row.population)?;
             boxes.push(BoxStats {
                 name: name.clone(),
                 color: strategy_color(name, i),
@@ -381,8 +383,9 @@ impl Chart for Distribution {
 }
 
 impl Cdf {
-    /// The empirical CDF of `metric` for every strategy of an aggregator.
-    pub fn from_aggregator(agg: &Aggregator, metric: &str) -> Cdf {
+    /// The empirical CDF of `metric` for every strategy of an aggregator,
+    /// over the replications of `runs`.
+    pub fn from_aggregator(agg: &Aggregator, metric: &str, runs: Runs) -> Cdf {
         Cdf {
             title: format!("How often each {} is not exceeded", metric_words(metric)),
             metric: metric.into(),
@@ -393,7 +396,7 @@ impl Cdf {
                 .map(|(i, n)| Curve {
                     name: n.clone(),
                     color: strategy_color(n, i),
-                    points: agg.ecdf(i, metric),
+                    points: agg.ecdf_of(i, metric, runs),
                 })
                 .collect(),
             threshold: agg.threshold(metric),

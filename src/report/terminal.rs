@@ -322,6 +322,7 @@ mod tests {
 
     fn row(strategy: &str, metric: &'static str, mean: f64, max: f64) -> SummaryRow {
         SummaryRow {
+            population: crate::montecarlo::Runs::All,
             strategy: strategy.into(),
             metric,
             n: 10,

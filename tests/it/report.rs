@@ -461,3 +461,194 @@ fn small_differences_are_ties_and_the_recommendation_states_its_risks() {
     assert!(risk.contains("defect escaped in"), "{risk}");
     assert!(risk.contains("window overrun in"), "{risk}");
 }
+
+/// The number a report cell starts with, in the metric's unit as runs.csv
+/// holds it (seconds, a share from 0 to 1, a count), and half the last
+/// digit it shows: how far the exact value may be from it.
+fn leading_number(cell: &str) -> Option<(f64, f64)> {
+    let t = cell.trim();
+    let end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(t.len());
+    let digits = &t[..end];
+    let x: f64 = digits.replace(',', "").parse().ok()?;
+    let decimals = digits.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
+    let unit = t[end..].trim_start();
+    let factor = if unit.starts_with("min") {
+        60.0
+    } else if unit.starts_with("h ") || unit == "h" {
+        3600.0
+    } else if unit.starts_with("d ") || unit == "d" {
+        86_400.0
+    } else if unit.starts_with('%') {
+        0.01
+    } else {
+        1.0
+    };
+    Some((x * factor, 0.5 * 10f64.powi(-decimals) * factor * 1.0001))
+}
+
+/// True when the exact value prints as `shown`.
+fn printed_as((shown, half): (f64, f64), exact: f64) -> bool {
+    (shown - exact).abs() <= half
+}
+
+/// "x of n" counts in a cell, in order.
+fn counts(cell: &str) -> Vec<(u64, u64)> {
+    let words: Vec<&str> = cell.split_whitespace().collect();
+    let num = |w: &str| {
+        w.trim_matches(|c: char| !c.is_ascii_digit())
+            .replace(',', "")
+            .parse::<u64>()
+            .ok()
+    };
+    words
+        .windows(3)
+        .filter(|w| w[1] == "of")
+        .filter_map(|w| Some((num(w[0])?, num(w[2])?)))
+        .collect()
+}
+
+/// The acceptance of "one population, named": in a fault-heavy default
+/// (upgrade failure 0.3, latent defects 0.2, crashes on), every mean,
+/// share and percentile of report.md is the one computed from runs.csv
+/// over the runs it names — the completed runs in the tables (each
+/// strategy here was aborted in some), every run in the faults table and
+/// for the abort itself.
+#[test]
+fn every_number_of_the_fault_heavy_report_recomputes_from_runs_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = shipped_text("failover-pair").replace(
+        "mtbf = \"8760h\"",
+        "mtbf = \"8760h\"\ncrashes = true\nupgrade_failure = 0.3\nlatent_defect = 0.2",
+    );
+    std::fs::write(tmp.path().join("heavy.toml"), text).unwrap();
+    let o = crate::cutover(tmp.path(), &["report", "heavy.toml", "--runs", "200", "--out", "out"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(tmp.path().join("out/report.md")).unwrap();
+    let mut runs = csv::Reader::from_path(tmp.path().join("out/runs.csv")).unwrap();
+    let head: Vec<String> = runs.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let rows: Vec<Vec<String>> = runs
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let sc = shipped("failover-pair");
+    // The values of `metric` for `strategy`: completed runs, or all.
+    let values = |strategy: &str, metric: &str, completed: bool| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| r[0] == strategy)
+            .filter(|r| !completed || r[col("aborted")] == "0")
+            .filter_map(|r| r[col(metric)].parse::<f64>().ok())
+            .collect()
+    };
+    let metric_of = |words: &str| {
+        cutover::metrics::METRICS
+            .iter()
+            .find(|m| m.words == words.trim())
+            .unwrap_or_else(|| panic!("no metric {words:?}"))
+    };
+    let table = |section_text: &str, first: &str| -> Vec<Vec<String>> {
+        section_text
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("| {first} |")))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect())
+            .collect()
+    };
+    let mut checked = 0;
+    // Key results: the means, over the completed runs.
+    for row in table(section(&md, "Key results"), "metric") {
+        let m = metric_of(&row[0]);
+        for (s, cell) in sc.strategies.iter().zip(&row[1..]) {
+            let xs = values(s, m.name, true);
+            if cell.contains(" of ") {
+                let (x, n) = counts(cell)[0];
+                assert_eq!(n, xs.len() as u64, "{}: {s}: {cell}", m.name);
+                assert_eq!(
+                    x,
+                    xs.iter().filter(|v| **v > 0.0).count() as u64,
+                    "{}: {s}: {cell}",
+                    m.name
+                );
+            } else {
+                let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+                let shown = leading_number(cell).unwrap();
+                assert!(printed_as(shown, mean), "{}: {s}: {cell} against {mean}", m.name);
+            }
+            checked += 1;
+        }
+    }
+    // Tails: median, p95 and worst, over the completed runs.
+    let tails = section(&md, "Tails: median, p95 and worst case");
+    for row in table(tails, "median / p95 / worst") {
+        let m = metric_of(&row[0]);
+        for (s, cell) in sc.strategies.iter().zip(&row[1..]) {
+            let mut xs = values(s, m.name, true);
+            xs.sort_by(f64::total_cmp);
+            let parts: Vec<(f64, f64)> = cell.split(" / ").map(|p| leading_number(p).unwrap()).collect();
+            let rank = |p: f64| xs[((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1];
+            assert!(printed_as(parts[0], rank(0.5)), "{}: {s}: median {cell}", m.name);
+            assert!(printed_as(parts[1], rank(0.95)), "{}: {s}: p95 {cell}", m.name);
+            assert!(
+                printed_as(parts[2], *xs.last().unwrap()),
+                "{}: {s}: worst {cell}",
+                m.name
+            );
+            checked += 1;
+        }
+    }
+    // Thresholds and the window: counts of completed runs.
+    for row in table(tails, "threshold") {
+        let words = row[0].trim_start_matches("P(").split(" > ").next().unwrap();
+        let m = metric_of(words);
+        let limit = sc.thresholds.iter().find(|(n, _)| n == m.name).unwrap().1;
+        for (s, cell) in sc.strategies.iter().zip(&row[1..]) {
+            let xs = values(s, m.name, true);
+            let over = xs.iter().filter(|v| **v > limit).count() as u64;
+            assert_eq!(counts(cell)[0], (over, xs.len() as u64), "{}: {s}: {cell}", m.name);
+            checked += 1;
+        }
+    }
+    for row in table(tails, "window")
+        .into_iter()
+        .filter(|r| r[0].contains("overrun the window"))
+    {
+        for (s, cell) in sc.strategies.iter().zip(&row[1..]) {
+            let xs = values(s, "window_overrun_s", true);
+            let over = xs.iter().filter(|v| **v > 0.0).count() as u64;
+            assert_eq!(counts(cell)[0], (over, xs.len() as u64), "{s}: {cell}");
+            checked += 1;
+        }
+    }
+    // The risk events: completed runs, the abort over every run.
+    for row in table(tails, "strategy") {
+        let s = row[0].trim_end_matches(" ‡");
+        for event in row[2].split("; ") {
+            let words = event.split(" in ").next().unwrap().split(" above ").next().unwrap();
+            if event.contains(" % :") || !event.contains(" of ") {
+                continue;
+            }
+            let m = metric_of(words);
+            let all = m.name == "aborted";
+            let xs = values(s, m.name, !all);
+            let limit = sc.thresholds.iter().find(|(n, _)| n == m.name).map_or(0.0, |t| t.1);
+            let over = xs.iter().filter(|v| **v > limit).count() as u64;
+            assert_eq!(counts(event)[0], (over, xs.len() as u64), "{s}: {event}");
+            assert_eq!(event.contains("completed runs"), !all, "{s}: {event}");
+            checked += 1;
+        }
+    }
+    // The faults: every run.
+    for row in table(section(&md, "Faults"), "fault") {
+        let m = metric_of(&row[0]);
+        for (s, cell) in sc.strategies.iter().zip(&row[1..]) {
+            let xs = values(s, m.name, false);
+            let with = xs.iter().filter(|v| **v > 0.0).count() as u64;
+            assert_eq!(counts(cell)[0], (with, 200), "{}: {s}: {cell}", m.name);
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "{checked} numbers checked");
+}
