@@ -318,10 +318,11 @@ pub(super) fn write_study_charts(
 ) -> Result<(), CliError> {
     let charts = dir.join("charts");
     std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
-    for (name, chart) in comparison_charts(agg, summary, diffs) {
-        write_chart(&charts, &name, &chart)?;
-    }
-    Ok(())
+    // Each chart is drawn and written on its own: in parallel.
+    use rayon::prelude::*;
+    comparison_charts(agg, summary, diffs)
+        .par_iter()
+        .try_for_each(|(name, chart)| write_chart(&charts, name, chart))
 }
 
 pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {

@@ -379,6 +379,12 @@ pub fn value(unit: Unit, x: f64) -> String {
 fn val(m: &Metric, x: f64) -> String {
     if m.unit.is_time() {
         let x = if x.abs() < 5e-4 { 0.0 } else { x };
+        // A long time in the next unit up: 37.1 h, not 2224 min; 11.3
+        // days, not 270 h.
+        let (name, _) = m.shown_unit();
+        if name == "min" && x.abs() >= 600.0 * 60.0 || name == "h" && x.abs() >= 72.0 * 3600.0 {
+            return duration(x);
+        }
         return super::chart::fmt_metric(m.name, x);
     }
     value(m.unit, x)

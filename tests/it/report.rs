@@ -478,7 +478,7 @@ fn leading_number(cell: &str) -> Option<(f64, f64)> {
         60.0
     } else if unit.starts_with("h ") || unit == "h" {
         3600.0
-    } else if unit.starts_with("d ") || unit == "d" {
+    } else if unit.starts_with("day") || unit.starts_with("d ") || unit == "d" {
         86_400.0
     } else if unit.starts_with('%') {
         0.01
