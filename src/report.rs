@@ -1,5 +1,7 @@
 //! Charts and the change-board report: they read results, never the engine.
 //!
+//! - [`calendar`]: the calendar of one run in words: windows used,
+//!   skipped, and the waits between them.
 //! - [`chart`]: rendering to SVG and PNG with an embedded font, colours.
 //! - [`timeline`]: the timeline of one run.
 //! - [`study`]: distributions, CDFs, paired differences, sweeps.
@@ -12,6 +14,7 @@
 //! - [`terminal`]: what the commands print: the comparison table, a run's
 //!   summary, the runbooks.
 
+pub mod calendar;
 pub mod chart;
 pub mod doc;
 pub mod fit;

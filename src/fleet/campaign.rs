@@ -11,8 +11,8 @@
 //!    of the previous wave has ended, plus the bake time.
 //! 2. Within a wave, each site goes to the earliest window its own calendar
 //!    and the rules below allow, the listed order breaking ties (or, with
-//!    `placement = "listed"`, in the order listed) — see
-//!    [`super::placement`].
+//!    `placement = "listed"`, in the order listed) — see the
+//!    `placement` module.
 //! 3. A site's procedure starts at a window opening of its own calendar,
 //!    on one of the plan's `start_days` (a pod's service schedules its own
 //!    slot after the start). Its run starts one warm-up earlier, to the
