@@ -4,6 +4,8 @@
 //! - [`timeline`]: the timeline of one run.
 //! - [`study`]: distributions, CDFs, paired differences, sweeps.
 //! - [`page`]: `report.html` (self-contained) and `report.md`.
+//! - [`sensitivity`]: what would change the decision: the tornado chart
+//!   and its findings in words.
 //! - [`fleet`]: a campaign's Gantt and exposure, campaign lengths per
 //!   plan, and the fleet report.
 //! - [`fit`]: the fitted weekly profile and durations against the data.
@@ -14,6 +16,7 @@ pub mod chart;
 pub mod fit;
 pub mod fleet;
 pub mod page;
+pub mod sensitivity;
 pub mod study;
 pub mod terminal;
 pub mod timeline;
