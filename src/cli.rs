@@ -108,6 +108,9 @@ enum Command {
         /// Run only shard K of N (contiguous replications), e.g. 2/8; merge the shards with `cutover merge`.
         #[arg(long)]
         shard: Option<String>,
+        /// Skip the sensitivity study (sensitivity.csv, charts/sensitivity-*).
+        #[arg(long)]
+        no_sensitivity: bool,
     },
     /// Combine the folders of a sharded compare into the files an unsplit run writes.
     Merge {
@@ -149,6 +152,9 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Leave out the sensitivity study ("What would change the decision").
+        #[arg(long)]
+        no_sensitivity: bool,
     },
     /// Fit the workload (weekly profile, rates, durations) to a session
     /// export; write workload.toml, profile.csv and charts.
@@ -300,6 +306,7 @@ pub fn run() -> Result<(), CliError> {
             ci_abs,
             max_runs,
             shard,
+            no_sensitivity,
         } => {
             let ci = cutover::study::CiFlags {
                 target: ci_target,
@@ -309,7 +316,7 @@ pub fn run() -> Result<(), CliError> {
             };
             match scenario.as_deref() {
                 Some(p) if fleet::is_fleet_file(p) => fleet::cmd_compare(p, flags, &ci, shard, false).map(|_| ()),
-                _ => study::cmd_compare(scenario.as_deref(), flags, &ci, shard).map(|_| ()),
+                _ => study::cmd_compare(scenario.as_deref(), flags, &ci, shard, !no_sensitivity).map(|_| ()),
             }
         }
         Command::Merge { dirs, out } => {
@@ -330,6 +337,7 @@ pub fn run() -> Result<(), CliError> {
             seed,
             threads,
             quiet,
+            ..
         } if path.is_file() && fleet::is_fleet_file(&path) => {
             // A fleet's comparison writes its report: run it into --out.
             let flags = StudyFlags {
@@ -356,7 +364,8 @@ pub fn run() -> Result<(), CliError> {
             seed,
             threads,
             quiet,
-        } => report::cmd_report(input.as_deref(), out, runs, seed, threads, quiet),
+            no_sensitivity,
+        } => report::cmd_report(input.as_deref(), out, runs, seed, threads, quiet, !no_sensitivity),
         Command::Sweep { scenario, .. } if fleet::is_fleet_file(&scenario) => Err(CliError::BadInput(format!(
             "{}: a fleet file: sweep varies a site scenario; compare a fleet's variants as [[plans]]",
             scenario.display()

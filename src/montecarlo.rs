@@ -55,7 +55,7 @@ pub fn run_range(scenario: &Scenario, runbooks: &[&Runbook], seed: u64, range: R
 
 /// Replication `i` of every runbook; `None` when `stop` was set while it
 /// ran (the simulation looks at it every few thousand events).
-fn replication(
+pub fn replication(
     scenario: &Scenario,
     runbooks: &[&Runbook],
     seed: u64,

@@ -8,6 +8,8 @@
 //! - [`doc`]: the report as a document, rendered to Markdown, HTML and
 //!   the terminal: written once.
 //! - [`page`]: the site report's content (`report.html`, `report.md`).
+//! - [`sensitivity`]: what would change the decision: the tornado chart
+//!   and its findings in words.
 //! - [`fleet`]: a campaign's Gantt and exposure, campaign lengths per
 //!   plan, and the fleet report.
 //! - [`fit`]: the fitted weekly profile and durations against the data.
@@ -20,6 +22,7 @@ pub mod doc;
 pub mod fit;
 pub mod fleet;
 pub mod page;
+pub mod sensitivity;
 pub mod study;
 pub mod terminal;
 pub mod timeline;

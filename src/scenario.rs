@@ -9,6 +9,7 @@
 
 pub mod locate;
 pub mod raw;
+pub mod sensitivity;
 pub mod validate;
 
 use std::fmt;
@@ -310,6 +311,8 @@ pub struct Scenario {
     pub priorities: crate::priorities::Priorities,
     /// The likelihood × impact matrix of the report's risk classes.
     pub risk: crate::priorities::RiskMatrix,
+    /// The ranges of the report's sensitivity study (`[sensitivity]`).
+    pub sensitivity: sensitivity::SensitivitySpec,
 }
 
 impl Scenario {

@@ -7,6 +7,8 @@
 //! - [`sweep`]: `--set` values, the grid of a sweep, its points (each a
 //!   validated scenario), its rows and its charts.
 //! - [`progress`]: plain progress lines, at a bounded rate, for logs.
+//! - [`sensitivity`]: one-at-a-time swings of the inputs that matter, and
+//!   where the recommendation changes.
 //!
 //! This module also picks the strategies of a study, bounds the run and
 //! thread counts, and runs a study ([`run`]): replications in order, in
@@ -25,6 +27,7 @@ use crate::scenario::Scenario;
 pub mod ci;
 pub mod merge;
 pub mod progress;
+pub mod sensitivity;
 pub mod shard;
 pub mod sweep;
 

@@ -10,6 +10,7 @@ use cutover::report::timeline::Timeline;
 use cutover::results::MANIFEST_FORMAT;
 use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, simulate};
+use cutover::study::sensitivity::Plan;
 
 use super::outdir::{Expect, InputDir, OutDir, read_manifest};
 use super::study::{read_runs, sha256_hex};
@@ -70,6 +71,7 @@ pub(super) fn cmd_report(
     seed: Option<u64>,
     threads: Option<usize>,
     quiet: bool,
+    sensitivity: bool,
 ) -> Result<(), CliError> {
     // A commit a killed command left in the folder is finished first.
     if let Some(p) = input
@@ -109,7 +111,8 @@ pub(super) fn cmd_report(
                 no_charts: true,
                 print_table: false,
             };
-            super::study::cmd_compare(scenario, flags, &cutover::study::CiFlags::default(), None)?
+            // The report makes its own sensitivity study (below).
+            super::study::cmd_compare(scenario, flags, &cutover::study::CiFlags::default(), None, false)?
         }
     };
     compare_manifest(&results)?;
@@ -168,6 +171,22 @@ pub(super) fn cmd_report(
             .map(|(name, caption, c)| chart(name, caption.clone(), c))
             .collect::<Result<_, _>>()?
     };
+    // What would change the decision: the comparison's strategies and
+    // seed, at most its runs per point.
+    let study = if sensitivity {
+        let file = scenario_at
+            .as_deref()
+            .map_or_else(|| "<built-in default>".to_string(), |p| p.display().to_string());
+        let plan = Plan::new(&sc_text, &file, &sc, &m.strategies, baseline, m.seed, m.runs)?;
+        let threads = super::study::workers(threads)?;
+        let s = super::study::run_sensitivity(&plan, &sc, threads, quiet)?;
+        let t = s.tornado();
+        let caption = page::tornado_caption(&t, s.runs);
+        drawn.push(chart(&s.chart_name(), caption, &t)?);
+        Some(s)
+    } else {
+        None
+    };
     // One run of each strategy, replication 0, to show what happens when.
     for name in &m.strategies {
         let rb = sc.strategy(name).map_err(CliError::BadInput)?;
@@ -197,6 +216,7 @@ pub(super) fn cmd_report(
         seed: m.seed,
         agg: &agg,
         charts,
+        sensitivity: study.as_ref().map(|s| s.findings()),
     };
     let (md, html) = (page::markdown(&input), page::html(&input));
 
@@ -222,6 +242,9 @@ pub(super) fn cmd_report(
             w.write_all(c.svg.as_bytes())
         })?;
         write_atomic(&charts_dir.join(format!("{name}.png")), |w| w.write_all(png))?;
+    }
+    if let Some(s) = &study {
+        super::study::write_sensitivity_csv(stage, s)?;
     }
     write_atomic(&stage.join("report.md"), |w| w.write_all(md.as_bytes()))?;
     write_atomic(&stage.join("report.html"), |w| w.write_all(html.as_bytes()))?;

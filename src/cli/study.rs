@@ -16,6 +16,7 @@ use cutover::export::{self, Manifest};
 use cutover::montecarlo::{Aggregator, DiffRow, Runs, SummaryRow};
 use cutover::report::study::comparison_charts;
 use cutover::results::{self, MANIFEST_FORMAT, ReadRuns};
+use cutover::study::sensitivity::{Plan, Sensitivity};
 use cutover::study::sweep::Sweep;
 use cutover::study::{self, CiFlags, CompareSettings, Outcome, Study, ci, merge, pick_strategies, progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -50,7 +51,7 @@ impl From<study::Error> for CliError {
 }
 
 /// The number of simulation workers: `--threads`, else one per core.
-fn workers(threads: Option<usize>) -> Result<usize, CliError> {
+pub(super) fn workers(threads: Option<usize>) -> Result<usize, CliError> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     study::workers(threads, cores).map_err(CliError::BadInput)
 }
@@ -175,11 +176,61 @@ fn command_line() -> Vec<String> {
     std::env::args().collect()
 }
 
+/// Runs a sensitivity study with progress and Ctrl-C, after saying what
+/// it costs (both on stderr, unless quiet).
+pub(super) fn run_sensitivity(
+    plan: &Plan,
+    sc: &cutover::scenario::Scenario,
+    workers: usize,
+    quiet: bool,
+) -> Result<Sensitivity, CliError> {
+    let cost = plan.cost();
+    if !quiet {
+        eprintln!("{}", cost.describe());
+    }
+    let mut bar = Progress::new(cost.points * cost.runs, quiet, "sensitivity");
+    let (mut known, mut seen) = (cost.points * cost.runs, 0);
+    let started = std::time::Instant::now();
+    let result = plan.run(sc, workers, &INTERRUPTED, &mut |done, planned| {
+        if planned != known {
+            known = planned;
+            bar.set_length(planned);
+        }
+        bar.inc(done - seen);
+        seen = done;
+    })?;
+    let Some(result) = result else {
+        return Err(CliError::Interrupted);
+    };
+    bar.finish();
+    if !quiet {
+        eprintln!(
+            "sensitivity: {} simulations in {:.1} s",
+            cutover::export::thousands(seen * cost.strategies),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(result)
+}
+
+/// Writes `sensitivity.csv` into `dir`.
+pub(super) fn write_sensitivity_csv(dir: &Path, s: &Sensitivity) -> Result<(), CliError> {
+    write_atomic(&dir.join("sensitivity.csv"), |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(Sensitivity::header())?;
+        for row in s.rows() {
+            c.write_record(&row)?;
+        }
+        c.flush()
+    })
+}
+
 pub(super) fn cmd_compare(
     path: Option<&Path>,
     flags: StudyFlags,
     ci_flags: &CiFlags,
     shard: Option<String>,
+    sensitivity: bool,
 ) -> Result<PathBuf, CliError> {
     // Everything the user gave is checked before anything is written.
     let (sc, text) = load_text(path)?;
@@ -188,6 +239,15 @@ pub(super) fn cmd_compare(
     let (runs, shard, ci) = (settings.runs, settings.shard, settings.target.as_ref());
     let workers = workers(flags.threads)?;
     let seed = flags.seed.unwrap_or(sc.seed);
+    let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
+    // The sensitivity study of a whole comparison (a shard is a part of
+    // one), its every end checked now.
+    let plan = if sensitivity && shard.is_none() {
+        let file = path.map_or_else(|| "<built-in default>".to_string(), |p| p.display().to_string());
+        Some(Plan::new(&text, &file, &sc, &names, baseline, seed, runs)?)
+    } else {
+        None
+    };
     let sha = sha256_hex(text.as_bytes());
     let dir = flags.out.clone().unwrap_or_else(|| {
         let leaf = shard.map_or_else(|| "compare".to_string(), |s| s.folder());
@@ -204,7 +264,6 @@ pub(super) fn cmd_compare(
     let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
-    let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
     let range = settings.range();
     let mut agg = Aggregator::new(names.clone(), baseline, &sc.thresholds);
     let mut bar = Progress::new(range.end - range.start, flags.quiet, "compare");
@@ -246,6 +305,21 @@ pub(super) fn cmd_compare(
     if !flags.no_charts {
         write_study_charts(&out, &agg, &summary, &diffs)?;
     }
+    let elapsed = started.elapsed();
+    let findings = match &plan {
+        Some(plan) => {
+            let s = run_sensitivity(plan, &sc, workers, flags.quiet)?;
+            write_sensitivity_csv(&out, &s)?;
+            if !flags.no_charts {
+                let charts = out.join("charts");
+                std::fs::create_dir_all(&charts)
+                    .map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
+                write_chart(&charts, &s.chart_name(), &s.tornado())?;
+            }
+            Some(s.findings())
+        }
+        None => None,
+    };
     let manifest = Manifest {
         tool: "cutover".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -281,7 +355,7 @@ pub(super) fn cmd_compare(
         );
     }
     if !flags.quiet && flags.print_table {
-        let secs = started.elapsed().as_secs_f64();
+        let secs = elapsed.as_secs_f64();
         println!(
             "{} / {} replications × {} strategies, seed {seed}{} in {secs:.1} s",
             sc.name,
@@ -303,7 +377,14 @@ pub(super) fn cmd_compare(
             cutover::report::terminal::comparison(&names, &summary, &pairs, &sc.priorities.negligible, &sc.site)
         );
         print!("{}", cutover::report::terminal::bottom_line(&sc, &agg));
-        println!("wrote {}/{{runs,summary,diff}}.csv and manifest.json", dir.display());
+        if let Some(f) = &findings {
+            println!("{}", f.plain());
+        }
+        println!(
+            "wrote {}/{{runs,summary,diff{}}}.csv and manifest.json",
+            dir.display(),
+            if findings.is_some() { ",sensitivity" } else { "" }
+        );
     }
     Ok(dir)
 }

@@ -317,6 +317,8 @@ pub struct ReportInput<'a> {
     /// The study's replications, aggregated.
     pub agg: &'a Aggregator,
     pub charts: Vec<ReportChart>,
+    /// What the sensitivity study found, when one was run.
+    pub sensitivity: Option<super::sensitivity::Findings>,
 }
 
 // ---------------------------------------------------------------------
@@ -1393,6 +1395,43 @@ fn recommendations(f: &Facts) -> Vec<(String, String)> {
     out
 }
 
+/// The caption of a sensitivity study's tornado chart.
+pub fn tornado_caption(t: &super::sensitivity::Tornado, runs: u64) -> String {
+    format!(
+        "Sensitivity: mean {} of {} with each input at the low (blue) and the high (orange) end of its range, the others as given, over {runs} runs per point; the line is the scenario as given, a diamond where the recommendation changes (see What would change the decision).",
+        metric_words(&t.metric),
+        t.strategy
+    )
+}
+
+/// The section "What would change the decision": one sentence per input
+/// that changes the recommendation within its range, one for those that do
+/// not, and how it was found.
+fn what_would_change(f: &Facts, s: Option<&super::sensitivity::Findings>) -> Vec<Block> {
+    let mut out = vec![Block::Section("What would change the decision".into())];
+    let Some(s) = s else {
+        out.push(Block::p(
+            "Not studied: the report was made without its sensitivity study (`--no-sensitivity`).",
+        ));
+        return out;
+    };
+    out.push(Block::list(s.sentences()));
+    let mut note = s.note();
+    if s.pick != f.name(f.bottom.pick) {
+        let _ = write!(
+            note,
+            " Over {} runs the scenario as given recommends {}, where the bottom line over {} runs recommends {}: the two are close, and the changes above are from {}.",
+            s.runs,
+            s.pick,
+            thousands(f.n),
+            f.name(f.bottom.pick),
+            s.pick
+        );
+    }
+    out.push(Block::note(note));
+    out
+}
+
 /// The assumptions behind the defaults and where they come from, those
 /// that apply to the scenario.
 pub fn assumptions(sc: &Scenario) -> Vec<&'static str> {
@@ -1571,6 +1610,7 @@ fn document(input: &ReportInput) -> Vec<Block> {
                 .collect::<Vec<_>>(),
         ));
     }
+    out.extend(what_would_change(&f, input.sensitivity.as_ref()));
     out.push(Block::Section("Charts".into()));
     for c in &input.charts {
         let name = c.file.strip_prefix("charts/").unwrap_or(&c.file);

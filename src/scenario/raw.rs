@@ -30,6 +30,7 @@ pub struct RawScenario {
     pub thresholds: Option<std::collections::BTreeMap<String, f64>>,
     pub priorities: Option<crate::priorities::RawPriorities>,
     pub risk: Option<crate::priorities::RawRisk>,
+    pub sensitivity: Option<super::sensitivity::RawSensitivity>,
     pub runbooks: Option<Vec<crate::runbook::RawRunbook>>,
 }
 

@@ -983,6 +983,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     let mut judged = Vec::new();
     let priorities = crate::priorities::check_priorities(raw.priorities, &mut judged);
     let risk = crate::priorities::check_risk(raw.risk, &mut judged);
+    let sensitivity = super::sensitivity::check_sensitivity(raw.sensitivity, &mut judged);
     for (path, message) in judged {
         c.bad(&path, message);
     }
@@ -1014,6 +1015,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         thresholds,
         priorities,
         risk,
+        sensitivity,
     })
 }
 

@@ -31,6 +31,9 @@
 //!   classes, faults, each site kind's story, the printed table's ties.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
 //!   common random numbers, precision targets, sweeps, bad flags, Ctrl-C.
+//! - `sensitivity`: what would change the decision: a break-even computed
+//!   by hand and found by bisection, the tornado chart, the default
+//!   report's section, `sensitivity.csv`, thread counts, refused ends.
 //! - `safety`: output folders cutover did not write, commits stopped at
 //!   every point, two writers on one folder, endless and special input
 //!   files, tampered shards, hand-edited manifests, caps.
@@ -67,6 +70,7 @@ mod props;
 mod report;
 mod runbooks;
 mod safety;
+mod sensitivity;
 mod strategies;
 mod study;
 mod technicians;

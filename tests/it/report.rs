@@ -42,6 +42,7 @@ fn report(sc: &Scenario, runs: u64) -> (String, String) {
         seed: sc.seed,
         agg: &agg,
         charts: Vec::new(),
+        sensitivity: None,
     };
     (page::markdown(&input), page::html(&input))
 }

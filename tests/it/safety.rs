@@ -263,7 +263,16 @@ fn a_rerun_replaces_exactly_the_files_the_manifest_lists() {
         ],
     ));
     let names: Vec<String> = snapshot(&t.join("d")).into_keys().collect();
-    assert_eq!(names, ["diff.csv", "manifest.json", "runs.csv", "summary.csv"]);
+    assert_eq!(
+        names,
+        [
+            "diff.csv",
+            "manifest.json",
+            "runs.csv",
+            "sensitivity.csv",
+            "summary.csv"
+        ]
+    );
     manifest_lists_every_file(&t.join("d"));
     assert!(hidden(&t.join("d")).is_empty(), "{:?}", hidden(&t.join("d")));
     // Sweeps and report folders of their own list every file as well.
@@ -294,11 +303,21 @@ fn a_folder_of_an_older_version_is_still_replaced() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     single(t);
+    // Older versions made no sensitivity study.
     ok(&cutover(
         t,
-        &["compare", "s.toml", "--runs", "3", "--quiet", "--out", "d"],
+        &[
+            "compare",
+            "s.toml",
+            "--runs",
+            "3",
+            "--quiet",
+            "--no-sensitivity",
+            "--out",
+            "d",
+        ],
     ));
-    ok(&cutover(t, &["report", "d", "--quiet"]));
+    ok(&cutover(t, &["report", "d", "--quiet", "--no-sensitivity"]));
     let mut m = manifest(&t.join("d"));
     let o = m.as_object_mut().unwrap();
     o.remove("format");
@@ -327,7 +346,16 @@ fn a_folder_of_an_older_version_is_still_replaced() {
         ],
     ));
     let names: Vec<String> = snapshot(&t.join("d")).into_keys().collect();
-    assert_eq!(names, ["diff.csv", "manifest.json", "runs.csv", "summary.csv"]);
+    assert_eq!(
+        names,
+        [
+            "diff.csv",
+            "manifest.json",
+            "runs.csv",
+            "sensitivity.csv",
+            "summary.csv"
+        ]
+    );
 }
 
 /// Stops the new command's commit at every numbered point (the test hook),
