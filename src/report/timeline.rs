@@ -64,7 +64,9 @@ const BREAK_AFTER: u64 = 3 * MS_PER_HOUR;
 /// How bad a node's state is, for a lane of many nodes (the worst shows).
 fn severity(state: NodeStatus) -> u8 {
     match state {
-        NodeStatus::Failed => 5,
+        NodeStatus::Failed => 7,
+        NodeStatus::AwaitingSupport => 6,
+        NodeStatus::RollingBack => 5,
         NodeStatus::Upgrading => 4,
         NodeStatus::Draining => 3,
         NodeStatus::Offline => 2,

@@ -810,21 +810,13 @@ fn ciede2000_matches_published_pairs() {
 
 #[test]
 fn timeline_legend_colours_differ_under_colour_vision_deficiencies() {
-    use cutover::report::chart::{MIN_STATE_DELTA_E, state_color};
-    // The legend's entries, as the timeline names their states.
-    let states = [
-        "serving",
-        "down",
-        "backup",
-        "draining",
-        "offline",
-        "upgrading",
-        "failed",
-        "working",
-        "syncing",
-        "not working",
-        "window",
-    ];
+    use cutover::report::chart::{MIN_STATE_DELTA_E, STATES, state_color};
+    // The legend's entries, as the timeline names their states: every one,
+    // the faults' too.
+    let states: Vec<&str> = STATES.iter().map(|s| s.0).collect();
+    for st in ["awaiting_support", "rolling_back", "failed", "down", "upgrading"] {
+        assert!(states.contains(&st), "the legend lists {st}");
+    }
     let mut worst = Vec::new();
     for (vision, m) in [
         ("normal vision", &NORMAL),
@@ -853,7 +845,7 @@ fn timeline_legend_colours_differ_under_colour_vision_deficiencies() {
     // The legend draws those colours, and the lost failover also carries a
     // pattern and its length in words on its lane.
     let svg = render(&fixed_timeline()).unwrap().svg;
-    for st in states {
+    for st in &states {
         let fill = format!("fill=\"{}\"", hex(state_color(st)));
         assert!(svg.contains(&fill), "the legend shows {st} as {fill}");
     }
