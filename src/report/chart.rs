@@ -111,7 +111,7 @@ const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 static FONT_ONCE: Once = Once::new();
 
-fn register_font() {
+pub(crate) fn register_font() {
     FONT_ONCE.call_once(|| {
         let bytes: &'static [u8] = FONT_BYTES;
         for style in [
