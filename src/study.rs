@@ -7,6 +7,8 @@
 //! - [`sweep`]: `--set` values, the grid of a sweep, its points (each a
 //!   validated scenario), its rows and its charts.
 //! - [`progress`]: plain progress lines, at a bounded rate, for logs.
+//! - [`pick`]: a typical and a bad run of each strategy, from the rows,
+//!   with their outcome in one line.
 //!
 //! This module also picks the strategies of a study, bounds the run and
 //! thread counts, and runs a study ([`run`]): replications in order, in
@@ -24,6 +26,7 @@ use crate::scenario::Scenario;
 
 pub mod ci;
 pub mod merge;
+pub mod pick;
 pub mod progress;
 pub mod shard;
 pub mod sweep;

@@ -1,16 +1,20 @@
 //! The timeline of one run against the run's own event log: a pod's cutover
 //! drawn on the day and at the time `events.csv` gives; no break over a
 //! fault of a fault-heavy study (a failed upgrade, the wait for support, the
-//! rollback, a crash), a window's edge or a step's boundary; the labels on
-//! the lanes each on the segment it describes; the days on the axis.
+//! rollback, a crash), a window's edge or a step's boundary; the bad run such
+//! a study picks (an aborted one) drawn with its failed upgrade, its wait
+//! for support and its rollback in their own states; the labels on the
+//! lanes each on the segment it describes; the days on the axis.
 
 use std::path::PathBuf;
 
+use cutover::montecarlo::run_range;
 use cutover::report::chart::render;
 use cutover::report::timeline::{FAULT_STATES, Lane, Span, StepBar, Timeline};
 use cutover::scenario::Scenario;
-use cutover::sim::events::Event;
+use cutover::sim::events::{Event, NodeStatus};
 use cutover::sim::{RunOptions, RunOutput, simulate};
+use cutover::study::pick::{Picker, Why, outcome};
 use cutover::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN};
 
 use crate::charts::svg_texts;
@@ -172,6 +176,84 @@ fn check_no_break_hides_anything(t: &Timeline, what: &str) {
             }
         }
     }
+}
+
+#[test]
+fn the_bad_run_of_a_fault_heavy_study_shows_the_failed_upgrade_and_the_support_wait() {
+    let sc = fault_heavy();
+    let runbooks: Vec<_> = sc.strategies.iter().map(|n| sc.strategy(n).unwrap()).collect();
+    let reps = run_range(&sc, &runbooks, sc.seed, 0..40);
+    let mut picker = Picker::for_scenario(&sc, sc.strategies.clone());
+    for r in &reps {
+        picker.push(r.index, &r.values);
+    }
+    let order = picker.order();
+    let picks = picker.picks();
+    assert_eq!(picks.len(), sc.strategies.len());
+    let mut shown = 0;
+    for (s, p) in picks.iter().enumerate() {
+        let aborted = cutover::metrics::index("aborted").unwrap();
+        let aborts = reps.iter().filter(|r| r.values[s][aborted] == "1").count();
+        let out = logged(&sc, &p.strategy, sc.seed, p.bad.replication);
+        // Simulated again with its log, the run is the one of the study.
+        assert_eq!(
+            out.metrics.values().to_vec(),
+            reps[p.bad.replication as usize].values[s]
+        );
+        assert_eq!(
+            p.bad.why == Why::Aborted,
+            aborts > 0,
+            "{}: aborted runs come first",
+            p.strategy
+        );
+        let t = Timeline::from_run(&sc, &p.strategy, sc.seed, &out);
+        check_no_break_hides_anything(&t, &format!("{} bad run", p.strategy));
+        // Every failed upgrade: the node waits for support, in its own
+        // state, from the failure to support's answer.
+        let mut waits = Vec::new();
+        for e in out.events.iter() {
+            if let Event::UpgradeFailed { node, support } = e.event {
+                waits.push((out.events.node_name(node).to_string(), e.time.0, e.time.0 + support.0));
+            }
+        }
+        if waits.is_empty() {
+            continue;
+        }
+        shown += 1;
+        for (node, from, to) in &waits {
+            let lane = t.lanes.iter().find(|l| l.name == *node).unwrap();
+            let wait = Span {
+                from: *from,
+                to: *to,
+                state: NodeStatus::AwaitingSupport.name().into(),
+            };
+            assert!(lane.spans.contains(&wait), "{node}: {wait:?} in {:?}", lane.spans);
+            assert!(
+                t.cuts().iter().all(|c| c.to <= *from || c.from >= *to),
+                "no break over the wait"
+            );
+        }
+        // The outcome names the failed upgrade.
+        let line = outcome(&p.bad, &order, &out.metrics.values(), Some(&out.events));
+        assert!(line.contains("upgrade of "), "{}: {line}", p.strategy);
+        // A rollback is drawn as one too.
+        for e in out.events.iter() {
+            if let Event::SupportDone {
+                node,
+                rollback: Some(d),
+            } = e.event
+            {
+                let lane = t.lanes.iter().find(|l| l.name == out.events.node_name(node)).unwrap();
+                let back = lane
+                    .spans
+                    .iter()
+                    .find(|s| s.from == e.time.0 && s.state == "rolling_back")
+                    .unwrap_or_else(|| panic!("a rollback from {} in {:?}", e.time.0, lane.spans));
+                assert_eq!(back.to, e.time.0 + d.0);
+            }
+        }
+    }
+    assert!(shown > 0, "some strategy's bad run has a failed upgrade");
 }
 
 #[test]
