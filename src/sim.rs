@@ -880,9 +880,9 @@ impl<'a> World<'a> {
     fn display_state(&self, n: NodeId) -> NodeStatus {
         let node = &self.nodes[n];
         match node.state {
-            NodeState::Upgrading(_) | NodeState::RollingBack | NodeState::AwaitingSupport | NodeState::CuttingOver => {
-                NodeStatus::Upgrading
-            }
+            NodeState::Upgrading(_) | NodeState::CuttingOver => NodeStatus::Upgrading,
+            NodeState::AwaitingSupport => NodeStatus::AwaitingSupport,
+            NodeState::RollingBack => NodeStatus::RollingBack,
             NodeState::Failed => NodeStatus::Failed,
             NodeState::Up if node.traffic => {
                 let p = self.rel.established.map(|(p, _)| p).or(self.front.target).unwrap_or(0);

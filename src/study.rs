@@ -9,6 +9,8 @@
 //! - [`progress`]: plain progress lines, at a bounded rate, for logs.
 //! - [`sensitivity`]: one-at-a-time swings of the inputs that matter, and
 //!   where the recommendation changes.
+//! - [`pick`]: a typical and a bad run of each strategy, from the rows,
+//!   with their outcome in one line.
 //!
 //! This module also picks the strategies of a study, bounds the run and
 //! thread counts, and runs a study ([`run`]): replications in order, in
@@ -26,6 +28,7 @@ use crate::scenario::Scenario;
 
 pub mod ci;
 pub mod merge;
+pub mod pick;
 pub mod progress;
 pub mod sensitivity;
 pub mod shard;

@@ -10,6 +10,7 @@ use cutover::report::timeline::Timeline;
 use cutover::results::MANIFEST_FORMAT;
 use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, simulate};
+use cutover::study::pick::{Picker, outcome};
 use cutover::study::sensitivity::Plan;
 
 use super::outdir::{Expect, InputDir, OutDir, read_manifest};
@@ -153,8 +154,17 @@ pub(super) fn cmd_report(
     }
     let baseline = m.strategies.iter().position(|s| *s == m.baseline).unwrap_or(0);
     let mut agg = Aggregator::new(m.strategies.clone(), baseline, &m.thresholds);
+    let mut picker = Picker::for_scenario(&sc, m.strategies.clone());
     read_runs(&results, &m, |group| {
-        agg.push(&cutover::results::values(group));
+        let values = cutover::results::values(group);
+        agg.push(&values);
+        // The rows were checked as they were read: the replication is a number.
+        let replication = group
+            .first()
+            .and_then(|r| r.get(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| CliError::Internal("runs.csv: a row without its replication".into()))?;
+        picker.push(replication, &values);
         Ok(())
     })?;
     // The report's population: the completed runs of each strategy (all of
@@ -187,25 +197,32 @@ pub(super) fn cmd_report(
     } else {
         None
     };
-    // One run of each strategy, replication 0, to show what happens when.
-    for name in &m.strategies {
+    // Two runs of each strategy, to show what happens when: a typical one
+    // and a bad one, simulated again with their event log.
+    let order = picker.order();
+    for p in picker.picks() {
+        let name = &p.strategy;
         let rb = sc.strategy(name).map_err(CliError::BadInput)?;
-        let run = simulate(
-            &sc,
-            rb,
-            m.seed,
-            0,
-            RunOptions {
-                log_events: true,
-                trace_sessions: false,
-            },
-        );
-        let t = Timeline::from_run(&sc, name, m.seed, &run);
-        drawn.push(chart(
-            &format!("timeline-{name}"),
-            page::timeline_caption(&sc, name),
-            &t,
-        )?);
+        for (kind, pick) in [("typical", &p.typical), ("bad", &p.bad)] {
+            let run = simulate(
+                &sc,
+                rb,
+                m.seed,
+                pick.replication,
+                RunOptions {
+                    log_events: true,
+                    trace_sessions: false,
+                },
+            );
+            let line = outcome(pick, &order, &run.metrics.values(), Some(&run.events));
+            let mut t = Timeline::from_run(&sc, name, m.seed, &run);
+            t.title = format!("{}, replication {} ({kind} run)", t.title, pick.replication);
+            drawn.push(chart(
+                &format!("timeline-{name}-{kind}"),
+                page::timeline_caption(name, &format!("a {kind} run"), pick.replication, &line),
+                &t,
+            )?);
+        }
     }
     let (pngs, charts): (Vec<(String, Vec<u8>)>, Vec<ReportChart>) =
         drawn.into_iter().map(|d| ((d.name, d.png), d.chart)).unzip();

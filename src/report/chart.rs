@@ -44,15 +44,27 @@ pub fn strategy_color(name: &str, position: usize) -> RGBColor {
 /// normal vision and under simulated deuteranopia and protanopia (Machado,
 /// Oliveira & Fernandes 2009, severity 1), tested. Built from the Okabe–Ito
 /// hues: the usual states (serving, the failover working) pale or calm, the
-/// changes saturated, the lost failover reddish purple and hatched.
-pub const STATES: [(&str, &str, RGBColor); 11] = [
+/// changes saturated, the lost failover reddish purple and hatched; the
+/// faults dark: a failed upgrade waiting for support brick red, a rollback
+/// plum, a crash vermilion.
+pub const STATES: [(&str, &str, RGBColor); 13] = [
     ("serving", "serving", RGBColor(153, 216, 199)),
     ("down", "site down (fresh clients fail)", RGBColor(90, 20, 20)),
     ("backup", "backup", RGBColor(86, 180, 233)),
     ("draining", "draining", RGBColor(230, 159, 0)),
     ("offline", "offline", RGBColor(82, 82, 82)),
     ("upgrading", "upgrading", RGBColor(0, 114, 178)),
-    ("failed", "failed", RGBColor(213, 94, 0)),
+    (
+        "awaiting_support",
+        "upgrade failed, awaiting support",
+        RGBColor(168, 40, 8),
+    ),
+    (
+        "rolling_back",
+        "rolling back (restoring its backup)",
+        RGBColor(96, 32, 104),
+    ),
+    ("failed", "crashed, awaiting repair", RGBColor(213, 94, 0)),
     ("working", "failover working", RGBColor(0, 158, 115)),
     ("syncing", "failover syncing", RGBColor(242, 232, 94)),
     ("not working", "no working failover (hatched)", RGBColor(204, 121, 167)),
@@ -99,7 +111,7 @@ const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 static FONT_ONCE: Once = Once::new();
 
-fn register_font() {
+pub(crate) fn register_font() {
     FONT_ONCE.call_once(|| {
         let bytes: &'static [u8] = FONT_BYTES;
         for style in [

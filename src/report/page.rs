@@ -138,11 +138,11 @@ pub fn runs_words(agg: &Aggregator, population: Runs) -> String {
     )
 }
 
-/// The caption of the timeline of one replication of `strategy` (no word
-/// of failover for a site without one).
-pub fn timeline_caption(sc: &Scenario, strategy: &str) -> String {
-    let failover = if sc.site.has_backup() { "failover, " } else { "" };
-    format!("Timeline of one replication of {strategy}: node states, {failover}windows, runbook steps, sessions.")
+/// The caption of the timeline of one run of `strategy`: which run (`a
+/// typical run`, `a bad run`), its replication, and its outcome in one line
+/// ([`crate::study::pick::outcome`]).
+pub fn timeline_caption(strategy: &str, run: &str, replication: u64, outcome: &str) -> String {
+    format!("Timeline of {run} of {strategy} (replication {replication}): {outcome}.")
 }
 
 fn dist(d: &Dist) -> String {

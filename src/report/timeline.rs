@@ -1,10 +1,16 @@
-//! The timeline of one run: a lane per node coloured by state, the failover
-//! relationship, maintenance windows, numbered runbook steps, and below them
-//! the active sessions and failed connects on the same time axis.
+//! The timeline of one run: the runbook steps as numbered bars, a lane per
+//! node coloured by state (the faults in colours of their own: a failed
+//! upgrade waiting for support, a rollback, a crash), the failover
+//! relationship, maintenance windows, and below them the active sessions and
+//! failed connects on the same time axis, labelled with the day of the run
+//! and the local time.
 //!
 //! Long quiet stretches (an interim period of days, most of the warm-up) are
 //! cut out of the axis and shown as a narrow break labelled with their
-//! length, so that two windows days apart both stay readable.
+//! length, so that two windows days apart both stay readable. Only truly
+//! quiet stretches are cut: never one that holds a fault (the whole of a
+//! failed, support-wait, rollback or site-down span), a window's opening or
+//! closing, a step's start or end, or any change of state.
 
 use crate::report::chart::hatch;
 use std::collections::BTreeMap;
@@ -14,12 +20,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::chart::{Chart, DrawResult, STATES, WINDOW_COLOR, fmt_metric, fmt_number, font, state_color};
-use crate::model::calendar::LocalTime;
+use crate::model::calendar::{LocalTime, WEEKDAYS};
 use crate::model::site::NodeClass;
 use crate::scenario::Scenario;
 use crate::sim::events::{Event, NodeStatus};
 use crate::sim::{RunOutput, SeriesPoint};
-use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, SimTime};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN};
 
 /// A stretch of one state.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,6 +44,22 @@ pub struct Lane {
     pub spans: Vec<Span>,
 }
 
+/// One runbook step as drawn: a bar from its start to its end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepBar {
+    /// When it started (`step_start`).
+    pub from: u64,
+    /// When its own work began: later than `from` when it first waited (a
+    /// pod's cutover for its slot, a step for an operator's shift). The
+    /// wait is drawn thin, the work as a bar.
+    pub work: u64,
+    /// When it ended: its `step_done`, else the next step's start, the
+    /// procedure's abort, or the end of the run.
+    pub to: u64,
+    /// What it does (`upgrade A`).
+    pub label: String,
+}
+
 /// Everything the timeline shows (times in ms since the calendar start).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timeline {
@@ -45,7 +67,7 @@ pub struct Timeline {
     pub lanes: Vec<Lane>,
     pub relationship: Vec<Span>,
     pub windows: Vec<(u64, u64)>,
-    pub steps: Vec<(u64, String)>,
+    pub steps: Vec<StepBar>,
     pub series: Vec<SeriesPoint>,
     pub from: u64,
     pub to: u64,
@@ -61,10 +83,16 @@ const MAX_NODE_LANES: usize = 48;
 /// Quiet stretches longer than this are cut out of the axis.
 const BREAK_AFTER: u64 = 3 * MS_PER_HOUR;
 
+/// The states of a fault: a crash, a failed upgrade waiting for support, a
+/// rollback, and the site down. The axis never cuts into them.
+pub const FAULT_STATES: [&str; 4] = ["failed", "awaiting_support", "rolling_back", "down"];
+
 /// How bad a node's state is, for a lane of many nodes (the worst shows).
 fn severity(state: NodeStatus) -> u8 {
     match state {
-        NodeStatus::Failed => 5,
+        NodeStatus::Failed => 7,
+        NodeStatus::AwaitingSupport => 6,
+        NodeStatus::RollingBack => 5,
         NodeStatus::Upgrading => 4,
         NodeStatus::Draining => 3,
         NodeStatus::Offline => 2,
@@ -279,17 +307,61 @@ impl Timeline {
         {
             windows.push((at, at + sc.pod.allotment.0));
         }
-        let steps = log
-            .iter()
-            .filter_map(|e| match e.event {
-                Event::StepStart { step } => Some((e.time.0, log.describe_step(step))),
-                Event::RecoveryStepStart { step, .. } => Some((
-                    e.time.0,
-                    format!("recovery: {}", step.describe_with(|n| log.node_name(n))),
-                )),
+        // Steps: from their start to their end; the work of a step that
+        // waited first (a pod's cutover for its slot, a step for an
+        // operator on shift) begins when the wait ends.
+        let mut steps: Vec<StepBar> = Vec::new();
+        let mut open: Option<StepBar> = None;
+        for e in log.iter() {
+            let t = e.time.0;
+            let label = match e.event {
+                Event::StepStart { step } => Some(log.describe_step(step)),
+                Event::RecoveryStepStart { step, .. } => {
+                    Some(format!("recovery: {}", step.describe_with(|n| log.node_name(n))))
+                }
                 _ => None,
-            })
-            .collect();
+            };
+            if let Some(label) = label {
+                steps.extend(open.take().map(|s| StepBar { to: t, ..s }));
+                open = Some(StepBar {
+                    from: t,
+                    work: t,
+                    to: t,
+                    label,
+                });
+                continue;
+            }
+            match e.event {
+                Event::StepDone { .. }
+                | Event::RecoveryStepDone { .. }
+                | Event::Aborted { .. }
+                | Event::ProcedureDone
+                | Event::End => {
+                    steps.extend(open.take().map(|s| StepBar { to: t, ..s }));
+                }
+                Event::MaintenanceStarted { .. } => {
+                    if let Some(s) = open.as_mut()
+                        && s.work == s.from
+                    {
+                        s.work = t;
+                    }
+                }
+                Event::WaitingForOperator { until, .. } => {
+                    if let Some(s) = open.as_mut()
+                        && s.work == s.from
+                        && t == s.from
+                    {
+                        s.work = until.0;
+                    }
+                }
+                _ => {}
+            }
+        }
+        steps.extend(open.take().map(|s| StepBar { to: end, ..s }));
+        for s in &mut steps {
+            s.to = s.to.max(s.from);
+            s.work = s.work.clamp(s.from, s.to);
+        }
         Timeline {
             title: format!("{} / {strategy}, seed {seed}", sc.name),
             lanes,
@@ -304,25 +376,108 @@ impl Timeline {
         }
     }
 
-    /// Instants that matter: steps and state changes (not periodic syncs).
-    fn key_times(&self) -> Vec<u64> {
-        let mut k: Vec<u64> = self.steps.iter().map(|s| s.0).collect();
-        for lane in &self.lanes {
-            k.extend(lane.spans.iter().map(|s| s.from));
+    /// What the axis keeps, padded by `pad` around each instant: the
+    /// instants that matter (every step's start, end and the start of its
+    /// work, every state change, the relationship's changes but the
+    /// periodic syncs, every window's opening and closing) and the whole of
+    /// every fault ([`FAULT_STATES`]). Stretches between them are quiet.
+    fn kept(&self, pad: u64) -> Vec<(u64, u64)> {
+        let mut instants: Vec<u64> = Vec::new();
+        let mut whole: Vec<(u64, u64)> = Vec::new();
+        for s in &self.steps {
+            instants.extend([s.from, s.work, s.to]);
         }
-        k.extend(
+        for lane in &self.lanes {
+            for s in &lane.spans {
+                instants.extend([s.from, s.to]);
+                if FAULT_STATES.contains(&s.state.as_str()) {
+                    whole.push((s.from, s.to));
+                }
+            }
+        }
+        instants.extend(
             self.relationship
                 .iter()
                 .filter(|s| s.state != "syncing")
                 .map(|s| s.from),
         );
-        k.push(self.from);
-        k.push(self.to);
-        k.retain(|t| *t >= self.from && *t <= self.to);
-        k.sort_unstable();
-        k.dedup();
-        k
+        for &(a, b) in &self.windows {
+            instants.extend([a, b]);
+        }
+        instants.extend([self.from, self.to]);
+        let mut kept: Vec<(u64, u64)> = instants
+            .into_iter()
+            .map(|k| (k, k))
+            .chain(whole)
+            .filter(|(a, b)| *b >= self.from && *a <= self.to)
+            .map(|(a, b)| (a.saturating_sub(pad).max(self.from), (b + pad).min(self.to)))
+            .collect();
+        kept.sort_unstable();
+        kept.dedup();
+        kept
     }
+
+    /// The day of the run and the local time of `t`: `(day, weekday and
+    /// date, HH:MM)`. Day 0 is the calendar start's day; a day starts at
+    /// local midnight (in the scenario's zone when it has one, else UTC).
+    fn day_and_time(&self, t: u64) -> (i64, String, String) {
+        match &self.local.clock {
+            Some(c) => {
+                let dt = c.local(t as i64);
+                let d0 = c.local(0).date();
+                let day = epoch_day(dt.year(), dt.month(), dt.day()) - epoch_day(d0.year(), d0.month(), d0.day());
+                let wd = WEEKDAYS[dt.weekday().to_monday_zero_offset() as usize];
+                (
+                    day,
+                    format!("{wd} {} {}", dt.day(), MONTHS[(dt.month() - 1) as usize]),
+                    format!("{:02}:{:02}", dt.hour(), dt.minute()),
+                )
+            }
+            None => {
+                let abs = t + self.offset_ms;
+                let day = (abs / MS_PER_DAY) as i64 - (self.offset_ms / MS_PER_DAY) as i64;
+                (
+                    day,
+                    WEEKDAYS[((abs / MS_PER_DAY) % 7) as usize].to_string(),
+                    format!(
+                        "{:02}:{:02}",
+                        (abs % MS_PER_DAY) / MS_PER_HOUR,
+                        (abs % MS_PER_HOUR) / MS_PER_MIN
+                    ),
+                )
+            }
+        }
+    }
+
+    /// The instant `t` as the axis and the step legend write it, with the
+    /// day of the run: `day 12 · sat 02:00` (`day 3 · tue 4 Mar 22:00` with
+    /// a dated calendar, in its zone).
+    pub fn day_label(&self, t: u64) -> String {
+        let (day, date, time) = self.day_and_time(t);
+        format!("day {day} · {date} {time}")
+    }
+
+    /// Where the time axis draws instant `t`, in pixels from the left.
+    pub fn x_of(&self, t: u64) -> f64 {
+        Axis::new(self, LEFT as f64, (WIDTH as i32 - RIGHT) as f64).x(t)
+    }
+}
+
+/// Month abbreviations, January first.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar.
+fn epoch_day(year: i16, month: i8, day: i8) -> i64 {
+    let (y, m, d) = (i64::from(year), i64::from(month), i64::from(day));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A piecewise-linear time axis with cut-out quiet stretches.
@@ -335,13 +490,12 @@ const BREAK_PX: f64 = 40.0;
 
 impl Axis {
     fn new(t: &Timeline, x0: f64, x1: f64) -> Axis {
-        let keys = t.key_times();
         let span = t.to - t.from;
         let pad = (span / 100).clamp(10 * MS_PER_MIN, MS_PER_HOUR);
-        // Busy stretches: around every key instant.
+        // Busy stretches: what the axis keeps, joined across gaps too short
+        // to cut.
         let mut busy: Vec<(u64, u64)> = Vec::new();
-        for k in keys {
-            let (a, b) = (k.saturating_sub(pad).max(t.from), (k + pad).min(t.to));
+        for (a, b) in t.kept(pad) {
             match busy.last_mut() {
                 Some(last) if a <= last.1 + BREAK_AFTER => last.1 = last.1.max(b),
                 _ => busy.push((a, b)),
@@ -386,8 +540,19 @@ impl Axis {
     }
 }
 
-fn when(ms: u64, local: &LocalTime) -> String {
-    local.label(SimTime(ms))
+/// A length of time on a lane: `40 min`, `2.5 h`.
+fn fmt_len(ms: u64) -> String {
+    if ms < MS_PER_HOUR {
+        format!("{} min", fmt_number(ms as f64 / MS_PER_MIN as f64))
+    } else {
+        format!("{} h", fmt_number(ms as f64 / MS_PER_HOUR as f64))
+    }
+}
+
+/// The width of `s` in pixels at `px` (none when it cannot be measured).
+fn text_width(s: &str, px: f64) -> Option<f64> {
+    super::chart::register_font();
+    font(px).box_size(s).ok().map(|(w, _)| f64::from(w))
 }
 
 /// Left edge of the time axis (lane names to its left).
@@ -397,19 +562,24 @@ const RIGHT: i32 = 16;
 /// The timeline's width: the report's column, so that the report shows its
 /// text at the size drawn.
 const WIDTH: u32 = 1140;
-/// Top of the first lane (the title and the step numbers above it).
-const TOP: i32 = 92;
+/// Top of the first lane (the title, the step numbers and the steps' bars
+/// above it).
+const TOP: i32 = 100;
+/// Height of the row of the steps' bars, and its gap to the first lane.
+const STEPS_H: i32 = 14;
+const STEPS_GAP: i32 = 6;
 /// Columns of the states' legend under the chart.
 const LEGEND_COLS: usize = 3;
 /// Columns and rows of the runbook steps' legend under the chart.
 const STEP_COLS: usize = 2;
 const MAX_STEP_ROWS: usize = 20;
 const STEP_ROW_PX: i32 = 19;
+/// The steps' bars, alternately dark and light so that neighbours part.
+const STEP_COLORS: [RGBColor; 2] = [RGBColor(80, 80, 80), RGBColor(150, 150, 150)];
 
 /// Where the parts of a timeline go, in pixels from the top.
 #[derive(Clone, Copy, Debug)]
 struct Layout {
-    lanes_bottom: i32,
     sessions_top: i32,
     failed_top: i32,
     bottom: i32,
@@ -439,6 +609,48 @@ impl Cut {
     }
 }
 
+/// A label written on a lane, on the segment it describes, as drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LaneLabel {
+    /// The lane: an index into [`Timeline::lanes`]; one past the last is
+    /// the failover lane.
+    pub row: usize,
+    /// The segment it describes: its state and times.
+    pub state: String,
+    pub from: u64,
+    pub to: u64,
+    /// The words (`no failover 1.5 h`, `awaiting support 2.5 h`).
+    pub text: String,
+    /// Left and right edge of the words, inside the segment (pixels).
+    pub x0: f64,
+    pub x1: f64,
+}
+
+/// The parts of `[xa, xb]` not inside a break, widest first.
+fn visible(axis: &Axis, xa: f64, xb: f64) -> Vec<(f64, f64)> {
+    let mut parts = vec![(xa, xb)];
+    for (_, _, c0, c1, is_break) in &axis.pieces {
+        if !is_break {
+            continue;
+        }
+        parts = parts
+            .into_iter()
+            .flat_map(|(a, b)| {
+                if *c1 <= a || *c0 >= b {
+                    vec![(a, b)]
+                } else {
+                    [(a, c0.max(a)), (c1.min(b), b)]
+                        .into_iter()
+                        .filter(|(a, b)| b > a)
+                        .collect()
+                }
+            })
+            .collect();
+    }
+    parts.sort_by(|p, q| (q.1 - q.0).total_cmp(&(p.1 - p.0)).then(p.0.total_cmp(&q.0)));
+    parts
+}
+
 impl Timeline {
     fn lane_h(&self) -> i32 {
         if self.lanes.len() > 20 { 16 } else { 24 }
@@ -465,7 +677,6 @@ impl Timeline {
         let step_rows = self.steps.len().div_ceil(STEP_COLS).min(MAX_STEP_ROWS) as i32;
         let height = steps_top + 26 + step_rows * STEP_ROW_PX + 12;
         Layout {
-            lanes_bottom,
             sessions_top,
             failed_top,
             bottom,
@@ -475,10 +686,13 @@ impl Timeline {
         }
     }
 
+    fn axis(&self) -> Axis {
+        Axis::new(self, LEFT as f64, (WIDTH as i32 - RIGHT) as f64)
+    }
+
     /// The quiet stretches cut out of the time axis, as drawn.
     pub fn cuts(&self) -> Vec<Cut> {
-        let x1 = WIDTH as i32 - RIGHT;
-        Axis::new(self, LEFT as f64, x1 as f64)
+        self.axis()
             .pieces
             .iter()
             .filter(|p| p.4)
@@ -491,21 +705,78 @@ impl Timeline {
             .collect()
     }
 
-    /// The label written on the failover lane over each stretch without a
-    /// working failover: its length in the exposure's unit.
-    pub fn exposure_labels(&self) -> Vec<(u64, u64, String)> {
-        self.relationship
+    /// The size of the words written on the lanes.
+    fn label_px(&self) -> f64 {
+        if self.lane_h() > 18 { 13.0 } else { 12.0 }
+    }
+
+    /// The labels written on the lanes, each on the segment it describes:
+    /// the length of every stretch without a working failover (in the
+    /// exposure's unit) and of every fault on a node (support wait,
+    /// rollback, crash) or the site (down). A label goes on the widest part
+    /// of its segment the breaks leave, shortened to the length alone when
+    /// the words do not fit, and left out when that does not fit either:
+    /// never on another segment.
+    pub fn lane_labels(&self) -> Vec<LaneLabel> {
+        let axis = self.axis();
+        let size = self.label_px();
+        let mut out = Vec::new();
+        let rows = self
+            .lanes
             .iter()
-            .filter(|s| s.state == "not working" && s.to > self.from)
-            .map(|s| {
-                let len = s.to - s.from.max(self.from);
-                (
-                    s.from,
-                    s.to,
-                    format!("no failover {}", fmt_metric("exposure_s", len as f64 / 1000.0)),
-                )
-            })
-            .collect()
+            .map(|l| &l.spans)
+            .chain(std::iter::once(&self.relationship));
+        for (row, spans) in rows.enumerate() {
+            for s in spans {
+                if s.to <= self.from || s.to <= s.from {
+                    continue;
+                }
+                let from = s.from.max(self.from);
+                let len = s.to - from;
+                let words = match s.state.as_str() {
+                    "not working" => {
+                        let v = fmt_metric("exposure_s", len as f64 / 1000.0);
+                        [format!("no failover {v}"), v]
+                    }
+                    "awaiting_support" => [format!("awaiting support {}", fmt_len(len)), fmt_len(len)],
+                    "rolling_back" => [format!("rolling back {}", fmt_len(len)), fmt_len(len)],
+                    "failed" => [format!("crashed {}", fmt_len(len)), fmt_len(len)],
+                    "down" => [format!("down {}", fmt_len(len)), fmt_len(len)],
+                    _ => continue,
+                };
+                let Some(&(a, b)) = visible(&axis, axis.x(from), axis.x(s.to)).first() else {
+                    continue;
+                };
+                for text in words {
+                    let Some(w) = text_width(&text, size) else { continue };
+                    if w + 12.0 <= b - a {
+                        let mid = (a + b) / 2.0;
+                        out.push(LaneLabel {
+                            row,
+                            state: s.state.clone(),
+                            from: s.from,
+                            to: s.to,
+                            text,
+                            x0: mid - w / 2.0,
+                            x1: mid + w / 2.0,
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The label of step `i` in the step legend: when its work began and
+    /// what it does, and since when it waited, if it did.
+    fn step_legend(&self, i: usize) -> String {
+        let s = &self.steps[i];
+        let mut l = format!("{:>2}. {} {}", i + 1, self.day_label(s.work), s.label);
+        if s.work > s.from {
+            l.push_str(&format!(" (waited since {})", self.day_label(s.from)));
+        }
+        l
     }
 }
 
@@ -516,7 +787,6 @@ impl Chart for Timeline {
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let Layout {
-            lanes_bottom,
             sessions_top,
             failed_top,
             bottom,
@@ -525,8 +795,11 @@ impl Chart for Timeline {
             ..
         } = self.layout();
         let top = TOP;
+        // The row of the steps' bars, and the top of every shade.
+        let (bars_top, bars_bottom) = (top - STEPS_GAP - STEPS_H, top - STEPS_GAP);
+        let shade_top = bars_top - 2;
         let x1 = WIDTH as i32 - RIGHT;
-        let axis = Axis::new(self, LEFT as f64, x1 as f64);
+        let axis = self.axis();
         let px = |t: u64| axis.x(t).round() as i32;
         let lane_h = self.lane_h();
         let text = |s: &str, x: i32, y: i32, size: f64| Text::new(s.to_string(), (x, y), font(size));
@@ -545,19 +818,19 @@ impl Chart for Timeline {
                 continue;
             }
             let (xa, xb) = (px((*a).max(self.from)), px((*b).min(self.to)));
-            area.draw(&Rectangle::new([(xa, top - 16), (xb, bottom)], WINDOW_COLOR.filled()))?;
+            area.draw(&Rectangle::new([(xa, shade_top), (xb, bottom)], WINDOW_COLOR.filled()))?;
         }
         // Cut-out stretches: a grey break with zigzag edges, labelled with
         // the length cut out (written down the break, in the sessions panel).
         for cut in self.cuts() {
             let (xa, xb) = (cut.x0 as i32, cut.x1 as i32);
             area.draw(&Rectangle::new(
-                [(xa, top - 16), (xb, bottom)],
+                [(xa, shade_top), (xb, bottom)],
                 RGBColor(235, 235, 235).filled(),
             ))?;
             for x in [xa + 4, xb - 4] {
-                let zig: Vec<(i32, i32)> = (0..((bottom - top + 16) / 8))
-                    .map(|k| (x + if k % 2 == 0 { -3 } else { 3 }, top - 16 + k * 8))
+                let zig: Vec<(i32, i32)> = (0..((bottom - shade_top) / 8))
+                    .map(|k| (x + if k % 2 == 0 { -3 } else { 3 }, shade_top + k * 8))
                     .collect();
                 area.draw(&PathElement::new(zig, RGBColor(150, 150, 150)))?;
             }
@@ -568,8 +841,57 @@ impl Chart for Timeline {
                     .pos(Pos::new(HPos::Center, VPos::Center)),
             ))?;
         }
-        // Lanes.
+        // Runbook steps: a bar from each step's start to its end (thin while
+        // it waits), numbered above; steps closer than a label's width
+        // share one label ("6-10").
         let name_px = if lane_h > 18 { 14.0 } else { 12.0 };
+        area.draw(&left_mid("steps", 12, (bars_top + bars_bottom) / 2, name_px))?;
+        let mut numbers: Vec<(usize, i32)> = Vec::new();
+        for (i, s) in self.steps.iter().enumerate() {
+            if s.to < self.from {
+                continue;
+            }
+            let color = STEP_COLORS[i % 2];
+            let (xf, xw, xt) = (px(s.from.max(self.from)), px(s.work.max(self.from)), px(s.to));
+            if xw > xf {
+                let mid = (bars_top + bars_bottom) / 2;
+                area.draw(&Rectangle::new([(xf, mid - 2), (xw, mid + 2)], color.filled()))?;
+            }
+            area.draw(&Rectangle::new(
+                [(xw, bars_top), (xt.max(xw + 2), bars_bottom)],
+                color.filled(),
+            ))?;
+            // The number over the widest part of its work the breaks leave.
+            let x = visible(&axis, axis.x(s.work.max(self.from)), axis.x(s.to))
+                .first()
+                .map_or(xw, |(a, b)| ((a + b) / 2.0).round() as i32);
+            numbers.push((i, x));
+        }
+        let mut row_end = [i32::MIN; 2];
+        let mut k = 0;
+        while k < numbers.len() {
+            let (first, x0) = numbers[k];
+            let mut last = k;
+            while last + 1 < numbers.len() && numbers[last + 1].1 - x0 < 16 {
+                last += 1;
+            }
+            let label = if last > k {
+                format!("{}-{}", first + 1, numbers[last].0 + 1)
+            } else {
+                format!("{}", first + 1)
+            };
+            let x = (x0 + numbers[last].1) / 2;
+            let half = 4 * label.len() as i32;
+            let row = (0..2).find(|r| x - half >= row_end[*r] + 3).unwrap_or(1);
+            row_end[row] = x + half;
+            area.draw(&Text::new(
+                label,
+                (x, bars_top - 2 - 16 * row as i32),
+                TextStyle::from(font(12.0)).pos(Pos::new(HPos::Center, VPos::Bottom)),
+            ))?;
+            k = last + 1;
+        }
+        // Lanes.
         let mut y = top;
         let mut last_group: Option<&str> = None;
         for lane in &self.lanes {
@@ -607,72 +929,27 @@ impl Chart for Timeline {
                     hatch(area, xa, y + 2, xb, y + lane_h - 2)?;
                 }
             }
-            // The length of each stretch without failover, written on it
-            // (or beside it when it is too narrow), on a white label.
-            let label_px = if lane_h > 18 { 13.0 } else { 12.0 };
-            for (from, to, label) in self.exposure_labels() {
-                let (xa, xb) = (px(from.max(self.from)), px(to));
-                let (tw, _) = area.estimate_text_size(&label, &TextStyle::from(font(label_px)))?;
-                let tw = tw as i32;
-                let x = if xb - xa >= tw + 12 {
-                    (xa + xb - tw) / 2
-                } else if xb + 6 + tw <= x1 {
-                    xb + 6
-                } else {
-                    (xa - 6 - tw).max(LEFT)
-                };
-                area.draw(&Rectangle::new(
-                    [(x - 4, y + 4), (x + tw + 4, y + lane_h - 4)],
-                    WHITE.filled(),
-                ))?;
-                area.draw(&left_mid(&label, x, y + lane_h / 2, label_px))?;
-            }
         }
-        // Runbook steps: numbered marks across the lanes.
-        // Steps closer than a label's width share one label ("6-10").
-        let visible: Vec<(usize, i32)> = self
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, (t, _))| *t >= self.from)
-            .map(|(i, (t, _))| (i, px(*t)))
-            .collect();
-        for (_, x) in &visible {
-            area.draw(&PathElement::new(
-                vec![(*x, top - 14), (*x, lanes_bottom)],
-                RGBColor(60, 60, 60).stroke_width(1),
+        // The labels on the lanes, each on a white box on its own segment.
+        let label_px = self.label_px();
+        for l in self.lane_labels() {
+            let y = top + l.row as i32 * lane_h;
+            let (xa, xb) = (l.x0.round() as i32, l.x1.round() as i32);
+            area.draw(&Rectangle::new(
+                [(xa - 4, y + 4), (xb + 4, y + lane_h - 4)],
+                WHITE.filled(),
             ))?;
-        }
-        let mut row_end = [i32::MIN; 2];
-        let mut k = 0;
-        while k < visible.len() {
-            let (first, x0) = visible[k];
-            let mut last = k;
-            while last + 1 < visible.len() && visible[last + 1].1 - x0 < 16 {
-                last += 1;
-            }
-            let label = if last > k {
-                format!("{}-{}", first + 1, visible[last].0 + 1)
-            } else {
-                format!("{}", first + 1)
-            };
-            let x = (x0 + visible[last].1) / 2;
-            let half = 4 * label.len() as i32;
-            let row = (0..2).find(|r| x - half >= row_end[*r] + 3).unwrap_or(1);
-            row_end[row] = x + half;
             area.draw(&Text::new(
-                label,
-                (x, top - 16 - 16 * row as i32),
-                TextStyle::from(font(12.0)).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                l.text,
+                ((xa + xb) / 2, y + lane_h / 2),
+                TextStyle::from(font(label_px)).pos(Pos::new(HPos::Center, VPos::Center)),
             ))?;
-            k = last + 1;
         }
-        // Time axis labels under the bottom panel.
-        let mut ticks = Vec::new();
-        for (a, b, xa, xb, is_break) in &axis.pieces {
-            if *is_break {
-                continue;
-            }
+        // Time axis labels under the bottom panel: the time of day, and on
+        // the first label of each day in each stretch the day of the run.
+        let mut ticks: Vec<(u64, usize)> = Vec::new();
+        let pieces: Vec<_> = axis.pieces.iter().filter(|p| !p.4).collect();
+        for (k, (a, b, xa, xb, _)) in pieces.iter().enumerate() {
             let ms_per_px = (b - a) as f64 / (xb - xa).max(1.0);
             let want = (ms_per_px * 110.0) as u64;
             let step = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880]
@@ -681,30 +958,84 @@ impl Chart for Timeline {
                 .find(|s| *s >= want)
                 .unwrap_or(7 * MS_PER_DAY);
             let abs = a + self.offset_ms;
+            let first = ticks.len();
             let mut t = (abs.div_ceil(step) * step).saturating_sub(self.offset_ms);
             while t <= *b {
-                ticks.push(t);
+                ticks.push((t, k));
                 t += step;
             }
-        }
-        let mut last_end = i32::MIN;
-        for t in &ticks {
-            let x = px(*t);
-            let label = when(*t, &self.local);
-            let half = area.estimate_text_size(&label, &TextStyle::from(font(12.0)))?.0 as i32 / 2;
-            area.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], BLACK))?;
-            if x - half < last_end + 8 {
-                continue;
+            if ticks.len() == first {
+                // A stretch narrower than the tick step: one tick on it, on
+                // the next five minutes when there is one.
+                let five = 5 * MS_PER_MIN;
+                let t = (abs.div_ceil(five) * five).saturating_sub(self.offset_ms);
+                ticks.push((if t <= *b { t } else { *a }, k));
             }
-            last_end = x + half;
+        }
+        for (t, _) in &ticks {
+            let x = px(*t);
+            area.draw(&PathElement::new(vec![(x, bottom), (x, bottom + 5)], BLACK))?;
+        }
+        let mut placed: Vec<(i32, i32)> = Vec::new();
+        let place = |label: String,
+                     x: i32,
+                     placed: &mut Vec<(i32, i32)>|
+         -> Result<bool, DrawingAreaErrorKind<DB::ErrorType>> {
+            let Some(w) = text_width(&label, 12.0) else {
+                return Ok(false);
+            };
+            // Centred on its tick, or moved in from the chart's edge as
+            // long as it still spans the tick.
+            let half = w as i32 / 2;
+            let c = x.clamp(half + 2, (WIDTH as i32 - 2 - half).max(half + 2));
+            let (a, b) = (c - half, c + half);
+            if (c - x).abs() > half - 4 || placed.iter().any(|(p, q)| a < q + 8 && b > p - 8) {
+                return Ok(false);
+            }
+            let x = c;
+            placed.push((a, b));
             area.draw(&Text::new(
                 label,
                 (x, bottom + 8),
                 TextStyle::from(font(12.0)).pos(Pos::new(HPos::Center, VPos::Top)),
             ))?;
+            Ok(true)
+        };
+        // First the days: for each stretch and day, the first tick whose
+        // label fits.
+        let mut dated = vec![false; ticks.len()];
+        let mut days: Vec<(i32, i64)> = Vec::new();
+        let mut i = 0;
+        while i < ticks.len() {
+            let (piece, day) = (ticks[i].1, self.day_and_time(ticks[i].0).0);
+            let mut j = i;
+            let mut done = false;
+            while j < ticks.len() && ticks[j].1 == piece && self.day_and_time(ticks[j].0).0 == day {
+                if !done && place(self.day_label(ticks[j].0), px(ticks[j].0), &mut placed)? {
+                    dated[j] = true;
+                    done = true;
+                    days.push((px(ticks[j].0), day));
+                }
+                j += 1;
+            }
+            i = j;
+        }
+        // Then the times of day, where they fit and the day written last
+        // to their left is theirs.
+        for (k, (t, _)) in ticks.iter().enumerate() {
+            let (day, _, time) = self.day_and_time(*t);
+            let x = px(*t);
+            let ours = days
+                .iter()
+                .filter(|d| d.0 <= x)
+                .max_by_key(|d| d.0)
+                .is_some_and(|d| d.1 == day);
+            if !dated[k] && ours {
+                place(time, x, &mut placed)?;
+            }
         }
         area.draw(&Text::new(
-            format!("time ({})", self.local.zone()),
+            format!("day of the run and time ({})", self.local.zone()),
             ((LEFT + x1) / 2, bottom + 32),
             TextStyle::from(font(14.0)).pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
@@ -822,11 +1153,16 @@ impl Chart for Timeline {
             }
             area.draw(&left_mid(words, lx + 34, ly + 8, 13.0))?;
         }
-        area.draw(&text("runbook steps", 14, steps_top, 15.0))?;
+        area.draw(&text(
+            "runbook steps: bars from start to end, thin while a step waits",
+            14,
+            steps_top,
+            15.0,
+        ))?;
         let col_w = (WIDTH as i32 - 28) / STEP_COLS as i32;
         let rows = self.steps.len().div_ceil(STEP_COLS).min(MAX_STEP_ROWS);
         let shown = rows * STEP_COLS;
-        for (i, (t, label)) in self.steps.iter().enumerate() {
+        for i in 0..self.steps.len() {
             let (lx, ly) = (
                 14 + col_w * (i / rows.max(1)) as i32,
                 steps_top + 26 + STEP_ROW_PX * (i % rows.max(1)) as i32,
@@ -840,9 +1176,15 @@ impl Chart for Timeline {
                 ))?;
                 break;
             }
-            let mut l = format!("{:>2}. {} {}", i + 1, when(*t, &self.local), label);
-            if l.chars().count() > 66 {
-                l = l.chars().take(65).collect::<String>() + "…";
+            // Shortened to its column.
+            let mut l = self.step_legend(i);
+            let fits = |l: &str| text_width(l, 13.0).is_some_and(|w| w <= (col_w - 12) as f64);
+            if !fits(&l) {
+                let mut chars: Vec<char> = l.chars().collect();
+                while !chars.is_empty() && !fits(&(chars.iter().collect::<String>() + "…")) {
+                    chars.pop();
+                }
+                l = chars.into_iter().collect::<String>() + "…";
             }
             area.draw(&left_mid(&l, lx, ly + 8, 13.0))?;
         }
@@ -1000,7 +1342,21 @@ mod tests {
         assert_eq!(t.windows, [(1000, 5000)]);
         assert_eq!(
             t.steps,
-            [(1000, "upgrade A".to_string()), (3000, "verify A".to_string())]
+            [
+                StepBar {
+                    from: 1000,
+                    work: 1000,
+                    to: 3000,
+                    label: "upgrade A".to_string()
+                },
+                // Not done when the run ends: drawn to its end.
+                StepBar {
+                    from: 3000,
+                    work: 3000,
+                    to: 5000,
+                    label: "verify A".to_string()
+                }
+            ]
         );
         assert_eq!((t.from, t.to), (0, 5000));
     }

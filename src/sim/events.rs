@@ -106,8 +106,14 @@ pub enum NodeStatus {
     Draining,
     /// A traffic node that accepts no new sessions and carries none.
     Offline,
-    /// Upgrading, rolling back or cutting over.
+    /// Upgrading or cutting over.
     Upgrading,
+    /// Its upgrade failed: down, left as it is, waiting for technical
+    /// support (`faults.support`).
+    AwaitingSupport,
+    /// Down while restored to the old version from its backup: the rollback
+    /// of a failed upgrade, a backout, a recovery from a latent defect.
+    RollingBack,
     /// Crashed, waiting for its repair.
     Failed,
 }
@@ -121,6 +127,8 @@ impl NodeStatus {
             NodeStatus::Draining => "draining",
             NodeStatus::Offline => "offline",
             NodeStatus::Upgrading => "upgrading",
+            NodeStatus::AwaitingSupport => "awaiting_support",
+            NodeStatus::RollingBack => "rolling_back",
             NodeStatus::Failed => "failed",
         }
     }

@@ -248,6 +248,8 @@ impl World<'_> {
             let epoch = n.epoch;
             self.touch(node);
             self.log(Event::UpgradeFailed { node, support: d });
+            // Nothing else changes: only the node's display state is logged.
+            self.log_states();
             self.q.schedule(
                 self.now + d,
                 Ev::SupportDone {
@@ -297,6 +299,7 @@ impl World<'_> {
             node,
             rollback: Some(d),
         });
+        self.log_states();
         self.q.schedule(
             self.now + d,
             Ev::RollbackDone {

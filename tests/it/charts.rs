@@ -6,7 +6,7 @@ use std::path::Path;
 
 use cutover::report::chart::{Chart, png_size, render};
 use cutover::report::study::{Bar, BoxStats, Cdf, Curve, Diffs, Distribution, HeatMap, SweepLines};
-use cutover::report::timeline::{Lane, Span, Timeline};
+use cutover::report::timeline::{Lane, Span, StepBar, Timeline};
 use cutover::sim::SeriesPoint;
 use cutover::time::{MS_PER_DAY, MS_PER_HOUR, SimTime};
 use plotters::style::RGBColor;
@@ -39,6 +39,15 @@ fn span(from_h: u64, to_h: u64, state: &str) -> Span {
         from: from_h * MS_PER_HOUR,
         to: to_h * MS_PER_HOUR,
         state: state.into(),
+    }
+}
+
+fn step(from_h: u64, to_h: u64, label: &str) -> StepBar {
+    StepBar {
+        from: from_h * MS_PER_HOUR,
+        work: from_h * MS_PER_HOUR,
+        to: to_h * MS_PER_HOUR,
+        label: label.into(),
     }
 }
 
@@ -81,10 +90,7 @@ fn timeline_from_fixed_data_with_a_cut_out_interim() {
             (22 * MS_PER_HOUR, 26 * MS_PER_HOUR),
             (70 * MS_PER_HOUR, 74 * MS_PER_HOUR),
         ],
-        steps: vec![
-            (21 * MS_PER_HOUR, "break_failover".into()),
-            (70 * MS_PER_HOUR, "upgrade B".into()),
-        ],
+        steps: vec![step(21, 21, "break_failover"), step(70, 71, "upgrade B")],
         series: (20..80)
             .map(|h| SeriesPoint {
                 time: SimTime(h * MS_PER_HOUR),
@@ -257,7 +263,7 @@ fn distribution_cdf_and_diff_charts() {
 }
 
 /// Every `<text>` of an SVG: its x, its y and its content.
-fn svg_texts(svg: &str) -> Vec<(f64, f64, String)> {
+pub(crate) fn svg_texts(svg: &str) -> Vec<(f64, f64, String)> {
     svg.split("<text")
         .skip(1)
         .filter_map(|rest| {
@@ -627,10 +633,7 @@ fn fixed_timeline() -> Timeline {
             (22 * MS_PER_HOUR, 26 * MS_PER_HOUR),
             (70 * MS_PER_HOUR, 74 * MS_PER_HOUR),
         ],
-        steps: vec![
-            (21 * MS_PER_HOUR, "break_failover".into()),
-            (70 * MS_PER_HOUR, "upgrade B".into()),
-        ],
+        steps: vec![step(21, 21, "break_failover"), step(70, 71, "upgrade B")],
         series: vec![],
         from: 20 * MS_PER_HOUR,
         to: 80 * MS_PER_HOUR,
@@ -810,21 +813,13 @@ fn ciede2000_matches_published_pairs() {
 
 #[test]
 fn timeline_legend_colours_differ_under_colour_vision_deficiencies() {
-    use cutover::report::chart::{MIN_STATE_DELTA_E, state_color};
-    // The legend's entries, as the timeline names their states.
-    let states = [
-        "serving",
-        "down",
-        "backup",
-        "draining",
-        "offline",
-        "upgrading",
-        "failed",
-        "working",
-        "syncing",
-        "not working",
-        "window",
-    ];
+    use cutover::report::chart::{MIN_STATE_DELTA_E, STATES, state_color};
+    // The legend's entries, as the timeline names their states: every one,
+    // the faults' too.
+    let states: Vec<&str> = STATES.iter().map(|s| s.0).collect();
+    for st in ["awaiting_support", "rolling_back", "failed", "down", "upgrading"] {
+        assert!(states.contains(&st), "the legend lists {st}");
+    }
     let mut worst = Vec::new();
     for (vision, m) in [
         ("normal vision", &NORMAL),
@@ -853,7 +848,7 @@ fn timeline_legend_colours_differ_under_colour_vision_deficiencies() {
     // The legend draws those colours, and the lost failover also carries a
     // pattern and its length in words on its lane.
     let svg = render(&fixed_timeline()).unwrap().svg;
-    for st in states {
+    for st in &states {
         let fill = format!("fill=\"{}\"", hex(state_color(st)));
         assert!(svg.contains(&fill), "the legend shows {st} as {fill}");
     }

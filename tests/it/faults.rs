@@ -190,6 +190,32 @@ fn failed_upgrades_wait_for_support_retry_roll_back_and_abort() {
             "rollback_done"
         ]
     );
+    // And so are the states the timeline draws: upgrading 35 m, awaiting
+    // support 2 h (the appliance left as it is), again, then rolling back
+    // 30 m, serving the old version.
+    let states: Vec<(u64, &str)> = out
+        .events
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::State { node: 0, state } => Some((e.time.0, state.name())),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&str> = states.iter().map(|s| s.1).collect();
+    assert_eq!(
+        names,
+        [
+            "serving",
+            "upgrading",
+            "awaiting_support",
+            "upgrading",
+            "awaiting_support",
+            "rolling_back",
+            "serving"
+        ]
+    );
+    let lengths: Vec<u64> = states.windows(2).skip(1).map(|w| (w[1].0 - w[0].0) / 60_000).collect();
+    assert_eq!(lengths, [35, 120, 35, 120, 30]);
     // With no failure the same runbook is done in 1 + 1 + 35 minutes.
     let ok = run(
         &scenario(&SINGLE.replace("upgrade_failure = 1.0", "upgrade_failure = 0")),

@@ -25,6 +25,9 @@
 //!   types sit below the scenario and the runbooks; the simulation, the
 //!   reports and Monte Carlo never reach the command line.
 //! - `charts`: every chart kind from fixed data; the change-board report.
+//! - `timeline`: the timeline against the run's event log: a pod's cutover
+//!   on its day, the faults of a fault-heavy study in their own states and
+//!   never in a break, labels on their own segment, days on the axis.
 //! - `fleet_report`: the campaign Gantt, the sites without failover, the
 //!   campaign lengths, and the fleet report's bottom line and stop.
 //! - `report`: the report's text: intervals, the bottom line, tails, risk
@@ -75,6 +78,7 @@ mod strategies;
 mod study;
 mod technicians;
 mod theory;
+mod timeline;
 mod version;
 
 use cutover::metrics::Metrics;
