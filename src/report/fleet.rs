@@ -7,8 +7,11 @@
 //! - `gantt`: the campaign's Gantt ([`gantt`]).
 //! - `without_failover`: the sites without a working failover
 //!   ([`without_failover`]).
-//! - `length`: the campaign length across runs ([`campaign_length`]).
-//! - `words`: the bottom line, what was simulated, the tables.
+//! - `length`: how each plan's runs ended, day by day: done, stopped, not
+//!   done yet ([`campaign_length`]).
+//! - `tally`: each plan's runs counted by how they ended ([`Tally`]), the
+//!   one count the chart, the words and the printed table read.
+//! - `words`: the bottom line, what was simulated, the stops, the tables.
 //!
 //! Pure functions: they read a fleet, the aggregated campaign metrics and
 //! one traced replication per plan; they never run the engine nor touch a
@@ -17,6 +20,7 @@
 mod axis;
 mod gantt;
 mod length;
+mod tally;
 mod without_failover;
 mod words;
 
@@ -27,7 +31,8 @@ use plotters::prelude::*;
 
 pub use axis::{DEADLINE_COLOR, WaveMark, fleet_day};
 pub use gantt::{ABORT_MARK, FREEZE_COLOR, Gantt, GanttLane, LaneBody, MAX_SITE_LANES, Phase, STACK_PX, gantt};
-pub use length::{CampaignLength, LengthCurve, campaign_length, plan_color};
+pub use length::{CampaignLength, DONE_COLOR, LengthPanel, PENDING_COLOR, STOPPED_COLOR, campaign_length};
+pub use tally::{Paired, StopKey, Tally, paired_done, quantile};
 pub use without_failover::{WithoutFailover, without_failover};
 pub use words::bottom_line_text;
 use words::document;
@@ -72,7 +77,6 @@ impl Chart for FleetChart {
 /// `gantt-<plan>` and `without-failover-<plan>` for each plan traced
 /// (`traces[p]` is replication 0 of plan `p`), then `campaign-length`.
 pub fn charts(fleet: &Fleet, traces: &[CampaignRun], stats: &FleetStats) -> Vec<(String, FleetChart)> {
-    let agg = &stats.agg;
     let mut out = Vec::new();
     for (p, run) in traces.iter().enumerate().take(fleet.plans.len()) {
         let name = &fleet.plans[p].name;
@@ -84,7 +88,7 @@ pub fn charts(fleet: &Fleet, traces: &[CampaignRun], stats: &FleetStats) -> Vec<
     }
     out.push((
         "campaign-length".into(),
-        FleetChart::CampaignLength(campaign_length(fleet, agg)),
+        FleetChart::CampaignLength(campaign_length(fleet, stats)),
     ));
     out
 }
@@ -114,12 +118,20 @@ pub fn chart_captions(fleet: &Fleet, traces: &[CampaignRun]) -> Vec<(String, Str
             ),
         ));
     }
+    let deadline = if fleet.deadline_unix_ms.is_some() {
+        " Where the green meets the deadline line (the black mark) is the plan's P(done by the deadline), \
+         the share of the tables."
+    } else {
+        ""
+    };
     out.push((
         "campaign-length".into(),
-        "Campaign length across runs, one curve per plan: the further left and the steeper, \
-         the sooner and the more predictably the campaign ends; where a curve crosses the deadline \
-         is the share of runs finished by then (a stopped campaign counts at its stop)."
-            .into(),
+        format!(
+            "How each plan's runs ended, by day after the start, one panel per plan: the share of runs done \
+             by that day (green, from the bottom: every site on the new version, a run that resumed after a \
+             fix included), the share stopped by then (hatched, above it: a stop_on outcome ended the campaign \
+             first; a stopped run is never counted done), and the rest not done yet or never (grey).{deadline}"
+        ),
     ));
     out
 }
@@ -192,7 +204,7 @@ pub fn report_with_svgs(
     chart_files: bool,
 ) -> (String, String) {
     let agg = &stats.agg;
-    let blocks = document(fleet, agg, traces, runs, seed);
+    let blocks = document(fleet, stats, traces, runs, seed);
     (
         html(fleet, agg, &blocks, runs, seed, svgs),
         markdown(fleet, agg, &blocks, runs, seed, chart_files),
