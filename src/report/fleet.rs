@@ -40,7 +40,7 @@ use words::document;
 use super::chart::{Chart, DrawResult};
 use super::page::{STYLE, esc, html_table, inline, md_table, thousands};
 use crate::fleet::Fleet;
-use crate::fleet::campaign::CampaignRun;
+use crate::fleet::campaign::{CampaignRun, SiteState};
 use crate::fleet::study::FleetStats;
 use crate::montecarlo::Aggregator;
 
@@ -96,24 +96,38 @@ pub fn charts(fleet: &Fleet, traces: &[CampaignRun], stats: &FleetStats) -> Vec<
 /// The charts' file stems and captions, in the order of [`charts`].
 pub fn chart_captions(fleet: &Fleet, traces: &[CampaignRun]) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for (p, _) in traces.iter().enumerate().take(fleet.plans.len()) {
+    for (p, run) in traces.iter().enumerate().take(fleet.plans.len()) {
         let name = &fleet.plans[p].name;
         let lanes = if fleet.sites.len() > MAX_SITE_LANES {
             "each lane is a wave, its height split by how many of its sites are in each state"
         } else {
             "each lane is a site, in wave order"
         };
+        let mut marks = String::new();
+        if !run.stops.is_empty() {
+            marks.push_str(" A vermillion line marks each stop, named above the waves.");
+        }
+        if run.resumed_at.is_some() {
+            marks.push_str(
+                " The hatched yellow bar above the lanes is the wait for the fixed version; yellow on a lane, \
+                 a site back on the old version after the defect; a black bar, its second run (the fixed version) \
+                 on the same lane.",
+            );
+        } else if run.all_runs().any(|s| s.state == SiteState::Recovered) {
+            marks.push_str(" Yellow on a lane: a site back on the old version after a defect showed.");
+        }
         out.push((
             format!("gantt-{name}"),
             format!(
-                "Plan {name}, one run: {lanes}; read left to right for when each wave started (bar above), \
-                 how long it baked, and where sites were worked, without failover or down."
+                "Plan {name}, replication 0 of runs.csv (one run; the tables count every run): {lanes}; read left \
+                 to right for when each wave started (bar above), how long it baked, and where sites were worked, \
+                 without failover or down.{marks}"
             ),
         ));
         out.push((
             format!("without-failover-{name}"),
             format!(
-                "Plan {name}, one run: how many sites had no working failover at each moment; \
+                "Plan {name}, replication 0 of runs.csv: how many sites had no working failover at each moment; \
                  the peak is the most at once, the risk a second failure would hit."
             ),
         ));
@@ -281,7 +295,9 @@ figure img {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}\n</style
                 let _ = writeln!(h, "<p>{}</p>", inline(t));
             }
             Block::Bottom(t) => {
-                let _ = writeln!(h, "<p class=\"bottom\">{}</p>", inline(t));
+                for para in t.split("\n\n") {
+                    let _ = writeln!(h, "<p class=\"bottom\">{}</p>", inline(para));
+                }
             }
             Block::Note(t) => {
                 let _ = writeln!(h, "<p class=\"note\">{}</p>", inline(t));

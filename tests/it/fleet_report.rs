@@ -12,7 +12,7 @@ use cutover::fleet::Fleet;
 use cutover::fleet::campaign::{CampaignRun, simulate_campaign};
 use cutover::fleet::study::{FleetReplication, FleetStats, RUNS_KEY_COLUMNS, runs_header};
 use cutover::report::chart::{Chart, png_size, render};
-use cutover::report::fleet::{campaign_length, charts, gantt, report, without_failover};
+use cutover::report::fleet::{Phase, campaign_length, charts, gantt, report, without_failover};
 
 /// The hand-computed pair, its windows on Tuesday and Thursday 22:00 UTC
 /// for 4 h, and a freeze in the week of 24 March.
@@ -246,12 +246,12 @@ fn fleet_report_bottom_line_names_the_faster_plan() {
     let (html, md) = report(&f, &agg, &traces, 6, f.seed);
     let bottom = md.split("## Bottom line").nth(1).unwrap().split("##").next().unwrap();
     assert!(
-        bottom.contains("Among the runs that finished, **four-a-night** is the shortest"),
+        bottom.contains("**Among the runs that finished**, **four-a-night** is the shortest"),
         "the bottom line names the faster plan:\n{bottom}"
     );
     assert!(bottom.contains("**one-a-night** takes"), "{bottom}");
     assert!(
-        bottom.trim_start().starts_with("Done by the deadline (2025-04-30)"),
+        bottom.trim_start().starts_with("**Done by the deadline** (2025-04-30)"),
         "{bottom}"
     );
     assert!(bottom.contains("user-minutes lost"), "{bottom}");
@@ -321,7 +321,7 @@ fn fleet_report_of_a_stopped_campaign_says_where_it_stopped() {
         "{bottom}"
     );
     assert!(
-        bottom.contains("No run of any plan finished"),
+        bottom.contains("**No run of any plan finished**"),
         "no length is ranked on stopped runs:\n{bottom}"
     );
     assert!(html.contains("<h2>The stops</h2>"));
@@ -653,7 +653,8 @@ fn fleet_report_of_the_shipped_fleet_names_the_defect_and_the_aborts_with_their_
         .unwrap()
         .split("\n## ")
         .next()
-        .unwrap();
+        .unwrap()
+        .replace("**", "");
     let sentence = |start: &str| -> String {
         let i = bottom.find(start).unwrap_or_else(|| panic!("{start:?} in:\n{bottom}"));
         bottom[i..].split(". ").next().unwrap().to_string()
@@ -753,8 +754,80 @@ fn fleet_report_printed_table_ranks_done_runs_and_shows_the_stopped() {
         .split("## Bottom line\n\n")
         .nth(1)
         .unwrap()
-        .split("\n\n")
+        .split("\n\n## ")
         .next()
         .unwrap();
+    assert!(bottom.contains("\n\n"), "paragraphs: {bottom}");
     assert!(out.contains(&bottom.replace("**", "").replace('`', "")), "{out}");
+}
+
+/// A new version that always carries a defect, shown within the hour, and
+/// fixed a week after it is found.
+const DEFECTIVE: &str = "[version]\nlatent_defect = 1.0\ndefect_detect = \"1h\"\nfix = \"7d\"\n";
+
+#[test]
+fn fleet_report_gantt_draws_the_defect_the_fix_and_the_second_runs() {
+    let f = fleet(&nine(2, "", "\"defect_found\", \"aborted\"", DEFECTIVE));
+    let r = run(&f, 0, 0);
+    let found = r.stops.first().copied().expect("the canary finds the defect");
+    assert_eq!(found.cause, cutover::fleet::StopOn::DefectFound);
+    let resumed = r.resumed_at.expect("the campaign resumes after the fix");
+    assert!(r.earlier.iter().any(|s| s.site == 0), "the canary is run again");
+    let g = gantt(&f, 0, &r);
+    assert_eq!(g.fix_wait, Some((found.at, resumed)));
+    assert_eq!(g.stops.len(), r.stops.len());
+    assert!(
+        g.stops[0].label.starts_with("defect found, campaign held, wave 1, "),
+        "{:?}",
+        g.stops
+    );
+    // The canary's lane: its first run, back on the old version, then its
+    // second run where the campaign placed it.
+    let second = r.sites[0].work_start.unwrap();
+    let cutover::report::fleet::LaneBody::Site { spans, again, .. } = &g.lanes[0].body else {
+        panic!("a lane per site")
+    };
+    assert_eq!(*again, Some(second));
+    let back: Vec<&(i64, i64, Phase)> = spans.iter().filter(|s| s.2 == Phase::Recovered).collect();
+    assert!(!back.is_empty(), "{spans:?}");
+    assert!(
+        back.iter()
+            .all(|s| s.0 >= found.at.min(r.earlier[0].end.unwrap()) && s.1 <= second)
+    );
+    let text = svg_text(&renders(&g, "gantt-defect"));
+    assert!(text.contains("back on the old version"), "{text}");
+    assert!(text.contains("waiting for the fixed version"), "{text}");
+    assert!(text.contains(&g.stops[0].label), "{text}");
+    if r.metrics.outcome == cutover::fleet::table::Outcome::Done {
+        assert!(g.title.contains("resumed after the version's defect"), "{}", g.title);
+    }
+    // The caption says what the marks are, and that this is one run.
+    let captions = cutover::report::fleet::chart_captions(&f, std::slice::from_ref(&r));
+    let gantt_caption = &captions[0].1;
+    assert!(gantt_caption.contains("replication 0 of runs.csv"), "{gantt_caption}");
+    assert!(gantt_caption.contains("wait for the fixed version"), "{gantt_caption}");
+    // 200 sites in lanes of waves: the first wave's sites back on the old
+    // version between their two runs are counted so.
+    let f = fleet(&format!(
+        "{}\n{DEFECTIVE}",
+        two_hundred().replace("stop_on = [\"aborted\"]", "stop_on = [\"defect_found\"]")
+    ));
+    let r = run(&f, 0, 0);
+    assert!(r.resumed_at.is_some());
+    let g = gantt(&f, 0, &r);
+    let cutover::report::fleet::LaneBody::Stack { columns } = &g.lanes[0].body else {
+        panic!("stacked lanes")
+    };
+    let back = Phase::ALL.iter().position(|p| *p == Phase::Recovered).unwrap();
+    assert!(
+        columns.iter().any(|c| c[back] > 0),
+        "the canaries are back on the old version a while"
+    );
+    assert!(
+        columns
+            .iter()
+            .all(|c| c.iter().sum::<u32>() as usize == g.lanes[0].sites)
+    );
+    let text = svg_text(&renders(&g, "gantt-200-defect"));
+    assert!(text.contains("back on the old version"), "{text}");
 }

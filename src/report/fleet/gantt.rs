@@ -1,5 +1,8 @@
 //! The campaign's Gantt: one replication of one plan, a lane per site (or
-//! per wave for a large fleet), the waves and bakes above the lanes.
+//! per wave for a large fleet), the waves and bakes above the lanes, the
+//! stops across them. A site run twice (its first run on the version whose
+//! defect was found, then the fixed version) keeps one lane: its first run,
+//! the time it is back on the old version, then its second run.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -8,10 +11,13 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use jiff::civil::Date;
 
 use super::axis::{
-    DEADLINE_COLOR, DateAxis, WaveMark, chart_end, day_month, deadline_mark, draw_deadline, midnight, wave_marks,
+    DEADLINE_COLOR, DateAxis, WaveMark, chart_end, day_month, deadline_mark, draw_deadline, fleet_day, midnight,
+    wave_marks,
 };
 use crate::fleet::Fleet;
+use crate::fleet::StopOn;
 use crate::fleet::campaign::{CampaignRun, SiteRun, SiteState};
+use crate::fleet::table::Outcome;
 use crate::report::chart::{Chart, DrawResult, LEGEND_ROW_PX, font, hatch};
 use crate::report::page::thousands;
 use crate::time::MS_PER_DAY;
@@ -35,11 +41,14 @@ pub enum Phase {
     Aborted,
     /// The campaign never started it.
     NotStarted,
+    /// It ran the new version, a defect showed, and it is back on the old
+    /// version (until its second run, if any).
+    Recovered,
 }
 
 impl Phase {
-    /// Legend order.
-    pub const ALL: [Phase; 8] = [
+    /// Legend order (and the order of a stacked lane's counts).
+    pub const ALL: [Phase; PHASES] = [
         Phase::Waiting,
         Phase::Between,
         Phase::Worked,
@@ -48,6 +57,7 @@ impl Phase {
         Phase::Done,
         Phase::Aborted,
         Phase::NotStarted,
+        Phase::Recovered,
     ];
 
     /// Its colour (Okabe–Ito hues; the usual states pale, changes saturated).
@@ -61,6 +71,7 @@ impl Phase {
             Phase::Done => RGBColor(153, 216, 199),
             Phase::Aborted => RGBColor(240, 186, 140),
             Phase::NotStarted => RGBColor(170, 170, 170),
+            Phase::Recovered => RGBColor(240, 228, 66),
         }
     }
 
@@ -75,6 +86,7 @@ impl Phase {
             Phase::Done => "done",
             Phase::Aborted => "aborted (a cross at the abort)",
             Phase::NotStarted => "not started (hatched)",
+            Phase::Recovered => "back on the old version (the defect found)",
         }
     }
 
@@ -85,11 +97,12 @@ impl Phase {
             Phase::NotStarted => 0,
             Phase::Waiting => 1,
             Phase::Done => 2,
-            Phase::Aborted => 3,
-            Phase::Between => 4,
-            Phase::Worked => 5,
-            Phase::Exposed => 6,
-            Phase::Down => 7,
+            Phase::Recovered => 3,
+            Phase::Aborted => 4,
+            Phase::Between => 5,
+            Phase::Worked => 6,
+            Phase::Exposed => 7,
+            Phase::Down => 8,
         }
     }
 
@@ -98,10 +111,12 @@ impl Phase {
     }
 }
 
+/// How many phases there are ([`Phase::ALL`]).
+pub const PHASES: usize = 9;
+
 /// The shade of a change freeze.
 pub const FREEZE_COLOR: RGBColor = RGBColor(120, 120, 200);
-/// The colour of the deadline.
-/// The colour of the abort's mark.
+/// The colour of the abort's mark, and of the stops' lines.
 pub const ABORT_MARK: RGBColor = RGBColor(213, 94, 0);
 
 /// Most sites drawn one lane each; more are drawn as lanes of waves.
@@ -132,16 +147,29 @@ pub enum LaneBody {
         /// Full-height spans, in drawing order.
         spans: Vec<(i64, i64, Phase)>,
         exposure: Vec<(i64, i64)>,
-        /// Its end (done or aborted), campaign ms.
+        /// The end of its last run (done or aborted), campaign ms.
         end: Option<i64>,
+        /// Where a run of it was aborted (a cross each).
+        aborts: Vec<i64>,
+        /// Where its second run started (after the fix), if it had one.
+        again: Option<i64>,
     },
     /// Many sites: per pixel column (of [`STACK_PX`] pixels), how many are
     /// in each phase ([`Phase::ALL`] order).
-    Stack { columns: Vec<[u32; 8]> },
+    Stack { columns: Vec<[u32; PHASES]> },
 }
 
 /// Pixels per column of a stacked lane.
 pub const STACK_PX: i32 = 2;
+
+/// A stop of the campaign, as the Gantt marks it: a line across the lanes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StopMark {
+    /// When it fired, campaign ms.
+    pub at: i64,
+    /// `stopped: aborted, wave 2, 14 Apr`.
+    pub label: String,
+}
 
 /// A campaign's Gantt: one replication of one plan.
 #[derive(Clone, Debug)]
@@ -157,38 +185,127 @@ pub struct Gantt {
     /// The freezes of the sites' calendars in words (`quarter close, 24-28
     /// Mar`), under the legend.
     pub freeze_notes: Vec<String>,
+    /// The stops that fired (a resumed `defect_found`, then the stop in
+    /// force at the end).
+    pub stops: Vec<StopMark>,
+    /// The wait for the fixed version: from the defect's discovery to the
+    /// campaign's resumption, campaign ms.
+    pub fix_wait: Option<(i64, i64)>,
     axis: DateAxis,
 }
 
 pub(super) const G_WIDTH: u32 = 1140;
 const G_LEFT: i32 = 160;
 pub(super) const G_RIGHT: i32 = 24;
+/// The top of the lanes; with stops, room for their labels above.
 const G_TOP: i32 = 132;
+const G_TOP_STOPS: i32 = 154;
 const LEGEND_COLS: usize = 3;
 
-/// The phases of a started site, full height, in drawing order (later on
-/// top), and its exposure.
-fn site_spans(s: &SiteRun, to: i64) -> Vec<(i64, i64, Phase)> {
+/// When a site's defect showed (its fall-back or restore began), if it did.
+fn recovery_start(s: &SiteRun) -> Option<i64> {
+    s.triggers
+        .iter()
+        .filter(|(_, why)| matches!(why, StopOn::DefectFound | StopOn::DefectEscaped))
+        .map(|(t, _)| *t)
+        .min()
+}
+
+/// What run `s` left behind once it ended at `end`, up to `until`: done,
+/// aborted, or done until its defect showed and back on the old version
+/// from then.
+fn after_run(s: &SiteRun, end: i64, until: i64) -> Vec<(i64, i64, Phase)> {
+    if until <= end {
+        return Vec::new();
+    }
+    match s.state {
+        SiteState::Aborted => vec![(end, until, Phase::Aborted)],
+        SiteState::Recovered => {
+            let t = recovery_start(s).unwrap_or(end).clamp(end, until);
+            let mut out = Vec::new();
+            if t > end {
+                out.push((end, t, Phase::Done));
+            }
+            if until > t {
+                out.push((t, until, Phase::Recovered));
+            }
+            out
+        }
+        SiteState::Done | SiteState::NotStarted => vec![(end, until, Phase::Done)],
+    }
+}
+
+/// One site's lane, from its runs in time order (a first run on the
+/// defective version, then its last).
+struct SiteLane {
+    /// The first run's first work and the last run's end.
+    first_work: i64,
+    last_end: i64,
+    /// The runs' spans and what each left behind before the next, in
+    /// drawing order (later on top).
+    middle: Vec<(i64, i64, Phase)>,
+    /// What the last run left behind, to the right edge.
+    tail: Vec<(i64, i64, Phase)>,
+    exposure: Vec<(i64, i64)>,
+    aborts: Vec<i64>,
+    again: Option<i64>,
+}
+
+/// The lane of a site run as `runs` (`None` when it never started).
+fn site_lane(runs: &[&SiteRun], to: i64) -> Option<SiteLane> {
+    let started: Vec<(&SiteRun, i64, i64)> = runs.iter().filter_map(|s| Some((*s, s.work_start?, s.end?))).collect();
+    let (first, last) = (started.first()?, started.last()?);
+    let mut middle = Vec::new();
+    for (i, &(s, _, end)) in started.iter().enumerate().rev().skip(1).rev() {
+        middle.extend(after_run(s, end, started[i + 1].1));
+    }
+    for &(s, ws, end) in &started {
+        middle.push((ws, end, Phase::Between));
+        middle.extend(s.work.iter().map(|&(a, b)| (a, b, Phase::Worked)));
+    }
+    for &(s, ..) in &started {
+        middle.extend(s.down.iter().map(|&(a, b)| (a, b, Phase::Down)));
+    }
+    Some(SiteLane {
+        first_work: first.1,
+        last_end: last.2,
+        tail: after_run(last.0, last.2, to),
+        middle,
+        exposure: started.iter().flat_map(|r| r.0.exposure.iter().copied()).collect(),
+        aborts: started
+            .iter()
+            .filter(|r| r.0.state == SiteState::Aborted)
+            .map(|r| r.2)
+            .collect(),
+        again: (started.len() > 1).then_some(last.1),
+    })
+}
+
+/// The phases of a site's lane, full height, in drawing order (later on
+/// top): waiting, what its last run left, its runs.
+fn site_spans(lane: Option<&SiteLane>, to: i64) -> Vec<(i64, i64, Phase)> {
+    let Some(l) = lane else {
+        return vec![(0, to, Phase::NotStarted)];
+    };
     let mut out = Vec::new();
-    let (Some(ws), Some(end)) = (s.work_start, s.end) else {
-        out.push((0, to, Phase::NotStarted));
-        return out;
-    };
-    if ws > 0 {
-        out.push((0, ws, Phase::Waiting));
+    if l.first_work > 0 {
+        out.push((0, l.first_work, Phase::Waiting));
     }
-    out.push((ws, end, Phase::Between));
-    out.extend(s.work.iter().map(|&(a, b)| (a, b, Phase::Worked)));
-    out.extend(s.down.iter().map(|&(a, b)| (a, b, Phase::Down)));
-    let after = if s.state == SiteState::Aborted {
-        Phase::Aborted
-    } else {
-        Phase::Done
-    };
-    if end < to {
-        out.push((end, to, after));
-    }
+    out.extend(l.tail.iter().copied());
+    out.extend(l.middle.iter().copied());
     out
+}
+
+/// Each site's runs in time order: its earlier run (if it was run again),
+/// then its last.
+fn runs_by_site<'a>(fleet: &Fleet, run: &'a CampaignRun) -> Vec<Vec<&'a SiteRun>> {
+    let mut v: Vec<Vec<&SiteRun>> = vec![Vec::new(); fleet.sites.len()];
+    for s in run.earlier.iter().chain(&run.sites) {
+        if s.site < v.len() {
+            v[s.site].push(s);
+        }
+    }
+    v
 }
 
 /// The freezes of site `k`'s calendar, campaign ms (local midnights of the
@@ -264,37 +381,45 @@ pub fn gantt(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Gantt {
     let to = chart_end(fleet, run);
     let axis = DateAxis::new(fleet, to, G_LEFT, G_WIDTH as i32 - G_RIGHT);
     let days = run.metrics.campaign_ms as f64 / MS_PER_DAY as f64;
-    let stopped = run.metrics.stopped_at_wave;
-    let title = if stopped > 0 {
-        format!(
-            "Plan {}: the campaign stopped at wave {stopped} after {days:.1} days",
+    let m = &run.metrics;
+    let title = match m.outcome {
+        Outcome::Stopped => format!(
+            "Plan {}: the campaign stopped at wave {} ({}) after {days:.1} days",
+            p.name,
+            m.stopped_at_wave,
+            m.stop_cause.map_or("?", |c| c.word())
+        ),
+        Outcome::Done if run.resumed_at.is_some() => format!(
+            "Plan {}: the campaign takes {days:.1} days, resumed after the version's defect",
             p.name
-        )
-    } else {
-        format!("Plan {}: the campaign takes {days:.1} days", p.name)
+        ),
+        Outcome::Done => format!("Plan {}: the campaign takes {days:.1} days", p.name),
+        Outcome::Unfinished => format!(
+            "Plan {}: the campaign ends after {days:.1} days with {} site{} not done",
+            p.name,
+            fleet.sites.len() as u64 - m.sites_done,
+            if fleet.sites.len() as u64 - m.sites_done == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ),
     };
     let subtitle = format!(
-        "replication 0 of runs.csv · {} sites in {} waves · at most {} per window · bake {}",
+        "replication 0 of runs.csv · {} sites in {} wave{} · at most {} per window · bake {}",
         fleet.sites.len(),
         p.waves.len(),
+        if p.waves.len() == 1 { "" } else { "s" },
         p.max_sites_per_window,
         p.bake
     );
-    let by_site: Vec<Option<&SiteRun>> = {
-        let mut v = vec![None; fleet.sites.len()];
-        for s in &run.sites {
-            if s.site < v.len() {
-                v[s.site] = Some(s);
-            }
-        }
-        v
-    };
+    let by_site = runs_by_site(fleet, run);
     let grouped = fleet.sites.len() > MAX_SITE_LANES;
     let mut lanes = Vec::new();
     if !grouped {
         for members in &p.waves {
             for &k in members {
-                let Some(s) = by_site[k] else { continue };
+                let Some(s) = by_site[k].last() else { continue };
                 let mut name = fleet.sites[k].name.clone();
                 if name.chars().count() > 20 {
                     name = name.chars().take(19).collect::<String>() + "…";
@@ -303,11 +428,16 @@ pub fn gantt(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Gantt {
                     name,
                     note: None,
                     sites: 1,
-                    body: LaneBody::Site {
-                        state: s.state,
-                        spans: site_spans(s, to),
-                        exposure: s.exposure.clone(),
-                        end: s.end,
+                    body: {
+                        let lane = site_lane(&by_site[k], to);
+                        LaneBody::Site {
+                            state: s.state,
+                            spans: site_spans(lane.as_ref(), to),
+                            exposure: lane.as_ref().map_or(Vec::new(), |l| l.exposure.clone()),
+                            end: s.end,
+                            aborts: lane.as_ref().map_or(Vec::new(), |l| l.aborts.clone()),
+                            again: lane.as_ref().and_then(|l| l.again),
+                        }
                     },
                     freezes: freezes_of(fleet, k),
                 });
@@ -330,7 +460,7 @@ pub fn gantt(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Gantt {
             for &k in &members {
                 freezes.extend(freezes_of(fleet, k));
             }
-            let columns = stack_columns(&axis, cols, members.iter().filter_map(|&k| by_site[k]), to);
+            let columns = stack_columns(&axis, cols, members.iter().map(|&k| by_site[k].as_slice()), to);
             lanes.push(GanttLane {
                 name,
                 note: Some(format!(
@@ -344,6 +474,29 @@ pub fn gantt(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Gantt {
             });
         }
     }
+    let stops = run
+        .stops
+        .iter()
+        .map(|st| {
+            let resumed = st.cause == StopOn::DefectFound && run.resumed_at.is_some_and(|r| r > st.at);
+            let what = if resumed {
+                "defect found, campaign held".to_string()
+            } else {
+                format!("stopped: {}", st.cause.word())
+            };
+            StopMark {
+                at: st.at,
+                label: format!("{what}, wave {}, {}", st.wave + 1, fleet_day(fleet, st.at)),
+            }
+        })
+        .collect();
+    let fix_wait = run.resumed_at.and_then(|r| {
+        run.stops
+            .iter()
+            .filter(|st| st.cause == StopOn::DefectFound && st.at < r)
+            .map(|st| (st.at, r))
+            .next()
+    });
     Gantt {
         title,
         subtitle,
@@ -352,65 +505,87 @@ pub fn gantt(fleet: &Fleet, plan: usize, run: &CampaignRun) -> Gantt {
         deadline: deadline_mark(fleet),
         grouped,
         freeze_notes: freeze_notes(fleet, &p.waves),
+        stops,
+        fix_wait,
         axis,
     }
 }
 
 /// Per column of [`STACK_PX`] pixels, the sites in each phase (each site
 /// counted once, in the most telling phase it has within the column).
-fn stack_columns<'a>(axis: &DateAxis, cols: usize, sites: impl Iterator<Item = &'a SiteRun>, to: i64) -> Vec<[u32; 8]> {
+/// `sites` gives each site's runs in time order.
+fn stack_columns<'a>(
+    axis: &DateAxis,
+    cols: usize,
+    sites: impl Iterator<Item = &'a [&'a SiteRun]>,
+    to: i64,
+) -> Vec<[u32; PHASES]> {
     let col_of = |t: i64| -> usize {
         let x = axis.xf(t.clamp(axis.from, axis.to)) - axis.x0 as f64;
         ((x / STACK_PX as f64).floor().max(0.0) as usize).min(cols - 1)
     };
     let idx = |p: Phase| Phase::ALL.iter().position(|q| *q == p).unwrap_or(0);
-    // Difference arrays for the long stretches, direct counts for the rest.
-    let mut diff = vec![[0i64; 8]; cols + 1];
-    let mut direct = vec![[0u32; 8]; cols];
-    let mut scratch: Vec<Phase> = Vec::new();
-    for s in sites {
-        let (Some(ws), Some(end)) = (s.work_start, s.end) else {
+    // Difference arrays for the long stretches (waiting before the first
+    // work, what the last run left after the last change), direct counts
+    // for the columns in between.
+    let mut diff = vec![[0i64; PHASES]; cols + 1];
+    let mut direct = vec![[0u32; PHASES]; cols];
+    let mut scratch: Vec<Option<Phase>> = Vec::new();
+    for runs in sites {
+        let Some(l) = site_lane(runs, to) else {
             diff[0][idx(Phase::NotStarted)] += 1;
             diff[cols][idx(Phase::NotStarted)] -= 1;
             continue;
         };
-        let (c0, c1) = (col_of(ws), col_of(end.max(ws)));
+        // The direct stretch: from the first work to the last change (an
+        // outage or exposure may come after the last run's end).
+        let last = l
+            .middle
+            .iter()
+            .map(|s| s.1)
+            .chain(l.exposure.iter().map(|e| e.1))
+            .fold(l.last_end, i64::max)
+            .max(l.first_work);
+        let (c0, c1) = (col_of(l.first_work), col_of(last));
         diff[0][idx(Phase::Waiting)] += 1;
         diff[c0][idx(Phase::Waiting)] -= 1;
-        let after = if s.state == SiteState::Aborted {
-            Phase::Aborted
-        } else {
-            Phase::Done
-        };
-        if end < to && c1 + 1 < cols {
-            diff[c1 + 1][idx(after)] += 1;
-            diff[cols][idx(after)] -= 1;
+        // The tail past the direct stretch: each phase from its start (or
+        // the column after the stretch) to the next one's.
+        let starts: Vec<usize> = l.tail.iter().map(|t| col_of(t.0).max(c1 + 1)).collect();
+        for (i, t) in l.tail.iter().enumerate() {
+            let a = starts[i];
+            let b = starts.get(i + 1).copied().unwrap_or(cols).min(cols);
+            if a < b {
+                diff[a][idx(t.2)] += 1;
+                diff[b][idx(t.2)] -= 1;
+            }
         }
         scratch.clear();
-        scratch.resize(c1 - c0 + 1, Phase::Between);
-        let mut paint = |spans: &[(i64, i64)], p: Phase| {
-            for &(a, b) in spans {
-                let (ca, cb) = (col_of(a), col_of(b.max(a)));
-                for c in ca.max(c0)..=cb.min(c1) {
-                    let cell = &mut scratch[c - c0];
-                    if p.rank() > cell.rank() {
-                        *cell = p;
-                    }
+        scratch.resize(c1 - c0 + 1, None);
+        let mut paint = |a: i64, b: i64, p: Phase| {
+            let (ca, cb) = (col_of(a), col_of(b.max(a)));
+            for c in ca.max(c0)..=cb.min(c1) {
+                let cell = &mut scratch[c - c0];
+                if cell.is_none_or(|q| p.rank() > q.rank()) {
+                    *cell = Some(p);
                 }
             }
         };
-        paint(&s.work, Phase::Worked);
-        paint(&s.exposure, Phase::Exposed);
-        paint(&s.down, Phase::Down);
+        for &(a, b, p) in l.tail.iter().chain(&l.middle) {
+            paint(a, b, p);
+        }
+        for &(a, b) in &l.exposure {
+            paint(a, b, Phase::Exposed);
+        }
         for (i, p) in scratch.iter().enumerate() {
-            direct[c0 + i][idx(*p)] += 1;
+            direct[c0 + i][idx(p.unwrap_or(Phase::Between))] += 1;
         }
     }
-    let mut run = [0i64; 8];
+    let mut run = [0i64; PHASES];
     (0..cols)
         .map(|c| {
             let mut out = direct[c];
-            for j in 0..8 {
+            for j in 0..PHASES {
                 run[j] += diff[c][j];
                 out[j] += run[j].max(0) as u32;
             }
@@ -418,12 +593,17 @@ fn stack_columns<'a>(axis: &DateAxis, cols: usize, sites: impl Iterator<Item = &
         })
         .collect()
 }
+
 /// The mark of a legend entry of the Gantt.
 #[derive(Clone, Copy, Debug)]
 enum Mark {
     Box(RGBColor),
     Hatched(RGBColor),
     Dashed(RGBColor),
+    /// A solid vertical line (a stop).
+    Line(RGBColor),
+    /// A short black bar across a lane (a second run's start).
+    Tick,
     /// The freeze's shade over a waiting lane, its top edge drawn.
     Freeze,
 }
@@ -454,6 +634,16 @@ fn phase_legend<DB: DrawingBackend>(
                     ))?;
                 }
             }
+            Mark::Line(c) => {
+                area.draw(&PathElement::new(
+                    vec![(cx + 13, cy - 9), (cx + 13, cy + 9)],
+                    c.stroke_width(3),
+                ))?;
+            }
+            Mark::Tick => {
+                area.draw(&Rectangle::new([a, b], Phase::Between.color().filled()))?;
+                area.draw(&Rectangle::new([(cx + 11, cy - 8), (cx + 15, cy + 8)], BLACK.filled()))?;
+            }
             Mark::Freeze => {
                 area.draw(&Rectangle::new([a, b], Phase::Waiting.color().filled()))?;
                 area.draw(&Rectangle::new([a, b], FREEZE_COLOR.mix(0.28).filled()))?;
@@ -466,6 +656,10 @@ fn phase_legend<DB: DrawingBackend>(
 }
 
 impl Gantt {
+    fn top(&self) -> i32 {
+        if self.stops.is_empty() { G_TOP } else { G_TOP_STOPS }
+    }
+
     fn lane_h(&self) -> i32 {
         if self.grouped {
             if self.lanes.len() <= 8 { 56 } else { 40 }
@@ -478,7 +672,7 @@ impl Gantt {
 
     /// The phases some lane shows.
     pub fn phases(&self) -> Vec<Phase> {
-        let mut seen = [false; 8];
+        let mut seen = [false; PHASES];
         let idx = |p: Phase| Phase::ALL.iter().position(|q| *q == p).unwrap_or(0);
         for lane in &self.lanes {
             match &lane.body {
@@ -528,6 +722,22 @@ impl Gantt {
         if self.lanes.iter().any(|l| !l.freezes.is_empty()) {
             out.push((Mark::Freeze, "change freeze (shaded)".into()));
         }
+        if self.fix_wait.is_some() {
+            out.push((
+                Mark::Hatched(Phase::Recovered.color()),
+                "waiting for the fixed version (above the lanes)".into(),
+            ));
+        }
+        if !self.stops.is_empty() {
+            out.push((Mark::Line(ABORT_MARK), "a stop of the campaign".into()));
+        }
+        if self
+            .lanes
+            .iter()
+            .any(|l| matches!(l.body, LaneBody::Site { again: Some(_), .. }))
+        {
+            out.push((Mark::Tick, "a site's second run (the fixed version)".into()));
+        }
         if let Some((_, label)) = &self.deadline {
             out.push((Mark::Dashed(DEADLINE_COLOR), label.clone()));
         }
@@ -535,7 +745,7 @@ impl Gantt {
     }
 
     fn lanes_bottom(&self) -> i32 {
-        G_TOP + self.lane_h() * self.lanes.len().max(1) as i32
+        self.top() + self.lane_h() * self.lanes.len().max(1) as i32
     }
 
     /// The text of the never-started waves (`wave 2, wave 3: never
@@ -567,6 +777,7 @@ impl Chart for Gantt {
         let (x0, x1) = (axis.x0, axis.x1);
         let lane_h = self.lane_h();
         let bottom = self.lanes_bottom();
+        let top = self.top();
         let left_mid = |s: &str, x: i32, y: i32, size: f64| {
             Text::new(
                 s.to_string(),
@@ -579,7 +790,7 @@ impl Chart for Gantt {
 
         // The waves track: each wave a bar from its start to its end, the
         // bake a hatched bar after it; labels above, on two rows if needed.
-        let track = (G_TOP - 30, G_TOP - 14);
+        let track = (top - 30, top - 14);
         area.draw(&left_mid("waves", 12, (track.0 + track.1) / 2, 13.0))?;
         let mut row_end = [i32::MIN; 2];
         let mut last_x = x0;
@@ -615,6 +826,23 @@ impl Chart for Gantt {
             ))?;
             last_x = last_x.max(xb);
         }
+        // The wait for the fixed version: hatched on the track.
+        if let Some((a, b)) = self.fix_wait {
+            let (xa, xb) = (axis.x(a), axis.x(b).max(axis.x(a) + 2));
+            let (ya, yb) = (track.0 + 3, track.1 - 3);
+            area.draw(&Rectangle::new([(xa, ya), (xb, yb)], Phase::Recovered.color().filled()))?;
+            hatch(area, xa, ya, xb, yb)?;
+            let label = "fix";
+            let tw = area.estimate_text_size(label, &TextStyle::from(font(12.0)))?.0 as i32;
+            if xb - xa >= tw + 8 {
+                area.draw(&Text::new(
+                    label,
+                    ((xa + xb) / 2, track.1 + 2),
+                    TextStyle::from(font(12.0)).pos(Pos::new(HPos::Center, VPos::Top)),
+                ))?;
+            }
+            last_x = last_x.max(xb);
+        }
         if let Some(label) = self.unstarted_label() {
             let tw = area.estimate_text_size(&label, &TextStyle::from(font(13.0)))?.0 as i32;
             let x = (last_x + 10).min(x1 - tw).max(x0);
@@ -624,7 +852,7 @@ impl Chart for Gantt {
         // Lanes.
         let name_px = if lane_h >= 22 { 13.0 } else { 12.0 };
         for (i, lane) in self.lanes.iter().enumerate() {
-            let y = G_TOP + i as i32 * lane_h;
+            let y = top + i as i32 * lane_h;
             if i > 0 && self.grouped {
                 area.draw(&PathElement::new(vec![(10, y), (x1, y)], RGBColor(150, 150, 150)))?;
             }
@@ -641,7 +869,9 @@ impl Chart for Gantt {
                     state,
                     spans,
                     exposure,
-                    end,
+                    aborts,
+                    again,
+                    ..
                 } => {
                     for &(a, b, p) in spans {
                         let (xa, xb) = (axis.x(a), axis.x(b));
@@ -666,21 +896,39 @@ impl Chart for Gantt {
                         area.draw(&Rectangle::new([(xa, ea), (xb, yb)], Phase::Exposed.color().filled()))?;
                         hatch(area, xa, ea, xb, yb)?;
                     }
-                    let note = match (state, end) {
-                        (SiteState::NotStarted, _) => Some((x0 + 6, "not started".to_string())),
-                        (SiteState::Aborted, Some(e)) => {
-                            let xe = axis.x(*e);
-                            // A cross where it was aborted.
-                            area.draw(&PathElement::new(
-                                vec![(xe - 5, ya + 1), (xe + 5, yb - 1)],
-                                ABORT_MARK.stroke_width(3),
-                            ))?;
-                            area.draw(&PathElement::new(
-                                vec![(xe - 5, yb - 1), (xe + 5, ya + 1)],
-                                ABORT_MARK.stroke_width(3),
-                            ))?;
-                            Some((xe + 9, "aborted".to_string()))
+                    // Back on the old version: said on the stretch when
+                    // it has room.
+                    for &(a, b, p) in spans {
+                        if p != Phase::Recovered {
+                            continue;
                         }
+                        let (xa, xb) = (axis.x(a), axis.x(b));
+                        let text = "back on the old version";
+                        let tw = area.estimate_text_size(text, &TextStyle::from(font(12.0)))?.0 as i32;
+                        if xb - xa >= tw + 12 {
+                            area.draw(&left_mid(text, xa + 6, (ya + yb) / 2, 12.0))?;
+                        }
+                    }
+                    // The second run's start: a black bar across the lane.
+                    if let Some(t) = again {
+                        let x = axis.x(*t);
+                        area.draw(&Rectangle::new([(x - 2, ya - 1), (x + 2, yb + 1)], BLACK.filled()))?;
+                    }
+                    // A cross where a run was aborted.
+                    for &e in aborts {
+                        let xe = axis.x(e);
+                        area.draw(&PathElement::new(
+                            vec![(xe - 5, ya + 1), (xe + 5, yb - 1)],
+                            ABORT_MARK.stroke_width(3),
+                        ))?;
+                        area.draw(&PathElement::new(
+                            vec![(xe - 5, yb - 1), (xe + 5, ya + 1)],
+                            ABORT_MARK.stroke_width(3),
+                        ))?;
+                    }
+                    let note = match (state, aborts.last()) {
+                        (SiteState::NotStarted, _) => Some((x0 + 6, "not started".to_string())),
+                        (SiteState::Aborted, Some(e)) => Some((axis.x(*e) + 9, "aborted".to_string())),
                         _ => None,
                     };
                     if let Some((x, text)) = note {
@@ -696,6 +944,7 @@ impl Chart for Gantt {
                     // Bottom to top: done first, waiting and not started last.
                     let order = [
                         Phase::Done,
+                        Phase::Recovered,
                         Phase::Aborted,
                         Phase::Down,
                         Phase::Exposed,
@@ -792,14 +1041,42 @@ impl Chart for Gantt {
             if let Some((a, _)) = w.span {
                 let x = axis.x(a);
                 area.draw(&PathElement::new(
-                    vec![(x, G_TOP - 30), (x, bottom)],
+                    vec![(x, top - 30), (x, bottom)],
                     RGBColor(60, 60, 60).stroke_width(1),
                 ))?;
             }
         }
+        // The stops: a line across the lanes, its words above the waves
+        // (a second label below the first when they would meet).
+        let mut label_end = i32::MIN;
+        for st in &self.stops {
+            let x = axis.x(st.at);
+            let tw = area.estimate_text_size(&st.label, &TextStyle::from(font(13.0)))?.0 as i32;
+            // On the line's right, or its left when it would pass the edge.
+            let (start, anchor) = if x + 4 + tw <= x1 + G_RIGHT - 2 {
+                (x + 4, HPos::Left)
+            } else {
+                (x - 4 - tw, HPos::Right)
+            };
+            let row = if start > label_end + 8 { 0 } else { 1 };
+            let y = top - 84 + 16 * row;
+            area.draw(&PathElement::new(
+                vec![(x, y + 14), (x, bottom)],
+                ABORT_MARK.stroke_width(2),
+            ))?;
+            let tx = if start == x + 4 { x + 4 } else { x - 4 };
+            area.draw(&Text::new(
+                st.label.clone(),
+                (tx, y),
+                TextStyle::from(font(13.0))
+                    .color(&ABORT_MARK)
+                    .pos(Pos::new(anchor, VPos::Top)),
+            ))?;
+            label_end = start + tw;
+        }
         // The deadline.
         if let Some((t, label)) = &self.deadline {
-            draw_deadline(area, axis.x(*t), label, G_TOP - 62, bottom, x1 + G_RIGHT - 2)?;
+            draw_deadline(area, axis.x(*t), label, top - 62, bottom, x1 + G_RIGHT - 2)?;
         }
         axis.draw(area, bottom + 4)?;
         let legend = self.legend();
@@ -819,6 +1096,7 @@ impl Chart for Gantt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fleet::StopOn;
     use crate::report::fleet::axis::tests::axis;
     use crate::time::MS_PER_HOUR;
 
@@ -866,7 +1144,8 @@ mod tests {
         let mut aborted = site(1, Some(10 * DAY), Some(11 * DAY));
         aborted.state = SiteState::Aborted;
         let idle = site(2, None, None);
-        let columns = stack_columns(&a, cols, [&s, &aborted, &idle].into_iter(), a.to);
+        let sites = [vec![&s], vec![&aborted], vec![&idle]];
+        let columns = stack_columns(&a, cols, sites.iter().map(|v| v.as_slice()), a.to);
         assert_eq!(columns.len(), cols);
         assert!(columns.iter().all(|c| c.iter().sum::<u32>() == 3));
         let idx = |p: Phase| Phase::ALL.iter().position(|q| *q == p).unwrap();
@@ -876,6 +1155,45 @@ mod tests {
         assert_eq!(columns[0][idx(Phase::Waiting)], 2);
         let last = columns.last().unwrap();
         assert_eq!((last[idx(Phase::Done)], last[idx(Phase::Aborted)]), (1, 1));
+    }
+
+    #[test]
+    fn a_site_run_again_keeps_one_lane_back_on_the_old_version_between() {
+        let a = axis("UTC", 30);
+        // Its first run: done on day 3, the defect shows on day 5, back on
+        // the old version until its second run on day 20.
+        let mut first = site(0, Some(2 * DAY), Some(3 * DAY));
+        first.state = SiteState::Recovered;
+        first.triggers = vec![(5 * DAY, StopOn::DefectFound)];
+        first.down = vec![(5 * DAY, 5 * DAY + HOUR)];
+        let mut second = site(0, Some(20 * DAY), Some(21 * DAY));
+        second.attempt = 2;
+        let lane = site_lane(&[&first, &second], a.to).unwrap();
+        assert_eq!(lane.again, Some(20 * DAY));
+        let spans = site_spans(Some(&lane), a.to);
+        assert!(spans.contains(&(0, 2 * DAY, Phase::Waiting)));
+        assert!(spans.contains(&(3 * DAY, 5 * DAY, Phase::Done)), "{spans:?}");
+        assert!(spans.contains(&(5 * DAY, 20 * DAY, Phase::Recovered)), "{spans:?}");
+        assert!(spans.contains(&(21 * DAY, a.to, Phase::Done)), "{spans:?}");
+        // The outage of the restore is drawn over what the run left.
+        let down = spans.iter().position(|s| s.2 == Phase::Down).unwrap();
+        let back = spans.iter().position(|s| s.2 == Phase::Recovered).unwrap();
+        assert!(down > back);
+        // Never run again: back on the old version to the right edge.
+        let lane = site_lane(&[&first], a.to).unwrap();
+        assert_eq!(lane.again, None);
+        assert_eq!(lane.tail.last(), Some(&(5 * DAY, a.to, Phase::Recovered)));
+        // Stacked: the site counted once a column, back on the old
+        // version between its runs, done after the second.
+        let cols = ((a.x1 - a.x0) / STACK_PX) as usize;
+        let sites = [vec![&first, &second]];
+        let columns = stack_columns(&a, cols, sites.iter().map(|v| v.as_slice()), a.to);
+        assert!(columns.iter().all(|c| c.iter().sum::<u32>() == 1));
+        let idx = |p: Phase| Phase::ALL.iter().position(|q| *q == p).unwrap();
+        let at = |t: i64| columns[((a.xf(t) - a.x0 as f64) / STACK_PX as f64) as usize];
+        assert_eq!(at(10 * DAY)[idx(Phase::Recovered)], 1);
+        assert_eq!(at(25 * DAY)[idx(Phase::Done)], 1);
+        assert_eq!(at(DAY)[idx(Phase::Waiting)], 1);
     }
 
     #[test]

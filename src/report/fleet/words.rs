@@ -218,14 +218,15 @@ fn misses(t: &Tally) -> String {
 
 /// The report's bottom line across plans as plain text, for a terminal
 /// (the report's emphasis and code marks left out): the text of the
-/// report's "Bottom line".
+/// report's "Bottom line", its paragraphs separated by a blank line.
 pub fn bottom_line_text(fleet: &Fleet, stats: &FleetStats) -> String {
     bottom_line(fleet, stats).replace("**", "").replace('`', "")
 }
 
-/// The bottom line across plans: the deadline first (and why runs miss
-/// it), then the lengths of the runs that finished, then the costs, then
-/// what catching the version's defect cost and saved.
+/// The bottom line across plans, in paragraphs (separated by a blank
+/// line), each led by its words in bold: the deadline first (and why runs
+/// miss it), then the lengths of the runs that finished, then the costs,
+/// then what catching the version's defect cost and saved.
 pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
     let names: Vec<&str> = fleet.plans.iter().map(|p| p.name.as_str()).collect();
     let deadline = fleet.deadline_unix_ms.is_some();
@@ -246,7 +247,7 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
     let miss: Vec<String> = tallies.iter().map(misses).collect();
     if deadline {
         let lead = format!(
-            "Done by the deadline ({}), every site on the new version",
+            "**Done by the deadline** ({}), every site on the new version",
             fleet.deadline_text.as_deref().unwrap_or("?")
         );
         let _ = write!(s, "{}.", per_plan(&names, shares, &lead));
@@ -255,12 +256,13 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
         let _ = write!(
             s,
             "{}.",
-            per_plan(&names, shares, "Runs done, every site on the new version")
+            per_plan(&names, shares, "**Runs done**, every site on the new version")
         );
         let _ = write!(s, " {}.", per_plan(&names, miss, "Runs not done"));
     }
 
     // The lengths of the runs that finished.
+    s.push_str("\n\n");
     let mut order: Vec<usize> = (0..names.len()).filter(|&p| tallies[p].done > 0).collect();
     let key = |p: usize| {
         (
@@ -283,9 +285,9 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
         )
     };
     match order.as_slice() {
-        [] => s.push_str(" No run of any plan finished: there is no campaign length to rank the plans on."),
+        [] => s.push_str("**No run of any plan finished**: there is no campaign length to rank the plans on."),
         [only] if names.len() == 1 => {
-            let _ = write!(s, " The runs that finished took {}.", length(*only));
+            let _ = write!(s, "**The runs that finished** took {}.", length(*only));
         }
         [first, rest @ ..] => {
             let fast = *first;
@@ -356,7 +358,7 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
             if alike.is_empty() {
                 let _ = write!(
                     s,
-                    " Among the runs that finished, **{}** is the shortest: {}",
+                    "**Among the runs that finished**, **{}** is the shortest: {}",
                     names[fast],
                     length(fast)
                 );
@@ -371,7 +373,7 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
                 let diffs: Vec<String> = alike.iter().map(|a| a.1.clone()).collect();
                 let _ = write!(
                     s,
-                    " Among the runs that finished, the plans {} are alike in length (medians shown): the 95 % interval of each paired difference holds zero ({}).",
+                    "**Among the runs that finished**, the plans {} are alike in length (medians shown): the 95 % interval of each paired difference holds zero ({}).",
                     who.join(", "),
                     diffs.join("; ")
                 );
@@ -444,7 +446,7 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
     if let Some((first, rest)) = costs.split_first() {
         let _ = write!(
             s,
-            " What it costs, mean over all {} runs of each plan (stopped and unfinished ones included: they upgrade fewer sites): {first}",
+            "\n\n**What it costs**, mean over all {} runs of each plan (stopped and unfinished ones included: they upgrade fewer sites): {first}",
             thousands(stats.replications())
         );
         if rest.is_empty() {
@@ -514,8 +516,8 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
             .collect();
         let _ = write!(
             s,
-            " {}.",
-            per_plan(&names, found, "The version's defect was found (`defect_found`)")
+            "\n\n{}.",
+            per_plan(&names, found, "**The version's defect was found** (`defect_found`)")
         );
         if fix.is_some() {
             let cost: Vec<String> = (0..names.len())
@@ -537,7 +539,7 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
             if !cost.is_empty() {
                 let _ = write!(
                     s,
-                    " What the catch cost, in days added (mean length of the done runs that resumed after it minus that of the done runs with no stop): {}.",
+                    " **What the catch cost**, in days added (mean length of the done runs that resumed after it minus that of the done runs with no stop): {}.",
                     cost.join("; ")
                 );
             }
@@ -561,7 +563,7 @@ pub(super) fn bottom_line(fleet: &Fleet, stats: &FleetStats) -> String {
                 &names,
                 saved,
                 &format!(
-                    "What it saved: in the runs where it was found, the sites of the {} that never ran the defective version (mean of {} minus the sites that ran it)",
+                    "**What it saved**: in the runs where it was found, the sites of the {} that never ran the defective version (mean of {} minus the sites that ran it)",
                     thousands(fleet.sites.len() as u64),
                     thousands(fleet.sites.len() as u64)
                 )
