@@ -794,6 +794,14 @@ fn fleet_report_gantt_draws_the_defect_the_fix_and_the_second_runs() {
         back.iter()
             .all(|s| s.0 >= found.at.min(r.earlier[0].end.unwrap()) && s.1 <= second)
     );
+    // The sites without failover count the first runs too, as the metric.
+    let w = without_failover(&f, 0, &r);
+    assert_eq!(w.peak.0, r.metrics.peak_sites_without_failover);
+    let first_runs: i64 = r.earlier.iter().flat_map(|s| &s.exposure).map(|(a, b)| b - a).sum();
+    assert!(first_runs > 0, "the canary's first run was without failover a while");
+    let all: i64 = r.all_runs().flat_map(|s| &s.exposure).map(|(a, b)| b - a).sum();
+    let drawn: i64 = w.steps.windows(2).map(|p| (p[1].0 - p[0].0) * p[0].1 as i64).sum();
+    assert_eq!(drawn, all, "site-time without failover drawn, every run counted");
     let text = svg_text(&renders(&g, "gantt-defect"));
     assert!(text.contains("back on the old version"), "{text}");
     assert!(text.contains("waiting for the fixed version"), "{text}");

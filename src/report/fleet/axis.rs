@@ -196,7 +196,7 @@ pub(super) fn chart_end(fleet: &Fleet, run: &CampaignRun) -> i64 {
     for w in run.waves.iter().flatten() {
         end = end.max(w.1);
     }
-    for s in &run.sites {
+    for s in run.all_runs() {
         end = end.max(s.end.unwrap_or(0));
     }
     if let Some(d) = fleet.deadline_unix_ms {

@@ -31,10 +31,13 @@ const W_TOP: i32 = 96;
 const W_BOTTOM: i32 = 360;
 
 /// The count of sites without a working failover, as a step line over
-/// the dated axis, its peak marked.
+/// the dated axis, its peak marked (the metric
+/// `peak_sites_without_failover`).
 pub fn without_failover(fleet: &Fleet, plan: usize, run: &CampaignRun) -> WithoutFailover {
     let mut ev: Vec<(i64, i32)> = Vec::new();
-    for s in &run.sites {
+    // Every run of every site: a site run again was without failover in
+    // its first run too (the metric counts both).
+    for s in run.all_runs() {
         for &(a, b) in &s.exposure {
             if b > a {
                 ev.push((a, 1));
