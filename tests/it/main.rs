@@ -25,8 +25,9 @@
 //!   types sit below the scenario and the runbooks; the simulation, the
 //!   reports and Monte Carlo never reach the command line.
 //! - `charts`: every chart kind from fixed data; the change-board report.
-//! - `fleet_report`: the campaign Gantt, the sites without failover, the
-//!   campaign lengths, and the fleet report's bottom line and stop.
+//! - `fleet_report`: the campaign Gantt, the sites without failover, how
+//!   each plan's runs ended day by day, and the fleet report's bottom line,
+//!   table of stops and strategies per plan.
 //! - `report`: the report's text: intervals, the bottom line, tails, risk
 //!   classes, faults, each site kind's story, the printed table's ties.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
