@@ -419,41 +419,56 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     Ok(())
 }
 
-/// The printed comparison of the plans: per plan, the campaign's median
-/// and 95th percentile in days, P(done by the deadline) with its 95 %
-/// interval, and the means of the peak sites without failover, the sites'
+/// The printed comparison of the plans: per plan, the median and 95th
+/// percentile length of the runs that finished (outcome done), P(done by
+/// the deadline) with its 95 % interval, the share of runs stopped, and
+/// the means over all runs of the peak sites without failover, the sites'
 /// time without failover added up (site-days), the sites done and not
 /// started, the user-minutes lost and the operator hours.
 fn fleet_table(fleet: &Fleet, stats: &fstudy::FleetStats) -> String {
     use std::fmt::Write as _;
     let summary = stats.agg.summary();
     let row = |plan: &str, metric: &str| summary.iter().find(|r| r.strategy == plan && r.metric == metric);
+    let tallies = cutover::report::fleet::Tally::all(stats, fleet.deadline_unix_ms.is_some());
     let mut s = String::new();
     let day = 86_400.0;
     let _ = writeln!(
         s,
-        "{:<16} {:>16} {:>14} {:>10} {:>12} {:>8} {:>10} {:>10} {:>10}",
-        "plan", "campaign p50/p95", "done by dl", "peak w/o", "w/o site-d", "done", "not start", "user-min", "op hours"
+        "{:<16} {:>22} {:>14} {:>8} {:>10} {:>12} {:>8} {:>10} {:>10} {:>10}",
+        "plan",
+        "length if done p50/p95",
+        "done by dl",
+        "stopped",
+        "peak w/o",
+        "w/o site-d",
+        "done",
+        "not start",
+        "user-min",
+        "op hours"
     );
-    for p in &fleet.plans {
+    for (p, t) in fleet.plans.iter().zip(&tallies) {
         let n = p.name.as_str();
-        let c = row(n, "campaign_s");
-        let camp = c.map_or("-".into(), |r| format!("{:.1} / {:.1} d", r.p50 / day, r.p95 / day));
-        let dl = row(n, "done_by_deadline").map_or("-".into(), |r| {
+        let camp = match (t.done_median(), t.done_p95()) {
+            (Some(a), Some(b)) => format!("{:.1} / {:.1} d", a / day, b / day),
+            _ => "none done".into(),
+        };
+        let dl = t.deadline_share().map_or("-".into(), |(x, n, lo, hi)| {
             format!(
                 "{:.0}% [{:.0}-{:.0}]",
-                r.mean * 100.0,
-                r.ci95_low * 100.0,
-                r.ci95_high * 100.0
+                x as f64 / n as f64 * 100.0,
+                lo * 100.0,
+                hi * 100.0
             )
         });
+        let stopped = format!("{:.0}%", t.stopped as f64 / t.n.max(1) as f64 * 100.0);
         let mean = |m: &str, d: usize| row(n, m).map_or("-".into(), |r| format!("{:.*}", d, r.mean));
         let _ = writeln!(
             s,
-            "{:<16} {:>16} {:>14} {:>10} {:>12} {:>8} {:>10} {:>10} {:>10}",
+            "{:<16} {:>22} {:>14} {:>8} {:>10} {:>12} {:>8} {:>10} {:>10} {:>10}",
             n,
             camp,
             dl,
+            stopped,
             mean("peak_sites_without_failover", 1),
             row(n, "site_exposure_s").map_or("-".into(), |r| format!("{:.1}", r.mean / day)),
             mean("sites_done", 1),

@@ -41,19 +41,23 @@ impl FleetReplication {
 }
 
 /// What the report reads of one campaign beyond the aggregated metrics:
-/// how it ended and when.
+/// how it ended and when (the cells of its row of `runs.csv`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RunFacts {
     pub outcome: Outcome,
+    /// `stop_cause`: the stop in force at the end, or the `defect_found`
+    /// the campaign resumed from.
     pub cause: Option<StopOn>,
-    /// 0 when no stop fired.
+    /// The wave of that stop (1-based); 0 when no stop fired.
     pub stopped_at_wave: u64,
-    /// When the first stop fired, seconds from the start.
+    /// When that stop fired, seconds from the start (`stop_s`).
     pub stop_s: Option<f64>,
     pub campaign_s: f64,
     pub done_by_deadline: Option<bool>,
     pub defect_sites: u64,
     pub sites_not_started: u64,
+    pub sites_aborted: u64,
+    pub sites_recovered: u64,
 }
 
 /// A fleet study's statistics: the campaign metrics aggregated per plan,
@@ -110,7 +114,7 @@ impl FleetStats {
                 }
             };
             let need = |name: &str| num(name)?.ok_or_else(|| format!("{name} is empty"));
-            facts.push(RunFacts {
+            let f = RunFacts {
                 outcome,
                 cause,
                 stopped_at_wave: need("stopped_at_wave")? as u64,
@@ -119,7 +123,21 @@ impl FleetStats {
                 done_by_deadline: num("done_by_deadline")?.map(|x| x > 0.5),
                 defect_sites: need("defect_sites")? as u64,
                 sites_not_started: need("sites_not_started")? as u64,
-            });
+                sites_aborted: need("sites_aborted")? as u64,
+                sites_recovered: need("sites_recovered")? as u64,
+            };
+            // The report draws a stopped run at its stop, and never counts
+            // a run done by the deadline unless it is done.
+            if f.outcome == Outcome::Stopped && (f.cause.is_none() || f.stop_s.is_none() || f.stopped_at_wave == 0) {
+                return Err("outcome stopped without its stop_cause, stop_s and stopped_at_wave".into());
+            }
+            if f.done_by_deadline == Some(true) && f.outcome != Outcome::Done {
+                return Err(format!(
+                    "done_by_deadline 1 with outcome {}: only a done campaign is done by the deadline",
+                    f.outcome.word()
+                ));
+            }
+            facts.push(f);
         }
         let values: Vec<Vec<String>> = rows.iter().map(|r| r[w..].to_vec()).collect();
         self.agg.push(&values);
@@ -265,4 +283,62 @@ pub fn write_sites<W: io::Write>(w: &mut csv::Writer<W>, fleet: &Fleet, rep: &Fl
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::table::CampaignMetrics;
+
+    fn stats() -> FleetStats {
+        FleetStats {
+            agg: Aggregator::with_columns(COLUMNS.to_vec(), units(), None, vec!["p".into()], 0, &[]),
+            runs: vec![Vec::new()],
+        }
+    }
+
+    fn row(m: &CampaignMetrics) -> Vec<String> {
+        let mut r: Vec<String> = m.words().into();
+        r.extend(m.values());
+        r
+    }
+
+    #[test]
+    fn rows_are_read_back_and_checked() {
+        let stopped = CampaignMetrics {
+            outcome: Outcome::Stopped,
+            stop_cause: Some(StopOn::Aborted),
+            stopped_at_wave: 2,
+            stop_ms: Some(5_000),
+            campaign_ms: 9_000,
+            sites_aborted: 1,
+            done_by_deadline: Some(false),
+            ..Default::default()
+        };
+        let mut s = stats();
+        s.push(&[row(&stopped)]).unwrap();
+        let f = s.runs[0][0];
+        assert_eq!(
+            (f.outcome, f.cause, f.stopped_at_wave),
+            (Outcome::Stopped, Some(StopOn::Aborted), 2)
+        );
+        assert_eq!((f.stop_s, f.campaign_s, f.sites_aborted), (Some(5.0), 9.0, 1));
+        // A stopped row without its stop, or a row done by the deadline
+        // that is not done, is refused with what is wrong.
+        let mut bad = row(&stopped);
+        bad[1] = String::new();
+        let err = stats().push(&[bad]).unwrap_err();
+        assert!(err.contains("outcome stopped without its stop_cause"), "{err}");
+        let late = CampaignMetrics {
+            done_by_deadline: Some(true),
+            ..stopped.clone()
+        };
+        let err = stats().push(&[row(&late)]).unwrap_err();
+        assert!(err.contains("done_by_deadline 1 with outcome stopped"), "{err}");
+        let mut bad = row(&stopped);
+        let i = WORD_COLUMNS.len() + index("sites_recovered").unwrap();
+        bad[i] = "x".into();
+        let err = stats().push(&[bad]).unwrap_err();
+        assert!(err.contains("sites_recovered \"x\""), "{err}");
+    }
 }

@@ -1190,3 +1190,37 @@ fn the_drawn_session_line_shows_a_drop_within_one_pixel() {
     assert!((bottom - y_of("0")).abs() < 6.0, "the line falls to 0: {ys:?}");
     assert_eq!(ys.last(), Some(&bottom), "and stays there");
 }
+
+#[test]
+fn the_campaign_charts_new_colours_differ_under_colour_vision_deficiencies() {
+    use cutover::report::fleet::{DONE_COLOR, PENDING_COLOR, Phase, STOPPED_COLOR};
+    // A site back on the old version, against every other state of the
+    // Gantt; the campaign-length chart's three outcomes among themselves.
+    let back = Phase::Recovered.color();
+    let others: Vec<(String, RGBColor)> = Phase::ALL
+        .iter()
+        .filter(|p| **p != Phase::Recovered)
+        .map(|p| (format!("{p:?}"), p.color()))
+        .collect();
+    let outcomes = [
+        ("done", DONE_COLOR),
+        ("stopped", STOPPED_COLOR),
+        ("pending", PENDING_COLOR),
+    ];
+    for (vision, m) in [
+        ("normal vision", &NORMAL),
+        ("deuteranopia", &DEUTERANOPIA),
+        ("protanopia", &PROTANOPIA),
+    ] {
+        for (name, c) in &others {
+            let d = ciede2000(lab(back, m), lab(*c, m));
+            assert!(d >= 10.0, "{vision}: back on the old version and {name}: ΔE2000 {d:.1}");
+        }
+        for (i, a) in outcomes.iter().enumerate() {
+            for b in &outcomes[i + 1..] {
+                let d = ciede2000(lab(a.1, m), lab(b.1, m));
+                assert!(d >= 10.0, "{vision}: {} and {}: ΔE2000 {d:.1}", a.0, b.0);
+            }
+        }
+    }
+}

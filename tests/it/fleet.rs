@@ -218,7 +218,7 @@ fn ok(o: &std::process::Output) {
 }
 
 /// A small fleet on disk: the shipped pair and single, two plans.
-fn small_fleet(dir: &std::path::Path) {
+pub fn small_fleet(dir: &std::path::Path) {
     let root = env!("CARGO_MANIFEST_DIR");
     for f in ["failover-pair.toml", "single.toml"] {
         std::fs::copy(format!("{root}/scenarios/{f}"), dir.join(f)).unwrap();

@@ -28,8 +28,9 @@
 //! - `timeline`: the timeline against the run's event log: a pod's cutover
 //!   on its day, the faults of a fault-heavy study in their own states and
 //!   never in a break, labels on their own segment, days on the axis.
-//! - `fleet_report`: the campaign Gantt, the sites without failover, the
-//!   campaign lengths, and the fleet report's bottom line and stop.
+//! - `fleet_report`: the campaign Gantt, the sites without failover, how
+//!   each plan's runs ended day by day, and the fleet report's bottom line,
+//!   table of stops and strategies per plan.
 //! - `report`: the report's text: intervals, the bottom line, tails, risk
 //!   classes, faults, each site kind's story, the printed table's ties.
 //! - `study`: Monte-Carlo studies: determinism across threads and shards,
