@@ -6,6 +6,8 @@
 //! - [`doc`]: the report as a document, rendered to Markdown, HTML and
 //!   the terminal: written once.
 //! - [`page`]: the site report's content (`report.html`, `report.md`).
+//! - [`pdf`]: `summary.pdf`, the site report's one-page summary
+//!   ([`page::summary`]) laid out on one A4 page.
 //! - [`fleet`]: a campaign's Gantt and exposure, campaign lengths per
 //!   plan, and the fleet report.
 //! - [`fit`]: the fitted weekly profile and durations against the data.
@@ -17,6 +19,7 @@ pub mod doc;
 pub mod fit;
 pub mod fleet;
 pub mod page;
+pub mod pdf;
 pub mod study;
 pub mod terminal;
 pub mod timeline;
