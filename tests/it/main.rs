@@ -69,6 +69,7 @@ mod runbooks;
 mod safety;
 mod strategies;
 mod study;
+mod summary;
 mod technicians;
 mod theory;
 mod version;
