@@ -2,7 +2,10 @@
 # Opens report.html files in headless Chromium (Debian's package, installed
 # if missing) and checks that each renders its sections and charts, logs no
 # console error, and makes no network request at all. A screenshot of each
-# goes to target/check-report/NAME.png, to look at.
+# goes to target/check-report/NAME.png, to look at. Beside a site's report,
+# summary.pdf must be one page whose text names the strategy the report
+# recommends (pdfinfo and pdftotext, Debian's poppler-utils, installed if
+# missing); its page goes to target/check-report/NAME-summary.png.
 #
 #   scripts/check-report.sh [path/to/report.html ...]
 #
@@ -38,12 +41,56 @@ expect() {
     bottom='<p class="bottom"><strong>Recommended: '
   fi
 }
-if ! command -v chromium >/dev/null; then
-  sudo=()
+# Installs Debian's package $1 when the command $2 is missing (as root, or
+# with sudo -n); says nothing when it cannot.
+install() {
+  command -v "$2" >/dev/null && return 0
+  local sudo=()
   [[ $(id -u) -eq 0 ]] || sudo=(sudo -n)
   { "${sudo[@]}" apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq chromium; } >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$1"; } >/dev/null 2>&1 || true
+}
+install chromium chromium
+install poppler-utils pdftotext
+if ! command -v pdfinfo >/dev/null || ! command -v pdftotext >/dev/null; then
+  echo "WARNING: poppler-utils is missing and could not be installed (apt-get install poppler-utils):" \
+    "summary.pdf is checked as bytes (its page objects), not read" >&2
 fi
+# Checks the summary.pdf beside a site's report: one page, and its text
+# names the strategy the report recommends. Prints what fails; returns 1
+# then. Sets $summary_said to the words for the ok line.
+check_summary() {
+  local report=$1 dir pdf pick pages text
+  summary_said=""
+  grep -q "<title>Fleet campaign: " "$report" && return 0
+  dir=$(dirname "$report")
+  pdf="$dir/summary.pdf"
+  if [[ ! -s "$pdf" ]]; then
+    echo "FAIL: $report: no summary.pdf beside it"
+    return 1
+  fi
+  pick=$(sed -n 's/.*<p class="bottom"><strong>Recommended: \([^<,]*\).*/\1/p' "$report" | head -n1 || true)
+  pick=${pick%.}
+  if command -v pdfinfo >/dev/null && command -v pdftotext >/dev/null; then
+    pages=$(pdfinfo "$pdf" 2>/dev/null | sed -n 's/^Pages: *//p' || true)
+    [[ "$pages" == 1 ]] || { echo "FAIL: $pdf: ${pages:-no} pages, not one"; return 1; }
+    # Without white space: a long name may wrap.
+    text=$(pdftotext -q "$pdf" - 2>/dev/null | tr -d ' \n' || true)
+    if [[ -z "$pick" || "$text" != *"Recommended:${pick// /}"* ]]; then
+      echo "FAIL: $pdf: its text does not name the recommended strategy (${pick:-none found in the report})"
+      return 1
+    fi
+    summary_said="; summary.pdf: one page, names $pick"
+    if command -v pdftoppm >/dev/null; then
+      pdftoppm -png -r 80 -singlefile "$pdf" "$shots/$(basename "$(realpath "$dir")")-summary" 2>/dev/null || true
+    fi
+  else
+    pages=$(grep -aoE '/Type /Page([^s]|$)' "$pdf" | wc -l || true)
+    [[ "$pages" -eq 1 ]] || { echo "FAIL: $pdf: $pages page objects, not one"; return 1; }
+    summary_said="; summary.pdf: one page object (text not read)"
+  fi
+  return 0
+}
 if ! command -v chromium >/dev/null; then
   # No browser and none could be installed (no root, no package mirror):
   # check the page's own text, and say loudly what was not checked.
@@ -61,7 +108,8 @@ if ! command -v chromium >/dev/null; then
     svgs=$(grep -o "<svg" "$report" | wc -l)
     [[ "$figures" -ge 5 && "$svgs" -ge "$figures" ]] || { echo "FAIL: $report: $svgs inline charts for $figures figures"; bad=1; }
     ! grep -Eq '(src|href)="https?://' "$report" || { echo "FAIL: $report: links to the network"; bad=1; }
-    [[ "$bad" -eq 0 ]] && echo "ok (text only): $report"
+    check_summary "$report" || bad=1
+    [[ "$bad" -eq 0 ]] && echo "ok (text only): $report$summary_said"
     fail=$((fail | bad))
   done
   exit "$fail"
@@ -108,8 +156,9 @@ PY
     echo "FAIL: $report: the page made network requests:"; echo "$urls"; bad=1
   fi
   [[ -s "$shots/$name.png" ]] || { echo "FAIL: $report: no screenshot"; bad=1; }
+  check_summary "$report" || bad=1
   if [[ "$bad" -eq 0 ]]; then
-    echo "ok: $report renders in headless Chromium ($svgs inline charts), no console error, no network request; screenshot $shots/$name.png"
+    echo "ok: $report renders in headless Chromium ($svgs inline charts), no console error, no network request; screenshot $shots/$name.png$summary_said"
   fi
   fail=$((fail | bad))
 done

@@ -131,8 +131,9 @@ enum Command {
         #[command(flatten)]
         flags: StudyFlags,
     },
-    /// Write a change-board report (report.html, report.md, charts) from a
-    /// compare folder, or run the comparison first.
+    /// Write a change-board report (report.html, report.md, charts, and
+    /// the one-page summary.pdf) from a compare folder, or run the
+    /// comparison first. Dated by SOURCE_DATE_EPOCH when set, else today (UTC).
     Report {
         /// A compare folder (one with manifest.json), a scenario file, or
         /// nothing for the built-in default.

@@ -10,6 +10,8 @@
 //! - [`page`]: the site report's content (`report.html`, `report.md`).
 //! - [`sensitivity`]: what would change the decision: the tornado chart
 //!   and its findings in words.
+//! - [`pdf`]: `summary.pdf`, the site report's one-page summary
+//!   ([`page::summary`]) laid out on one A4 page.
 //! - [`fleet`]: a campaign's Gantt and exposure, campaign lengths per
 //!   plan, and the fleet report.
 //! - [`fit`]: the fitted weekly profile and durations against the data.
@@ -22,6 +24,7 @@ pub mod doc;
 pub mod fit;
 pub mod fleet;
 pub mod page;
+pub mod pdf;
 pub mod sensitivity;
 pub mod study;
 pub mod terminal;

@@ -6,6 +6,7 @@ use cutover::export::{self, Manifest};
 use cutover::montecarlo::Aggregator;
 use cutover::report::chart::{Chart, render};
 use cutover::report::page::{self, ReportChart, ReportInput};
+use cutover::report::pdf;
 use cutover::report::timeline::Timeline;
 use cutover::results::MANIFEST_FORMAT;
 use cutover::scenario::Scenario;
@@ -65,6 +66,35 @@ fn compare_manifest(results: &Path) -> Result<Manifest, CliError> {
     Ok(m)
 }
 
+/// The date the report's outputs carry (`report.html`, `summary.pdf`):
+/// `SOURCE_DATE_EPOCH` when set (seconds since 1970-01-01 UTC, the
+/// reproducible-builds convention: the same inputs then give the same
+/// bytes on any day), else today's date in UTC.
+pub(super) fn generation_date() -> Result<String, CliError> {
+    let bad = |v: &str| {
+        let shown: String = v.chars().take(40).collect();
+        CliError::BadInput(format!(
+            "SOURCE_DATE_EPOCH={shown:?}: not a whole number of seconds since 1970-01-01 00:00 UTC (for a date between the years 1 and 9999)"
+        ))
+    };
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) if !v.trim().is_empty() => {
+            let secs: i64 = v.trim().parse().map_err(|_| bad(&v))?;
+            page::summary::utc_date(secs)
+                .filter(|d| !d.starts_with('-') && !d.starts_with("0000"))
+                .ok_or_else(|| bad(&v))
+        }
+        Err(std::env::VarError::NotUnicode(v)) => Err(bad(&v.to_string_lossy())),
+        _ => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            page::summary::utc_date(now)
+                .ok_or_else(|| CliError::Internal("the system clock is past the year 9999".into()))
+        }
+    }
+}
+
 pub(super) fn cmd_report(
     input: Option<&Path>,
     out: Option<PathBuf>,
@@ -74,6 +104,8 @@ pub(super) fn cmd_report(
     quiet: bool,
     sensitivity: bool,
 ) -> Result<(), CliError> {
+    // The date is checked before anything runs.
+    let date = generation_date()?;
     // A commit a killed command left in the folder is finished first.
     if let Some(p) = input
         && p.is_dir()
@@ -235,7 +267,9 @@ pub(super) fn cmd_report(
         charts,
         sensitivity: study.as_ref().map(|s| s.findings()),
     };
-    let (md, html) = (page::markdown(&input), page::html(&input));
+    let (md, html) = (page::markdown(&input), page::html_dated(&input, &date));
+    let summary_pdf = pdf::render(&page::summary::summary(&input, &date))
+        .map_err(|e| CliError::Internal(format!("summary.pdf: {e}")))?;
 
     // Then written, through a commit: into the compare folder (its manifest
     // then lists the report's files too), or a report folder of its own.
@@ -265,6 +299,7 @@ pub(super) fn cmd_report(
     }
     write_atomic(&stage.join("report.md"), |w| w.write_all(md.as_bytes()))?;
     write_atomic(&stage.join("report.html"), |w| w.write_all(html.as_bytes()))?;
+    write_atomic(&stage.join("summary.pdf"), |w| w.write_all(&summary_pdf))?;
     let mut files = staging.hashes()?;
     let mut keep = Vec::new();
     if same {
@@ -294,7 +329,10 @@ pub(super) fn cmd_report(
     write_atomic(&stage.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&keep)?;
     if !quiet {
-        println!("wrote {0}/report.html, {0}/report.md and {0}/charts/", dir.display());
+        println!(
+            "wrote {0}/report.html, {0}/report.md, {0}/summary.pdf and {0}/charts/",
+            dir.display()
+        );
     }
     Ok(())
 }

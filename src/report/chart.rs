@@ -107,7 +107,7 @@ pub const FONT: &str = "sans-serif";
 
 /// The embedded font (DejaVu Sans): text measured for layout by plotters,
 /// shaped and drawn in PNGs by the SVG rasteriser.
-const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+pub(crate) const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 static FONT_ONCE: Once = Once::new();
 

@@ -400,7 +400,8 @@ figure { margin: 1.5em 0; } figure svg, figure img { max-width: 100%; height: au
 figcaption { color: #444; font-size: 0.95em; margin-top: 0.3em; }
 @media print {
   body { max-width: none; margin: 0; font-size: 10.5pt; }
-  h2 { break-after: avoid; } table, figure, .bottom { break-inside: avoid; }
+  h2, h3, h2 + p, h3 + p { break-after: avoid; } table, figure, .bottom { break-inside: avoid; }
+  p { orphans: 3; widows: 3; }
   .bottom { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   @page { size: A4; margin: 15mm; }
 }\n";

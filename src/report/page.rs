@@ -33,6 +33,8 @@ use crate::scenario::Scenario;
 use crate::stats::proportion_interval;
 use crate::time::{MS_PER_MIN, SimDuration};
 
+pub mod summary;
+
 /// The metric of the fit in the maintenance window.
 const WINDOW_OVERRUN: &str = "window_overrun_s";
 /// The metric of sessions that lose their work (a pod's cutover).
@@ -1719,4 +1721,21 @@ pub fn html(input: &ReportInput) -> String {
         })
         .collect();
     report_document(input).html(&svgs)
+}
+
+/// The HTML report with the date it was generated on (`YYYY-MM-DD`, UTC)
+/// after its provenance. `report.md` carries no date: the same results
+/// give the same Markdown on any day.
+pub fn html_dated(input: &ReportInput, date: &str) -> String {
+    let svgs: Vec<(String, String)> = input
+        .charts
+        .iter()
+        .map(|c| {
+            let name = c.file.strip_prefix("charts/").unwrap_or(&c.file);
+            (name.to_string(), c.svg.clone())
+        })
+        .collect();
+    let mut doc = report_document(input);
+    doc.provenance = format!("{} Generated {date} (UTC).", doc.provenance);
+    doc.html(&svgs)
 }

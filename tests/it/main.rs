@@ -77,6 +77,7 @@ mod safety;
 mod sensitivity;
 mod strategies;
 mod study;
+mod summary;
 mod technicians;
 mod theory;
 mod timeline;

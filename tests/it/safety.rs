@@ -247,6 +247,7 @@ fn a_rerun_replaces_exactly_the_files_the_manifest_lists() {
     ok(&cutover(t, &["report", "d", "--quiet"]));
     manifest_lists_every_file(&t.join("d"));
     assert!(t.join("d/report.html").is_file() && t.join("d/charts/timeline-single-typical.png").is_file());
+    assert!(t.join("d/summary.pdf").is_file());
     // A rerun without charts removes the previous ones and the report (its
     // own files, which would no longer match), and nothing else.
     ok(&cutover(
@@ -332,6 +333,8 @@ fn a_folder_of_an_older_version_is_still_replaced() {
             .collect(),
     );
     write_manifest(&t.join("d"), &m);
+    // Older versions wrote no summary.pdf: one there now is not theirs.
+    std::fs::remove_file(t.join("d/summary.pdf")).unwrap();
     ok(&cutover(
         t,
         &[
@@ -1063,6 +1066,7 @@ fn a_report_of_a_scenario_writes_only_under_its_out_folder_and_a_compare_removes
     for f in [
         "report.md",
         "report.html",
+        "summary.pdf",
         "runs.csv",
         "summary.csv",
         "diff.csv",
@@ -1094,7 +1098,7 @@ fn a_report_of_a_scenario_writes_only_under_its_out_folder_and_a_compare_removes
             "rep",
         ],
     ));
-    for f in ["report.md", "report.html", "charts"] {
+    for f in ["report.md", "report.html", "summary.pdf", "charts"] {
         assert!(!rep.join(f).exists(), "{f} of the earlier results is still there");
     }
     manifest_lists_every_file(&rep);
