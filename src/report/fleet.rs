@@ -38,7 +38,8 @@ pub use words::bottom_line_text;
 use words::document;
 
 use super::chart::{Chart, DrawResult};
-use super::page::{STYLE, esc, html_table, inline, md_table, thousands};
+use super::doc::{ChartFiles, Document};
+use super::page::thousands;
 use crate::fleet::Fleet;
 use crate::fleet::campaign::{CampaignRun, SiteState};
 use crate::fleet::study::FleetStats;
@@ -153,17 +154,6 @@ pub fn chart_captions(fleet: &Fleet, traces: &[CampaignRun]) -> Vec<(String, Str
 // ---------------------------------------------------------------------
 // The report.
 
-enum Block {
-    H2(String),
-    H3(String),
-    P(String),
-    Bottom(String),
-    Note(String),
-    List(Vec<String>),
-    Table(Vec<String>, Vec<Vec<String>>),
-    Figure(String, String),
-}
-
 fn title(fleet: &Fleet) -> String {
     format!("Fleet campaign: {}", fleet.name)
 }
@@ -217,120 +207,16 @@ pub fn report_with_svgs(
     svgs: &[(String, String)],
     chart_files: bool,
 ) -> (String, String) {
-    let agg = &stats.agg;
-    let blocks = document(fleet, stats, traces, runs, seed);
-    (
-        html(fleet, agg, &blocks, runs, seed, svgs),
-        markdown(fleet, agg, &blocks, runs, seed, chart_files),
-    )
-}
-
-fn markdown(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: u64, chart_files: bool) -> String {
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", title(fleet));
-    if !fleet.description.is_empty() {
-        let _ = writeln!(md, "{}\n", fleet.description);
-    }
-    let _ = writeln!(md, "*{}*\n", provenance(agg, runs, seed));
-    for b in blocks {
-        match b {
-            Block::H2(t) => {
-                let _ = writeln!(md, "## {t}\n");
-            }
-            Block::H3(t) => {
-                let _ = writeln!(md, "### {t}\n");
-            }
-            Block::P(t) | Block::Bottom(t) => {
-                let _ = writeln!(md, "{t}\n");
-            }
-            Block::Note(t) => {
-                let _ = writeln!(md, "*{}*\n", t.replace('*', ""));
-            }
-            Block::List(items) => {
-                for i in items {
-                    let _ = writeln!(md, "- {i}");
-                }
-                md.push('\n');
-            }
-            Block::Table(head, rows) => md_table(&mut md, head, rows),
-            Block::Figure(file, caption) if chart_files => {
-                let _ = writeln!(md, "![{file}](charts/{file}.png)\n\n*{}*\n", caption.replace('*', ""));
-            }
-            Block::Figure(file, caption) => {
-                let _ = writeln!(
-                    md,
-                    "*{}* (chart `{file}` not written: `--no-charts`; `report.html` holds it)\n",
-                    caption.replace('*', "")
-                );
-            }
-        }
-    }
-    let trimmed = md.trim_end().len();
-    md.truncate(trimmed);
-    md.push('\n');
-    md
-}
-
-fn html(fleet: &Fleet, agg: &Aggregator, blocks: &[Block], runs: u64, seed: u64, svgs: &[(String, String)]) -> String {
-    let mut h = String::new();
-    let t = esc(&title(fleet));
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n<style>\n{STYLE}\
-figure img {{ max-width: 100%; height: auto; border: 1px solid #ddd; }}\n</style>\n</head>\n<body>\n<h1>{t}</h1>\n"
-    );
-    if !fleet.description.is_empty() {
-        let _ = writeln!(h, "<p>{}</p>", esc(&fleet.description));
-    }
-    let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&provenance(agg, runs, seed)));
-    for b in blocks {
-        match b {
-            Block::H2(t) => {
-                let _ = writeln!(h, "<h2>{}</h2>", esc(t));
-            }
-            Block::H3(t) => {
-                let _ = writeln!(h, "<h3>{}</h3>", esc(t));
-            }
-            Block::P(t) => {
-                let _ = writeln!(h, "<p>{}</p>", inline(t));
-            }
-            Block::Bottom(t) => {
-                for para in t.split("\n\n") {
-                    let _ = writeln!(h, "<p class=\"bottom\">{}</p>", inline(para));
-                }
-            }
-            Block::Note(t) => {
-                let _ = writeln!(h, "<p class=\"note\">{}</p>", inline(t));
-            }
-            Block::List(items) => {
-                let _ = writeln!(h, "<ul>");
-                for i in items {
-                    let _ = writeln!(h, "<li>{}</li>", inline(i));
-                }
-                let _ = writeln!(h, "</ul>");
-            }
-            Block::Table(head, rows) => html_table(&mut h, head, rows),
-            Block::Figure(file, caption) => match svgs.iter().find(|(n, _)| n == file) {
-                Some((_, svg)) => {
-                    let inline = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
-                    let _ = writeln!(
-                        h,
-                        "<figure>\n{inline}\n<figcaption>{}</figcaption>\n</figure>",
-                        esc(caption)
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        h,
-                        "<figure>\n<img src=\"charts/{}.svg\" alt=\"{}\">\n<figcaption>{}</figcaption>\n</figure>",
-                        esc(file),
-                        esc(caption),
-                        esc(caption)
-                    );
-                }
-            },
-        }
-    }
-    let _ = writeln!(h, "</body>\n</html>");
-    h
+    let doc = Document {
+        title: title(fleet),
+        description: fleet.description.clone(),
+        provenance: provenance(&stats.agg, runs, seed),
+        blocks: document(fleet, stats, traces, runs, seed),
+    };
+    let files = if chart_files {
+        ChartFiles::Written
+    } else {
+        ChartFiles::NotWritten
+    };
+    (doc.html(svgs), doc.markdown(files))
 }

@@ -1658,55 +1658,6 @@ pub fn markdown(input: &ReportInput) -> String {
     report_document(input).markdown(ChartFiles::Written)
 }
 
-/// Markdown's `**bold**` and `` `code` `` to HTML, after escaping.
-pub fn inline(s: &str) -> String {
-    let mut out = String::new();
-    for (i, part) in esc(s).split("**").enumerate() {
-        let mut code = String::new();
-        for (k, piece) in part.split('`').enumerate() {
-            if k % 2 == 1 {
-                let _ = write!(code, "<code>{piece}</code>");
-            } else {
-                code.push_str(piece);
-            }
-        }
-        if i % 2 == 1 {
-            let _ = write!(out, "<strong>{code}</strong>");
-        } else {
-            out.push_str(&code);
-        }
-    }
-    out
-}
-
-/// A Markdown table: the header, its rule, the rows (cells escaped).
-pub fn md_table(md: &mut String, head: &[String], rows: &[Vec<String>]) {
-    let line = |cells: &[String]| cells.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ");
-    let _ = writeln!(md, "| {} |", line(head));
-    let _ = writeln!(md, "|---|{}", "---|".repeat(head.len().saturating_sub(1)));
-    for r in rows {
-        let _ = writeln!(md, "| {} |", line(r));
-    }
-    md.push('\n');
-}
-
-/// An HTML table of [`inline`] cells.
-pub fn html_table(h: &mut String, head: &[String], rows: &[Vec<String>]) {
-    let _ = write!(h, "<table>\n<tr>");
-    for c in head {
-        let _ = write!(h, "<th>{}</th>", inline(c));
-    }
-    let _ = writeln!(h, "</tr>");
-    for r in rows {
-        let _ = write!(h, "<tr>");
-        for c in r {
-            let _ = write!(h, "<td>{}</td>", inline(c));
-        }
-        let _ = writeln!(h, "</tr>");
-    }
-    let _ = writeln!(h, "</table>");
-}
-
 /// The report's styles (shared by the fleet report).
 pub use super::doc::STYLE;
 

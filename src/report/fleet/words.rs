@@ -8,7 +8,6 @@
 
 use std::fmt::Write;
 
-use super::Block;
 use super::chart_captions;
 use super::tally::{Paired, StopKey, Tally, paired_done};
 use crate::fleet::campaign::CampaignRun;
@@ -17,6 +16,7 @@ use crate::fleet::table::{CAMPAIGN_METRICS, CampaignMetric, Outcome};
 use crate::fleet::{Fleet, Placement, StopOn};
 use crate::metrics::Unit;
 use crate::montecarlo::SummaryRow;
+use crate::report::doc::{Block, Text};
 use crate::report::page::{percent, share_of_runs, thousands};
 use crate::stats::Moments;
 use crate::time::MS_PER_DAY;
@@ -220,7 +220,11 @@ fn misses(t: &Tally) -> String {
 /// (the report's emphasis and code marks left out): the text of the
 /// report's "Bottom line", its paragraphs separated by a blank line.
 pub fn bottom_line_text(fleet: &Fleet, stats: &FleetStats) -> String {
-    bottom_line(fleet, stats).replace("**", "").replace('`', "")
+    bottom_line(fleet, stats)
+        .split("\n\n")
+        .map(|p| Text::parse(p).plain())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// The bottom line across plans, in paragraphs (separated by a blank
@@ -880,54 +884,47 @@ pub(super) fn document(fleet: &Fleet, stats: &FleetStats, traces: &[CampaignRun]
     let rows = stats.agg.summary();
     let deadline = fleet.deadline_unix_ms.is_some();
     let tallies = Tally::all(stats, deadline);
-    let mut out = vec![
-        Block::H2("Bottom line".into()),
-        Block::Bottom(bottom_line(fleet, stats)),
-        Block::H2("What was simulated".into()),
-        Block::List(simulated(fleet, runs, seed)),
-    ];
+    let mut out = vec![Block::Section("Bottom line".into())];
+    for para in bottom_line(fleet, stats).split("\n\n") {
+        out.push(Block::BottomLine(Text::parse(para)));
+    }
+    out.push(Block::Section("What was simulated".into()));
+    out.push(Block::list(simulated(fleet, runs, seed)));
     if let Some((head, body)) = stop_table(fleet, &tallies) {
-        out.push(Block::H2(STOPS_TITLE.into()));
-        out.push(Block::P(
+        out.push(Block::Section(STOPS_TITLE.into()));
+        out.push(Block::p(
             "How each run ended, by the stop that fired (`stop_cause` and `stopped_at_wave` of `runs.csv`) and what followed: \
              a stop on `defect_found` with a fix is resumed with the fixed version; any other stop ends the campaign \
              (the sites not started by then never are). A run that resumed and was stopped again counts under its later stop. \
-             Each cell: runs of the plan, of all its runs."
-                .into(),
+             Each cell: runs of the plan, of all its runs.",
         ));
-        out.push(Block::Table(head, body));
+        out.push(Block::table(head, body));
     }
-    out.push(Block::H2("Key numbers by plan".into()));
-    out.push(Block::Note(format!(
+    out.push(Block::Section("Key numbers by plan".into()));
+    out.push(Block::note(format!(
         "Mean with its 95 % interval, median and 95th percentile over {} runs per plan; the campaign length of the done runs over those alone.",
         thousands(stats.replications())
     )));
     if fleet.plans.len() > 1 {
-        out.push(Block::H3("The plans side by side".into()));
+        out.push(Block::Subsection("The plans side by side".into()));
         out.push(side_by_side(fleet, &rows, &tallies));
     }
     for (p, plan) in fleet.plans.iter().enumerate() {
-        out.push(Block::H3(format!("Plan {}", plan.name)));
-        out.push(Block::Table(
-            vec![
-                "metric".into(),
-                "mean [95 % interval]".into(),
-                "median".into(),
-                "p95".into(),
-            ],
+        out.push(Block::Subsection(format!("Plan {}", plan.name)));
+        out.push(Block::table(
+            ["metric", "mean [95 % interval]", "median", "p95"],
             metric_rows(&rows, &plan.name, &tallies[p]),
         ));
     }
-    out.push(Block::H2("Charts".into()));
+    out.push(Block::Section("Charts".into()));
     for (file, caption) in chart_captions(fleet, traces) {
-        out.push(Block::Figure(file, caption));
+        out.push(Block::figure(file, caption));
     }
-    out.push(Block::H2("The metrics".into()));
-    out.push(Block::List(
+    out.push(Block::Section("The metrics".into()));
+    out.push(Block::list(
         CAMPAIGN_METRICS
             .iter()
-            .map(|m| format!("**{}** (`{}`): {}", m.words, m.name, m.meaning))
-            .collect(),
+            .map(|m| format!("**{}** (`{}`): {}", m.words, m.name, m.meaning)),
     ));
     out
 }
@@ -977,7 +974,7 @@ fn side_by_side(fleet: &Fleet, rows: &[SummaryRow], tallies: &[Tally]) -> Block 
             r
         })
         .collect();
-    Block::Table(head, body)
+    Block::table(head, body)
 }
 
 #[cfg(test)]
