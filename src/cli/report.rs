@@ -232,6 +232,7 @@ pub(super) fn cmd_report(
     // Two runs of each strategy, to show what happens when: a typical one
     // and a bad one, simulated again with their event log.
     let order = picker.order();
+    let mut calendar = Vec::new();
     for p in picker.picks() {
         let name = &p.strategy;
         let rb = sc.strategy(name).map_err(CliError::BadInput)?;
@@ -247,6 +248,13 @@ pub(super) fn cmd_report(
                 },
             );
             let line = outcome(pick, &order, &run.metrics.values(), Some(&run.events));
+            if kind == "typical" {
+                calendar.push((
+                    name.clone(),
+                    pick.replication,
+                    cutover::report::calendar::words(&sc, &run),
+                ));
+            }
             let mut t = Timeline::from_run(&sc, name, m.seed, &run);
             t.title = format!("{}, replication {} ({kind} run)", t.title, pick.replication);
             drawn.push(chart(
@@ -266,6 +274,7 @@ pub(super) fn cmd_report(
         agg: &agg,
         charts,
         sensitivity: study.as_ref().map(|s| s.findings()),
+        calendar,
     };
     let (md, html) = (page::markdown(&input), page::html_dated(&input, &date));
     let summary_pdf = pdf::render(&page::summary::summary(&input, &date))

@@ -174,11 +174,19 @@ pub fn words(sc: &Scenario, out: &RunOutput) -> Vec<String> {
     ));
     for w in &s.waits {
         let mut line = format!(
-            "Waited {} for a window, from {} to {}",
+            "Waited {} between windows, from {} to {}",
             span(w.to.0 - w.from.0),
             at(w.from),
             at(w.to)
         );
+        let interim = sc.interim.0;
+        if interim > 0 && out.events.iter().any(|r| {
+            matches!(r.event, Event::StepStart { step } if out.events.step(step).is_some_and(|s| matches!(s, crate::runbook::Step::Interim)))
+                && r.time >= w.from
+                && r.time < w.to
+        }) {
+            line.push_str(&format!(" (the interim of {} included)", span(interim)));
+        }
         if sc.site.has_backup() {
             if w.exposed_ms > 0 {
                 line.push_str(&format!(", {} of it without a working failover", span(w.exposed_ms)));

@@ -321,6 +321,9 @@ pub struct ReportInput<'a> {
     pub charts: Vec<ReportChart>,
     /// What the sensitivity study found, when one was run.
     pub sensitivity: Option<super::sensitivity::Findings>,
+    /// The calendar of a typical run of each strategy, in words
+    /// ([`super::calendar::words`]): strategy, replication, sentences.
+    pub calendar: Vec<(String, u64, Vec<String>)>,
 }
 
 // ---------------------------------------------------------------------
@@ -1406,6 +1409,21 @@ pub fn tornado_caption(t: &super::sensitivity::Tornado, runs: u64) -> String {
     )
 }
 
+/// The section "The calendar": per strategy, the windows a typical run
+/// worked in, its waits for a window and what skipped windows added.
+fn calendar(runs: &[(String, u64, Vec<String>)], out: &mut Vec<Block>) {
+    if runs.iter().all(|(_, _, lines)| lines.is_empty()) {
+        return;
+    }
+    out.push(Block::Section("The calendar".into()));
+    out.push(Block::p(
+        "The windows each strategy's typical run worked in, the waits between them (a two-window procedure waits for its second window; a freeze can skip windows and lengthen the wait), and how much of each wait the site ran without a working failover.",
+    ));
+    out.push(Block::list(runs.iter().filter(|(_, _, l)| !l.is_empty()).map(
+        |(s, rep, lines)| format!("**{s}** (replication {rep}): {}", lines.join(" ")),
+    )));
+}
+
 /// The section "What would change the decision": one sentence per input
 /// that changes the recommendation within its range, one for those that do
 /// not, and how it was found.
@@ -1612,6 +1630,7 @@ fn document(input: &ReportInput) -> Vec<Block> {
                 .collect::<Vec<_>>(),
         ));
     }
+    calendar(&input.calendar, &mut out);
     out.extend(what_would_change(&f, input.sensitivity.as_ref()));
     out.push(Block::Section("Charts".into()));
     for c in &input.charts {

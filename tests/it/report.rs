@@ -43,6 +43,7 @@ fn report(sc: &Scenario, runs: u64) -> (String, String) {
         agg: &agg,
         charts: Vec::new(),
         sensitivity: None,
+        calendar: Vec::new(),
     };
     (page::markdown(&input), page::html(&input))
 }
@@ -652,4 +653,50 @@ fn every_number_of_the_fault_heavy_report_recomputes_from_runs_csv() {
         }
     }
     assert!(checked > 150, "{checked} numbers checked");
+}
+
+/// The calendar in words: a freeze that skips the second window of a
+/// two-window upgrade is named in the report, with the days it added to
+/// the wait without a working failover.
+#[test]
+fn the_report_names_the_freeze_that_lengthened_the_wait() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = shipped_text("failover-pair")
+        .replace(
+            "start_weekday = \"mon\"",
+            "start = \"2025-03-03T00:00\"\ntime_zone = \"Europe/Paris\"\nfreezes = [{ from = \"2025-03-06\", to = \"2025-03-07\", reason = \"Quarter-end audit\" }]",
+        )
+        .replace("start_hour = 0", "");
+    std::fs::write(tmp.path().join("frozen.toml"), text).unwrap();
+    let o = crate::cutover(
+        tmp.path(),
+        &[
+            "report",
+            "frozen.toml",
+            "--runs",
+            "20",
+            "--out",
+            "out",
+            "--no-sensitivity",
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(tmp.path().join("out/report.md")).unwrap();
+    let cal = section(&md, "The calendar");
+    let sync = cal
+        .lines()
+        .find(|l| l.starts_with("- **failover-sync** "))
+        .expect("a line per strategy");
+    assert!(sync.contains("Worked in 2 windows"), "{sync}");
+    assert!(
+        sync.contains("Quarter-end audit") && sync.contains("added 5.0 days"),
+        "{sync}"
+    );
+    assert!(sync.contains("without a working failover"), "{sync}");
+    let one = cal
+        .lines()
+        .find(|l| l.starts_with("- **failover-sync-one-window** "))
+        .unwrap();
+    assert!(one.contains("Worked in 1 window") && !one.contains("skipped"), "{one}");
 }
