@@ -4,7 +4,6 @@
 //! how much of that wait the skipped windows added. Read from the run's
 //! typed event log and its spans; no I/O.
 
-use crate::metrics::Metrics;
 use crate::model::calendar::LocalTime;
 use crate::runbook::StepKind;
 use crate::scenario::Scenario;
@@ -139,14 +138,13 @@ fn span(ms: u64) -> String {
 }
 
 /// An instant for readers: the local label, with the day of the run in
-/// the weekly form (`tue 22:00, day 2`).
-fn when(local: &LocalTime, m: &Metrics, t: SimTime) -> String {
+/// the weekly form as the timeline's axis gives it (`day 1 · tue 22:00`).
+fn when(local: &LocalTime, t: SimTime) -> String {
     let label = local.label(t);
     if local.clock.is_some() {
         label
     } else {
-        let start = m.procedure_start_ms.saturating_sub(m.procedure_start_ms % MS_PER_DAY);
-        format!("{label}, day {}", (t.0.saturating_sub(start)) / MS_PER_DAY + 1)
+        format!("day {} · {label}", t.0 / MS_PER_DAY)
     }
 }
 
@@ -158,8 +156,7 @@ pub fn words(sc: &Scenario, out: &RunOutput) -> Vec<String> {
         return Vec::new();
     }
     let local = sc.calendar.local_time();
-    let m = &out.metrics;
-    let at = |t: SimTime| when(&local, m, t);
+    let at = |t: SimTime| when(&local, t);
     let mut lines = Vec::new();
     let used: Vec<String> = s
         .used
