@@ -56,6 +56,11 @@ pub enum Purpose {
     /// each site would show it (word `2(k + 1)` for site `k`), shared by
     /// every plan of a replication.
     Version = 13,
+    /// Crashes: when each appliance fails, its repair, the takeover's
+    /// delay (a stream of its own, so that a change of the upgrade failure
+    /// probability or of the prechecks does not move the crashes: common
+    /// random numbers across a sensitivity swing).
+    Crashes = 14,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.
@@ -100,6 +105,8 @@ pub struct Streams {
     pub consoles: ChaCha8Rng,
     /// Technicians' first logins after the upgrade.
     pub technicians: ChaCha8Rng,
+    /// Crashes, repairs and takeovers.
+    pub crashes: ChaCha8Rng,
 }
 
 impl Streams {
@@ -117,6 +124,7 @@ impl Streams {
             dns: stream(seed, replication, Purpose::Dns),
             defects: stream(seed, replication, Purpose::Defects),
             consoles: stream(seed, replication, Purpose::Consoles),
+            crashes: stream(seed, replication, Purpose::Crashes),
             technicians: stream(seed, replication, Purpose::Technicians),
         }
     }

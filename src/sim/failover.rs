@@ -330,7 +330,7 @@ impl World<'_> {
         if !self.sc.faults.crashes || !self.nodes[node].up() {
             return;
         }
-        let e: f64 = Exp1.sample(&mut self.rng.faults);
+        let e: f64 = Exp1.sample(&mut self.rng.crashes);
         let d = SimDuration::from_ms_f64(e * self.sc.faults.mtbf.0 as f64);
         let epoch = self.nodes[node].epoch;
         self.q.schedule(
@@ -356,7 +356,7 @@ impl World<'_> {
         n.epoch += 1;
         let epoch = n.epoch;
         self.touch(node);
-        let repair = self.sc.faults.mttr.sample(&mut self.rng.faults);
+        let repair = self.sc.faults.mttr.sample(&mut self.rng.crashes);
         self.log(Event::Crashed { node, repair });
         self.drop_sessions(node, DropCause::Crash, true);
         // A copy in flight to or from this appliance is cut short.
@@ -381,7 +381,7 @@ impl World<'_> {
             && self.nodes[b].up()
             && self.rel.backup_ops
         {
-            let d = self.sc.faults.failover_delay.sample(&mut self.rng.faults);
+            let d = self.sc.faults.failover_delay.sample(&mut self.rng.crashes);
             self.q.schedule(
                 self.now + d,
                 Ev::Takeover {

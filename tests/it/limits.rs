@@ -219,11 +219,8 @@ fn ends_of_sessions_dropped_again_and_again_stop_at_the_queue_budget() {
     let out = bounded(&sc, logged(), limits);
     assert_eq!(out.metrics.aborted, 1);
     assert_eq!(out.metrics.conservation_error(), None);
-    assert!(
-        out.metrics.dropped_sessions > 20_000,
-        "{}",
-        out.metrics.dropped_sessions
-    );
+    // Thousands of drops, each leaving its session's end queued.
+    assert!(out.metrics.dropped_sessions > 5_000, "{}", out.metrics.dropped_sessions);
     assert!(
         out.metrics.active_at_end < 50_000,
         "the clients were within their budget"

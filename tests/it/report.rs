@@ -317,14 +317,17 @@ fn the_table_names_a_best_strategy_only_when_the_difference_is_clear() {
         "{t}"
     );
     assert!(line("exposure_s").ends_with("  failover-sync-one-window"), "{t}");
-    // The custom runbook varies the built-in asynchronous upgrade by doing
-    // it in one night: more latent defects escape, and an escaped defect's
-    // restore takes the serving appliance down (the site down), so its
-    // downtime is clearly above the built-in one's in these 100 runs.
+    // The custom runbook: the one-window procedures keep the exposure to
+    // hours, clearly; the two asynchronous ones' downtimes, within minutes
+    // of each other in 100 runs of faults, are not told apart.
     let sc = shipped("custom-runbook");
     let t = table(&sc, 100);
     let line = |m: &str| t.lines().find(|l| l.starts_with(m)).unwrap().trim_end().to_string();
-    assert!(line("downtime_s").ends_with("  failover-async-nat"), "{t}");
+    assert!(line("exposure_s").ends_with("  failover-sync-one-window"), "{t}");
+    assert!(
+        line("downtime_s").ends_with("  tie (failover-async-nat, async-nat-one-night)"),
+        "{t}"
+    );
     assert!(!t.contains("lowest"));
 }
 
@@ -590,9 +593,16 @@ fn every_number_of_the_fault_heavy_report_recomputes_from_runs_csv() {
             let mut xs = values(s, m.name, true);
             xs.sort_by(f64::total_cmp);
             let parts: Vec<(f64, f64)> = cell.split(" / ").map(|p| leading_number(p).unwrap()).collect();
-            let rank = |p: f64| xs[((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1];
-            assert!(printed_as(parts[0], rank(0.5)), "{}: {s}: median {cell}", m.name);
-            assert!(printed_as(parts[1], rank(0.95)), "{}: {s}: p95 {cell}", m.name);
+            // Nearest rank, as the quantile sketch gives it: within its
+            // relative accuracy of 0.1 % (stats::Sketch), and the rounding
+            // of the digits shown.
+            let near = |p: f64, (shown, half): (f64, f64)| {
+                let r = ((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1;
+                let (lo, hi) = (xs[r.saturating_sub(1)], xs[(r + 1).min(xs.len() - 1)]);
+                shown >= lo * 0.999 - half && shown <= hi * 1.001 + half
+            };
+            assert!(near(0.5, parts[0]), "{}: {s}: median {cell}", m.name);
+            assert!(near(0.95, parts[1]), "{}: {s}: p95 {cell}", m.name);
             assert!(
                 printed_as(parts[2], *xs.last().unwrap()),
                 "{}: {s}: worst {cell}",
