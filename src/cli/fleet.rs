@@ -269,13 +269,18 @@ fn write_outputs(
         // Each chart drawn once: its two files, and its SVG in the page.
         let charts = out.join("charts");
         std::fs::create_dir_all(&charts).map_err(|e| internal(&format!("cannot create {}", charts.display()), e))?;
-        let mut svgs = Vec::new();
-        for (name, chart) in cutover::report::fleet::charts(fleet, trace, stats) {
-            let r = cutover::report::chart::render(&chart).map_err(|e| internal(&format!("chart {name}"), e))?;
-            write_atomic(&charts.join(format!("{name}.svg")), |w| w.write_all(r.svg.as_bytes()))?;
-            write_atomic(&charts.join(format!("{name}.png")), |w| w.write_all(&r.png))?;
-            svgs.push((name, r.svg));
-        }
+        // Each chart drawn and written on its own, in parallel; their SVGs
+        // kept in order for the page.
+        use rayon::prelude::*;
+        let svgs: Vec<(String, String)> = cutover::report::fleet::charts(fleet, trace, stats)
+            .into_par_iter()
+            .map(|(name, chart)| {
+                let r = cutover::report::chart::render(&chart).map_err(|e| internal(&format!("chart {name}"), e))?;
+                write_atomic(&charts.join(format!("{name}.svg")), |w| w.write_all(r.svg.as_bytes()))?;
+                write_atomic(&charts.join(format!("{name}.png")), |w| w.write_all(&r.png))?;
+                Ok((name, r.svg))
+            })
+            .collect::<Result<_, CliError>>()?;
         cutover::report::fleet::report_with_svgs(fleet, stats, trace, runs, seed, &svgs, true)
     };
     write_atomic(&out.join("report.html"), |w| w.write_all(html.as_bytes()))?;
