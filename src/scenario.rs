@@ -5,8 +5,9 @@
 //! into a [`Scenario`] whose fields carry units in their names or types,
 //! collecting *every* problem with its field path. [`locate`] then finds the
 //! line of each problem in the text. Omitted fields take the documented
-//! defaults (see the README's scenario reference).
+//! defaults (see the book's scenario chapter, docs/src/scenarios.md, whose field table is [`fields::TABLES`]).
 
+pub mod fields;
 pub mod locate;
 pub mod raw;
 pub mod sensitivity;

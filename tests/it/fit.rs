@@ -4,9 +4,9 @@
 //! database), written as a CSV export, fitted by the library and by the
 //! binary; the fitted weekly count, medians and p95s against the truth; bad
 //! exports refused by line; the written `workload.toml` accepted by a
-//! scenario; the shipped example and the README's output of it.
+//! scenario; the shipped example and the book's output of it (docs/src/workload.md).
 //!
-//! The example export and the README's block are regenerated with
+//! The example export and the book's block are regenerated with
 //!
 //!     CUTOVER_BLESS=1 cargo test --test it fit
 
@@ -345,26 +345,26 @@ fn the_readme_shows_the_example_fit_as_the_binary_prints_it() {
         ),
         ("fit-workload toml", format!("```toml\n{toml}```\n")),
     ];
-    let path = repo("README.md");
+    let path = repo("docs/src/workload.md");
     let mut readme = std::fs::read_to_string(&path).unwrap();
     for (name, want) in &blocks {
-        let (a, b) = between(&readme, name).unwrap_or_else(|| panic!("README.md has no {name} block"));
+        let (a, b) = between(&readme, name).unwrap_or_else(|| panic!("docs/src/workload.md has no {name} block"));
         if bless() {
             readme.replace_range(a..b, want);
         } else {
             assert!(
                 readme[a..b] == *want,
-                "README.md's {name} block is not what the binary gives (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}"
+                "docs/src/workload.md's {name} block is not what the binary gives (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}"
             );
         }
     }
     if bless() {
         std::fs::write(&path, &readme).unwrap();
-        // The README's pictures of the example.
+        // The book's pictures of the example.
         for stem in ["fit-profile", "fit-durations"] {
             std::fs::copy(
                 dir.join(format!("charts/{stem}.png")),
-                repo(&format!("docs/img/{stem}.png")),
+                repo(&format!("docs/src/img/{stem}.png")),
             )
             .unwrap();
         }

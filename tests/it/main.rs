@@ -16,7 +16,7 @@
 //! - `golden`: events.csv and metrics.csv of every shipped scenario and
 //!   strategy, and two small comparisons and a report, byte for byte
 //!   against `tests/data/golden/`.
-//! - `docs`: the README's metric table against the library's.
+//! - `docs`: the book's tables (metrics, campaign metrics, scenario fields) against the library's, its links, the README's length.
 //! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
 //!   and short runs; no input may panic.
 //! - `io_boundary`: no file, environment or clock access outside the
