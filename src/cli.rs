@@ -3,6 +3,7 @@
 
 mod fit;
 mod fleet;
+mod new;
 mod outdir;
 mod report;
 mod run;
@@ -187,6 +188,19 @@ enum Command {
         /// Scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Write a commented scenario to start from: it validates as written
+    /// and says, field by field, what to change.
+    #[command(
+        after_help = "Examples:\n  cutover new pair --out berlin.toml     # then edit, and: cutover report berlin.toml\n  cutover new fleet --out fleet.toml     # writes fleet.toml and fleet-site.toml"
+    )]
+    New {
+        /// What to describe: pair, single, atlas, pod, or fleet (with its site file).
+        kind: new::Kind,
+        /// The file to write; `<kind>.toml` in the current folder when
+        /// omitted. Never overwritten.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// List the strategies (runbooks) and their steps.
     Strategies {
         /// Scenario file: its strategies, resolved against its site; every
@@ -320,6 +334,7 @@ pub fn run() -> Result<(), CliError> {
                 _ => study::cmd_compare(scenario.as_deref(), flags, &ci, shard, !no_sensitivity).map(|_| ()),
             }
         }
+        Command::New { kind, out } => new::cmd_new(kind, out),
         Command::Merge { dirs, out } => {
             let fleet_shards = dirs
                 .first()

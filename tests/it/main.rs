@@ -16,6 +16,7 @@
 //! - `golden`: events.csv and metrics.csv of every shipped scenario and
 //!   strategy, and two small comparisons and a report, byte for byte
 //!   against `tests/data/golden/`.
+//! - `templates`: `cutover new` writes templates that validate and compare.
 //! - `docs`: the book's tables (metrics, campaign metrics, scenario fields) against the library's, its links, the README's length.
 //! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
 //!   and short runs; no input may panic.
@@ -79,6 +80,7 @@ mod strategies;
 mod study;
 mod summary;
 mod technicians;
+mod templates;
 mod theory;
 mod timeline;
 mod version;
