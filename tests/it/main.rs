@@ -16,6 +16,7 @@
 //! - `golden`: events.csv and metrics.csv of every shipped scenario and
 //!   strategy, and two small comparisons and a report, byte for byte
 //!   against `tests/data/golden/`.
+//! - `messages`: every mistake of a file in one run, with suggestions.
 //! - `templates`: `cutover new` writes templates that validate and compare.
 //! - `docs`: the book's tables (metrics, campaign metrics, scenario fields) against the library's, its links, the README's length.
 //! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
@@ -69,6 +70,7 @@ mod fuzz;
 mod golden;
 mod io_boundary;
 mod limits;
+mod messages;
 mod operators;
 mod placement;
 mod props;
