@@ -77,3 +77,38 @@ fn a_misspelled_strategy_in_a_fleet_plan_gets_a_suggestion() {
     let err = stderr(&o);
     assert!(err.contains("did you mean \"failover-async-dns\"?"), "{err}");
 }
+
+#[test]
+fn every_command_has_two_examples_and_the_fleet_commands_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    for command in [
+        "run",
+        "compare",
+        "merge",
+        "sweep",
+        "report",
+        "fit-workload",
+        "validate",
+        "strategies",
+        "new",
+    ] {
+        let o = cutover(tmp.path(), &[command, "--help"]);
+        assert!(o.status.success(), "{command}: {}", stderr(&o));
+        let help = String::from_utf8_lossy(&o.stdout).into_owned();
+        let examples = help
+            .split("Examples:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{command} --help has no examples:\n{help}"));
+        let lines = examples
+            .lines()
+            .filter(|l| l.trim_start().starts_with("cutover "))
+            .count();
+        assert!(lines >= 2, "{command} --help has {lines} examples:\n{help}");
+        if ["run", "compare", "validate", "report"].contains(&command) {
+            assert!(
+                help.contains("fleet file"),
+                "{command} --help does not say it takes a fleet file:\n{help}"
+            );
+        }
+    }
+}
