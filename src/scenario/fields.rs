@@ -92,7 +92,7 @@ pub const TABLES: &[Table] = &[
             Field {
                 names: &["start"],
                 default: "none",
-                meaning: "a local date-time, `\"2025-03-03T00:00\"` (no offset; years 1970 to 2200): simulation time 0; turns on the dated form below",
+                meaning: "a local date-time, `\"2025-03-03T00:00\"` (no offset; years 1970 to 2200): simulation time 0; turns on the dated form of [the calendar](calendar.md)",
             },
             Field {
                 names: &["time_zone"],
@@ -587,7 +587,7 @@ pub const TABLES: &[Table] = &[
         name: "runbooks",
         header: "[[runbooks]]",
         default: "none",
-        meaning: "runbooks of your own (see above)",
+        meaning: "runbooks of your own: see [Runbooks of your own](strategies.md#runbooks-of-your-own)",
         fields: &[],
         refused: &[],
     },
@@ -636,7 +636,7 @@ pub const TABLES: &[Table] = &[
             },
             Field {
                 names: &["matrix"],
-                default: "see below",
+                default: "the matrix after this table",
                 meaning: "three rows (rare, possible, likely) of three classes (low, moderate, high impact); a class may not fall as the likelihood or the impact grows",
             },
         ],
