@@ -1,0 +1,158 @@
+//! A one-parameter sweep: the mean of one metric against the swept value,
+//! one line per strategy with its 95 % CI band.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{Curve, LEGEND_W, pad_range, value_range};
+use crate::report::chart::{Chart, DrawResult, Scale, Swatch, draw_legend, font};
+
+/// A one-parameter sweep of one metric: mean and 95 % CI band per strategy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepLines {
+    pub title: String,
+    pub metric: String,
+    pub param: String,
+    /// The swept values as given, and their positions on the x axis.
+    pub xs: Vec<(String, f64)>,
+    /// Per strategy, (mean, low, high) at each x; NaN where the strategy
+    /// did not run (drawn as a gap: no mark, no line through it).
+    pub lines: Vec<Curve<(f64, f64, f64)>>,
+    /// The swept values are names or true/false, not numbers: evenly
+    /// spaced, no line between them.
+    pub categorical: bool,
+}
+
+impl SweepLines {
+    /// Runs of consecutive points where a strategy ran (finite means): a
+    /// line is drawn through each run, never across a point where it did
+    /// not run.
+    pub fn runs(points: &[(f64, f64, f64)]) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, p) in points.iter().enumerate() {
+            match (p.0.is_finite(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    out.push(s..i);
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            out.push(s..points.len());
+        }
+        out
+    }
+}
+
+impl Chart for SweepLines {
+    fn size(&self) -> (u32, u32) {
+        (1100, 560)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (w, _) = self.size();
+        let (plot, side) = area.split_horizontally(w as i32 - LEGEND_W);
+        // A categorical parameter sits at evenly spaced places, its
+        // strategies side by side; a numeric one at its values.
+        let xs: Vec<f64> = if self.categorical {
+            (0..self.xs.len()).map(|i| i as f64).collect()
+        } else {
+            self.xs.iter().map(|x| x.1).collect()
+        };
+        let (xlo, xhi) = if self.categorical {
+            (-0.5, self.xs.len().max(1) as f64 - 0.5)
+        } else {
+            pad_range(
+                xs.iter().cloned().fold(f64::INFINITY, f64::min),
+                xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            )
+        };
+        let ys = self
+            .lines
+            .iter()
+            .flat_map(|l| {
+                l.points
+                    .iter()
+                    .filter(|p| p.0.is_finite())
+                    .flat_map(|p| [p.0, p.1, p.2])
+            })
+            .filter(|v| v.is_finite());
+        let (ylo, yhi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+        let (ylo, yhi) = if ylo.is_finite() { (ylo, yhi) } else { (0.0, 1.0) };
+        let scale = Scale::for_metric(&self.metric, ylo.abs().max(yhi.abs()));
+        let d = scale.div;
+        let (ylo, yhi) = value_range(ylo / d, yhi / d);
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(&self.title, font(18.0))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(xlo..xhi, ylo..yhi)?;
+        let metric = self.metric.clone();
+        chart
+            .configure_mesh()
+            .x_labels(0)
+            // The x axis is labelled at the swept values only, as they were
+            // given ("12h", "1d", "50"), below: round-number ticks between
+            // them would mix units.
+            .x_label_formatter(&|_| String::new())
+            .disable_x_mesh()
+            .y_label_formatter(&|y| scale.tick(*y))
+            .x_desc(self.param.clone())
+            .y_desc(format!("mean {}", scale.describe(&metric)))
+            .label_style(font(13.0))
+            .axis_desc_style(font(14.0))
+            .draw()?;
+        let tick_style = TextStyle::from(font(13.0)).pos(Pos::new(HPos::Center, VPos::Top));
+        let (bx, by) = plot.get_base_pixel();
+        for ((label, _), x) in self.xs.iter().zip(&xs) {
+            let (px, py) = chart.backend_coord(&(*x, ylo));
+            let (px, py) = (px - bx, py - by);
+            plot.draw(&PathElement::new(vec![(px, py), (px, py + 5)], BLACK))?;
+            plot.draw(&Text::new(label.clone(), (px, py + 7), tick_style.clone()))?;
+        }
+        let k = self.lines.len().max(1) as f64;
+        let mut entries = Vec::new();
+        for (li, line) in self.lines.iter().enumerate() {
+            let c = line.color;
+            let pts: Vec<(f64, f64, f64)> = line.points.iter().map(|p| (p.0 / d, p.1 / d, p.2 / d)).collect();
+            if self.categorical {
+                // Side by side at each value: the 95 % CI as a bar, the mean
+                // as a dot; no line between values that have no order.
+                let off = (li as f64 - (k - 1.0) / 2.0) * (0.6 / k);
+                for (x, p) in xs.iter().zip(&pts).filter(|(_, p)| p.0.is_finite()) {
+                    let x = x + off;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x, p.1), (x, p.2)],
+                        c.stroke_width(3),
+                    )))?;
+                    chart.draw_series(std::iter::once(Circle::new((x, p.0), 5, c.filled())))?;
+                }
+                entries.push((Swatch::Dot(c), line.name.clone()));
+                continue;
+            }
+            for run in Self::runs(&pts) {
+                // The 95 % CI band, then the mean, over each run of points
+                // where the strategy ran.
+                let (rx, rp) = (&xs[run.clone()], &pts[run]);
+                let mut band: Vec<(f64, f64)> = rx.iter().zip(rp).map(|(x, p)| (*x, p.2)).collect();
+                band.extend(rx.iter().zip(rp).rev().map(|(x, p)| (*x, p.1)));
+                chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))?;
+                chart.draw_series(LineSeries::new(
+                    rx.iter().zip(rp).map(|(x, p)| (*x, p.0)),
+                    c.stroke_width(3),
+                ))?;
+                chart.draw_series(rx.iter().zip(rp).map(|(x, p)| Circle::new((*x, p.0), 4, c.filled())))?;
+            }
+            entries.push((Swatch::Line(c), line.name.clone()));
+        }
+        if self.lines.iter().any(|l| l.points.iter().any(|p| !p.0.is_finite())) {
+            entries.push((Swatch::Box(WHITE), "no mark: did not run there".to_string()));
+        }
+        draw_legend(&side, (8, 70), &entries)
+    }
+}
