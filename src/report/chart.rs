@@ -277,18 +277,37 @@ pub fn fmt_value(unit: Unit, x: f64) -> String {
 }
 
 /// Formats a metric value for tables, sentences and labels in the metric's
-/// one shown unit ([`crate::metrics::Metric::shown_unit`]): `52.3 min`,
-/// `0.25 min`, `49.5 h`, `1.91%`, `3`.
+/// shown unit ([`crate::metrics::Metric::shown_unit`]): `52.3 min`,
+/// `0.25 min`, `49.5 h`, `1.91%`, `3`; a long time in a larger unit
+/// ([`fmt_long_time`]): `49.6 h`, not `2975 min`.
 pub fn fmt_metric(metric: &str, x: f64) -> String {
     let Some(m) = crate::metrics::find(metric) else {
         return fmt_value(Unit::Count, x);
     };
     match m.unit {
         Unit::Probability | Unit::Ratio | Unit::Count | Unit::Flag => fmt_value(m.unit, x),
-        Unit::Seconds | Unit::Instant => {
-            let (name, per) = m.shown_unit();
-            format!("{} {name}", fmt_number(x / per))
-        }
+        Unit::Seconds | Unit::Instant => fmt_long_time(m.shown_unit(), x),
+    }
+}
+
+/// From this many seconds on, a time shown in minutes is written in hours.
+pub const HOURS_FROM_S: f64 = 10.0 * 3600.0;
+
+/// From this many seconds on, a time is written in days.
+pub const DAYS_FROM_S: f64 = 3.0 * 86_400.0;
+
+/// A time of `s` seconds in its shown unit (`(name, seconds per unit)`),
+/// or a larger one when it is long: from [`HOURS_FROM_S`] (10 h) on in
+/// hours, from [`DAYS_FROM_S`] (3 days) on in days. `12.5 min`,
+/// `49.6 h`, `11.2 days`.
+pub fn fmt_long_time((name, per): (&'static str, f64), s: f64) -> String {
+    let a = s.abs();
+    if a >= DAYS_FROM_S {
+        format!("{} days", fmt_number(s / 86_400.0))
+    } else if a >= HOURS_FROM_S && per < 3600.0 {
+        format!("{} h", fmt_number(s / 3600.0))
+    } else {
+        format!("{} {name}", fmt_number(s / per))
     }
 }
 

@@ -1085,6 +1085,44 @@ fn thresholds_near_zero_values_and_one_unit_per_metric() {
 }
 
 #[test]
+fn long_times_are_written_in_hours_then_days() {
+    use cutover::report::chart::fmt_metric;
+    // Downtime is shown in minutes, up to 10 hours.
+    assert_eq!(fmt_metric("downtime_s", 3000.0), "50 min");
+    assert_eq!(fmt_metric("downtime_s", 35_940.0), "599 min");
+    assert_eq!(fmt_metric("downtime_s", 36_000.0), "10 h");
+    assert_eq!(fmt_metric("downtime_s", 178_500.0), "49.6 h");
+    assert_eq!(fmt_metric("downtime_s", -178_500.0), "-49.6 h");
+    // Exposure is shown in hours, up to 3 days; both in days from there.
+    assert_eq!(fmt_metric("exposure_s", 255_600.0), "71 h");
+    assert_eq!(fmt_metric("exposure_s", 259_200.0), "3 days");
+    assert_eq!(fmt_metric("exposure_s", 963_627.0), "11.2 days");
+    assert_eq!(fmt_metric("downtime_s", 400_000.0), "4.6 days");
+    // Counts and shares are not times.
+    assert_eq!(fmt_metric("dropped_sessions", 2975.0), "2975");
+    // In a chart: the CDF's median and the distribution's mean and p95.
+    let c = Cdf {
+        title: "long".into(),
+        metric: "downtime_s".into(),
+        curves: vec![Curve {
+            name: "slow".into(),
+            color: BLUE,
+            points: vec![(100_000.0, 0.2), (178_500.0, 0.6), (300_000.0, 1.0)],
+        }],
+        threshold: None,
+    };
+    let svg = render(&c).unwrap().svg;
+    assert!(svg.contains("slow (median 49.6 h)"), "the median in hours");
+    assert!(!svg.contains("2975 min"));
+    let mut d = two_strategy_distribution(None);
+    d.boxes[0].mean = 178_500.0;
+    d.boxes[0].q[4] = 300_000.0;
+    let texts: Vec<String> = svg_texts(&render(&d).unwrap().svg).into_iter().map(|t| t.2).collect();
+    assert!(texts.iter().any(|t| t == "mean 49.6 h"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "p95 3.5 days"), "{texts:?}");
+}
+
+#[test]
 fn the_session_series_keeps_every_change_the_traced_log_shows() {
     use cutover::sim::events::Event;
     use cutover::sim::{MAX_SERIES_POINTS, RunOptions, simulate};
