@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
-use super::chart::{Chart, DrawResult, fmt_metric};
+use super::chart::{Chart, DrawResult, Stroke, fmt_metric};
 use crate::metrics::{self, METRICS};
 use crate::montecarlo::{Aggregator, DiffRow, Runs, SummaryRow};
 
@@ -30,6 +30,104 @@ pub struct Curve<P> {
     pub name: String,
     pub color: RGBColor,
     pub points: Vec<P>,
+}
+
+/// A point of a series that can be told apart from another: coordinate by
+/// coordinate, a NaN (no value) the same as a NaN.
+pub trait SamePoint {
+    /// True when every coordinate is the same.
+    fn same(&self, other: &Self) -> bool;
+    /// True when some coordinate is a value (the point is drawn).
+    fn drawn(&self) -> bool;
+}
+
+fn same_value(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+impl SamePoint for (f64, f64) {
+    fn same(&self, o: &Self) -> bool {
+        same_value(self.0, o.0) && same_value(self.1, o.1)
+    }
+    fn drawn(&self) -> bool {
+        self.0.is_finite() && self.1.is_finite()
+    }
+}
+
+/// A sweep's point: the mean, then its 95 % CI; drawn where the mean is a
+/// value.
+impl SamePoint for (f64, f64, f64) {
+    fn same(&self, o: &Self) -> bool {
+        same_value(self.0, o.0) && same_value(self.1, o.1) && same_value(self.2, o.2)
+    }
+    fn drawn(&self) -> bool {
+        self.0.is_finite()
+    }
+}
+
+/// The series of a chart that would hide each other, drawn one on top of
+/// the other: for each, the first series whose points are all the same as
+/// its own, or itself when none before it has them. A series with nothing
+/// to draw is the same as none.
+pub fn first_same<P: SamePoint>(curves: &[Curve<P>]) -> Vec<usize> {
+    let drawn = |c: &Curve<P>| c.points.iter().any(SamePoint::drawn);
+    (0..curves.len())
+        .map(|i| {
+            let c = &curves[i];
+            (0..i)
+                .find(|&j| {
+                    let o = &curves[j];
+                    drawn(c)
+                        && o.points.len() == c.points.len()
+                        && o.points.iter().zip(&c.points).all(|(a, b)| a.same(b))
+                })
+                .unwrap_or(i)
+        })
+        .collect()
+}
+
+/// How each series is drawn, given [`first_same`]: alone, a plain line; the
+/// first of identical ones wide, the later ones over it thinner and dashed,
+/// their dashes taking turns, so that all show.
+pub fn strokes(first: &[usize]) -> Vec<Stroke> {
+    (0..first.len())
+        .map(|i| {
+            if first[i] != i {
+                let later = |j: &usize| *j != first[i] && first[*j] == first[i];
+                let k = (0..=i).filter(later).count();
+                let m = (0..first.len()).filter(later).count();
+                Stroke::over(k, m)
+            } else if first.iter().skip(i + 1).any(|&f| f == i) {
+                Stroke::UNDER
+            } else {
+                Stroke::PLAIN
+            }
+        })
+        .collect()
+}
+
+/// The order to draw series in: the wide first lines of identical series,
+/// then the plain ones (so that a wide line covers none of them), then the
+/// dashed ones over the wide ones; otherwise as listed.
+pub fn draw_order(strokes: &[Stroke]) -> Vec<usize> {
+    let rank = |s: &Stroke| match *s {
+        Stroke::UNDER => 0,
+        s if s.dash.is_none() => 1,
+        _ => 2,
+    };
+    let mut order: Vec<usize> = (0..strokes.len()).collect();
+    order.sort_by_key(|&i| rank(&strokes[i]));
+    order
+}
+
+/// A series' name in a legend: `b (same as a)` when its points are those
+/// of `a`, listed before it.
+pub fn same_name<P>(curves: &[Curve<P>], first: &[usize], i: usize) -> String {
+    if first[i] == i {
+        curves[i].name.clone()
+    } else {
+        format!("{} (same as {})", curves[i].name, curves[first[i]].name)
+    }
 }
 
 /// Any chart of a study, so that the charts of one can be listed and drawn
@@ -158,4 +256,78 @@ pub const THRESHOLD_COLOR: RGBColor = RGBColor(213, 94, 0);
 /// A threshold's label: `threshold 15 min`.
 pub fn threshold_label(metric: &str, t: f64) -> String {
     format!("threshold {}", fmt_metric(metric, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn curve(name: &str, points: &[(f64, f64)]) -> Curve<(f64, f64)> {
+        Curve {
+            name: name.into(),
+            color: RGBColor(0, 0, 0),
+            points: points.to_vec(),
+        }
+    }
+
+    #[test]
+    fn identical_series_get_strokes_of_their_own_and_are_drawn_wide_first() {
+        let a = [(1.0, 0.5), (2.0, 1.0)];
+        let b = [(1.0, 0.25), (2.0, 1.0)];
+        let curves = [
+            curve("a", &a),
+            curve("b", &b),
+            curve("a2", &a),
+            curve("a3", &a),
+            curve("b2", &b),
+            curve("c", &[(3.0, 1.0)]),
+        ];
+        let first = first_same(&curves);
+        assert_eq!(first, [0, 1, 0, 0, 1, 5]);
+        let s = strokes(&first);
+        assert_eq!(s[0], Stroke::UNDER);
+        assert_eq!(s[1], Stroke::UNDER);
+        assert_eq!(s[5], Stroke::PLAIN);
+        // Over the same line, each later series has dashes of its own, and
+        // is thinner than the line under it.
+        assert_ne!(s[2], s[3]);
+        assert!(s[2].dash.is_some() && s[3].dash.is_some() && s[4].dash.is_some());
+        assert!(s[2].width < Stroke::UNDER.width);
+        // The wide lines first, the plain one next, the dashed ones last.
+        assert_eq!(draw_order(&s), [0, 1, 5, 2, 3, 4]);
+        assert_eq!(same_name(&curves, &first, 3), "a3 (same as a)");
+        assert_eq!(same_name(&curves, &first, 5), "c");
+    }
+
+    #[test]
+    fn series_alike_in_part_or_with_nothing_to_draw_are_not_the_same() {
+        let nan = f64::NAN;
+        let curves = [
+            curve("a", &[(1.0, 0.5), (2.0, 1.0)]),
+            // The same start, a longer tail.
+            curve("b", &[(1.0, 0.5), (2.0, 1.0), (3.0, 1.0)]),
+            // One point apart.
+            curve("c", &[(1.0, 0.5), (2.5, 1.0)]),
+            // Nothing to draw, twice: no line to hide.
+            curve("d", &[]),
+            curve("e", &[]),
+        ];
+        assert_eq!(first_same(&curves), [0, 1, 2, 3, 4]);
+        assert!(strokes(&first_same(&curves)).iter().all(|s| *s == Stroke::PLAIN));
+        // A sweep's points: NaN (did not run there) is the same as NaN, and
+        // the CI counts.
+        let sweep = |name: &str, points: Vec<(f64, f64, f64)>| Curve {
+            name: name.into(),
+            color: RGBColor(0, 0, 0),
+            points,
+        };
+        let lines = [
+            sweep("a", vec![(1.0, 0.5, 1.5), (nan, nan, nan)]),
+            sweep("b", vec![(1.0, 0.5, 1.5), (nan, nan, nan)]),
+            sweep("c", vec![(1.0, 0.4, 1.5), (nan, nan, nan)]),
+            sweep("d", vec![(nan, nan, nan), (nan, nan, nan)]),
+            sweep("e", vec![(nan, nan, nan), (nan, nan, nan)]),
+        ];
+        assert_eq!(first_same(&lines), [0, 0, 2, 3, 4]);
+    }
 }

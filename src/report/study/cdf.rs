@@ -3,7 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Curve, LEGEND_W, THRESHOLD_COLOR, dashed, threshold_label, value_range};
+use super::{
+    Curve, LEGEND_W, THRESHOLD_COLOR, dashed, draw_order, first_same, same_name, strokes, threshold_label, value_range,
+};
 use crate::montecarlo::{Aggregator, Runs};
 use crate::report::chart::{
     Chart, DrawResult, Scale, Swatch, draw_legend, fmt_metric, font, metric_words, strategy_color,
@@ -78,12 +80,12 @@ impl Chart for Cdf {
             dashed(&mut chart, (t / d, 0.0), (t / d, 1.02), THRESHOLD_COLOR)?;
         }
         let mut entries = Vec::new();
-        for Curve {
-            name,
-            color,
-            points: pts,
-        } in &self.curves
-        {
+        // Strategies with the same results would hide each other: the later
+        // ones are drawn over the first, thinner and dashed, and named with it.
+        let first = first_same(&self.curves);
+        let strokes = strokes(&first);
+        for i in draw_order(&strokes) {
+            let Curve { color, points: pts, .. } = &self.curves[i];
             // A step function starting at zero.
             let mut path = Vec::with_capacity(pts.len() * 2 + 1);
             let mut prev = 0.0;
@@ -97,13 +99,17 @@ impl Chart for Cdf {
                 prev = *f;
             }
             path.push((hi, prev));
-            chart.draw_series(std::iter::once(PathElement::new(path, color.stroke_width(3))))?;
+            strokes[i].draw(chart.plotting_area(), path, *color)?;
+        }
+        for (i, Curve { name, color, points }) in self.curves.iter().enumerate() {
+            let swatch = strokes[i].swatch(*color);
+            if first[i] != i {
+                entries.push((swatch, same_name(&self.curves, &first, i)));
+                continue;
+            }
             // The median in words: readable however close to 0 the curve.
-            let median = pts.iter().find(|p| p.1 >= 0.5).map_or(f64::NAN, |p| p.0);
-            entries.push((
-                Swatch::Line(*color),
-                format!("{name} (median {})", fmt_metric(&self.metric, median)),
-            ));
+            let median = points.iter().find(|p| p.1 >= 0.5).map_or(f64::NAN, |p| p.0);
+            entries.push((swatch, format!("{name} (median {})", fmt_metric(&self.metric, median))));
         }
         if let Some(t) = self.threshold {
             entries.push((Swatch::Dashed(THRESHOLD_COLOR), threshold_label(&self.metric, t)));

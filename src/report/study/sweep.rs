@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Curve, LEGEND_W, pad_range, value_range};
-use crate::report::chart::{Chart, DrawResult, Scale, Swatch, draw_legend, font};
+use super::{Curve, LEGEND_W, draw_order, first_same, pad_range, same_name, strokes, value_range};
+use crate::report::chart::{Chart, DrawResult, Scale, Stroke, Swatch, draw_legend, font};
 
 /// A one-parameter sweep of one metric: mean and 95 % CI band per strategy.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,14 +117,18 @@ impl Chart for SweepLines {
         }
         let k = self.lines.len().max(1) as f64;
         let mut entries = Vec::new();
-        for (li, line) in self.lines.iter().enumerate() {
-            let c = line.color;
-            let pts: Vec<(f64, f64, f64)> = line.points.iter().map(|p| (p.0 / d, p.1 / d, p.2 / d)).collect();
-            if self.categorical {
+        let scaled: Vec<Vec<(f64, f64, f64)>> = self
+            .lines
+            .iter()
+            .map(|l| l.points.iter().map(|p| (p.0 / d, p.1 / d, p.2 / d)).collect())
+            .collect();
+        if self.categorical {
+            for (li, (line, pts)) in self.lines.iter().zip(&scaled).enumerate() {
+                let c = line.color;
                 // Side by side at each value: the 95 % CI as a bar, the mean
                 // as a dot; no line between values that have no order.
                 let off = (li as f64 - (k - 1.0) / 2.0) * (0.6 / k);
-                for (x, p) in xs.iter().zip(&pts).filter(|(_, p)| p.0.is_finite()) {
+                for (x, p) in xs.iter().zip(pts).filter(|(_, p)| p.0.is_finite()) {
                     let x = x + off;
                     chart.draw_series(std::iter::once(PathElement::new(
                         vec![(x, p.1), (x, p.2)],
@@ -133,22 +137,47 @@ impl Chart for SweepLines {
                     chart.draw_series(std::iter::once(Circle::new((x, p.0), 5, c.filled())))?;
                 }
                 entries.push((Swatch::Dot(c), line.name.clone()));
-                continue;
             }
-            for run in Self::runs(&pts) {
-                // The 95 % CI band, then the mean, over each run of points
-                // where the strategy ran.
-                let (rx, rp) = (&xs[run.clone()], &pts[run]);
-                let mut band: Vec<(f64, f64)> = rx.iter().zip(rp).map(|(x, p)| (*x, p.2)).collect();
-                band.extend(rx.iter().zip(rp).rev().map(|(x, p)| (*x, p.1)));
-                chart.draw_series(std::iter::once(Polygon::new(band, c.mix(0.18).filled())))?;
-                chart.draw_series(LineSeries::new(
-                    rx.iter().zip(rp).map(|(x, p)| (*x, p.0)),
-                    c.stroke_width(3),
-                ))?;
-                chart.draw_series(rx.iter().zip(rp).map(|(x, p)| Circle::new((*x, p.0), 4, c.filled())))?;
+        } else {
+            // Strategies with the same results would hide each other: the
+            // later ones are drawn over the first, thinner and dashed, with
+            // smaller dots, and named with it.
+            let first = first_same(&self.lines);
+            let strokes = strokes(&first);
+            // The 95 % CI bands first, under every line; one for series
+            // that are the same.
+            for (i, (line, pts)) in self.lines.iter().zip(&scaled).enumerate() {
+                if first[i] != i {
+                    continue;
+                }
+                for run in Self::runs(pts) {
+                    let (rx, rp) = (&xs[run.clone()], &pts[run]);
+                    let mut band: Vec<(f64, f64)> = rx.iter().zip(rp).map(|(x, p)| (*x, p.2)).collect();
+                    band.extend(rx.iter().zip(rp).rev().map(|(x, p)| (*x, p.1)));
+                    chart.draw_series(std::iter::once(Polygon::new(band, line.color.mix(0.18).filled())))?;
+                }
             }
-            entries.push((Swatch::Line(c), line.name.clone()));
+            for i in draw_order(&strokes) {
+                let (c, pts) = (self.lines[i].color, &scaled[i]);
+                // The dots of series that are the same: rings, the later
+                // ones smaller.
+                let later = (0..=i).filter(|&j| j != first[i] && first[j] == first[i]).count() as i32;
+                let r = match strokes[i] {
+                    Stroke::UNDER => 8,
+                    s if s.dash.is_some() => (8 - 2 * later).max(2),
+                    _ => 4,
+                };
+                for run in Self::runs(pts) {
+                    // The mean over each run of points where the strategy ran.
+                    let (rx, rp) = (&xs[run.clone()], &pts[run]);
+                    let path: Vec<(f64, f64)> = rx.iter().zip(rp).map(|(x, p)| (*x, p.0)).collect();
+                    strokes[i].draw(chart.plotting_area(), path, c)?;
+                    chart.draw_series(rx.iter().zip(rp).map(|(x, p)| Circle::new((*x, p.0), r, c.filled())))?;
+                }
+            }
+            for (i, line) in self.lines.iter().enumerate() {
+                entries.push((strokes[i].swatch(line.color), same_name(&self.lines, &first, i)));
+            }
         }
         if self.lines.iter().any(|l| l.points.iter().any(|p| !p.0.is_finite())) {
             entries.push((Swatch::Box(WHITE), "no mark: did not run there".to_string()));
