@@ -22,7 +22,7 @@ pub use cdf::Cdf;
 pub use diffs::{Bar, Diffs};
 pub use distribution::{BoxStats, Distribution};
 pub use heatmap::HeatMap;
-pub use sweep::SweepLines;
+pub use sweep::{LOG_SPAN, SweepLines, log_axis};
 
 /// A named, coloured series of points.
 #[derive(Clone, Debug, PartialEq)]

@@ -295,6 +295,7 @@ fn sweep_line_and_heat_map_charts() {
             points: vec![(172_800.0, 170_000.0, 175_000.0), (604_800.0, 600_000.0, 610_000.0)],
         }],
         categorical: false,
+        log_x: false,
     };
     let svg = check(
         &s,
@@ -920,6 +921,7 @@ fn sweep_with_a_gap() -> SweepLines {
             },
         ],
         categorical: false,
+        log_x: false,
     }
 }
 

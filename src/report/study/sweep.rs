@@ -22,6 +22,32 @@ pub struct SweepLines {
     /// The swept values are names or true/false, not numbers: evenly
     /// spaced, no line between them.
     pub categorical: bool,
+    /// The x axis is logarithmic ([`log_axis`]): values that double sit
+    /// evenly spaced.
+    pub log_x: bool,
+}
+
+/// The smallest spread of swept values (largest over smallest) drawn on a
+/// log axis whatever their steps.
+pub const LOG_SPAN: f64 = 20.0;
+
+/// Whether a sweep's values go on a log axis: at least three values, all
+/// above zero, that either span [`LOG_SPAN`] (20×) or more, or grow by a
+/// steady factor of 1.5 or more (1, 2, 4, 8 or 50, 100, 200, 400: each
+/// step's ratio within 25 % of every other's). Otherwise, and whenever a
+/// value is 0 or below, a linear axis.
+pub fn log_axis(values: &[f64]) -> bool {
+    let mut v: Vec<f64> = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    if v.len() < 3 || !v.iter().all(|x| x.is_finite() && *x > 0.0) {
+        return false;
+    }
+    let ratios: Vec<f64> = v.windows(2).map(|w| w[1] / w[0]).collect();
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), r| (a.min(*r), b.max(*r)));
+    v[v.len() - 1] / v[0] >= LOG_SPAN || (lo >= 1.5 && hi / lo <= 1.25)
 }
 
 impl SweepLines {
@@ -60,6 +86,8 @@ impl Chart for SweepLines {
         // strategies side by side; a numeric one at its values.
         let xs: Vec<f64> = if self.categorical {
             (0..self.xs.len()).map(|i| i as f64).collect()
+        } else if self.log_x {
+            self.xs.iter().map(|x| x.1.log10()).collect()
         } else {
             self.xs.iter().map(|x| x.1).collect()
         };
@@ -102,7 +130,11 @@ impl Chart for SweepLines {
             .x_label_formatter(&|_| String::new())
             .disable_x_mesh()
             .y_label_formatter(&|y| scale.tick(*y))
-            .x_desc(self.param.clone())
+            .x_desc(if self.log_x && !self.categorical {
+                format!("{}, log scale", self.param)
+            } else {
+                self.param.clone()
+            })
             .y_desc(format!("mean {}", scale.describe(&metric)))
             .label_style(font(13.0))
             .axis_desc_style(font(14.0))
@@ -183,5 +215,33 @@ impl Chart for SweepLines {
             entries.push((Swatch::Box(WHITE), "no mark: did not run there".to_string()));
         }
         draw_legend(&side, (8, 70), &entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_axis;
+
+    #[test]
+    fn values_that_double_or_span_twenty_fold_go_on_a_log_axis() {
+        // Doubling, however short the span.
+        assert!(log_axis(&[1.0, 2.0, 4.0, 8.0]));
+        assert!(log_axis(&[50.0, 100.0, 200.0, 400.0, 800.0]));
+        assert!(log_axis(&[800.0, 50.0, 200.0]), "in any order");
+        // A steady factor of 3 or so (1, 3, 10).
+        assert!(log_axis(&[1.0, 3.0, 10.0]));
+        // 20× or more, whatever the steps (20 s, 60 s, 1 h).
+        assert!(log_axis(&[20.0, 60.0, 3600.0]));
+        assert!(log_axis(&[1.0, 2.0, 20.0]));
+        // Even steps, or uneven ones within 20×: linear.
+        assert!(!log_axis(&[10.0, 20.0, 30.0, 40.0]));
+        assert!(!log_axis(&[0.5, 1.0, 2.0, 3.0, 5.0]), "12h, 1d, 2d, 3d, 5d");
+        assert!(!log_axis(&[1.0, 2.0, 19.0]));
+        // Two values, a zero or a negative: linear.
+        assert!(!log_axis(&[1.0, 1000.0]));
+        assert!(!log_axis(&[0.0, 1.0, 2.0, 4.0, 8.0]));
+        assert!(!log_axis(&[-4.0, 2.0, 8.0, 32.0]));
+        // The same value twice counts once.
+        assert!(!log_axis(&[2.0, 2.0, 4.0]));
     }
 }
