@@ -86,6 +86,28 @@ pub fn first_same<P: SamePoint>(curves: &[Curve<P>]) -> Vec<usize> {
         .collect()
 }
 
+/// As [`first_same`] for a sweep's lines, whose means may differ by less
+/// than a line is wide: for each series, the first whose every mean is
+/// within `tol` of its own (a missing mean matching a missing one), or
+/// itself. Drawn as one line, they would hide each other as identical
+/// series do.
+pub fn first_within(points: &[Vec<(f64, f64, f64)>], tol: f64) -> Vec<usize> {
+    let near = |a: f64, b: f64| (a - b).abs() <= tol || (a.is_nan() && b.is_nan());
+    (0..points.len())
+        .map(|i| {
+            let c = &points[i];
+            (0..i)
+                .find(|&j| {
+                    let o = &points[j];
+                    c.iter().any(|p| p.0.is_finite())
+                        && o.len() == c.len()
+                        && o.iter().zip(c).all(|(a, b)| near(a.0, b.0))
+                })
+                .unwrap_or(i)
+        })
+        .collect()
+}
+
 /// How each series is drawn, given [`first_same`]: alone, a plain line; the
 /// first of identical ones wide, the later ones over it thinner and dashed,
 /// their dashes taking turns, so that all show.
@@ -127,6 +149,19 @@ pub fn same_name<P>(curves: &[Curve<P>], first: &[usize], i: usize) -> String {
         curves[i].name.clone()
     } else {
         format!("{} (same as {})", curves[i].name, curves[first[i]].name)
+    }
+}
+
+/// A series' name in a sweep's legend, given [`first_within`] (`near`) and
+/// [`first_same`] (`exact`): `b (same as a)` when its means are those of
+/// `a`, `b (within a line's width of a)` when they only come that close.
+pub fn near_name<P>(curves: &[Curve<P>], near: &[usize], exact: &[usize], i: usize) -> String {
+    if near[i] == i {
+        curves[i].name.clone()
+    } else if exact[i] == near[i] {
+        format!("{} (same as {})", curves[i].name, curves[near[i]].name)
+    } else {
+        format!("{} (within a line's width of {})", curves[i].name, curves[near[i]].name)
     }
 }
 
@@ -297,6 +332,23 @@ mod tests {
         assert_eq!(draw_order(&s), [0, 1, 5, 2, 3, 4]);
         assert_eq!(same_name(&curves, &first, 3), "a3 (same as a)");
         assert_eq!(same_name(&curves, &first, 5), "c");
+    }
+
+    #[test]
+    fn sweep_lines_closer_than_a_line_is_wide_are_drawn_as_one() {
+        let line = |m: &[f64]| m.iter().map(|&x| (x, x - 1.0, x + 1.0)).collect::<Vec<_>>();
+        let points = vec![
+            line(&[48.0, 168.0]),
+            line(&[2.0, 2.0]),
+            line(&[48.3, 168.4]),
+            line(&[48.3, 150.0]),
+            line(&[f64::NAN, f64::NAN]),
+        ];
+        // Within 0.5: the third is drawn over the first; the fourth parts
+        // from it at its second value; a line with nothing to draw is alone.
+        assert_eq!(first_within(&points, 0.5), [0, 1, 0, 3, 4]);
+        // With no tolerance, only identical means are one line.
+        assert_eq!(first_within(&points, 0.0), [0, 1, 2, 3, 4]);
     }
 
     #[test]

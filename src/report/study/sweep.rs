@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Curve, LEGEND_W, draw_order, first_same, pad_range, same_name, strokes, value_range};
+use super::{Curve, LEGEND_W, draw_order, first_same, first_within, near_name, pad_range, strokes, value_range};
 use crate::report::chart::{Chart, DrawResult, Scale, Stroke, Swatch, draw_legend, font};
 
 /// A one-parameter sweep of one metric: mean and 95 % CI band per strategy.
@@ -174,7 +174,21 @@ impl Chart for SweepLines {
             // Strategies with the same results would hide each other: the
             // later ones are drawn over the first, thinner and dashed, with
             // smaller dots, and named with it.
-            let first = first_same(&self.lines);
+            // Lines closer than half a percent of the axis's span (about
+            // two pixels) are drawn as the same line would be.
+            let (ylo, yhi) = scaled
+                .iter()
+                .flatten()
+                .flat_map(|p| [p.0, p.1, p.2])
+                .filter(|v| v.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+            let tol = if yhi > ylo { (yhi - ylo) * 0.005 } else { 0.0 };
+            let exact = first_same(&self.lines);
+            let first = first_within(&scaled, tol)
+                .iter()
+                .zip(&exact)
+                .map(|(n, e)| *n.min(e))
+                .collect::<Vec<_>>();
             let strokes = strokes(&first);
             // The 95 % CI bands first, under every line; one for series
             // that are the same.
@@ -208,7 +222,7 @@ impl Chart for SweepLines {
                 }
             }
             for (i, line) in self.lines.iter().enumerate() {
-                entries.push((strokes[i].swatch(line.color), same_name(&self.lines, &first, i)));
+                entries.push((strokes[i].swatch(line.color), near_name(&self.lines, &first, &exact, i)));
             }
         }
         if self.lines.iter().any(|l| l.points.iter().any(|p| !p.0.is_finite())) {
