@@ -253,8 +253,7 @@ impl<'a> World<'a> {
     /// Starts step `exec.idx`.
     pub(super) fn begin_step(&mut self) {
         let i = self.exec.idx;
-        let steps = self.exec.steps;
-        let step = &steps[i];
+        let step = self.read_roles();
         if self.window_rules_hold(step) {
             return;
         }
@@ -271,6 +270,9 @@ impl<'a> World<'a> {
                 total,
             });
         } else {
+            if self.exec.chosen.is_some() && self.opts.log_events {
+                self.log.set_step(i, step);
+            }
             self.log(Event::StepStart { step: i });
         }
         // Window accounting: waits and the service's preparation are not
@@ -287,8 +289,7 @@ impl<'a> World<'a> {
     /// Runs the current step's sub-phase `exec.sub`; each sub-phase either
     /// sets a wait or calls [`World::step_done`].
     pub(super) fn continue_step(&mut self) {
-        let steps = self.exec.steps;
-        let step = &steps[self.exec.idx];
+        let step = self.current_step();
         let sub = self.exec.sub;
         let op = &self.sc.operator;
         let pod = &self.sc.pod;
@@ -699,6 +700,7 @@ impl<'a> World<'a> {
         let total = self.exec.steps.len();
         self.exec.wait = Wait::None;
         self.exec.token += 1; // a pending timer of this step must not fire
+        self.exec.chosen = None;
         if self.exec.recovering {
             self.log(Event::RecoveryStepDone { index: i, total });
         } else {
