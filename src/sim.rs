@@ -168,6 +168,12 @@ pub struct Spans {
     pub down: Vec<(SimTime, SimTime)>,
     /// A site with a backup ran without a working failover.
     pub exposure: Vec<(SimTime, SimTime)>,
+    /// An operator worked: a click, a backup's download, a verification,
+    /// each as long as drawn (even when a recovery or an abort cuts its
+    /// step short). Their lengths add up to `operator_hours`; the spans of
+    /// operators working at once overlap, and one operator's back-to-back
+    /// work is one span.
+    pub operator: Vec<(SimTime, SimTime)>,
 }
 
 /// The new version in one run.
