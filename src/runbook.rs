@@ -5,6 +5,10 @@
 //! own `[[runbooks]]`, parsed by the same [`RawRunbook`] reader, and checked
 //! by the same [`resolve`] pass. The executor (in [`crate::sim`]) knows
 //! steps, never runbook names.
+//!
+//! A step names an appliance by name (`A`, `B`) or by the role it holds
+//! (`primary`, `backup`, `serving`, `idle`; see `roles.rs`), read when the
+//! step starts. The built-in runbooks use roles.
 
 mod check;
 mod roles;
