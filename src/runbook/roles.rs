@@ -71,14 +71,14 @@ impl Holders {
     /// The holders before any procedure: `A` primary and serving.
     pub const PLANNED: Holders = Holders { primary: 0, serving: 0 };
 
-    /// The appliance holding `role` (the site has two appliances when a
-    /// role needing two is asked).
+    /// The appliance holding `role`: the holders are appliances `A` (0)
+    /// and `B` (1), and the site has both when a role needing two is asked.
     pub fn of(self, role: Role) -> NodeId {
         match role {
             Role::Primary => self.primary,
-            Role::Backup => 1 - self.primary,
+            Role::Backup => self.primary ^ 1,
             Role::Serving => self.serving,
-            Role::Idle => 1 - self.serving,
+            Role::Idle => self.serving ^ 1,
         }
     }
 }
