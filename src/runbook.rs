@@ -5,8 +5,15 @@
 //! own `[[runbooks]]`, parsed by the same [`RawRunbook`] reader, and checked
 //! by the same [`resolve`] pass. The executor (in [`crate::sim`]) knows
 //! steps, never runbook names.
+//!
+//! A step names an appliance by name (`A`, `B`) or by the role it holds
+//! (`primary`, `backup`, `serving`, `idle`; see `roles.rs`), read when the
+//! step starts. The built-in runbooks use roles.
 
 mod check;
+mod roles;
+
+pub use roles::{Arg, Holders, Role, RoleStep};
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -324,11 +331,34 @@ pub struct Runbook {
     pub name: String,
     /// One sentence on what it does.
     pub summary: String,
-    /// The steps, in order.
+    /// The steps, in order, as planned: a step naming a role reads as it
+    /// does when nothing but the runbook changes the site (`A` primary and
+    /// serving when the procedure starts).
     pub steps: Vec<Step>,
+    /// The steps naming a role, by index: the executor reads them again
+    /// when each starts.
+    pub roles: Vec<RoleStep>,
 }
 
 impl Runbook {
+    /// Step `i`'s roles, when it names any.
+    pub fn role_step(&self, i: usize) -> Option<&RoleStep> {
+        self.roles
+            .binary_search_by_key(&i, |r| r.index)
+            .ok()
+            .map(|k| &self.roles[k])
+    }
+
+    /// Step `i` in words, its roles as the runbook names them: `upgrade
+    /// backup`, `switch dns -> B`.
+    pub fn describe_step(&self, i: usize, site: &Site) -> String {
+        match (self.role_step(i), self.steps.get(i)) {
+            (Some(r), _) => r.describe(|id| site.node_name(id)),
+            (None, Some(s)) => s.describe(site),
+            (None, None) => String::new(),
+        }
+    }
+
     /// True when some step moves the clients by `method`.
     pub fn switches_by(&self, method: SwitchMethod) -> bool {
         self.steps
@@ -442,9 +472,15 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
         .map(|(i, n)| (n.name.as_str(), i))
         .collect();
     let mut steps = Vec::with_capacity(raw.steps.len());
+    let mut roles = Vec::new();
     let mut work = 0u64;
+    let appliances = appliances(site);
     for (i, s) in raw.steps.iter().enumerate() {
+        let args = role_args(s, site, appliances).map_err(|reason| err(Some(i + 1), reason))?;
         let step = resolve_step(s, site, &index).map_err(|reason| err(Some(i + 1), reason))?;
+        if !args.is_empty() {
+            roles.push(RoleStep::new(i, args, &step, appliances, site.nodes.len()));
+        }
         work += step_work(s, &step, site);
         if work > MAX_RUNBOOK_WORK {
             return Err(err(
@@ -456,12 +492,65 @@ pub fn resolve(raw: &RawRunbook, site: &Site) -> Result<Runbook, RunbookError> {
         }
         steps.push(step);
     }
-    check::feasible(&steps, site).map_err(|(i, reason)| err(Some(i + 1), reason))?;
+    check::feasible(&mut steps, &roles, site).map_err(|(i, reason)| err(Some(i + 1), reason))?;
     Ok(Runbook {
         name: raw.name.clone(),
         summary: raw.summary.clone(),
         steps,
+        roles,
     })
+}
+
+/// The appliances that can hold a role: `A`, and `B` when the site has a
+/// backup (a pod has none).
+fn appliances(site: &Site) -> usize {
+    match site.kind {
+        SiteKind::Pod => 0,
+        _ if site.has_backup() => 2,
+        _ => 1,
+    }
+}
+
+/// The arguments of `s` naming a role, refusing a role where none can
+/// stand: in a list, on a site without the appliance to hold it.
+fn role_args(s: &RawStep, site: &Site, appliances: usize) -> Result<Vec<(Arg, Role)>, String> {
+    if let Some(r) = s.nodes.iter().flatten().find_map(|n| Role::parse(n)) {
+        return Err(format!(
+            "a role names one appliance: write `node = \"{}\"`, not a `nodes` list",
+            r.name()
+        ));
+    }
+    let mut args = Vec::new();
+    for (arg, value) in [
+        (Arg::Node, &s.node),
+        (Arg::To, &s.to),
+        (Arg::Primary, &s.primary),
+        (Arg::Backup, &s.backup),
+    ] {
+        let Some(role) = value.as_deref().and_then(Role::parse) else {
+            continue;
+        };
+        if appliances == 0 {
+            return Err(format!(
+                "`{} = \"{}\"`: the {} site has no appliances to name by role (name the node: {})",
+                arg.field(),
+                role.name(),
+                site.kind.name(),
+                site.node_names().join(", ")
+            ));
+        }
+        if appliances < 2 && role.needs_two() {
+            return Err(format!(
+                "`{} = \"{}\"`: the {} site has a single appliance, A, so no appliance is ever {}",
+                arg.field(),
+                role.name(),
+                site.kind.name(),
+                if role == Role::Backup { "the backup" } else { "idle" }
+            ));
+        }
+        args.push((arg, role));
+    }
+    Ok(args)
 }
 
 /// Most node-steps one runbook may carry out (see `step_work`): bounds
@@ -535,6 +624,10 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
     }
     let one = |field: &str, v: &Option<String>| -> Result<NodeId, String> {
         let name = v.as_deref().ok_or_else(|| format!("{} needs `{field}`", s.verb))?;
+        // A role reads as planned here; `RoleStep` makes its other readings.
+        if let Some(role) = Role::parse(name) {
+            return Ok(Holders::PLANNED.of(role));
+        }
         index.get(name).copied().ok_or_else(|| {
             let names = site.node_names();
             let shown = if names.len() > 8 {
@@ -542,7 +635,12 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
             } else {
                 names.join(", ")
             };
-            format!("node {name:?} does not exist (the site has {shown})")
+            let roles = if matches!(field, "node" | "to" | "primary" | "backup") && site.kind != SiteKind::Pod {
+                format!("; or name a role: {}", Role::choices())
+            } else {
+                String::new()
+            };
+            format!("node {name:?} does not exist (the site has {shown}{roles})")
         })
     };
     let many = || -> Result<Vec<NodeId>, String> {

@@ -22,6 +22,7 @@ pub mod events;
 mod exec;
 mod failover;
 mod mintree;
+mod roles;
 
 use rand::RngExt;
 use std::collections::BTreeSet;
@@ -35,7 +36,7 @@ use crate::model::calendar::Occurrence;
 use crate::model::site::{NodeClass, NodeId, SwitchMethod};
 use crate::model::workload::ArrivalProcess;
 use crate::rng::Streams;
-use crate::runbook::{Runbook, Step};
+use crate::runbook::{RoleStep, Runbook, Step};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
 
@@ -167,6 +168,12 @@ pub struct Spans {
     pub down: Vec<(SimTime, SimTime)>,
     /// A site with a backup ran without a working failover.
     pub exposure: Vec<(SimTime, SimTime)>,
+    /// An operator worked: a click, a backup's download, a verification,
+    /// each as long as drawn (even when a recovery or an abort cuts its
+    /// step short). Their lengths add up to `operator_hours`; the spans of
+    /// operators working at once overlap, and one operator's back-to-back
+    /// work is one span.
+    pub operator: Vec<(SimTime, SimTime)>,
 }
 
 /// The new version in one run.
@@ -440,6 +447,11 @@ enum Wait<'a> {
 struct Exec<'a> {
     /// The runbook's steps, shared by every replication (never copied).
     steps: &'a [Step],
+    /// The runbook's steps naming a role, by index (none in a recovery).
+    roles: &'a [RoleStep],
+    /// The reading of the current step when it names a role: resolved
+    /// when the step starts, kept until it is done.
+    chosen: Option<&'a Step>,
     idx: usize,
     /// Step `idx` is due to begin (set by `step_done`, run by `advance`).
     advance: bool,
@@ -789,6 +801,8 @@ impl<'a> World<'a> {
             pending_free: Vec::new(),
             exec: Exec {
                 steps: &runbook.steps,
+                roles: &runbook.roles,
+                chosen: None,
                 idx: 0,
                 advance: false,
                 sub: u8::MAX, // "not started": the first timer starts step 0

@@ -108,6 +108,8 @@ pub struct SiteRun {
     pub exposure: Vec<(i64, i64)>,
     /// Down.
     pub down: Vec<(i64, i64)>,
+    /// An operator worked on it (the run's operator spans).
+    pub operator: Vec<(i64, i64)>,
     /// The outcomes that may stop a campaign, each when first known.
     pub triggers: Vec<(i64, StopOn)>,
     /// When it first served the new version, campaign ms.
@@ -331,6 +333,7 @@ fn run_site(
     let spans = |v: &[(SimTime, SimTime)]| v.iter().map(|&(a, b)| (at(a), at(b))).collect::<Vec<_>>();
     let down = spans(&out.spans.down);
     let exposure = spans(&out.spans.exposure);
+    let operator = spans(&out.spans.operator);
     let m = out.metrics;
     let state = if m.aborted > 0 {
         SiteState::Aborted
@@ -356,6 +359,7 @@ fn run_site(
         nights,
         exposure,
         down,
+        operator,
         triggers,
         serving_new,
         defective: version.is_some() && serving_new.is_some(),
@@ -694,6 +698,7 @@ fn not_started(c: &Campaign, k: usize) -> SiteRun {
         nights: Vec::new(),
         exposure: Vec::new(),
         down: Vec::new(),
+        operator: Vec::new(),
         triggers: Vec::new(),
         serving_new: None,
         defective: false,
@@ -731,9 +736,39 @@ fn night_of(fleet: &Fleet, t: i64) -> i64 {
     (fleet.start_unix_ms + t + off - 12 * MS_PER_HOUR as i64).div_euclid(MS_PER_DAY as i64)
 }
 
+/// The end of night `night` (see [`night_of`]): noon of the next day in
+/// the fleet's zone, campaign ms; `None` past the calendar's range.
+fn night_end(fleet: &Fleet, night: i64) -> Option<i64> {
+    let day = jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().try_days(night + 1).ok()?)
+        .ok()?;
+    let noon = fleet
+        .zone
+        .to_ambiguous_timestamp(day.at(12, 0, 0, 0))
+        .compatible()
+        .ok()?;
+    Some(noon.as_millisecond() - fleet.start_unix_ms)
+}
+
+/// Adds the operator work `[a, b)` (campaign ms) to `hours`, night by
+/// night: a span across noon counts on both sides.
+fn add_by_night(fleet: &Fleet, hours: &mut BTreeMap<i64, u64>, (mut a, b): (i64, i64)) {
+    while a < b {
+        let night = night_of(fleet, a);
+        let end = match night_end(fleet, night) {
+            Some(e) if e > a => e.min(b),
+            _ => b,
+        };
+        *hours.entry(night).or_default() += (end - a) as u64;
+        a = end;
+    }
+}
+
 fn campaign_metrics(fleet: &Fleet, run: &CampaignRun) -> CampaignMetrics {
     let mut m = CampaignMetrics::default();
-    let mut night_hours: BTreeMap<i64, f64> = BTreeMap::new();
+    // Nights with work of some site, and the operators' time in each (ms).
+    let mut nights: BTreeMap<i64, ()> = BTreeMap::new();
+    let mut night_ms: BTreeMap<i64, u64> = BTreeMap::new();
     for s in &run.sites {
         match s.state {
             SiteState::Done => m.sites_done += 1,
@@ -757,22 +792,21 @@ fn campaign_metrics(fleet: &Fleet, run: &CampaignRun) -> CampaignMetrics {
             m.operator_hours += x.operator_hours;
             m.defects_escaped += x.defect_escaped;
             m.user_minutes_lost += s.user_minutes;
-            // The site's operator hours, shared among its nights by work time.
-            let total: i64 = s.work.iter().map(|(a, b)| b - a).sum();
-            for &(a, b) in &s.work {
-                let share = if total > 0 {
-                    (b - a) as f64 / total as f64
-                } else {
-                    1.0 / s.work.len() as f64
-                };
-                *night_hours.entry(night_of(fleet, a)).or_default() += x.operator_hours * share;
+            // The nights it was worked in; its operators' time on the
+            // night each piece of it happened (installs, syncs and drains
+            // under way are work of the site, not of its operators).
+            for &(a, _) in &s.work {
+                nights.insert(night_of(fleet, a), ());
+            }
+            for &span in &s.operator {
+                add_by_night(fleet, &mut night_ms, span);
             }
         }
     }
     m.defect_sites = defect_sites.iter().filter(|d| **d).count() as u64;
     m.peak_sites_without_failover = peak_overlap(run.all_runs().flat_map(|s| s.exposure.iter().copied()));
-    m.nights_used = night_hours.len() as u64;
-    m.peak_night_operator_hours = night_hours.values().copied().fold(0.0, f64::max);
+    m.nights_used = nights.len() as u64;
+    m.peak_night_operator_hours = night_ms.values().copied().max().unwrap_or(0) as f64 / MS_PER_HOUR as f64;
     let stop = run.stop();
     m.stopped_at_wave = stop.map_or(0, |s| s.wave as u64 + 1);
     m.stop_cause = stop.map(|s| s.cause);
@@ -789,4 +823,58 @@ fn campaign_metrics(fleet: &Fleet, run: &CampaignRun) -> CampaignMetrics {
         .deadline_unix_ms
         .map(|d| all_done && fleet.start_unix_ms + m.campaign_ms as i64 <= d);
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::{add_by_night, night_end, night_of};
+    use crate::fleet::Fleet;
+    use crate::time::MS_PER_HOUR;
+
+    const H: i64 = MS_PER_HOUR as i64;
+
+    fn fleet(zone: &str, start: &str) -> Fleet {
+        let text = format!(
+            "[fleet]\nstart = \"{start}\"\ntime_zone = \"{zone}\"\nsites = [{{ scenario = \"s.toml\", strategy = \"single\" }}]\n"
+        );
+        Fleet::parse(&text, "f.toml", "f", &|_| Ok("[site]\nkind = \"single\"\n".to_string()))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn operator_work_across_noon_counts_on_both_nights() {
+        // Start Monday 2025-03-03 00:00 UTC: Sunday's night runs to Monday
+        // noon (12 h), Monday's from then to Tuesday noon (36 h).
+        let f = fleet("UTC", "2025-03-03T00:00");
+        assert_eq!(night_of(&f, 0), night_of(&f, 12 * H - 1));
+        assert_eq!(night_of(&f, 12 * H), night_of(&f, 0) + 1);
+        assert_eq!(night_end(&f, night_of(&f, 0)), Some(12 * H));
+        // 11:30 to 12:45: 30 min on Sunday's night, 45 min on Monday's;
+        // 36:00 to 36:10 (Tuesday noon on), 10 min on Tuesday's.
+        let mut hours = BTreeMap::new();
+        add_by_night(&f, &mut hours, (23 * H / 2, 12 * H + 3 * H / 4));
+        add_by_night(&f, &mut hours, (36 * H, 36 * H + H / 6));
+        let sunday = night_of(&f, 0);
+        let want: BTreeMap<i64, u64> = [
+            (sunday, (H / 2) as u64),
+            (sunday + 1, (3 * H / 4) as u64),
+            (sunday + 2, (H / 6) as u64),
+        ]
+        .into();
+        assert_eq!(hours, want);
+    }
+
+    #[test]
+    fn a_night_ends_at_local_noon_across_a_clock_change() {
+        // Paris moves to summer time on Sunday 2025-03-30 at 02:00: the
+        // night from Saturday noon (11:00 UTC) to Sunday noon (10:00 UTC)
+        // lasts 23 h. Campaign time 0 is Saturday 2025-03-29 12:00 local.
+        let f = fleet("Europe/Paris", "2025-03-29T12:00");
+        let saturday = night_of(&f, 0);
+        assert_eq!(night_end(&f, saturday), Some(23 * H));
+        assert_eq!(night_of(&f, 23 * H - 1), saturday);
+        assert_eq!(night_of(&f, 23 * H), saturday + 1);
+    }
 }

@@ -254,8 +254,8 @@ pub fn strategies(s: &Scenario) -> String {
     let mut out = String::new();
     for rb in &s.runbooks {
         out.push_str(&format!("{}\n  {}\n", rb.name, rb.summary));
-        for (i, step) in rb.steps.iter().enumerate() {
-            out.push_str(&format!("  {:>2}. {}\n", i + 1, step.describe(&s.site)));
+        for i in 0..rb.steps.len() {
+            out.push_str(&format!("  {:>2}. {}\n", i + 1, rb.describe_step(i, &s.site)));
         }
         out.push('\n');
     }

@@ -1303,6 +1303,7 @@ mod tests {
             spans: crate::sim::Spans {
                 down: vec![(SimTime(1000), SimTime(3000))],
                 exposure: vec![(SimTime(1000), SimTime(4000))],
+                operator: Vec::new(),
             },
             version: Default::default(),
         };

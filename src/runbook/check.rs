@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use super::Step;
-use crate::model::site::{NodeId, Site};
+use super::{Holders, Role, RoleStep, Step};
+use crate::model::site::{NodeClass, NodeId, Site};
 
 struct State {
     /// (primary, backup) while a relationship exists.
@@ -22,8 +22,29 @@ struct State {
     logoff_set: bool,
 }
 
+impl State {
+    /// Who holds the roles at this point (see [`Role`]), or why a role
+    /// `role` cannot be read: the site's address leads to no appliance.
+    fn holders(&self, site: &Site, role: Role) -> Result<Holders, String> {
+        let serving = self.serving;
+        let primary = self.relationship.map_or(serving, |(p, _)| p);
+        let appliance = |n: NodeId| n < 2 && site.nodes.get(n).is_some_and(|x| x.class == NodeClass::Appliance);
+        if appliance(primary) && appliance(serving) {
+            Ok(Holders { primary, serving })
+        } else {
+            Err(format!(
+                "no appliance is {} at this point: the site's address leads to {}",
+                role.name(),
+                site.node_name(serving)
+            ))
+        }
+    }
+}
+
 /// Returns the 0-based index of the first impossible step and the reason.
-pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String)> {
+/// Each step naming a role (in `roles`, by index) is first read as it
+/// stands at its point of the plan, and `steps` keeps that reading.
+pub(super) fn feasible(steps: &mut [Step], roles: &[RoleStep], site: &Site) -> Result<(), (usize, String)> {
     let name = |n: NodeId| site.node_name(n).to_string();
     let mut st = State {
         relationship: if site.has_backup() { Some((0, 1)) } else { None },
@@ -40,7 +61,17 @@ pub(super) fn feasible(steps: &[Step], site: &Site) -> Result<(), (usize, String
     let distributes = site.kind.distributes_package();
     let blue_green = site.kind.upgrades_by_cutover();
     let switches = site.kind.switches_appliances();
-    for (i, step) in steps.iter().enumerate() {
+    let mut bound = roles.iter().peekable();
+    for (i, slot) in steps.iter_mut().enumerate() {
+        if let Some(r) = bound.next_if(|r| r.index == i) {
+            let role = r.args.first().map_or(Role::Primary, |a| a.1);
+            let holders = st.holders(site, role).map_err(|reason| (i, reason))?;
+            let reading = r
+                .reading(holders)
+                .ok_or_else(|| (i, format!("no appliance can be {} on this site", role.name())))?;
+            *slot = reading.clone();
+        }
+        let step = &*slot;
         let fail = |reason: String| Err((i, reason));
         let down = |st: &State, n: NodeId| st.down.contains(&n);
         let no_rel = "no failover relationship exists at this point".to_string();

@@ -164,3 +164,152 @@ fn refuses_other_impossible_steps() {
     let e = resolve(&raw("pod", r#"{ do = "cutover" }"#), &pair(true)).unwrap_err();
     assert!(e.reason.contains("needs a pod site"), "{e}");
 }
+
+/// The built-in asynchronous DNS procedure as it was written with names.
+const ASYNC_DNS_BY_NAME: &str = r#"{ do = "backup", node = "A" }, { do = "sync_now" }, { do = "break_failover" },
+  { do = "upgrade", node = "B" }, { do = "verify", node = "B" }, { do = "switch", method = "dns", to = "B" },
+  { do = "interim" }, { do = "upgrade", node = "A" }, { do = "verify", node = "A" },
+  { do = "establish_failover", primary = "B", backup = "A" }, { do = "wait_sync" }"#;
+
+#[test]
+fn roles_read_as_the_vendor_names_when_nothing_else_moves_the_site() {
+    let site = pair(true);
+    let by_name = resolve(&raw("failover-pair", ASYNC_DNS_BY_NAME), &site).unwrap();
+    let by_role = builtin().into_iter().find(|r| r.name == "failover-async-dns").unwrap();
+    let by_role = resolve(&by_role, &site).unwrap();
+    // The plan: B (the backup) first, then A, the backup once B serves.
+    assert_eq!(by_role.steps, by_name.steps);
+    assert!(by_name.roles.is_empty());
+    let described: Vec<String> = (0..by_role.steps.len())
+        .map(|i| by_role.describe_step(i, &site))
+        .collect();
+    assert_eq!(described[3], "upgrade backup");
+    assert_eq!(described[5], "switch dns -> backup");
+    assert_eq!(described[7], "upgrade backup");
+    assert_eq!(by_name.describe_step(3, &site), "upgrade B");
+    // Read with B primary and serving (after a takeover), the first upgrade
+    // is A's; with A serving again, B's.
+    let first = by_role.role_step(3).unwrap();
+    let swapped = Holders { primary: 1, serving: 1 };
+    assert_eq!(
+        first.reading(swapped),
+        Some(&Step::Upgrade {
+            nodes: vec![0],
+            wait: true
+        })
+    );
+    assert_eq!(
+        by_role
+            .role_step(9)
+            .unwrap()
+            .reading(Holders { primary: 0, serving: 0 }),
+        Some(&Step::EstablishFailover { primary: 0, backup: 1 })
+    );
+    // No appliance 2 holds a role.
+    assert_eq!(first.reading(Holders { primary: 2, serving: 0 }), None);
+}
+
+#[test]
+fn every_builtin_names_its_appliances_by_role() {
+    for raw in builtin() {
+        let named: Vec<&str> = raw
+            .steps
+            .iter()
+            .flat_map(|s| [&s.node, &s.to, &s.primary, &s.backup])
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        if raw.site == "pod" {
+            assert_eq!(named, ["pod"], "{}: a pod has no appliances", raw.name);
+        } else {
+            assert!(!named.is_empty(), "{}", raw.name);
+            for n in named {
+                assert!(Role::parse(n).is_some(), "{}: {n:?} is a name, not a role", raw.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn refuses_a_role_nobody_can_hold() {
+    let single = Site::new(SiteKind::Single, 1.0, true, false, None, vec![], 0.5);
+    let e = refused("single", &single, r#"{ do = "upgrade", node = "backup" }"#);
+    assert_eq!(e.step, Some(1));
+    assert!(
+        e.reason
+            .contains("the single site has a single appliance, A, so no appliance is ever the backup"),
+        "{e}"
+    );
+    let e = refused(
+        "atlas",
+        &cluster(false),
+        r#"{ do = "distribute_package" }, { do = "upgrade", node = "idle" }"#,
+    );
+    assert!(e.reason.contains("no appliance is ever idle"), "{e}");
+    let pod = Site::new(SiteKind::Pod, 1.0, true, false, None, vec![], 0.5);
+    let e = refused("pod", &pod, r#"{ do = "verify", node = "serving" }"#);
+    assert!(
+        e.reason.contains("no appliances to name by role (name the node: pod)"),
+        "{e}"
+    );
+    let e = refused(
+        "failover-pair",
+        &pair(true),
+        r#"{ do = "break_failover" }, { do = "upgrade", nodes = ["A", "idle"] }"#,
+    );
+    assert!(e.reason.contains("write `node = \"idle\"`, not a `nodes` list"), "{e}");
+    // An unknown word is an unknown node, and the message offers the roles.
+    let e = refused(
+        "failover-pair",
+        &pair(true),
+        r#"{ do = "break_failover" }, { do = "upgrade", node = "standby" }"#,
+    );
+    assert!(
+        e.reason.contains(
+            "node \"standby\" does not exist (the site has A, B; or name a role: primary, backup, serving or idle)"
+        ),
+        "{e}"
+    );
+    // The site's address leads to a traffic node: nobody is serving or idle.
+    let e = refused(
+        "atlas",
+        &cluster(true),
+        r#"{ do = "switch", method = "nat", to = "eu-1" }, { do = "verify", node = "idle" }"#,
+    );
+    assert_eq!(e.step, Some(2));
+    assert!(
+        e.reason
+            .contains("no appliance is idle at this point: the site's address leads to eu-1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_role_is_checked_as_it_reads_at_its_point_of_the_plan() {
+    // While established, the backup does not accept connections: a switch
+    // to it is refused, as by name; after the break it is allowed.
+    let e = refused(
+        "failover-pair",
+        &pair(true),
+        r#"{ do = "switch", method = "dns", to = "backup" }"#,
+    );
+    assert!(
+        e.reason.contains("B is the backup and does not accept connections"),
+        "{e}"
+    );
+    // The primary keeps its role while established: refused, as by name.
+    let e = refused("failover-pair", &pair(true), r#"{ do = "upgrade", node = "primary" }"#);
+    assert!(e.reason.contains("cannot upgrade the acting primary A"), "{e}");
+    // After the break the primary is the serving appliance, the backup the
+    // idle one: establishing them the other way round is refused.
+    let e = refused(
+        "failover-pair",
+        &pair(true),
+        r#"{ do = "break_failover" }, { do = "establish_failover", primary = "idle", backup = "serving" }"#,
+    );
+    assert!(
+        e.reason
+            .contains("the primary must be the appliance serving the site (A), not B"),
+        "{e}"
+    );
+}

@@ -189,6 +189,8 @@ impl World<'_> {
         self.exec.plan = None;
         self.exec.recovering = true;
         self.exec.steps = steps;
+        self.exec.roles = &[];
+        self.exec.chosen = None;
         self.exec.idx = 0;
         self.defect.recovery_from = Some(self.now);
         self.exec.recovery = steps;

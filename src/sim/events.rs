@@ -892,6 +892,14 @@ impl EventLog {
         self.nodes.get(id).map_or("?", String::as_str)
     }
 
+    /// Step `i` as it read when it started (a step naming a role names
+    /// the appliance that held it then).
+    pub(super) fn set_step(&mut self, i: usize, step: &Step) {
+        if let Some(s) = self.steps.get_mut(i) {
+            *s = step.clone();
+        }
+    }
+
     /// Step `i` of the runbook.
     pub fn step(&self, i: usize) -> Option<&Step> {
         self.steps.get(i)

@@ -22,10 +22,24 @@ impl<'a> World<'a> {
         self.q.schedule(self.now + d, Ev::StepTimer { token: self.exec.token });
     }
 
-    fn operator(&mut self, d: &Dist) -> SimDuration {
+    /// Draws an operator's time from `d` for work starting at `at`, and
+    /// counts it (`operator_hours`, the operator spans).
+    fn operator(&mut self, d: &Dist, at: SimTime) -> SimDuration {
         let d = d.sample(&mut self.rng.operator);
         self.exec.op_ms += d.0;
+        self.operator_span(at, at + d);
         d
+    }
+
+    /// Records operator work over `[a, b)`, one span with the last when it
+    /// follows on from it.
+    fn operator_span(&mut self, a: SimTime, b: SimTime) {
+        let spans = &mut self.spans.operator;
+        match spans.last_mut() {
+            Some(last) if last.1 == a => last.1 = b,
+            _ if b > a => spans.push((a, b)),
+            _ => {}
+        }
     }
 
     /// True when `step` takes an operator's time (docs/model.md §3): the
@@ -63,6 +77,8 @@ impl<'a> World<'a> {
     fn plan_clicks(&mut self, nodes: &[NodeId]) -> Vec<(SimTime, NodeId)> {
         let count = self.sc.operators.count.map_or(nodes.len(), |c| c as usize);
         let mut free = vec![self.now; count.clamp(1, nodes.len().max(1))];
+        // Each operator's work so far: back-to-back clicks make one span.
+        let mut worked: Vec<Option<(SimTime, SimTime)>> = vec![None; free.len()];
         let mut plan = Vec::with_capacity(nodes.len());
         for &n in nodes {
             let j = (0..free.len()).min_by_key(|&j| free[j]).unwrap_or(0);
@@ -82,10 +98,21 @@ impl<'a> World<'a> {
                 }
             };
             self.exec.op_wait_ms += start.since(self.now).0;
-            let sc = self.sc;
-            let d = self.operator(&sc.operator.step);
+            let d = self.sc.operator.step.sample(&mut self.rng.operator);
+            self.exec.op_ms += d.0;
             free[j] = start + d;
             plan.push((start + d, n));
+            match &mut worked[j] {
+                Some(span) if span.1 == start => span.1 = start + d,
+                slot => {
+                    if let Some((a, b)) = slot.replace((start, start + d)) {
+                        self.operator_span(a, b);
+                    }
+                }
+            }
+        }
+        for (a, b) in worked.into_iter().flatten() {
+            self.operator_span(a, b);
         }
         plan.sort_by_key(|p| p.0);
         plan
@@ -253,8 +280,7 @@ impl<'a> World<'a> {
     /// Starts step `exec.idx`.
     pub(super) fn begin_step(&mut self) {
         let i = self.exec.idx;
-        let steps = self.exec.steps;
-        let step = &steps[i];
+        let step = self.read_roles();
         if self.window_rules_hold(step) {
             return;
         }
@@ -271,6 +297,9 @@ impl<'a> World<'a> {
                 total,
             });
         } else {
+            if self.exec.chosen.is_some() && self.opts.log_events {
+                self.log.set_step(i, step);
+            }
             self.log(Event::StepStart { step: i });
         }
         // Window accounting: waits and the service's preparation are not
@@ -287,8 +316,7 @@ impl<'a> World<'a> {
     /// Runs the current step's sub-phase `exec.sub`; each sub-phase either
     /// sets a wait or calls [`World::step_done`].
     pub(super) fn continue_step(&mut self) {
-        let steps = self.exec.steps;
-        let step = &steps[self.exec.idx];
+        let step = self.current_step();
         let sub = self.exec.sub;
         let op = &self.sc.operator;
         let pod = &self.sc.pod;
@@ -310,18 +338,19 @@ impl<'a> World<'a> {
         match (step, sub) {
             // A manual step first takes the operator's time.
             (manual, 0) if manual.starts_with_a_click() => {
-                let d = self.operator(&op.step);
+                let d = self.operator(&op.step, self.now);
                 self.set_timer(d);
             }
             (Step::Backup { .. }, 0) => {
-                let d = self.operator(&op.step) + self.operator(&op.backup);
+                let click = self.operator(&op.step, self.now);
+                let d = click + self.operator(&op.backup, self.now + click);
                 self.set_timer(d);
             }
             (Step::Verify { node }, 0) => {
                 let d = if self.nodes[*node].role == super::Role::Pod {
                     pod.validate.sample(&mut self.rng.operator)
                 } else {
-                    self.operator(&op.verify)
+                    self.operator(&op.verify, self.now)
                 };
                 self.set_timer(d);
             }
@@ -699,6 +728,7 @@ impl<'a> World<'a> {
         let total = self.exec.steps.len();
         self.exec.wait = Wait::None;
         self.exec.token += 1; // a pending timer of this step must not fire
+        self.exec.chosen = None;
         if self.exec.recovering {
             self.log(Event::RecoveryStepDone { index: i, total });
         } else {

@@ -424,6 +424,7 @@ impl World<'_> {
             Ev::SyncStart { epoch: self.rel.epoch },
         );
         self.refresh();
+        self.reread_roles();
     }
 
     pub(super) fn on_repaired(&mut self, node: NodeId) {

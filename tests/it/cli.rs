@@ -138,13 +138,15 @@ fn validate_and_strategies_on_shipped_scenarios() {
     ] {
         assert!(out.contains(name), "{out}");
     }
-    assert!(out.contains("switch method=dns to=B"), "{out}");
+    // The built-ins name appliances by role, read when each step starts.
+    assert!(out.contains("switch method=dns to=backup"), "{out}");
     assert!(
         out.contains("atlas-failover") && out.contains("blue-green"),
         "every built-in is listed"
     );
     // The synchronous upgrade in the vendor's two windows: an interim
-    // between A's half and B's half; the one-night variant has none.
+    // between the primary's half and the backup's; the one-night variant
+    // has none.
     let block = |name: &str| -> String {
         let start = out
             .find(&format!("\n{name} ["))
@@ -154,22 +156,22 @@ fn validate_and_strategies_on_shipped_scenarios() {
     };
     let sync = block("failover-sync");
     let (a, interim, b) = (
-        sync.find("upgrade node=A").unwrap(),
+        sync.find("upgrade node=primary").unwrap(),
         sync.find(". interim").unwrap(),
-        sync.find("upgrade node=B").unwrap(),
+        sync.find("upgrade node=backup").unwrap(),
     );
     assert!(a < interim && interim < b, "{sync}");
     let night = block("failover-sync-one-window");
     assert!(
-        !night.contains(". interim") && night.contains("upgrade node=B"),
+        !night.contains(". interim") && night.contains("upgrade node=backup"),
         "{night}"
     );
     let o = cutover(tmp.path(), &["strategies", &repo_file("scenarios/failover-pair.toml")]);
     let listed = String::from_utf8_lossy(&o.stdout);
-    assert!(listed.contains("switch dns -> B"));
+    assert!(listed.contains("switch dns -> backup"), "{listed}");
     assert!(listed.contains("\nfailover-sync-one-window\n"), "{listed}");
     let o = cutover(tmp.path(), &["strategies", &repo_file("scenarios/single.toml")]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("upgrade A"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("upgrade serving"));
 }
 
 /// Runs `cutover run` on a broken scenario and checks exit code 2, an error

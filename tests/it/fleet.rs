@@ -840,3 +840,60 @@ fn user_minutes_do_not_depend_on_when_a_site_run_ends() {
         "{a:.0} user-minutes with no cool-down, {b:.0} with seven days"
     );
 }
+
+#[test]
+fn peak_night_operator_hours_counts_operator_work_on_its_night_by_hand() {
+    // Two pairs in the same windows (Tuesday and Thursday 22:00 UTC, no
+    // cap, no shared operators): one upgraded asynchronously with a DNS
+    // swing, one synchronously. A night runs from noon to noon (UTC here).
+    let text = r#"
+[fleet]
+start = "2025-03-03T00:00"
+sites = [
+  { name = "async", scenario = "pair.toml", count = 1, strategy = "failover-async-dns" },
+  { name = "sync", scenario = "pair.toml", count = 1, strategy = "failover-sync" },
+]
+[campaign]
+max_sites_per_window = 10
+"#;
+    let r = run(&fleet(text, &pair()));
+    let starts: Vec<i64> = r.sites.iter().map(|s| s.work_start.unwrap() / S).collect();
+    assert_eq!(starts, [tuesday(0), tuesday(0)]);
+    // The operators' work, seconds after Tuesday 22:00 (operator.step 60,
+    // operator.backup 180, operator.verify 600; installs 2,880 s):
+    // async: backup 0..240 (click and download), Sync Now click 240..300,
+    //   break 330..390, upgrade B click 390..450, verify B 3,330..3,930,
+    //   switch click 3,930..3,990: 240 + 60 + 60 + 60 + 600 + 60 = 1,080 s;
+    //   Thursday 22:00 (+172,800): upgrade A click 0..60, verify A
+    //   2,940..3,540, establish click 3,540..3,600: 720 s.
+    // sync: backup 240, Sync Now click 60, break 60, upgrade A click 60,
+    //   verify A 600: 1,020 s on Tuesday; upgrade B click 60, verify B 600,
+    //   establish click 60: 720 s on Thursday.
+    // Tuesday's night (Tue 12:00 to Wed 12:00): 1,080 + 1,020 = 2,100 s;
+    // Thursday's: 720 + 720 = 1,440 s. The busiest night: 2,100 s =
+    // 0.58333 h. (Shared by work time as before, installs and syncs
+    // included, the sites' 0.5 h each went 4,050 : 4,690 and 3,930 : 4,690
+    // to the two nights, and Thursday looked the busiest at 0.540 h.)
+    let op_s = |k: usize| -> Vec<i64> { r.sites[k].operator.iter().map(|&(a, b)| (b - a) / S).collect() };
+    assert_eq!(op_s(0).iter().sum::<i64>(), 1_080 + 720);
+    assert_eq!(op_s(1).iter().sum::<i64>(), 1_020 + 720);
+    for s in &r.sites {
+        let spans_h: i64 = s.operator.iter().map(|&(a, b)| b - a).sum();
+        let hours = s.metrics.as_ref().unwrap().operator_hours;
+        assert!(
+            (spans_h as f64 / (H * S) as f64 - hours).abs() < 1e-12,
+            "the spans are the operator hours"
+        );
+    }
+    // Back-to-back work is one span: the async site's backup and Sync Now click.
+    assert_eq!(r.sites[0].operator[0], (tuesday(0) * S, (tuesday(0) + 300) * S));
+    // The work spans behind the old figure: (4,050 × 0.5 / 8,740 + 3,930 ×
+    // 0.5 / 8,620) h on Tuesday, (4,690 × 0.5 / 8,740 + 4,690 × 0.5 /
+    // 8,620) h = 0.540 h on Thursday.
+    let work_s = |k: usize| -> Vec<i64> { r.sites[k].work.iter().map(|&(a, b)| (b - a) / S).collect() };
+    assert_eq!((work_s(0), work_s(1)), (vec![4_050, 4_690], vec![3_930, 4_690]));
+    let peak = r.metrics.peak_night_operator_hours;
+    assert!((peak - 2_100.0 / 3_600.0).abs() < 1e-12, "peak {peak}");
+    assert_eq!(r.metrics.nights_used, 2);
+    assert!((r.metrics.operator_hours - 3_540.0 / 3_600.0).abs() < 1e-12);
+}

@@ -189,3 +189,36 @@ fn a_group_waits_for_the_next_shift_node_by_node() {
     // Offline waits 0 + 45 + 6,810 + 6,855 + 6,900, remaining 450.
     assert_eq!(m.operator_wait_ms, (20_610 + 450) * S);
 }
+
+#[test]
+fn the_operator_spans_are_the_operators_work_by_hand() {
+    let spans = |sc: &Scenario| -> Vec<(u64, u64)> {
+        let out = simulate(sc, sc.runbook("atlas-standalone").unwrap(), 1, 0, RunOptions::default());
+        out.spans
+            .operator
+            .iter()
+            .map(|&(a, b)| (a.0 / S - P, b.0 / S - P))
+            .collect()
+    };
+    // One operator (times as above): distribute click 0..45 (the transfer
+    // 45..345 needs none); set_accepting click 345..390, then at once the
+    // five offline clicks 390..615: one span 345..615; upgrade A click
+    // 2,715..2,760; after A, set_accepting 4,860..4,905, cluster_sync
+    // 4,905..4,950 and the five remaining clicks 4,950..5,175: 4,860..5,175;
+    // set_accepting 7,275..7,320 and cluster_sync 7,320..7,365.
+    let one = spans(&atlas("[operators]\ncount = 1"));
+    assert_eq!(
+        one,
+        [(0, 45), (345, 615), (2_715, 2_760), (4_860, 5_175), (7_275, 7_365)]
+    );
+    // 45 + 270 + 45 + 315 + 90 = 765 s, the operator hours.
+    assert_eq!(one.iter().map(|(a, b)| b - a).sum::<u64>(), 765);
+    // Five operators click five nodes at once: their spans overlap and
+    // still add up to the 765 s of work.
+    let five = spans(&atlas("[operators]\ncount = 5"));
+    assert_eq!(five.iter().map(|(a, b)| b - a).sum::<u64>(), 765);
+    assert!(
+        five.iter().filter(|&&(a, b)| (a, b) == (390, 435)).count() >= 4,
+        "{five:?}"
+    );
+}

@@ -1122,6 +1122,7 @@ mod tests {
             nights: Vec::new(),
             exposure: Vec::new(),
             down: Vec::new(),
+            operator: Vec::new(),
             triggers: Vec::new(),
             serving_new: None,
             defective: false,
