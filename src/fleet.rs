@@ -23,6 +23,7 @@
 
 pub mod campaign;
 mod placement;
+pub mod shards;
 pub mod study;
 pub mod table;
 
