@@ -1250,6 +1250,59 @@ fn reading_a_folder_finishes_the_commit_a_killed_command_left_in_it() {
 }
 
 #[test]
+fn reading_a_folder_removes_what_a_command_killed_before_its_journal_left() {
+    // A second compare into a results folder, killed before its journal
+    // (the first point of its commit): its staging folder and the lock file
+    // stay behind. Report and merge, which only read the folder, remove
+    // them (nobody holds the lock) and leave the results as they were.
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    single(t);
+    for (out, shard) in [("c", None), ("s", Some("1/1"))] {
+        let mut args = vec![
+            "compare",
+            "s.toml",
+            "--runs",
+            "3",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            out,
+        ];
+        if let Some(k) = shard {
+            args.extend(["--shard", k]);
+        }
+        ok(&cutover(t, &args));
+        let before = snapshot(&t.join(out));
+        args[3] = "4";
+        let o = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(&args)
+            .current_dir(t)
+            .env("CUTOVER_TEST_ABORT_AT", "commit:1")
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let left = hidden(&t.join(out));
+        assert!(left.contains(&".cutover-lock".to_string()), "{out}: {left:?}");
+        assert!(
+            left.iter().any(|n| n.starts_with(".cutover-staging-")),
+            "{out}: {left:?}"
+        );
+        assert!(!left.contains(&".cutover-journal.json".to_string()), "{out}: {left:?}");
+        assert_eq!(snapshot(&t.join(out)), before, "{out}: the results are the old ones");
+    }
+    ok(&cutover(
+        t,
+        &["report", "c", "--quiet", "--no-sensitivity", "--out", "r"],
+    ));
+    ok(&cutover(t, &["merge", "s", "--out", "m"]));
+    for d in ["c", "s"] {
+        assert!(hidden(&t.join(d)).is_empty(), "{d}: {:?}", hidden(&t.join(d)));
+        manifest_lists_every_file(&t.join(d));
+    }
+}
+
+#[test]
 fn a_report_of_a_scenario_writes_only_under_its_out_folder_and_a_compare_removes_it() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
