@@ -10,7 +10,10 @@
 //! **Lock.** A command that writes into a folder holds an exclusive lock on
 //! `DIR/.cutover-lock` from the first check to the end of the commit; a
 //! second command on the same folder is refused (exit code 2). Commands that
-//! read a results folder (`merge`, `report`) take it shared.
+//! read a results folder (`merge`, `report`) take it shared; before that,
+//! when the folder holds what a killed command left (a staging folder, a
+//! temporary file, the lock file) and no process holds the lock, they take
+//! it exclusive for a moment and remove those leftovers.
 //!
 //! **Commit.** The new outputs are written complete into a hidden staging
 //! folder inside DIR and flushed to disk. Then a journal,

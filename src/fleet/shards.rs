@@ -95,16 +95,16 @@ struct States {
 
 /// One file being read: the CSV reader over its guard, and the row read
 /// ahead (`sites.csv` looks one row ahead for a site run twice).
-struct File<R: Read> {
+struct Source<R: Read> {
     name: &'static str,
     csv: csv::Reader<Guard<R>>,
     limit: usize,
     ahead: Option<StringRecord>,
 }
 
-impl<R: Read> File<R> {
-    fn new(name: &'static str, input: R, limit: usize) -> File<R> {
-        File {
+impl<R: Read> Source<R> {
+    fn new(name: &'static str, input: R, limit: usize) -> Source<R> {
+        Source {
             name,
             csv: csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -185,8 +185,8 @@ pub struct ShardReader<'a, R: Read, S: Read> {
     first: u64,
     next: u64,
     end: u64,
-    runs: File<R>,
-    sites: File<S>,
+    runs: Source<R>,
+    sites: Source<S>,
     headers_read: bool,
     group: Vec<StringRecord>,
 }
@@ -217,8 +217,8 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
             first: exp.first,
             next: exp.first,
             end: exp.first.saturating_add(exp.count),
-            runs: File::new("runs.csv", runs, MAX_RUNS_LINE_BYTES),
-            sites: File::new("sites.csv", sites, MAX_SITES_LINE_BYTES),
+            runs: Source::new("runs.csv", runs, MAX_RUNS_LINE_BYTES),
+            sites: Source::new("sites.csv", sites, MAX_SITES_LINE_BYTES),
             headers_read: false,
             group: Vec::new(),
         }
