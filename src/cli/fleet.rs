@@ -295,6 +295,7 @@ fn write_outputs(
 /// file, whose SHA-256 must be the one the shards record): byte for byte
 /// the folder an unsplit study writes.
 pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
+    super::study::check_merge_folders(dirs, final_dir)?;
     let mut shards = Vec::new();
     let mut inputs = Vec::new();
     for d in dirs {

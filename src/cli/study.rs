@@ -408,7 +408,9 @@ pub(super) fn write_study_charts(
         .try_for_each(|(name, chart)| write_chart(&charts, name, chart))
 }
 
-pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
+/// Refuses the same shard folder given twice, and an output folder among
+/// the shards (site and fleet merges alike).
+pub(super) fn check_merge_folders(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
     // The same folder twice, or the output among the inputs, is refused.
     let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for d in dirs {
@@ -433,6 +435,11 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
             d.display()
         )));
     }
+    Ok(())
+}
+
+pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
+    check_merge_folders(dirs, final_dir)?;
     let mut shards = Vec::new();
     let mut inputs = Vec::new();
     for d in dirs {

@@ -948,6 +948,18 @@ fn fleet_merge_checks_every_value_of_its_shards() {
     let o = cutover(&c, &["report", "s1", "--out", "r"]);
     refused(&o, &["a fleet study's folder holds its report already"]);
     assert!(!c.join("r").exists());
+    // A shard given twice, or the output among the shards.
+    let before = snapshot(&s1);
+    refused(
+        &cutover(t, &["merge", "s1", "./s1/", "s2", "--out", "m"]),
+        &["is given twice"],
+    );
+    refused(
+        &cutover(t, &["merge", "s1", "s2", "--out", "s1"]),
+        &["is the shard folder"],
+    );
+    assert_eq!(snapshot(&s1), before);
+    assert!(!t.join("m").exists());
     // The untouched shards merge, to what an unsplit study writes.
     ok(&cutover(t, &["merge", "s2", "s1", "--out", "m"]));
     ok(&cutover(
