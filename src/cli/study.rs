@@ -36,6 +36,14 @@ pub(super) fn install_interrupt_handler() {
 /// The error of a step that failed: the environment's refusal when `e` is
 /// an I/O error (a full disk, a read-only folder), else a bug.
 pub(super) fn internal(what: &str, e: impl std::fmt::Display + 'static) -> CliError {
+    // "write runs.csv" reads "cannot write runs.csv: no space left on the device".
+    let what = if what == "temporary file" {
+        "cannot make a temporary file".to_string()
+    } else if ["write ", "sync ", "rename "].iter().any(|v| what.starts_with(v)) {
+        format!("cannot {what}")
+    } else {
+        what.to_string()
+    };
     CliError::of(what, e)
 }
 
