@@ -40,6 +40,7 @@ macro_rules! errln {
 
 mod fit;
 mod fleet;
+mod new;
 mod outdir;
 mod report;
 mod run;
@@ -96,9 +97,13 @@ pub struct StudyFlags {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run one replication of one strategy; write events.csv and metrics.csv.
+    /// Run one replication of one strategy (or one campaign of each plan of
+    /// a fleet file); write events.csv, metrics.csv and the timeline.
+    #[command(
+        after_help = "Examples:\n  cutover run                                          # the built-in default, its first strategy\n  cutover run berlin.toml --strategy failover-async-dns  # one run: timeline.png, events.csv, metrics.csv\n  cutover run fleet.toml                               # one campaign of each plan of a fleet"
+    )]
     Run {
-        /// Scenario file (TOML); the built-in default when omitted.
+        /// Scenario or fleet file (TOML); the built-in default when omitted.
         scenario: Option<PathBuf>,
         /// Strategy (runbook) to run; the scenario's first one when omitted.
         #[arg(long, short)]
@@ -119,10 +124,14 @@ enum Command {
         #[arg(long)]
         no_charts: bool,
     },
-    /// Compare strategies over many replications with common random numbers;
-    /// write runs.csv, summary.csv, diff.csv and manifest.json.
+    /// Compare strategies over many replications with common random numbers
+    /// (or the plans of a fleet file); write runs.csv, summary.csv, diff.csv,
+    /// the charts and manifest.json.
+    #[command(
+        after_help = "Examples:\n  cutover compare                                      # the built-in default, 1,000 runs per strategy\n  cutover compare berlin.toml --strategies failover-sync,failover-async-dns --runs 5000\n  cutover compare fleet.toml                           # a fleet file: 200 campaigns of each plan"
+    )]
     Compare {
-        /// Scenario file (TOML); the built-in default when omitted.
+        /// Scenario or fleet file (TOML); the built-in default when omitted.
         scenario: Option<PathBuf>,
         #[command(flatten)]
         flags: StudyFlags,
@@ -150,6 +159,9 @@ enum Command {
         no_sensitivity: bool,
     },
     /// Combine the folders of a sharded compare into the files an unsplit run writes.
+    #[command(
+        after_help = "Examples:\n  cutover compare site.toml --shard 1/2 --out part1   # on one machine\n  cutover compare site.toml --shard 2/2 --out part2   # on another\n  cutover merge part1 part2 --out whole              # the same bytes as one unsplit compare"
+    )]
     Merge {
         /// Shard folders, in any order.
         #[arg(required = true)]
@@ -159,6 +171,9 @@ enum Command {
         out: PathBuf,
     },
     /// Compare strategies at every point of a one- or two-parameter grid; write sweep.csv.
+    #[command(
+        after_help = "Examples:\n  cutover sweep berlin.toml --set site.data_gb=100,200,400,800\n  cutover sweep berlin.toml --set calendar.interim=12h,1d,3d --set network.dns_ttl=60s,1h"
+    )]
     Sweep {
         /// Scenario file (TOML).
         scenario: PathBuf,
@@ -170,7 +185,11 @@ enum Command {
     },
     /// Write a change-board report (report.html, report.md, charts, and
     /// the one-page summary.pdf) from a compare folder, or run the
-    /// comparison first. Dated by SOURCE_DATE_EPOCH when set, else today (UTC).
+    /// comparison of a scenario or a fleet file first. Dated by
+    /// SOURCE_DATE_EPOCH when set, else today (UTC).
+    #[command(
+        after_help = "Examples:\n  cutover report berlin.toml                  # compare, then report.html, report.md, summary.pdf\n  cutover report output/berlin/compare        # report on a compare folder already written\n  cutover report fleet.toml                   # a fleet file: the campaign report across plans"
+    )]
     Report {
         /// A compare folder (one with manifest.json), a scenario file, or
         /// nothing for the built-in default.
@@ -196,6 +215,9 @@ enum Command {
     },
     /// Fit the workload (weekly profile, rates, durations) to a session
     /// export; write workload.toml, profile.csv and charts.
+    #[command(
+        after_help = "Examples:\n  cutover fit-workload sessions.csv --time-zone Europe/Berlin   # paste workload.toml into a scenario in Europe/Berlin\n  cutover fit-workload sessions.csv --from 2024-03-04 --to 2024-04-01"
+    )]
     FitWorkload {
         /// Session export (CSV): columns start and end (ISO 8601 date-times),
         /// optionally kind (support or console); other columns are ignored.
@@ -219,12 +241,32 @@ enum Command {
         #[arg(long)]
         no_charts: bool,
     },
-    /// Check a scenario file; exit 0 when valid, 2 with every problem when not.
+    /// Check a scenario or a fleet file; exit 0 when valid, 2 with every
+    /// problem when not.
+    #[command(
+        after_help = "Examples:\n  cutover validate berlin.toml     # every mistake at once, each at its line\n  cutover validate fleet.toml      # a fleet file and every site file it names"
+    )]
     Validate {
-        /// Scenario file (TOML).
+        /// Scenario or fleet file (TOML).
         scenario: PathBuf,
     },
+    /// Write a commented scenario to start from: it validates as written
+    /// and says, field by field, what to change.
+    #[command(
+        after_help = "Examples:\n  cutover new pair --out berlin.toml     # then edit, and: cutover report berlin.toml\n  cutover new fleet --out fleet.toml     # writes fleet.toml and fleet-site.toml"
+    )]
+    New {
+        /// What to describe: pair, single, atlas, pod, or fleet (with its site file).
+        kind: new::Kind,
+        /// The file to write; `<kind>.toml` in the current folder when
+        /// omitted. Never overwritten.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// List the strategies (runbooks) and their steps.
+    #[command(
+        after_help = "Examples:\n  cutover strategies               # every built-in runbook and its steps\n  cutover strategies berlin.toml   # the scenario's strategies, resolved against its site"
+    )]
     Strategies {
         /// Scenario file: its strategies, resolved against its site; every
         /// built-in runbook when omitted.
@@ -465,6 +507,7 @@ pub fn run() -> Result<(), CliError> {
                 _ => study::cmd_compare(scenario.as_deref(), flags, &ci, shard, !no_sensitivity).map(|_| ()),
             }
         }
+        Command::New { kind, out } => new::cmd_new(kind, out),
         Command::Merge { dirs, out } => {
             let fleet_shards = dirs
                 .first()

@@ -688,6 +688,14 @@ impl ProfileFit {
     pub fn per_week(&self) -> f64 {
         self.rate_per_hour * self.days.iter().sum::<f64>() * self.hours.iter().sum::<f64>()
     }
+
+    /// The busiest hour's multiplier, `max(days) × max(hours)`, as the
+    /// scenario reads the profile (the default number of technicians
+    /// takes the same).
+    pub fn peak(&self) -> f64 {
+        let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+        max(&self.days) * max(&self.hours)
+    }
 }
 
 /// The whole fit of an export.
@@ -1058,7 +1066,7 @@ fn workload_toml(f: &WorkloadFit) -> String {
     ));
     if f.zone != "UTC" {
         t.push_str(&format!(
-            "# days and hours are {} local time; a scenario reads them in UTC:\n# fit with --time-zone UTC to paste them unchanged.\n",
+            "# days and hours are {0} local time: paste them into a scenario whose calendar\n# is in {0} (start = \"...\", time_zone = \"{0}\"), or a fleet site in that zone,\n# and the peak stays at the same local hours. A weekly scenario (no start) reads\n# them in UTC: fit with --time-zone UTC for one.\n",
             f.zone
         ));
     }
@@ -1155,6 +1163,14 @@ pub fn summary(f: &WorkloadFit) -> String {
                     d.ks,
                     crit
                 ));
+                let mean_s = lognormal_mean_s(d.median_s, d.p95_s);
+                s.push_str(&format!(
+                    "  implied peak concurrency: about {:.1} sessions at once at the busiest hour\n  (rate_per_hour {} × highest days × hours multiplier {} × mean duration {}: Little's law)\n",
+                    k.rate_per_hour * p.peak() * mean_s / 3600.0,
+                    toml_float(k.rate_per_hour),
+                    toml_float(p.peak()),
+                    duration_text(mean_s).0
+                ));
             }
             Err(why) => s.push_str(&format!(
                 "{}: {why}\n  [workload.{}] is left out of workload.toml: a scenario keeps its own\n",
@@ -1165,11 +1181,18 @@ pub fn summary(f: &WorkloadFit) -> String {
     }
     if f.zone != "UTC" {
         s.push_str(&format!(
-            "note: days and hours are {} local time; a scenario reads them in UTC\n  (fit with --time-zone UTC to paste them unchanged)\n",
+            "note: days and hours are {0} local time: paste them into a scenario whose\n  calendar is in {0} (start = \"...\", time_zone = \"{0}\"), or a fleet site in\n  that zone, and the peak stays at the same local hours; a weekly scenario (no\n  start) reads them in UTC: fit with --time-zone UTC for one\n",
             f.zone
         ));
     }
     s
+}
+
+/// The mean of the lognormal a scenario builds from `median` and `p95`
+/// (seconds): `median × e^(σ²/2)`, `σ = ln(p95 / median) / 1.645`.
+fn lognormal_mean_s(median_s: f64, p95_s: f64) -> f64 {
+    let sigma = (p95_s / median_s).ln() / 1.645;
+    median_s * (sigma * sigma / 2.0).exp()
 }
 
 /// `profile.csv`: per hour-of-week cell, the exposure, the observed and

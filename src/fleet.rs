@@ -480,14 +480,19 @@ impl Fleet {
             file: file.to_string(),
             problems,
         };
-        let raw: RawFleetFile = match toml::from_str(text) {
+        let raw: RawFleetFile = match crate::scenario::suggest::parse_all(text) {
             Ok(r) => r,
-            Err(e) => {
-                return Err(fail(vec![Problem {
-                    path: String::new(),
-                    line: e.span().map(|s| line_of_offset(text, s.start)),
-                    message: e.message().trim().to_string(),
-                }]));
+            Err(found) => {
+                return Err(fail(
+                    found
+                        .into_iter()
+                        .map(|p| Problem {
+                            path: String::new(),
+                            line: p.offset.map(|at| line_of_offset(text, at)),
+                            message: p.message,
+                        })
+                        .collect(),
+                ));
             }
         };
         let mut c = Ctx { problems: Vec::new() };
@@ -833,7 +838,8 @@ fn build(
             c.bad(
                 &format!("{p}.strategy"),
                 format!(
-                    "{strategy:?} is not a strategy of {source} (it has: {})",
+                    "{strategy:?} is not a strategy of {source}{} (it has: {})",
+                    crate::scenario::suggest::did_you_mean(&strategy, scenario.strategies.iter().map(String::as_str)),
                     scenario.strategies.join(", ")
                 ),
             );
@@ -1143,8 +1149,9 @@ fn plan(
                 c.bad(
                     &format!("{q}.strategy"),
                     format!(
-                        "{strategy:?} is not a strategy of site {} (it has: {})",
+                        "{strategy:?} is not a strategy of site {}{} (it has: {})",
                         s.name,
+                        crate::scenario::suggest::did_you_mean(strategy, sc.strategies.iter().map(String::as_str)),
                         sc.strategies.join(", ")
                     ),
                 );

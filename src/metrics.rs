@@ -9,7 +9,7 @@
 //! there: the CSV columns and cells ([`Metrics::COLUMNS`],
 //! [`Metrics::values`]), the checks of `runs.csv` when it is read back, the
 //! printed comparison table, the report's tables, goals, faults, risk
-//! classes and words, the chart axes and labels, and the README's metric
+//! classes and words, the chart axes and labels, and the book's metric
 //! table (a test compares them).
 //!
 //! Times are kept in integer milliseconds and written as seconds with three
@@ -86,7 +86,7 @@ pub enum Unit {
 }
 
 impl Unit {
-    /// The unit's name in the README's metric table.
+    /// The unit's name in the book's metric table.
     pub fn name(self) -> &'static str {
         match self {
             Unit::Count => "count",
@@ -116,7 +116,7 @@ pub enum Better {
 }
 
 impl Better {
-    /// The direction's name in the README's metric table.
+    /// The direction's name in the book's metric table.
     pub fn name(self) -> &'static str {
         match self {
             Better::Lower => "lower",
@@ -144,7 +144,7 @@ pub enum Sites {
 }
 
 impl Sites {
-    /// The site kinds' name in the README's metric table.
+    /// The site kinds' name in the book's metric table.
     pub fn name(self) -> &'static str {
         match self {
             Sites::All => "all",
@@ -264,7 +264,7 @@ pub struct Metric {
     /// A chart title's words with the unit, when not `words (time)` or
     /// `words (count)`.
     pub label: Option<&'static str>,
-    /// What it means, in one line (the README's metric table).
+    /// What it means, in one line (the book's metric table).
     pub meaning: &'static str,
     /// Its value in a run.
     pub read: fn(&Metrics) -> Reading,

@@ -5,11 +5,13 @@
 //! into a [`Scenario`] whose fields carry units in their names or types,
 //! collecting *every* problem with its field path. [`locate`] then finds the
 //! line of each problem in the text. Omitted fields take the documented
-//! defaults (see the README's scenario reference).
+//! defaults (see the book's scenario chapter, docs/src/scenarios.md, whose field table is [`fields::TABLES`]).
 
+pub mod fields;
 pub mod locate;
 pub mod raw;
 pub mod sensitivity;
+pub mod suggest;
 pub mod validate;
 
 use std::fmt;
@@ -19,6 +21,22 @@ use crate::model::dist::Dist;
 use crate::model::site::{Site, short_list};
 use crate::runbook::{self, Runbook, RunbookError};
 use crate::time::SimDuration;
+
+/// The scenario of `text` with the lines of the parse's refusals blanked
+/// (see [`suggest::parse_all`]), when that parses; `None` when a refusal
+/// has no line or the text without them still does not parse.
+fn blanked_raw(text: &str, problems: &[Problem]) -> Option<raw::RawScenario> {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    for p in problems {
+        let at = p.line?.checked_sub(1)?;
+        let line = lines.get_mut(at)?;
+        if line.trim_start().starts_with('[') && !line.contains('=') {
+            return None;
+        }
+        *line = " ".repeat(line.len());
+    }
+    toml::from_str(&lines.join("\n")).ok()
+}
 
 /// The built-in default scenario: the shipped `scenarios/failover-pair.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../scenarios/failover-pair.toml");
@@ -340,31 +358,45 @@ impl Scenario {
                 ),
             }]));
         }
-        let raw: raw::RawScenario = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                let (line, path) = match e.span() {
-                    Some(span) => (
-                        Some(locate::line_of_offset(text, span.start)),
-                        locate::path_at(text, span.start),
-                    ),
-                    None => (None, String::new()),
-                };
-                return Err(fail(vec![Problem {
-                    path,
-                    line,
-                    message: e.message().trim().to_string(),
-                }]));
+        let parsed = suggest::parse_all::<raw::RawScenario>(text);
+        let (raw, mut problems) = match parsed {
+            Ok(r) => (Some(r), Vec::new()),
+            Err(found) => {
+                let problems: Vec<Problem> = found
+                    .into_iter()
+                    .map(|p| Problem {
+                        path: p.offset.map(|at| locate::path_at(text, at)).unwrap_or_default(),
+                        line: p.offset.map(|at| locate::line_of_offset(text, at)),
+                        message: p.message,
+                    })
+                    .collect();
+                (None, problems)
             }
         };
-        validate::validate(raw, default_name).map_err(|mut problems| {
-            let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
-            let lines = locate::lines_of_paths(text, &paths);
-            for (p, line) in problems.iter_mut().zip(lines) {
-                p.line = line;
+        // With the parse's refusals, the validation's of what did parse: the
+        // text without the entries at fault, so that one run names every
+        // mistake (a value out of range beside a misspelled key).
+        let raw = match raw {
+            Some(r) => Some(r),
+            None => blanked_raw(text, &problems),
+        };
+        if let Some(raw) = raw {
+            match validate::validate(raw, default_name) {
+                Ok(s) if problems.is_empty() => return Ok(s),
+                Ok(_) => {}
+                Err(mut found) => {
+                    let paths: Vec<&str> = found.iter().map(|p| p.path.as_str()).collect();
+                    let lines = locate::lines_of_paths(text, &paths);
+                    for (p, line) in found.iter_mut().zip(lines) {
+                        p.line = line;
+                    }
+                    problems.extend(found);
+                }
             }
-            fail(problems)
-        })
+        }
+        // In the order of the file; problems without a line last.
+        problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+        Err(fail(problems))
     }
 
     /// The runbook of strategy `name`, when the scenario enables it.

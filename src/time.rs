@@ -184,9 +184,16 @@ impl fmt::Display for DurationError {
         match self {
             DurationError::Empty => f.write_str("empty duration"),
             DurationError::Negative => f.write_str("a duration cannot be negative"),
+            DurationError::BadUnit(u) if u.is_empty() => f.write_str(
+                "a duration needs a unit: ms, s, m, h, d or w, as in \"90s\", \"45m\", \"2h\", \"3d\" (or \"90 min\", \"6 hours\", \"2 days\")",
+            ),
+            DurationError::BadUnit(u) if matches!(u.as_str(), "mo" | "mon" | "month" | "months" | "y" | "yr" | "year" | "years") => write!(
+                f,
+                "unknown unit {u:?}: months and years have no fixed length; use days or weeks, as in \"30d\" or \"52w\""
+            ),
             DurationError::BadUnit(u) => write!(
                 f,
-                "unknown unit {u:?}: use ms, s, m, h, d or w, as in \"90s\", \"45m\", \"2h\", \"3d\""
+                "unknown unit {u:?}: use ms, s, m, h, d or w, as in \"90s\", \"45m\", \"2h\", \"3d\" (or \"90 min\", \"6 hours\", \"2 days\")"
             ),
             DurationError::BadNumber(n) => write!(f, "{n:?} is not a number"),
             DurationError::TooLarge => f.write_str("duration too large"),
@@ -195,7 +202,9 @@ impl fmt::Display for DurationError {
 }
 
 /// Parses a duration such as `"90s"`, `"45m"`, `"2h"`, `"3d"`, `"1w"`,
-/// `"250ms"`, `"1.5h"` or a sum of parts such as `"1h30m"`.
+/// `"250ms"`, `"1.5h"` or a sum of parts such as `"1h30m"`. Units may also
+/// be written as words, after a space or not: `"90 min"`, `"6 hours"`,
+/// `"2 days"`, `"1 week"`, `"30 seconds"`.
 ///
 /// ```
 /// use cutover::time::{parse_duration, SimDuration};
@@ -219,6 +228,9 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
             i += 1;
         }
         let num = &s[start..i];
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
         let ustart = i;
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
             i += 1;
@@ -235,12 +247,12 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
         }
         let value: f64 = num.parse().map_err(|_| DurationError::BadNumber(num.to_string()))?;
         let size = match unit {
-            "ms" => 1,
-            "s" => MS_PER_S,
-            "m" | "min" => MS_PER_MIN,
-            "h" => MS_PER_HOUR,
-            "d" => MS_PER_DAY,
-            "w" => MS_PER_WEEK,
+            "ms" | "msec" | "millisecond" | "milliseconds" => 1,
+            "s" | "sec" | "secs" | "second" | "seconds" => MS_PER_S,
+            "m" | "min" | "mins" | "minute" | "minutes" => MS_PER_MIN,
+            "h" | "hr" | "hrs" | "hour" | "hours" => MS_PER_HOUR,
+            "d" | "day" | "days" => MS_PER_DAY,
+            "w" | "wk" | "week" | "weeks" => MS_PER_WEEK,
             other => return Err(DurationError::BadUnit(other.to_string())),
         };
         total += value * size as f64;
@@ -290,6 +302,23 @@ mod tests {
         assert_eq!(parse_duration("1.5h"), Ok(SimDuration::from_mins(90)));
         assert_eq!(parse_duration("1h 30m"), Ok(SimDuration::from_mins(90)));
         assert_eq!(parse_duration("0s"), Ok(SimDuration::ZERO));
+    }
+
+    #[test]
+    fn parses_units_written_as_words() {
+        assert_eq!(parse_duration("6 hours"), Ok(SimDuration::from_hours(6)));
+        assert_eq!(parse_duration("90 min"), Ok(SimDuration::from_mins(90)));
+        assert_eq!(parse_duration("2 days"), Ok(SimDuration::from_hours(48)));
+        assert_eq!(parse_duration("1 week"), Ok(SimDuration::from_hours(168)));
+        assert_eq!(parse_duration("30 seconds"), Ok(SimDuration::from_secs(30)));
+        assert_eq!(parse_duration("1 hour 30 minutes"), Ok(SimDuration::from_mins(90)));
+        assert_eq!(parse_duration("2hrs"), Ok(SimDuration::from_hours(2)));
+        // Months and years are refused with the reason.
+        let e = parse_duration("3 months").unwrap_err();
+        assert!(e.to_string().contains("no fixed length"), "{e}");
+        // A bare number is asked for its unit.
+        let e = parse_duration("90").unwrap_err();
+        assert!(e.to_string().starts_with("a duration needs a unit"), "{e}");
     }
 
     #[test]

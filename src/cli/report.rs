@@ -266,6 +266,8 @@ pub(super) fn cmd_report(
     }
     let (pngs, charts): (Vec<(String, Vec<u8>)>, Vec<ReportChart>) =
         drawn.into_iter().map(|d| ((d.name, d.png), d.chart)).unzip();
+    // The decision, for the terminal: the report's first words.
+    let bottom_line = cutover::report::terminal::bottom_line(&sc, &agg);
     let input = ReportInput {
         scenario: &sc,
         scenario_sha256: m.scenario_sha256.clone(),
@@ -338,6 +340,7 @@ pub(super) fn cmd_report(
     write_atomic(&stage.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&keep)?;
     if !quiet {
+        out!("{}", bottom_line)?;
         outln!(
             "wrote {0}/report.html, {0}/report.md, {0}/summary.pdf and {0}/charts/",
             dir.display()

@@ -85,7 +85,7 @@ pub struct CampaignMetric {
     pub better: Better,
     /// Short words for tables and charts.
     pub words: &'static str,
-    /// What it means, for the README and the report.
+    /// What it means, for the book and the report.
     pub meaning: &'static str,
     pub read: fn(&CampaignMetrics) -> Reading,
 }

@@ -1495,9 +1495,11 @@ fn strategies(
                     names.extend(custom.iter().map(|r| r.name.as_str()));
                     short_list(&names)
                 });
+                let names = builtins.iter().map(|r| r.name.as_str());
+                let hint = super::suggest::did_you_mean(s, names.chain(custom.iter().map(|r| r.name.as_str())));
                 c.bad(
                     &format!("strategies[{i}]"),
-                    format!("unknown strategy {s:?} (known: {known})"),
+                    format!("unknown strategy {s:?}{hint} (known: {known})"),
                 )
             }
             Some(raw_rb) => match runbook::resolve(raw_rb, site) {

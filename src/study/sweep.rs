@@ -30,8 +30,35 @@ pub struct Param {
     pub values: Vec<(String, toml::Value)>,
 }
 
+/// Splits `V1,V2,..` at the commas that separate values: not those inside
+/// brackets, braces or quotes, so that a list (`[0.5,0.5]`) or an inline
+/// table (`{ weekday = "tue", at = "22:00" }`) is one value.
+fn split_values(values: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    for (i, c) in values.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(values[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(values[start..].trim());
+    out
+}
+
 /// Parses one `--set PATH=V1,V2,..`. A value is a TOML literal when it is
-/// one (numbers, booleans, quoted strings), else a bare string (`3d`).
+/// one (numbers, booleans, quoted strings, lists, inline tables), else a
+/// bare string (`3d`, `22:00`); a TOML date or time (`22:00:00`) is read
+/// as the string it is written as, the way scenario files write them.
+/// Commas inside brackets, braces or quotes do not separate values.
 pub fn parse_set(s: &str) -> Result<Param, String> {
     let (path, values) = s
         .split_once('=')
@@ -41,14 +68,17 @@ pub fn parse_set(s: &str) -> Result<Param, String> {
         return Err(format!("--set {s:?}: empty field path"));
     }
     let mut out = Vec::new();
-    for v in values.split(',').map(str::trim) {
+    for v in split_values(values) {
         if v.is_empty() {
             return Err(format!("--set {s:?}: empty value"));
         }
-        let value = toml::from_str::<toml::Table>(&format!("v = {v}"))
+        let value = match toml::from_str::<toml::Table>(&format!("v = {v}"))
             .ok()
             .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(v.to_string()));
+        {
+            Some(toml::Value::Datetime(_)) | None => toml::Value::String(v.to_string()),
+            Some(value) => value,
+        };
         out.push((v.to_string(), value));
     }
     Ok(Param { field, values: out })
@@ -304,6 +334,28 @@ mod tests {
         assert!(set_path(&mut d, "site.data_gb.x", toml::Value::Integer(3)).is_err());
         assert!(set_path(&mut d, "site..x", toml::Value::Integer(3)).is_err());
         assert!(set_path(&mut d, "calendar.windows[x]", toml::Value::Integer(3)).is_err());
+    }
+
+    #[test]
+    fn set_values_keep_their_commas_and_times() {
+        let p = parse_set("calendar.windows[0].at=22:00,23:30").unwrap();
+        let shown: Vec<&str> = p.values.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(shown, ["22:00", "23:30"]);
+        assert_eq!(p.values[0].1.as_str(), Some("22:00"));
+        // A TOML time is read as the string a scenario file writes.
+        let p = parse_set("calendar.windows[0].at=22:00:00").unwrap();
+        assert_eq!(p.values[0].1.as_str(), Some("22:00:00"));
+        // Lists and inline tables hold their own commas.
+        let p = parse_set("workload.days=[1,1,1,1,1,0,0],[1,1,1,1,1,1,1]").unwrap();
+        assert_eq!(p.values.len(), 2);
+        assert_eq!(p.values[0].1.as_array().map(Vec::len), Some(7));
+        let p =
+            parse_set(r#"calendar.windows=[{ weekday = "tue", at = "22:00" }],[{ weekday = "sat", at = "20:00" }]"#)
+                .unwrap();
+        assert_eq!(p.values.len(), 2);
+        let p = parse_set(r#"name="a,b",c"#).unwrap();
+        assert_eq!(p.values.len(), 2);
+        assert_eq!(p.values[0].1.as_str(), Some("a,b"));
     }
 
     #[test]

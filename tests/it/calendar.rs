@@ -147,10 +147,10 @@ fn the_weekly_utc_form_is_unchanged() {
 
 #[test]
 fn the_readme_example_opens_where_it_says() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/src/calendar.md")).unwrap();
     let start = readme
         .find("[calendar]\nstart = \"2025-03-03T00:00\"")
-        .expect("the example is in the README");
+        .expect("the example is in the book's calendar chapter");
     let toml = &readme[start..start + readme[start..].find("```").unwrap()];
     let sc = scenario(toml);
     let c = &sc.calendar;

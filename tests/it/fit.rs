@@ -4,9 +4,9 @@
 //! database), written as a CSV export, fitted by the library and by the
 //! binary; the fitted weekly count, medians and p95s against the truth; bad
 //! exports refused by line; the written `workload.toml` accepted by a
-//! scenario; the shipped example and the README's output of it.
+//! scenario; the shipped example and the book's output of it (docs/src/workload.md).
 //!
-//! The example export and the README's block are regenerated with
+//! The example export and the book's block are regenerated with
 //!
 //!     CUTOVER_BLESS=1 cargo test --test it fit
 
@@ -263,7 +263,7 @@ fn fit_recovers_known_parameters_across_a_daylight_saving_change() {
     let toml = run_binary(tmp.path(), &csv, "Europe/Paris", &truth);
     assert_eq!(toml, f.toml);
     assert!(
-        toml.contains("Europe/Paris local time; a scenario reads them in UTC"),
+        toml.contains("Europe/Paris local time: paste them into a scenario whose calendar\n# is in Europe/Paris"),
         "{toml}"
     );
     // The same sessions written with offsets fit the same; read in UTC, the
@@ -345,26 +345,26 @@ fn the_readme_shows_the_example_fit_as_the_binary_prints_it() {
         ),
         ("fit-workload toml", format!("```toml\n{toml}```\n")),
     ];
-    let path = repo("README.md");
+    let path = repo("docs/src/workload.md");
     let mut readme = std::fs::read_to_string(&path).unwrap();
     for (name, want) in &blocks {
-        let (a, b) = between(&readme, name).unwrap_or_else(|| panic!("README.md has no {name} block"));
+        let (a, b) = between(&readme, name).unwrap_or_else(|| panic!("docs/src/workload.md has no {name} block"));
         if bless() {
             readme.replace_range(a..b, want);
         } else {
             assert!(
                 readme[a..b] == *want,
-                "README.md's {name} block is not what the binary gives (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}"
+                "docs/src/workload.md's {name} block is not what the binary gives (CUTOVER_BLESS=1 rewrites it); it should read:\n{want}"
             );
         }
     }
     if bless() {
         std::fs::write(&path, &readme).unwrap();
-        // The README's pictures of the example.
+        // The book's pictures of the example.
         for stem in ["fit-profile", "fit-durations"] {
             std::fs::copy(
                 dir.join(format!("charts/{stem}.png")),
-                repo(&format!("docs/img/{stem}.png")),
+                repo(&format!("docs/src/img/{stem}.png")),
             )
             .unwrap();
         }
@@ -770,4 +770,76 @@ fn mutated_exports_never_panic() {
         }
     }
     assert!(ok > 0 && refused > 0, "{ok} fitted, {refused} refused");
+}
+
+/// A fit in Europe/Paris pasted into a scenario whose calendar is in
+/// Europe/Paris keeps the peak at the same local hours: the sessions of a
+/// run, counted by the local hour `events.csv` gives them, are busiest at
+/// the export's busiest local hour, not one or two hours off (as they
+/// would be if the scenario read the profile in UTC). The note says so.
+#[test]
+fn a_paris_fit_in_a_paris_scenario_peaks_at_the_same_local_hours() {
+    let mut truth = Truth::defaults();
+    // A sharp peak at 10:00 local time, little else; every day alike.
+    truth.hours = [0.05; 24];
+    truth.hours[10] = 1.0;
+    truth.days = [1.0; 7];
+    truth.rates = [60.0, 0.0];
+    let (csv, _) = export(&truth, "Europe/Paris", PARIS_WEEKS, Times::WithOffset, 11);
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("sessions.csv"), &csv).unwrap();
+    let o = cutover(
+        tmp.path(),
+        &[
+            "fit-workload",
+            "sessions.csv",
+            "--time-zone",
+            "Europe/Paris",
+            "--out",
+            "fit",
+            "--no-charts",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("time_zone = \"Europe/Paris\"")
+            && stdout(&o).contains("peak stays at the same local hours"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("implied peak concurrency"), "{}", stdout(&o));
+    let workload = std::fs::read_to_string(tmp.path().join("fit/workload.toml")).unwrap();
+    // Pasted as written into a Paris scenario of a single appliance that
+    // runs a week past its procedure, across no daylight-saving change.
+    let scenario = format!(
+        "strategies = [\"single\"]\n[site]\nkind = \"single\"\n\
+         [calendar]\nstart = \"2025-01-06T00:00\"\ntime_zone = \"Europe/Paris\"\nwarmup = \"0s\"\ncooldown = \"7d\"\n\
+         windows = [{{ weekday = \"mon\", at = \"02:00\", length = \"4h\" }}]\n{workload}"
+    );
+    std::fs::write(tmp.path().join("paris.toml"), &scenario).unwrap();
+    let o = cutover(
+        tmp.path(),
+        &[
+            "run",
+            "paris.toml",
+            "--trace-sessions",
+            "--no-charts",
+            "--out",
+            "run",
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events = std::fs::read_to_string(tmp.path().join("run/events.csv")).unwrap();
+    let mut by_hour = [0usize; 24];
+    for line in events.lines().filter(|l| l.contains(",session_start,")) {
+        // The local column: 2025-01-06T10:15:00+01:00.
+        let local = line.rsplit(',').next().unwrap();
+        let hour: usize = local[11..13].parse().unwrap();
+        by_hour[hour] += 1;
+    }
+    let busiest = (0..24).max_by_key(|&h| by_hour[h]).unwrap();
+    assert_eq!(busiest, 10, "sessions by local hour: {by_hour:?}");
+    // And clearly so: the peak hour holds more than its neighbours together.
+    assert!(by_hour[10] > by_hour[9] + by_hour[11], "{by_hour:?}");
 }

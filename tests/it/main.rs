@@ -16,7 +16,9 @@
 //! - `golden`: events.csv and metrics.csv of every shipped scenario and
 //!   strategy, and two small comparisons and a report, byte for byte
 //!   against `tests/data/golden/`.
-//! - `docs`: the README's metric table against the library's.
+//! - `messages`: every mistake of a file in one run, with suggestions.
+//! - `templates`: `cutover new` writes templates that validate and compare.
+//! - `docs`: the book's tables (metrics, campaign metrics, scenario fields) against the library's, its links, the README's length.
 //! - `fuzz`: a bounded mutation fuzzer over parsing, validation, runbooks
 //!   and short runs; no input may panic.
 //! - `io_boundary`: no file, environment or clock access outside the
@@ -68,6 +70,7 @@ mod fuzz;
 mod golden;
 mod io_boundary;
 mod limits;
+mod messages;
 mod operators;
 mod placement;
 mod props;
@@ -79,6 +82,7 @@ mod strategies;
 mod study;
 mod summary;
 mod technicians;
+mod templates;
 mod theory;
 mod timeline;
 mod version;
