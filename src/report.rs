@@ -27,5 +27,6 @@ pub mod page;
 pub mod pdf;
 pub mod sensitivity;
 pub mod study;
+pub mod sweep;
 pub mod terminal;
 pub mod timeline;

@@ -613,6 +613,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
 
     let mut bar = Progress::new(runs.saturating_mul(sweep.len() as u64), flags.quiet, "sweep");
     let mut results: Vec<(Vec<usize>, Vec<SummaryRow>)> = Vec::new();
+    let mut points = Vec::new();
     let started = std::time::Instant::now();
     // sweep.csv streams into a temporary file beside its final name.
     let mut tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
@@ -635,6 +636,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
                 Ok(())
             })?;
             bar.inc(runs);
+            points.push(sweep.point_of(&g, &sc, &agg));
             let summary = agg.summary();
             for row in sweep.rows(&g, &summary) {
                 w.write_record(&row).map_err(|e| internal("write sweep.csv", e))?;
@@ -686,6 +688,11 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
             sweep.len(),
             started.elapsed().as_secs_f64(),
             dir.join("sweep.csv").display()
+        )?;
+        let metric = cutover::study::sweep::first_priority(&base);
+        out!(
+            "{}",
+            cutover::report::sweep::printed(&sweep.labels(), metric, &points, sweep.ordered())
         )?;
     }
     Ok(())

@@ -277,18 +277,37 @@ pub fn fmt_value(unit: Unit, x: f64) -> String {
 }
 
 /// Formats a metric value for tables, sentences and labels in the metric's
-/// one shown unit ([`crate::metrics::Metric::shown_unit`]): `52.3 min`,
-/// `0.25 min`, `49.5 h`, `1.91%`, `3`.
+/// shown unit ([`crate::metrics::Metric::shown_unit`]): `52.3 min`,
+/// `0.25 min`, `49.5 h`, `1.91%`, `3`; a long time in a larger unit
+/// ([`fmt_long_time`]): `49.6 h`, not `2975 min`.
 pub fn fmt_metric(metric: &str, x: f64) -> String {
     let Some(m) = crate::metrics::find(metric) else {
         return fmt_value(Unit::Count, x);
     };
     match m.unit {
         Unit::Probability | Unit::Ratio | Unit::Count | Unit::Flag => fmt_value(m.unit, x),
-        Unit::Seconds | Unit::Instant => {
-            let (name, per) = m.shown_unit();
-            format!("{} {name}", fmt_number(x / per))
-        }
+        Unit::Seconds | Unit::Instant => fmt_long_time(m.shown_unit(), x),
+    }
+}
+
+/// From this many seconds on, a time shown in minutes is written in hours.
+pub const HOURS_FROM_S: f64 = 10.0 * 3600.0;
+
+/// From this many seconds on, a time is written in days.
+pub const DAYS_FROM_S: f64 = 3.0 * 86_400.0;
+
+/// A time of `s` seconds in its shown unit (`(name, seconds per unit)`),
+/// or a larger one when it is long: from [`HOURS_FROM_S`] (10 h) on in
+/// hours, from [`DAYS_FROM_S`] (3 days) on in days. `12.5 min`,
+/// `49.6 h`, `11.2 days`.
+pub fn fmt_long_time((name, per): (&'static str, f64), s: f64) -> String {
+    let a = s.abs();
+    if a >= DAYS_FROM_S {
+        format!("{} days", fmt_number(s / 86_400.0))
+    } else if a >= HOURS_FROM_S && per < 3600.0 {
+        format!("{} h", fmt_number(s / 3600.0))
+    } else {
+        format!("{} {name}", fmt_number(s / per))
     }
 }
 
@@ -401,6 +420,142 @@ pub enum Swatch {
     Box(RGBColor),
     /// A dashed line (a threshold).
     Dashed(RGBColor),
+    /// A series' line as the chart draws it ([`Stroke`]).
+    Stroke(RGBColor, Stroke),
+}
+
+/// How a series' line is drawn: its width, and its dashes when it is drawn
+/// over another series that has the same points.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stroke {
+    /// Width in pixels.
+    pub width: u32,
+    /// A solid line when `None`.
+    pub dash: Option<Dash>,
+}
+
+/// A dashed line's pattern, in pixels along the line: `on` drawn, `off`
+/// left out, the first dash starting `phase` pixels in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dash {
+    /// Pixels drawn.
+    pub on: u32,
+    /// Pixels left out before the next dash.
+    pub off: u32,
+    /// Where the first dash starts.
+    pub phase: u32,
+}
+
+/// A dash's length, and the gap after it, over the first of identical
+/// series.
+const DASH_ON: u32 = 10;
+const DASH_GAP: u32 = 6;
+
+impl Stroke {
+    /// A series alone: solid, 3 px.
+    pub const PLAIN: Stroke = Stroke { width: 3, dash: None };
+
+    /// The first of series with identical points: solid and wide, so that
+    /// the later ones, drawn over it thinner and dashed, leave it showing.
+    pub const UNDER: Stroke = Stroke { width: 7, dash: None };
+
+    /// The `k`-th (from 1) of `m` later series over the first of identical
+    /// ones: 3 px, dashed; their dashes take turns, so that each colour
+    /// shows, with the wide line between them.
+    pub fn over(k: usize, m: usize) -> Stroke {
+        let (k, m) = (k.clamp(1, m.max(1)) as u32, m.max(1) as u32);
+        Stroke {
+            width: 3,
+            dash: Some(Dash {
+                on: DASH_ON,
+                off: m * (DASH_ON + DASH_GAP) - DASH_ON,
+                phase: (k - 1) * (DASH_ON + DASH_GAP),
+            }),
+        }
+    }
+
+    /// Draws the line through `points` (chart coordinates or pixels) on
+    /// `area`, in `color`.
+    pub fn draw<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(
+        &self,
+        area: &DrawingArea<DB, CT>,
+        points: Vec<CT::From>,
+        color: RGBColor,
+    ) -> DrawResult<DB> {
+        let style = color.stroke_width(self.width);
+        let Some(dash) = self.dash else {
+            return area.draw(&PathElement::new(points, style));
+        };
+        // Dashed in pixels, so that every dash has its length whatever the
+        // axes' scales.
+        let (bx, by) = area.get_base_pixel();
+        let px: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| {
+                let (x, y) = area.map_coordinate(p);
+                ((x - bx) as f64, (y - by) as f64)
+            })
+            .collect();
+        let flat = area.strip_coord_spec();
+        for piece in dash.pieces(&px) {
+            flat.draw(&PathElement::new(piece, style))?;
+        }
+        Ok(())
+    }
+
+    /// The legend's mark for a series drawn with this stroke in `color`:
+    /// a plain line, or the stroke itself.
+    pub fn swatch(self, color: RGBColor) -> Swatch {
+        if self == Stroke::PLAIN {
+            Swatch::Line(color)
+        } else {
+            Swatch::Stroke(color, self)
+        }
+    }
+}
+
+impl Dash {
+    /// The dashes along the line through `points` (pixels): each a line of
+    /// its own, a corner of the line kept within a dash.
+    pub fn pieces(&self, points: &[(f64, f64)]) -> Vec<Vec<(i32, i32)>> {
+        let (on, period, phase) = (self.on as f64, (self.on + self.off).max(1) as f64, self.phase as f64);
+        let mut out = Vec::new();
+        let mut piece: Vec<(i32, i32)> = Vec::new();
+        let push = |piece: &mut Vec<(i32, i32)>, p: (f64, f64)| {
+            let p = (p.0.round() as i32, p.1.round() as i32);
+            if piece.last() != Some(&p) {
+                piece.push(p);
+            }
+        };
+        let mut walked = 0.0;
+        for w in points.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let len = (b.0 - a.0).hypot(b.1 - a.1);
+            let at = |s: f64| (a.0 + (b.0 - a.0) * s / len, a.1 + (b.1 - a.1) * s / len);
+            let mut s = 0.0;
+            while s < len {
+                let into = (walked + s - phase).rem_euclid(period);
+                let drawn = into < on;
+                let left = if drawn { on - into } else { period - into };
+                // Never stuck on a boundary a rounding put a hair away.
+                let e = (s + left.max(1e-6)).min(len);
+                if drawn {
+                    push(&mut piece, at(s));
+                    push(&mut piece, at(e));
+                } else if piece.len() > 1 {
+                    out.push(std::mem::take(&mut piece));
+                } else {
+                    piece.clear();
+                }
+                s = e;
+            }
+            walked += len;
+        }
+        if piece.len() > 1 {
+            out.push(piece);
+        }
+        out
+    }
 }
 
 /// Pixels between two legend entries.
@@ -408,14 +563,43 @@ pub const LEGEND_ROW_PX: i32 = 22;
 
 /// Draws a legend at `(x, y)` of `area`, one entry a row: the charts put it
 /// in an area of its own beside the plot, so that it never covers a mark.
+/// A label wider than the area goes on over the next rows, broken between
+/// words.
 pub fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     (x, y): (i32, i32),
     entries: &[(Swatch, String)],
 ) -> DrawResult<DB> {
     let style = TextStyle::from(font(13.0)).pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (swatch, label)) in entries.iter().enumerate() {
-        let cy = y + LEGEND_ROW_PX * i as i32 + LEGEND_ROW_PX / 2;
+    // The estimate is a few per cent wider than the text drawn: no margin.
+    let room = area.dim_in_pixel().0.saturating_sub((x + 32).max(0) as u32);
+    let mut row = 0;
+    for (swatch, label) in entries {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for word in label.split(' ') {
+            let longer = if line.is_empty() {
+                word.to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if !line.is_empty() && area.estimate_text_size(&longer, &style)?.0 > room {
+                lines.push(std::mem::replace(&mut line, word.to_string()));
+            } else {
+                line = longer;
+            }
+        }
+        lines.push(line);
+        let cy = y + LEGEND_ROW_PX * row + LEGEND_ROW_PX / 2;
+        for (k, text) in lines.iter().enumerate().skip(1) {
+            area.draw(&Text::new(
+                text.clone(),
+                (x + 32, cy + LEGEND_ROW_PX * k as i32 - 4 * k as i32),
+                style.clone(),
+            ))?;
+        }
+        row += lines.len() as i32;
+        let label = &lines[0];
         match *swatch {
             Swatch::Line(c) => area.draw(&PathElement::new(vec![(x, cy), (x + 24, cy)], c.stroke_width(3)))?,
             Swatch::Dot(c) => area.draw(&Circle::new((x + 12, cy), 5, c.filled()))?,
@@ -427,6 +611,18 @@ pub fn draw_legend<DB: DrawingBackend>(
                         c.stroke_width(2),
                     ))?;
                 }
+            }
+            Swatch::Stroke(c, stroke) => {
+                // The dashes as they look, whatever their turn on the line.
+                let stroke = Stroke {
+                    dash: stroke.dash.map(|_| Dash {
+                        on: 6,
+                        off: 3,
+                        phase: 0,
+                    }),
+                    ..stroke
+                };
+                stroke.draw(area, vec![(x, cy), (x + 24, cy)], c)?
             }
         }
         area.draw(&Text::new(label.clone(), (x + 32, cy), style.clone()))?;
@@ -461,4 +657,29 @@ pub(crate) fn hatch<DB: DrawingBackend>(
         x += 8;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dashes_keep_their_length_and_turn_along_a_bent_line() {
+        let dash = |phase| Dash { on: 10, off: 22, phase };
+        // A line bent at (20, 0): 20 px right, then 44 px down.
+        let line = [(0.0, 0.0), (20.0, 0.0), (20.0, 44.0)];
+        assert_eq!(dash(0).pieces(&line), [vec![(0, 0), (10, 0)], vec![(20, 12), (20, 22)]]);
+        // The second in turn: its dashes where the first's gaps are, the
+        // bend kept within a dash.
+        assert_eq!(
+            dash(16).pieces(&line),
+            [vec![(16, 0), (20, 0), (20, 6)], vec![(20, 28), (20, 38)]]
+        );
+        let over = [Stroke::over(1, 2), Stroke::over(2, 2)];
+        assert_eq!(
+            over.map(|s| s.dash.map(|d| (d.on, d.off, d.phase))),
+            [Some((10, 22, 0)), Some((10, 22, 16))]
+        );
+        assert!(dash(0).pieces(&[(5.0, 5.0)]).is_empty());
+    }
 }

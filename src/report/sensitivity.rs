@@ -54,7 +54,7 @@ pub fn input_value(kind: Kind, x: f64) -> String {
 
 /// A duration given in milliseconds, in the unit people would use:
 /// `250 ms`, `20 s`, `45 min`, `12 h`, `3 days`, `2 years`.
-fn duration_words(ms: f64) -> String {
+pub fn duration_words(ms: f64) -> String {
     let s = ms / 1000.0;
     if s < 1.0 {
         format!("{} ms", fmt_number(ms))
@@ -145,7 +145,7 @@ pub struct Findings {
 }
 
 /// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
+pub fn and_list(items: &[String]) -> String {
     match items {
         [] => String::new(),
         [a] => a.clone(),

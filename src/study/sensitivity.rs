@@ -202,7 +202,9 @@ pub fn priority_metrics(sc: &Scenario) -> Vec<&'static Metric> {
 /// The summary rows the decision reads, as the report's: every
 /// replication's, but over the completed ones for a strategy whose
 /// procedure was aborted in some.
-fn decision_rows(agg: &Aggregator) -> Vec<SummaryRow> {
+/// The summary rows a bottom line reads: per strategy, over its completed
+/// runs when some of its runs were aborted, else over all.
+pub fn decision_rows(agg: &Aggregator) -> Vec<SummaryRow> {
     let all = agg.summary();
     let completed = agg.summary_of(Runs::Completed);
     agg.strategies()

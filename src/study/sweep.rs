@@ -5,14 +5,20 @@
 //! validated like any scenario file; it is made when needed, so the grid is
 //! never held whole, and every point is validated before any runs.
 
+use crate::decision::applies;
 use crate::export::num;
-use crate::montecarlo::SummaryRow;
-use crate::report::chart::{Scale, metric_label, strategy_color};
-use crate::report::study::{Curve, HeatMap, StudyChart, SweepLines, charted_metrics};
+use crate::metrics::Metric;
+use crate::montecarlo::{Aggregator, SummaryRow};
+use crate::report::chart::{Scale, fmt_metric, metric_label, strategy_color};
+use crate::report::study::{Curve, HeatMap, StudyChart, SweepLines, charted_metrics, log_axis};
+use crate::report::sweep::SweepPoint;
 use crate::scenario::Scenario;
 use crate::time::parse_duration;
 
+use super::sensitivity::{decision_rows, recommend};
 use super::{Error, check_runs};
+
+pub mod labels;
 
 /// Replications per strategy at each point when `--runs` is not given.
 pub const DEFAULT_RUNS: u64 = 200;
@@ -94,6 +100,19 @@ pub fn x_position(shown: &str, value: &toml::Value, rank: usize) -> f64 {
         toml::Value::Float(f) => *f,
         _ => parse_duration(shown).map(|d| d.as_secs_f64()).unwrap_or(rank as f64),
     }
+}
+
+/// True when some value is a name or true/false: no order and no distance.
+fn categorical(values: &[(String, toml::Value)]) -> bool {
+    values.iter().any(|(shown, v)| {
+        matches!(v, toml::Value::Boolean(_) | toml::Value::String(_)) && parse_duration(shown).is_err()
+    })
+}
+
+/// The metric the printed table shows: the first of `sc`'s priorities
+/// that applies to its site.
+pub fn first_priority(sc: &Scenario) -> Option<&'static Metric> {
+    sc.priorities.order.iter().copied().find(|m| applies(m.sites, &sc.site))
 }
 
 /// A checked sweep: the scenario's document, the swept fields, the run count.
@@ -194,12 +213,62 @@ impl Sweep {
             .map_err(|e| Error::Input(format!("invalid sweep point\n{e}")))
     }
 
-    /// The header of `sweep.csv`: the fields, then
-    /// `strategy,metric,n,mean,ci95_low,ci95_high`.
+    /// The header of `sweep.csv`: per field its value (a time in seconds,
+    /// anything else as given) and `FIELD_human`, its value in words (`3
+    /// days`, `400 GB`); then `strategy,metric,n,mean,ci95_low,ci95_high`
+    /// (in the metric's unit, seconds for times) and `mean_human`, the
+    /// mean in words (`58.5 min`).
     pub fn header(&self) -> Vec<String> {
-        let mut header: Vec<String> = self.params.iter().map(|p| p.field.clone()).collect();
-        header.extend(["strategy", "metric", "n", "mean", "ci95_low", "ci95_high"].map(String::from));
+        let mut header: Vec<String> = self
+            .params
+            .iter()
+            .flat_map(|p| [p.field.clone(), format!("{}_human", p.field)])
+            .collect();
+        header.extend(["strategy", "metric", "n", "mean", "ci95_low", "ci95_high", "mean_human"].map(String::from));
         header
+    }
+
+    /// The values of point `g` in words, one per field.
+    pub fn human(&self, g: &[usize]) -> Vec<String> {
+        self.params
+            .iter()
+            .enumerate()
+            .map(|(p, param)| {
+                let (shown, v) = &param.values[g[p]];
+                labels::human(&param.field, shown, v)
+            })
+            .collect()
+    }
+
+    /// Each field's label, as an axis or a table header shows it
+    /// (`Stored data (GB)`; the path for a field [`labels::LABELS`] does
+    /// not know).
+    pub fn labels(&self) -> Vec<String> {
+        self.params
+            .iter()
+            .map(|p| {
+                let shown: Vec<String> = p.values.iter().map(|v| v.0.clone()).collect();
+                labels::axis_label(&p.field, &shown)
+            })
+            .collect()
+    }
+
+    /// True when the points are one field's values with an order (numbers
+    /// or times), so that a change of recommendation lies between two
+    /// neighbours.
+    pub fn ordered(&self) -> bool {
+        self.params.len() == 1 && !categorical(&self.params[0].values)
+    }
+
+    /// What point `g` says: its values in words, and the bottom line of
+    /// its scenario `sc` from its results `agg`.
+    pub fn point_of(&self, g: &[usize], sc: &Scenario, agg: &Aggregator) -> SweepPoint {
+        SweepPoint {
+            values: self.human(g),
+            strategies: agg.strategies().to_vec(),
+            rows: decision_rows(agg),
+            line: recommend(sc, agg),
+        }
     }
 
     /// The rows of `sweep.csv` for point `g`: one per strategy and metric.
@@ -211,7 +280,10 @@ impl Sweep {
                     .params
                     .iter()
                     .enumerate()
-                    .map(|(p, param)| param.values[g[p]].0.clone())
+                    .flat_map(|(p, param)| {
+                        let (shown, v) = &param.values[g[p]];
+                        [labels::machine(shown, v), labels::human(&param.field, shown, v)]
+                    })
                     .collect();
                 row.extend([
                     r.strategy.clone(),
@@ -220,6 +292,7 @@ impl Sweep {
                     num(r.mean),
                     num(r.ci95_low),
                     num(r.ci95_high),
+                    fmt_metric(r.metric, r.mean),
                 ]);
                 row
             })
@@ -245,6 +318,7 @@ impl Sweep {
                 .iter()
                 .find(|r| r.strategy == s && r.metric == m)
         };
+        let label = self.labels();
         let mut out = Vec::new();
         for metric in charted_metrics(&all) {
             let chart = if self.params.len() == 1 {
@@ -254,17 +328,17 @@ impl Sweep {
                     .enumerate()
                     .map(|(i, (shown, v))| (shown.clone(), x_position(shown, v, i)))
                     .collect();
-                // Names and true/false have no order and no distance.
-                let categorical = values.iter().any(|(shown, v)| {
-                    matches!(v, toml::Value::Boolean(_) | toml::Value::String(_)) && parse_duration(shown).is_err()
-                });
+                let categorical = categorical(values);
+                let log_x = !categorical && log_axis(&xs.iter().map(|x| x.1).collect::<Vec<_>>());
                 // Durations go on the axis in a round unit (hours, days).
-                let mut param = field.clone();
+                let mut param = label[0].clone();
                 if values.iter().all(|(shown, _)| parse_duration(shown).is_ok()) {
                     let max = xs.iter().map(|x| x.1).fold(0.0, f64::max);
                     let scale = Scale::for_unit(crate::metrics::Unit::Seconds, max);
                     xs.iter_mut().for_each(|x| x.1 /= scale.div);
-                    param = format!("{field} ({})", scale.unit);
+                    if labels::find(field).is_none() {
+                        param = format!("{field} ({})", scale.unit);
+                    }
                 }
                 let lines = strategies
                     .iter()
@@ -281,12 +355,13 @@ impl Sweep {
                     })
                     .collect();
                 StudyChart::Lines(SweepLines {
-                    title: format!("{} as {field} varies", metric_label(metric)),
+                    title: format!("{} by {}", metric_label(metric), labels::words(field)),
                     metric: metric.into(),
                     param,
                     xs,
                     lines,
                     categorical,
+                    log_x,
                 })
             } else {
                 let (px, py) = (&self.params[0], &self.params[1]);
@@ -304,10 +379,15 @@ impl Sweep {
                     })
                     .collect();
                 StudyChart::Heat(HeatMap {
-                    title: format!("mean {} by {} and {}", metric_label(metric), px.field, py.field),
+                    title: format!(
+                        "mean {} by {} and {}",
+                        metric_label(metric),
+                        labels::words(&px.field),
+                        labels::words(&py.field)
+                    ),
                     metric: metric.into(),
-                    param_x: px.field.clone(),
-                    param_y: py.field.clone(),
+                    param_x: label[0].clone(),
+                    param_y: label[1].clone(),
                     xs: px.values.iter().map(|v| v.0.clone()).collect(),
                     ys: py.values.iter().map(|v| v.0.clone()).collect(),
                     panels,
@@ -386,17 +466,23 @@ mod tests {
         let sc = s.point(&s.index(5)).unwrap();
         assert_eq!(sc.site.data_gb, 400.0);
         assert_eq!(sc.name, "failover-pair");
+        assert_eq!(s.human(&s.index(5)), ["400 GB", "3 days"]);
+        assert_eq!(s.labels(), ["Stored data (GB)", "Interim period (days)"]);
+        assert!(!s.ordered(), "a grid");
         assert_eq!(
             s.header(),
             [
                 "site.data_gb",
+                "site.data_gb_human",
                 "calendar.interim",
+                "calendar.interim_human",
                 "strategy",
                 "metric",
                 "n",
                 "mean",
                 "ci95_low",
-                "ci95_high"
+                "ci95_high",
+                "mean_human"
             ]
         );
     }

@@ -295,6 +295,7 @@ fn sweep_line_and_heat_map_charts() {
             points: vec![(172_800.0, 170_000.0, 175_000.0), (604_800.0, 600_000.0, 610_000.0)],
         }],
         categorical: false,
+        log_x: false,
     };
     let svg = check(
         &s,
@@ -920,6 +921,7 @@ fn sweep_with_a_gap() -> SweepLines {
             },
         ],
         categorical: false,
+        log_x: false,
     }
 }
 
@@ -1085,6 +1087,44 @@ fn thresholds_near_zero_values_and_one_unit_per_metric() {
 }
 
 #[test]
+fn long_times_are_written_in_hours_then_days() {
+    use cutover::report::chart::fmt_metric;
+    // Downtime is shown in minutes, up to 10 hours.
+    assert_eq!(fmt_metric("downtime_s", 3000.0), "50 min");
+    assert_eq!(fmt_metric("downtime_s", 35_940.0), "599 min");
+    assert_eq!(fmt_metric("downtime_s", 36_000.0), "10 h");
+    assert_eq!(fmt_metric("downtime_s", 178_500.0), "49.6 h");
+    assert_eq!(fmt_metric("downtime_s", -178_500.0), "-49.6 h");
+    // Exposure is shown in hours, up to 3 days; both in days from there.
+    assert_eq!(fmt_metric("exposure_s", 255_600.0), "71 h");
+    assert_eq!(fmt_metric("exposure_s", 259_200.0), "3 days");
+    assert_eq!(fmt_metric("exposure_s", 963_627.0), "11.2 days");
+    assert_eq!(fmt_metric("downtime_s", 400_000.0), "4.6 days");
+    // Counts and shares are not times.
+    assert_eq!(fmt_metric("dropped_sessions", 2975.0), "2975");
+    // In a chart: the CDF's median and the distribution's mean and p95.
+    let c = Cdf {
+        title: "long".into(),
+        metric: "downtime_s".into(),
+        curves: vec![Curve {
+            name: "slow".into(),
+            color: BLUE,
+            points: vec![(100_000.0, 0.2), (178_500.0, 0.6), (300_000.0, 1.0)],
+        }],
+        threshold: None,
+    };
+    let svg = render(&c).unwrap().svg;
+    assert!(svg.contains("slow (median 49.6 h)"), "the median in hours");
+    assert!(!svg.contains("2975 min"));
+    let mut d = two_strategy_distribution(None);
+    d.boxes[0].mean = 178_500.0;
+    d.boxes[0].q[4] = 300_000.0;
+    let texts: Vec<String> = svg_texts(&render(&d).unwrap().svg).into_iter().map(|t| t.2).collect();
+    assert!(texts.iter().any(|t| t == "mean 49.6 h"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "p95 3.5 days"), "{texts:?}");
+}
+
+#[test]
 fn the_session_series_keeps_every_change_the_traced_log_shows() {
     use cutover::sim::events::Event;
     use cutover::sim::{MAX_SERIES_POINTS, RunOptions, simulate};
@@ -1223,4 +1263,192 @@ fn the_campaign_charts_new_colours_differ_under_colour_vision_deficiencies() {
             }
         }
     }
+}
+
+/// The PNG's pixels: width and RGB bytes.
+fn png_rgb(bytes: &[u8]) -> (usize, Vec<u8>) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width as usize, buf)
+}
+
+/// Pixels of colour `c` (within 12 levels a channel) left of column `x_max`.
+fn pixels_of(bytes: &[u8], c: RGBColor, x_max: usize) -> usize {
+    let (w, rgb) = png_rgb(bytes);
+    rgb.chunks_exact(3)
+        .enumerate()
+        .filter(|(i, p)| {
+            i % w < x_max
+                && (p[0] as i32 - c.0 as i32).abs() <= 12
+                && (p[1] as i32 - c.1 as i32).abs() <= 12
+                && (p[2] as i32 - c.2 as i32).abs() <= 12
+        })
+        .count()
+}
+
+/// Stroke widths of the lines drawn in `colour`, in drawing order.
+fn stroke_widths(svg: &str, colour: &str) -> Vec<f64> {
+    tags(svg, "polyline")
+        .into_iter()
+        .filter(|t| attr(t, "stroke").as_deref() == Some(colour))
+        .filter_map(|t| num(t, "stroke-width"))
+        .collect()
+}
+
+#[test]
+fn series_with_identical_points_stay_visible_and_are_told_apart() {
+    const GREEN: RGBColor = RGBColor(0, 158, 115);
+    let same = vec![(600.0, 0.2), (3000.0, 0.5), (3900.0, 1.0)];
+    let curve = |name: &str, color, points: &Vec<(f64, f64)>| Curve {
+        name: name.to_string(),
+        color,
+        points: points.clone(),
+    };
+    let cdf = Cdf {
+        title: "How often each downtime is not exceeded".into(),
+        metric: "downtime_s".into(),
+        curves: vec![
+            curve("sync", BLUE, &same),
+            curve("async", ORANGE, &same),
+            curve("atlas", GREEN, &vec![(100.0, 0.5), (200.0, 1.0)]),
+        ],
+        threshold: None,
+    };
+    let r = render(&cdf).unwrap();
+    let texts: Vec<String> = svg_texts(&r.svg).into_iter().map(|t| t.2).collect();
+    assert!(texts.iter().any(|t| t == "sync (median 50 min)"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "async (same as sync)"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "atlas (median 1.7 min)"), "{texts:?}");
+    // The first drawn wide and before the later one, which is dashed (many
+    // short pieces, thinner); the one alone a plain line.
+    let blue = stroke_widths(&r.svg, &hex(BLUE));
+    let orange = stroke_widths(&r.svg, &hex(ORANGE));
+    assert!(
+        blue.contains(&7.0) && orange.iter().all(|w| *w == 3.0),
+        "{blue:?} {orange:?}"
+    );
+    assert!(orange.len() > 20, "dashed: {} pieces", orange.len());
+    let (first_blue, first_orange) = (
+        r.svg.find(&format!("stroke=\"{}\"", hex(BLUE))).unwrap(),
+        r.svg.find(&format!("stroke=\"{}\"", hex(ORANGE))).unwrap(),
+    );
+    assert!(first_blue < first_orange, "the wide line under the dashed one");
+    assert_eq!(
+        stroke_widths(&r.svg, &hex(GREEN)),
+        [3.0, 3.0],
+        "the curve and its swatch"
+    );
+    // In the picture, both colours show along the curve (left of the
+    // legend): drawn plainly, the later line would hide the first.
+    let plot = 1100 - 300 - 40;
+    let (b, o) = (pixels_of(&r.png, BLUE, plot), pixels_of(&r.png, ORANGE, plot));
+    assert!(b > 800 && o > 800, "blue {b} and orange {o} pixels");
+
+    // A sweep: the same, with the means' dots; three alike get three
+    // strokes.
+    let mut s = sweep_with_a_gap();
+    s.lines[1].points = s.lines[0].points.clone();
+    let mut third = s.lines[0].clone();
+    third.name = "pod".into();
+    third.color = GREEN;
+    s.lines.push(third);
+    let r = render(&s).unwrap();
+    let texts: Vec<String> = svg_texts(&r.svg).into_iter().map(|t| t.2).collect();
+    for label in [
+        "failover-sync",
+        "atlas-failover (same as failover-sync)",
+        "pod (same as failover-sync)",
+    ] {
+        assert!(texts.iter().any(|t| t == label), "{label}: {texts:?}");
+    }
+    let plot = 1100 - 300;
+    for c in [BLUE, ORANGE, GREEN] {
+        let n = pixels_of(&r.png, c, plot);
+        assert!(n > 300, "{} shows: {n} pixels", hex(c));
+    }
+    // The later ones' dashes take turns: no two start at one place.
+    let starts = |colour: &str| -> Vec<(f64, f64)> {
+        polylines(&r.svg)
+            .into_iter()
+            .filter(|l| l.0 == colour && l.1.len() >= 2)
+            .map(|l| l.1[0])
+            .collect()
+    };
+    let (o, g) = (starts(&hex(ORANGE)), starts(&hex(GREEN)));
+    assert!(
+        o.len() > 10 && g.len() > 10,
+        "dashed: {} and {} pieces",
+        o.len(),
+        g.len()
+    );
+    for p in &o {
+        assert!(
+            g.iter().all(|q| (p.0 - q.0).hypot(p.1 - q.1) > 3.0),
+            "an orange and a green dash both start at {p:?}"
+        );
+    }
+    // Seen by eye when asked.
+    if let Ok(dir) = std::env::var("CUTOVER_CHART_DIR") {
+        std::fs::write(Path::new(&dir).join("identical-cdf.png"), render(&cdf).unwrap().png).unwrap();
+        std::fs::write(Path::new(&dir).join("identical-sweep.png"), r.png).unwrap();
+    }
+}
+
+#[test]
+fn legend_labels_wider_than_the_legend_wrap_between_words() {
+    let long = "failover-async-dns-canaries (same as failover-async-nat-canaries)";
+    let c = Cdf {
+        title: "How often each downtime is not exceeded".into(),
+        metric: "downtime_s".into(),
+        curves: vec![
+            Curve {
+                name: "failover-async-nat-canaries".into(),
+                color: BLUE,
+                points: vec![(600.0, 0.5), (900.0, 1.0)],
+            },
+            Curve {
+                name: "failover-async-dns-canaries".into(),
+                color: ORANGE,
+                points: vec![(600.0, 0.5), (900.0, 1.0)],
+            },
+            Curve {
+                name: "sync".into(),
+                color: RGBColor(0, 158, 115),
+                points: vec![(60.0, 1.0)],
+            },
+        ],
+        threshold: None,
+    };
+    let svg = render(&c).unwrap().svg;
+    let texts = svg_text_sizes(&svg);
+    // The label is split between words over rows of its own, each within
+    // the chart, and the next entry below them all.
+    let row = |s: &str| {
+        texts
+            .iter()
+            .find(|t| t.2 == s)
+            .unwrap_or_else(|| panic!("{s:?} in {texts:?}"))
+    };
+    let (a, b) = (
+        row("failover-async-dns-canaries (same as"),
+        row("failover-async-nat-canaries)"),
+    );
+    assert_eq!(format!("{} {}", a.2, b.2), long);
+    assert!(b.1 > a.1 && (a.0 - b.0).abs() < 0.5, "one under the other: {a:?} {b:?}");
+    for t in [a, b] {
+        assert!(
+            t.0 + 0.62 * t.3 * t.2.chars().count() as f64 <= 1100.0,
+            "{t:?} within the chart"
+        );
+    }
+    let next = texts
+        .iter()
+        .find(|t| t.2.starts_with("sync (median"))
+        .expect("the next entry");
+    assert!(next.1 > b.1 + 10.0, "below the wrapped label: {next:?} {b:?}");
 }

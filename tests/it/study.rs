@@ -296,6 +296,117 @@ fn sweep_rows_and_monotone_exposure() {
     assert_eq!(rows.len(), 6 * (cutover::metrics::Metrics::COLUMNS.len() - 3));
 }
 
+#[test]
+fn a_sweep_prints_its_table_and_bottom_lines_and_writes_values_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = cutover(
+        tmp.path(),
+        &[
+            "sweep",
+            &repo("scenarios/failover-pair.toml"),
+            "--set",
+            "calendar.interim=1d,2d,60h",
+            "--runs",
+            "20",
+            "--out",
+            "sw",
+        ],
+    );
+    ok(&o);
+    let out = String::from_utf8_lossy(&o.stdout);
+    // The table: the field's label and the strategies as columns, a row per
+    // value in words, the pick marked.
+    let header = out
+        .lines()
+        .find(|l| l.starts_with("Interim period (days)"))
+        .unwrap_or_else(|| panic!("the table's header:\n{out}"));
+    for s in ["failover-sync", "failover-async-dns"] {
+        assert!(header.contains(s), "{header}");
+    }
+    for v in ["24 h", "2 days", "2.5 days"] {
+        let row = out
+            .lines()
+            .find(|l| l.starts_with(&format!("{v} ")))
+            .unwrap_or_else(|| panic!("a row for {v}:\n{out}"));
+        assert_eq!(row.matches(" *").count(), 1, "one pick per row: {row}");
+    }
+    assert!(out.contains("Mean downtime at each point"), "{out}");
+    // A bottom line per point, then across the sweep.
+    let at = out
+        .split("Bottom line at each point:\n")
+        .nth(1)
+        .expect("the bottom lines");
+    for v in ["24 h", "2 days", "2.5 days"] {
+        assert!(
+            at.contains(&format!("\n  {v}: ")) || at.starts_with(&format!("  {v}: ")),
+            "{v}: {at}"
+        );
+    }
+    assert!(out.contains("Across the sweep: "), "{out}");
+    assert!(
+        !out.contains("calendar.interim"),
+        "no TOML path in what is printed:\n{out}"
+    );
+    // sweep.csv: the value in seconds, in words beside it, and the mean in words.
+    let rows = table(&read(&tmp.path().join("sw"), "sweep.csv"));
+    let row = rows
+        .iter()
+        .find(|r| r["calendar.interim"] == "216000" && r["strategy"] == "failover-sync" && r["metric"] == "exposure_s")
+        .expect("the 60h row in seconds");
+    assert_eq!(row["calendar.interim_human"], "2.5 days");
+    let mean: f64 = row["mean"].parse().unwrap();
+    assert_eq!(
+        row["mean_human"],
+        cutover::report::chart::fmt_metric("exposure_s", mean)
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["calendar.interim"] == "86400" && r["calendar.interim_human"] == "24 h")
+    );
+    // The chart: the label, not the path; linear steps (1 to 2.5 days).
+    let svg = String::from_utf8(read(&tmp.path().join("sw/charts"), "sweep-exposure_s.svg")).unwrap();
+    assert!(svg.contains("Interim period (days)") && !svg.contains("log scale"));
+    assert!(svg.contains("exposure (hours) by interim period"));
+    assert!(!svg.contains("calendar.interim"));
+
+    // Doubling values: a log axis, the values evenly spaced on it.
+    let o = cutover(
+        tmp.path(),
+        &[
+            "sweep",
+            &repo("scenarios/failover-pair.toml"),
+            "--set",
+            "site.data_gb=50,100,200,400",
+            "--strategies",
+            "failover-sync",
+            "--runs",
+            "10",
+            "--quiet",
+            "--out",
+            "gb",
+        ],
+    );
+    ok(&o);
+    assert!(o.stdout.is_empty(), "quiet prints nothing");
+    let svg = String::from_utf8(read(&tmp.path().join("gb/charts"), "sweep-exposure_s.svg")).unwrap();
+    assert!(svg.contains("Stored data (GB), log scale"));
+    let xs: Vec<f64> = ["50", "100", "200", "400"]
+        .iter()
+        .map(|v| {
+            crate::charts::svg_texts(&svg)
+                .into_iter()
+                .find(|t| t.2 == *v)
+                .unwrap_or_else(|| panic!("the {v} tick"))
+                .0
+        })
+        .collect();
+    let steps: Vec<f64> = xs.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        steps.iter().all(|d| (d - steps[0]).abs() < 2.0 && *d > 50.0),
+        "evenly spaced: {xs:?}"
+    );
+}
+
 fn bad(dir: &Path, args: &[&str], says: &str) {
     let o = cutover(dir, args);
     let err = String::from_utf8_lossy(&o.stderr);
