@@ -1,5 +1,42 @@
 //! Command-line parsing (the only clap-aware code) and the commands. This
 //! module and its children are the only code that touches files.
+//!
+//! **Errors.** Every command returns a [`CliError`]; `main` prints it and
+//! picks the exit code from it alone: bad input and refusals of the
+//! environment (a file in the way, a read-only folder, a full disk,
+//! permission denied) exit 2 with a plain message, a closed standard
+//! output ends the command quietly with 141, Ctrl-C with 130, and only a
+//! bug (a panic, a broken invariant) is an "internal error" with 1. Output
+//! to the terminal goes through [`outln!`] and [`out!`] (never
+//! `println!`, which panics on a closed pipe), progress and notes through
+//! [`errln!`], which ignores a closed standard error.
+
+/// `println!` that cannot panic: a closed standard output (a pipe to
+/// `head`) becomes [`CliError::BrokenPipe`]; use as `outln!(...)?`.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that cannot panic (see [`outln!`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that cannot panic: a closed standard error is ignored (the
+/// messages it carries are progress and notes; errors go through `main`).
+#[allow(unused_macros)]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 mod fit;
 mod fleet;
@@ -237,43 +274,151 @@ enum Command {
     },
 }
 
-/// An error with its exit code.
+/// An error with its exit code: the one type every command returns.
 #[derive(Debug)]
 pub enum CliError {
-    /// Bad input: a scenario, a flag, a name. Exit code 2.
+    /// Bad input: a scenario, a flag, a name, a results folder. Exit code 2.
     BadInput(String),
-    /// Something failed that is not the user's input (e.g. a disk error). Exit code 1.
+    /// The environment refused what the command needs: a file in the way,
+    /// a read-only folder, a full disk, permission denied. Not a bug of
+    /// cutover, nor of the input: exit code 2, a plain message.
+    Environment(String),
+    /// The standard output was closed by its reader (a pipe to `head`):
+    /// the command ends quietly with exit code 141 (128 + SIGPIPE, as a
+    /// command killed by the signal).
+    BrokenPipe,
+    /// A bug: an invariant broken, a chart that cannot be drawn. Exit code 1.
     Internal(String),
     /// Stopped by Ctrl-C; nothing was written. Exit code 130.
     Interrupted,
+}
+
+/// Exit code of a command whose standard output was closed.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
+
+/// Longest word of an error message printed whole; a longer one (a path
+/// of kilobytes) keeps its first and last parts.
+const MAX_WORD_CHARS: usize = 240;
+
+/// `word` cut in the middle when longer than [`MAX_WORD_CHARS`]: its first
+/// and last parts (at a `/` where there is one), `…` between.
+fn shorten_word(word: &str) -> String {
+    let n = word.chars().count();
+    if n <= MAX_WORD_CHARS {
+        return word.to_string();
+    }
+    let head: String = word.chars().take(60).collect();
+    let tail: String = word.chars().skip(n - 100).collect();
+    let head = match head.rfind('/') {
+        Some(i) if i > 0 => &head[..=i],
+        _ => head.as_str(),
+    };
+    let tail = match tail.find('/') {
+        Some(i) if i + 1 < tail.len() => &tail[i..],
+        _ => tail.as_str(),
+    };
+    format!("{head}…{tail}")
+}
+
+/// `text` with every word longer than [`MAX_WORD_CHARS`] shortened.
+fn shorten_long_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(1 << 12));
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end_matches(char::is_whitespace);
+        out.push_str(&shorten_word(word));
+        out.push_str(&piece[word.len()..]);
+    }
+    out
+}
+
+/// A path for a message: whole, or its first and last parts when long.
+pub fn shown(path: impl AsRef<Path>) -> String {
+    shorten_word(&path.as_ref().display().to_string())
 }
 
 impl CliError {
     /// The message without its `error:` prefix.
     pub fn message(&self) -> String {
         match self {
-            CliError::BadInput(m) | CliError::Internal(m) => m.clone(),
+            CliError::BadInput(m) | CliError::Environment(m) | CliError::Internal(m) => m.clone(),
+            CliError::BrokenPipe => "the standard output was closed".into(),
             CliError::Interrupted => "interrupted".into(),
         }
     }
 
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::BadInput(_) => 2,
+            CliError::BadInput(_) | CliError::Environment(_) => 2,
+            CliError::BrokenPipe => EXIT_BROKEN_PIPE,
             CliError::Internal(_) => 1,
             CliError::Interrupted => 130,
         }
+    }
+
+    /// An I/O error while doing `what` (e.g. "cannot write out/runs.csv"):
+    /// the environment's refusal, in plain words.
+    pub fn io(what: impl fmt::Display, e: &std::io::Error) -> CliError {
+        use std::io::ErrorKind as K;
+        let why = match e.kind() {
+            K::AlreadyExists => "a file of that name is in the way".to_string(),
+            K::PermissionDenied => "permission denied".into(),
+            K::ReadOnlyFilesystem => "the file system is read-only".into(),
+            K::StorageFull => "no space left on the device".into(),
+            K::QuotaExceeded => "the disk quota is used up".into(),
+            K::FileTooLarge => "the file is too large for the file system".into(),
+            K::NotADirectory => "a part of the path is a file, not a folder".into(),
+            K::IsADirectory => "a folder is in the way".into(),
+            K::NotFound => "no such file or folder".into(),
+            K::DirectoryNotEmpty => "the folder is not empty".into(),
+            K::BrokenPipe => "the reader closed the pipe".into(),
+            _ => e.to_string(),
+        };
+        CliError::Environment(format!("{what}: {why}"))
+    }
+
+    /// An error of a step that failed with `e`: the environment's refusal
+    /// when `e` is an I/O error (or a CSV error carrying one), else a bug.
+    pub fn of(what: impl fmt::Display, e: impl fmt::Display + 'static) -> CliError {
+        let any = &e as &dyn std::any::Any;
+        if let Some(io) = any.downcast_ref::<std::io::Error>() {
+            return CliError::io(what, io);
+        }
+        if let Some(c) = any.downcast_ref::<csv::Error>()
+            && let csv::ErrorKind::Io(io) = c.kind()
+        {
+            return CliError::io(what, io);
+        }
+        CliError::Internal(format!("{what}: {e}"))
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::BadInput(m) => write!(f, "error: {m}"),
-            CliError::Internal(m) => write!(f, "internal error: {m}"),
+            CliError::BadInput(m) | CliError::Environment(m) => write!(f, "error: {}", shorten_long_words(m)),
+            CliError::BrokenPipe => Ok(()),
+            CliError::Internal(m) => write!(f, "internal error: {}", shorten_long_words(m)),
             CliError::Interrupted => write!(f, "interrupted: no output was written"),
         }
     }
+}
+
+/// Writes to the standard output (see [`outln!`]): a closed pipe is
+/// [`CliError::BrokenPipe`], any other failure an environment error.
+pub fn write_stdout(args: fmt::Arguments) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args).and_then(|()| out.flush()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::BrokenPipe
+        } else {
+            CliError::io("cannot write to the standard output", &e)
+        }
+    })
+}
+
+/// Writes to the standard error (see [`errln!`]), ignoring a failure.
+pub fn write_stderr(args: fmt::Arguments) {
+    let _ = std::io::stderr().lock().write_fmt(args);
 }
 
 /// Parses the command line and runs the command.
@@ -397,7 +542,7 @@ pub fn run() -> Result<(), CliError> {
             };
             let dir = fleet::cmd_compare(&path, flags, &cutover::study::CiFlags::default(), None, false)?;
             if !quiet {
-                println!("report: {}", dir.join("report.html").display());
+                outln!("report: {}", dir.join("report.html").display())?;
             }
             Ok(())
         }
@@ -426,13 +571,12 @@ pub fn run() -> Result<(), CliError> {
         Command::Validate { scenario } if fleet::is_fleet_file(&scenario) => fleet::cmd_validate(&scenario),
         Command::Validate { scenario } => {
             let s = load(Some(&scenario))?;
-            println!(
+            outln!(
                 "{}: valid ({} site, strategies: {})",
                 scenario.display(),
                 s.site.kind.name(),
                 s.strategies.join(", ")
-            );
-            Ok(())
+            )
         }
         Command::Strategies { scenario: Some(path) } if fleet::is_fleet_file(&path) => {
             Err(CliError::BadInput(format!(
@@ -442,12 +586,10 @@ pub fn run() -> Result<(), CliError> {
         }
         Command::Strategies { scenario: Some(path) } => {
             let s = load(Some(&path))?;
-            print!("{}", cutover::report::terminal::strategies(&s));
-            Ok(())
+            out!("{}", cutover::report::terminal::strategies(&s))
         }
         Command::Strategies { scenario: None } => {
-            print!("{}", cutover::report::terminal::builtins());
-            Ok(())
+            out!("{}", cutover::report::terminal::builtins())
         }
     }
 }
@@ -608,7 +750,7 @@ fn temp_file(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
 /// A reader (or a crash) sees the old complete file or the new one, never half.
 fn write_atomic(path: &Path, body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), CliError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| CliError::Internal(format!("cannot write {}: {e}", path.display()));
+    let fail = |e: std::io::Error| CliError::io(format!("cannot write {}", shown(path)), &e);
     let mut tmp = temp_file(dir).map_err(fail)?;
     {
         let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
@@ -618,4 +760,54 @@ fn write_atomic(path: &Path, body: impl FnOnce(&mut dyn Write) -> std::io::Resul
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    #[test]
+    fn refusals_of_the_environment_are_plain_errors_with_exit_code_2() {
+        for (kind, says) in [
+            (ErrorKind::AlreadyExists, "a file of that name is in the way"),
+            (ErrorKind::PermissionDenied, "permission denied"),
+            (ErrorKind::ReadOnlyFilesystem, "the file system is read-only"),
+            (ErrorKind::StorageFull, "no space left on the device"),
+            (ErrorKind::NotADirectory, "a part of the path is a file, not a folder"),
+        ] {
+            let e = CliError::of("cannot write out/runs.csv", Error::from(kind));
+            assert_eq!(e.exit_code(), 2, "{kind:?}");
+            assert_eq!(e.to_string(), format!("error: cannot write out/runs.csv: {says}"));
+            // Inside a CSV error too.
+            let csv_err = csv::Error::from(Error::from(kind));
+            assert_eq!(CliError::of("write runs.csv", csv_err).exit_code(), 2, "{kind:?}");
+        }
+        // What is no I/O error stays a bug.
+        let e = CliError::of("chart x", "no axis".to_string());
+        assert_eq!(
+            (e.exit_code(), e.to_string()),
+            (1, "internal error: chart x: no axis".into())
+        );
+        assert_eq!(CliError::BrokenPipe.exit_code(), EXIT_BROKEN_PIPE);
+        assert_eq!(CliError::BrokenPipe.to_string(), "");
+    }
+
+    #[test]
+    fn long_paths_keep_their_first_and_last_parts() {
+        let long = format!("/tmp/work/{}/out", vec!["x".repeat(100); 50].join("/"));
+        let s = shown(Path::new(&long));
+        assert!(s.starts_with("/tmp/work/") && s.contains('…'), "{s}");
+        assert!(s.ends_with("…/out"), "{s}");
+        assert!(s.chars().count() < 200, "{s}");
+        assert_eq!(shown(Path::new("out/d")), "out/d");
+        // Any long word of a message is cut the same way; the rest stays.
+        let e = CliError::BadInput(format!("cannot use {long}: it is taken"));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("error: cannot use /tmp/work/…/") && text.ends_with("…/out: it is taken"),
+            "{text}"
+        );
+        assert!(text.len() < 300, "{text}");
+    }
 }

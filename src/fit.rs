@@ -281,6 +281,9 @@ fn parse_instant(text: &str, tz: &TimeZone, zone: &str) -> Result<Timestamp, Str
     if !text.contains(':') {
         return Err(format!("{shown:?} has no time of day: {}", date_time_help(zone)));
     }
+    if crate::time::has_leap_second(text) {
+        return Err(format!("{shown:?}: {}", crate::time::LEAP_SECOND));
+    }
     if let Ok(ts) = text.parse::<Timestamp>() {
         return Ok(ts);
     }
@@ -989,6 +992,23 @@ pub fn fit(s: &Sessions, window: Window) -> Result<WorkloadFit, FitError> {
             }
         })
         .collect();
+    if kinds.iter().all(|k| k.durations.is_err()) && kinds.iter().any(|k| k.sessions >= MIN_SESSIONS_PER_KIND) {
+        // Enough sessions of some kind: say why none could be fitted.
+        let each: Vec<String> = kinds
+            .iter()
+            .filter_map(|k| {
+                k.durations
+                    .as_ref()
+                    .err()
+                    .map(|why| format!("{}: {why}", k.kind.name()))
+            })
+            .collect();
+        return Err(FitError(format!(
+            "{}: no kind's session durations can be fitted ({})",
+            s.file,
+            each.join("; ")
+        )));
+    }
     if kinds.iter().all(|k| k.durations.is_err()) {
         let each: Vec<String> = kinds
             .iter()

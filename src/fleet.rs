@@ -23,6 +23,7 @@
 
 pub mod campaign;
 mod placement;
+pub mod shards;
 pub mod study;
 pub mod table;
 
@@ -559,6 +560,10 @@ fn build(
             );
             None
         }
+        Some(t) if crate::time::has_leap_second(t) => {
+            c.bad("fleet.start", format!("{t:?}: {}", crate::time::LEAP_SECOND));
+            None
+        }
         Some(t) => date_time(t).or_else(|| {
             c.bad(
                 "fleet.start",
@@ -574,6 +579,10 @@ fn build(
     let start_unix_ms = unix_ms(&zone, start)?;
     let (deadline_unix_ms, deadline_text) = match campaign.deadline.as_deref() {
         None => (None, None),
+        Some(t) if crate::time::has_leap_second(t) => {
+            c.bad("campaign.deadline", format!("{t:?}: {}", crate::time::LEAP_SECOND));
+            (None, None)
+        }
         Some(t) => {
             let trimmed = t.trim();
             let end_of_day = trimmed
@@ -1017,6 +1026,18 @@ fn plan(
             out
         }
     };
+    // Shares are of the whole fleet: together they cannot pass 1.
+    let shares: f64 = wave_specs
+        .iter()
+        .map(|w| if let WaveSpec::Share(f) = w { *f } else { 0.0 })
+        .sum();
+    if shares > 1.0 + 1e-9 {
+        c.bad(
+            &waves_path,
+            format!("the shares of the fleet add up to {shares}, more than the whole fleet (1)"),
+        );
+        return None;
+    }
     let waves = assign_waves(c, &waves_path, &wave_specs, sites)?;
     let cap_path = at("max_sites_per_window", rp.max_sites_per_window.is_some());
     let max_sites_per_window = match rp.max_sites_per_window.or(base.max_sites_per_window) {

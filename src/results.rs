@@ -324,15 +324,36 @@ impl fmt::Display for RunsError {
 impl std::error::Error for RunsError {}
 
 /// Hashes what passes through and refuses lines longer than the limit.
-struct Guard<R> {
+pub(crate) struct Guard<R> {
     inner: R,
     hasher: Sha256,
+    /// Longest line, bytes.
+    limit: usize,
     /// Newlines seen so far.
     newlines: u64,
     /// Bytes since the last newline.
     line_len: usize,
     /// The line that was too long.
-    too_long: Option<u64>,
+    pub(crate) too_long: Option<u64>,
+}
+
+impl<R> Guard<R> {
+    /// A guard of `inner` refusing lines longer than `limit` bytes.
+    pub(crate) fn new(inner: R, limit: usize) -> Guard<R> {
+        Guard {
+            inner,
+            hasher: Sha256::new(),
+            limit,
+            newlines: 0,
+            line_len: 0,
+            too_long: None,
+        }
+    }
+
+    /// The SHA-256 of every byte read, as 64 lowercase hex digits.
+    pub(crate) fn sha256(self) -> String {
+        hex(&self.hasher.finalize())
+    }
 }
 
 impl<R: Read> Read for Guard<R> {
@@ -346,7 +367,7 @@ impl<R: Read> Read for Guard<R> {
                 self.line_len = 0;
             } else {
                 self.line_len += 1;
-                if self.line_len > MAX_RUNS_LINE_BYTES {
+                if self.line_len > self.limit {
                     self.too_long = Some(self.newlines + 1);
                     return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
                 }
@@ -372,13 +393,7 @@ pub struct RunsReader<R: Read> {
 impl<R: Read> RunsReader<R> {
     /// A reader of `input` that expects what `exp` says.
     pub fn new(input: R, exp: &Expected) -> RunsReader<R> {
-        let guard = Guard {
-            inner: input,
-            hasher: Sha256::new(),
-            newlines: 0,
-            line_len: 0,
-            too_long: None,
-        };
+        let guard = Guard::new(input, MAX_RUNS_LINE_BYTES);
         RunsReader {
             csv: csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -506,8 +521,7 @@ impl<R: Read> RunsReader<R> {
 
     /// The SHA-256 of every byte read; call after `next_replication` gave `None`.
     pub fn finish(self) -> String {
-        let guard = self.csv.into_inner();
-        hex(&guard.hasher.finalize())
+        self.csv.into_inner().sha256()
     }
 }
 

@@ -21,7 +21,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::model::site::{NodeClass, NodeId, Site, SiteKind, SwitchMethod, short_list};
-use crate::time::{SimDuration, parse_duration};
+use crate::time::{MAX_DURATION_MS, SimDuration, parse_duration};
 
 /// One step of a runbook, with its arguments resolved against a site.
 #[derive(Clone, Debug, PartialEq)]
@@ -716,7 +716,7 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         "wait_drained" => {
             let timeout = match s.timeout.as_deref() {
                 Some("none") => None,
-                Some(t) => Some(parse_duration(t).map_err(|e| format!("timeout: {e}"))?),
+                Some(t) => Some(capped_duration("timeout", t)?),
                 None => site.drain_timeout,
             };
             Step::WaitDrained {
@@ -742,7 +742,7 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         },
         "set_logoff_policy" => match (&s.after, s.restore) {
             (Some(t), None) => Step::SetLogoffPolicy {
-                after: Some(parse_duration(t).map_err(|e| format!("after: {e}"))?),
+                after: Some(capped_duration("after", t)?),
             },
             (None, Some(true)) => Step::SetLogoffPolicy { after: None },
             _ => {
@@ -752,7 +752,7 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         "wait" => {
             let text = s.duration.as_deref().ok_or("wait needs `duration`")?;
             Step::Wait {
-                duration: parse_duration(text).map_err(|e| format!("duration: {e}"))?,
+                duration: capped_duration("duration", text)?,
             }
         }
         "switch" => {
@@ -774,6 +774,16 @@ fn resolve_step(s: &RawStep, site: &Site, index: &HashMap<&str, NodeId>) -> Resu
         other => return Err(format!("step {other:?} is not supported here")),
     };
     Ok(step)
+}
+
+/// A step's duration field: a duration of at most 3,650 days (the cap on
+/// every duration of a scenario).
+fn capped_duration(field: &str, text: &str) -> Result<SimDuration, String> {
+    let d = parse_duration(text).map_err(|e| format!("{field}: {e}"))?;
+    if d.0 > MAX_DURATION_MS {
+        return Err(format!("{field}: {text:?} is longer than the 3650-day limit"));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

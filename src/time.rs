@@ -18,6 +18,10 @@ pub const MS_PER_DAY: u64 = 24 * MS_PER_HOUR;
 /// Milliseconds in one week.
 pub const MS_PER_WEEK: u64 = 7 * MS_PER_DAY;
 
+/// Longest duration any input may give (ten years, 3,650 days): larger
+/// values are typos, and would take the simulation past its horizon.
+pub const MAX_DURATION_MS: u64 = 3650 * MS_PER_DAY;
+
 /// An instant of simulated time, in milliseconds since the calendar start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimTime(pub u64);
@@ -140,6 +144,26 @@ pub fn fmt_secs(ms: u64) -> String {
     format!("{}.{:03}", ms / MS_PER_S, ms % MS_PER_S)
 }
 
+/// What every reader of a time of day says of a leap second.
+pub const LEAP_SECOND: &str = "leap seconds are not supported: give a second from 00 to 59";
+
+/// True when `text` holds a time of day whose second is 60 (`23:59:60`,
+/// `2016-12-31T23:59:60Z`): a leap second. The date-time parser would read
+/// it as second 59; every reader refuses it instead, naming it.
+pub fn has_leap_second(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    (5..b.len()).any(|i| {
+        b[i..].starts_with(b":60")
+            && !digit(i + 3)
+            && digit(i - 1)
+            && digit(i - 2)
+            && b[i - 3] == b':'
+            && digit(i - 4)
+            && digit(i - 5)
+    })
+}
+
 /// Why a duration string was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DurationError {
@@ -242,6 +266,30 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leap_seconds_are_found_wherever_a_time_of_day_is() {
+        for t in [
+            "23:59:60",
+            "2016-12-31T23:59:60",
+            "2016-12-31T23:59:60Z",
+            "2016-12-31 23:59:60.5+01:00",
+        ] {
+            assert!(has_leap_second(t), "{t}");
+        }
+        for t in [
+            "23:59:59",
+            "23:59",
+            "2016-12-31T23:59:600",
+            "12:60",
+            "1:59:60",
+            "x:60",
+            "",
+            ":60",
+        ] {
+            assert!(!has_leap_second(t), "{t}");
+        }
+    }
 
     #[test]
     fn parses_every_unit() {

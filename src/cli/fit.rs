@@ -73,7 +73,7 @@ pub(super) fn cmd_fit_workload(
     if !charts.is_empty() {
         let charts_dir = stage.join("charts");
         std::fs::create_dir_all(&charts_dir)
-            .map_err(|e| CliError::Internal(format!("cannot create {}: {e}", charts_dir.display())))?;
+            .map_err(|e| CliError::io(format!("cannot create {}", super::shown(&charts_dir)), &e))?;
         for (stem, r) in &charts {
             write_atomic(&charts_dir.join(format!("{stem}.svg")), |w| {
                 w.write_all(r.svg.as_bytes())

@@ -14,6 +14,7 @@ use std::sync::atomic::Ordering;
 use cutover::export::{self, Manifest};
 use cutover::fleet::Fleet;
 use cutover::fleet::campaign::CampaignRun;
+use cutover::fleet::shards::{Expected, ShardRead, ShardReader};
 use cutover::fleet::study::{self as fstudy, FleetReplication};
 use cutover::results::MANIFEST_FORMAT;
 use cutover::study::shard::Shard;
@@ -68,7 +69,7 @@ pub(super) fn load_fleet(path: &Path) -> Result<(Fleet, String), CliError> {
 /// `cutover validate` of a fleet file.
 pub(super) fn cmd_validate(path: &Path) -> Result<(), CliError> {
     let (f, _) = load_fleet(path)?;
-    println!(
+    outln!(
         "{}: valid fleet ({} site{} in {} group{}; plans: {})",
         path.display(),
         f.sites.len(),
@@ -76,7 +77,7 @@ pub(super) fn cmd_validate(path: &Path) -> Result<(), CliError> {
         f.groups.len(),
         if f.groups.len() == 1 { "" } else { "s" },
         f.plans.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
-    );
+    )?;
     Ok(())
 }
 
@@ -225,7 +226,7 @@ pub(super) fn cmd_compare(
     drop(outdir);
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
-        println!(
+        outln!(
             "{} / {} sites × {} plan{} × {} replication{}, seed {seed}{} in {secs:.1} s",
             fleet.name,
             fleet.sites.len(),
@@ -237,13 +238,13 @@ pub(super) fn cmd_compare(
                 Some(s) => format!(", shard {}/{}", s.k, s.n),
                 None => String::new(),
             }
-        );
-        print!("{}", fleet_table(&fleet, &stats));
-        println!("\n{}\n", cutover::report::fleet::bottom_line_text(&fleet, &stats));
-        println!(
+        )?;
+        out!("{}", fleet_table(&fleet, &stats))?;
+        outln!("\n{}\n", cutover::report::fleet::bottom_line_text(&fleet, &stats))?;
+        outln!(
             "wrote {}/{{runs,sites,summary,diff}}.csv, report.html, report.md and manifest.json",
             dir.display()
-        );
+        )?;
     }
     Ok(dir)
 }
@@ -294,9 +295,11 @@ fn write_outputs(
 /// file, whose SHA-256 must be the one the shards record): byte for byte
 /// the folder an unsplit study writes.
 pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
+    super::study::check_merge_folders(dirs, final_dir)?;
     let mut shards = Vec::new();
+    let mut inputs = Vec::new();
     for d in dirs {
-        InputDir::open(d)?;
+        inputs.push(InputDir::open(d)?);
         let m = read_manifest(d)?;
         if m.kind != "fleet" {
             return Err(CliError::BadInput(format!(
@@ -308,17 +311,6 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
         shards.push((d.clone(), m));
     }
     cutover::study::merge::check_shards(&mut shards, |d| d.display().to_string()).map_err(CliError::BadInput)?;
-    for (d, m) in &shards {
-        for (name, want) in &m.files {
-            if super::sha256_file(&d.join(name))? != *want {
-                return Err(CliError::BadInput(format!(
-                    "{}: its SHA-256 is not the one {} records: the file was changed after cutover wrote it",
-                    d.join(name).display(),
-                    d.join("manifest.json").display()
-                )));
-            }
-        }
-    }
     let first = shards[0].1.clone();
     let fleet_path = first
         .scenario_path
@@ -333,6 +325,37 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
             fleet_path.display()
         )));
     }
+    let plans: Vec<&str> = fleet.plans.iter().map(|p| p.name.as_str()).collect();
+    if first.strategies.iter().ne(plans.iter().copied()) {
+        return Err(CliError::BadInput(format!(
+            "{}: its plans ({}) are not the fleet's ({})",
+            shards[0].0.join("manifest.json").display(),
+            first.strategies.join(", "),
+            plans.join(", ")
+        )));
+    }
+    // Every file of every shard is the one its manifest certifies, and
+    // every value of runs.csv and sites.csv one cutover writes for this
+    // fleet: checked, and the statistics made, before anything is written.
+    let mut stats = fstudy::FleetStats::new(&fleet);
+    for (d, m) in &shards {
+        for (name, want) in &m.files {
+            if name == "runs.csv" || name == "sites.csv" {
+                continue;
+            }
+            if super::sha256_file(&d.join(name))? != *want {
+                return Err(changed(d, name));
+            }
+        }
+        read_shard(d, m, &fleet, |group| push_runs(&mut stats, d, group), |_| Ok(()))?;
+    }
+    if stats.replications() != first.runs {
+        return Err(CliError::BadInput(format!(
+            "the shards hold {} replications of {}",
+            stats.replications(),
+            first.runs
+        )));
+    }
     let outdir = OutDir::open(
         final_dir,
         Expect {
@@ -342,62 +365,41 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     )?;
     let staging = outdir.stage()?;
     let out = staging.path().to_path_buf();
-    let mut stats = fstudy::FleetStats::new(&fleet);
-    let plans = fleet.plans.len();
-    for (name, header) in [
-        ("runs.csv", fstudy::runs_header()),
-        ("sites.csv", fstudy::sites_header()),
-    ] {
-        let mut tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
+    {
+        let mut runs_tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
+        let mut sites_tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
         {
-            let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
-            w.write_record(&header)
-                .map_err(|e| internal(&format!("write {name}"), e))?;
-            for (d, _) in &shards {
-                let p = d.join(name);
-                let mut r =
-                    csv::Reader::from_path(&p).map_err(|e| CliError::BadInput(format!("{}: {e}", p.display())))?;
-                let have = r
-                    .headers()
-                    .map_err(|e| CliError::BadInput(format!("{}: {e}", p.display())))?
-                    .clone();
-                if have.iter().ne(header.iter().copied()) {
-                    return Err(CliError::BadInput(format!(
-                        "{}: not the columns this version writes",
-                        p.display()
-                    )));
-                }
-                let mut group: Vec<Vec<String>> = Vec::with_capacity(plans);
-                for rec in r.records() {
-                    let rec = rec.map_err(|e| CliError::BadInput(format!("{}: {e}", p.display())))?;
-                    w.write_record(&rec)
-                        .map_err(|e| internal(&format!("write {name}"), e))?;
-                    if name == "runs.csv" {
-                        let line = rec.position().map_or(0, |at| at.line());
-                        group.push(rec.iter().skip(fstudy::RUNS_KEY_COLUMNS).map(String::from).collect());
-                        if group.len() == plans {
-                            stats
-                                .push(&group)
-                                .map_err(|e| CliError::BadInput(format!("{}:{line}: {e}", p.display())))?;
-                            group.clear();
+            let mut rw = csv::Writer::from_writer(std::io::BufWriter::new(runs_tmp.as_file_mut()));
+            let mut sw = csv::Writer::from_writer(std::io::BufWriter::new(sites_tmp.as_file_mut()));
+            rw.write_record(fstudy::runs_header())
+                .map_err(|e| internal("write runs.csv", e))?;
+            sw.write_record(fstudy::sites_header())
+                .map_err(|e| internal("write sites.csv", e))?;
+            for (d, m) in &shards {
+                // Read again (and checked again: a file changed meanwhile is refused).
+                read_shard(
+                    d,
+                    m,
+                    &fleet,
+                    |group| {
+                        for rec in group {
+                            rw.write_record(rec).map_err(|e| internal("write runs.csv", e))?;
                         }
-                    }
-                }
+                        Ok(())
+                    },
+                    |rec| sw.write_record(rec).map_err(|e| internal("write sites.csv", e)),
+                )?;
             }
-            w.flush().map_err(|e| internal(&format!("write {name}"), e))?;
+            rw.flush().map_err(|e| internal("write runs.csv", e))?;
+            sw.flush().map_err(|e| internal("write sites.csv", e))?;
         }
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| internal(&format!("sync {name}"), e))?;
-        tmp.persist(out.join(name))
-            .map_err(|e| internal(&format!("rename {name}"), e.error))?;
-    }
-    if stats.replications() != first.runs {
-        return Err(CliError::BadInput(format!(
-            "the shards hold {} replications of {}",
-            stats.replications(),
-            first.runs
-        )));
+        for (tmp, name) in [(runs_tmp, "runs.csv"), (sites_tmp, "sites.csv")] {
+            tmp.as_file()
+                .sync_all()
+                .map_err(|e| internal(&format!("sync {name}"), e))?;
+            tmp.persist(out.join(name))
+                .map_err(|e| internal(&format!("rename {name}"), e.error))?;
+        }
     }
     let never = std::sync::atomic::AtomicBool::new(false);
     let trace = fstudy::replication(&fleet, first.seed, 0, &never)
@@ -415,12 +417,74 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&[])?;
-    println!(
+    drop(inputs);
+    outln!(
         "merged {} fleet shards ({} replications) into {}",
         shards.len(),
         manifest.runs,
         final_dir.display()
-    );
+    )?;
+    Ok(())
+}
+
+/// The error of a shard file whose SHA-256 is not the one its manifest records.
+fn changed(dir: &Path, name: &str) -> CliError {
+    CliError::BadInput(format!(
+        "{}: its SHA-256 is not the one {} records: the file was changed after cutover wrote it",
+        dir.join(name).display(),
+        dir.join("manifest.json").display()
+    ))
+}
+
+/// Adds one replication of a shard's `runs.csv` to the statistics.
+fn push_runs(stats: &mut fstudy::FleetStats, dir: &Path, group: &[csv::StringRecord]) -> Result<(), CliError> {
+    let rows: Vec<Vec<String>> = group
+        .iter()
+        .map(|rec| rec.iter().skip(fstudy::RUNS_KEY_COLUMNS).map(String::from).collect())
+        .collect();
+    stats.push(&rows).map_err(|e| {
+        let line = group.last().and_then(|r| r.position()).map_or(0, |at| at.line());
+        CliError::BadInput(format!("{}: line {line}: {e}", dir.join("runs.csv").display()))
+    })
+}
+
+/// Reads a fleet shard's `runs.csv` and `sites.csv` together, every row
+/// checked against the fleet and the manifest ([`ShardReader`]) and each
+/// file's SHA-256 against the one the manifest records; hands each
+/// replication's `runs.csv` rows to `runs` and each `sites.csv` row to `site`.
+fn read_shard(
+    dir: &Path,
+    m: &Manifest,
+    fleet: &Fleet,
+    mut runs: impl FnMut(&[csv::StringRecord]) -> Result<(), CliError>,
+    mut site: impl FnMut(&csv::StringRecord) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let listed = |name: &str| {
+        cutover::results::listed(m, name)
+            .ok_or_else(|| CliError::BadInput(format!("{}: lists no {name}", dir.join("manifest.json").display())))
+    };
+    let (want_runs, want_sites) = (listed("runs.csv")?, listed("sites.csv")?);
+    let open = |name: &str| super::open_regular(&dir.join(name), name);
+    let exp = Expected {
+        seed: m.seed,
+        first: m.first_replication,
+        count: m.replications,
+    };
+    let mut r = ShardReader::new(fleet, open("runs.csv")?, open("sites.csv")?, exp);
+    let bad = |e: ShardRead<CliError>| match e {
+        ShardRead::Bad(e) => CliError::BadInput(format!("{}: {e}", dir.join(e.file).display())),
+        ShardRead::Stopped(e) => e,
+    };
+    while let Some(group) = r.next_replication(&mut site).map_err(bad)? {
+        runs(group)?;
+    }
+    let (got_runs, got_sites) = r.finish();
+    if got_runs != want_runs {
+        return Err(changed(dir, "runs.csv"));
+    }
+    if got_sites != want_sites {
+        return Err(changed(dir, "sites.csv"));
+    }
     Ok(())
 }
 

@@ -87,7 +87,7 @@ pub fn cmd_new(kind: Kind, out: Option<PathBuf>) -> Result<(), CliError> {
     }
     let written: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
     let verb = if kind == Kind::Fleet { "compare" } else { "report" };
-    eprintln!(
+    errln!(
         "wrote {}: change the lines marked CHANGE, then\n  cutover validate {}\n  cutover {verb} {}",
         written.join(" and "),
         out.display(),
@@ -103,7 +103,7 @@ fn write_new(path: &Path, text: &str) -> Result<(), CliError> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let fail = |e: std::io::Error| CliError::Internal(format!("cannot write {}: {e}", path.display()));
+    let fail = |e: std::io::Error| CliError::io(format!("cannot write {}", super::shown(path)), &e);
     let mut tmp = super::temp_file(dir).map_err(fail)?;
     tmp.write_all(text.as_bytes()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;

@@ -10,7 +10,10 @@
 //! **Lock.** A command that writes into a folder holds an exclusive lock on
 //! `DIR/.cutover-lock` from the first check to the end of the commit; a
 //! second command on the same folder is refused (exit code 2). Commands that
-//! read a results folder (`merge`, `report`) take it shared.
+//! read a results folder (`merge`, `report`) take it shared; before that,
+//! when the folder holds what a killed command left (a staging folder, a
+//! temporary file, the lock file) and no process holds the lock, they take
+//! it exclusive for a moment and remove those leftovers.
 //!
 //! **Commit.** The new outputs are written complete into a hidden staging
 //! folder inside DIR and flushed to disk. Then a journal,
@@ -40,7 +43,7 @@ use cutover::export::Manifest;
 use cutover::results::{is_output_name, parse_manifest, shorten};
 use serde::{Deserialize, Serialize};
 
-use super::{CliError, read_limited, sha256_file, temp_file};
+use super::{CliError, read_limited, sha256_file, shown, temp_file};
 
 /// The lock file.
 pub const LOCK: &str = ".cutover-lock";
@@ -94,8 +97,10 @@ impl Journal {
     }
 }
 
-fn internal(what: String, e: impl std::fmt::Display) -> CliError {
-    CliError::Internal(format!("{what}: {e}"))
+/// The error of a step that failed: the environment's refusal when `e` is
+/// an I/O error (a read-only folder, a full disk), else a bug.
+fn internal(what: String, e: impl std::fmt::Display + 'static) -> CliError {
+    CliError::of(what, e)
 }
 
 /// Numbered points of a commit, for the test hook (see the module doc).
@@ -145,8 +150,8 @@ impl Drop for DirLock {
 fn busy(dir: &Path) -> CliError {
     CliError::BadInput(format!(
         "{} is in use by another cutover process (it holds {}): wait for it to finish, or choose another folder",
-        dir.display(),
-        dir.join(LOCK).display()
+        shown(dir),
+        shown(dir.join(LOCK))
     ))
 }
 
@@ -192,7 +197,7 @@ fn lock(dir: &Path, exclusive: bool) -> Result<DirLock, CliError> {
                     exclusive,
                 });
             }
-            Err(e) => return Err(internal(format!("cannot open {}", path.display()), e)),
+            Err(e) => return Err(internal(format!("cannot open {}", shown(&path)), e)),
         };
         let r = if exclusive {
             file.try_lock()
@@ -202,7 +207,7 @@ fn lock(dir: &Path, exclusive: bool) -> Result<DirLock, CliError> {
         match r {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(busy(dir)),
-            Err(fs::TryLockError::Error(e)) => return Err(internal(format!("cannot lock {}", path.display()), e)),
+            Err(fs::TryLockError::Error(e)) => return Err(internal(format!("cannot lock {}", shown(&path)), e)),
         }
         if still_there(&file, &path) {
             return Ok(DirLock {
@@ -240,11 +245,11 @@ fn read_journal(dir: &Path) -> Result<Option<Journal>, CliError> {
     let path = dir.join(JOURNAL);
     match fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(internal(format!("cannot read {}", path.display()), e)),
+        Err(e) => return Err(internal(format!("cannot read {}", shown(&path)), e)),
         Ok(m) if !m.is_file() => {
             return Err(CliError::BadInput(format!(
                 "{}: not a regular file; cutover's journal never is one",
-                path.display()
+                shown(&path)
             )));
         }
         Ok(_) => {}
@@ -256,7 +261,7 @@ fn read_journal(dir: &Path) -> Result<Option<Journal>, CliError> {
         .map_err(|e| {
             CliError::BadInput(format!(
                 "{}: damaged ({e}); it records an unfinished commit of cutover's outputs: remove the folder or choose another",
-                path.display()
+                shown(&path)
             ))
         })?;
     Ok(Some(j))
@@ -266,7 +271,7 @@ fn read_journal(dir: &Path) -> Result<Option<Journal>, CliError> {
 pub fn read_manifest(dir: &Path) -> Result<Manifest, CliError> {
     let path = dir.join(MANIFEST);
     let bytes = read_limited(&path, cutover::results::MAX_MANIFEST_BYTES, "a manifest")?;
-    parse_manifest(&bytes).map_err(|e| CliError::BadInput(format!("{}: invalid manifest: {e}", path.display())))
+    parse_manifest(&bytes).map_err(|e| CliError::BadInput(format!("{}: invalid manifest: {e}", shown(&path))))
 }
 
 /// Looks at what DIR holds; refuses it when it holds anything cutover did
@@ -274,8 +279,14 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, CliError> {
 fn survey(dir: &Path, expect: &Expect) -> Result<Option<Survey>, CliError> {
     match fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(CliError::BadInput(format!(
+                "{}: a file, not a folder: the outputs go into a folder; choose another --out",
+                shown(dir)
+            )));
+        }
         // Nothing there yet (or something in the way, which creating the folder reports).
-        _ => return Ok(None),
+        Err(_) => return Ok(None),
     }
     let journal = read_journal(dir)?;
     let manifest = match fs::symlink_metadata(dir.join(MANIFEST)) {
@@ -287,7 +298,7 @@ fn survey(dir: &Path, expect: &Expect) -> Result<Option<Survey>, CliError> {
         if m.kind != expect.kind || other_scenario {
             return Err(CliError::BadInput(format!(
                 "{} holds the results of a different {} ({} of scenario {:?}, sha256 {}…); choose another --out or remove it",
-                dir.display(),
+                shown(dir),
                 if m.kind == expect.kind { "scenario" } else { "command" },
                 m.kind,
                 m.scenario,
@@ -304,26 +315,26 @@ fn survey(dir: &Path, expect: &Expect) -> Result<Option<Survey>, CliError> {
     let allowed = |name: &str| listed.contains(name) || (legacy && legacy_owned(name));
     let refuse = |path: &Path, why: &str| {
         let rule = if manifest.is_some() {
-            format!("it is not in {}", dir.join(MANIFEST).display())
+            format!("it is not in {}", shown(dir.join(MANIFEST)))
         } else {
-            format!("{} has no {MANIFEST}", dir.display())
+            format!("{} has no {MANIFEST}", shown(dir))
         };
         CliError::BadInput(format!(
             "{}: {why} ({rule}); cutover writes only into an empty folder or one it wrote itself, and replaces only its own files: choose another --out, or move it away",
-            path.display()
+            shown(path)
         ))
     };
     let mut owned = BTreeSet::new();
     let mut entries: Vec<fs::DirEntry> = fs::read_dir(dir)
-        .map_err(|e| internal(format!("cannot read {}", dir.display()), e))?
+        .map_err(|e| internal(format!("cannot read {}", shown(dir)), e))?
         .collect::<Result<_, _>>()
-        .map_err(|e| internal(format!("cannot read {}", dir.display()), e))?;
+        .map_err(|e| internal(format!("cannot read {}", shown(dir)), e))?;
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
         let ft = entry
             .file_type()
-            .map_err(|e| internal(format!("cannot read {}", path.display()), e))?;
+            .map_err(|e| internal(format!("cannot read {}", shown(&path)), e))?;
         let Some(name) = entry.file_name().to_str().map(String::from) else {
             return Err(refuse(&path, "not written by cutover"));
         };
@@ -342,15 +353,15 @@ fn survey(dir: &Path, expect: &Expect) -> Result<Option<Survey>, CliError> {
         }
         if name == "charts" && ft.is_dir() {
             let mut charts: Vec<fs::DirEntry> = fs::read_dir(&path)
-                .map_err(|e| internal(format!("cannot read {}", path.display()), e))?
+                .map_err(|e| internal(format!("cannot read {}", shown(&path)), e))?
                 .collect::<Result<_, _>>()
-                .map_err(|e| internal(format!("cannot read {}", path.display()), e))?;
+                .map_err(|e| internal(format!("cannot read {}", shown(&path)), e))?;
             charts.sort_by_key(|e| e.file_name());
             for c in charts {
                 let rel = c.file_name().to_str().map(|n| format!("charts/{n}"));
                 let ft = c
                     .file_type()
-                    .map_err(|e| internal(format!("cannot read {}", c.path().display()), e))?;
+                    .map_err(|e| internal(format!("cannot read {}", shown(c.path())), e))?;
                 match rel {
                     Some(rel) if ft.is_file() && allowed(&rel) => {
                         owned.insert(rel);
@@ -381,7 +392,7 @@ fn survey(dir: &Path, expect: &Expect) -> Result<Option<Survey>, CliError> {
 /// when already done. `hooks` numbers the points for the test hook.
 fn apply(dir: &Path, j: &Journal, hooks: bool) -> Result<(), CliError> {
     let stage = dir.join(&j.staging);
-    let fail = |what: &str, p: &Path, e: std::io::Error| internal(format!("cannot {what} {}", p.display()), e);
+    let fail = |what: &str, p: &Path, e: std::io::Error| internal(format!("cannot {what} {}", shown(p)), e);
     let hook = || {
         if hooks {
             point()
@@ -411,7 +422,7 @@ fn apply(dir: &Path, j: &Journal, hooks: bool) -> Result<(), CliError> {
             Err(e) if not_found(&e) && fs::symlink_metadata(&dst).is_ok() => Ok(()),
             Err(e) if not_found(&e) => Err(CliError::Internal(format!(
                 "{}: the journal names {name}, which is neither staged nor in place; remove the folder and run again",
-                dir.join(JOURNAL).display()
+                shown(dir.join(JOURNAL))
             ))),
             Err(e) => Err(fail("read", &src, e)),
         }
@@ -487,16 +498,36 @@ pub struct InputDir {
 }
 
 impl InputDir {
-    /// Opens `dir` for reading.
+    /// Opens `dir` for reading. A journal is replayed first (under the
+    /// exclusive lock; a writer at work refuses the folder). Staging
+    /// folders, temporary files and a lock file that a killed command left
+    /// are removed too, when no process holds the lock; when one does (a
+    /// writer, or another reader), or the folder is read-only, they stay
+    /// and the results are read all the same.
     pub fn open(dir: &Path) -> Result<InputDir, CliError> {
         if fs::symlink_metadata(dir.join(JOURNAL)).is_ok() {
             let _w = lock(dir, true)?;
             recover(dir)?;
+        } else if has_leftovers(dir) {
+            // Dropped at once: the lock file goes with it.
+            if let Ok(_w) = lock(dir, true) {
+                remove_stale(dir);
+            }
         }
         Ok(InputDir {
             _lock: lock(dir, false)?,
         })
     }
+}
+
+/// True when DIR holds what a killed command leaves: a staging folder, a
+/// temporary file, or the lock file.
+fn has_leftovers(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else { return false };
+    entries.flatten().any(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name == LOCK || name.starts_with(STAGING_PREFIX) || (name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX))
+    })
 }
 
 /// An output folder, locked and checked, ready for a commit.
@@ -512,11 +543,11 @@ impl OutDir {
     /// it again under the lock.
     pub fn open(dir: &Path, expect: Expect) -> Result<OutDir, CliError> {
         survey(dir, &expect)?;
-        fs::create_dir_all(dir).map_err(|e| internal(format!("cannot create {}", dir.display()), e))?;
+        fs::create_dir_all(dir).map_err(|e| internal(format!("cannot create {}", shown(dir)), e))?;
         let lock = lock(dir, true)?;
         recover(dir)?;
         let survey =
-            survey(dir, &expect)?.ok_or_else(|| CliError::Internal(format!("{} disappeared", dir.display())))?;
+            survey(dir, &expect)?.ok_or_else(|| CliError::Environment(format!("{} disappeared", shown(dir))))?;
         debug_assert!(survey.journal.is_none());
         Ok(OutDir {
             dir: dir.to_path_buf(),
@@ -535,7 +566,7 @@ impl OutDir {
         let t = tempfile::Builder::new()
             .prefix(STAGING_PREFIX)
             .tempdir_in(&self.dir)
-            .map_err(|e| internal(format!("cannot prepare {}", self.dir.display()), e))?;
+            .map_err(|e| internal(format!("cannot prepare {}", shown(&self.dir)), e))?;
         Ok(Staging {
             out: self,
             path: t.keep(),
@@ -562,7 +593,7 @@ impl Drop for Staging<'_> {
 
 /// The files of a staging folder, relative (`charts/x.png`), sorted.
 fn staged_files(stage: &Path) -> Result<Vec<String>, CliError> {
-    let fail = |p: &Path, e: std::io::Error| internal(format!("cannot read {}", p.display()), e);
+    let fail = |p: &Path, e: std::io::Error| internal(format!("cannot read {}", shown(p)), e);
     let mut out = Vec::new();
     for entry in fs::read_dir(stage).map_err(|e| fail(stage, e))? {
         let entry = entry.map_err(|e| fail(stage, e))?;
@@ -626,7 +657,7 @@ impl Staging<'_> {
             remove,
         };
         let path = dir.join(JOURNAL);
-        let fail = |e: std::io::Error| internal(format!("cannot write {}", path.display()), e);
+        let fail = |e: std::io::Error| internal(format!("cannot write {}", shown(&path)), e);
         let mut tmp = temp_file(dir).map_err(fail)?;
         serde_json::to_writer(tmp.as_file_mut(), &journal).map_err(|e| fail(std::io::Error::other(e)))?;
         tmp.as_file_mut().flush().map_err(fail)?;

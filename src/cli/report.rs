@@ -298,7 +298,7 @@ pub(super) fn cmd_report(
     let stage = staging.path();
     let charts_dir = stage.join("charts");
     std::fs::create_dir_all(&charts_dir)
-        .map_err(|e| CliError::Internal(format!("cannot create {}: {e}", charts_dir.display())))?;
+        .map_err(|e| CliError::io(format!("cannot create {}", super::shown(&charts_dir)), &e))?;
     for ((name, png), c) in pngs.iter().zip(&input.charts) {
         write_atomic(&charts_dir.join(format!("{name}.svg")), |w| {
             w.write_all(c.svg.as_bytes())
@@ -340,11 +340,11 @@ pub(super) fn cmd_report(
     write_atomic(&stage.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&keep)?;
     if !quiet {
-        print!("{}", bottom_line);
-        println!(
+        out!("{}", bottom_line)?;
+        outln!(
             "wrote {0}/report.html, {0}/report.md, {0}/summary.pdf and {0}/charts/",
             dir.display()
-        );
+        )?;
     }
     Ok(())
 }

@@ -86,14 +86,14 @@ pub(super) fn cmd_run(
     let events_path = dir.join("events.csv");
     let metrics_path = dir.join("metrics.csv");
     if !quiet {
-        print!("{}", terminal::run_summary(&sc, &runbook.name, seed, &result.metrics));
-        println!(
+        out!("{}", terminal::run_summary(&sc, &runbook.name, seed, &result.metrics))?;
+        outln!(
             "wrote {} ({} events), {}{}",
             events_path.display(),
             result.events.len(),
             metrics_path.display(),
             if no_charts { "" } else { " and timeline.{png,svg}" }
-        );
+        )?;
     }
     Ok(())
 }

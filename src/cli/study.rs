@@ -33,8 +33,18 @@ pub(super) fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
 }
 
-pub(super) fn internal(what: &str, e: impl std::fmt::Display) -> CliError {
-    CliError::Internal(format!("{what}: {e}"))
+/// The error of a step that failed: the environment's refusal when `e` is
+/// an I/O error (a full disk, a read-only folder), else a bug.
+pub(super) fn internal(what: &str, e: impl std::fmt::Display + 'static) -> CliError {
+    // "write runs.csv" reads "cannot write runs.csv: no space left on the device".
+    let what = if what == "temporary file" {
+        "cannot make a temporary file".to_string()
+    } else if ["write ", "sync ", "rename "].iter().any(|v| what.starts_with(v)) {
+        format!("cannot {what}")
+    } else {
+        what.to_string()
+    };
+    CliError::of(what, e)
 }
 
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {
@@ -121,14 +131,14 @@ impl Progress {
         self.bar.inc(n);
         let now = self.elapsed_ms();
         if let Some(line) = self.lines.as_mut().and_then(|l| l.tick(self.done, self.total, now)) {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
 
     pub(super) fn finish(&self) {
         self.bar.finish_and_clear();
         if let Some(line) = self.lines.as_ref().and_then(|l| l.finish(self.done, self.elapsed_ms())) {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
 }
@@ -186,7 +196,7 @@ pub(super) fn run_sensitivity(
 ) -> Result<Sensitivity, CliError> {
     let cost = plan.cost();
     if !quiet {
-        eprintln!("{}", cost.describe());
+        errln!("{}", cost.describe());
     }
     let mut bar = Progress::new(cost.points * cost.runs, quiet, "sensitivity");
     let (mut known, mut seen) = (cost.points * cost.runs, 0);
@@ -204,7 +214,7 @@ pub(super) fn run_sensitivity(
     };
     bar.finish();
     if !quiet {
-        eprintln!(
+        errln!(
             "sensitivity: {} simulations in {:.1} s",
             cutover::export::thousands(seen * cost.strategies),
             started.elapsed().as_secs_f64()
@@ -349,14 +359,14 @@ pub(super) fn cmd_compare(
         && !t.met(&agg)
     {
         // Said even when quiet: the numbers are less precise than asked.
-        eprint!(
+        super::write_stderr(format_args!(
             "{}",
             cutover::report::terminal::precision_missed(t.rel, &t.abs, &t.misses(&agg), done)
-        );
+        ));
     }
     if !flags.quiet && flags.print_table {
         let secs = elapsed.as_secs_f64();
-        println!(
+        outln!(
             "{} / {} replications × {} strategies, seed {seed}{} in {secs:.1} s",
             sc.name,
             done,
@@ -365,26 +375,26 @@ pub(super) fn cmd_compare(
                 Some(s) => format!(", shard {}/{}", s.k, s.n),
                 None => String::new(),
             }
-        );
+        )?;
         if let Some(t) = ci
             && t.met(&agg)
         {
-            println!("precision target ±{:.1}% met after {done} replications", t.rel * 100.0);
+            outln!("precision target ±{:.1}% met after {done} replications", t.rel * 100.0)?;
         }
         let pairs = agg.all_pairs_of(Runs::Completed);
-        print!(
+        out!(
             "{}",
             cutover::report::terminal::comparison(&names, &summary, &pairs, &sc.priorities.negligible, &sc.site)
-        );
-        print!("{}", cutover::report::terminal::bottom_line(&sc, &agg));
+        )?;
+        out!("{}", cutover::report::terminal::bottom_line(&sc, &agg))?;
         if let Some(f) = &findings {
-            println!("{}", f.plain());
+            outln!("{}", f.plain())?;
         }
-        println!(
+        outln!(
             "wrote {}/{{runs,summary,diff{}}}.csv and manifest.json",
             dir.display(),
             if findings.is_some() { ",sensitivity" } else { "" }
-        );
+        )?;
     }
     Ok(dir)
 }
@@ -406,7 +416,9 @@ pub(super) fn write_study_charts(
         .try_for_each(|(name, chart)| write_chart(&charts, name, chart))
 }
 
-pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
+/// Refuses the same shard folder given twice, and an output folder among
+/// the shards (site and fleet merges alike).
+pub(super) fn check_merge_folders(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
     // The same folder twice, or the output among the inputs, is refused.
     let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for d in dirs {
@@ -431,6 +443,11 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
             d.display()
         )));
     }
+    Ok(())
+}
+
+pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliError> {
+    check_merge_folders(dirs, final_dir)?;
     let mut shards = Vec::new();
     let mut inputs = Vec::new();
     for d in dirs {
@@ -512,12 +529,12 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&[])?;
-    println!(
+    outln!(
         "merged {} shards ({} replications) into {}",
         shards.len(),
         manifest.runs,
         final_dir.display()
-    );
+    )?;
     Ok(())
 }
 
@@ -665,18 +682,18 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&[])?;
     if !flags.quiet {
-        println!(
+        outln!(
             "{}: {} points × {runs} replications in {:.1} s; wrote {}",
             base.name,
             sweep.len(),
             started.elapsed().as_secs_f64(),
             dir.join("sweep.csv").display()
-        );
+        )?;
         let metric = cutover::study::sweep::first_priority(&base);
-        print!(
+        out!(
             "{}",
             cutover::report::sweep::printed(&sweep.labels(), metric, &points, sweep.ordered())
-        );
+        )?;
     }
     Ok(())
 }

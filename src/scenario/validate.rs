@@ -16,7 +16,7 @@ use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, MS_PER_S, MS_PER_WEEK, pa
 /// Highest arrival rate accepted, per hour and kind (about 280 per second).
 pub const MAX_RATE_PER_HOUR: f64 = 1_000_000.0;
 /// Longest duration accepted anywhere (ten years): larger values are typos.
-pub const MAX_DURATION_MS: u64 = 3650 * MS_PER_DAY;
+pub const MAX_DURATION_MS: u64 = crate::time::MAX_DURATION_MS;
 /// Largest stored data accepted, GB (a petabyte).
 pub const MAX_DATA_GB: f64 = 1_000_000.0;
 /// Most retry or reconnect attempts accepted.
@@ -402,6 +402,10 @@ const YEARS: (i16, i16) = (1970, 2200);
 
 /// Reads a local date (`2025-03-10`).
 fn date(c: &mut Ctx, path: &str, text: &str) -> Option<jiff::civil::Date> {
+    if crate::time::has_leap_second(text) {
+        c.bad(path, format!("{text:?}: {}", crate::time::LEAP_SECOND));
+        return None;
+    }
     match text.trim().parse::<jiff::civil::Date>() {
         Ok(d) if (YEARS.0..=YEARS.1).contains(&d.year()) => Some(d),
         Ok(_) => {
@@ -420,6 +424,10 @@ fn date(c: &mut Ctx, path: &str, text: &str) -> Option<jiff::civil::Date> {
 
 /// Reads a local time of day (`22:30`): hour and minute.
 fn time_of_day(c: &mut Ctx, path: &str, text: &str) -> Option<(u8, u8)> {
+    if crate::time::has_leap_second(text) {
+        c.bad(path, format!("{text:?}: {}", crate::time::LEAP_SECOND));
+        return None;
+    }
     let parsed = text.split_once(':').and_then(|(h, m)| {
         let ok = |x: &str| x.len() == 2 && x.bytes().all(|b| b.is_ascii_digit());
         if !ok(h) || !ok(m) {
@@ -488,6 +496,10 @@ fn calendar(c: &mut Ctx, cal: &RawCalendar) -> Calendar {
         }
         // A civil date-time only: jiff would read past an offset or a zone.
         let t = text.trim();
+        if crate::time::has_leap_second(t) {
+            c.bad("calendar.start", format!("{text:?}: {}", crate::time::LEAP_SECOND));
+            return None;
+        }
         let offset = t.get(10..).is_some_and(|r| r.contains(['+', '-', 'Z', 'z', '[']));
         match t.parse::<jiff::civil::DateTime>().map_err(|_| ()).and_then(|d| if offset { Err(()) } else { Ok(d) }) {
             Ok(dt) if (YEARS.0..=YEARS.1).contains(&dt.year()) => Some(dt),

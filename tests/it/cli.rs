@@ -382,23 +382,41 @@ fn absurd_horizons_give_bounded_runs() {
 }
 
 #[test]
-fn an_output_folder_that_cannot_be_made_is_an_internal_error() {
-    // Exit code 1: the input is fine, the machine refuses. A file stands
-    // where the output folder should go; nothing is written anywhere.
+fn an_output_folder_that_cannot_be_made_is_an_environment_error() {
+    // Exit code 2 and a plain message: the input is fine, the machine
+    // refuses; it is no bug of cutover. A file stands where the output
+    // folder should go (or where one of its parents should); nothing is
+    // written anywhere.
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("afile"), "x").unwrap();
-    for args in [
-        &["run", "--quiet", "--out", "afile/sub"][..],
-        &["compare", "--runs", "5", "--quiet", "--out", "afile/sub"][..],
+    let long = vec!["d".repeat(200); 25].join("/");
+    let long_out = format!("afile/{long}");
+    for (args, says) in [
+        (
+            &["run", "--quiet", "--out", "afile/sub"][..],
+            "afile/sub: a part of the path is a file, not a folder",
+        ),
+        (
+            &["compare", "--runs", "5", "--quiet", "--out", "afile/sub"][..],
+            "afile/sub: a part of the path is a file, not a folder",
+        ),
+        (&["run", "--quiet", "--out", "afile"][..], "afile: a file, not a folder"),
+        (
+            &["compare", "--runs", "5", "--quiet", "--out", "afile"][..],
+            "afile: a file, not a folder",
+        ),
+        (&["run", "--quiet", "--out", &long_out][..], "afile/"),
     ] {
         let o = cutover(tmp.path(), args);
-        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
-        assert!(
-            stderr(&o).contains("internal error") && stderr(&o).contains("afile/sub"),
-            "{}",
-            stderr(&o)
-        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error: ") && err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("internal error") && !err.contains("panicked"), "{err}");
+        // A 5 KB path is not echoed whole: its first and last parts.
+        assert!(err.len() < 600, "{} bytes: {err}", err.len());
     }
+    let err = stderr(&cutover(tmp.path(), &["run", "--quiet", "--out", &long_out]));
+    assert!(err.contains("afile/…"), "{err}");
     let left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -408,4 +426,54 @@ fn an_output_folder_that_cannot_be_made_is_an_internal_error() {
     // The same commands with a usable folder succeed (exit code 0).
     let o = cutover(tmp.path(), &["run", "--quiet", "--no-charts", "--out", "ok"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_standard_output_ends_the_command_quietly() {
+    // The reader of the pipe is gone before the command writes (as with
+    // `| head -1` once head has its line): every write fails. The command
+    // ends with 141 (128 + SIGPIPE), no panic, no "internal error", and
+    // what it writes to disk is complete.
+    let tmp = tempfile::tempdir().unwrap();
+    let pair = repo_file("scenarios/failover-pair.toml");
+    let pair = pair.as_str();
+    for args in [
+        &["run", pair, "--no-charts", "--out", "r"][..],
+        &[
+            "compare",
+            pair,
+            "--runs",
+            "3",
+            "--no-charts",
+            "--no-sensitivity",
+            "--out",
+            "c",
+        ][..],
+        &["validate", pair][..],
+        &["strategies", pair][..],
+        &["strategies"][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(args)
+            .current_dir(tmp.path())
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(141), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("internal error"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("error"),
+            "{args:?}: a closed pipe is not an error to report: {err}"
+        );
+    }
+    assert!(tmp.path().join("r/metrics.csv").is_file());
+    assert!(tmp.path().join("c/manifest.json").is_file());
 }

@@ -621,6 +621,48 @@ fn too_little_data_is_refused_and_a_thin_kind_is_left_out() {
 }
 
 #[test]
+fn durations_that_never_vary_are_refused_for_what_they_are() {
+    // Two weeks of sessions, one every 20 minutes, each exactly 30 minutes
+    // long: plenty of sessions, but no spread for a lognormal.
+    let mut csv = String::from("start,end,kind\n");
+    for day in 4..18 {
+        for hour in 0..24 {
+            for minute in [0, 20, 40] {
+                let end = (minute + 30) % 60;
+                let end_hour = hour + (minute + 30) / 60;
+                let (end_day, end_hour) = if end_hour == 24 { (day + 1, 0) } else { (day, end_hour) };
+                csv.push_str(&format!(
+                    "2024-03-{day:02}T{hour:02}:{minute:02}:00Z,2024-03-{end_day:02}T{end_hour:02}:{end:02}:00Z,support\n"
+                ));
+            }
+        }
+    }
+    let e = refused(&csv, &[]);
+    assert!(!e.contains("too few sessions"), "{e}");
+    assert!(e.contains("no kind's session durations can be fitted"), "{e}");
+    assert!(e.contains("support: the 1008 durations hardly vary"), "{e}");
+    assert!(e.contains("write a constant duration instead"), "{e}");
+    assert!(e.contains("console: 0 sessions, fewer than the 30 needed"), "{e}");
+}
+
+#[test]
+fn a_leap_second_is_refused_by_name() {
+    let e = refused(
+        &with_line(3, "2,2024-03-11T23:59:60Z,2024-03-12T01:00:00Z,support,c2"),
+        &[],
+    );
+    assert!(
+        e.contains("sessions.csv:3: column 2 (start): \"2024-03-11T23:59:60Z\": leap seconds are not supported"),
+        "{e}"
+    );
+    let e = refused(&example_export(), &["--from", "2024-03-04T23:59:60"]);
+    assert!(
+        e.contains("--from: \"2024-03-04T23:59:60\": leap seconds are not supported"),
+        "{e}"
+    );
+}
+
+#[test]
 fn the_written_workload_is_accepted_by_a_scenario_and_by_validate() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("sessions.csv"), example_export()).unwrap();

@@ -774,6 +774,216 @@ fn merge_refuses_shards_changed_after_they_were_written() {
     ok(&cutover(t, &["merge", "a1", "a2", "--out", "m"]));
 }
 
+/// Replaces line `line` (1-based) of `dir/name` by what `edit` makes of
+/// its cells, and records the new file's hash in the manifest (as someone
+/// covering their tracks would).
+fn edit_csv(dir: &Path, name: &str, line: usize, edit: impl Fn(&mut Vec<String>)) {
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[line - 1].split(',').map(String::from).collect();
+    edit(&mut cells);
+    lines[line - 1] = cells.join(",");
+    std::fs::write(dir.join(name), lines.join("\n") + "\n").unwrap();
+    rehash_file(dir, name);
+}
+
+/// The column `name` of `dir/file`'s header.
+fn column(dir: &Path, file: &str, name: &str) -> usize {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    let header = text.lines().next().unwrap();
+    header
+        .split(',')
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("{file} has no column {name}"))
+}
+
+#[test]
+fn fleet_merge_checks_every_value_of_its_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    crate::fleet::small_fleet(t);
+    for k in ["1/2", "2/2"] {
+        let out = format!("s{}", &k[..1]);
+        ok(&cutover(
+            t,
+            &[
+                "compare",
+                "fleet.toml",
+                "--runs",
+                "4",
+                "--shard",
+                k,
+                "--quiet",
+                "--no-charts",
+                "--out",
+                &out,
+            ],
+        ));
+    }
+    let s1 = t.join("s1");
+    let runs_col = |name: &str| column(&s1, "runs.csv", name);
+    let sites_col = |name: &str| column(&s1, "sites.csv", name);
+    // A line of sites.csv of a site that ran (its metrics are given).
+    let sites = std::fs::read_to_string(s1.join("sites.csv")).unwrap();
+    let state = sites_col("state");
+    let ran = 1 + sites
+        .lines()
+        .position(|l| l.split(',').nth(state) == Some("done"))
+        .expect("a site done");
+    let case = |name: &str, tamper: &dyn Fn(&Path), says: &[&str]| {
+        let c = t.join(name);
+        std::fs::create_dir(&c).unwrap();
+        crate::fleet::small_fleet(&c);
+        copy_dir(&t.join("s1"), &c.join("s1"));
+        copy_dir(&t.join("s2"), &c.join("s2"));
+        tamper(&c.join("s1"));
+        let o = cutover(&c, &["merge", "s1", "s2", "--out", "m"]);
+        refused(&o, says);
+        assert!(!stderr(&o).contains("internal error"), "{name}: {}", stderr(&o));
+        assert!(!c.join("m").exists(), "{name}: nothing is written");
+    };
+    // Each value no study writes, with the hashes made to match, is named
+    // by its file, line and column.
+    for (n, (col, value, says)) in [
+        ("campaign_s", "NaN", "not a time in seconds"),
+        ("user_minutes_lost", "NaN", "not a ratio"),
+        ("dropped_sessions", "abc", "not a count"),
+        ("downtime_s", "-5", "not a time in seconds"),
+        ("operator_hours", "1e308", "not a ratio"),
+        ("site_exposure_s", "1e308", "not a time in seconds"),
+        ("sites_done", "999", "999 is more than the fleet's 5 sites"),
+        ("sites_done", "2.5", "not a count"),
+        ("stopped_at_wave", "7", "past the plan's last wave (2)"),
+        ("done_by_deadline", "", "empty, yet the fleet has a deadline"),
+        ("outcome", "maybe", "not one of done, stopped, unfinished"),
+        ("stop_cause", "boredom", "not one of defect_found"),
+        ("seed", "4", "where the manifest's seed 3"),
+        ("plan", "fast", "where plan \"slow\" was expected"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let i = runs_col(col);
+        let expect = format!("s1/runs.csv: line 2, column {col}: ");
+        case(
+            &format!("runs-{n}"),
+            &|d| edit_csv(d, "runs.csv", 2, |cells| cells[i] = value.into()),
+            &[&expect, says],
+        );
+    }
+    // Counts that no longer add up to the fleet's sites.
+    let i = runs_col("sites_not_started");
+    case(
+        "runs-sum",
+        &|d| {
+            edit_csv(d, "runs.csv", 2, |cells| {
+                cells[i] = (cells[i].parse::<u64>().unwrap() + 1).to_string()
+            })
+        },
+        &["s1/runs.csv: line 2", "add up to"],
+    );
+    // A dropped replication (both plans' rows), the hash made to match.
+    case(
+        "dropped",
+        &|d| {
+            let text = std::fs::read_to_string(d.join("runs.csv")).unwrap();
+            let kept: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+            std::fs::write(d.join("runs.csv"), kept).unwrap();
+            rehash_file(d, "runs.csv");
+        },
+        &["s1/runs.csv", "holds 1 of the 2 replications"],
+    );
+    // The same in sites.csv: values, words, the fleet's own facts.
+    for (col, value, says) in [
+        ("downtime_s", "NaN", "not a time in seconds"),
+        ("failed_connects", "abc", "not a count"),
+        ("exposure_risk", "1.5", "not a probability"),
+        ("state", "finished", "not one of done, aborted"),
+        ("wave", "9", "\"9\" where"),
+        ("seed", "12", "was expected"),
+        ("attempt", "3", "not 1 or 2"),
+        ("end_s", "soon", "not a time in seconds"),
+        ("site", "elsewhere", "was expected"),
+    ] {
+        let i = sites_col(col);
+        let expect = format!("s1/sites.csv: line {ran}, column {col}: ");
+        case(
+            &format!("sites-{col}"),
+            &|d| edit_csv(d, "sites.csv", ran, |cells| cells[i] = value.into()),
+            &[&expect, says],
+        );
+    }
+    // A site's state that disagrees with the campaign's counts.
+    let i = sites_col("state");
+    case(
+        "sites-count",
+        &|d| {
+            edit_csv(d, "sites.csv", ran, |cells| {
+                cells[i] = "not_started".into();
+                for c in cells.iter_mut().skip(10) {
+                    c.clear();
+                }
+            })
+        },
+        &["s1/runs.csv: line", "column sites_done", "where sites.csv holds"],
+    );
+    // A row of sites.csv dropped.
+    case(
+        "sites-dropped",
+        &|d| {
+            let text = std::fs::read_to_string(d.join("sites.csv")).unwrap();
+            let kept: String = text
+                .lines()
+                .enumerate()
+                .filter(|(n, _)| *n + 1 != ran)
+                .map(|(_, l)| format!("{l}\n"))
+                .collect();
+            std::fs::write(d.join("sites.csv"), kept).unwrap();
+            rehash_file(d, "sites.csv");
+        },
+        &["s1/sites.csv: line"],
+    );
+    // A report of a fleet folder is refused before any value is read.
+    let c = t.join("runs-0");
+    let o = cutover(&c, &["report", "s1", "--out", "r"]);
+    refused(&o, &["a fleet study's folder holds its report already"]);
+    assert!(!c.join("r").exists());
+    // A shard given twice, or the output among the shards.
+    let before = snapshot(&s1);
+    refused(
+        &cutover(t, &["merge", "s1", "./s1/", "s2", "--out", "m"]),
+        &["is given twice"],
+    );
+    refused(
+        &cutover(t, &["merge", "s1", "s2", "--out", "s1"]),
+        &["is the shard folder"],
+    );
+    assert_eq!(snapshot(&s1), before);
+    assert!(!t.join("m").exists());
+    // The untouched shards merge, to what an unsplit study writes.
+    ok(&cutover(t, &["merge", "s2", "s1", "--out", "m"]));
+    ok(&cutover(
+        t,
+        &[
+            "compare",
+            "fleet.toml",
+            "--runs",
+            "4",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            "whole",
+        ],
+    ));
+    for f in ["runs.csv", "sites.csv", "summary.csv"] {
+        assert_eq!(
+            std::fs::read(t.join("m").join(f)).unwrap(),
+            std::fs::read(t.join("whole").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
 #[test]
 fn merge_refuses_its_output_among_its_inputs_and_a_shard_given_twice() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1048,6 +1258,59 @@ fn reading_a_folder_finishes_the_commit_a_killed_command_left_in_it() {
     for d in ["c", "s"] {
         manifest_lists_every_file(&t.join(d));
         assert!(hidden(&t.join(d)).is_empty(), "{d}: {:?}", hidden(&t.join(d)));
+    }
+}
+
+#[test]
+fn reading_a_folder_removes_what_a_command_killed_before_its_journal_left() {
+    // A second compare into a results folder, killed before its journal
+    // (the first point of its commit): its staging folder and the lock file
+    // stay behind. Report and merge, which only read the folder, remove
+    // them (nobody holds the lock) and leave the results as they were.
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    single(t);
+    for (out, shard) in [("c", None), ("s", Some("1/1"))] {
+        let mut args = vec![
+            "compare",
+            "s.toml",
+            "--runs",
+            "3",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            out,
+        ];
+        if let Some(k) = shard {
+            args.extend(["--shard", k]);
+        }
+        ok(&cutover(t, &args));
+        let before = snapshot(&t.join(out));
+        args[3] = "4";
+        let o = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(&args)
+            .current_dir(t)
+            .env("CUTOVER_TEST_ABORT_AT", "commit:1")
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let left = hidden(&t.join(out));
+        assert!(left.contains(&".cutover-lock".to_string()), "{out}: {left:?}");
+        assert!(
+            left.iter().any(|n| n.starts_with(".cutover-staging-")),
+            "{out}: {left:?}"
+        );
+        assert!(!left.contains(&".cutover-journal.json".to_string()), "{out}: {left:?}");
+        assert_eq!(snapshot(&t.join(out)), before, "{out}: the results are the old ones");
+    }
+    ok(&cutover(
+        t,
+        &["report", "c", "--quiet", "--no-sensitivity", "--out", "r"],
+    ));
+    ok(&cutover(t, &["merge", "s", "--out", "m"]));
+    for d in ["c", "s"] {
+        assert!(hidden(&t.join(d)).is_empty(), "{d}: {:?}", hidden(&t.join(d)));
+        manifest_lists_every_file(&t.join(d));
     }
 }
 
