@@ -9,8 +9,10 @@
 //! is one replication when the work is short (nothing is printed then), and
 //! at most [`PILOT_REPLICATIONS`] (and a twentieth of the study) otherwise.
 //!
-//! CPU time is measured as the pilot's elapsed time on one thread: on a
-//! busy machine it reads high, never low.
+//! CPU time is the pilot thread's own, as the system counts it (Linux);
+//! elsewhere, and for replications under half a CPU-second, the pilot's
+//! elapsed time on one thread, which on a busy machine reads high, never
+//! low.
 
 use std::time::Instant;
 
@@ -25,6 +27,50 @@ pub const DEFAULT_MAX_OUTPUT: u64 = 10_000_000_000;
 pub const QUIET_BELOW_S: f64 = 60.0;
 /// At most this many pilot replications.
 pub const PILOT_REPLICATIONS: u64 = 3;
+/// No further pilot replication starts once the pilot has taken this many
+/// seconds: a replication of half a minute is its own pilot.
+pub const PILOT_SECONDS: f64 = 10.0;
+
+/// Seconds of CPU time (user and system) the calling thread has used,
+/// where the system says (`/proc/thread-self/stat` on Linux, in ticks of
+/// 1/100 s); `None` elsewhere.
+fn thread_cpu_secs() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): the state is
+    // field 3, utime 14 and stime 15.
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
+/// Below this many CPU-seconds a reading in ticks is too coarse: the
+/// elapsed time is taken instead.
+const COARSE_CPU_SECS: f64 = 0.5;
+
+/// A stopwatch of the calling thread's CPU time, or of elapsed time where
+/// the system does not tell CPU time (which reads high on a busy machine,
+/// never low).
+struct Stopwatch {
+    cpu: Option<f64>,
+    wall: Instant,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            cpu: thread_cpu_secs(),
+            wall: Instant::now(),
+        }
+    }
+
+    fn secs(&self) -> f64 {
+        match (self.cpu, thread_cpu_secs()) {
+            (Some(a), Some(b)) if b - a >= COARSE_CPU_SECS => b - a,
+            _ => self.wall.elapsed().as_secs_f64(),
+        }
+    }
+}
 
 /// The limits a study must stay within, and whether to go on regardless.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,7 +170,8 @@ pub struct Pilot {
 
 /// Runs the pilot: replication `first`, timed by `one` (which returns the
 /// bytes each streamed file takes for it, in the order of `files`), then
-/// up to [`PILOT_REPLICATIONS`] in all when the work looks long. `planned`
+/// up to [`PILOT_REPLICATIONS`] in all when the work looks long (none once
+/// the pilot has taken [`PILOT_SECONDS`]). `planned`
 /// is the number of replications the study will run, `work` how many
 /// replication-equivalents the whole command costs (more than `planned`
 /// when a sensitivity study follows). `None` when the first replication
@@ -142,10 +189,10 @@ pub fn pilot(
     let mut bytes = vec![0.0; files.len()];
     let mut n = 0;
     let want = PILOT_REPLICATIONS.min((planned / 20).max(1));
-    while n < want {
-        let started = Instant::now();
+    while n < want && secs < PILOT_SECONDS {
+        let watch = Stopwatch::start();
         let b = one(first + n)?;
-        secs += started.elapsed().as_secs_f64();
+        secs += watch.secs();
         for (sum, x) in bytes.iter_mut().zip(b) {
             *sum += x as f64;
         }
