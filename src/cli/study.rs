@@ -235,7 +235,13 @@ pub(super) fn check_estimate(
     use cutover::study::estimate::{Estimate, pilot};
     let budget = budget.budget()?;
     install_interrupt_handler();
-    let Some(p) = pilot(files, first, planned, work, &budget, one) else {
+    let mut one = one;
+    let timed = |i: u64| {
+        let watch = Stopwatch::start();
+        let bytes = one(i)?;
+        Some((watch.secs(), bytes))
+    };
+    let Some(p) = pilot(files, first, planned, work, &budget, timed) else {
         return Err(CliError::Interrupted);
     };
     let Some(p) = p else { return Ok(()) };
@@ -246,6 +252,47 @@ pub(super) fn check_estimate(
     match e.refusal(&budget) {
         Some(why) => Err(CliError::BadInput(why)),
         None => Ok(()),
+    }
+}
+
+/// Seconds of CPU time (user and system) the calling thread has used,
+/// where the system says (`/proc/thread-self/stat` on Linux, in ticks of
+/// 1/100 s); `None` elsewhere.
+fn thread_cpu_secs() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): the state is
+    // field 3, utime 14 and stime 15.
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
+/// Below this many CPU-seconds a reading in ticks is too coarse: the
+/// elapsed time is taken instead.
+const COARSE_CPU_SECS: f64 = 0.5;
+
+/// A stopwatch of the calling thread's CPU time, or of elapsed time where
+/// the system does not tell CPU time (which reads high on a busy machine,
+/// never low).
+struct Stopwatch {
+    cpu: Option<f64>,
+    wall: std::time::Instant,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            cpu: thread_cpu_secs(),
+            wall: std::time::Instant::now(),
+        }
+    }
+
+    fn secs(&self) -> f64 {
+        match (self.cpu, thread_cpu_secs()) {
+            (Some(a), Some(b)) if b - a >= COARSE_CPU_SECS => b - a,
+            _ => self.wall.elapsed().as_secs_f64(),
+        }
     }
 }
 

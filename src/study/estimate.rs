@@ -9,12 +9,8 @@
 //! is one replication when the work is short (nothing is printed then), and
 //! at most [`PILOT_REPLICATIONS`] (and a twentieth of the study) otherwise.
 //!
-//! CPU time is the pilot thread's own, as the system counts it (Linux);
-//! elsewhere, and for replications under half a CPU-second, the pilot's
-//! elapsed time on one thread, which on a busy machine reads high, never
-//! low.
-
-use std::time::Instant;
+//! The command line times each pilot replication (nothing here reads a
+//! clock).
 
 use crate::export::thousands;
 
@@ -30,47 +26,6 @@ pub const PILOT_REPLICATIONS: u64 = 3;
 /// No further pilot replication starts once the pilot has taken this many
 /// seconds: a replication of half a minute is its own pilot.
 pub const PILOT_SECONDS: f64 = 10.0;
-
-/// Seconds of CPU time (user and system) the calling thread has used,
-/// where the system says (`/proc/thread-self/stat` on Linux, in ticks of
-/// 1/100 s); `None` elsewhere.
-fn thread_cpu_secs() -> Option<f64> {
-    let text = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // Fields after the command name (which may hold spaces): the state is
-    // field 3, utime 14 and stime 15.
-    let rest = &text[text.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
-    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
-}
-
-/// Below this many CPU-seconds a reading in ticks is too coarse: the
-/// elapsed time is taken instead.
-const COARSE_CPU_SECS: f64 = 0.5;
-
-/// A stopwatch of the calling thread's CPU time, or of elapsed time where
-/// the system does not tell CPU time (which reads high on a busy machine,
-/// never low).
-struct Stopwatch {
-    cpu: Option<f64>,
-    wall: Instant,
-}
-
-impl Stopwatch {
-    fn start() -> Stopwatch {
-        Stopwatch {
-            cpu: thread_cpu_secs(),
-            wall: Instant::now(),
-        }
-    }
-
-    fn secs(&self) -> f64 {
-        match (self.cpu, thread_cpu_secs()) {
-            (Some(a), Some(b)) if b - a >= COARSE_CPU_SECS => b - a,
-            _ => self.wall.elapsed().as_secs_f64(),
-        }
-    }
-}
 
 /// The limits a study must stay within, and whether to go on regardless.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -168,8 +123,9 @@ pub struct Pilot {
     pub bytes: Vec<(String, f64)>,
 }
 
-/// Runs the pilot: replication `first`, timed by `one` (which returns the
-/// bytes each streamed file takes for it, in the order of `files`), then
+/// Runs the pilot: replication `first` through `one` (which returns the
+/// CPU-seconds it took and the bytes each streamed file takes for it, in
+/// the order of `files`), then
 /// up to [`PILOT_REPLICATIONS`] in all when the work looks long (none once
 /// the pilot has taken [`PILOT_SECONDS`]). `planned`
 /// is the number of replications the study will run, `work` how many
@@ -183,16 +139,15 @@ pub fn pilot(
     planned: u64,
     work: f64,
     budget: &Budget,
-    mut one: impl FnMut(u64) -> Option<Vec<u64>>,
+    mut one: impl FnMut(u64) -> Option<(f64, Vec<u64>)>,
 ) -> Option<Option<Pilot>> {
     let mut secs = 0.0;
     let mut bytes = vec![0.0; files.len()];
     let mut n = 0;
     let want = PILOT_REPLICATIONS.min((planned / 20).max(1));
     while n < want && secs < PILOT_SECONDS {
-        let watch = Stopwatch::start();
-        let b = one(first + n)?;
-        secs += watch.secs();
+        let (took, b) = one(first + n)?;
+        secs += took;
         for (sum, x) in bytes.iter_mut().zip(b) {
             *sum += x as f64;
         }
@@ -414,7 +369,7 @@ mod tests {
         let mut calls = Vec::new();
         let p = pilot(&["runs.csv"], 5, 1000, 1000.0, &Budget::default(), |i| {
             calls.push(i);
-            Some(vec![10])
+            Some((0.001, vec![10]))
         });
         assert_eq!(p, Some(None));
         assert_eq!(calls, [5]);
@@ -424,7 +379,7 @@ mod tests {
         let mut calls = Vec::new();
         let p = pilot(&["runs.csv"], 5, 1000, 1000.0, &tiny, |i| {
             calls.push(i);
-            Some(vec![10])
+            Some((0.001, vec![10]))
         })
         .unwrap()
         .unwrap();
