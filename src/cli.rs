@@ -93,6 +93,42 @@ pub struct StudyFlags {
     /// runs the comparison).
     #[arg(skip = true)]
     pub print_table: bool,
+    #[command(flatten)]
+    pub budget: BudgetFlags,
+}
+
+/// The limits of a long study: beyond them it is refused before it
+/// starts, after an estimate from a few pilot replications.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct BudgetFlags {
+    /// Go on whatever the estimate of CPU time and output says.
+    #[arg(long)]
+    pub yes: bool,
+    /// Refuse a study estimated to take more CPU-hours than this (default 1).
+    #[arg(long, value_name = "HOURS", allow_negative_numbers = true)]
+    pub max_cpu_hours: Option<f64>,
+    /// Refuse a study estimated to write more than this, e.g. 500MB, 10GB (default 10GB).
+    #[arg(long, value_name = "SIZE")]
+    pub max_output: Option<String>,
+}
+
+impl BudgetFlags {
+    /// The budget, checked.
+    pub fn budget(&self) -> Result<cutover::study::estimate::Budget, CliError> {
+        cutover::study::estimate::Budget::new(self.max_cpu_hours, self.max_output.as_deref(), self.yes)
+            .map_err(CliError::BadInput)
+    }
+}
+
+/// What a fleet study writes of `sites.csv`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SitesCsv {
+    /// One row per plan, replication and site.
+    #[default]
+    Full,
+    /// No sites.csv: for huge fleets (runs.csv, the summaries, the charts
+    /// and the report do not need it; `merge` joins shards run alike).
+    Off,
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,6 +159,11 @@ enum Command {
         /// Write no timeline chart.
         #[arg(long)]
         no_charts: bool,
+        /// A fleet file's sites.csv: full (a row per plan and site) or off.
+        #[arg(long, value_enum)]
+        sites_csv: Option<SitesCsv>,
+        #[command(flatten)]
+        budget: BudgetFlags,
     },
     /// Compare strategies over many replications with common random numbers
     /// (or the plans of a fleet file); write runs.csv, summary.csv, diff.csv,
@@ -157,6 +198,9 @@ enum Command {
         /// Skip the sensitivity study (sensitivity.csv, charts/sensitivity-*).
         #[arg(long)]
         no_sensitivity: bool,
+        /// A fleet file's sites.csv: full (a row per plan, replication and site) or off.
+        #[arg(long, value_enum)]
+        sites_csv: Option<SitesCsv>,
     },
     /// Combine the folders of a sharded compare into the files an unsplit run writes.
     #[command(
@@ -212,6 +256,8 @@ enum Command {
         /// Leave out the sensitivity study ("What would change the decision").
         #[arg(long)]
         no_sensitivity: bool,
+        #[command(flatten)]
+        budget: BudgetFlags,
     },
     /// Fit the workload (weekly profile, rates, durations) to a session
     /// export; write workload.toml, profile.csv and charts.
@@ -444,6 +490,8 @@ pub fn run() -> Result<(), CliError> {
             trace_sessions,
             quiet,
             no_charts,
+            sites_csv,
+            budget,
         } if fleet::is_fleet_file(&path) => {
             if strategy.is_some() || trace_sessions {
                 return Err(CliError::BadInput(format!(
@@ -466,8 +514,17 @@ pub fn run() -> Result<(), CliError> {
                 quiet,
                 no_charts,
                 print_table: true,
+                budget,
             };
-            fleet::cmd_compare(&path, flags, &cutover::study::CiFlags::default(), None, true).map(|_| ())
+            fleet::cmd_compare(
+                &path,
+                flags,
+                &cutover::study::CiFlags::default(),
+                None,
+                true,
+                sites_csv.unwrap_or_default(),
+            )
+            .map(|_| ())
         }
         Command::Run {
             scenario,
@@ -477,15 +534,24 @@ pub fn run() -> Result<(), CliError> {
             trace_sessions,
             quiet,
             no_charts,
-        } => run::cmd_run(
-            scenario.as_deref(),
-            strategy,
-            seed,
-            out,
-            trace_sessions,
-            quiet,
-            no_charts,
-        ),
+            sites_csv,
+            budget: _,
+        } => {
+            if sites_csv.is_some() {
+                return Err(CliError::BadInput(
+                    "--sites-csv is for fleet files (a site's run writes no sites.csv)".into(),
+                ));
+            }
+            run::cmd_run(
+                scenario.as_deref(),
+                strategy,
+                seed,
+                out,
+                trace_sessions,
+                quiet,
+                no_charts,
+            )
+        }
         Command::Compare {
             scenario,
             flags,
@@ -495,6 +561,7 @@ pub fn run() -> Result<(), CliError> {
             max_runs,
             shard,
             no_sensitivity,
+            sites_csv,
         } => {
             let ci = cutover::study::CiFlags {
                 target: ci_target,
@@ -503,7 +570,12 @@ pub fn run() -> Result<(), CliError> {
                 max_runs,
             };
             match scenario.as_deref() {
-                Some(p) if fleet::is_fleet_file(p) => fleet::cmd_compare(p, flags, &ci, shard, false).map(|_| ()),
+                Some(p) if fleet::is_fleet_file(p) => {
+                    fleet::cmd_compare(p, flags, &ci, shard, false, sites_csv.unwrap_or_default()).map(|_| ())
+                }
+                _ if sites_csv.is_some() => Err(CliError::BadInput(
+                    "--sites-csv is for fleet files (a site comparison writes no sites.csv)".into(),
+                )),
                 _ => study::cmd_compare(scenario.as_deref(), flags, &ci, shard, !no_sensitivity).map(|_| ()),
             }
         }
@@ -526,6 +598,7 @@ pub fn run() -> Result<(), CliError> {
             seed,
             threads,
             quiet,
+            budget,
             ..
         } if path.is_file() && fleet::is_fleet_file(&path) => {
             // A fleet's comparison writes its report: run it into --out.
@@ -539,8 +612,16 @@ pub fn run() -> Result<(), CliError> {
                 quiet,
                 no_charts: false,
                 print_table: true,
+                budget,
             };
-            let dir = fleet::cmd_compare(&path, flags, &cutover::study::CiFlags::default(), None, false)?;
+            let dir = fleet::cmd_compare(
+                &path,
+                flags,
+                &cutover::study::CiFlags::default(),
+                None,
+                false,
+                SitesCsv::Full,
+            )?;
             if !quiet {
                 outln!("report: {}", dir.join("report.html").display())?;
             }
@@ -554,7 +635,17 @@ pub fn run() -> Result<(), CliError> {
             threads,
             quiet,
             no_sensitivity,
-        } => report::cmd_report(input.as_deref(), out, runs, seed, threads, quiet, !no_sensitivity),
+            budget,
+        } => report::cmd_report(
+            input.as_deref(),
+            out,
+            runs,
+            seed,
+            threads,
+            quiet,
+            !no_sensitivity,
+            budget,
+        ),
         Command::Sweep { scenario, .. } if fleet::is_fleet_file(&scenario) => Err(CliError::BadInput(format!(
             "{}: a fleet file: sweep varies a site scenario; compare a fleet's variants as [[plans]]",
             scenario.display()

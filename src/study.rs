@@ -11,6 +11,8 @@
 //!   where the recommendation changes.
 //! - [`pick`]: a typical and a bad run of each strategy, from the rows,
 //!   with their outcome in one line.
+//! - [`estimate`]: pilot replications, the estimate of a study's CPU time
+//!   and output, and the limits beyond which it is refused.
 //!
 //! This module also picks the strategies of a study, bounds the run and
 //! thread counts, and runs a study ([`run`]): replications in order, in
@@ -27,6 +29,7 @@ use crate::runbook::Runbook;
 use crate::scenario::Scenario;
 
 pub mod ci;
+pub mod estimate;
 pub mod merge;
 pub mod pick;
 pub mod progress;

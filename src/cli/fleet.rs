@@ -21,7 +21,7 @@ use cutover::study::shard::Shard;
 
 use super::outdir::{Expect, InputDir, OutDir, read_manifest};
 use super::study::{Progress, internal, sha256_hex};
-use super::{CliError, MAX_SCENARIO_BYTES, StudyFlags, read_limited, relative_path, temp_file, write_atomic};
+use super::{CliError, MAX_SCENARIO_BYTES, SitesCsv, StudyFlags, read_limited, relative_path, temp_file, write_atomic};
 
 /// Replications of a fleet study without `--runs`: each is a whole campaign.
 pub const DEFAULT_FLEET_RUNS: u64 = 200;
@@ -107,6 +107,7 @@ pub(super) fn cmd_compare(
     ci: &cutover::study::CiFlags,
     shard: Option<String>,
     kind_run: bool,
+    sites_csv: SitesCsv,
 ) -> Result<PathBuf, CliError> {
     refuse_site_flags(&flags, ci)?;
     let (fleet, sha) = load_fleet(path)?;
@@ -128,6 +129,41 @@ pub(super) fn cmd_compare(
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let workers = cutover::study::workers(flags.threads, cores).map_err(CliError::BadInput)?;
     let seed = flags.seed.unwrap_or(fleet.seed);
+    let full_sites = sites_csv == SitesCsv::Full;
+    // An estimate before long work; refused beyond the budget.
+    let planned = range.end - range.start;
+    let files: &[&str] = if full_sites {
+        &["runs.csv", "sites.csv"]
+    } else {
+        &["runs.csv"]
+    };
+    super::study::check_estimate(
+        format!(
+            "{}: {} sites, {}",
+            if kind_run { "run" } else { "compare" },
+            cutover::export::thousands(fleet.sites.len() as u64),
+            cutover::study::estimate::replications_times(planned, fleet.plans.len(), "plan", "plans")
+        ),
+        files,
+        range.start,
+        planned,
+        planned as f64,
+        workers,
+        &flags.budget,
+        flags.quiet,
+        |i| {
+            let rep = fstudy::replication(&fleet, seed, i, &super::study::INTERRUPTED)?;
+            let mut rw = csv::Writer::from_writer(Vec::new());
+            let _ = fstudy::write_runs(&mut rw, &fleet, seed, &rep);
+            let mut bytes = vec![rw.into_inner().map_or(0, |v| v.len() as u64)];
+            if full_sites {
+                let mut sw = csv::Writer::from_writer(Vec::new());
+                let _ = fstudy::write_sites(&mut sw, &fleet, &rep);
+                bytes.push(sw.into_inner().map_or(0, |v| v.len() as u64));
+            }
+            Some(bytes)
+        },
+    )?;
     let dir = flags.out.clone().unwrap_or_else(|| {
         let leaf = match (kind_run, shard) {
             (true, _) => "run".to_string(),
@@ -155,10 +191,20 @@ pub(super) fn cmd_compare(
         if kind_run { "run" } else { "compare" },
     );
     let mut runs_tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
-    let mut sites_tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
+    // With --sites-csv off, sites.csv's rows go nowhere (and no
+    // temporary file is made).
+    let mut sites_tmp = if full_sites {
+        Some(temp_file(&out).map_err(|e| internal("temporary file", e))?)
+    } else {
+        None
+    };
     {
         let mut rw = csv::Writer::from_writer(std::io::BufWriter::new(runs_tmp.as_file_mut()));
-        let mut sw = csv::Writer::from_writer(std::io::BufWriter::new(sites_tmp.as_file_mut()));
+        let sites: Box<dyn std::io::Write> = match sites_tmp.as_mut() {
+            Some(t) => Box::new(std::io::BufWriter::new(t.as_file_mut())),
+            None => Box::new(std::io::sink()),
+        };
+        let mut sw = csv::Writer::from_writer(sites);
         rw.write_record(fstudy::runs_header())
             .map_err(|e| internal("write runs.csv", e))?;
         sw.write_record(fstudy::sites_header())
@@ -174,7 +220,9 @@ pub(super) fn cmd_compare(
             &super::study::INTERRUPTED,
             |rep| {
                 fstudy::write_runs(&mut rw, &fleet, seed, &rep).map_err(|e| internal("write runs.csv", e))?;
-                fstudy::write_sites(&mut sw, &fleet, &rep).map_err(|e| internal("write sites.csv", e))?;
+                if full_sites {
+                    fstudy::write_sites(&mut sw, &fleet, &rep).map_err(|e| internal("write sites.csv", e))?;
+                }
                 stats.push(&rep.rows()).map_err(CliError::Internal)?;
                 if rep.index == first {
                     trace = Some(rep);
@@ -191,7 +239,9 @@ pub(super) fn cmd_compare(
         sw.flush().map_err(|e| internal("write sites.csv", e))?;
     }
     bar.finish();
-    for (tmp, name) in [(runs_tmp, "runs.csv"), (sites_tmp, "sites.csv")] {
+    let mut streamed = vec![(runs_tmp, "runs.csv")];
+    streamed.extend(sites_tmp.map(|t| (t, "sites.csv")));
+    for (tmp, name) in streamed {
         tmp.as_file()
             .sync_all()
             .map_err(|e| internal(&format!("sync {name}"), e))?;
@@ -242,8 +292,9 @@ pub(super) fn cmd_compare(
         out!("{}", fleet_table(&fleet, &stats))?;
         outln!("\n{}\n", cutover::report::fleet::bottom_line_text(&fleet, &stats))?;
         outln!(
-            "wrote {}/{{runs,sites,summary,diff}}.csv, report.html, report.md and manifest.json",
-            dir.display()
+            "wrote {}/{{runs,{}summary,diff}}.csv, report.html, report.md and manifest.json",
+            dir.display(),
+            if full_sites { "sites," } else { "" }
         )?;
     }
     Ok(dir)
@@ -311,6 +362,20 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
         shards.push((d.clone(), m));
     }
     cutover::study::merge::check_shards(&mut shards, |d| d.display().to_string()).map_err(CliError::BadInput)?;
+    // Shards run with --sites-csv off merge without sites.csv; a mix is
+    // refused (the merged file would miss sites).
+    let has_sites = |m: &cutover::export::Manifest| m.files.iter().any(|(n, _)| n == "sites.csv");
+    let with_sites = shards.iter().filter(|(_, m)| has_sites(m)).count();
+    if with_sites != 0 && with_sites != shards.len() {
+        let off = shards
+            .iter()
+            .find(|(_, m)| !has_sites(m))
+            .map(|(d, _)| d.display().to_string());
+        return Err(CliError::BadInput(format!(
+            "{}: run with --sites-csv off, other shards with sites.csv: run the shards alike to merge them",
+            off.unwrap_or_default()
+        )));
+    }
     let first = shards[0].1.clone();
     let fleet_path = first
         .scenario_path
@@ -394,6 +459,10 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
             sw.flush().map_err(|e| internal("write sites.csv", e))?;
         }
         for (tmp, name) in [(runs_tmp, "runs.csv"), (sites_tmp, "sites.csv")] {
+            if name == "sites.csv" && with_sites == 0 {
+                // Shards run with --sites-csv off: no sites.csv merged.
+                continue;
+            }
             tmp.as_file()
                 .sync_all()
                 .map_err(|e| internal(&format!("sync {name}"), e))?;
@@ -463,14 +532,20 @@ fn read_shard(
         cutover::results::listed(m, name)
             .ok_or_else(|| CliError::BadInput(format!("{}: lists no {name}", dir.join("manifest.json").display())))
     };
-    let (want_runs, want_sites) = (listed("runs.csv")?, listed("sites.csv")?);
+    let want_runs = listed("runs.csv")?;
+    // A shard run with --sites-csv off has no sites.csv (merge refuses a mix).
+    let want_sites = cutover::results::listed(m, "sites.csv");
     let open = |name: &str| super::open_regular(&dir.join(name), name);
     let exp = Expected {
         seed: m.seed,
         first: m.first_replication,
         count: m.replications,
     };
-    let mut r = ShardReader::new(fleet, open("runs.csv")?, open("sites.csv")?, exp);
+    let sites = match want_sites {
+        Some(_) => Some(open("sites.csv")?),
+        None => None,
+    };
+    let mut r = ShardReader::new(fleet, open("runs.csv")?, sites, exp);
     let bad = |e: ShardRead<CliError>| match e {
         ShardRead::Bad(e) => CliError::BadInput(format!("{}: {e}", dir.join(e.file).display())),
         ShardRead::Stopped(e) => e,
@@ -482,7 +557,7 @@ fn read_shard(
     if got_runs != want_runs {
         return Err(changed(dir, "runs.csv"));
     }
-    if got_sites != want_sites {
+    if got_sites.as_deref() != want_sites {
         return Err(changed(dir, "sites.csv"));
     }
     Ok(())

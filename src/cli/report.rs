@@ -95,6 +95,7 @@ pub(super) fn generation_date() -> Result<String, CliError> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn cmd_report(
     input: Option<&Path>,
     out: Option<PathBuf>,
@@ -103,6 +104,7 @@ pub(super) fn cmd_report(
     threads: Option<usize>,
     quiet: bool,
     sensitivity: bool,
+    budget: super::BudgetFlags,
 ) -> Result<(), CliError> {
     // The date is checked before anything runs.
     let date = generation_date()?;
@@ -143,6 +145,7 @@ pub(super) fn cmd_report(
                 quiet,
                 no_charts: true,
                 print_table: false,
+                budget,
             };
             // The report makes its own sensitivity study (below).
             super::study::cmd_compare(scenario, flags, &cutover::study::CiFlags::default(), None, false)?

@@ -223,6 +223,96 @@ pub(super) fn run_sensitivity(
     Ok(result)
 }
 
+/// The estimate before a long study ([`cutover::study::estimate`]): the
+/// pilot replications `first`, `first + 1`, … through `one` (the bytes of
+/// each of `files` for that replication; `None` when interrupted), scaled
+/// to `planned` replications and `work` replication-equivalents of CPU
+/// time on `workers` threads. Prints the estimate on stderr unless the
+/// work is short or `quiet`; refuses (exit 2, nothing written) beyond the
+/// budget unless `--yes`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check_estimate(
+    what: String,
+    files: &[&str],
+    first: u64,
+    planned: u64,
+    work: f64,
+    workers: usize,
+    budget: &super::BudgetFlags,
+    quiet: bool,
+    one: impl FnMut(u64) -> Option<Vec<u64>>,
+) -> Result<(), CliError> {
+    use cutover::study::estimate::{Estimate, pilot};
+    let budget = budget.budget()?;
+    install_interrupt_handler();
+    let mut one = one;
+    let timed = |i: u64| {
+        let watch = Stopwatch::start();
+        let bytes = one(i)?;
+        Some((watch.secs(), bytes))
+    };
+    let Some(p) = pilot(files, first, planned, work, &budget, timed) else {
+        return Err(CliError::Interrupted);
+    };
+    let Some(p) = p else { return Ok(()) };
+    let e = Estimate::new(what, &p, planned, work, workers);
+    if !quiet {
+        eprintln!("{}", e.describe());
+    }
+    match e.refusal(&budget) {
+        Some(why) => Err(CliError::BadInput(why)),
+        None => Ok(()),
+    }
+}
+
+/// Seconds of CPU time (user and system) the calling thread has used,
+/// where the system says (`/proc/thread-self/stat` on Linux, in ticks of
+/// 1/100 s); `None` elsewhere.
+fn thread_cpu_secs() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): the state is
+    // field 3, utime 14 and stime 15.
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
+/// Below this many CPU-seconds a reading in ticks is too coarse: the
+/// elapsed time is taken instead.
+const COARSE_CPU_SECS: f64 = 0.5;
+
+/// A stopwatch of the calling thread's CPU time, or of elapsed time where
+/// the system does not tell CPU time (which reads high on a busy machine,
+/// never low).
+struct Stopwatch {
+    cpu: Option<f64>,
+    wall: std::time::Instant,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            cpu: thread_cpu_secs(),
+            wall: std::time::Instant::now(),
+        }
+    }
+
+    fn secs(&self) -> f64 {
+        match (self.cpu, thread_cpu_secs()) {
+            (Some(a), Some(b)) if b - a >= COARSE_CPU_SECS => b - a,
+            _ => self.wall.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+/// The bytes `runs.csv` takes for one replication.
+pub(super) fn runs_bytes(names: &[String], seed: u64, rep: &cutover::montecarlo::Replication) -> u64 {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = export::write_runs(&mut w, names, seed, rep);
+    w.into_inner().map_or(0, |v| v.len() as u64)
+}
+
 /// Writes `sensitivity.csv` into `dir`.
 pub(super) fn write_sensitivity_csv(dir: &Path, s: &Sensitivity) -> Result<(), CliError> {
     write_atomic(&dir.join("sensitivity.csv"), |w| {
@@ -258,6 +348,27 @@ pub(super) fn cmd_compare(
     } else {
         None
     };
+    // An estimate before long work; refused beyond the budget.
+    let range = settings.range();
+    let planned = range.end - range.start;
+    let work = planned as f64 + plan.as_ref().map_or(0.0, |p| (p.cost().points * p.cost().runs) as f64);
+    check_estimate(
+        format!(
+            "compare: {}",
+            cutover::study::estimate::replications_times(planned, names.len(), "strategy", "strategies")
+        ),
+        &["runs.csv"],
+        range.start,
+        planned,
+        work,
+        workers,
+        &flags.budget,
+        flags.quiet,
+        |i| {
+            let rep = cutover::montecarlo::replication(&sc, &runbooks, seed, i, &INTERRUPTED)?;
+            Some(vec![runs_bytes(&names, seed, &rep)])
+        },
+    )?;
     let sha = sha256_hex(text.as_bytes());
     let dir = flags.out.clone().unwrap_or_else(|| {
         let leaf = shard.map_or_else(|| "compare".to_string(), |s| s.folder());
@@ -274,7 +385,6 @@ pub(super) fn cmd_compare(
     let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
-    let range = settings.range();
     let mut agg = Aggregator::new(names.clone(), baseline, &sc.thresholds);
     let mut bar = Progress::new(range.end - range.start, flags.quiet, "compare");
     let started = std::time::Instant::now();
@@ -597,7 +707,26 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
     let first = sweep.point(&sweep.index(0))?;
     let (names, baseline) = {
         let (runbooks, baseline) = strategies(&first, &flags)?;
-        (runbooks.iter().map(|r| r.name.clone()).collect::<Vec<_>>(), baseline)
+        let names: Vec<String> = runbooks.iter().map(|r| r.name.clone()).collect();
+        // An estimate before long work, from the first point's first
+        // replications; refused beyond the budget.
+        let planned = runs.saturating_mul(sweep.len() as u64);
+        check_estimate(
+            format!(
+                "sweep: {} points × {}",
+                sweep.len(),
+                cutover::study::estimate::replications_times(runs, names.len(), "strategy", "strategies")
+            ),
+            &[],
+            0,
+            planned,
+            planned as f64,
+            workers,
+            &flags.budget,
+            flags.quiet,
+            |i| cutover::montecarlo::replication(&first, &runbooks, seed, i, &INTERRUPTED).map(|_| Vec::new()),
+        )?;
+        (names, baseline)
     };
     drop(first);
     let outdir = OutDir::open(

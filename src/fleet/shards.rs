@@ -186,7 +186,8 @@ pub struct ShardReader<'a, R: Read, S: Read> {
     next: u64,
     end: u64,
     runs: Source<R>,
-    sites: Source<S>,
+    /// None for a shard run with `--sites-csv off`: the runs are checked alone.
+    sites: Option<Source<S>>,
     headers_read: bool,
     group: Vec<StringRecord>,
 }
@@ -207,9 +208,10 @@ fn signed_secs(cell: &str) -> bool {
 }
 
 impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
-    /// A reader of `runs` and `sites` (the two files of one shard) that
-    /// expects what `exp` says, for `fleet`.
-    pub fn new(fleet: &'a Fleet, runs: R, sites: S, exp: Expected) -> ShardReader<'a, R, S> {
+    /// A reader of `runs` and `sites` (the two files of one shard; no
+    /// `sites` for a shard run with `--sites-csv off`) that expects what
+    /// `exp` says, for `fleet`.
+    pub fn new(fleet: &'a Fleet, runs: R, sites: Option<S>, exp: Expected) -> ShardReader<'a, R, S> {
         ShardReader {
             fleet,
             seed: exp.seed.to_string(),
@@ -218,7 +220,7 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
             next: exp.first,
             end: exp.first.saturating_add(exp.count),
             runs: Source::new("runs.csv", runs, MAX_RUNS_LINE_BYTES),
-            sites: Source::new("sites.csv", sites, MAX_SITES_LINE_BYTES),
+            sites: sites.map(|s| Source::new("sites.csv", s, MAX_SITES_LINE_BYTES)),
             headers_read: false,
             group: Vec::new(),
         }
@@ -235,7 +237,9 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
         if !self.headers_read {
             self.headers_read = true;
             self.runs.header(&runs_header()).map_err(ShardRead::Bad)?;
-            self.sites.header(&sites_header()).map_err(ShardRead::Bad)?;
+            if let Some(sites) = &mut self.sites {
+                sites.header(&sites_header()).map_err(ShardRead::Bad)?;
+            }
         }
         self.group.clear();
         let plans = self.fleet.plans.len();
@@ -244,9 +248,11 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
             let Some(rec) = self.runs.read().map_err(ShardRead::Bad)? else {
                 if self.group.is_empty() && self.next == self.end {
                     // Every replication read: sites.csv must end too.
-                    if let Some(extra) = self.sites.read().map_err(ShardRead::Bad)? {
+                    if let Some(sites) = &mut self.sites
+                        && let Some(extra) = sites.read().map_err(ShardRead::Bad)?
+                    {
                         let line = extra.position().map(|p| p.line());
-                        return Err(ShardRead::Bad(self.sites.err(
+                        return Err(ShardRead::Bad(sites.err(
                             line,
                             None,
                             format!("a row past the last replication ({})", self.end as i128 - 1),
@@ -273,6 +279,9 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
             self.group.push(rec);
         }
         for (p, want) in counts.iter().enumerate() {
+            if self.sites.is_none() {
+                break;
+            }
             let got = self.read_sites(p, &mut site)?;
             if got != *want {
                 let line = self.group[p].position().map(|x| x.line());
@@ -299,12 +308,12 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
         Ok(Some(&self.group))
     }
 
-    /// The SHA-256 of every byte read of `runs.csv` and of `sites.csv`;
-    /// call after `next_replication` gave `None`.
-    pub fn finish(self) -> (String, String) {
+    /// The SHA-256 of every byte read of `runs.csv` and of `sites.csv`
+    /// (none without it); call after `next_replication` gave `None`.
+    pub fn finish(self) -> (String, Option<String>) {
         (
             self.runs.csv.into_inner().sha256(),
-            self.sites.csv.into_inner().sha256(),
+            self.sites.map(|s| s.csv.into_inner().sha256()),
         )
     }
 
@@ -482,21 +491,29 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
 
     /// Reads and checks the rows of `sites.csv` of plan `p` in the current
     /// replication; returns the states of the sites' last runs.
+    /// `sites.csv`, read only when the shard has one.
+    fn src(&mut self) -> &mut Source<S> {
+        self.sites
+            .as_mut()
+            .expect("sites.csv is read only when the shard has one")
+    }
+
     fn read_sites<E>(
         &mut self,
         p: usize,
         site: &mut impl FnMut(&StringRecord) -> Result<(), E>,
     ) -> Result<States, ShardRead<E>> {
         let mut states = States::default();
-        for s in 0..self.fleet.sites.len() {
-            let name = &self.fleet.sites[s].name;
-            let Some(rec) = self.sites.read().map_err(ShardRead::Bad)? else {
-                return Err(ShardRead::Bad(self.sites.err(
+        let (fleet, next) = (self.fleet, self.next);
+        for s in 0..fleet.sites.len() {
+            let name = &fleet.sites[s].name;
+            let Some(rec) = self.src().read().map_err(ShardRead::Bad)? else {
+                return Err(ShardRead::Bad(self.src().err(
                     None,
                     None,
                     format!(
                         "ends before site {name:?} of plan {:?}, replication {}",
-                        self.fleet.plans[p].name, self.next
+                        fleet.plans[p].name, next
                     ),
                 )));
             };
@@ -504,21 +521,21 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
             let mut last = rec;
             if attempt.0 == 1 {
                 // A site run again: its first run's row, then its last.
-                let again = match self.sites.peek().map_err(ShardRead::Bad)? {
-                    Some(next) => {
-                        next.get(0) == Some(self.fleet.plans[p].name.as_str())
-                            && next.get(1) == Some(self.next.to_string().as_str())
-                            && next.get(2) == Some(name.as_str())
+                let again = match self.src().peek().map_err(ShardRead::Bad)? {
+                    Some(next_row) => {
+                        next_row.get(0) == Some(fleet.plans[p].name.as_str())
+                            && next_row.get(1) == Some(next.to_string().as_str())
+                            && next_row.get(2) == Some(name.as_str())
                     }
                     None => false,
                 };
                 if again {
                     site(&last).map_err(ShardRead::Stopped)?;
-                    let rec = self.sites.read().map_err(ShardRead::Bad)?.expect("peeked");
+                    let rec = self.src().read().map_err(ShardRead::Bad)?.expect("peeked");
                     let a = self.check_site(&rec, p, s).map_err(ShardRead::Bad)?;
                     if a.0 != 2 {
                         let line = rec.position().map(|x| x.line());
-                        return Err(ShardRead::Bad(self.sites.err(
+                        return Err(ShardRead::Bad(self.src().err(
                             line,
                             Some("attempt"),
                             format!("site {name:?} listed twice, the second time not as attempt 2"),
@@ -528,7 +545,7 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
                 }
             } else {
                 let line = last.position().map(|x| x.line());
-                return Err(ShardRead::Bad(self.sites.err(
+                return Err(ShardRead::Bad(self.src().err(
                     line,
                     Some("attempt"),
                     format!("attempt 2 of site {name:?} without its first run's row just before"),
@@ -549,12 +566,14 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
     /// replication. Returns its attempt and state.
     fn check_site(&self, rec: &StringRecord, p: usize, s: usize) -> Result<(u32, SiteState), ShardError> {
         let line = rec.position().map(|x| x.line());
-        let bad = |column: &str, message: String| self.sites.err(line, Some(column), message);
+        let sites = self
+            .sites
+            .as_ref()
+            .expect("sites.csv is read only when the shard has one");
+        let bad = |column: &str, message: String| sites.err(line, Some(column), message);
         let want = sites_header().len();
         if rec.len() != want {
-            return Err(self
-                .sites
-                .err(line, None, format!("{} fields where {want} were expected", rec.len())));
+            return Err(sites.err(line, None, format!("{} fields where {want} were expected", rec.len())));
         }
         let fleet = self.fleet;
         let (plan, site) = (&fleet.plans[p], &fleet.sites[s]);

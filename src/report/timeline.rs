@@ -378,9 +378,12 @@ impl Timeline {
 
     /// What the axis keeps, padded by `pad` around each instant: the
     /// instants that matter (every step's start, end and the start of its
-    /// work, every state change, the relationship's changes but the
-    /// periodic syncs, every window's opening and closing) and the whole of
-    /// every fault ([`FAULT_STATES`]). Stretches between them are quiet.
+    /// work, every state change, the relationship's breaks and repairs but
+    /// not the periodic syncs, every window's opening and closing up to the
+    /// end of the last step) and the whole of every fault
+    /// ([`FAULT_STATES`]). Stretches between them are quiet: the windows
+    /// and syncs that recur after the procedure (a cool-down of years) do
+    /// not keep them apart.
     fn kept(&self, pad: u64) -> Vec<(u64, u64)> {
         let mut instants: Vec<u64> = Vec::new();
         let mut whole: Vec<(u64, u64)> = Vec::new();
@@ -395,14 +398,19 @@ impl Timeline {
                 }
             }
         }
+        // The relationship's changes into and out of not working: a sync
+        // and the working time after it recur every few minutes.
         instants.extend(
             self.relationship
-                .iter()
-                .filter(|s| s.state != "syncing")
-                .map(|s| s.from),
+                .windows(2)
+                .filter(|w| w[0].state == "not working" || w[1].state == "not working")
+                .map(|w| w[1].from),
         );
+        let last_step = self.steps.iter().map(|s| s.to).max().unwrap_or(self.to);
         for &(a, b) in &self.windows {
-            instants.extend([a, b]);
+            if a <= last_step {
+                instants.extend([a, b]);
+            }
         }
         instants.extend([self.from, self.to]);
         let mut kept: Vec<(u64, u64)> = instants
@@ -487,6 +495,9 @@ struct Axis {
 }
 
 const BREAK_PX: f64 = 40.0;
+/// The most quiet stretches cut out of one axis: their breaks take at most
+/// about half its width.
+const MAX_BREAKS: usize = 12;
 
 impl Axis {
     fn new(t: &Timeline, x0: f64, x1: f64) -> Axis {
@@ -503,6 +514,33 @@ impl Axis {
         }
         if busy.is_empty() {
             busy.push((t.from, t.to));
+        }
+        // A quiet stretch is cut only when the axis gains by it: when it
+        // would be wider uncut than its break. Of those, at most
+        // MAX_BREAKS, the longest (the earliest of equals). A run of years
+        // with a window every few days has a thousand quiet stretches of a
+        // few days, each narrower than a pixel: none is cut.
+        if busy.len() > 1 {
+            let px_per_ms = (x1 - x0) / span.max(1) as f64;
+            let mut gaps: Vec<(u64, usize)> = busy
+                .windows(2)
+                .enumerate()
+                .map(|(i, w)| (w[1].0 - w[0].1, i))
+                .filter(|(gap, _)| *gap as f64 * px_per_ms > BREAK_PX)
+                .collect();
+            gaps.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            let mut cut = vec![false; busy.len()];
+            for &(_, i) in gaps.iter().take(MAX_BREAKS) {
+                cut[i] = true;
+            }
+            let mut merged: Vec<(u64, u64)> = Vec::new();
+            for (i, &(a, b)) in busy.iter().enumerate() {
+                match merged.last_mut() {
+                    Some(last) if !cut[i - 1] => last.1 = b,
+                    _ => merged.push((a, b)),
+                }
+            }
+            busy = merged;
         }
         busy[0].0 = t.from;
         if let Some(last) = busy.last_mut() {
@@ -526,18 +564,60 @@ impl Axis {
     }
 
     fn x(&self, t: u64) -> f64 {
-        for (a, b, x0, x1, _) in &self.pieces {
-            if t <= *b {
+        // The first piece that ends at or after `t` (the pieces are in time
+        // order): a binary search, as the timeline asks for every span.
+        let i = self.pieces.partition_point(|p| p.1 < t);
+        match self.pieces.get(i) {
+            Some((a, b, x0, x1, _)) => {
                 let f = if b > a {
                     (t.max(*a) - a) as f64 / (b - a) as f64
                 } else {
                     0.0
                 };
-                return x0 + f * (x1 - x0);
+                x0 + f * (x1 - x0)
+            }
+            None => self.pieces.last().map_or(0.0, |p| p.3),
+        }
+    }
+}
+
+/// Rectangles painted in order along the time axis, as the pixel columns
+/// show them: runs `[x0, x1)` of columns in one kind, at most one run per
+/// column. Each item `(xa, xb, kind, salient)` covers the columns from
+/// `xa` to `xb` (one at least), and a later item paints over an earlier
+/// one, as rectangles drawn in that order would, except that a salient
+/// item (a fault) is never painted over by one that is not: a crash of a
+/// minute still shows on an axis of years. However many items there are,
+/// what is drawn stays within one rectangle per column, so a run's chart
+/// does not grow with its length.
+fn pixel_runs<T: Copy + PartialEq>(items: impl IntoIterator<Item = (i32, i32, T, bool)>) -> Vec<(i32, i32, T)> {
+    let width = WIDTH as i32;
+    let mut cols: Vec<Option<(T, bool)>> = vec![None; WIDTH as usize];
+    for (xa, xb, kind, salient) in items {
+        let xb = xb.max(xa + 1);
+        for x in xa.clamp(0, width)..xb.clamp(0, width) {
+            let c = &mut cols[x as usize];
+            if salient || !c.is_some_and(|(_, s)| s) {
+                *c = Some((kind, salient));
             }
         }
-        self.pieces.last().map_or(0.0, |p| p.3)
     }
+    let mut runs: Vec<(i32, i32, T)> = Vec::new();
+    for (x, c) in cols.into_iter().enumerate() {
+        let x = x as i32;
+        match (c, runs.last_mut()) {
+            (Some((k, _)), Some(last)) if last.1 == x && last.2 == k => last.1 = x + 1,
+            (Some((k, _)), _) => runs.push((x, x + 1, k)),
+            (None, _) => {}
+        }
+    }
+    runs
+}
+
+/// Whether a lane's state is a fault the chart must not lose at any scale:
+/// [`FAULT_STATES`], or a failover not working.
+fn salient(state: &str) -> bool {
+    state == "not working" || FAULT_STATES.contains(&state)
 }
 
 /// A length of time on a lane: `40 min`, `2.5 h`.
@@ -744,6 +824,11 @@ impl Timeline {
                     "down" => [format!("down {}", fmt_len(len)), fmt_len(len)],
                     _ => continue,
                 };
+                // Too narrow for any words: not measured (a run of years
+                // holds thousands of such segments).
+                if axis.x(s.to) - axis.x(from) <= 12.0 {
+                    continue;
+                }
                 let Some(&(a, b)) = visible(&axis, axis.x(from), axis.x(s.to)).first() else {
                     continue;
                 };
@@ -766,6 +851,16 @@ impl Timeline {
             }
         }
         out
+    }
+
+    /// A lane's spans as its pixel columns show them ([`pixel_runs`]).
+    fn lane_runs<'a>(&self, spans: &'a [Span], px: &impl Fn(u64) -> i32) -> Vec<(i32, i32, &'a str)> {
+        pixel_runs(
+            spans
+                .iter()
+                .filter(|s| s.to > self.from)
+                .map(|s| (px(s.from.max(self.from)), px(s.to), s.state.as_str(), salient(&s.state))),
+        )
     }
 
     /// The label of step `i` in the step legend: when its work began and
@@ -813,11 +908,15 @@ impl Chart for Timeline {
         area.draw(&Text::new(self.title.clone(), (14, 12), font(20.0)))?;
 
         // Maintenance windows, shaded behind everything.
-        for (a, b) in &self.windows {
-            if *b <= self.from || *a >= self.to {
-                continue;
-            }
-            let (xa, xb) = (px((*a).max(self.from)), px((*b).min(self.to)));
+        let windows = self
+            .windows
+            .iter()
+            .filter(|(a, b)| *b > self.from && *a < self.to)
+            .map(|(a, b)| (px((*a).max(self.from)), px((*b).min(self.to)), (), false))
+            // A window narrower than a pixel is not shaded (at a scale of
+            // days per pixel, every column would be).
+            .filter(|(xa, xb, _, _)| xb > xa);
+        for (xa, xb, ()) in pixel_runs(windows) {
             area.draw(&Rectangle::new([(xa, shade_top), (xb, bottom)], WINDOW_COLOR.filled()))?;
         }
         // Cut-out stretches: a grey break with zigzag edges, labelled with
@@ -847,25 +946,33 @@ impl Chart for Timeline {
         let name_px = if lane_h > 18 { 14.0 } else { 12.0 };
         area.draw(&left_mid("steps", 12, (bars_top + bars_bottom) / 2, name_px))?;
         let mut numbers: Vec<(usize, i32)> = Vec::new();
+        // The waits (thin) and the work (bars), each as the pixel columns
+        // show them: thousands of steps in one column draw one bar.
+        let (mut waits, mut bars) = (Vec::new(), Vec::new());
         for (i, s) in self.steps.iter().enumerate() {
             if s.to < self.from {
                 continue;
             }
-            let color = STEP_COLORS[i % 2];
             let (xf, xw, xt) = (px(s.from.max(self.from)), px(s.work.max(self.from)), px(s.to));
             if xw > xf {
-                let mid = (bars_top + bars_bottom) / 2;
-                area.draw(&Rectangle::new([(xf, mid - 2), (xw, mid + 2)], color.filled()))?;
+                waits.push((xf, xw, i % 2, false));
             }
-            area.draw(&Rectangle::new(
-                [(xw, bars_top), (xt.max(xw + 2), bars_bottom)],
-                color.filled(),
-            ))?;
+            bars.push((xw, xt.max(xw + 2), i % 2, false));
             // The number over the widest part of its work the breaks leave.
             let x = visible(&axis, axis.x(s.work.max(self.from)), axis.x(s.to))
                 .first()
                 .map_or(xw, |(a, b)| ((a + b) / 2.0).round() as i32);
             numbers.push((i, x));
+        }
+        let mid = (bars_top + bars_bottom) / 2;
+        for (xa, xb, c) in pixel_runs(waits) {
+            area.draw(&Rectangle::new([(xa, mid - 2), (xb, mid + 2)], STEP_COLORS[c].filled()))?;
+        }
+        for (xa, xb, c) in pixel_runs(bars) {
+            area.draw(&Rectangle::new(
+                [(xa, bars_top), (xb, bars_bottom)],
+                STEP_COLORS[c].filled(),
+            ))?;
         }
         let mut row_end = [i32::MIN; 2];
         let mut k = 0;
@@ -900,14 +1007,10 @@ impl Chart for Timeline {
                 last_group = lane.group.as_deref();
             }
             area.draw(&left_mid(&lane.name, 12, y + lane_h / 2, name_px))?;
-            for s in &lane.spans {
-                if s.to <= self.from {
-                    continue;
-                }
-                let (xa, xb) = (px(s.from.max(self.from)), px(s.to));
+            for (xa, xb, state) in self.lane_runs(&lane.spans, &px) {
                 area.draw(&Rectangle::new(
-                    [(xa, y + 2), (xb.max(xa + 1), y + lane_h - 2)],
-                    state_color(&s.state).filled(),
+                    [(xa, y + 2), (xb, y + lane_h - 2)],
+                    state_color(state).filled(),
                 ))?;
             }
             y += lane_h;
@@ -915,17 +1018,12 @@ impl Chart for Timeline {
         if !self.relationship.is_empty() {
             area.draw(&PathElement::new(vec![(10, y), (x1, y)], RGBColor(120, 120, 120)))?;
             area.draw(&left_mid("failover", 12, y + lane_h / 2, name_px))?;
-            for s in &self.relationship {
-                if s.to <= self.from {
-                    continue;
-                }
-                let (xa, xb) = (px(s.from.max(self.from)), px(s.to));
-                let xb = xb.max(xa + 1);
+            for (xa, xb, state) in self.lane_runs(&self.relationship, &px) {
                 area.draw(&Rectangle::new(
                     [(xa, y + 2), (xb, y + lane_h - 2)],
-                    state_color(&s.state).filled(),
+                    state_color(state).filled(),
                 ))?;
-                if s.state == "not working" {
+                if state == "not working" {
                     hatch(area, xa, y + 2, xb, y + lane_h - 2)?;
                 }
             }
@@ -952,11 +1050,15 @@ impl Chart for Timeline {
         for (k, (a, b, xa, xb, _)) in pieces.iter().enumerate() {
             let ms_per_px = (b - a) as f64 / (xb - xa).max(1.0);
             let want = (ms_per_px * 110.0) as u64;
+            // Minutes, then whole weeks (which keep ticks on the same
+            // weekday) up to a year of them: an axis of years keeps a few
+            // hundred pixels between ticks too.
             let step = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880]
                 .iter()
                 .map(|m| m * MS_PER_MIN)
+                .chain([1, 2, 4, 13, 26, 52].iter().map(|w| w * 7 * MS_PER_DAY))
                 .find(|s| *s >= want)
-                .unwrap_or(7 * MS_PER_DAY);
+                .unwrap_or(52 * 7 * MS_PER_DAY);
             let abs = a + self.offset_ms;
             let first = ticks.len();
             let mut t = (abs.div_ceil(step) * step).saturating_sub(self.offset_ms);

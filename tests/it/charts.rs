@@ -1452,3 +1452,101 @@ fn legend_labels_wider_than_the_legend_wrap_between_words() {
         .expect("the next entry");
     assert!(next.1 > b.1 + 10.0, "below the wrapped label: {next:?} {b:?}");
 }
+
+#[test]
+fn a_timeline_of_years_draws_a_rectangle_per_pixel_column_and_loses_no_fault() {
+    use cutover::report::chart::state_color;
+    // Two years after a day's procedure: a sync of 30 s every 15 minutes
+    // (70,000 spans on the failover lane), a window twice a week, and one
+    // crash of a minute on A a year in. Drawn span by span this was
+    // 140,000 rectangles; each column of a lane now draws once.
+    let (min, year) = (60_000, 365 * MS_PER_DAY);
+    let end = 2 * year;
+    let mut relationship = vec![span(0, 24, "working")];
+    let mut t = 24 * MS_PER_HOUR;
+    while t < end {
+        relationship.push(Span {
+            from: t,
+            to: t + 30_000,
+            state: "syncing".into(),
+        });
+        relationship.push(Span {
+            from: t + 30_000,
+            to: (t + 15 * min).min(end),
+            state: "working".into(),
+        });
+        t += 15 * min;
+    }
+    let crash = year + 7 * MS_PER_HOUR;
+    let mut tl = fixed_timeline();
+    tl.to = end;
+    tl.relationship = relationship;
+    tl.lanes[1].spans = vec![
+        span(20, 22, "serving"),
+        span(22, 23, "upgrading"),
+        Span {
+            from: 23 * MS_PER_HOUR,
+            to: crash,
+            state: "serving".into(),
+        },
+        Span {
+            from: crash,
+            to: crash + min,
+            state: "failed".into(),
+        },
+        Span {
+            from: crash + min,
+            to: end,
+            state: "serving".into(),
+        },
+    ];
+    tl.lanes[0].spans[0].to = end;
+    tl.windows = (0..end / (7 * MS_PER_DAY))
+        .flat_map(|w| {
+            let week = w * 7 * MS_PER_DAY;
+            [
+                (week + 46 * MS_PER_HOUR, week + 50 * MS_PER_HOUR),
+                (week + 94 * MS_PER_HOUR, week + 98 * MS_PER_HOUR),
+            ]
+        })
+        .collect();
+    tl.series = (0..end / MS_PER_HOUR)
+        .map(|h| SeriesPoint {
+            time: SimTime(h * MS_PER_HOUR),
+            active: h % 24,
+            low: h % 12,
+            last: h % 17,
+            failed: h / 1000,
+        })
+        .collect();
+    let svg = check(&tl, &["failover", "active sessions"]);
+    let rects = tags(&svg, "rect").len();
+    // Three lanes and the windows, the steps and the legend: a few
+    // thousand at most, against 140,000 spans.
+    assert!(rects < 4 * 1140, "{rects} rectangles");
+    assert!(svg.len() < 600_000, "{} bytes", svg.len());
+    // The crash of a minute, far narrower than a pixel, still shows on A's
+    // lane (and not only in the legend).
+    let failed = format!("fill=\"{}\"", hex(state_color("failed")));
+    let on_lanes = tags(&svg, "rect")
+        .into_iter()
+        .filter(|r| r.contains(&failed) && num(r, "y").is_some_and(|y| y < 200.0))
+        .count();
+    assert_eq!(on_lanes, 1, "the crash is drawn on its lane");
+    // The syncs show as the lane's columns do: most of the lane is working.
+    let working = format!("fill=\"{}\"", hex(state_color("working")));
+    let syncing = format!("fill=\"{}\"", hex(state_color("syncing")));
+    let width = |fill: &str| -> f64 {
+        tags(&svg, "rect")
+            .into_iter()
+            .filter(|r| r.contains(fill) && num(r, "y").is_some_and(|y| y < 200.0))
+            .filter_map(|r| num(r, "width"))
+            .sum()
+    };
+    assert!(
+        width(&working) > 4.0 * width(&syncing),
+        "working {} px, syncing {} px",
+        width(&working),
+        width(&syncing)
+    );
+}

@@ -498,6 +498,99 @@ fn worst_accepted_inputs_stay_within_the_memory_bound() {
     assert_ne!(o.status.code(), Some(0), "a 48 MiB limit should not suffice");
 }
 
+/// Runs the binary under [`limited`] (with `RAYON_NUM_THREADS=1`, so that
+/// charts drawn in parallel use one worker) and returns its exit code, its
+/// stderr and its peak resident set in MiB, read from `wait4` on that
+/// child alone (other tests' children do not count).
+#[cfg(target_os = "linux")]
+fn peak_rss(dir: &std::path::Path, args: &[&str], mib: u64) -> (Option<i32>, String, u64) {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let err_path = dir.join(format!(".stderr-{}", args.join("-").replace(['/', '.'], "_")));
+    let err = std::fs::File::create(&err_path).unwrap();
+    // Reaped by wait4 below (std's wait would not give its usage).
+    #[allow(clippy::zombie_processes)]
+    let child = limited(dir, args, mib)
+        .env("RAYON_NUM_THREADS", "1")
+        .stdout(Stdio::null())
+        .stderr(err)
+        .spawn()
+        .expect("the binary runs");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 reaps this child only.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(got, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = std::process::ExitStatus::from_raw(status).code();
+    // ru_maxrss is in KiB on Linux.
+    let peak = (usage.ru_maxrss as u64).div_ceil(1024);
+    (code, std::fs::read_to_string(&err_path).unwrap(), peak)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn charts_of_the_longest_accepted_run_stay_within_the_memory_bound() {
+    // The longest duration accepted (3,650 days) as the cool-down of the
+    // shipped failover pair: a run of ten years with a sync every 15
+    // minutes and two windows a week. Its timeline drew a rectangle per
+    // sync (43 MB of SVG, 821 MB to rasterise); `report` drew four of them
+    // (over 1 GB). The peak resident set is measured on the debug build
+    // the suite runs: it holds the same data as a release build, plus
+    // unoptimised code, so a debug peak within the bound is a release
+    // peak within it too. One worker thread: the bound is 256 MB + 64 MB.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/failover-pair.toml"))
+        .unwrap()
+        .replace("cooldown = \"0s\"", "cooldown = \"3650d\"")
+        .replace(
+            "strategies = [\"failover-sync\", \"failover-sync-one-window\", \"failover-async-shared-ip\", \"failover-async-dns\", \"failover-async-nat\"]",
+            "strategies = [\"failover-sync\", \"failover-async-dns\"]",
+        );
+    assert!(text.contains("cooldown = \"3650d\"") && text.contains("\"failover-async-dns\"]"));
+    std::fs::write(dir.join("long.toml"), text).unwrap();
+    let bound = PER_WORKER_MIB + BASE_MIB;
+    let cases: [&[&str]; 3] = [
+        &["run", "long.toml", "--strategy", "failover-async-dns", "--out", "r"],
+        &[
+            "compare",
+            "long.toml",
+            "--runs",
+            "1",
+            "--threads",
+            "1",
+            "--no-sensitivity",
+            "--out",
+            "c",
+        ],
+        &["report", "c", "--threads", "1", "--no-sensitivity"],
+    ];
+    for args in cases {
+        let (code, err, peak) = peak_rss(dir, args, bound);
+        assert_eq!(code, Some(0), "{args:?} within {bound} MiB: {err}");
+        eprintln!("{args:?}: peak {peak} MiB");
+        assert!(peak <= bound, "{args:?} peaked at {peak} MiB, over {bound} MiB");
+    }
+    // The drawings stay small: at most a rectangle per pixel column and
+    // lane, whatever the run's length.
+    let charts = [
+        dir.join("r/timeline.svg"),
+        dir.join("c/charts/timeline-failover-async-dns-typical.svg"),
+        dir.join("c/charts/timeline-failover-sync-bad.svg"),
+    ];
+    for svg in charts {
+        let len = std::fs::metadata(&svg).unwrap().len();
+        assert!(len < 1_000_000, "{}: {len} bytes", svg.display());
+    }
+    // And still show the procedure: the years after it are one cut-out
+    // stretch, labelled, and the exposure between the windows is written
+    // on its lane.
+    let svg = std::fs::read_to_string(dir.join("r/timeline.svg")).unwrap();
+    assert!(svg.contains(" h cut out"), "the cool-down is cut out");
+    assert!(svg.contains("no failover"), "the exposure is labelled");
+}
+
 // ----- 4. a stop request ends a replication in progress ---------------------------
 
 #[test]

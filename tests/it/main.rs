@@ -62,6 +62,7 @@ mod cli;
 mod cluster;
 mod defects;
 mod docs;
+mod estimate;
 mod faults;
 mod fit;
 mod fleet;

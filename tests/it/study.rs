@@ -480,7 +480,8 @@ fn bad_flags_exit_2() {
 fn ctrl_c_stops_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(["compare", "--runs", "100000000", "--quiet", "--out", "big"])
+        // A hundred million runs: past the estimate's limit, so --yes.
+        .args(["compare", "--runs", "100000000", "--yes", "--quiet", "--out", "big"])
         .current_dir(tmp.path())
         .spawn()
         .unwrap();
