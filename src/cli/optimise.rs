@@ -274,6 +274,17 @@ fn short(x: f64) -> String {
     }
 }
 
+/// A figure of campaign metric `metric` in words: times in days, other
+/// values as [`short`] writes them.
+fn fig(metric: usize, x: f64) -> String {
+    let unit = cutover::fleet::table::CAMPAIGN_METRICS[metric].unit;
+    if x.is_finite() && unit == cutover::metrics::Unit::Seconds {
+        format!("{:.2} d", x / 86_400.0)
+    } else {
+        short(x)
+    }
+}
+
 /// `best-plan.toml`: a comment saying where it comes from and what it
 /// gives on fresh seeds, then the `[[plans]]` entry named `optimised`.
 fn best_plan(fleet: &Fleet, search: &Search, pick: usize, v: &Verified, meets: bool, seed: u64, runs: u64) -> String {
@@ -305,18 +316,18 @@ fn best_plan(fleet: &Fleet, search: &Search, pick: usize, v: &Verified, meets: b
         s,
         "# On {runs} fresh campaigns (seeds the search never used): {} mean {} [{} to {}]",
         search.objective.name(),
-        short(v.estimate.mean),
-        short(v.estimate.ci_low),
-        short(v.estimate.ci_high)
+        fig(search.objective.metric, v.estimate.mean),
+        fig(search.objective.metric, v.estimate.ci_low),
+        fig(search.objective.metric, v.estimate.ci_high)
     );
     for (k, j) in search.constraints.iter().zip(&v.estimate.constraints) {
         let _ = writeln!(
             s,
             "#   {}: {} [{} to {}] {}",
             k.text,
-            short(j.value),
-            short(j.low),
-            short(j.high),
+            fig(k.metric, j.value),
+            fig(k.metric, j.low),
+            fig(k.metric, j.high),
             if k.met_by(j.value) { "met" } else { "MISSED" }
         );
     }
@@ -471,12 +482,16 @@ fn answer_text(
     let _ = writeln!(s, "\nOn {runs} fresh campaigns (seeds the search never used):");
     let line = |s: &mut String, v: &Verified| {
         let e = &v.estimate;
-        let mut cells = vec![format!("{} {}", search.objective.name(), short(e.mean))];
+        let mut cells = vec![format!(
+            "{} {}",
+            search.objective.name(),
+            fig(search.objective.metric, e.mean)
+        )];
         for (kk, j) in search.constraints.iter().zip(&e.constraints) {
             cells.push(format!(
                 "{} {}{}",
                 kk.text.split(['<', '>']).next().unwrap_or("").trim(),
-                short(j.value),
+                fig(kk.metric, j.value),
                 if kk.met_by(j.value) { "" } else { " (missed)" }
             ));
         }
@@ -504,7 +519,7 @@ fn answer_text(
                 s,
                 "  {} {}: {:+.1} % against {}, the best of the file's plans that meets the constraints",
                 search.objective.name(),
-                short(base),
+                fig(search.objective.metric, base),
                 change,
                 f.name
             );
