@@ -561,3 +561,102 @@ fn duration_text(d: crate::time::SimDuration) -> String {
         format!("{}s", ms.div_ceil(1000))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::race::{Estimate, estimate};
+    use super::*;
+    use crate::fleet::Fleet;
+
+    /// A fleet of four single appliances with `extra` appended.
+    fn fleet(extra: &str) -> Result<Fleet, String> {
+        let text = format!(
+            "[fleet]\nstart = \"2025-03-03T00:00\"\nsites = [{{ scenario = \"single.toml\", count = 4 }}]\n{extra}"
+        );
+        let read = |_: &str| Ok(include_str!("../../scenarios/single.toml").to_string());
+        Fleet::parse(&text, "f.toml", "f", &read).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn start_days_empty_in_a_plan_means_any_day_over_the_campaigns() {
+        let f = fleet(
+            "[campaign]\nstart_days = [\"tue\"]\n[[plans]]\nname = \"a\"\n[[plans]]\nname = \"b\"\nstart_days = []\n",
+        )
+        .unwrap();
+        assert_eq!(f.plans[0].start_days, 1 << 1);
+        assert_eq!(f.plans[1].start_days, 0x7f);
+    }
+
+    #[test]
+    fn the_space_is_the_product_the_last_field_fastest() {
+        let f =
+            fleet("[search]\nminimise = \"campaign_s\"\nmax_sites_per_window = [1, 2, 4]\nbake = [\"1d\", \"36h\"]\n")
+                .unwrap();
+        let s = f.search.unwrap();
+        assert_eq!(s.fields, ["max_sites_per_window", "bake"]);
+        let caps: Vec<usize> = s.candidates.iter().map(|c| c.plan.max_sites_per_window).collect();
+        assert_eq!(caps, [1, 1, 2, 2, 4, 4]);
+        let bakes: Vec<u64> = s.candidates.iter().map(|c| c.plan.bake.0 / 3_600_000).collect();
+        assert_eq!(bakes, [24, 36, 24, 36, 24, 36]);
+        // Written back, the bake reads as it was given.
+        let t = plan_toml("x", "", &s.candidates[1].plan, &[], 4);
+        assert!(t.contains("bake = \"36h\""), "{t}");
+        assert!(t.contains("max_sites_per_window = 1\n"), "{t}");
+    }
+
+    #[test]
+    fn constraints_read_means_shares_percentiles_and_durations() {
+        let c = constraint("campaign_s.p95 <= 90d", false).unwrap();
+        assert_eq!(c.statistic, Statistic::Percentile(0.95));
+        assert_eq!((c.side, c.limit), (Side::AtMost, 90.0 * 86_400.0));
+        let c = constraint("done_by_deadline >= 0.9", true).unwrap();
+        assert_eq!(c.statistic, Statistic::Share);
+        assert!(constraint("done_by_deadline >= 1.5", true).is_err());
+        assert!(constraint("stop_s <= 3", false).is_err());
+    }
+
+    fn judged(constraint_text: &str, xs: &[f64]) -> Estimate {
+        let f = fleet(&format!(
+            "[campaign]\ndeadline = \"2025-12-31\"\n[search]\nminimise = \"campaign_s\"\nsubject_to = [\"{constraint_text}\"]\nbake = [\"1d\"]\n"
+        ))
+        .unwrap();
+        let s = f.search.unwrap();
+        let k = s.constraints[0].metric;
+        let obs: Vec<Vec<f64>> = xs
+            .iter()
+            .map(|x| {
+                let mut row = vec![0.0; CAMPAIGN_METRICS.len()];
+                row[k] = *x;
+                row
+            })
+            .collect();
+        estimate(&s, &obs)
+    }
+
+    #[test]
+    fn a_percentile_interval_is_of_order_statistics() {
+        // 100 runs, 1 to 100: the 95th percentile is 95; its ranks are
+        // 95 ∓ 1.96·√(100·0.95·0.05) = 95 ∓ 4.27, rounded outwards: 90
+        // and 100.
+        let xs: Vec<f64> = (1..=100).map(f64::from).collect();
+        let e = judged("nights_used.p95 <= 3", &xs);
+        let j = e.constraints[0];
+        assert_eq!((j.value, j.low, j.high), (95.0, 90.0, 100.0));
+        // Five runs: no upper bound below the sample's end.
+        let e = judged("nights_used.p95 <= 3", &[4.0; 5]);
+        assert!(e.constraints[0].high.is_infinite());
+        assert_eq!(e.constraints[0].low, 4.0);
+    }
+
+    #[test]
+    fn a_share_interval_is_exact() {
+        let mut xs = vec![1.0; 18];
+        xs.extend([0.0, 0.0]);
+        let e = judged("done_by_deadline >= 0.95", &xs);
+        let j = e.constraints[0];
+        assert_eq!(j.value, 0.9);
+        let (lo, hi) = crate::stats::proportion_interval(18, 20);
+        assert_eq!((j.low, j.high), (lo, hi));
+        assert!(j.low < 0.95 && j.high > 0.95, "not decided by 20 runs");
+    }
+}

@@ -208,7 +208,8 @@ fn mean_ci(xs: &[f64]) -> (f64, f64) {
 
 /// A constraint's estimate and 95 % interval: Student's t for a mean,
 /// Clopper–Pearson for a share, and for a percentile the distribution-free
-/// interval of order statistics (ranks `np ∓ 1.96 √(np(1−p))`), open-ended
+/// interval of order statistics (ranks `np ∓ 1.96 √(np(1−p))` rounded
+/// outwards), open-ended
 /// where a rank falls outside the sample.
 fn judge(c: &Constraint, xs: &[f64]) -> Judged {
     let n = xs.len();
@@ -244,7 +245,7 @@ fn judge(c: &Constraint, xs: &[f64]) -> Judged {
             let rank = ((p * nf).ceil() as usize).clamp(1, n);
             let spread = 1.96 * (nf * p * (1.0 - p)).sqrt();
             let lo = (nf * p - spread).floor();
-            let hi = (nf * p + spread).ceil() + 1.0;
+            let hi = (nf * p + spread).ceil();
             Judged {
                 value: s[rank - 1],
                 low: if lo < 1.0 {
