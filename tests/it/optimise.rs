@@ -188,3 +188,33 @@ fn a_fleet_without_search_is_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("no [search] table"));
     assert!(!tmp.path().join("out").exists());
 }
+
+#[test]
+fn on_a_noisy_fleet_the_plan_found_is_within_3_percent_of_the_exhaustive_best() {
+    // Failed upgrades make every campaign's length its own: the race must
+    // tell the plans apart through the noise.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenarios = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let text = std::fs::read_to_string(data("noisy-pairs.toml"))
+        .unwrap()
+        .replace("../../../scenarios", &scenarios.display().to_string());
+    let fleet = tmp.path().join("noisy-pairs.toml");
+    std::fs::write(&fleet, text).unwrap();
+    let (_, found) = optimise(tmp.path(), &fleet, "found", &["--no-charts"]);
+    let (_, all) = optimise(tmp.path(), &fleet, "all", &["--exhaustive", "--no-charts"]);
+    let exhaustive = rows(&all.join("search.csv"));
+    let means: Vec<f64> = exhaustive
+        .iter()
+        .map(|r| r["objective_mean"].parse().unwrap())
+        .collect();
+    let truth = means.iter().copied().fold(f64::INFINITY, f64::min);
+    let worst = means.iter().copied().fold(0.0, f64::max);
+    assert!(worst > truth * 1.2, "the space holds plans far apart: {means:?}");
+    let got = chosen_mean(&found);
+    assert!(got <= truth * 1.03, "found {got}, exhaustive best {truth}");
+    let spent: u64 = rows(&found.join("search.csv"))
+        .iter()
+        .map(|r| r["replications"].parse::<u64>().unwrap())
+        .sum();
+    assert!(spent * 2 <= 100 * means.len() as u64, "spent {spent}");
+}
