@@ -23,6 +23,7 @@
 
 pub mod campaign;
 mod placement;
+pub mod search;
 pub mod shards;
 pub mod study;
 pub mod table;
@@ -314,6 +315,8 @@ pub struct Fleet {
     pub operators: Option<Operators>,
     /// The new version's defect; `None` without `[version]`.
     pub version: Option<Version>,
+    /// The space of plans `cutover optimise` searches (`[search]`), if any.
+    pub search: Option<search::Search>,
 }
 
 /// The seed of site `k` in replication `i` of a study under master seed
@@ -348,6 +351,7 @@ struct RawFleetFile {
     operators: Option<toml::Table>,
     plans: Option<Vec<RawPlan>>,
     version: Option<RawVersion>,
+    search: Option<search::RawSearch>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -922,6 +926,12 @@ fn build(
     if !c.problems.is_empty() {
         return None;
     }
+    let search = raw
+        .search
+        .and_then(|s| search::read(c, s, &base, &groups, &sites, deadline_unix_ms.is_some()));
+    if !c.problems.is_empty() {
+        return None;
+    }
     Some(Fleet {
         name,
         description: raw.description.unwrap_or_default(),
@@ -937,6 +947,7 @@ fn build(
         plans,
         operators,
         version,
+        search,
     })
 }
 
@@ -1115,13 +1126,8 @@ fn plan(
             ),
         }
     }
-    if days.is_some_and(|d| d.is_empty()) {
-        c.bad(
-            &days_path,
-            "empty: give the weekdays a site may start on, or leave it out for any day",
-        );
-    }
-    if days.is_none() {
+    // Left out, or written `[]`: any day.
+    if days.is_none_or(|d| d.is_empty()) {
         start_days = 0x7f;
     }
     let mut strategies: Vec<String> = sites.iter().map(|s| s.strategy.clone()).collect();

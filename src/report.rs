@@ -23,6 +23,7 @@ pub mod chart;
 pub mod doc;
 pub mod fit;
 pub mod fleet;
+pub mod optimise;
 pub mod page;
 pub mod pdf;
 pub mod sensitivity;

@@ -61,6 +61,10 @@ pub enum Purpose {
     /// probability or of the prechecks does not move the crashes: common
     /// random numbers across a sensitivity swing).
     Crashes = 14,
+    /// `cutover optimise`: the seed of the verification runs (word 0),
+    /// so that the chosen plan is measured again on draws the search
+    /// never saw.
+    Verification = 15,
 }
 
 /// Number of purposes; the stream number is `replication * PURPOSES + purpose`.

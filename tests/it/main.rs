@@ -51,6 +51,10 @@
 //! - `version`: the version's defect in a fleet: canaries find it by the
 //!   exponential law, every site or none carries it, the stop keeps later
 //!   waves off it, the fix resumes the campaign.
+//! - `optimise`: the plan `cutover optimise` finds on a space whose best
+//!   plan is known by construction, against the exhaustive evaluation;
+//!   constraints that move the answer or that no plan meets; the same
+//!   files at any thread count.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -73,6 +77,7 @@ mod io_boundary;
 mod limits;
 mod messages;
 mod operators;
+mod optimise;
 mod placement;
 mod props;
 mod report;

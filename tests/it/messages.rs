@@ -91,6 +91,7 @@ fn every_command_has_two_examples_and_the_fleet_commands_say_so() {
         "validate",
         "strategies",
         "new",
+        "optimise",
     ] {
         let o = cutover(tmp.path(), &[command, "--help"]);
         assert!(o.status.success(), "{command}: {}", stderr(&o));
