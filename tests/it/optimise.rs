@@ -218,3 +218,33 @@ fn on_a_noisy_fleet_the_plan_found_is_within_3_percent_of_the_exhaustive_best() 
         .sum();
     assert!(spent * 2 <= 100 * means.len() as u64, "spent {spent}");
 }
+
+/// Ctrl-C during a search (here the exhaustive evaluation of the shipped
+/// fleet, tens of seconds) stops it with exit code 130 and leaves its
+/// output folder empty, as `compare` does.
+#[test]
+fn ctrl_c_stops_a_search_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fleet = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/fleet-regional.toml");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["optimise", fleet, "--exhaustive", "--quiet", "--out", "opt"])
+        .current_dir(tmp.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130));
+    let left: Vec<_> = match std::fs::read_dir(tmp.path().join("opt")) {
+        Ok(d) => d.map(|e| e.unwrap().file_name()).collect(),
+        Err(_) => Vec::new(),
+    };
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
