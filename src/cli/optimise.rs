@@ -201,6 +201,19 @@ pub(super) fn cmd_optimise(path: &Path, flags: OptimiseFlags) -> Result<(), CliE
         write_atomic(&charts.join("search.svg"), |w| w.write_all(r.svg.as_bytes()))?;
         write_atomic(&charts.join("search.png"), |w| w.write_all(&r.png))?;
     }
+    let answer_words = answer_text(
+        &fleet,
+        &search,
+        &result,
+        pick,
+        answer.is_some(),
+        &verified,
+        &file_plans,
+        budget,
+        flags.verify,
+    );
+    let report = report_md(&fleet, &answer_words, !flags.no_charts);
+    write_atomic(&out.join("report.md"), |w| w.write_all(report.as_bytes()))?;
     let manifest = Manifest {
         tool: "cutover".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -227,27 +240,40 @@ pub(super) fn cmd_optimise(path: &Path, flags: OptimiseFlags) -> Result<(), CliE
     drop(outdir);
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
-        out!(
-            "{}",
-            answer_text(
-                &fleet,
-                &search,
-                &result,
-                pick,
-                answer.is_some(),
-                &verified,
-                &file_plans,
-                budget,
-                flags.verify
-            )
-        )?;
+        out!("{answer_words}")?;
         outln!("in {secs:.1} s")?;
         outln!(
-            "wrote {}/{{best-plan.toml, search.csv, verified.csv}}, charts/search.png and manifest.json",
+            "wrote {}/{{best-plan.toml, search.csv, verified.csv, report.md}}, charts/search.png and manifest.json",
             dir.display()
         )?;
     }
     Ok(())
+}
+
+/// `report.md`: the answer as printed, the search chart, and how the
+/// answer was reached, for a change record.
+fn report_md(fleet: &Fleet, answer: &str, chart: bool) -> String {
+    let mut s = format!("# Plan search: {}\n\n", fleet.name);
+    if !fleet.description.is_empty() {
+        s.push_str(&format!("{}\n\n", fleet.description));
+    }
+    s.push_str("## The answer\n\n```text\n");
+    s.push_str(answer.trim_end());
+    s.push_str("\n```\n\n");
+    if chart {
+        s.push_str(
+            "## The trade\n\n![Each plan's objective against the constraint most plans miss, with the Pareto front](charts/search.png)\n\n",
+        );
+    }
+    s.push_str(
+        "## How it was found\n\nThe plans of the fleet file's `[search]` raced on the same random draws (common random numbers): \
+         every plan a few campaigns, then twice as many for the plans still in the race, a plan leaving when a constraint is broken \
+         beyond doubt or when it is clearly worse than the leader, until the leader is within the indifference zone of every plan left \
+         or the budget is spent. The figures above are those of fresh campaigns, on seeds the search never used: the best of many noisy \
+         estimates is biased in its favour, the fresh ones are not. `search.csv` holds every plan tried, `verified.csv` the fresh figures, \
+         `best-plan.toml` the plan ready to paste. The method and its guarantee: docs/model.md, \"Choosing the plan\".\n",
+    );
+    s
 }
 
 /// A number for the CSV files: six decimals, empty when not finite.

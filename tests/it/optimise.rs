@@ -143,6 +143,9 @@ fn constraints_no_plan_meets_name_the_binding_one_and_exit_0() {
     );
     let best = std::fs::read_to_string(tmp.path().join("out/best-plan.toml")).unwrap();
     assert!(best.contains("NO plan of the space met every constraint"), "{best}");
+    // The report says the same as the terminal.
+    let report = std::fs::read_to_string(tmp.path().join("out/report.md")).unwrap();
+    assert!(report.contains("The binding constraint: sites_done >= 9"), "{report}");
     // The closest plan: all miss by as much, so the shortest of them.
     assert_eq!(cap_of(&best), 8, "{best}");
 }
@@ -153,7 +156,7 @@ fn the_same_seed_gives_the_same_files_at_any_thread_count() {
     let fleet = cap_only(tmp.path(), "\"nights_used >= 2\"");
     let (_, one) = optimise(tmp.path(), &fleet, "one", &["--threads", "1", "--seed", "11"]);
     let (_, two) = optimise(tmp.path(), &fleet, "two", &["--threads", "2", "--seed", "11"]);
-    for name in ["best-plan.toml", "search.csv", "verified.csv"] {
+    for name in ["best-plan.toml", "search.csv", "verified.csv", "report.md"] {
         let a = std::fs::read(one.join(name)).unwrap();
         let b = std::fs::read(two.join(name)).unwrap();
         assert!(a == b, "{name} differs between --threads 1 and 2");
