@@ -213,33 +213,8 @@ enum Command {
     Optimise {
         /// Fleet file (TOML) with a [search] table.
         fleet: PathBuf,
-        /// Most campaigns the search runs, all plans together; 30 per plan of the space (at most 20,000) when omitted.
-        #[arg(long)]
-        budget: Option<u64>,
-        /// Indifference zone: plans whose objectives differ by less than this share of the best are ties.
-        #[arg(long, default_value_t = cutover::fleet::search::race::DEFAULT_DELTA)]
-        delta: f64,
-        /// Master seed; the fleet's `seed` when omitted.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads; all cores when omitted. Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Output folder; `output/<fleet>/optimise/` when omitted.
-        #[arg(long, short)]
-        out: Option<PathBuf>,
-        /// No progress and no printed answer.
-        #[arg(long, short)]
-        quiet: bool,
-        /// Fresh campaigns of each verified plan (not counted in the budget).
-        #[arg(long, default_value_t = cutover::fleet::search::race::DEFAULT_VERIFY)]
-        verify: u64,
-        /// No search: every plan of the space at --verify fresh campaigns.
-        #[arg(long)]
-        exhaustive: bool,
-        /// Write no chart.
-        #[arg(long)]
-        no_charts: bool,
+        #[command(flatten)]
+        flags: optimise::OptimiseFlags,
     },
     /// Combine the folders of a sharded compare into the files an unsplit run writes.
     #[command(
@@ -619,31 +594,7 @@ pub fn run() -> Result<(), CliError> {
             }
         }
         Command::New { kind, out } => new::cmd_new(kind, out),
-        Command::Optimise {
-            fleet,
-            budget,
-            delta,
-            seed,
-            threads,
-            out,
-            quiet,
-            verify,
-            exhaustive,
-            no_charts,
-        } => optimise::cmd_optimise(
-            &fleet,
-            optimise::OptimiseFlags {
-                budget,
-                delta,
-                seed,
-                threads,
-                out,
-                quiet,
-                verify,
-                exhaustive,
-                no_charts,
-            },
-        ),
+        Command::Optimise { fleet, flags } => optimise::cmd_optimise(&fleet, flags),
         Command::Merge { dirs, out } => {
             let fleet_shards = dirs
                 .first()

@@ -23,16 +23,34 @@ use super::study::{Progress, internal};
 use super::{CliError, relative_path, write_atomic};
 
 /// The flags of `cutover optimise`.
-#[derive(Debug, Clone)]
+#[derive(clap::Args, Debug, Clone)]
 pub(super) struct OptimiseFlags {
+    /// Most campaigns the search runs, all plans together; 30 per plan of the space (at most 20,000) when omitted.
+    #[arg(long)]
     pub budget: Option<u64>,
+    /// Indifference zone: plans whose objectives differ by less than this share of the best are ties.
+    #[arg(long, default_value_t = cutover::fleet::search::race::DEFAULT_DELTA)]
     pub delta: f64,
+    /// Master seed; the fleet's `seed` when omitted.
+    #[arg(long)]
     pub seed: Option<u64>,
+    /// Worker threads; all cores when omitted. Results do not depend on it.
+    #[arg(long)]
     pub threads: Option<usize>,
+    /// Output folder; `output/<fleet>/optimise/` when omitted.
+    #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// No progress and no printed answer.
+    #[arg(long, short)]
     pub quiet: bool,
+    /// Fresh campaigns of each verified plan (not counted in the budget).
+    #[arg(long, default_value_t = cutover::fleet::search::race::DEFAULT_VERIFY)]
     pub verify: u64,
+    /// No search: every plan of the space at --verify fresh campaigns.
+    #[arg(long)]
     pub exhaustive: bool,
+    /// Write no chart.
+    #[arg(long)]
     pub no_charts: bool,
 }
 
