@@ -64,6 +64,8 @@ pub struct Metrics {
     pub slipped_windows: u64,
     pub operator_hours: f64,
     pub operator_wait_ms: u64,
+    pub unsynced_at_end: u64,
+    pub down_at_end_ms: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -832,6 +834,34 @@ pub const METRICS: &[Metric] = &[
         label: None,
         meaning: "time steps waited for an operator (`[operators]`): for the next shift, and each node of a group upgrade for a free operator",
         read: |m| Reading::Millis(m.operator_wait_ms),
+    },
+    Metric {
+        name: "unsynced_at_end",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::WithBackup,
+        key: None,
+        goal: None,
+        fault: true,
+        impact: Some(Impact::Moderate),
+        words: "records unsynced at the end",
+        label: None,
+        meaning: "records made before the procedure ended that were on one appliance only when the run ended: 0 once a sync after the procedure has copied them (the run waits for it while the pair can sync); more when the relationship was left broken or without backup operations, or the run reached its horizon",
+        read: |m| Reading::Whole(m.unsynced_at_end),
+    },
+    Metric {
+        name: "down_at_end_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: true,
+        impact: Some(Impact::High),
+        words: "down at the end",
+        label: None,
+        meaning: "how long the site had been down when the run ended, 0 when it was up: a run waits past its end until the site is whole (up, every node out of repair, install and rollback, the final sync done), so only a run cut by the horizon ends down; `downtime_s` includes this time",
+        read: |m| Reading::Millis(m.down_at_end_ms),
     },
 ];
 

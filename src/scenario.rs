@@ -8,6 +8,7 @@
 //! defaults (see the book's scenario chapter, docs/src/scenarios.md, whose field table is [`fields::TABLES`]).
 
 pub mod fields;
+pub mod inject;
 pub mod locate;
 pub mod raw;
 pub mod sensitivity;
@@ -78,6 +79,10 @@ pub struct FailoverSpec {
     pub throughput_mb_s: f64,
     /// Size of the record each ended session leaves (log and recording), MB.
     pub record_mb: f64,
+    /// A backup on another version than its primary still counts as a
+    /// working backup and takes syncs (the vendor text does not say the
+    /// pair supports it: off by default; docs/model.md §3).
+    pub mixed_versions: bool,
 }
 
 /// Network switch parameters.
@@ -221,6 +226,8 @@ pub struct FaultSpec {
     /// first instant the site's front door points at an up appliance on the
     /// new version.
     pub defect_detect: Dist,
+    /// Faults at a chosen step (`[[faults.inject]]`), in file order.
+    pub inject: Vec<inject::Injection>,
 }
 
 /// A blue-green pod's maintenance.

@@ -18,9 +18,11 @@
 
 mod clients;
 mod defects;
+mod ending;
 pub mod events;
 mod exec;
 mod failover;
+mod inject;
 mod mintree;
 mod roles;
 
@@ -389,6 +391,10 @@ enum Ev {
     },
     /// The latent defect of the new version is found.
     DefectFound,
+    /// Injection `index` of `faults.inject` happens.
+    Inject {
+        index: u32,
+    },
     /// The horizon cap: a procedure still running then is aborted.
     Horizon,
     End,
@@ -572,7 +578,18 @@ struct World<'a> {
     exec: Exec<'a>,
     m: Metrics,
     start: SimTime,
+    /// The run has ended: only pending connection attempts resolve.
     closing: bool,
+    /// The end instant came with the site not whole: the run goes on
+    /// until it is (`ending`).
+    settling: bool,
+    /// When the run ended.
+    ended_at: Option<SimTime>,
+    /// Records on one appliance only when the procedure ended, by
+    /// appliance, until a sync copies them (`ending`).
+    owed: Option<[u64; 2]>,
+    /// The faults of `faults.inject` (`inject`).
+    inject: inject::Injections,
     down_since: Option<SimTime>,
     exposure_since: Option<SimTime>,
     /// Closed down and exposure spans (see [`Spans`]).
@@ -831,6 +848,10 @@ impl<'a> World<'a> {
             m: Metrics::default(),
             start,
             closing: false,
+            settling: false,
+            ended_at: None,
+            owed: None,
+            inject: inject::Injections::new(sc.faults.inject.len(), node_count),
             down_since: None,
             exposure_since: None,
             spans: Spans::default(),
@@ -1293,6 +1314,8 @@ impl<'a> World<'a> {
                     }
                 }
                 Ev::DefectFound => self.on_defect_found(),
+                Ev::Inject { index } => self.on_inject(index as usize),
+                Ev::Horizon if self.settling => self.close_run(),
                 Ev::Horizon => {
                     if self.exec.holding && self.defect.of_version {
                         // The version's defect did not show here within the
@@ -1309,10 +1332,7 @@ impl<'a> World<'a> {
                         });
                     }
                 }
-                Ev::End => {
-                    self.closing = true;
-                    self.log(Event::End);
-                }
+                Ev::End => self.on_end(),
             }
             if self.exec.advance {
                 self.advance();
@@ -1358,9 +1378,17 @@ impl<'a> World<'a> {
                     && self.nodes[b].up()
                     && self.nodes[p].role == Role::Primary
                     && self.nodes[b].role == Role::Backup
+                    && self.same_versions(p, b)
             }
             None => false,
         }
+    }
+
+    /// The pair's appliances run the same version, or the scenario says
+    /// the pair works across versions (`failover.mixed_versions`): a backup
+    /// on another version is no working backup and takes no syncs.
+    fn same_versions(&self, p: NodeId, b: NodeId) -> bool {
+        self.sc.failover.mixed_versions || self.nodes[p].version == self.nodes[b].version
     }
 
     /// Re-evaluates the site's availability and failover, accounting downtime
@@ -1422,6 +1450,7 @@ impl<'a> World<'a> {
             }
         }
         self.log_states();
+        self.check_whole();
     }
 
     /// Window occurrences overlapping `[from, to)`: the calendar's, or for a
@@ -1446,12 +1475,17 @@ impl<'a> World<'a> {
     fn finish(mut self) -> RunOutput {
         let end = self.now;
         // Pending attempts resolved after the end instant; the span stops at it.
-        let end_instant = self
-            .exec
-            .finished
-            .map(|f| f + self.sc.cooldown)
-            .unwrap_or(end)
-            .min(end.max(self.start));
+        let end_instant = self.ended_at.unwrap_or_else(|| {
+            self.exec
+                .finished
+                .map(|f| f + self.sc.cooldown)
+                .unwrap_or(end)
+                .min(end.max(self.start))
+        });
+        if let Some(since) = self.down_since {
+            self.m.down_at_end_ms = end_instant.since(since).0;
+        }
+        self.m.unsynced_at_end = self.owed_records();
         if let Some(since) = self.down_since.take() {
             self.m.downtime_ms += end_instant.since(since).0;
             self.spans.down.push((since, end_instant));

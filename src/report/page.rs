@@ -1495,6 +1495,21 @@ pub fn assumptions(sc: &Scenario) -> Vec<&'static str> {
     out
 }
 
+/// The faults `[[faults.inject]]` makes happen in every run: assumptions
+/// of the question asked, first in the list.
+pub fn injected(sc: &Scenario) -> Vec<String> {
+    sc.faults
+        .inject
+        .iter()
+        .map(|inj| {
+            format!(
+                "Injected fault (in every run, not drawn): {}; what follows it is drawn as for any such fault.",
+                inj.describe(&sc.site)
+            )
+        })
+        .collect()
+}
+
 /// What the model leaves out, for this scenario.
 pub fn not_simulated(sc: &Scenario) -> Vec<String> {
     let site = &sc.site;
@@ -1638,7 +1653,9 @@ fn document(input: &ReportInput) -> Vec<Block> {
         out.push(Block::figure(name, c.caption.clone()));
     }
     out.push(Block::Section("Assumptions and sources".into()));
-    out.push(Block::list(assumptions(sc)));
+    let mut items = injected(sc);
+    items.extend(assumptions(sc).into_iter().map(String::from));
+    out.push(Block::list(items));
     out.push(Block::Section("Not simulated".into()));
     out.push(Block::list(not_simulated(sc)));
     out.push(Block::Section("Glossary".into()));

@@ -261,6 +261,11 @@ pub const TABLES: &[Table] = &[
                 default: "`25`",
                 meaning: "size of the record one ended session leaves",
             },
+            Field {
+                names: &["mixed_versions"],
+                default: "`false`",
+                meaning: "a backup on another version than its primary counts as a working backup and takes syncs; by default it does not (the vendor texts do not say a pair works across versions): the time counts as exposure",
+            },
         ],
         refused: &[],
     },
@@ -500,6 +505,11 @@ pub const TABLES: &[Table] = &[
                 names: &["defect_detect"],
                 default: "exponential, mean 2d",
                 meaning: "time in production until such a defect is found, from the first instant the site serves the new version (an assumption: set it from your own records)",
+            },
+            Field {
+                names: &["inject"],
+                default: "none",
+                meaning: "`[[faults.inject]]` tables `{ at_step, after, crash \\| fail_upgrade \\| fail_precheck \\| defect }`: a fault `after` (default 0) into the first step whose label, without its number, starts with `at_step` (`\"upgrade A\"`): `crash = \"B\"` (down for `mttr`), `fail_upgrade = \"A\"` (its upgrade fails at its end), `fail_precheck = true` (pods), `defect = true` (the new version carries a latent defect); no draw decides it, the report names it as an assumption",
             },
         ],
         refused: &[],

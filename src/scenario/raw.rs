@@ -159,6 +159,7 @@ pub struct RawFailover {
     pub sync_overhead: Option<RawDist>,
     pub throughput_mb_s: Option<f64>,
     pub record_mb: Option<f64>,
+    pub mixed_versions: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -236,6 +237,7 @@ pub struct RawFaults {
     pub precheck_deadline: Option<String>,
     pub latent_defect: Option<f64>,
     pub defect_detect: Option<RawDist>,
+    pub inject: Option<Vec<super::inject::RawInjection>>,
 }
 
 /// A distribution: either a duration string (a constant) or an inline table

@@ -865,6 +865,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         ),
         throughput_mb_s: c.number("failover.throughput_mb_s", fo.throughput_mb_s, 100.0, 1e-3, 1e6),
         record_mb: c.number("failover.record_mb", fo.record_mb, 25.0, 0.0, 1e6),
+        mixed_versions: fo.mixed_versions.unwrap_or(false),
     };
 
     // Network.
@@ -962,7 +963,9 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         Some(_) => c.duration("calendar.warmup", cal.warmup.as_ref(), SimDuration::ZERO),
     };
 
-    let faults = faults(c, raw.faults.unwrap_or_default());
+    let mut raw_faults = raw.faults.unwrap_or_default();
+    let raw_inject = raw_faults.inject.take();
+    let mut faults = faults(c, raw_faults);
     if faults.latent_defect > 0.0 && !site.kind.restores_appliances() {
         c.bad(
             "faults.latent_defect",
@@ -1000,6 +1003,11 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         c.bad(&path, message);
     }
     let (strategies, runbooks) = strategies(c, raw.strategies.as_deref(), raw.runbooks.as_deref(), &site);
+    let mut judged = Vec::new();
+    faults.inject = super::inject::check(raw_inject, &site, &runbooks, &mut judged);
+    for (path, message) in judged {
+        c.bad(&path, message);
+    }
 
     if !ctx.problems.is_empty() {
         return Err(ctx.problems);
@@ -1235,6 +1243,7 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
 
 fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
     FaultSpec {
+        inject: Vec::new(),
         mtbf: c.positive_duration("faults.mtbf", r.mtbf.as_ref(), SimDuration::from_hours(8760)),
         crashes: r.crashes.unwrap_or(false),
         mttr: c.dist("faults.mttr", r.mttr.as_ref(), lognormal(2.0 * 3600.0, 8.0 * 3600.0)),

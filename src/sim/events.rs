@@ -15,6 +15,7 @@ use std::fmt;
 use crate::model::calendar::LocalTime;
 use crate::model::site::{NodeId, SwitchMethod};
 use crate::runbook::Step;
+use crate::scenario::inject::Injected as InjectedFault;
 use crate::time::{SimDuration, SimTime};
 
 /// Who an event is about: the `entity` column of `events.csv`.
@@ -638,6 +639,31 @@ pub enum Event {
         /// Steps of the recovery.
         total: usize,
     },
+    /// A fault of `[[faults.inject]]` happens, `after` into its step.
+    Injected {
+        /// What happens.
+        what: InjectedFault,
+        /// How long into the step.
+        after: SimDuration,
+        /// It changed something (a crash of a node that is not up, a
+        /// precheck already passed, a defect of a version no longer
+        /// installed: nothing happens).
+        applied: bool,
+    },
+    /// The run reached its end instant with the site not whole: it goes on
+    /// until it is (or until the horizon).
+    NotWhole {
+        /// The site is down.
+        down: bool,
+        /// Nodes in repair, install or rollback.
+        busy: usize,
+        /// Records made before the procedure ended, not yet synced.
+        unsynced: u64,
+    },
+    /// A `cluster_sync` with no pair to sync (no backup primary, or backup
+    /// operations disabled): the configuration goes to the traffic nodes,
+    /// no data moves.
+    ClusterConfigSynced,
 }
 
 impl Event {
@@ -645,7 +671,11 @@ impl Event {
     pub fn entity(&self) -> Entity {
         use Event::*;
         match *self {
-            End | LogTruncated { .. } => Entity::Run,
+            End | LogTruncated { .. } | NotWhole { .. } => Entity::Run,
+            Injected { what, .. } => match what {
+                InjectedFault::Crash(node) | InjectedFault::FailUpgrade(node) => Entity::Node(node),
+                InjectedFault::FailPrecheck | InjectedFault::Defect => Entity::Runbook,
+            },
             WindowOpen | WindowClose | WindowSkipped { .. } => Entity::Window,
             SiteDown | SiteUp { .. } => Entity::Site,
             FailoverNotWorking
@@ -699,7 +729,7 @@ impl Event {
             | RecoveryStart { .. }
             | RecoveryStepStart { .. }
             | RecoveryStepDone { .. } => Entity::Runbook,
-            Accepting { .. } | PackageDistributed { .. } => Entity::Cluster,
+            Accepting { .. } | PackageDistributed { .. } | ClusterConfigSynced => Entity::Cluster,
             GreenBuildStart { .. }
             | GreenBuilt
             | MaintenanceScheduled { .. }
@@ -795,6 +825,9 @@ impl Event {
             RecoveryStart { .. } => "recovery_start",
             RecoveryStepStart { .. } => "recovery_step_start",
             RecoveryStepDone { .. } => "recovery_step_done",
+            Injected { .. } => "fault_injected",
+            NotWhole { .. } => "not_whole",
+            ClusterConfigSynced => "cluster_config_synced",
         }
     }
 }
@@ -1152,6 +1185,36 @@ impl fmt::Display for Detail<'_> {
                 write!(f, "{}/{total} {}", index + 1, step.describe_with(name))
             }
             RecoveryStepDone { index, total } => write!(f, "{}/{total}", index + 1),
+            Injected { what, after, applied } => {
+                let what = match what {
+                    InjectedFault::Crash(_) => "crash",
+                    InjectedFault::FailUpgrade(_) => "upgrade failure",
+                    InjectedFault::FailPrecheck => "precheck failure",
+                    InjectedFault::Defect => "latent defect of the new version",
+                };
+                write!(f, "{what}, {after} into the step")?;
+                if !applied {
+                    f.write_str(" (no effect: nothing to act on then)")?;
+                }
+                Ok(())
+            }
+            NotWhole { down, busy, unsynced } => {
+                let mut parts = Vec::new();
+                if down {
+                    parts.push("the site is down".to_string());
+                }
+                if busy > 0 {
+                    parts.push(format!("{busy} nodes in repair, install or rollback"));
+                }
+                if unsynced > 0 {
+                    parts.push(format!("{unsynced} records not synced"));
+                }
+                if parts.is_empty() {
+                    parts.push("the final sync is not done".to_string());
+                }
+                write!(f, "{}: the run goes on until the site is whole", parts.join(", "))
+            }
+            ClusterConfigSynced => f.write_str("configuration pushed to the traffic nodes; no pair to sync"),
         }
     }
 }

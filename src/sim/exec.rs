@@ -179,6 +179,13 @@ impl<'a> World<'a> {
             Step::Upgrade { nodes, .. } => nodes.iter().copied().find(failed),
             Step::Switch { to, .. } => Some(*to).filter(failed),
             Step::EstablishFailover { primary, backup } => [*primary, *backup].into_iter().find(failed),
+            // "Become Backup" hands the primary role to the peer: not to a
+            // crashed one (the administrator waits for its repair). On a
+            // crashed `node` with the peer up, the peer takes the role.
+            Step::BecomeBackup { node } => match self.rel.established {
+                Some((p, b)) if p == *node => Some(b).filter(failed),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -301,6 +308,7 @@ impl<'a> World<'a> {
                 self.log.set_step(i, step);
             }
             self.log(Event::StepStart { step: i });
+            self.arm_injections(step);
         }
         // Window accounting: waits and the service's preparation are not
         // maintenance work; a cutover's work starts when it really starts.
@@ -354,7 +362,25 @@ impl<'a> World<'a> {
                 };
                 self.set_timer(d);
             }
-            (Step::Backup { .. } | Step::Verify { .. } | Step::ClusterSync, _) => self.step_done(),
+            (Step::Backup { .. } | Step::Verify { .. }, _) => self.step_done(),
+            // "Sync Now" in Cluster :: Status: with a backup primary and
+            // backup operations enabled, the pair syncs and the step waits
+            // for it (for a repair first, if an appliance is down); else
+            // only the configuration goes to the traffic nodes.
+            (Step::ClusterSync, _) => {
+                if let Some((p, b)) = self.rel.established
+                    && self.rel.backup_ops
+                    && self.same_versions(p, b)
+                {
+                    let clicked = self.now;
+                    self.sync_now();
+                    self.exec.wait = Wait::SyncAfter(clicked);
+                    self.poll_step();
+                } else {
+                    self.log(Event::ClusterConfigSynced);
+                    self.step_done();
+                }
+            }
             (Step::SyncNow, _) => {
                 let clicked = self.now;
                 self.sync_now();
@@ -434,6 +460,13 @@ impl<'a> World<'a> {
                 self.step_done();
             }
             (Step::BecomeBackup { node }, _) => {
+                // The peer crashed during the click: the role goes to no
+                // crashed appliance; the step waits and starts again.
+                if let Some(peer) = self.crashed_needed(step) {
+                    self.log(Event::WaitingForRepair { node: peer });
+                    self.exec.wait = Wait::Repair;
+                    return;
+                }
                 self.become_backup(*node);
                 self.step_done();
             }
@@ -615,7 +648,8 @@ impl<'a> World<'a> {
     /// admin; a fix within the deadline lets the procedure go on.
     fn precheck(&mut self) {
         let f = &self.sc.faults;
-        if f.precheck_failure > 0.0 && self.rng.faults.random::<f64>() < f.precheck_failure {
+        let drawn = f.precheck_failure > 0.0 && self.rng.faults.random::<f64>() < f.precheck_failure;
+        if self.inject.take_precheck_failure() || drawn {
             let fix = f.admin_fix.sample(&mut self.rng.faults);
             let deadline = f.precheck_deadline;
             self.log(Event::PrecheckFailed { fix, deadline });
@@ -813,6 +847,7 @@ impl<'a> World<'a> {
     pub(super) fn end_procedure(&mut self) {
         self.close_active();
         self.exec.finished = Some(self.now);
+        self.owe_final_sync();
         self.q.schedule(self.now + self.sc.cooldown, Ev::End);
     }
 

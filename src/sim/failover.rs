@@ -15,7 +15,7 @@ impl World<'_> {
     /// True when the primary can sync to the backup now.
     pub(super) fn can_sync(&self) -> bool {
         match self.rel.established {
-            Some((p, b)) => self.rel.backup_ops && self.nodes[p].up() && self.nodes[b].up(),
+            Some((p, b)) => self.rel.backup_ops && self.nodes[p].up() && self.nodes[b].up() && self.same_versions(p, b),
             None => false,
         }
     }
@@ -68,6 +68,7 @@ impl World<'_> {
             *left = left.saturating_sub(copied);
         }
         self.rel.last_done_started = Some(job.started);
+        self.settle_owed(job.started, job.records);
         if job.full {
             self.rel.full_pending = false;
             self.rel.full_done_epoch = Some(self.rel.epoch);
@@ -84,6 +85,7 @@ impl World<'_> {
             );
         }
         self.poll_step();
+        self.check_whole();
     }
 
     /// Asks for a sync now ("Sync Now"); returns the click instant the step waits on.
@@ -238,7 +240,10 @@ impl World<'_> {
             return;
         }
         let p = self.sc.faults.upgrade_failure;
-        if p > 0.0 && self.rng.faults.random::<f64>() < p {
+        // An injected failure draws nothing more: the draw is made (and
+        // the stream moves) as it would without it.
+        let drawn = p > 0.0 && self.rng.faults.random::<f64>() < p;
+        if self.inject.take_upgrade_failure(node) || drawn {
             // The update failed when expected to work: the operator contacts
             // technical support and leaves the appliance as it is.
             let d = self.sc.faults.support.sample(&mut self.rng.faults);
@@ -373,6 +378,7 @@ impl World<'_> {
             && *held > 0
         {
             let lost = std::mem::take(held);
+            self.forget_owed(node);
             self.m.records_lost += lost;
             self.log(Event::RecordsLost { node, records: lost });
         }

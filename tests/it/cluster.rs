@@ -158,11 +158,62 @@ fn atlas_failover_by_hand() {
     // cluster_sync 6,680; upgrade r-2 at 6,725 cuts the sessions it took
     // from 4,980 to 6,420 (j = 83..107): 25; r-2 done 8,825, back 8,870.
     assert_eq!(m.dropped_sessions, 25);
-    // Upgrade A: click 8,915, done 11,015; backup operations on at 11,060:
-    // exposure 2,100 + (11,060 − 6,590) = 6,570. The cluster's Sync Now
-    // (one operator step, 45 s): the procedure ends at 11,105.
-    assert_eq!(m.exposure_ms, 6_570 * S);
-    assert_eq!(m.procedure_ms, 11_105 * S);
+    // Upgrade A: click 8,915, done 11,015; backup operations on at 11,060.
+    // No working failover from B's upgrade at 2,145 to then: B on the new
+    // version is no working backup of A on the old one (4,245..6,435), nor
+    // is A of B (6,435..11,015), and backup operations are off from 6,590:
+    // 11,060 − 2,145 = 8,915.
+    assert_eq!(m.exposure_ms, 8_915 * S);
+    // The cluster's Sync Now (45 s) at 11,105 syncs the pair: 30 s of
+    // overhead. The procedure ends at 11,135. No session ended within the
+    // sync (they end on whole minutes): nothing is owed to a later sync,
+    // and the run ends then.
+    assert_eq!(m.procedure_ms, 11_135 * S);
+    assert_eq!(m.unsynced_at_end, 0);
+    assert_eq!(m.span_ms, (7_200 + 11_135) * S);
+}
+
+/// `[[faults.inject]]`: B crashes 10 min into "upgrade A", repaired in 2 h.
+#[test]
+fn an_injected_crash_of_the_serving_primary_is_counted_until_it_is_repaired() {
+    let inject =
+        "\n[faults]\nmttr = \"2h\"\n\n[[faults.inject]]\nat_step = \"upgrade A\"\nafter = \"10m\"\ncrash = \"B\"\n";
+    let sc = scenario(&cluster(true, "").replace("[workload]", &format!("{inject}\n[workload]")));
+    let m = run(&sc, "atlas-failover", 1, 0);
+    let csv = crate::strategies::events_csv(&sc, "atlas-failover", 0);
+    let p = m.procedure_start_ms as f64 / 1000.0;
+    let at = |entity: &str, event: &str| -> Vec<f64> {
+        csv.lines()
+            .filter(|l| l.split(',').nth(1) == Some(entity) && l.split(',').nth(2) == Some(event))
+            .map(|l| l.split(',').next().unwrap().parse::<f64>().unwrap() - p)
+            .collect()
+    };
+    // As in `atlas_failover_by_hand`, "14/16 upgrade A" starts when r-2 is
+    // back at 8,870: B, the serving primary, crashes at 9,470, logged as
+    // injected. A is installing and backup operations are off: nobody
+    // takes over. The site is down from 9,470 to B's repair at 16,670.
+    let step = at("runbook", "step_start");
+    assert_eq!(step[13], 8_870.0, "{csv}");
+    assert_eq!(at("B", "fault_injected"), [9_470.0]);
+    assert_eq!(at("B", "crashed"), [9_470.0]);
+    assert_eq!(at("B", "repaired"), [16_670.0]);
+    // Downtime: the 200 s of the switch (as by hand without the crash)
+    // plus the 7,200 s B was down.
+    assert_eq!(m.downtime_ms, 7_400 * S);
+    assert_eq!(m.down_at_end_ms, 0);
+    // A is done at 11,015, backup operations on at 11,060; the cluster's
+    // Sync Now at 11,105 waits for B: the sync runs 16,670..16,700, then
+    // the procedure and the run end, the site whole.
+    assert_eq!(at("failover", "sync_done").last().copied(), Some(16_700.0));
+    assert_eq!(m.procedure_ms, 16_700 * S);
+    assert_eq!(at("run", "end"), [16_700.0]);
+    assert_eq!(m.unsynced_at_end, 0);
+    // The records B held alone died with it: every session that ended (or
+    // was cut) from the role swap at 6,435 (the sync due after it was
+    // cancelled when backup operations went off) to the crash: those that
+    // started at 4,680..7,620 (50), but for the 3 arrivals that failed.
+    assert_eq!(m.records_lost, 47);
+    assert_eq!(m.crashes, 1);
 }
 
 #[test]

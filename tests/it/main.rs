@@ -55,6 +55,9 @@
 //!   plan is known by construction, against the exhaustive evaluation;
 //!   constraints that move the answer or that no plan meets; the same
 //!   files at any thread count.
+//! - `inject`: faults at a chosen step, by hand; a run that goes on until
+//!   the site is whole; the Atlas runbook's final sync, its roles when an
+//!   appliance is down, and a backup on another version.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -73,6 +76,7 @@ mod fleet;
 mod fleet_report;
 mod fuzz;
 mod golden;
+mod inject;
 mod io_boundary;
 mod limits;
 mod messages;

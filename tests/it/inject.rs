@@ -1,0 +1,211 @@
+//! `[[faults.inject]]` and when a run ends: a fault at a chosen step, the
+//! run that waits until the site is whole, the Atlas runbook's final sync
+//! and its roles when an appliance is down.
+
+use crate::{run, scenario};
+
+const S: u64 = 1000;
+
+/// A single appliance with constant durations and no workload: the backup
+/// (the operator's 1 min click, no download), the upgrade (10 + 5 + 20 =
+/// 35 min), the verification (5 min). The window opens Monday 10:00 (P).
+fn single(extra: &str) -> String {
+    format!(
+        r#"
+[calendar]
+windows = [{{ weekday = "mon", hour = 10, length = "8h" }}]
+warmup = "0s"
+{extra}
+
+[site]
+kind = "single"
+data_gb = 0
+
+[upgrade]
+base = "10m"
+product = "20m"
+reboot = "5m"
+
+[operator]
+step = "1m"
+backup = "0s"
+verify = "5m"
+
+[faults]
+mttr = "2h"
+{faults}
+
+[workload.support]
+rate_per_hour = 0
+[workload.console]
+rate_per_hour = 0
+"#,
+        extra = extra.split("@@").next().unwrap_or(""),
+        faults = extra.split("@@").nth(1).unwrap_or(""),
+    )
+}
+
+/// The events of replication 0 as (seconds after the procedure's start,
+/// entity, event).
+fn events(sc: &cutover::scenario::Scenario, strategy: &str) -> Vec<(f64, String, String)> {
+    let csv = crate::strategies::events_csv(sc, strategy, 0);
+    let m = run(sc, strategy, sc.seed, 0);
+    let p = m.procedure_start_ms as f64 / 1000.0;
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].parse::<f64>().unwrap() - p, f[1].to_string(), f[2].to_string())
+        })
+        .collect()
+}
+
+fn times(ev: &[(f64, String, String)], entity: &str, event: &str) -> Vec<f64> {
+    ev.iter()
+        .filter(|(_, e, x)| e == entity && x == event)
+        .map(|(t, _, _)| *t)
+        .collect()
+}
+
+#[test]
+fn a_crash_in_the_cool_down_keeps_the_run_going_until_the_repair() {
+    // Backup 0..60 (its click), upgrade: click 60..120, install
+    // 120..2,220; verify 2,220..2,520: the procedure ends at 2,520; with a
+    // 30-minute cool-down the run would end at 4,320.
+    let plain = scenario(&single("cooldown = \"30m\""));
+    let m = run(&plain, "single", 1, 0);
+    assert_eq!(m.procedure_ms, 2_520 * S);
+    assert_eq!(m.span_ms, 4_320 * S);
+    assert_eq!(m.downtime_ms, 2_100 * S);
+    // A crashes 10 min into the cool-down, asked as 15 min into the
+    // verification (which takes 5): at 2,220 + 900 = 3,120. It is down
+    // until 3,120 + 7,200 = 10,320: the run goes on to then, and counts it.
+    let sc = scenario(&single(
+        "cooldown = \"30m\"@@[[faults.inject]]\nat_step = \"verify A\"\nafter = \"15m\"\ncrash = \"A\"",
+    ));
+    let m = run(&sc, "single", 1, 0);
+    let ev = events(&sc, "single");
+    assert_eq!(times(&ev, "A", "crashed"), [3_120.0]);
+    assert_eq!(times(&ev, "run", "not_whole"), [4_320.0]);
+    assert_eq!(times(&ev, "run", "end"), [10_320.0]);
+    assert_eq!(m.procedure_ms, 2_520 * S);
+    assert_eq!(m.span_ms, 10_320 * S);
+    assert_eq!(m.downtime_ms, (2_100 + 7_200) * S);
+    assert_eq!(m.down_at_end_ms, 0);
+}
+
+#[test]
+fn an_injected_upgrade_failure_fails_that_upgrade_and_draws_nothing_else() {
+    // No retry: the failed upgrade waits for support (1 h), rolls back
+    // (30 min) and the procedure aborts.
+    let faults = "support = \"1h\"\nrollback = \"30m\"\nupgrade_retries = 0\n[[faults.inject]]\nat_step = \"upgrade\"\nfail_upgrade = \"A\"";
+    let sc = scenario(&single(&format!("@@{faults}")));
+    let m = run(&sc, "single", 1, 0);
+    let ev = events(&sc, "single");
+    assert_eq!(times(&ev, "A", "fault_injected"), [60.0]);
+    assert_eq!(times(&ev, "A", "upgrade_failed"), [2_220.0]);
+    assert_eq!(times(&ev, "A", "rollback_done"), [2_220.0 + 3_600.0 + 1_800.0]);
+    assert_eq!((m.rollbacks, m.aborted), (1, 1));
+    // Down from the install's start (after the click) to the rollback's end.
+    assert_eq!(m.downtime_ms, (2_220 - 120 + 3_600 + 1_800) * S);
+}
+
+#[test]
+fn an_injection_that_finds_nothing_to_act_on_says_so() {
+    // A crash of A 5 min into its own upgrade: A is installing, not up.
+    let sc = scenario(&single(
+        "@@[[faults.inject]]\nat_step = \"upgrade A\"\nafter = \"5m\"\ncrash = \"A\"",
+    ));
+    let csv = crate::strategies::events_csv(&sc, "single", 0);
+    let line = csv.lines().find(|l| l.contains("fault_injected")).expect("logged");
+    assert!(line.contains("no effect"), "{line}");
+    let m = run(&sc, "single", 1, 0);
+    assert_eq!((m.crashes, m.downtime_ms), (0, 2_100 * S));
+}
+
+/// The Atlas cluster of `cluster::atlas_failover_by_hand` (the same text).
+fn atlas(extra: &str) -> cutover::scenario::Scenario {
+    atlas_with(extra, "")
+}
+
+/// [`atlas`], with `failover` added to its `[failover]` table.
+fn atlas_with(extra: &str, failover: &str) -> cutover::scenario::Scenario {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/cluster.rs")).unwrap();
+    let start = text.find("[calendar]").unwrap();
+    let end = text.find("{extra}").unwrap();
+    let body = text[start..end]
+        .replace("{backup}", "true")
+        .replace("{{", "{")
+        .replace("}}", "}");
+    let body = body.replace("[failover]\n", &format!("[failover]\n{failover}"));
+    scenario(&body.replace("[workload]", &format!("{extra}\n[workload]")))
+}
+
+#[test]
+fn become_backup_waits_for_a_crashed_peer_instead_of_handing_it_the_site() {
+    // B crashes as "become_backup A" starts (6,390 in the hand count), and
+    // is repaired 2 h later. The step would hand the site to B: it waits.
+    let sc = atlas("[faults]\nmttr = \"2h\"\n[[faults.inject]]\nat_step = \"become_backup A\"\ncrash = \"B\"\n");
+    let ev = events(&sc, "atlas-failover");
+    let crash = times(&ev, "B", "crashed");
+    let repaired = times(&ev, "B", "repaired");
+    assert_eq!(crash, [6_390.0]);
+    assert_eq!(repaired, [6_390.0 + 7_200.0]);
+    assert_eq!(times(&ev, "runbook", "waiting_for_repair"), [6_435.0]);
+    // The roles swap after the repair and a fresh click (45 s).
+    assert_eq!(times(&ev, "failover", "roles_swapped"), [repaired[0] + 45.0]);
+    // The site stays on A meanwhile: its only downtime is the switch's
+    // 200 s, as without the crash.
+    let m = run(&sc, "atlas-failover", 1, 0);
+    assert_eq!(m.downtime_ms, 200 * S);
+}
+
+#[test]
+fn mixed_versions_said_to_work_count_as_a_working_backup() {
+    // With the pair working across versions, B on the new version is a
+    // working backup of A from 4,245 to the swap at 6,435, and the swap
+    // itself leaves a working pair until backup operations go off at 6,590:
+    // exposure 2,100 + (11,060 − 6,590) = 6,570 (8,915 without).
+    let sc = atlas_with("", "mixed_versions = true\n");
+    let m = run(&sc, "atlas-failover", 1, 0);
+    assert_eq!(m.exposure_ms, 6_570 * S);
+}
+
+#[test]
+fn the_shipped_atlas_ends_whole_after_a_sync_that_follows_the_last_cluster_sync() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/atlas-3-regions.toml");
+    let sc = crate::scenario_file(&path);
+    for rep in 0..5 {
+        let rb = sc.runbook("atlas-failover").unwrap();
+        let out = cutover::sim::simulate(
+            &sc,
+            rb,
+            sc.seed,
+            rep,
+            cutover::sim::RunOptions {
+                log_events: true,
+                trace_sessions: false,
+            },
+        );
+        let m = &out.metrics;
+        assert_eq!(m.unsynced_at_end, 0, "replication {rep}");
+        assert_eq!(m.down_at_end_ms, 0, "replication {rep}");
+        let mut buf = Vec::new();
+        cutover::export::write_events(&mut buf, &out.events).unwrap();
+        let csv = String::from_utf8(buf).unwrap();
+        let last_click = csv
+            .lines()
+            .rfind(|l| l.contains("step_start") && l.contains("cluster_sync"))
+            .map(|l| l.split(',').next().unwrap().parse::<f64>().unwrap())
+            .expect("a cluster_sync step");
+        let synced_after = csv
+            .lines()
+            .any(|l| l.contains(",sync_done,") && l.split(',').next().unwrap().parse::<f64>().unwrap() > last_click);
+        assert!(synced_after, "replication {rep}: no sync after the last cluster_sync");
+        assert!(
+            csv.lines().last().unwrap().contains(",run,end,"),
+            "{}",
+            csv.lines().last().unwrap()
+        );
+    }
+}
