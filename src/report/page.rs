@@ -302,6 +302,9 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
             f.precheck_deadline
         ));
     }
+    for inj in &f.inject {
+        faults.push(format!("injected in every run: {}", inj.describe(site)));
+    }
     if faults.is_empty() {
         out.push("Faults: none simulated.".into());
     } else {
@@ -657,6 +660,21 @@ pub fn bottom_line_for(sc: &Scenario, agg: &Aggregator) -> String {
 }
 
 fn bottom_text(f: &Facts) -> String {
+    let mut text = bottom_sentences(f);
+    let inject = &f.sc.faults.inject;
+    if !inject.is_empty() {
+        let what: Vec<String> = inject.iter().map(|i| i.describe(&f.sc.site)).collect();
+        let _ = write!(
+            text,
+            " Every run assumes the injected {}: {}.",
+            if what.len() == 1 { "fault" } else { "faults" },
+            and_list(&what)
+        );
+    }
+    text
+}
+
+fn bottom_sentences(f: &Facts) -> String {
     let b = &f.bottom;
     let pick = b.pick;
     let order = f.priorities();
