@@ -209,3 +209,36 @@ fn the_shipped_atlas_ends_whole_after_a_sync_that_follows_the_last_cluster_sync(
         );
     }
 }
+
+#[test]
+fn a_site_still_down_at_the_horizon_reports_how_long() {
+    // A is repaired only after 500 days: the run waits until the horizon,
+    // 366 days after the procedure's start, and ends with the site down
+    // since the crash at 2,220 + 60 (1 min into the verification).
+    let text = single("@@[[faults.inject]]\nat_step = \"verify A\"\nafter = \"1m\"\ncrash = \"A\"");
+    let sc = scenario(&text.replace("mttr = \"2h\"", "mttr = \"500d\""));
+    let m = run(&sc, "single", 1, 0);
+    let horizon = cutover::sim::HORIZON.as_ms();
+    assert_eq!(m.span_ms, horizon);
+    assert_eq!(m.down_at_end_ms, horizon - 2_280 * S);
+    assert_eq!(m.downtime_ms, 2_100 * S + horizon - 2_280 * S);
+    let ev = events(&sc, "single");
+    assert_eq!(times(&ev, "run", "end"), [horizon as f64 / 1000.0]);
+}
+
+#[test]
+fn an_injected_defect_is_found_its_detection_time_after_the_version_serves() {
+    // The new version serves from the upgrade's end at 2,220; the defect
+    // shows 1 h later: a single appliance has no old version to fall back
+    // to (it has escaped), and it is restored from its backup.
+    let text = single("@@defect_detect = \"1h\"\n[[faults.inject]]\nat_step = \"upgrade A\"\ndefect = true");
+    let sc = scenario(&text);
+    let ev = events(&sc, "single");
+    assert_eq!(times(&ev, "defect", "new_version_serving"), [2_220.0]);
+    assert_eq!(times(&ev, "defect", "defect_escaped"), [5_820.0]);
+    let m = run(&sc, "single", 1, 0);
+    assert_eq!((m.defects_found, m.defect_escaped), (0, 1));
+    // Without the injection the same scenario finds nothing.
+    let m = run(&scenario(&single("@@defect_detect = \"1h\"")), "single", 1, 0);
+    assert_eq!(m.defect_escaped, 0);
+}
