@@ -561,3 +561,46 @@ fn dropped_sessions_add_up_by_cause() {
     // a switch all happen somewhere.
     assert!(seen[0] > 0 && seen[1] > 0 && seen[5] > 0, "{seen:?}");
 }
+
+#[test]
+fn a_drained_region_has_no_accepting_node_for_its_drain_and_upgrade() {
+    // [`two_regions`] with a runbook that drains and upgrades `s` (one
+    // node) alone, with the primary. Distributed at 365; `s` stops
+    // accepting at 410; its last session (started at 360) ends at 2,160:
+    // the drain waits 1,750 s. A's click 2,205, installed 4,305; s-1's
+    // click 4,350, installed 6,450; `s` accepting again at 6,495; `r`
+    // (still on the old version: it cannot serve through A) asked to at
+    // 6,540, the procedure's end.
+    let runbook = r#"
+[[runbooks]]
+name = "one-region"
+site = "atlas"
+steps = [
+  { do = "distribute_package" },
+  { do = "set_accepting", group = "s", value = false },
+  { do = "wait_drained", group = "s" },
+  { do = "upgrade", node = "primary" },
+  { do = "upgrade", group = "s" },
+  { do = "set_accepting", group = "s", value = true },
+  { do = "set_accepting", group = "r", value = true },
+]"#;
+    let text = format!("{}{runbook}", two_regions(100));
+    let sc = scenario(&text);
+    let out = cutover::sim::simulate(&sc, sc.runbook("one-region").unwrap(), 1, 0, Default::default());
+    assert_eq!(out.metrics.conservation_error(), None);
+    assert_eq!(out.metrics.drain_ms, 1_750 * S);
+    assert_eq!(out.metrics.procedure_ms, 6_540 * S);
+    let [r, s] = out.regions[..] else {
+        panic!("{:?}", out.regions)
+    };
+    // The drain wait, the click, A's upgrade, the click, s-1's upgrade and
+    // the step that brings it back.
+    assert_eq!(s.no_accepting_ms, (1_750 + 45 + 2_100 + 45 + 2_100 + 45) * S);
+    assert_eq!(s.no_accepting_ms, (6_495 - 410) * S);
+    // `r` has none from A's click to the run's end (the cool-down after the
+    // procedure's end).
+    assert_eq!(r.no_accepting_ms, (6_540 - 2_205) * S + sc.cooldown.0);
+    // From 410 to 2,205 the clients of `s` (one a minute, from 420 to
+    // 2,160) spill to `r`: 30.
+    assert_eq!(s.spilled_sessions, 30);
+}
