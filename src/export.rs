@@ -47,6 +47,21 @@ pub fn write_metrics<W: io::Write>(out: W, rows: &[(&str, u64, &Metrics)]) -> io
     w.flush()
 }
 
+/// Writes the `regions.csv` of one run (see [`crate::regions`]): its
+/// header and one row per region of `figures`, named `regions`.
+pub fn write_regions<W: io::Write>(
+    out: W,
+    strategy: &str,
+    seed: u64,
+    regions: &[String],
+    figures: &[crate::sim::RegionFigures],
+) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    crate::regions::write_header(&mut w)?;
+    crate::regions::write_rows(&mut w, &[strategy.to_string()], regions, 0, seed, &[figures.to_vec()])?;
+    w.flush()
+}
+
 /// The header of `runs.csv`.
 pub fn runs_header() -> Vec<&'static str> {
     let mut h = vec!["strategy", "replication", "seed"];

@@ -48,6 +48,8 @@
 //! - [`study`]: studies as checked settings and rules: strategies, run and
 //!   thread counts, precision targets, shards, merges, sweep grids.
 //! - [`export`]: CSV and JSON writers (pure functions to any `io::Write`).
+//! - [`regions`]: an Atlas cluster's figures per region (`regions.csv`)
+//!   and their summary over runs.
 //! - [`results`]: manifests and `runs.csv` read back and checked (pure, from any `io::Read`).
 //! - [`report`]: charts (SVG and PNG) and the change-board report.
 //! - [`fit`]: the workload fitted to a site's session export.
@@ -63,6 +65,7 @@ pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod priorities;
+pub mod regions;
 pub mod report;
 pub mod results;
 pub mod rng;

@@ -66,6 +66,12 @@ pub struct Metrics {
     pub operator_wait_ms: u64,
     pub unsynced_at_end: u64,
     pub down_at_end_ms: u64,
+    pub dropped_drain_timeout: u64,
+    pub dropped_upgrade: u64,
+    pub dropped_switch: u64,
+    pub dropped_crash: u64,
+    pub dropped_restore: u64,
+    pub dropped_cutover: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -577,7 +583,7 @@ pub const METRICS: &[Metric] = &[
         impact: None,
         words: "peak load ratio",
         label: Some("peak load (share of a node's capacity)"),
-        meaning: "highest concurrent sessions / capacity on any node with a capacity (0 when none has one)",
+        meaning: "highest concurrent sessions / capacity on any node with a capacity, over the whole run, warm-up included (at most 1: a full node takes no more sessions; 0 when no node has a capacity); an Atlas cluster's load during the procedure, region by region, is in `regions.csv` and the report",
         read: |m| Reading::Real(m.peak_load_ratio),
     },
     Metric {
@@ -863,6 +869,90 @@ pub const METRICS: &[Metric] = &[
         meaning: "how long the site had been down when the run ended, 0 when it was up: a run waits past its end until the site is whole (up, every node out of repair, install and rollback, the final sync done), so only a run cut by the horizon ends down; `downtime_s` includes this time",
         read: |m| Reading::Millis(m.down_at_end_ms),
     },
+    Metric {
+        name: "dropped_drain_timeout",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "dropped at drain timeout",
+        label: None,
+        meaning: "sessions cut when a drain reached its timeout (as `drain_cut_sessions`); part of `dropped_sessions`",
+        read: |m| Reading::Whole(m.dropped_drain_timeout),
+    },
+    Metric {
+        name: "dropped_upgrade",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "dropped by an upgrade",
+        label: None,
+        meaning: "sessions on a node when its upgrade started: an appliance, or a traffic node upgraded without a drain (an Atlas runbook's second half); part of `dropped_sessions`",
+        read: |m| Reading::Whole(m.dropped_upgrade),
+    },
+    Metric {
+        name: "dropped_switch",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "dropped by a switch",
+        label: None,
+        meaning: "sessions cut when their appliance became the backup or the shared IP or the NAT entry moved away from it; part of `dropped_sessions`",
+        read: |m| Reading::Whole(m.dropped_switch),
+    },
+    Metric {
+        name: "dropped_crash",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "dropped by a crash",
+        label: None,
+        meaning: "sessions on a node that crashed (faults on); part of `dropped_sessions`",
+        read: |m| Reading::Whole(m.dropped_crash),
+    },
+    Metric {
+        name: "dropped_restore",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "dropped by a restore",
+        label: None,
+        meaning: "sessions on an appliance restored to the old version (a backout, or the recovery from a latent defect); part of `dropped_sessions`",
+        read: |m| Reading::Whole(m.dropped_restore),
+    },
+    Metric {
+        name: "dropped_cutover",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "dropped at a cutover",
+        label: None,
+        meaning: "sessions of a blue-green pod disconnected at its cutover (back on green or logged off); part of `dropped_sessions`",
+        read: |m| Reading::Whole(m.dropped_cutover),
+    },
 ];
 
 /// The number of metrics.
@@ -990,6 +1080,18 @@ impl Metrics {
             return Some(format!(
                 "served {} != completed {} + dropped {} + active {}",
                 self.served, self.completed, self.dropped_sessions, self.active_at_end
+            ));
+        }
+        let by_cause = self.dropped_drain_timeout
+            + self.dropped_upgrade
+            + self.dropped_switch
+            + self.dropped_crash
+            + self.dropped_restore
+            + self.dropped_cutover;
+        if by_cause != self.dropped_sessions {
+            return Some(format!(
+                "dropped {} != {} by cause (drain timeout, upgrade, switch, crash, restore, cutover)",
+                self.dropped_sessions, by_cause
             ));
         }
         None

@@ -41,6 +41,9 @@ pub struct Replication {
     pub index: u64,
     /// Formatted values per strategy, in [`Metrics::COLUMNS`] order.
     pub values: Vec<Vec<String>>,
+    /// An Atlas cluster's figures per strategy and region (`regions.csv`);
+    /// empty for other sites.
+    pub regions: Vec<Vec<crate::sim::RegionFigures>>,
 }
 
 /// Runs replications `range` of every runbook in parallel on the current
@@ -63,11 +66,19 @@ pub fn replication(
     stop: &AtomicBool,
 ) -> Option<Replication> {
     let mut values = Vec::with_capacity(runbooks.len());
+    let mut regions = Vec::new();
     for rb in runbooks {
         let out = simulate_bounded(scenario, rb, seed, i, RunOptions::default(), &Limits::DEFAULT, stop)?;
         values.push(out.metrics.values().to_vec());
+        if !out.regions.is_empty() {
+            regions.push(out.regions);
+        }
     }
-    Some(Replication { index: i, values })
+    Some(Replication {
+        index: i,
+        values,
+        regions,
+    })
 }
 
 /// How far (in replications per worker) a worker may run ahead of the

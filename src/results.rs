@@ -736,6 +736,7 @@ mod tests {
             let rep = Replication {
                 index: i,
                 values: strategies.iter().map(|_| m.values().to_vec()).collect(),
+                regions: Vec::new(),
             };
             write_runs(&mut w, strategies, seed, &rep).unwrap();
         }

@@ -24,6 +24,7 @@ mod exec;
 mod failover;
 mod inject;
 mod mintree;
+mod regions;
 mod roles;
 
 use rand::RngExt;
@@ -32,6 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use self::events::{AbortReason, ClientKind, Event, EventLog, NodeStatus, Phase, Record};
 use self::mintree::MinTree;
+pub use self::regions::RegionFigures;
 use crate::engine::EventQueue;
 use crate::metrics::Metrics;
 use crate::model::calendar::Occurrence;
@@ -159,6 +161,9 @@ pub struct RunOutput {
     /// What became of the new version: when it first served, and the
     /// latent defect found, if any.
     pub version: VersionOutcome,
+    /// An Atlas cluster's figures per region, in the scenario's order of
+    /// `site.regions` (empty for other sites).
+    pub regions: Vec<RegionFigures>,
 }
 
 /// Spans of a run, closed at its end instant: the same time the metrics
@@ -318,6 +323,8 @@ struct Session {
     locked: bool,
     node: u32,
     pos: u32,
+    /// The region of the session's client (0 outside clusters).
+    region: u32,
     start: SimTime,
     end: SimTime,
 }
@@ -560,6 +567,12 @@ struct World<'a> {
     region_cdf: Vec<f64>,
     /// The traffic nodes of each region (contiguous in the node list).
     region_nodes: Vec<std::ops::Range<usize>>,
+    /// A cluster's figures per region as the run goes (empty elsewhere),
+    /// whether each traffic node accepts as they last counted it, and
+    /// against which appliance.
+    regions: Vec<regions::RegionState>,
+    region_serving: Vec<bool>,
+    against: regions::Against,
     nodes: Vec<Node>,
     /// Cluster configuration of each appliance: `accepting[appliance][node]`
     /// says whether that appliance, as acting primary, lets traffic node
@@ -786,6 +799,13 @@ impl<'a> World<'a> {
                 1.0
             },
             region_cdf,
+            regions: if sc.site.kind.routes_through_traffic_nodes() {
+                vec![regions::RegionState::default(); region_nodes.len()]
+            } else {
+                Vec::new()
+            },
+            region_serving: vec![false; node_count],
+            against: regions::Against::default(),
             region_nodes,
             nodes,
             accepting,
@@ -907,6 +927,7 @@ impl<'a> World<'a> {
         w.exec.wait = Wait::Timer;
         w.q.schedule(proc_start, Ev::StepTimer { token: w.exec.token });
         w.q.schedule(proc_start + HORIZON, Ev::Horizon);
+        w.regions_reread();
         w.log_states();
         w
     }
@@ -954,6 +975,7 @@ impl<'a> World<'a> {
     /// sessions, or an appliance's accepting flag for it.
     #[inline]
     fn touch(&mut self, t: NodeId) {
+        self.region_touch(t);
         if self.eligible.is_empty() && !self.opts.log_events {
             return;
         }
@@ -976,6 +998,7 @@ impl<'a> World<'a> {
         if self.live.get(p) == Some(&true) {
             self.fill_tree(p);
         }
+        self.regions_reread();
         self.all_dirty = true;
     }
 
@@ -1397,6 +1420,7 @@ impl<'a> World<'a> {
         if !self.eligible.is_empty() {
             self.ensure_tree(self.front.target);
         }
+        self.refresh_regions();
         let up = self.site_up();
         if up && self.new_since.is_none() && self.front.target.is_some_and(|f| self.nodes[f].version > 1) {
             self.new_since = Some(self.now);
@@ -1538,6 +1562,7 @@ impl<'a> World<'a> {
             events.sort_by_time();
         }
         let series = std::mem::take(&mut self.series);
+        let regions = self.region_figures(end_instant);
         for spans in [&mut self.spans.down, &mut self.spans.exposure] {
             spans.retain(|(a, _)| *a < end_instant);
             for span in spans.iter_mut() {
@@ -1556,6 +1581,7 @@ impl<'a> World<'a> {
             series,
             spans: std::mem::take(&mut self.spans),
             version,
+            regions,
         }
     }
 }

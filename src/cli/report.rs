@@ -202,6 +202,30 @@ pub(super) fn cmd_report(
         picker.push(replication, &values);
         Ok(())
     })?;
+    // An Atlas cluster's figures per region, when the results hold them
+    // (its SHA-256 checked against the manifest first).
+    let regions = match cutover::results::listed(&m, "regions.csv") {
+        Some(want) => {
+            let path = results.join("regions.csv");
+            if super::sha256_file(&path)? != want {
+                return Err(CliError::BadInput(format!(
+                    "{}: its SHA-256 is not the one {} records: the file was changed after cutover wrote it",
+                    path.display(),
+                    results.join("manifest.json").display()
+                )));
+            }
+            let f = super::open_regular(&path, "regions.csv")?;
+            let names: Vec<String> = sc.site.regions.iter().map(|r| r.name.clone()).collect();
+            cutover::regions::read(
+                std::io::BufReader::new(f),
+                &path.display().to_string(),
+                &m.strategies,
+                &names,
+            )
+            .map_err(CliError::BadInput)?
+        }
+        None => Vec::new(),
+    };
     // The report's population: the completed runs of each strategy (all of
     // them for a strategy never aborted); the aborted ones apart.
     let summary = agg.summary_of(cutover::montecarlo::Runs::Completed);
@@ -280,6 +304,7 @@ pub(super) fn cmd_report(
         charts,
         sensitivity: study.as_ref().map(|s| s.findings()),
         calendar,
+        regions,
     };
     let (md, html) = (page::markdown(&input), page::html_dated(&input, &date));
     let summary_pdf = pdf::render(&page::summary::summary(&input, &date))

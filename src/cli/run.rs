@@ -56,6 +56,12 @@ pub(super) fn cmd_run(
     write_atomic(&out.join("metrics.csv"), |w| {
         export::write_metrics(w, &[(runbook.name.as_str(), seed, &result.metrics)])
     })?;
+    let regions: Vec<String> = sc.site.regions.iter().map(|r| r.name.clone()).collect();
+    if !result.regions.is_empty() {
+        write_atomic(&out.join("regions.csv"), |w| {
+            export::write_regions(w, &runbook.name, seed, &regions, &result.regions)
+        })?;
+    }
     if !no_charts {
         let timeline = Timeline::from_run(&sc, &runbook.name, seed, &result);
         write_chart(out, "timeline", &timeline)?;
@@ -87,11 +93,13 @@ pub(super) fn cmd_run(
     let metrics_path = dir.join("metrics.csv");
     if !quiet {
         out!("{}", terminal::run_summary(&sc, &runbook.name, seed, &result.metrics))?;
+        out!("{}", terminal::run_regions(&sc, &result.regions))?;
         outln!(
-            "wrote {} ({} events), {}{}",
+            "wrote {} ({} events), {}{}{}",
             events_path.display(),
             result.events.len(),
             metrics_path.display(),
+            if result.regions.is_empty() { "" } else { ", regions.csv" },
             if no_charts { "" } else { " and timeline.{png,svg}" }
         )?;
     }

@@ -389,12 +389,27 @@ pub(super) fn cmd_compare(
     let mut bar = Progress::new(range.end - range.start, flags.quiet, "compare");
     let started = std::time::Instant::now();
 
-    // runs.csv streams into a temporary file beside its final name.
+    // runs.csv streams into a temporary file beside its final name; an
+    // Atlas cluster's regions.csv likewise.
     let mut tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;
+    let region_names: Vec<String> = sc.site.regions.iter().map(|r| r.name.clone()).collect();
+    let mut regions_tmp = if sc.site.kind.routes_through_traffic_nodes() {
+        Some(temp_file(&out).map_err(|e| internal("temporary file", e))?)
+    } else {
+        None
+    };
     {
         let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp.as_file_mut()));
         w.write_record(export::runs_header())
             .map_err(|e| internal("write runs.csv", e))?;
+        let mut rw = match regions_tmp.as_mut() {
+            Some(t) => {
+                let mut rw = csv::Writer::from_writer(std::io::BufWriter::new(t.as_file_mut()));
+                cutover::regions::write_header(&mut rw).map_err(|e| internal("write regions.csv", e))?;
+                Some(rw)
+            }
+            None => None,
+        };
         let study = Study {
             sc: &sc,
             runbooks: runbooks.clone(),
@@ -406,14 +421,29 @@ pub(super) fn cmd_compare(
             workers,
             &mut agg,
             Some(&mut bar),
-            |rep| export::write_runs(&mut w, &names, seed, rep).map_err(|e| internal("write runs.csv", e)),
+            |rep| {
+                export::write_runs(&mut w, &names, seed, rep).map_err(|e| internal("write runs.csv", e))?;
+                if let Some(rw) = rw.as_mut() {
+                    cutover::regions::write_rows(rw, &names, &region_names, rep.index, seed, &rep.regions)
+                        .map_err(|e| internal("write regions.csv", e))?;
+                }
+                Ok(())
+            },
         )?;
         w.flush().map_err(|e| internal("write runs.csv", e))?;
+        if let Some(mut rw) = rw {
+            rw.flush().map_err(|e| internal("write regions.csv", e))?;
+        }
     }
     tmp.as_file().sync_all().map_err(|e| internal("sync runs.csv", e))?;
     let runs_path = out.join("runs.csv");
     tmp.persist(&runs_path)
         .map_err(|e| internal("rename runs.csv", e.error))?;
+    if let Some(t) = regions_tmp {
+        t.as_file().sync_all().map_err(|e| internal("sync regions.csv", e))?;
+        t.persist(out.join("regions.csv"))
+            .map_err(|e| internal("rename regions.csv", e.error))?;
+    }
 
     let done = agg.replications();
     let summary = agg.summary_of(Runs::Completed);
@@ -620,6 +650,26 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
     tmp.as_file().sync_all().map_err(|e| internal("sync runs.csv", e))?;
     tmp.persist(out.join("runs.csv"))
         .map_err(|e| internal("rename runs.csv", e.error))?;
+    // An Atlas cluster's regions.csv: the shards' rows in their order,
+    // when every shard has one (checked above with its other files).
+    if shards.iter().all(|(_, m)| results::listed(m, "regions.csv").is_some()) {
+        write_atomic(&out.join("regions.csv"), |w| {
+            let mut first = true;
+            for (d, _) in &shards {
+                let text = std::fs::read(d.join("regions.csv"))?;
+                let body = if first {
+                    &text[..]
+                } else {
+                    // The header once: every shard's starts with the same line.
+                    let nl = text.iter().position(|b| *b == b'\n').map_or(text.len(), |i| i + 1);
+                    &text[nl..]
+                };
+                first = false;
+                w.write_all(body)?;
+            }
+            Ok(())
+        })?;
+    }
     let (summary, diffs) = (agg.summary_of(Runs::Completed), agg.diffs_of(Runs::Completed));
     write_atomic(&out.join("summary.csv"), |w| {
         export::write_summary(w, &agg.summary_csv())

@@ -327,6 +327,10 @@ pub struct ReportInput<'a> {
     /// The calendar of a typical run of each strategy, in words
     /// ([`super::calendar::words`]): strategy, replication, sentences.
     pub calendar: Vec<(String, u64, Vec<String>)>,
+    /// An Atlas cluster's figures per strategy and region over the runs
+    /// (from `regions.csv`); empty for other sites and for results
+    /// without one.
+    pub regions: Vec<crate::regions::RegionSummary>,
 }
 
 // ---------------------------------------------------------------------
@@ -1281,6 +1285,109 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
     out.push(Block::list(items));
 }
 
+/// The metrics that split `dropped_sessions` by cause, in column order.
+const DROP_CAUSES: [&str; 6] = [
+    "dropped_drain_timeout",
+    "dropped_upgrade",
+    "dropped_switch",
+    "dropped_crash",
+    "dropped_restore",
+    "dropped_cutover",
+];
+
+/// Dropped sessions by cause, when some run dropped any: per cause that
+/// happened, its mean and 95th percentile per strategy (the causes add up
+/// to the dropped sessions of each run).
+fn drops_by_cause(f: &Facts, out: &mut Vec<Block>) {
+    let Some(total) = metrics::find("dropped_sessions") else {
+        return;
+    };
+    let all_zero = |name: &str| (0..f.strategies.len()).all(|s| f.row(s, name).is_none_or(|r| r.all_zero()));
+    if all_zero(total.name) {
+        return;
+    }
+    out.push(Block::Section("Dropped sessions by cause".into()));
+    out.push(Block::note(format!(
+        "Mean / 95th percentile per run, over {}; the causes of a run add up to its dropped sessions.",
+        f.population()
+    )));
+    let cell = |m: &Metric, s: usize| match f.row(s, m.name) {
+        Some(r) => format!("{} / {}", value(m.unit, r.mean), value(m.unit, r.p95)),
+        None => "-".into(),
+    };
+    let mut rows = Vec::new();
+    for m in DROP_CAUSES.iter().filter_map(|n| metrics::find(n)) {
+        if all_zero(m.name) {
+            continue;
+        }
+        let mut row = vec![capitalised(m.words.trim_start_matches("dropped "))];
+        row.extend((0..f.strategies.len()).map(|s| cell(m, s)));
+        rows.push(row);
+    }
+    let mut row = vec![format!("**All ({})**", total.words)];
+    row.extend((0..f.strategies.len()).map(|s| cell(total, s)));
+    rows.push(row);
+    out.push(Block::table(header(f, "cause"), rows));
+}
+
+/// An Atlas cluster's figures per region over the runs (from
+/// `regions.csv`): time with no accepting node, peak load during the
+/// procedure, sessions spilled to another region.
+fn regions_story(f: &Facts, regions: &[crate::regions::RegionSummary], out: &mut Vec<Block>) {
+    if regions.is_empty() {
+        return;
+    }
+    out.push(Block::Section("Regions".into()));
+    let runs = regions.iter().map(|r| r.runs).max().unwrap_or(0);
+    out.push(Block::note(format!(
+        "Mean / 95th percentile over {} runs (aborted ones included). No accepting node: time from the procedure's start to the run's end when no traffic node of the region was up and accepting new client connections. Peak load: while the procedure ran, the most sessions the region's clients held (on its own nodes, draining ones included, or elsewhere) over the capacity of its nodes accepting at that moment; above 100 % its clients held more sessions than those nodes can carry. Spilled: sessions of the region's clients served by another region's node, from the procedure's start.",
+        thousands(runs)
+    )));
+    let several = f.strategies.len() > 1;
+    let mut head = vec!["region".to_string()];
+    if several {
+        head.push("strategy".into());
+    }
+    head.extend([
+        "no accepting node".into(),
+        "peak load".into(),
+        "spilled sessions".into(),
+    ]);
+    let pair = |a: String, b: String| format!("{a} / {b}");
+    let rows: Vec<Vec<String>> = regions
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.region.clone()];
+            if several {
+                row.push(r.strategy.clone());
+            }
+            row.push(pair(duration(r.no_accepting_s.mean), duration(r.no_accepting_s.p95)));
+            row.push(pair(percent(r.peak_load.mean), percent(r.peak_load.p95)));
+            row.push(pair(
+                value(Unit::Count, r.spilled_sessions.mean),
+                value(Unit::Count, r.spilled_sessions.p95),
+            ));
+            row
+        })
+        .collect();
+    out.push(Block::table(head, rows));
+    // The region that went longest without an accepting node, in words
+    // (when one did, alone: not when the whole site was down alike).
+    let longest = regions.iter().map(|r| r.no_accepting_s.mean).fold(0.0, f64::max);
+    let at_longest: Vec<_> = regions.iter().filter(|r| r.no_accepting_s.mean == longest).collect();
+    if let [worst] = at_longest[..]
+        && longest > 0.0
+    {
+        out.push(Block::p(format!(
+            "Longest without an accepting node: {}{}, {} on average ({} in 1 run of 20); its clients are served by another region meanwhile, or not at all when no region accepts.",
+            worst.region,
+            if several { format!(" ({})", worst.strategy) } else { String::new() },
+            duration(worst.no_accepting_s.mean),
+            duration(worst.no_accepting_s.p95)
+        )));
+    }
+}
+
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -1654,6 +1761,8 @@ fn document(input: &ReportInput) -> Vec<Block> {
     tails(&f, &mut out);
     faults(&f, &mut out);
     site_story(&f, &mut out);
+    drops_by_cause(&f, &mut out);
+    regions_story(&f, &input.regions, &mut out);
     if f.strategies.len() > 1 {
         out.push(Block::Section("Recommendation by goal".into()));
         out.push(Block::list(

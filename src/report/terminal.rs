@@ -228,7 +228,7 @@ pub fn run_summary(sc: &Scenario, strategy: &str, seed: u64, m: &Metrics) -> Str
         "  failed connects   {} ({} retries made)",
         m.failed_connects, m.retries
     );
-    let _ = writeln!(s, "  dropped sessions  {}", m.dropped_sessions);
+    let _ = writeln!(s, "  dropped sessions  {}{}", m.dropped_sessions, drop_causes(m));
     let _ = writeln!(
         s,
         "  exposure          {} without failover (crash risk {:.4}%)",
@@ -246,6 +246,56 @@ pub fn run_summary(sc: &Scenario, strategy: &str, seed: u64, m: &Metrics) -> Str
         m.active_at_end,
         human(m.span_ms)
     );
+    s
+}
+
+/// The dropped sessions by cause, those that happened: `` (drain timeout
+/// 3, upgrade 22)``; nothing when none was dropped.
+fn drop_causes(m: &Metrics) -> String {
+    let causes = [
+        ("drain timeout", m.dropped_drain_timeout),
+        ("upgrade", m.dropped_upgrade),
+        ("switch", m.dropped_switch),
+        ("crash", m.dropped_crash),
+        ("restore", m.dropped_restore),
+        ("cutover", m.dropped_cutover),
+    ];
+    let parts: Vec<String> = causes
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(w, n)| format!("{w} {n}"))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+/// The figures per region `run` prints for an Atlas cluster (nothing for
+/// other sites): time with no accepting node from the procedure's start
+/// to the run's end, peak load during the procedure, sessions spilled to
+/// another region.
+pub fn run_regions(sc: &Scenario, regions: &[crate::sim::RegionFigures]) -> String {
+    let mut s = String::new();
+    if regions.is_empty() {
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "  per region        {:<20}{:<24}spilled to another region",
+        "no accepting node", "peak load (procedure)"
+    );
+    for (r, f) in sc.site.regions.iter().zip(regions) {
+        let _ = writeln!(
+            s,
+            "    {:<16}{:<20}{:<24}{}",
+            r.name,
+            human(f.no_accepting_ms),
+            show(Unit::Ratio, f.peak_load),
+            f.spilled_sessions
+        );
+    }
     s
 }
 

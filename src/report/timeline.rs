@@ -1408,6 +1408,7 @@ mod tests {
                 operator: Vec::new(),
             },
             version: Default::default(),
+            regions: Vec::new(),
         };
         let t = Timeline::from_run(&sc, "x", 1, &out);
         let lanes: Vec<(&str, &[Span])> = t.lanes.iter().map(|l| (l.name.as_str(), &l.spans[..])).collect();

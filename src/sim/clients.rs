@@ -251,7 +251,7 @@ impl World<'_> {
             if cross {
                 self.m.cross_region_sessions += 1;
             }
-            self.start_session(node, &a, work);
+            self.start_session(node, &a, work, cross);
             return;
         }
         let wl = &self.sc.workload;
@@ -331,7 +331,9 @@ impl World<'_> {
         ms.round() as u64
     }
 
-    fn start_session(&mut self, node: NodeId, a: &Attempt, work: SimDuration) {
+    /// Starts a session of client `a` on `node` (`cross`: outside the
+    /// client's region).
+    fn start_session(&mut self, node: NodeId, a: &Attempt, work: SimDuration, cross: bool) {
         self.m.served += 1;
         let end = self.now + work;
         let pos = self.nodes[node].sessions.len() as u32;
@@ -343,6 +345,7 @@ impl World<'_> {
             locked: a.locked && self.nodes[node].version <= 1,
             node: node as u32,
             pos,
+            region: a.region,
             start: self.now,
             end,
         };
@@ -362,6 +365,7 @@ impl World<'_> {
         self.record_series();
         self.nodes[node].sessions.push(slot);
         self.touch(node);
+        self.region_session_started(a.region, cross);
         let n = &self.nodes[node];
         if let Some(cap) = n.capacity {
             let ratio = n.sessions.len() as f64 / cap as f64;
@@ -403,6 +407,7 @@ impl World<'_> {
         self.sessions[slot as usize].alive = false;
         self.free.push(slot);
         self.active_now -= 1;
+        self.region_session_ended(s.region);
         self.touch(s.node as NodeId);
         self.record_series();
         if was_full {
@@ -460,10 +465,19 @@ impl World<'_> {
         self.active_now -= n as u64;
         self.record_series();
         let version = self.nodes[node].version;
+        let by_cause = match cause {
+            DropCause::DrainTimeout => &mut self.m.dropped_drain_timeout,
+            DropCause::Upgrade => &mut self.m.dropped_upgrade,
+            DropCause::Crash => &mut self.m.dropped_crash,
+            DropCause::BecameBackup | DropCause::SharedIpMoved | DropCause::NatMoved => &mut self.m.dropped_switch,
+            DropCause::Restore => &mut self.m.dropped_restore,
+        };
+        *by_cause += n as u64;
         for slot in slots {
             let s = self.sessions[slot as usize];
             self.sessions[slot as usize].alive = false;
             self.free.push(slot);
+            self.region_session_ended(s.region);
             self.m.dropped_sessions += 1;
             if lost_work {
                 self.m.lost_work_sessions += 1;
@@ -480,7 +494,8 @@ impl World<'_> {
                         tries: 0,
                         reconnect: true,
                         farm: s.farm,
-                        region: self.nodes[node].region as u32,
+                        // A client of a region stays one, wherever it was served.
+                        region: s.region,
                         from_version: version,
                         locked: s.locked,
                         counted: false,
@@ -527,7 +542,9 @@ impl World<'_> {
             let s = self.sessions[slot as usize];
             self.sessions[slot as usize].alive = false;
             self.free.push(slot);
+            self.region_session_ended(s.region);
             self.m.dropped_sessions += 1;
+            self.m.dropped_cutover += 1;
             self.add_record(node);
             let pod = &self.sc.pod;
             let back: f64 = self.rng.retries.random();

@@ -160,6 +160,7 @@ impl<'a> World<'a> {
             self.begin_step();
         } else if self.exec.sub == u8::MAX {
             self.exec.started = Some(self.now);
+            self.sample_loads();
             self.log(Event::ProcedureStart);
             self.begin_step();
         } else {

@@ -472,3 +472,186 @@ fn scheduler_honours_the_preference_best_effort() {
     let theory = 0.7 + 0.3 / 168.0;
     assert!((mean - theory).abs() < 3.0 * se, "{mean} ± {se}, theory {theory}");
 }
+
+/// The cluster of [`cluster`] with a second region `s` of one node (`s-1`,
+/// capacity `cap`) where every client lives (`r` has share 0), the
+/// package distributed in 320 s (so that no operator step lands on an
+/// arrival's instant).
+fn two_regions(cap: u32) -> String {
+    cluster(false, "")
+        .replace(
+            r#"regions = [{ name = "r", nodes = 2, capacity = 100 }]"#,
+            &format!(
+                r#"regions = [{{ name = "r", share = 0, nodes = 2, capacity = 100 }}, {{ name = "s", share = 1, nodes = 1, capacity = {cap} }}]"#
+            ),
+        )
+        .replace(r#"distribute = "5m""#, r#"distribute = "320s""#)
+}
+
+#[test]
+fn region_figures_by_hand() {
+    let sc = scenario(&two_regions(100));
+    let rb = sc.runbook("atlas-standalone").unwrap();
+    let out = cutover::sim::simulate(&sc, rb, 1, 0, cutover::sim::RunOptions::default());
+    let m = &out.metrics;
+    assert_eq!(m.conservation_error(), None);
+    // Every client is in `s`: s-1 holds the 30 sessions, r-1 none. At P:
+    // distribute 45 + 320 = 365; r-1 (the offline half of `r`; `s`, one
+    // node, has none) not accepting at 410, drained at once (no session);
+    // upgrade r-1: click 455, installed 2,555. Upgrade A: click 2,600 —
+    // every node stops accepting in A's configuration, A installs until
+    // 4,700; r-1 back at 4,745: `r` accepts again. cluster_sync 4,790;
+    // upgrade r-2 and s-1 (one click each, at once) 4,835..6,935, their
+    // sessions cut; both accepting at 6,980; cluster_sync: the end at 7,025.
+    assert_eq!(m.procedure_ms, 7_025 * S);
+    assert_eq!(m.downtime_ms, (4_745 - 2_600) * S);
+    let [r, s] = out.regions[..] else {
+        panic!("{:?}", out.regions)
+    };
+    // `r`: no accepting node while A installs, and the one step that brings
+    // r-1 back: 2,100 + 45 s.
+    assert_eq!(r.no_accepting_ms, (2_100 + 45) * S);
+    // `s`: from A's click to the end of its own node's upgrade and the step
+    // that brings it back: A's 2,100 s, three operator steps (r-1 back,
+    // cluster_sync, the upgrade's click), s-1's 2,100 s, its step back.
+    assert_eq!(s.no_accepting_ms, (2_100 + 3 * 45 + 2_100 + 45) * S);
+    assert_eq!(s.no_accepting_ms, (6_980 - 2_600) * S);
+    // Arrivals from 4,800 to 6,960 (one a minute) find `s` without an
+    // accepting node and r-1 accepting: 37 spill to `r`; none before (A
+    // down: they fail) or after.
+    assert_eq!(s.spilled_sessions, 37);
+    assert_eq!(r.spilled_sessions, 0);
+    assert_eq!(m.cross_region_sessions, 37);
+    // Load of `s`: 30 sessions of its clients over s-1's 100 while it
+    // accepts (before 2,600 and from 6,980, when its clients' 30 sessions
+    // are those spilled to r-1); `r` has no clients.
+    assert!((s.peak_load - 0.30).abs() < 1e-9, "{}", s.peak_load);
+    assert_eq!(r.peak_load, 0.0);
+    // s-1's sessions are cut by its upgrade (those started before A's
+    // click at 2,600 and still running at 4,835: none, they last 30 min);
+    // r-2 never held one. Nothing is dropped; the causes add up.
+    assert_eq!(m.dropped_sessions, 0);
+
+    // With room for 20 sessions on s-1, `s`'s clients hold 30 (10 of them
+    // spilled to `r` as s-1 filled): a load of 1.5 from the procedure's start.
+    let sc = scenario(&two_regions(20));
+    let out = cutover::sim::simulate(&sc, sc.runbook("atlas-standalone").unwrap(), 1, 0, Default::default());
+    assert!((out.regions[1].peak_load - 1.5).abs() < 1e-9, "{:?}", out.regions);
+    // The whole-run ratio of one node is capped by its capacity.
+    assert!((out.metrics.peak_load_ratio - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn region_peak_load_counts_only_the_procedure() {
+    // Every client in `s`; 60 arrivals an hour from 08:00 to 09:00 (the
+    // warm-up's first hour), 6 an hour after: the warm-up peaks at 30
+    // sessions on s-1, all ended by 09:30; the procedure (from 10:00)
+    // sees at most 3 at once (30-minute sessions, one every 10 minutes).
+    let hours = (0..24)
+        .map(|h| if h == 8 { "1" } else { "0.1" })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = two_regions(100).replace(
+        "hours = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
+        &format!("hours = [{hours}]"),
+    );
+    let sc = scenario(&text);
+    let out = cutover::sim::simulate(&sc, sc.runbook("atlas-standalone").unwrap(), 1, 0, Default::default());
+    assert!(
+        (out.metrics.peak_load_ratio - 0.30).abs() < 0.011,
+        "{}",
+        out.metrics.peak_load_ratio
+    );
+    let s = out.regions[1].peak_load;
+    assert!(s > 0.0 && s <= 0.04, "{s}");
+}
+
+#[test]
+fn dropped_sessions_add_up_by_cause() {
+    // The shipped scenarios with faults and drains, several seeds: the
+    // causes add up to the dropped sessions (conservation checks it), and
+    // each strategy drops for the causes it can.
+    let mut seen = [0u64; 6];
+    for name in [
+        "atlas-3-regions",
+        "atlas-standalone",
+        "failover-pair",
+        "horizon-pod",
+        "single",
+    ] {
+        let sc = crate::scenario_file(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml")),
+        );
+        for strategy in &sc.strategies {
+            for seed in 1..=4 {
+                let m = run(&sc, strategy, seed, 0);
+                let causes = [
+                    m.dropped_drain_timeout,
+                    m.dropped_upgrade,
+                    m.dropped_switch,
+                    m.dropped_crash,
+                    m.dropped_restore,
+                    m.dropped_cutover,
+                ];
+                assert_eq!(
+                    causes.iter().sum::<u64>(),
+                    m.dropped_sessions,
+                    "{name} {strategy} {seed}"
+                );
+                assert_eq!(
+                    m.dropped_drain_timeout, m.drain_cut_sessions,
+                    "{name} {strategy} {seed}"
+                );
+                for (a, b) in seen.iter_mut().zip(causes) {
+                    *a += b;
+                }
+            }
+        }
+    }
+    // The drain timeout, the un-drained second half, the pod's cutover and
+    // a switch all happen somewhere.
+    assert!(seen[0] > 0 && seen[1] > 0 && seen[5] > 0, "{seen:?}");
+}
+
+#[test]
+fn a_drained_region_has_no_accepting_node_for_its_drain_and_upgrade() {
+    // [`two_regions`] with a runbook that drains and upgrades `s` (one
+    // node) alone, with the primary. Distributed at 365; `s` stops
+    // accepting at 410; its last session (started at 360) ends at 2,160:
+    // the drain waits 1,750 s. A's click 2,205, installed 4,305; s-1's
+    // click 4,350, installed 6,450; `s` accepting again at 6,495; `r`
+    // (still on the old version: it cannot serve through A) asked to at
+    // 6,540, the procedure's end.
+    let runbook = r#"
+[[runbooks]]
+name = "one-region"
+site = "atlas"
+steps = [
+  { do = "distribute_package" },
+  { do = "set_accepting", group = "s", value = false },
+  { do = "wait_drained", group = "s" },
+  { do = "upgrade", node = "primary" },
+  { do = "upgrade", group = "s" },
+  { do = "set_accepting", group = "s", value = true },
+  { do = "set_accepting", group = "r", value = true },
+]"#;
+    let text = format!("{}{runbook}", two_regions(100));
+    let sc = scenario(&text);
+    let out = cutover::sim::simulate(&sc, sc.runbook("one-region").unwrap(), 1, 0, Default::default());
+    assert_eq!(out.metrics.conservation_error(), None);
+    assert_eq!(out.metrics.drain_ms, 1_750 * S);
+    assert_eq!(out.metrics.procedure_ms, 6_540 * S);
+    let [r, s] = out.regions[..] else {
+        panic!("{:?}", out.regions)
+    };
+    // The drain wait, the click, A's upgrade, the click, s-1's upgrade and
+    // the step that brings it back.
+    assert_eq!(s.no_accepting_ms, (1_750 + 45 + 2_100 + 45 + 2_100 + 45) * S);
+    assert_eq!(s.no_accepting_ms, (6_495 - 410) * S);
+    // `r` has none from A's click to the run's end (the cool-down after the
+    // procedure's end).
+    assert_eq!(r.no_accepting_ms, (6_540 - 2_205) * S + sc.cooldown.0);
+    // From 410 to 2,205 the clients of `s` (one a minute, from 420 to
+    // 2,160) spill to `r`: 30.
+    assert_eq!(s.spilled_sessions, 30);
+}

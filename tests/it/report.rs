@@ -44,6 +44,7 @@ fn report(sc: &Scenario, runs: u64) -> (String, String) {
         charts: Vec::new(),
         sensitivity: None,
         calendar: Vec::new(),
+        regions: Vec::new(),
     };
     (page::markdown(&input), page::html(&input))
 }

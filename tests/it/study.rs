@@ -78,6 +78,79 @@ fn outputs_do_not_depend_on_threads_repeats_or_shards() {
 }
 
 #[test]
+fn an_atlas_regions_csv_does_not_depend_on_threads_or_shards() {
+    // The 3-region cluster: regions.csv (a row per replication and region)
+    // is the same bytes at 1 and 2 threads and merged from shards; the
+    // report reads it into its Regions section, and refuses one changed
+    // after it was written.
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let sc = repo("scenarios/atlas-3-regions.toml");
+    let common = [
+        "compare",
+        sc.as_str(),
+        "--runs",
+        "24",
+        "--seed",
+        "3",
+        "--quiet",
+        "--no-charts",
+    ];
+    for (out, threads) in [("t1", "1"), ("t2", "2")] {
+        let mut args = common.to_vec();
+        args.extend(["--threads", threads, "--out", out]);
+        ok(&cutover(t, &args));
+    }
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let out = format!("s{k}");
+        let mut args = common.to_vec();
+        args.extend(["--threads", "2", "--shard", &shard, "--out", &out]);
+        ok(&cutover(t, &args));
+    }
+    ok(&cutover(t, &["merge", "s2", "s1", "--out", "merged"]));
+    let reference = read(&t.join("t1"), "regions.csv");
+    let text = String::from_utf8(reference.clone()).unwrap();
+    assert_eq!(text.lines().count(), 1 + 24 * 3, "{text}");
+    assert!(text.starts_with(
+        "strategy,replication,seed,region,no_accepting_s,peak_load,spilled_sessions\natlas-failover,0,3,emea,"
+    ));
+    for other in ["t2", "merged"] {
+        assert!(
+            read(&t.join(other), "regions.csv") == reference,
+            "{other} differs from the one-thread run"
+        );
+    }
+    // The figures agree with the metrics of the same runs: the sessions
+    // spilled from the procedure's start are at most the cluster's
+    // cross-region sessions of the whole run.
+    let runs = table(&read(&t.join("t1"), "runs.csv"));
+    let regions = table(&reference);
+    for run in &runs {
+        let spilled: u64 = regions
+            .iter()
+            .filter(|r| r["replication"] == run["replication"])
+            .map(|r| r["spilled_sessions"].parse::<u64>().unwrap())
+            .sum();
+        assert!(spilled <= run["cross_region_sessions"].parse::<u64>().unwrap());
+    }
+    ok(&cutover(t, &["report", "t1", "--quiet", "--no-sensitivity"]));
+    let md = String::from_utf8(read(&t.join("t1"), "report.md")).unwrap();
+    assert!(
+        md.contains("## Regions") && md.contains("| emea |") && md.contains("| apac |"),
+        "{md}"
+    );
+    assert!(md.contains("## Dropped sessions by cause"), "{md}");
+    let mut changed = reference.clone();
+    changed.extend_from_slice(b"atlas-failover,24,3,emea,1.000,0.100000,0\n");
+    std::fs::write(t.join("t2/regions.csv"), changed).unwrap();
+    let o = cutover(t, &["report", "t2", "--quiet", "--no-sensitivity"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("regions.csv: its SHA-256 is not the one"), "{err}");
+}
+
+#[test]
 fn common_random_numbers_narrow_the_difference() {
     let tmp = tempfile::tempdir().unwrap();
     ok(&cutover(

@@ -215,6 +215,7 @@ fn every_shipped_scenario_gives_one_page_that_names_the_recommended_strategy() {
             charts: Vec::new(),
             sensitivity: None,
             calendar: Vec::new(),
+            regions: Vec::new(),
         };
         let pick = recommended(&page::markdown(&input));
         let s = page::summary::summary(&input, "2026-01-01");
