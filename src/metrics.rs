@@ -64,6 +64,8 @@ pub struct Metrics {
     pub slipped_windows: u64,
     pub operator_hours: f64,
     pub operator_wait_ms: u64,
+    pub unsupported_ms: Option<u64>,
+    pub scheduled_hour: Option<u64>,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -832,6 +834,34 @@ pub const METRICS: &[Metric] = &[
         label: None,
         meaning: "time steps waited for an operator (`[operators]`): for the next shift, and each node of a group upgrade for a free operator",
         read: |m| Reading::Millis(m.operator_wait_ms),
+    },
+    Metric {
+        name: "unsupported_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::Pods,
+        key: None,
+        goal: None,
+        fault: true,
+        impact: Some(Impact::High),
+        words: "unsupported",
+        label: None,
+        meaning: "how long the pod ran unsupported: a failed precheck not fixed by its deadline fails the update, and the pod runs on the old version, out of support, from the deadline until the admin's fix",
+        read: |m| m.unsupported_ms.map_or(Reading::Absent, Reading::Millis),
+    },
+    Metric {
+        name: "scheduled_hour",
+        unit: Unit::Count,
+        better: Better::Neither,
+        sites: Sites::Pods,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "slot hour of the week",
+        label: None,
+        meaning: "the hour of the week of the maintenance slot (0 = Monday 00:00 to 01:00, 167 = Sunday 23:00) in the preferred window's zone (UTC by default)",
+        read: |m| m.scheduled_hour.map_or(Reading::Absent, Reading::Whole),
     },
 ];
 

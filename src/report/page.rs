@@ -248,8 +248,9 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
             p.lead_time,
             match p.preferred {
                 Some((d, h)) => format!(
-                    ", preferred window {} {h:02}:00 UTC (missed with probability {:.0}%)",
+                    ", preferred window {} {h:02}:00 {} (missed with probability {:.0}%, an assumption)",
                     WEEKDAYS[d as usize],
+                    p.preferred_zone.name(&sc.calendar),
                     p.miss_probability * 100.0
                 ),
                 None => ", no preferred window".into(),
@@ -1184,7 +1185,7 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
     }
 }
 
-fn site_story(f: &Facts, out: &mut Vec<Block>) {
+fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
     let sc = f.sc;
     if !sc.site.kind.upgrades_by_cutover() {
         return;
@@ -1202,19 +1203,26 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
                 String::new()
             };
             match m.unit {
-                Unit::Flag => items.push(format!(
-                    "P({}){who}: {}{}.",
-                    m.words,
-                    share_of_runs(r.nonzero, r.n),
-                    match p.preferred {
-                        Some((d, h)) if m.better == Better::Higher => format!(
-                            "; the preferred window is {} {h:02}:00 UTC, missed with probability {}",
+                // The slot in the preferred window is the scenario's
+                // `miss_probability` read back: an assumption, said once.
+                Unit::Flag if m.name == "in_preferred_window" => {
+                    if let (Some((d, h)), 0) = (p.preferred, s) {
+                        items.push(format!(
+                            "The preferred window, {} {h:02}:00 {}: an assumption, not a finding. miss_probability = {} comes from the scenario (the service's best effort, which its text does not quantify); the slot fell in the window in {}, as assumed.",
                             WEEKDAYS[d as usize],
-                            percent(p.miss_probability)
-                        ),
-                        _ => String::new(),
+                            p.preferred_zone.name(&f.sc.calendar),
+                            p.miss_probability,
+                            share_of_runs(r.nonzero, r.n),
+                        ));
+                        if let Some(text) = missed_slots(agg, &f.sc.calendar, p, d as usize * 24 + h as usize) {
+                            items.push(text);
+                        }
                     }
-                )),
+                }
+                Unit::Flag => items.push(format!("P({}){who}: {}.", m.words, share_of_runs(r.nonzero, r.n))),
+                // A run left unsupported is an aborted one: the faults
+                // section tells it, over every run.
+                Unit::Seconds if m.name == "unsupported_s" => {}
                 Unit::Seconds => items.push(format!(
                     "{}{who}: {} on average, {} in 1 run of 20.",
                     capitalised(m.words),
@@ -1261,6 +1269,47 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
         }
     }
     out.push(Block::list(items));
+}
+
+/// Where the slots that missed the preferred window fell (every run of
+/// the first strategy: the scheduler draws the same slots for all): the
+/// share of runs by weekday, and how many fell in the daytime (08:00 to
+/// 18:00) of a weekday, in the preferred window's zone. `None` when no slot
+/// missed.
+fn missed_slots(
+    agg: &Aggregator,
+    calendar: &crate::model::calendar::Calendar,
+    p: &crate::scenario::PodSpec,
+    preferred: usize,
+) -> Option<String> {
+    let mut per_hour = [0.0; 168];
+    let mut last = 0.0;
+    for (x, cum) in agg.ecdf_of(0, "scheduled_hour", Runs::All) {
+        let h = x.round();
+        if (0.0..168.0).contains(&h) {
+            per_hour[h as usize] += cum - last;
+        }
+        last = cum;
+    }
+    per_hour[preferred] = 0.0;
+    let missed: f64 = per_hour.iter().sum();
+    if missed <= 0.0 {
+        return None;
+    }
+    let days: Vec<String> = (0..7)
+        .filter_map(|d| {
+            let share: f64 = per_hour[d * 24..d * 24 + 24].iter().sum();
+            (share > 0.0).then(|| format!("{} {}", WEEKDAYS[d], percent(share)))
+        })
+        .collect();
+    let daytime: f64 = (0..5).flat_map(|d| d * 24 + 8..d * 24 + 18).map(|h| per_hour[h]).sum();
+    Some(format!(
+        "Missed slots ({} of runs) fell on: {} of runs ({} zone); {} of the missed slots fell between 08:00 and 18:00 on a weekday, when users are likely at work.",
+        percent(missed),
+        days.join(", "),
+        p.preferred_zone.name(calendar),
+        percent(daytime / missed)
+    ))
 }
 
 fn capitalised(s: &str) -> String {
@@ -1620,7 +1669,7 @@ fn document(input: &ReportInput) -> Vec<Block> {
     key_results(&f, &mut out);
     tails(&f, &mut out);
     faults(&f, &mut out);
-    site_story(&f, &mut out);
+    site_story(&f, input.agg, &mut out);
     if f.strategies.len() > 1 {
         out.push(Block::Section("Recommendation by goal".into()));
         out.push(Block::list(

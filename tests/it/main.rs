@@ -55,6 +55,9 @@
 //!   plan is known by construction, against the exhaustive evaluation;
 //!   constraints that move the answer or that no plan meets; the same
 //!   files at any thread count.
+//! - `pods`: Horizon pods as their administrators see them: users back when
+//!   they next work, the preferred window in UTC, a pod left unsupported,
+//!   the hour of a missed slot, lost work in a fleet's tables.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -79,6 +82,7 @@ mod messages;
 mod operators;
 mod optimise;
 mod placement;
+mod pods;
 mod props;
 mod report;
 mod runbooks;
