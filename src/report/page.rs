@@ -1177,6 +1177,8 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
             share_of_runs(f.aborted[s], f.n),
             if f.sc.site.has_backup() {
                 " (for example still without a working failover)"
+            } else if f.sc.site.kind.upgrades_by_cutover() {
+                " (a pod whose precheck was fixed too late: still on the old version, and unsupported until the fix, under unsupported)"
             } else {
                 " (for example still on the old version)"
             },
@@ -1259,7 +1261,7 @@ fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
                 )
             } else {
                 format!(
-                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those whose farm closes disconnected sessions before their user is back ({} of sessions are in farms that close them at once); the others resume when their user comes back.",
+                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those whose farm closes disconnected sessions before their user is back ({} of sessions are in farms that close them at once; users come back when they next work, by the workload's weekly profile); the others resume when their user comes back.",
                     if f.strategies.len() > 1 { format!(" ({})", f.name(s)) } else { String::new() },
                     val(m, r.mean),
                     val(m, r.p95),
@@ -1304,10 +1306,10 @@ fn missed_slots(
         .collect();
     let daytime: f64 = (0..5).flat_map(|d| d * 24 + 8..d * 24 + 18).map(|h| per_hour[h]).sum();
     Some(format!(
-        "Missed slots ({} of runs) fell on: {} of runs ({} zone); {} of the missed slots fell between 08:00 and 18:00 on a weekday, when users are likely at work.",
+        "Missed slots ({} of runs) fell on, in {}: {} (shares of all runs); {} of them between 08:00 and 18:00 on a weekday, when users are likely at work.",
         percent(missed),
-        days.join(", "),
         p.preferred_zone.name(calendar),
+        days.join(", "),
         percent(daytime / missed)
     ))
 }
