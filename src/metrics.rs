@@ -1043,6 +1043,8 @@ mod tests {
             scheduled_at_ms: Some(3_600_000),
             in_preferred_window: Some(false),
             notice_ms: Some(3_000_000),
+            unsupported_ms: Some(0),
+            scheduled_hour: Some(122),
             ..Metrics::default()
         };
         for m in METRICS {

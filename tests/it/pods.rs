@@ -178,6 +178,25 @@ fn the_preferred_window_is_read_in_utc_by_default() {
 }
 
 #[test]
+fn a_named_zone_counts_its_change_of_offset() {
+    // A calendar in UTC from Monday 3 March 2025; the window Sunday 03:00
+    // in New York, which moves to summer time at 02:00 that Sunday (9
+    // March): 03:00 EDT is 07:00 UTC, 6 days 7 hours after the start (the
+    // week's arithmetic alone would say 04:00 EDT, an hour late).
+    let text = office_pod(
+        r#"{ weekday = "sun", hour = 3 }"#,
+        "preferred_window_zone = \"America/New_York\"\n",
+    )
+    .replace("[calendar]\n", "[calendar]\nstart = \"2025-03-03T00:00\"\n");
+    let m = run(&scenario(&text), "blue-green", 11, 0);
+    assert_eq!(m.scheduled_at_ms, Some((6 * 24 + 7) * H));
+    assert_eq!(
+        (m.in_preferred_window, m.scheduled_hour),
+        (Some(true), Some(6 * 24 + 3))
+    );
+}
+
+#[test]
 fn a_bad_preferred_window_zone_is_refused_by_field() {
     let refused = |text: String| {
         cutover::scenario::Scenario::parse(&text, "pod.toml", "pod")
