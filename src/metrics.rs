@@ -72,6 +72,8 @@ pub struct Metrics {
     pub dropped_crash: u64,
     pub dropped_restore: u64,
     pub dropped_cutover: u64,
+    pub unsupported_ms: Option<u64>,
+    pub scheduled_hour: Option<u64>,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -953,6 +955,34 @@ pub const METRICS: &[Metric] = &[
         meaning: "sessions of a blue-green pod disconnected at its cutover (back on green or logged off); part of `dropped_sessions`",
         read: |m| Reading::Whole(m.dropped_cutover),
     },
+    Metric {
+        name: "unsupported_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::Pods,
+        key: None,
+        goal: None,
+        fault: true,
+        impact: Some(Impact::High),
+        words: "unsupported",
+        label: None,
+        meaning: "how long the pod ran unsupported: a failed precheck not fixed by its deadline fails the update, and the pod runs on the old version, out of support, from the deadline until the admin's fix",
+        read: |m| m.unsupported_ms.map_or(Reading::Absent, Reading::Millis),
+    },
+    Metric {
+        name: "scheduled_hour",
+        unit: Unit::Count,
+        better: Better::Neither,
+        sites: Sites::Pods,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "slot hour of the week",
+        label: None,
+        meaning: "the hour of the week of the maintenance slot (0 = Monday 00:00 to 01:00, 167 = Sunday 23:00) in the preferred window's zone (UTC by default)",
+        read: |m| m.scheduled_hour.map_or(Reading::Absent, Reading::Whole),
+    },
 ];
 
 /// The number of metrics.
@@ -1145,6 +1175,8 @@ mod tests {
             scheduled_at_ms: Some(3_600_000),
             in_preferred_window: Some(false),
             notice_ms: Some(3_000_000),
+            unsupported_ms: Some(0),
+            scheduled_hour: Some(122),
             ..Metrics::default()
         };
         for m in METRICS {

@@ -17,11 +17,11 @@ pub mod validate;
 
 use std::fmt;
 
-use crate::model::calendar::{Calendar, WindowRules};
+use crate::model::calendar::{Calendar, Clock, WindowRules};
 use crate::model::dist::Dist;
 use crate::model::site::{Site, short_list};
 use crate::runbook::{self, Runbook, RunbookError};
-use crate::time::SimDuration;
+use crate::time::{MS_PER_HOUR, MS_PER_WEEK, SimDuration, SimTime};
 
 /// The scenario of `text` with the lines of the parse's refusals blanked
 /// (see [`suggest::parse_all`]), when that parses; `None` when a refusal
@@ -233,8 +233,12 @@ pub struct FaultSpec {
 /// A blue-green pod's maintenance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PodSpec {
-    /// Preferred maintenance window: (weekday, Monday = 0; hour UTC), or none.
+    /// Preferred maintenance window: (weekday, Monday = 0; hour in
+    /// `preferred_zone`), or none.
     pub preferred: Option<(u8, u8)>,
+    /// The zone the preferred window is read in: UTC by default, as the
+    /// service's console takes it.
+    pub preferred_zone: WindowZone,
     /// Chance that the scheduler picks another slot despite the preference.
     pub miss_probability: f64,
     /// Notice between scheduling and the maintenance.
@@ -263,6 +267,86 @@ pub struct PodSpec {
     pub reconnect_probability: f64,
     /// Delay from the end of the cutover to a user's reconnect.
     pub reconnect_delay: Dist,
+}
+
+/// The zone a pod's preferred window is read in
+/// (`pod.preferred_window_zone`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum WindowZone {
+    /// UTC (the default: the console takes the window in UTC).
+    #[default]
+    Utc,
+    /// The calendar's zone (`"local"`).
+    Local,
+    /// A zone of its own, by IANA name (dated calendars only).
+    Named {
+        /// The IANA name.
+        name: String,
+        /// The zone.
+        tz: jiff::tz::TimeZone,
+    },
+}
+
+impl WindowZone {
+    /// The zone's name as the report gives it: `UTC`, the calendar's zone
+    /// (`Europe/Paris`, or `UTC` in the weekly form) or the IANA name.
+    pub fn name<'a>(&'a self, calendar: &'a Calendar) -> &'a str {
+        match self {
+            WindowZone::Utc => "UTC",
+            WindowZone::Local => calendar.local_time_zone(),
+            WindowZone::Named { name, .. } => name,
+        }
+    }
+
+    /// The clock the window is read on, when it is not the calendar's own
+    /// week (the weekly form's week is UTC already).
+    fn clock(&self, calendar: &Calendar) -> Option<Clock> {
+        let own = calendar.clock()?;
+        match self {
+            WindowZone::Local => None,
+            WindowZone::Utc => Some(own.in_zone("UTC", jiff::tz::TimeZone::UTC)),
+            WindowZone::Named { name, tz } => Some(own.in_zone(name, tz.clone())),
+        }
+    }
+}
+
+impl PodSpec {
+    /// The first instant at or after `t` that is `weekday` `hour`:00 in
+    /// the preferred window's zone.
+    pub fn next_preferred(&self, calendar: &Calendar, t: SimTime, weekday: u8, hour: u8) -> SimTime {
+        match self.preferred_zone.clock(calendar) {
+            None => calendar.next_weekly(t, weekday, hour),
+            Some(clock) => next_weekly_on(&clock, t, weekday, hour),
+        }
+    }
+
+    /// The hour of the week (0 = Monday 00:00-01:00) at `t` in the
+    /// preferred window's zone.
+    pub fn hour_of_week(&self, calendar: &Calendar, t: SimTime) -> usize {
+        match self.preferred_zone.clock(calendar) {
+            None => calendar.hour_of_week(t),
+            Some(clock) => (clock.week_ms(t.0 as i64) / MS_PER_HOUR) as usize,
+        }
+    }
+}
+
+/// The first instant at or after `t` that reads `weekday` `hour`:00 on
+/// `clock`: the week's arithmetic, corrected for a change of the zone's
+/// offset in between (an hour the spring change skips is read as the
+/// instant the arithmetic lands on).
+fn next_weekly_on(clock: &Clock, t: SimTime, weekday: u8, hour: u8) -> SimTime {
+    let week = MS_PER_WEEK as i64;
+    let want = (i64::from(weekday) * 24 + i64::from(hour)) * MS_PER_HOUR as i64;
+    let mut x = t.0 as i64 + (want - clock.week_ms(t.0 as i64) as i64).rem_euclid(week);
+    for _ in 0..2 {
+        // Off by the change of offset between t and x, at most a day.
+        let off = (want - clock.week_ms(x) as i64 + week / 2).rem_euclid(week) - week / 2;
+        if off == 0 || x + off < t.0 as i64 {
+            break;
+        }
+        x += off;
+    }
+    SimTime(x.max(0) as u64)
 }
 
 /// When a farm closes (logs off) a disconnected session.

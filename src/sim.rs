@@ -538,6 +538,12 @@ struct Defect {
 struct PodState {
     scheduled: Option<SimTime>,
     green_ready: Option<SimTime>,
+    /// How long past its deadline the admin's fix of a failed precheck
+    /// takes (zero when in time).
+    late_fix: SimDuration,
+    /// Since when the pod runs unsupported (a failed precheck not fixed
+    /// by its deadline), while it does.
+    unsupported_since: Option<SimTime>,
 }
 
 struct World<'a> {
@@ -830,6 +836,8 @@ impl<'a> World<'a> {
             pod: PodState {
                 scheduled: None,
                 green_ready: None,
+                late_fix: SimDuration::ZERO,
+                unsupported_since: None,
             },
             defect: Defect::default(),
             sessions: Vec::new(),
@@ -1496,6 +1504,13 @@ impl<'a> World<'a> {
         self.sc.calendar.occurrences(from, to)
     }
 
+    /// Ends the pod's unsupported state at `at`, if it is in one.
+    fn close_unsupported(&mut self, at: SimTime) {
+        if let Some(since) = self.pod.unsupported_since.take() {
+            *self.m.unsupported_ms.get_or_insert(0) += at.since(since).0;
+        }
+    }
+
     fn finish(mut self) -> RunOutput {
         let end = self.now;
         // Pending attempts resolved after the end instant; the span stops at it.
@@ -1518,6 +1533,10 @@ impl<'a> World<'a> {
         if let Some(since) = self.exposure_since.take() {
             self.m.exposure_ms += end_instant.since(since).0;
             self.spans.exposure.push((since, end_instant));
+        }
+        self.close_unsupported(end_instant);
+        if self.sc.site.kind.upgrades_by_cutover() {
+            self.m.unsupported_ms.get_or_insert(0);
         }
         if let Some(since) = self.at_risk_since.take() {
             self.at_risk_ms += end_instant.since(since).0;

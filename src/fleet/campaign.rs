@@ -789,6 +789,7 @@ fn campaign_metrics(fleet: &Fleet, run: &CampaignRun) -> CampaignMetrics {
             m.site_exposure_ms += x.exposure_ms;
             m.downtime_ms += x.downtime_ms;
             m.dropped_sessions += x.dropped_sessions;
+            m.lost_work_sessions += x.lost_work_sessions;
             m.operator_hours += x.operator_hours;
             m.defects_escaped += x.defect_escaped;
             m.user_minutes_lost += s.user_minutes;

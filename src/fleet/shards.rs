@@ -91,6 +91,15 @@ struct States {
     aborted: u64,
     recovered: u64,
     not_started: u64,
+    /// Sessions that lost work, all the sites' runs.
+    lost_work: u64,
+}
+
+/// The `lost_work_sessions` of a checked row of `sites.csv` (0 for a site
+/// not started: its cell is empty).
+fn lost_work(rec: &StringRecord) -> u64 {
+    let i = SITES_KEY_COLUMNS + crate::metrics::index("lost_work_sessions").expect("a site metric");
+    rec.get(i).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
 /// One file being read: the CSV reader over its guard, and the row read
@@ -283,6 +292,17 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
                 break;
             }
             let got = self.read_sites(p, &mut site)?;
+            if got.lost_work != want.lost_work {
+                let line = self.group[p].position().map(|x| x.line());
+                return Err(ShardRead::Bad(self.runs.err(
+                    line,
+                    Some("lost_work_sessions"),
+                    format!(
+                        "{} where sites.csv's rows add up to {} for plan {:?}, replication {}",
+                        want.lost_work, got.lost_work, self.fleet.plans[p].name, self.next
+                    ),
+                )));
+            }
             if got != *want {
                 let line = self.group[p].position().map(|x| x.line());
                 return Err(ShardRead::Bad(self.runs.err(
@@ -422,6 +442,7 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
             aborted: count("sites_aborted"),
             recovered: count("sites_recovered"),
             not_started: count("sites_not_started"),
+            lost_work: count("lost_work_sessions"),
         };
         let sum = states.done + states.aborted + states.recovered + states.not_started;
         if sum != n {
@@ -518,6 +539,7 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
                 )));
             };
             let mut attempt = self.check_site(&rec, p, s).map_err(ShardRead::Bad)?;
+            states.lost_work += lost_work(&rec);
             let mut last = rec;
             if attempt.0 == 1 {
                 // A site run again: its first run's row, then its last.
@@ -533,6 +555,7 @@ impl<'a, R: Read, S: Read> ShardReader<'a, R, S> {
                     site(&last).map_err(ShardRead::Stopped)?;
                     let rec = self.src().read().map_err(ShardRead::Bad)?.expect("peeked");
                     let a = self.check_site(&rec, p, s).map_err(ShardRead::Bad)?;
+                    states.lost_work += lost_work(&rec);
                     if a.0 != 2 {
                         let line = rec.position().map(|x| x.line());
                         return Err(ShardRead::Bad(self.src().err(

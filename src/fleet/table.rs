@@ -74,6 +74,7 @@ pub struct CampaignMetrics {
     pub stop_ms: Option<u64>,
     pub defects_escaped: u64,
     pub defect_sites: u64,
+    pub lost_work_sessions: u64,
 }
 
 /// One campaign metric.
@@ -103,7 +104,7 @@ impl CampaignMetric {
 }
 
 /// Every campaign metric, in column order (never reordered).
-pub const CAMPAIGN_METRICS: [CampaignMetric; 18] = [
+pub const CAMPAIGN_METRICS: [CampaignMetric; 19] = [
     CampaignMetric {
         name: "campaign_s",
         unit: Unit::Seconds,
@@ -253,6 +254,14 @@ pub const CAMPAIGN_METRICS: [CampaignMetric; 18] = [
         words: "sites that ran the defective version",
         meaning: "sites that served a version carrying the version's defect ([version] latent_defect): 0 when the version had none",
         read: |m| Reading::Whole(m.defect_sites),
+    },
+    CampaignMetric {
+        name: "lost_work_sessions",
+        unit: Unit::Count,
+        better: Better::Lower,
+        words: "sessions that lost work, all sites",
+        meaning: "the sites' sessions logged off with their users' work lost (pods' cutovers; 0 for appliances), added up",
+        read: |m| Reading::Whole(m.lost_work_sessions),
     },
 ];
 

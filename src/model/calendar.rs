@@ -556,6 +556,21 @@ impl Calendar {
         }
     }
 
+    /// Milliseconds since Monday 00:00 of the week at `t` (local time in
+    /// the dated form): [`Calendar::hour_of_week`] to the millisecond.
+    pub fn week_ms(&self, t: SimTime) -> u64 {
+        match &self.local {
+            None => (t.0 + self.start_offset_ms) % MS_PER_WEEK,
+            Some(l) => l.clock.week_ms(t.0 as i64),
+        }
+    }
+
+    /// The calendar's zone: its IANA name in the dated form, `UTC` in the
+    /// weekly form.
+    pub fn local_time_zone(&self) -> &str {
+        self.clock().map_or("UTC", |c| c.name.as_str())
+    }
+
     /// The clock of the dated form.
     pub fn clock(&self) -> Option<&Clock> {
         self.local.as_ref().map(|l| &l.clock)

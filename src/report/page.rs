@@ -248,8 +248,9 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
             p.lead_time,
             match p.preferred {
                 Some((d, h)) => format!(
-                    ", preferred window {} {h:02}:00 UTC (missed with probability {:.0}%)",
+                    ", preferred window {} {h:02}:00 {} (missed with probability {:.0}%, an assumption)",
                     WEEKDAYS[d as usize],
+                    p.preferred_zone.name(&sc.calendar),
                     p.miss_probability * 100.0
                 ),
                 None => ", no preferred window".into(),
@@ -1198,6 +1199,8 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
             share_of_runs(f.aborted[s], f.n),
             if f.sc.site.has_backup() {
                 " (for example still without a working failover)"
+            } else if f.sc.site.kind.upgrades_by_cutover() {
+                " (a pod whose precheck was fixed too late: still on the old version, and unsupported until the fix, under unsupported)"
             } else {
                 " (for example still on the old version)"
             },
@@ -1206,7 +1209,7 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
     }
 }
 
-fn site_story(f: &Facts, out: &mut Vec<Block>) {
+fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
     let sc = f.sc;
     if !sc.site.kind.upgrades_by_cutover() {
         return;
@@ -1224,19 +1227,26 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
                 String::new()
             };
             match m.unit {
-                Unit::Flag => items.push(format!(
-                    "P({}){who}: {}{}.",
-                    m.words,
-                    share_of_runs(r.nonzero, r.n),
-                    match p.preferred {
-                        Some((d, h)) if m.better == Better::Higher => format!(
-                            "; the preferred window is {} {h:02}:00 UTC, missed with probability {}",
+                // The slot in the preferred window is the scenario's
+                // `miss_probability` read back: an assumption, said once.
+                Unit::Flag if m.name == "in_preferred_window" => {
+                    if let (Some((d, h)), 0) = (p.preferred, s) {
+                        items.push(format!(
+                            "The preferred window, {} {h:02}:00 {}: an assumption, not a finding. miss_probability = {} comes from the scenario (the service's best effort, which its text does not quantify); the slot fell in the window in {}, as assumed.",
                             WEEKDAYS[d as usize],
-                            percent(p.miss_probability)
-                        ),
-                        _ => String::new(),
+                            p.preferred_zone.name(&f.sc.calendar),
+                            p.miss_probability,
+                            share_of_runs(r.nonzero, r.n),
+                        ));
+                        if let Some(text) = missed_slots(agg, &f.sc.calendar, p, d as usize * 24 + h as usize) {
+                            items.push(text);
+                        }
                     }
-                )),
+                }
+                Unit::Flag => items.push(format!("P({}){who}: {}.", m.words, share_of_runs(r.nonzero, r.n))),
+                // A run left unsupported is an aborted one: the faults
+                // section tells it, over every run.
+                Unit::Seconds if m.name == "unsupported_s" => {}
                 Unit::Seconds => items.push(format!(
                     "{}{who}: {} on average, {} in 1 run of 20.",
                     capitalised(m.words),
@@ -1273,7 +1283,7 @@ fn site_story(f: &Facts, out: &mut Vec<Block>) {
                 )
             } else {
                 format!(
-                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those whose farm closes disconnected sessions before their user is back ({} of sessions are in farms that close them at once); the others resume when their user comes back.",
+                    "Sessions that lose work{}: {} on average, {} in 1 run of 20 — those whose farm closes disconnected sessions before their user is back ({} of sessions are in farms that close them at once; users come back when they next work, by the workload's weekly profile); the others resume when their user comes back.",
                     if f.strategies.len() > 1 { format!(" ({})", f.name(s)) } else { String::new() },
                     val(m, r.mean),
                     val(m, r.p95),
@@ -1386,6 +1396,47 @@ fn regions_story(f: &Facts, regions: &[crate::regions::RegionSummary], out: &mut
             duration(worst.no_accepting_s.p95)
         )));
     }
+}
+
+/// Where the slots that missed the preferred window fell (every run of
+/// the first strategy: the scheduler draws the same slots for all): the
+/// share of runs by weekday, and how many fell in the daytime (08:00 to
+/// 18:00) of a weekday, in the preferred window's zone. `None` when no slot
+/// missed.
+fn missed_slots(
+    agg: &Aggregator,
+    calendar: &crate::model::calendar::Calendar,
+    p: &crate::scenario::PodSpec,
+    preferred: usize,
+) -> Option<String> {
+    let mut per_hour = [0.0; 168];
+    let mut last = 0.0;
+    for (x, cum) in agg.ecdf_of(0, "scheduled_hour", Runs::All) {
+        let h = x.round();
+        if (0.0..168.0).contains(&h) {
+            per_hour[h as usize] += cum - last;
+        }
+        last = cum;
+    }
+    per_hour[preferred] = 0.0;
+    let missed: f64 = per_hour.iter().sum();
+    if missed <= 0.0 {
+        return None;
+    }
+    let days: Vec<String> = (0..7)
+        .filter_map(|d| {
+            let share: f64 = per_hour[d * 24..d * 24 + 24].iter().sum();
+            (share > 0.0).then(|| format!("{} {}", WEEKDAYS[d], percent(share)))
+        })
+        .collect();
+    let daytime: f64 = (0..5).flat_map(|d| d * 24 + 8..d * 24 + 18).map(|h| per_hour[h]).sum();
+    Some(format!(
+        "Missed slots ({} of runs) fell on, in {}: {} (shares of all runs); {} of them between 08:00 and 18:00 on a weekday, when users are likely at work.",
+        percent(missed),
+        p.preferred_zone.name(calendar),
+        days.join(", "),
+        percent(daytime / missed)
+    ))
 }
 
 fn capitalised(s: &str) -> String {
@@ -1760,7 +1811,7 @@ fn document(input: &ReportInput) -> Vec<Block> {
     key_results(&f, &mut out);
     tails(&f, &mut out);
     faults(&f, &mut out);
-    site_story(&f, &mut out);
+    site_story(&f, input.agg, &mut out);
     drops_by_cause(&f, &mut out);
     regions_story(&f, &input.regions, &mut out);
     if f.strategies.len() > 1 {

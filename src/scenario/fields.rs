@@ -523,7 +523,12 @@ pub const TABLES: &[Table] = &[
             Field {
                 names: &["preferred_window"],
                 default: "none",
-                meaning: "`{ weekday, hour }` UTC; none = any time",
+                meaning: "`{ weekday, hour }` in `preferred_window_zone`; none = any time",
+            },
+            Field {
+                names: &["preferred_window_zone"],
+                default: "`\"UTC\"`",
+                meaning: "the zone the preferred window is read in: `\"UTC\"` (as the service's console takes it), `\"local\"` (the calendar's zone) or an IANA name (needs `calendar.start`)",
             },
             Field {
                 names: &["miss_probability"],

@@ -111,6 +111,7 @@ pub struct RawRegion {
 #[serde(deny_unknown_fields)]
 pub struct RawPod {
     pub preferred_window: Option<RawPreferred>,
+    pub preferred_window_zone: Option<String>,
     pub miss_probability: Option<f64>,
     pub lead_time: Option<String>,
     pub spread: Option<String>,

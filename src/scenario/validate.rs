@@ -975,7 +975,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
             ),
         );
     }
-    let pod = pod(c, raw.pod, site.kind);
+    let pod = pod(c, raw.pod, site.kind, &calendar);
     work_bounds(c, &site, &workload, &failover, &faults, &pod);
 
     let mut thresholds = Vec::new();
@@ -1287,7 +1287,7 @@ fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
     }
 }
 
-fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
+fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind, calendar: &Calendar) -> PodSpec {
     if r.is_some() && !kind.upgrades_by_cutover() {
         c.bad("pod", "applies to pod sites only (site.kind = \"pod\")");
     }
@@ -1300,9 +1300,11 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
         let hour = c.integer("pod.preferred_window.hour", w.hour, 2, 0, 23) as u8;
         (day, hour)
     });
+    let preferred_zone = window_zone(c, r.preferred_window_zone.as_deref(), calendar);
     let (farms, close_immediately_fraction) = farms(c, &r);
     PodSpec {
         preferred,
+        preferred_zone,
         miss_probability: c.probability("pod.miss_probability", r.miss_probability, 0.1),
         lead_time: c.duration("pod.lead_time", r.lead_time.as_ref(), SimDuration::from_hours(7 * 24)),
         spread: c.positive_duration("pod.spread", r.spread.as_ref(), SimDuration::from_hours(7 * 24)),
@@ -1328,6 +1330,35 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind) -> PodSpec {
             r.reconnect_delay.as_ref(),
             lognormal(120.0, 900.0),
         ),
+    }
+}
+
+/// `pod.preferred_window_zone`: `"UTC"` (the default, as the console
+/// takes the window), `"local"` (the calendar's zone) or an IANA zone
+/// name (which needs a dated calendar: the weekly form has no dates to
+/// know its offset on).
+fn window_zone(c: &mut Ctx, name: Option<&str>, calendar: &Calendar) -> WindowZone {
+    const PATH: &str = "pod.preferred_window_zone";
+    match name {
+        None | Some("UTC") => WindowZone::Utc,
+        Some("local") => WindowZone::Local,
+        Some(name) => match crate::model::calendar::time_zone(name) {
+            Err(e) => {
+                c.bad(PATH, format!("{e}, or \"local\" for the calendar's zone"));
+                WindowZone::Utc
+            }
+            Ok(_) if calendar.clock().is_none() => {
+                c.bad(
+                    PATH,
+                    "a zone by name needs calendar.start (a local date-time such as \"2025-03-03T00:00\"); \"UTC\" and \"local\" need none",
+                );
+                WindowZone::Utc
+            }
+            Ok(tz) => WindowZone::Named {
+                name: name.to_string(),
+                tz,
+            },
+        },
     }
 }
 

@@ -6,7 +6,7 @@ use super::events::{ClientKind, DropCause, Event};
 use super::{Attempt, Ev, MinTree, NodeState, Role, Session, World};
 use crate::model::site::NodeId;
 use crate::scenario::Logoff;
-use crate::time::SimDuration;
+use crate::time::{MS_PER_HOUR, SimDuration, SimTime};
 
 impl World<'_> {
     /// Schedules an attempt at `at`.
@@ -526,11 +526,60 @@ impl World<'_> {
         }
     }
 
+    /// When a user disconnected by a cutover that ends at `end` is back
+    /// (docs/model.md §3, "Users come back when they next work"). The
+    /// weekly profile is read in the workload's zone, as the arrivals are.
+    /// At work when the cutover ends, with the chance of the profile's
+    /// level at that hour relative to its peak (a draw, unless the hour is
+    /// at the peak): back `delay` after it. Otherwise back at their next
+    /// working time, day by day from the next hour on: the user works on a
+    /// day with the chance of that day's busiest hour relative to the
+    /// week's peak, and arrives at the first hour whose level relative to
+    /// the day's busiest reaches a draw (the morning's rise is the share of
+    /// the day's workers in by then); a day whose remaining hours never
+    /// reach it is skipped. Then `delay` to log on. These draws come after
+    /// the reconnect draws on the same stream and only when the end hour is
+    /// below the peak, so a scenario whose users are always at work keeps
+    /// its numbers.
+    fn back_at(&mut self, end: SimTime, delay: SimDuration) -> SimTime {
+        let profile = &self.sc.workload.profile;
+        let at = |h: usize| profile[h % profile.len()];
+        let peak = profile.iter().copied().fold(0.0, f64::max);
+        let cal = &self.sc.calendar;
+        if peak <= 0.0 || at(cal.hour_of_week(end)) >= peak {
+            return end + delay;
+        }
+        if self.rng.retries.random::<f64>() < at(cal.hour_of_week(end)) / peak {
+            return end + delay;
+        }
+        let day_peak = |d: usize| (0..24).map(|h| at(d * 24 + h)).fold(0.0, f64::max);
+        let mut t = end + SimDuration(MS_PER_HOUR - cal.week_ms(end) % MS_PER_HOUR);
+        let mut today = None;
+        let (mut works, mut by) = (false, 0.0);
+        // The busiest day comes round within a week (eight days, from
+        // inside one; two weeks cover a change of the zone's offset).
+        for _ in 0..15 * 24 {
+            let h = cal.hour_of_week(t);
+            let d = h / 24;
+            let busiest = day_peak(d);
+            if today != Some(d) {
+                today = Some(d);
+                works = self.rng.retries.random::<f64>() < busiest / peak;
+                by = self.rng.retries.random::<f64>();
+            }
+            if works && by < at(h) / busiest {
+                return t + delay;
+            }
+            t = t + SimDuration(MS_PER_HOUR);
+        }
+        t + delay
+    }
+
     /// Cuts the sessions of a pod at a cutover: all are disconnected; each
-    /// user comes back after the cutover ends with the scenario's
-    /// probability. A session whose farm's policy logs it off before its
-    /// user is back (at once, after the policy's time, or never back) is
-    /// logged off and its work lost.
+    /// user comes back with the scenario's probability, when they next
+    /// work ([`World::back_at`]). A session whose farm's policy logs it off
+    /// before its user is back (at once, after the policy's time, or never
+    /// back) is logged off and its work lost.
     pub(super) fn disconnect_for_cutover(&mut self, node: NodeId, cutover_end: crate::time::SimTime) {
         let slots = std::mem::take(&mut self.nodes[node].sessions);
         self.touch(node);
@@ -550,7 +599,8 @@ impl World<'_> {
             let back: f64 = self.rng.retries.random();
             let delay = pod.reconnect_delay.sample(&mut self.rng.retries);
             let returns = back < pod.reconnect_probability;
-            let away = cutover_end.since(self.now) + delay;
+            let back_at = self.back_at(cutover_end, delay);
+            let away = back_at.since(self.now);
             let logged_off = match self.logoff_policy(s.farm) {
                 Logoff::Never => false,
                 Logoff::Immediately => true,
@@ -568,7 +618,7 @@ impl World<'_> {
                     s.end.since(self.now)
                 };
                 self.schedule_attempt(
-                    cutover_end + delay,
+                    back_at,
                     Attempt {
                         kind: s.kind,
                         tries: 0,

@@ -540,6 +540,13 @@ pub enum Event {
         /// The time value set; none when the farms' own were restored.
         after: Option<SimDuration>,
     },
+    /// A failed precheck was not fixed by its deadline: the update failed
+    /// and the pod runs unsupported (on the old version, serving) until
+    /// the admin's fix, `until_fix` from now.
+    Unsupported {
+        /// Until the admin's fix.
+        until_fix: SimDuration,
+    },
     // ----- the network -----------------------------------------------------
     /// The shared IP was disabled on the appliance that held it (if any).
     SharedIpDisabled {
@@ -738,7 +745,8 @@ impl Event {
             | CutoverDone
             | MaintenanceEnded
             | BlueDeleted
-            | LogoffPolicy { .. } => Entity::Pod,
+            | LogoffPolicy { .. }
+            | Unsupported { .. } => Entity::Pod,
             SharedIpDisabled { .. }
             | SharedIpEnabled { .. }
             | DnsRecordChanged { .. }
@@ -809,6 +817,7 @@ impl Event {
             CutoverDone => "cutover_done",
             BlueDeleted => "blue_deleted",
             LogoffPolicy { .. } => "logoff_policy",
+            Unsupported { .. } => "unsupported",
             SharedIpDisabled { .. } => "shared_ip_disabled",
             SharedIpEnabled { .. } => "shared_ip_enabled",
             DnsRecordChanged { .. } => "dns_record_changed",
@@ -1081,9 +1090,9 @@ impl fmt::Display for Detail<'_> {
                 AbortReason::UpgradeFailed { node, attempts } => {
                     write!(f, "the upgrade of {} failed {attempts} times", name(node))
                 }
-                AbortReason::PrecheckNotFixed => {
-                    f.write_str("a precheck failed and was not fixed before the deadline: the update failed")
-                }
+                AbortReason::PrecheckNotFixed => f.write_str(
+                    "a precheck failed and was fixed only after its deadline: the update failed (the service schedules another)",
+                ),
                 AbortReason::Backout => f.write_str("the window closed with work left: backed out to the old version"),
                 AbortReason::Horizon { horizon } => {
                     write!(f, "the procedure did not finish within {horizon} of simulated time")
@@ -1137,6 +1146,10 @@ impl fmt::Display for Detail<'_> {
                 )
             }
             LogoffPolicy { after: None } => f.write_str("farms' own policies restored"),
+            Unsupported { until_fix } => write!(
+                f,
+                "the update failed: the pod runs unsupported on the old version until the admin's fix, {until_fix}"
+            ),
             SharedIpDisabled { on } => f.write_str(on.map_or("-", name)),
             SharedIpEnabled { on } => f.write_str(name(on)),
             DnsRecordChanged { to } | NatEffective { to } => write!(f, "-> {}", name(to)),
@@ -1524,7 +1537,7 @@ mod tests {
                 },
                 "runbook",
                 "aborted",
-                "a precheck failed and was not fixed before the deadline: the update failed",
+                "a precheck failed and was fixed only after its deadline: the update failed (the service schedules another)",
             ),
             (
                 Aborted {
@@ -1623,6 +1636,12 @@ mod tests {
                 "pod",
                 "logoff_policy",
                 "farms' own policies restored",
+            ),
+            (
+                Unsupported { until_fix: s(5400) },
+                "pod",
+                "unsupported",
+                "the update failed: the pod runs unsupported on the old version until the admin's fix, 1h30m",
             ),
             (SharedIpDisabled { on: Some(0) }, "network", "shared_ip_disabled", "A"),
             (SharedIpDisabled { on: None }, "network", "shared_ip_disabled", "-"),

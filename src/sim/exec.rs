@@ -495,8 +495,17 @@ impl<'a> World<'a> {
             (Step::Wait { duration }, 0) => self.set_timer(*duration),
             (Step::Wait { .. }, _) => self.step_done(),
             (Step::Precheck, 1) => self.precheck(),
+            (Step::Precheck, 2) if self.exec.doomed && self.sc.site.kind.upgrades_by_cutover() => {
+                // Not fixed by the deadline: the update failed, and a pod
+                // runs unsupported until the admin's fix (docs/model.md §3).
+                let late = self.pod.late_fix;
+                self.pod.unsupported_since = Some(self.now);
+                self.log(Event::Unsupported { until_fix: late });
+                self.set_timer(late);
+            }
             (Step::Precheck, _) => {
                 if self.exec.doomed {
+                    self.close_unsupported(self.now);
                     self.abort(AbortReason::PrecheckNotFixed);
                 } else {
                     self.log(Event::PrecheckFixed);
@@ -655,6 +664,7 @@ impl<'a> World<'a> {
             let deadline = f.precheck_deadline;
             self.log(Event::PrecheckFailed { fix, deadline });
             self.exec.doomed = fix > deadline;
+            self.pod.late_fix = SimDuration(fix.0.saturating_sub(deadline.0));
             self.set_timer(fix.min(deadline));
         } else {
             self.log(Event::PrecheckPassed);
@@ -672,7 +682,9 @@ impl<'a> World<'a> {
         let miss: f64 = self.rng.scheduler.random();
         let hour_slot: f64 = self.rng.scheduler.random();
         let slot = match pod.preferred {
-            Some((day, hour)) if miss >= pod.miss_probability => self.sc.calendar.next_weekly(earliest, day, hour),
+            Some((day, hour)) if miss >= pod.miss_probability => {
+                pod.next_preferred(&self.sc.calendar, earliest, day, hour)
+            }
             _ => {
                 let hours = (pod.spread.0 / MS_PER_HOUR).max(1);
                 let pick = ((hour_slot * hours as f64) as u64).min(hours - 1);
@@ -685,9 +697,10 @@ impl<'a> World<'a> {
         self.pod.scheduled = Some(slot);
         self.m.scheduled_at_ms = Some(slot.0);
         self.m.notice_ms = Some(slot.since(self.now).0);
-        let how = self.sc.calendar.hour_of_week(slot);
+        let how = pod.hour_of_week(&self.sc.calendar, slot);
         let preferred = pod.preferred.is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
         self.m.in_preferred_window = Some(preferred);
+        self.m.scheduled_hour = Some(how as u64);
         self.log(Event::MaintenanceScheduled { at: slot, preferred });
         // Reminders only make log records (at most `MAX_REMINDERS`, checked
         // before the run): none to plan when nobody keeps the log.

@@ -440,9 +440,11 @@ steps = [
 fn the_shipped_pod_remedy_lowers_lost_work() {
     // scenarios/horizon-pod.toml: 15 % of sessions in farms that close
     // disconnected sessions at once, 15 % after 30 min. Its runbook with the
-    // vendor's remedy loses work only for users who never come back, in
-    // every replication no more than the plain blue-green update (the same
-    // arrivals, cutover and returns: common random numbers).
+    // vendor's remedy loses, in every replication, no more than the plain
+    // blue-green update (the same arrivals, cutover and returns: common
+    // random numbers). But its slot is Saturday 02:00 UTC: most users come
+    // back when they next work, hours later, after the 2 hours have run
+    // out; the remedy saves less than half the lost work there.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let sc = crate::scenario_file(&root.join("scenarios/horizon-pod.toml"));
     let (mut plain, mut remedy) = (0, 0);
@@ -455,7 +457,7 @@ fn the_shipped_pod_remedy_lowers_lost_work() {
         remedy += b.lost_work_sessions;
     }
     assert!(
-        remedy * 3 < plain,
+        remedy < plain && remedy * 2 > plain,
         "lost work {remedy} with the remedy, {plain} without"
     );
 }

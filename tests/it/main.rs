@@ -58,6 +58,9 @@
 //! - `inject`: faults at a chosen step, by hand; a run that goes on until
 //!   the site is whole; the Atlas runbook's final sync, its roles when an
 //!   appliance is down, and a backup on another version.
+//! - `pods`: Horizon pods as their administrators see them: users back when
+//!   they next work, the preferred window in UTC, a pod left unsupported,
+//!   the hour of a missed slot, lost work in a fleet's tables.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -83,6 +86,7 @@ mod messages;
 mod operators;
 mod optimise;
 mod placement;
+mod pods;
 mod props;
 mod report;
 mod runbooks;

@@ -859,6 +859,7 @@ fn fleet_merge_checks_every_value_of_its_shards() {
         ("stop_cause", "boredom", "not one of defect_found"),
         ("seed", "4", "where the manifest's seed 3"),
         ("plan", "fast", "where plan \"slow\" was expected"),
+        ("lost_work_sessions", "7", "7 where sites.csv's rows add up to 0"),
     ]
     .into_iter()
     .enumerate()
