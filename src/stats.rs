@@ -74,9 +74,18 @@ impl Moments {
             return Moments::default();
         }
         let (nt, na, nc) = (self.n as f64, part.n as f64, n as f64);
-        let mean = (nt * self.mean - na * part.mean) / nc;
+        let mut mean = (nt * self.mean - na * part.mean) / nc;
+        // The subtraction leaves rounding noise (a mean of zeros at
+        // -2e-13); the mean of the values left lies within their range.
+        if min <= max {
+            mean = mean.clamp(min, max);
+        }
         let d = part.mean - mean;
-        let m2 = (self.m2 - part.m2 - d * d * nc * na / nt).max(0.0);
+        let m2 = if min == max {
+            0.0 // equal values do not vary, whatever the rounding says
+        } else {
+            (self.m2 - part.m2 - d * d * nc * na / nt).max(0.0)
+        };
         Moments { n, mean, m2, min, max }
     }
 
@@ -451,6 +460,21 @@ pub fn zero_count_bound(n: u64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_moments_without_a_part_keep_their_mean_within_their_range() {
+        // Zeros and two large values; without the large ones, the mean is
+        // exactly 0 (not the subtraction's rounding noise).
+        let (mut all, mut part) = (super::Moments::default(), super::Moments::default());
+        for x in [0.0, 0.0, 0.0, 5_017.3, 73_104.9, 0.0, 228.1] {
+            all.push(x);
+        }
+        for x in [5_017.3, 73_104.9, 228.1] {
+            part.push(x);
+        }
+        let rest = all.without(&part, 0.0, 0.0);
+        assert_eq!((rest.n, rest.mean(), rest.sd()), (4, 0.0, 0.0));
+    }
+
     use super::*;
 
     #[test]
