@@ -226,6 +226,10 @@ pub struct FaultSpec {
     /// first instant the site's front door points at an up appliance on the
     /// new version.
     pub defect_detect: Dist,
+    /// Probability that a crash destroys the appliance's disk, with the
+    /// records only it held (else they wait for its repair, unless the
+    /// backup takes over meanwhile).
+    pub crash_loses_data: f64,
     /// Faults at a chosen step (`[[faults.inject]]`), in file order.
     pub inject: Vec<inject::Injection>,
 }

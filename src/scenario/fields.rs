@@ -507,6 +507,11 @@ pub const TABLES: &[Table] = &[
                 meaning: "time in production until such a defect is found, from the first instant the site serves the new version (an assumption: set it from your own records)",
             },
             Field {
+                names: &["crash_loses_data"],
+                default: "`1`",
+                meaning: "probability that a crash destroys the appliance's disk and the records only it held; else they wait for its repair and sync then, unless the backup takes over meanwhile (its first sync overwrites them). The default is the worst case: set it from your own records",
+            },
+            Field {
                 names: &["inject"],
                 default: "none",
                 meaning: "`[[faults.inject]]` tables `{ at_step, after, crash \\| fail_upgrade \\| fail_precheck \\| defect }`: a fault `after` (default 0) into the first step whose label, without its number, starts with `at_step` (`\"upgrade A\"`): `crash = \"B\"` (down for `mttr`), `fail_upgrade = \"A\"` (its upgrade fails at its end), `fail_precheck = true` (pods), `defect = true` (the new version carries a latent defect); no draw decides it, the report names it as an assumption",

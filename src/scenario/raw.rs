@@ -238,6 +238,7 @@ pub struct RawFaults {
     pub precheck_deadline: Option<String>,
     pub latent_defect: Option<f64>,
     pub defect_detect: Option<RawDist>,
+    pub crash_loses_data: Option<f64>,
     pub inject: Option<Vec<super::inject::RawInjection>>,
 }
 

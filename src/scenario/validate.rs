@@ -1244,6 +1244,7 @@ fn site(c: &mut Ctx, r: RawSite) -> Site {
 fn faults(c: &mut Ctx, r: RawFaults) -> FaultSpec {
     FaultSpec {
         inject: Vec::new(),
+        crash_loses_data: c.probability("faults.crash_loses_data", r.crash_loses_data, 1.0),
         mtbf: c.positive_duration("faults.mtbf", r.mtbf.as_ref(), SimDuration::from_hours(8760)),
         crashes: r.crashes.unwrap_or(false),
         mttr: c.dist("faults.mttr", r.mttr.as_ref(), lognormal(2.0 * 3600.0, 8.0 * 3600.0)),

@@ -354,6 +354,14 @@ pub enum Event {
         /// How long its repair takes.
         repair: SimDuration,
     },
+    /// A crashed appliance's disk survived: its records not yet synced
+    /// wait for its repair.
+    RecordsKept {
+        /// The appliance.
+        node: NodeId,
+        /// Records kept.
+        records: u64,
+    },
     /// Records not yet synced died with a crashed appliance.
     RecordsLost {
         /// The appliance.
@@ -704,6 +712,7 @@ impl Event {
             | RollbackDone { node }
             | Crashed { node, .. }
             | RecordsLost { node, .. }
+            | RecordsKept { node, .. }
             | TookOver { node }
             | Repaired { node }
             | SessionsDropped { node, .. }
@@ -785,6 +794,7 @@ impl Event {
             RollbackDone { .. } => "rollback_done",
             Crashed { .. } => "crashed",
             RecordsLost { .. } => "records_lost",
+            RecordsKept { .. } => "records_kept",
             TookOver { .. } => "took_over",
             Repaired { .. } => "repaired",
             SessionsDropped { .. } => "sessions_dropped",
@@ -1046,6 +1056,7 @@ impl fmt::Display for Detail<'_> {
             RollbackDone { .. } => f.write_str("back on the old version"),
             Crashed { repair, .. } => write!(f, "repair takes {repair}"),
             RecordsLost { records, .. } => write!(f, "{records} unsynced records"),
+            RecordsKept { records, .. } => write!(f, "{records} unsynced records on a disk that survived"),
             TookOver { .. } => f.write_str("primary after a crash"),
             SessionsDropped { sessions, cause, .. } => write!(f, "{sessions} sessions ({})", cause.words()),
             SessionsDisconnected {

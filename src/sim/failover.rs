@@ -373,14 +373,26 @@ impl World<'_> {
         // The records this appliance holds that are not yet on the other
         // one existed only here (see `World::add_record` for where a
         // record lives).
-        let held = self.rel.unsynced.get_mut(node).filter(|_| self.sc.site.has_backup());
+        // one existed only here (see `World::add_record` for where a
+        // record lives). They die with its disk (`faults.crash_loses_data`,
+        // drawn only when not certain, so that the default draws nothing);
+        // a disk that survives keeps them until the repair, unless the
+        // backup takes over meanwhile (`on_takeover`).
+        let held = self
+            .rel
+            .unsynced
+            .get(node)
+            .copied()
+            .filter(|_| self.sc.site.has_backup());
         if let Some(held) = held
-            && *held > 0
+            && held > 0
         {
-            let lost = std::mem::take(held);
-            self.forget_owed(node);
-            self.m.records_lost += lost;
-            self.log(Event::RecordsLost { node, records: lost });
+            let p = self.sc.faults.crash_loses_data;
+            if p >= 1.0 || (p > 0.0 && self.rng.crashes.random::<f64>() < p) {
+                self.lose_records(node);
+            } else {
+                self.log(Event::RecordsKept { node, records: held });
+            }
         }
         if let Some((p, b)) = self.rel.established
             && p == node
@@ -406,6 +418,19 @@ impl World<'_> {
         self.refresh();
     }
 
+    /// The records only `node` holds are lost (its disk died, or they will
+    /// be overwritten).
+    fn lose_records(&mut self, node: NodeId) {
+        if let Some(held) = self.rel.unsynced.get_mut(node)
+            && *held > 0
+        {
+            let lost = std::mem::take(held);
+            self.forget_owed(node);
+            self.m.records_lost += lost;
+            self.log(Event::RecordsLost { node, records: lost });
+        }
+    }
+
     /// The backup takes over from a crashed primary, and the site's address follows.
     pub(super) fn on_takeover(&mut self, to: NodeId) {
         let Some((p, b)) = self.rel.established else {
@@ -418,6 +443,10 @@ impl World<'_> {
         self.rel.epoch += 1;
         self.rel.job = None;
         self.rel.full_pending = true; // the old primary's data is stale when it returns
+        // Records the old primary kept on a surviving disk are overwritten
+        // by the first sync from the new primary when it returns as its
+        // backup (the vendor text: the backup's data "will be overwritten").
+        self.lose_records(p);
         self.nodes[b].role = Role::Primary;
         self.nodes[p].role = Role::Backup;
         if self.front.target == Some(p) {

@@ -242,3 +242,62 @@ fn an_injected_defect_is_found_its_detection_time_after_the_version_serves() {
     let m = run(&scenario(&single("@@defect_detect = \"1h\"")), "single", 1, 0);
     assert_eq!(m.defect_escaped, 0);
 }
+
+#[test]
+fn a_disk_that_survives_a_crash_keeps_its_records_for_the_sync_after_the_repair() {
+    // The crash of `cluster::an_injected_crash_of_the_serving_primary_...`,
+    // whose 47 records died with B's disk: with a disk that survives, B
+    // keeps them, and the final Sync Now copies them after the repair.
+    let sc = atlas(
+        "[faults]\nmttr = \"2h\"\ncrash_loses_data = 0\n[[faults.inject]]\nat_step = \"upgrade A\"\nafter = \"10m\"\ncrash = \"B\"\n",
+    );
+    let m = run(&sc, "atlas-failover", 1, 0);
+    assert_eq!((m.records_lost, m.unsynced_at_end), (0, 0));
+    let csv = crate::strategies::events_csv(&sc, "atlas-failover", 0);
+    let kept = csv
+        .lines()
+        .find(|l| l.contains(",B,records_kept,"))
+        .expect("records kept");
+    assert!(kept.contains(",47 unsynced records"), "{kept}");
+    // The sync after the repair copies them, besides the records A has held
+    // since the pair stopped syncing (from B's upgrade): 47 more than the
+    // same sync copies when B's disk dies.
+    let last_sync = |sc: &cutover::scenario::Scenario| -> u64 {
+        let csv = crate::strategies::events_csv(sc, "atlas-failover", 0);
+        let line = csv
+            .lines()
+            .rfind(|l| l.contains(",failover,sync_start,"))
+            .expect("a sync")
+            .to_string();
+        let words = line.split("incremental, ").nth(1).expect("incremental");
+        words.split(' ').next().unwrap().parse().unwrap()
+    };
+    let died =
+        atlas("[faults]\nmttr = \"2h\"\n[[faults.inject]]\nat_step = \"upgrade A\"\nafter = \"10m\"\ncrash = \"B\"\n");
+    assert_eq!(last_sync(&sc), last_sync(&died) + 47);
+}
+
+#[test]
+fn records_kept_on_a_crashed_primary_are_lost_when_the_backup_takes_over() {
+    // A pair with its defaults: A, the primary, crashes as the procedure
+    // starts; its disk survives, but B takes over, and its first sync to A
+    // when A returns as the backup will overwrite them: lost at the takeover.
+    let sc = scenario("[faults]\ncrash_loses_data = 0\n[[faults.inject]]\nat_step = \"backup A\"\ncrash = \"A\"\n");
+    let csv = crate::strategies::events_csv(&sc, "failover-sync", 0);
+    let field = |l: &str, i: usize| l.split(',').nth(i).unwrap().to_string();
+    let kept = csv
+        .lines()
+        .find(|l| l.contains(",A,records_kept,"))
+        .expect("records kept");
+    let lost = csv
+        .lines()
+        .find(|l| l.contains(",A,records_lost,"))
+        .expect("records lost");
+    let took = csv.lines().find(|l| l.contains(",B,took_over,")).expect("a takeover");
+    assert_eq!(field(lost, 0), field(took, 0), "lost at the takeover");
+    let count = |l: &str| field(l, 3).split(' ').next().unwrap().parse::<u64>().unwrap();
+    assert_eq!(count(kept), count(lost));
+    assert!(count(kept) > 0);
+    let m = run(&sc, "failover-sync", sc.seed, 0);
+    assert_eq!(m.records_lost, count(lost));
+}
