@@ -301,3 +301,25 @@ fn records_kept_on_a_crashed_primary_are_lost_when_the_backup_takes_over() {
     let m = run(&sc, "failover-sync", sc.seed, 0);
     assert_eq!(m.records_lost, count(lost));
 }
+
+#[test]
+fn an_injected_precheck_failure_waits_for_the_admin_fix() {
+    // A pod whose prechecks never fail by chance: the injected failure at
+    // the precheck's start is logged, and the admin's fix (1 h, within the
+    // 2-day deadline) lets the update go on; without it, the precheck passes.
+    let pod = |inject: &str| {
+        scenario(&format!(
+            "[site]\nkind = \"pod\"\n\n[operator]\nstep = \"1m\"\n\n[faults]\nadmin_fix = \"1h\"\n{inject}\n\n[workload.support]\nrate_per_hour = 0\n[workload.console]\nrate_per_hour = 0\n"
+        ))
+    };
+    let sc = pod("[[faults.inject]]\nat_step = \"precheck\"\nfail_precheck = true");
+    let ev = events(&sc, "blue-green");
+    assert_eq!(times(&ev, "runbook", "fault_injected"), [0.0]);
+    assert_eq!(times(&ev, "runbook", "precheck_failed"), [60.0]);
+    assert_eq!(times(&ev, "runbook", "precheck_fixed"), [3_660.0]);
+    assert!(times(&ev, "runbook", "precheck_passed").is_empty());
+    let m = run(&sc, "blue-green", 1, 0);
+    assert_eq!(m.aborted, 0);
+    let plain = events(&pod(""), "blue-green");
+    assert_eq!(times(&plain, "runbook", "precheck_passed"), [60.0]);
+}
