@@ -680,11 +680,12 @@ pub struct Cut {
 }
 
 impl Cut {
-    /// Its label: the length cut out, in hours (`45.4 h cut out`).
+    /// Its label: the length cut out, in the unit people would use
+    /// (`45.4 h cut out`, `6.2 days cut out`, `10 years cut out`).
     pub fn label(&self) -> String {
         format!(
-            "{} h cut out",
-            fmt_number((self.to - self.from) as f64 / MS_PER_HOUR as f64)
+            "{} cut out",
+            crate::report::sensitivity::duration_words((self.to - self.from) as f64)
         )
     }
 }

@@ -121,7 +121,7 @@ fn timeline_from_fixed_data_with_a_cut_out_interim() {
         ],
     );
     // The quiet day and a half between the windows is cut out and labelled.
-    assert!(svg.contains(" h cut out"), "the interim is shown as a labelled break");
+    assert!(svg.contains(" cut out"), "the interim is shown as a labelled break");
 }
 
 #[test]

@@ -587,7 +587,10 @@ fn charts_of_the_longest_accepted_run_stay_within_the_memory_bound() {
     // stretch, labelled, and the exposure between the windows is written
     // on its lane.
     let svg = std::fs::read_to_string(dir.join("r/timeline.svg")).unwrap();
-    assert!(svg.contains(" h cut out"), "the cool-down is cut out");
+    assert!(
+        svg.contains(" years cut out"),
+        "the ten-year cool-down is cut out, in years"
+    );
     assert!(svg.contains("no failover"), "the exposure is labelled");
 }
 
