@@ -285,3 +285,49 @@ fn bad_fields_are_refused_by_name() {
         assert!(err.to_string().contains("bad.toml:"), "{add}: {err}");
     }
 }
+
+/// A fleet: the two-zone fleet of the placement tests (docs/model.md §7),
+/// each site preparing 3 days (constant: its mean) from the campaign's
+/// start. The windows open on Tuesdays and Thursdays at 22:00 local time:
+/// in UTC at 46 h, 94 h, 214 h; in Tokyo (UTC+9) at 37 h, 85 h, 205 h.
+/// Without the preparation the sites start at 46 h, 94 h and 37 h (by hand
+/// in the placement tests); with it none starts before 72 h: Tokyo at 85 h,
+/// utc-1 at 94 h, and utc-2, whose Thursday window is full (at most one
+/// site a window), the next Tuesday at 214 h.
+#[test]
+fn a_fleets_site_starts_no_sooner_than_its_preparation_ends() {
+    use std::sync::atomic::AtomicBool;
+    const H: i64 = 3600;
+    let text = r#"
+[fleet]
+start = "2025-03-03T00:00"   # a Monday, UTC
+sites = [
+  { name = "utc", scenario = "pair.toml", count = 2, strategy = "failover-sync-one-window", time_zone = "UTC" },
+  { name = "tokyo", scenario = "pair.toml", count = 1, strategy = "failover-sync-one-window", time_zone = "Asia/Tokyo" },
+]
+[campaign]
+max_sites_per_window = 1
+placement = "earliest"
+[operators]
+count = 1
+"#;
+    let starts = |site: &str| {
+        let f = crate::fleet::fleet(text, site);
+        let r = cutover::fleet::campaign::simulate_campaign(&f, 0, f.seed, 0, &AtomicBool::new(false)).unwrap();
+        let prep: Vec<u64> = r
+            .sites
+            .iter()
+            .map(|s| s.metrics.as_ref().unwrap().preparation_ms)
+            .collect();
+        let starts: Vec<i64> = r.sites.iter().map(|s| s.work_start.unwrap() / 1000).collect();
+        (starts, prep)
+    };
+    let plain = crate::fleet::pair();
+    let (before, prep) = starts(&plain);
+    assert_eq!(before, [46 * H, 94 * H, 37 * H]);
+    assert_eq!(prep, [0, 0, 0]);
+    let prepared = format!("{plain}\n[preparation]\nmanual_path = \"3d\"\n");
+    let (after, prep) = starts(&prepared);
+    assert_eq!(after, [94 * H, 214 * H, 85 * H]);
+    assert_eq!(prep, [72 * HOUR; 3]);
+}
