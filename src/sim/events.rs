@@ -1518,6 +1518,45 @@ mod tests {
                 "Support after 3 tries",
             ),
             (ProcedureStart, "runbook", "procedure_start", ""),
+            (
+                PreparationStart {
+                    manual: SimDuration::from_hours(72),
+                    rehearsal: SimDuration::from_hours(30),
+                },
+                "runbook",
+                "preparation_start",
+                "manual path 3d, rehearsal 1d6h",
+            ),
+            (PreparationDone, "runbook", "preparation_done", ""),
+            (
+                JumpClientsReconnecting {
+                    count: 1000,
+                    per_minute: 300,
+                    update: true,
+                },
+                "jump_clients",
+                "reconnecting",
+                "1000 Jump Clients, at most 300 a minute, each updating to the new version",
+            ),
+            (
+                JumpClientsReconnecting {
+                    count: 10,
+                    per_minute: 0,
+                    update: false,
+                },
+                "jump_clients",
+                "reconnecting",
+                "10 Jump Clients, all at once",
+            ),
+            (
+                JumpClientsReconnected {
+                    count: 1000,
+                    minutes: 4,
+                },
+                "jump_clients",
+                "reconnected",
+                "1000 Jump Clients in 4 min",
+            ),
             (StepStart { step: 2 }, "runbook", "step_start", "3/3 switch dns -> B"),
             (StepDone { step: 2 }, "runbook", "step_done", "3/3"),
             (ProcedureDone, "runbook", "procedure_done", ""),
