@@ -1610,9 +1610,9 @@ impl<'a> World<'a> {
                     event: Event::PreparationDone,
                 });
             }
-            // Worked out after the run: the last return is logged in full,
-            // even past the end.
-            for r in &jump.records {
+            // Worked out after the run: logged within the run only (the
+            // metrics count the last return in full, even past the end).
+            for r in jump.records.iter().filter(|r| r.time <= end_instant) {
                 events.push(*r);
             }
             // A truncated log is complete up to its last instant: windows too.

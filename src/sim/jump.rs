@@ -30,7 +30,8 @@ pub(super) struct JumpOutcome {
     pub offline_ms: u64,
     /// Most reconnects in one minute.
     pub peak_per_minute: u64,
-    /// `reconnecting` and `reconnected` records, in time order.
+    /// `reconnecting` and `reconnected` records, in time order (some may
+    /// come after the run's end: the caller logs those within it).
     pub records: Vec<Record>,
 }
 

@@ -249,6 +249,24 @@ fn jump_clients_reconnect_at_the_throttles_pace_and_update() {
         assert_eq!(out.metrics.jump_clients_offline_ms, want, "seed {seed}");
         assert_eq!(out.metrics.peak_reconnects_per_minute, 300);
     }
+    // A wave longer than the run: 1000 clients at 10 a minute take 100
+    // minutes, the run ends at the verification's end (no cool-down). The
+    // `reconnected` line past the end is not logged; the time offline is
+    // counted in full all the same.
+    let text = format!(
+        "{}\n[jump_clients]\ncount = 1000\nreconnect_per_minute = 10\n",
+        with(&shipped("single.toml"), "[calendar]", "cooldown = \"0s\"")
+    );
+    let (out, lines) = run_logged(&scenario(&text), "single", 1);
+    let (a, b) = (find(&lines, "site", "down")[0].ms, find(&lines, "site", "up")[0].ms);
+    let end = find(&lines, "run", "end")[0].ms;
+    assert!(end < b + 100 * MIN);
+    assert_eq!(find(&lines, "jump_clients", "reconnecting").len(), 1);
+    assert!(find(&lines, "jump_clients", "reconnected").is_empty());
+    let want: u64 = (1..=100).map(|k| 10 * (b + k * MIN - a)).sum();
+    assert_eq!(out.metrics.jump_clients_offline_ms, want);
+    assert_eq!(out.metrics.peak_reconnects_per_minute, 10);
+
     // The defaults: no Jump Clients, nothing logged, nothing counted.
     let (out, lines) = run_logged(&scenario(&shipped("single.toml")), "single", 1);
     assert!(lines.iter().all(|l| l.entity != "jump_clients"));
