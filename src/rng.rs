@@ -83,6 +83,20 @@ pub fn stream(seed: u64, replication: u64, purpose: Purpose) -> ChaCha8Rng {
     rng
 }
 
+/// The preparation's stream (`[preparation]`: the manual path's and the
+/// rehearsal's lengths) of one replication. Every stream number of the
+/// master seed's key belongs to a [`Purpose`] (see [`MAX_REPLICATIONS`]),
+/// and appending one would renumber them all: this one is keyed apart, by
+/// the master seed and a tag of its own, so that it shifts no other draw.
+pub fn preparation_stream(seed: u64, replication: u64) -> ChaCha8Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..24].copy_from_slice(b"cutover:prepare!");
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(replication);
+    rng
+}
+
 /// All the streams of one replication.
 pub struct Streams {
     /// Arrival instants and kinds.

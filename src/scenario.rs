@@ -10,6 +10,7 @@
 pub mod fields;
 pub mod inject;
 pub mod locate;
+pub mod prep;
 pub mod raw;
 pub mod sensitivity;
 pub mod suggest;
@@ -417,6 +418,12 @@ pub struct Scenario {
     pub faults: FaultSpec,
     /// Blue-green maintenance (pods only; defaults otherwise).
     pub pod: PodSpec,
+    /// The preparation before the first window (`[preparation]`).
+    pub preparation: prep::PreparationSpec,
+    /// Representative consoles around the upgrade (`[consoles]`).
+    pub consoles: prep::ConsolesSpec,
+    /// Jump Clients (`[jump_clients]`).
+    pub jump_clients: prep::JumpClientsSpec,
     /// Thresholds for the summary's exceedance probabilities, by metric
     /// column name (e.g. `downtime_s` → 900 gives P(downtime > 15 min)).
     pub thresholds: Vec<(String, f64)>,

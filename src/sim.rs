@@ -23,6 +23,7 @@ pub mod events;
 mod exec;
 mod failover;
 mod inject;
+mod jump;
 mod mintree;
 mod regions;
 mod roles;
@@ -230,7 +231,9 @@ pub fn simulate_carrying(
     stop: &AtomicBool,
     version: Option<VersionDefect>,
 ) -> Option<RunOutput> {
-    let mut w = World::new(scenario, runbook, seed, 0, opts, *limits);
+    // The campaign placed the site after its preparation: its run does
+    // not wait for it again.
+    let mut w = World::new(scenario, runbook, seed, 0, opts, *limits, true);
     w.defect.version = version;
     if !w.run(stop) {
         return None;
@@ -251,7 +254,7 @@ pub fn simulate_bounded(
     limits: &Limits,
     stop: &AtomicBool,
 ) -> Option<RunOutput> {
-    let mut w = World::new(scenario, runbook, seed, replication, opts, *limits);
+    let mut w = World::new(scenario, runbook, seed, replication, opts, *limits, false);
     if !w.run(stop) {
         return None;
     }
@@ -627,6 +630,9 @@ struct World<'a> {
     /// How long after that the locked-down consoles are redeployed
     /// (drawn before the run when there are any).
     redeploy_after: SimDuration,
+    /// The preparation, when there is one to log: its start, the manual
+    /// path's and the rehearsal's lengths.
+    prepared: Option<(SimTime, SimDuration, SimDuration)>,
     /// Technicians whose console has not logged in to the new version yet
     /// (docs/model.md, "Consoles after the upgrade").
     technicians_left: u64,
@@ -683,17 +689,27 @@ impl<'a> World<'a> {
         replication: u64,
         opts: RunOptions,
         limits: Limits,
+        placed: bool,
     ) -> World<'a> {
         let mut rng = Streams::new(seed, replication);
-        // The procedure starts at the first window opening after the warm-up
-        // (a pod's service starts at once and schedules its own slot); the
-        // workload starts one warm-up earlier.
-        let proc_start = if sc.site.kind.scheduled_by_service() {
-            SimTime(sc.warmup.0)
+        // The preparation (docs/model.md, "Preparation") starts at the
+        // warm-up's end and holds the procedure back until it is done; a
+        // fleet's campaign placed the site after its preparation already
+        // (its mean length), so the site's run does not wait again.
+        let prep = &sc.preparation;
+        let (manual, rehearsal) = if prep.is_set() && !placed {
+            prep.draw(&mut crate::rng::preparation_stream(seed, replication))
         } else {
-            sc.calendar
-                .next_open(SimTime(sc.warmup.0))
-                .unwrap_or(SimTime(sc.warmup.0))
+            (SimDuration::ZERO, SimDuration::ZERO)
+        };
+        let ready = SimTime(sc.warmup.0) + manual + rehearsal;
+        // The procedure starts at the first window opening after the warm-up
+        // and the preparation (a pod's service starts at once and schedules
+        // its own slot); the workload starts one warm-up earlier.
+        let proc_start = if sc.site.kind.scheduled_by_service() {
+            ready
+        } else {
+            sc.calendar.next_open(ready).unwrap_or(ready)
         };
         let start = SimTime(proc_start.0 - sc.warmup.0);
         let wl = &sc.workload;
@@ -888,6 +904,7 @@ impl<'a> World<'a> {
             logoff_override: None,
             new_since: None,
             redeploy_after: SimDuration::ZERO,
+            prepared: None,
             technicians_left: sc.workload.console.technicians,
             log: if opts.log_events {
                 EventLog::new(
@@ -913,12 +930,25 @@ impl<'a> World<'a> {
         };
 
         w.m.procedure_start_ms = proc_start.0;
+        if prep.is_set() {
+            w.m.preparation_ms = if placed { prep.mean().0 } else { (manual + rehearsal).0 };
+            if !placed {
+                w.prepared = Some((SimTime(sc.warmup.0), manual, rehearsal));
+            }
+        }
         if sc.workload.console.msi_locked_share > 0.0 {
             w.redeploy_after = sc.workload.console.redeploy.sample(&mut w.rng.consoles);
+            if sc.consoles.prestage_msi {
+                // Pre-staged: the MSI of the new console was downloaded
+                // before the server upgrade and deployed with it (drawn all
+                // the same, so that the stream does not move).
+                w.redeploy_after = SimDuration::ZERO;
+            }
         }
         // Drawn once per replication from a stream of its own, and only when
-        // a defect is possible: without one nothing is drawn.
-        let p = sc.faults.latent_defect;
+        // a defect is possible: without one nothing is drawn. A rehearsal
+        // catches its share first (docs/model.md, "Preparation").
+        let p = sc.preparation.residual(sc.faults.latent_defect);
         if p > 0.0 && w.rng.defects.random::<f64>() < p {
             w.defect.detect = Some(sc.faults.defect_detect.sample(&mut w.rng.defects));
         }
@@ -1525,6 +1555,7 @@ impl<'a> World<'a> {
             self.m.down_at_end_ms = end_instant.since(since).0;
         }
         self.m.unsynced_at_end = self.owed_records();
+        let down_at_end = self.down_since.is_some();
         if let Some(since) = self.down_since.take() {
             self.m.downtime_ms += end_instant.since(since).0;
             self.spans.down.push((since, end_instant));
@@ -1557,9 +1588,33 @@ impl<'a> World<'a> {
             let mtbf = self.sc.faults.mtbf.0 as f64;
             self.m.exposure_risk = 1.0 - (-(self.at_risk_ms as f64) / mtbf).exp();
         }
+        let jump = jump::jump_clients(
+            &self.sc.jump_clients,
+            &self.spans.down,
+            down_at_end,
+            self.new_since,
+            end_instant,
+        );
+        self.m.jump_clients_offline_ms = jump.offline_ms;
+        self.m.peak_reconnects_per_minute = jump.peak_per_minute;
         let mut events = std::mem::take(&mut self.log);
         if self.opts.log_events {
             events.retain(|r| r.time <= end_instant);
+            if let Some((from, manual, rehearsal)) = self.prepared {
+                events.push(Record {
+                    time: from,
+                    event: Event::PreparationStart { manual, rehearsal },
+                });
+                events.push(Record {
+                    time: from + manual + rehearsal,
+                    event: Event::PreparationDone,
+                });
+            }
+            // Worked out after the run: logged within the run only (the
+            // metrics count the last return in full, even past the end).
+            for r in jump.records.iter().filter(|r| r.time <= end_instant) {
+                events.push(*r);
+            }
             // A truncated log is complete up to its last instant: windows too.
             let last = self.log_full_at.map_or(end_instant, |t| t.min(end_instant));
             if !self.sc.site.kind.scheduled_by_service() {

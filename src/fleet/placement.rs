@@ -310,6 +310,10 @@ impl<'f> WavePlacer<'f> {
         let rel = |t: i64| SimTime((t - g0).max(0) as u64);
         let horizon = CAMPAIGN_HORIZON.0 as i64;
         let windowed = windowed(fleet, k);
+        // A site prepares from the campaign's start (`[preparation]`, its
+        // mean length: the same for every replication) and cannot start
+        // before its preparation ends (docs/model.md, "Preparation").
+        t = t.max(sc.preparation.mean().0.min(i64::MAX as u64) as i64);
         loop {
             if t > horizon || stop_at.is_some_and(|s| s <= t) {
                 return None;

@@ -604,6 +604,61 @@ pub const TABLES: &[Table] = &[
         refused: &[],
     },
     Table {
+        name: "preparation",
+        header: "[preparation]",
+        default: "none",
+        meaning: "work before the first window (docs/model.md, \"Preparation\"): it starts at the warm-up's end, and the procedure starts at the first window opening after it; in a fleet, each site prepares from the campaign's start and starts no sooner than its mean length",
+        fields: &[
+            Field {
+                names: &["manual_path"],
+                default: "none (0)",
+                meaning: "lead time of the manual path (download key, transfer from an unrestricted system, removable media): a duration or a distribution",
+            },
+            Field {
+                names: &["rehearsal.duration", "rehearsal.catches"],
+                default: "none",
+                meaning: "`rehearsal = { duration = <dist>, catches = <0 to 1> }`, both required: a rehearsal in a controlled environment after the manual path, which catches that share of the upgrade failures and latent defects before production (`faults.upgrade_failure` and `faults.latent_defect` × (1 − `catches`))",
+            },
+        ],
+        refused: &[],
+    },
+    Table {
+        name: "consoles",
+        header: "[consoles]",
+        default: "",
+        meaning: "representative consoles around the upgrade",
+        fields: &[Field {
+            names: &["prestage_msi"],
+            default: "`false`",
+            meaning: "the extractable console MSI is downloaded before the server upgrade and deployed with it: consoles on locked-down machines (`workload.console.msi_locked_share`) wait for no redeployment (`workload.console.redeploy`) and need no update",
+        }],
+        refused: &[],
+    },
+    Table {
+        name: "jump_clients",
+        header: "[jump_clients]",
+        default: "",
+        meaning: "Jump Clients that reconnect and update when the site comes back (docs/model.md, \"Jump Clients\")",
+        fields: &[
+            Field {
+                names: &["count"],
+                default: "`0` (none)",
+                meaning: "Jump Clients connected to the site (0 to 10,000,000)",
+            },
+            Field {
+                names: &["reconnect_per_minute"],
+                default: "none (all at once)",
+                meaning: "the appliance's throttle: at most this many reconnect a minute, the `k`-th minute's batch back `k` minutes after the site (1 to 10,000,000)",
+            },
+            Field {
+                names: &["update"],
+                default: "`0s`",
+                meaning: "time for one Jump Client to update itself once reconnected to the new version (each on its own, all in parallel)",
+            },
+        ],
+        refused: &[],
+    },
+    Table {
         name: "runbooks",
         header: "[[runbooks]]",
         default: "none",

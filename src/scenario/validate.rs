@@ -5,6 +5,9 @@
 //! value is out of range. Validation goes on after a problem so that one pass
 //! reports everything.
 
+use super::prep::{
+    ConsolesSpec, JumpClientsSpec, PreparationSpec, RawConsoles, RawJumpClients, RawPreparation, Rehearsal,
+};
 use super::raw::*;
 use super::*;
 use crate::model::calendar::{
@@ -976,6 +979,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         );
     }
     let pod = pod(c, raw.pod, site.kind, &calendar);
+    let (preparation, consoles, jump_clients) = prep(c, raw.preparation, raw.consoles, raw.jump_clients);
     work_bounds(c, &site, &workload, &failover, &faults, &pod);
 
     let mut thresholds = Vec::new();
@@ -1032,11 +1036,73 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         workload,
         faults,
         pod,
+        preparation,
+        consoles,
+        jump_clients,
         thresholds,
         priorities,
         risk,
         sensitivity,
     })
+}
+
+/// `[preparation]`, `[consoles]` and `[jump_clients]` (docs/model.md,
+/// "Preparation" and "Jump Clients"): all off when absent.
+fn prep(
+    c: &mut Ctx,
+    preparation: Option<RawPreparation>,
+    consoles: Option<RawConsoles>,
+    jump: Option<RawJumpClients>,
+) -> (PreparationSpec, ConsolesSpec, JumpClientsSpec) {
+    let p = preparation.unwrap_or_default();
+    let manual_path = p
+        .manual_path
+        .as_ref()
+        .map(|d| c.dist("preparation.manual_path", Some(d), Dist::Constant(SimDuration::ZERO)));
+    let rehearsal = p.rehearsal.map(|r| {
+        if r.duration.is_none() {
+            c.bad(
+                "preparation.rehearsal.duration",
+                "missing: a rehearsal needs its length (duration) and the share of failures it catches (catches)",
+            );
+        }
+        if r.catches.is_none() {
+            c.bad(
+                "preparation.rehearsal.catches",
+                "missing: the share of upgrade failures and latent defects the rehearsal catches (0 to 1)",
+            );
+        }
+        Rehearsal {
+            duration: c.dist(
+                "preparation.rehearsal.duration",
+                r.duration.as_ref(),
+                Dist::Constant(SimDuration::ZERO),
+            ),
+            catches: c.probability("preparation.rehearsal.catches", r.catches, 0.0),
+        }
+    });
+    let cs = consoles.unwrap_or_default();
+    let j = jump.unwrap_or_default();
+    let jump_clients = JumpClientsSpec {
+        count: c.integer("jump_clients.count", j.count, 0, 0, 10_000_000) as u64,
+        reconnect_per_minute: j.reconnect_per_minute.map(|_| {
+            c.integer(
+                "jump_clients.reconnect_per_minute",
+                j.reconnect_per_minute,
+                1,
+                1,
+                10_000_000,
+            ) as u64
+        }),
+        update: c.duration("jump_clients.update", j.update.as_ref(), SimDuration::ZERO),
+    };
+    (
+        PreparationSpec { manual_path, rehearsal },
+        ConsolesSpec {
+            prestage_msi: cs.prestage_msi.unwrap_or(false),
+        },
+        jump_clients,
+    )
 }
 
 /// Refuses rate combinations that would make a run do absurd amounts of

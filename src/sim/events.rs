@@ -41,6 +41,8 @@ pub enum Entity {
     Client,
     /// A latent defect of the new version.
     Defect,
+    /// The site's Jump Clients (`[jump_clients]`).
+    JumpClients,
     /// One node.
     Node(NodeId),
 }
@@ -422,6 +424,35 @@ pub enum Event {
         tries: u32,
     },
     // ----- the runbook -----------------------------------------------------
+    /// The preparation starts (`[preparation]`): the manual path, then
+    /// the rehearsal, each as long as drawn.
+    PreparationStart {
+        /// The manual path's lead time (key, transfer, media).
+        manual: SimDuration,
+        /// The rehearsal's length.
+        rehearsal: SimDuration,
+    },
+    /// The preparation is done: the procedure may start at the next window.
+    PreparationDone,
+    /// The site is back: its Jump Clients reconnect, at most `per_minute`
+    /// a minute (0: no throttle, all at once).
+    JumpClientsReconnecting {
+        /// Jump Clients offline.
+        count: u64,
+        /// The appliance's throttle (0: none).
+        per_minute: u64,
+        /// They update once reconnected (the site serves the new version
+        /// they have not run yet).
+        update: bool,
+    },
+    /// The last of `count` Jump Clients reconnected, `minutes` minutes
+    /// after the site came back.
+    JumpClientsReconnected {
+        /// Jump Clients reconnected.
+        count: u64,
+        /// Minutes it took.
+        minutes: u64,
+    },
     /// The procedure starts.
     ProcedureStart,
     /// Step `step` (0-based) of the runbook starts.
@@ -725,7 +756,10 @@ impl Event {
                 Entity::Defect
             }
             ConnectFailed { .. } => Entity::Client,
+            JumpClientsReconnecting { .. } | JumpClientsReconnected { .. } => Entity::JumpClients,
             ProcedureStart
+            | PreparationStart { .. }
+            | PreparationDone
             | StepStart { .. }
             | StepDone { .. }
             | ProcedureDone
@@ -803,6 +837,10 @@ impl Event {
             SessionEnd { .. } => "session_end",
             ConnectFailed { .. } => "connect_failed",
             ProcedureStart => "procedure_start",
+            PreparationStart { .. } => "preparation_start",
+            PreparationDone => "preparation_done",
+            JumpClientsReconnecting { .. } => "reconnecting",
+            JumpClientsReconnected { .. } => "reconnected",
             StepStart { .. } => "step_start",
             StepDone { .. } => "step_done",
             ProcedureDone => "procedure_done",
@@ -982,6 +1020,7 @@ impl EventLog {
             Entity::Cluster => "cluster",
             Entity::Client => "client",
             Entity::Defect => "defect",
+            Entity::JumpClients => "jump_clients",
             Entity::Node(id) => self.node_name(id),
         }
     }
@@ -1015,6 +1054,7 @@ impl fmt::Display for Detail<'_> {
             | Broken
             | Repaired { .. }
             | ProcedureStart
+            | PreparationDone
             | ProcedureDone
             | PrecheckPassed
             | PrecheckFixed
@@ -1203,6 +1243,25 @@ impl fmt::Display for Detail<'_> {
             Recovered => f.write_str("every appliance back on the old version"),
             RestoreStart { takes, .. } => write!(f, "from the backup, takes {takes}"),
             RestoreDone { .. } => f.write_str("back on the old version"),
+            PreparationStart { manual, rehearsal } => write!(f, "manual path {manual}, rehearsal {rehearsal}"),
+            JumpClientsReconnecting {
+                count,
+                per_minute,
+                update,
+            } => {
+                if per_minute == 0 {
+                    write!(f, "{count} Jump Clients, all at once")?;
+                } else {
+                    write!(f, "{count} Jump Clients, at most {per_minute} a minute")?;
+                }
+                if update {
+                    f.write_str(", each updating to the new version")?;
+                }
+                Ok(())
+            }
+            JumpClientsReconnected { count, minutes } => {
+                write!(f, "{count} Jump Clients in {minutes} min")
+            }
             StepsDone => f.write_str("the new version carries a latent defect not found yet: the run goes on"),
             RecoveryStart { steps } => write!(f, "{steps} steps replace the rest of the runbook"),
             RecoveryStepStart { step, index, total } => {
@@ -1470,6 +1529,45 @@ mod tests {
                 "Support after 3 tries",
             ),
             (ProcedureStart, "runbook", "procedure_start", ""),
+            (
+                PreparationStart {
+                    manual: SimDuration::from_hours(72),
+                    rehearsal: SimDuration::from_hours(30),
+                },
+                "runbook",
+                "preparation_start",
+                "manual path 3d, rehearsal 1d6h",
+            ),
+            (PreparationDone, "runbook", "preparation_done", ""),
+            (
+                JumpClientsReconnecting {
+                    count: 1000,
+                    per_minute: 300,
+                    update: true,
+                },
+                "jump_clients",
+                "reconnecting",
+                "1000 Jump Clients, at most 300 a minute, each updating to the new version",
+            ),
+            (
+                JumpClientsReconnecting {
+                    count: 10,
+                    per_minute: 0,
+                    update: false,
+                },
+                "jump_clients",
+                "reconnecting",
+                "10 Jump Clients, all at once",
+            ),
+            (
+                JumpClientsReconnected {
+                    count: 1000,
+                    minutes: 4,
+                },
+                "jump_clients",
+                "reconnected",
+                "1000 Jump Clients in 4 min",
+            ),
             (StepStart { step: 2 }, "runbook", "step_start", "3/3 switch dns -> B"),
             (StepDone { step: 2 }, "runbook", "step_done", "3/3"),
             (ProcedureDone, "runbook", "procedure_done", ""),

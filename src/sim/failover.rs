@@ -239,7 +239,8 @@ impl World<'_> {
             );
             return;
         }
-        let p = self.sc.faults.upgrade_failure;
+        // A rehearsal caught its share of the failures before production.
+        let p = self.sc.preparation.residual(self.sc.faults.upgrade_failure);
         // An injected failure draws nothing more: the draw is made (and
         // the stream moves) as it would without it.
         let drawn = p > 0.0 && self.rng.faults.random::<f64>() < p;
@@ -493,7 +494,7 @@ mod tests {
         )
         .unwrap();
         let rb = sc.runbook("failover-async-nat").unwrap();
-        let mut w = World::new(&sc, rb, 1, 0, RunOptions::default(), Limits::DEFAULT);
+        let mut w = World::new(&sc, rb, 1, 0, RunOptions::default(), Limits::DEFAULT, false);
         // Established, A primary: three sessions end, wherever they ran,
         // and their records wait on A for the next sync.
         for node in [0, 0, 1] {

@@ -94,7 +94,7 @@ warmup = "6h"
             log_events: true,
             trace_sessions: false,
         };
-        let mut w = World::new(sc, runbook, 1, 0, opts, Limits::DEFAULT);
+        let mut w = World::new(sc, runbook, 1, 0, opts, Limits::DEFAULT, false);
         let at = w.start + SimDuration(MS_PER_HOUR);
         let epoch = w.nodes[0].epoch;
         w.q.schedule(at, Ev::Crash { node: 0, epoch });
@@ -212,7 +212,7 @@ steps = [
         // over at the start + 1 min (failover_delay 2 min): the step reads
         // again, B now, and starts then, not at A's repair (start + 29 min).
         let rb = sc.runbook("failover-async-dns").unwrap();
-        let mut w = World::new(&sc, rb, 1, 0, opts, Limits::DEFAULT);
+        let mut w = World::new(&sc, rb, 1, 0, opts, Limits::DEFAULT, false);
         let start = w.m.procedure_start_ms;
         let epoch = w.nodes[0].epoch;
         w.q.schedule(crate::time::SimTime(start - MS_PER_MIN), Ev::Crash { node: 0, epoch });

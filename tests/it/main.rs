@@ -61,6 +61,9 @@
 //! - `pods`: Horizon pods as their administrators see them: users back when
 //!   they next work, the preferred window in UTC, a pod left unsupported,
 //!   the hour of a missed slot, lost work in a fleet's tables.
+//! - `preparation`: the preparation before the first window, a rehearsal
+//!   that catches failures, pre-staged consoles and Jump Clients at the
+//!   appliance's throttle, from events.csv and by hand.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -87,6 +90,7 @@ mod operators;
 mod optimise;
 mod placement;
 mod pods;
+mod preparation;
 mod props;
 mod report;
 mod runbooks;

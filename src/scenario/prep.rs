@@ -1,0 +1,131 @@
+//! Work before and around the upgrade that the appliance's own procedure
+//! does not show: the preparation (`[preparation]`: the manual path and a
+//! rehearsal), pre-staged consoles (`[consoles]`) and the Jump Clients
+//! that reconnect and update afterwards (`[jump_clients]`). Every field is
+//! off by default: a scenario without these tables runs as before.
+//! The rules are in docs/model.md ("Preparation", "Jump Clients").
+
+use rand::Rng;
+use serde::Deserialize;
+
+use super::raw::RawDist;
+use crate::model::dist::Dist;
+use crate::time::SimDuration;
+
+/// `[preparation]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreparation {
+    pub manual_path: Option<RawDist>,
+    pub rehearsal: Option<RawRehearsal>,
+}
+
+/// `preparation.rehearsal` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRehearsal {
+    pub duration: Option<RawDist>,
+    pub catches: Option<f64>,
+}
+
+/// `[consoles]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsoles {
+    pub prestage_msi: Option<bool>,
+}
+
+/// `[jump_clients]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJumpClients {
+    pub count: Option<i64>,
+    pub reconnect_per_minute: Option<i64>,
+    pub update: Option<String>,
+}
+
+/// A rehearsal of the upgrade in a controlled environment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rehearsal {
+    /// How long it takes.
+    pub duration: Dist,
+    /// The share of upgrade failures and latent defects it catches before
+    /// production (0 to 1).
+    pub catches: f64,
+}
+
+/// The preparation before the first window: the manual path (download
+/// key, transfer from an unrestricted system, removable media), then a
+/// rehearsal. None of it by default.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PreparationSpec {
+    /// Lead time of the manual path.
+    pub manual_path: Option<Dist>,
+    /// The rehearsal, after the manual path.
+    pub rehearsal: Option<Rehearsal>,
+}
+
+impl PreparationSpec {
+    /// True when there is anything to prepare.
+    pub fn is_set(&self) -> bool {
+        self.manual_path.is_some() || self.rehearsal.is_some()
+    }
+
+    /// Draws the manual path's and the rehearsal's lengths, in that order
+    /// (zero for what is not set; a constant draws nothing).
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> (SimDuration, SimDuration) {
+        let manual = self.manual_path.as_ref().map_or(SimDuration::ZERO, |d| d.sample(rng));
+        let rehearsal = self
+            .rehearsal
+            .as_ref()
+            .map_or(SimDuration::ZERO, |r| r.duration.sample(rng));
+        (manual, rehearsal)
+    }
+
+    /// The preparation's mean length, rounded to the millisecond (what a
+    /// fleet's campaign places sites by).
+    pub fn mean(&self) -> SimDuration {
+        let manual = self.manual_path.as_ref().map_or(0.0, Dist::mean_ms);
+        let rehearsal = self.rehearsal.as_ref().map_or(0.0, |r| r.duration.mean_ms());
+        SimDuration::from_ms_f64(manual + rehearsal)
+    }
+
+    /// The share of upgrade failures and latent defects the rehearsal
+    /// catches (0 without one).
+    pub fn catches(&self) -> f64 {
+        self.rehearsal.as_ref().map_or(0.0, |r| r.catches)
+    }
+
+    /// Probability `p` of a fault in production once the rehearsal has
+    /// caught its share: `p` × (1 − `catches`), exactly `p` without one.
+    pub fn residual(&self, p: f64) -> f64 {
+        match &self.rehearsal {
+            Some(r) => p * (1.0 - r.catches),
+            None => p,
+        }
+    }
+}
+
+/// `[consoles]`: how the representative consoles are handled around the
+/// upgrade.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConsolesSpec {
+    /// The extractable console MSI is downloaded before the server upgrade
+    /// and deployed on the locked-down machines: they wait for no
+    /// redeployment.
+    pub prestage_msi: bool,
+}
+
+/// `[jump_clients]`: Jump Clients that reconnect to the site and update
+/// after it comes back. None by default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JumpClientsSpec {
+    /// How many Jump Clients the site has.
+    pub count: u64,
+    /// The appliance's throttle: at most this many reconnect a minute
+    /// (none: every one reconnects at once).
+    pub reconnect_per_minute: Option<u64>,
+    /// Time for one Jump Client to update itself once reconnected to the
+    /// new version.
+    pub update: SimDuration,
+}

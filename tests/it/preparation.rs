@@ -1,0 +1,351 @@
+//! Preparation, pre-staged consoles and Jump Clients (docs/model.md,
+//! "Preparation" and "Jump Clients"), read from the `events.csv` of runs
+//! where they happen and checked by hand: the procedure starts at the
+//! first window after the preparation, a rehearsal that catches everything
+//! leaves no failed upgrade and no latent defect, a pre-staged MSI spares
+//! the locked-down consoles their wait, and Jump Clients reconnect at the
+//! appliance's throttle: N clients at R a minute take ⌈N/R⌉ minutes.
+
+use cutover::scenario::Scenario;
+use cutover::sim::{RunOptions, RunOutput, simulate};
+
+use crate::scenario;
+
+const S: u64 = 1000;
+const MIN: u64 = 60 * S;
+const HOUR: u64 = 60 * MIN;
+const DAY: u64 = 24 * HOUR;
+const WEEK: u64 = 7 * DAY;
+
+fn shipped(name: &str) -> String {
+    let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `text` with `line` added after the line `after` (which must be there).
+fn with(text: &str, after: &str, line: &str) -> String {
+    assert!(text.contains(after), "{after:?} is not in the scenario");
+    text.replacen(after, &format!("{after}\n{line}"), 1)
+}
+
+/// One line of `events.csv`: time in ms, entity, event, detail.
+#[derive(Debug, Clone)]
+struct Line {
+    ms: u64,
+    entity: String,
+    event: String,
+    detail: String,
+}
+
+fn run_logged(sc: &Scenario, strategy: &str, seed: u64) -> (RunOutput, Vec<Line>) {
+    let rb = sc.runbook(strategy).unwrap();
+    let out = simulate(
+        sc,
+        rb,
+        seed,
+        0,
+        RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    let mut buf = Vec::new();
+    cutover::export::write_events(&mut buf, &out.events).unwrap();
+    let mut r = csv::Reader::from_reader(buf.as_slice());
+    let lines = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            let secs: f64 = rec[0].parse().unwrap();
+            Line {
+                ms: (secs * 1000.0).round() as u64,
+                entity: rec[1].to_string(),
+                event: rec[2].to_string(),
+                detail: rec[3].to_string(),
+            }
+        })
+        .collect();
+    (out, lines)
+}
+
+fn find<'a>(lines: &'a [Line], entity: &str, event: &str) -> Vec<&'a Line> {
+    lines
+        .iter()
+        .filter(|l| l.entity == entity && l.event == event)
+        .collect()
+}
+
+#[test]
+fn the_procedure_starts_at_the_first_window_after_the_preparation() {
+    // The shipped single appliance: one window a week, Tuesday 22:00
+    // (1 d 22 h after the calendar's Monday start). A manual path of 3 days
+    // and a rehearsal of 2 days, both constant: 5 days from the warm-up's end.
+    let base = shipped("single.toml");
+    let prepared = with(
+        &base,
+        "data_gb = 200",
+        "\n[preparation]\nmanual_path = \"3d\"\nrehearsal = { duration = \"2d\", catches = 0.6 }",
+    );
+    let plain = scenario(&base);
+    let sc = scenario(&prepared);
+    assert_eq!(sc.warmup, plain.warmup);
+    let warmup = sc.warmup.0;
+    assert!(warmup < DAY + 22 * HOUR, "the first Tuesday window follows the warm-up");
+    let (_, before) = run_logged(&plain, "single", 1);
+    let (out, lines) = run_logged(&sc, "single", 1);
+
+    let start = find(&lines, "runbook", "preparation_start");
+    let done = find(&lines, "runbook", "preparation_done");
+    let proc = find(&lines, "runbook", "procedure_start");
+    assert_eq!((start.len(), done.len(), proc.len()), (1, 1, 1), "{lines:?}");
+    assert_eq!(start[0].ms, warmup);
+    assert_eq!(start[0].detail, "manual path 3d, rehearsal 2d");
+    assert_eq!(done[0].ms, warmup + 5 * DAY);
+    // Without the preparation the procedure starts at the first Tuesday;
+    // with it, the first Tuesday after warm-up + 5 days: a week later.
+    let first = find(&before, "runbook", "procedure_start")[0].ms;
+    assert_eq!(first, DAY + 22 * HOUR);
+    assert_eq!(proc[0].ms, first + WEEK);
+    assert!(done[0].ms < proc[0].ms && proc[0].ms - WEEK < done[0].ms);
+    // In the file: the preparation comes before the procedure.
+    let pos = |e: &str| lines.iter().position(|l| l.event == e).unwrap();
+    assert!(pos("preparation_start") < pos("preparation_done"));
+    assert!(pos("preparation_done") < pos("procedure_start"));
+    assert_eq!(out.metrics.preparation_ms, 5 * DAY);
+    assert_eq!(out.metrics.procedure_start_ms, first + WEEK);
+}
+
+#[test]
+fn a_rehearsal_that_catches_everything_leaves_no_failure_and_no_defect() {
+    let faulty = with(
+        &shipped("single.toml"),
+        "data_gb = 200",
+        "\n[faults]\nupgrade_failure = 1\nupgrade_retries = 0\nlatent_defect = 1\ndefect_detect = \"1h\"",
+    );
+    let caught = with(
+        &faulty,
+        "data_gb = 200",
+        "\n[preparation]\nrehearsal = { duration = \"1d\", catches = 1 }",
+    );
+    for seed in 1..=3 {
+        let (_, lines) = run_logged(&scenario(&faulty), "single", seed);
+        assert!(
+            !lines.iter().all(|l| l.event != "upgrade_failed"),
+            "seed {seed}: the fault is there"
+        );
+        let (out, lines) = run_logged(&scenario(&caught), "single", seed);
+        for e in [
+            "upgrade_failed",
+            "defect_found",
+            "defect_escaped",
+            "recovery_start",
+            "aborted",
+        ] {
+            assert!(
+                lines.iter().all(|l| l.event != e),
+                "seed {seed}: {e} after the rehearsal"
+            );
+        }
+        assert_eq!(out.metrics.aborted, 0);
+        assert_eq!(out.metrics.defects_found, 0);
+        assert!(find(&lines, "runbook", "procedure_done").len() == 1);
+    }
+    // With the defect alone, not caught: it shows (a single appliance has
+    // no old version to fall back to: it escapes, and A is restored).
+    let defect_only = with(
+        &shipped("single.toml"),
+        "data_gb = 200",
+        "\n[faults]\nlatent_defect = 1\ndefect_detect = \"1h\"",
+    );
+    let (_, lines) = run_logged(&scenario(&defect_only), "single", 1);
+    assert_eq!(find(&lines, "defect", "defect_escaped").len(), 1);
+    assert_eq!(find(&lines, "runbook", "recovery_start").len(), 1);
+}
+
+#[test]
+fn a_rehearsal_leaves_p_times_one_minus_catches_of_the_failures() {
+    // upgrade_failure 0.5, catches 0.6: a first attempt fails with
+    // probability 0.2. Over 600 runs: 120 expected, sd 9.8.
+    let text = with(
+        &shipped("single.toml"),
+        "data_gb = 200",
+        "\n[faults]\nupgrade_failure = 0.5\nupgrade_retries = 0\n\n[preparation]\nrehearsal = { duration = \"1h\", catches = 0.6 }",
+    );
+    let sc = scenario(&with(&text, "[calendar]", "cooldown = \"0s\""));
+    let runs = 600;
+    let failed = (0..runs)
+        .filter(|&r| {
+            let rb = sc.runbook("single").unwrap();
+            simulate(&sc, rb, 7, r, RunOptions::default()).metrics.aborted == 1
+        })
+        .count() as f64;
+    let (mean, sd) = (runs as f64 * 0.2, (runs as f64 * 0.2 * 0.8).sqrt());
+    assert!(
+        (failed - mean).abs() < 4.0 * sd,
+        "{failed} failed, {mean} ± {sd} expected"
+    );
+}
+
+#[test]
+fn a_prestaged_msi_spares_the_locked_consoles_their_wait() {
+    // Half the consoles locked down, redeployed a day after the site first
+    // serves the new version; 8 technicians, 2-minute updates.
+    let base = with(
+        &shipped("single.toml"),
+        "[workload.console]",
+        "msi_locked_share = 0.5\nredeploy = \"1d\"\ntechnicians = 8\nreconnect = { client_update = \"2m\" }",
+    );
+    let base = with(&base, "[calendar]", "cooldown = \"3d\"");
+    let prestaged = format!("{base}\n[consoles]\nprestage_msi = true\n");
+    let (locked, staged) = (scenario(&base), scenario(&prestaged));
+    let mut waited = 0;
+    for seed in 1..=5 {
+        let (a, lines_a) = run_logged(&locked, "single", seed);
+        let (b, lines_b) = run_logged(&staged, "single", seed);
+        // The same run up to the consoles: the same upgrade.
+        assert_eq!(
+            find(&lines_a, "runbook", "procedure_done")[0].ms,
+            find(&lines_b, "runbook", "procedure_done")[0].ms
+        );
+        let (x, y) = (a.metrics.technician_unavailable_ms, b.metrics.technician_unavailable_ms);
+        assert!(y <= x, "seed {seed}: {y} > {x}");
+        // Pre-staged, no first login waits past a few updates: at most
+        // every technician's update.
+        assert!(y <= 8 * 2 * MIN, "seed {seed}: {y}");
+        if x > 8 * 2 * MIN {
+            waited += 1;
+        }
+    }
+    assert!(waited > 0, "no locked console waited for its redeployment in five runs");
+}
+
+#[test]
+fn jump_clients_reconnect_at_the_throttles_pace_and_update() {
+    // 1000 Jump Clients at 300 a minute, 30 s to update: ⌈1000/300⌉ = 4
+    // minutes after the site is back, batches of 300, 300, 300 and 100.
+    let text = format!(
+        "{}\n[jump_clients]\ncount = 1000\nreconnect_per_minute = 300\nupdate = \"30s\"\n",
+        with(&shipped("single.toml"), "[calendar]", "cooldown = \"1h\"")
+    );
+    let sc = scenario(&text);
+    for seed in 1..=3 {
+        let (out, lines) = run_logged(&sc, "single", seed);
+        let down = find(&lines, "site", "down");
+        let up = find(&lines, "site", "up");
+        assert_eq!((down.len(), up.len()), (1, 1), "seed {seed}: one outage, the upgrade's");
+        let (a, b) = (down[0].ms, up[0].ms);
+        let start = find(&lines, "jump_clients", "reconnecting");
+        let back = find(&lines, "jump_clients", "reconnected");
+        assert_eq!((start.len(), back.len()), (1, 1), "seed {seed}");
+        assert_eq!(start[0].ms, b);
+        assert_eq!(
+            start[0].detail,
+            "1000 Jump Clients, at most 300 a minute, each updating to the new version"
+        );
+        assert_eq!(back[0].ms, b + 4 * MIN);
+        assert_eq!(back[0].detail, "1000 Jump Clients in 4 min");
+        let each = |k: u64| b + k * MIN + 30 * S - a;
+        let want = 300 * (each(1) + each(2) + each(3)) + 100 * each(4);
+        assert_eq!(out.metrics.jump_clients_offline_ms, want, "seed {seed}");
+        assert_eq!(out.metrics.peak_reconnects_per_minute, 300);
+    }
+    // A wave longer than the run: 1000 clients at 10 a minute take 100
+    // minutes, the run ends at the verification's end (no cool-down). The
+    // `reconnected` line past the end is not logged; the time offline is
+    // counted in full all the same.
+    let text = format!(
+        "{}\n[jump_clients]\ncount = 1000\nreconnect_per_minute = 10\n",
+        with(&shipped("single.toml"), "[calendar]", "cooldown = \"0s\"")
+    );
+    let (out, lines) = run_logged(&scenario(&text), "single", 1);
+    let (a, b) = (find(&lines, "site", "down")[0].ms, find(&lines, "site", "up")[0].ms);
+    let end = find(&lines, "run", "end")[0].ms;
+    assert!(end < b + 100 * MIN);
+    assert_eq!(find(&lines, "jump_clients", "reconnecting").len(), 1);
+    assert!(find(&lines, "jump_clients", "reconnected").is_empty());
+    let want: u64 = (1..=100).map(|k| 10 * (b + k * MIN - a)).sum();
+    assert_eq!(out.metrics.jump_clients_offline_ms, want);
+    assert_eq!(out.metrics.peak_reconnects_per_minute, 10);
+
+    // The defaults: no Jump Clients, nothing logged, nothing counted.
+    let (out, lines) = run_logged(&scenario(&shipped("single.toml")), "single", 1);
+    assert!(lines.iter().all(|l| l.entity != "jump_clients"));
+    assert_eq!(out.metrics.jump_clients_offline_ms, 0);
+    assert_eq!(out.metrics.peak_reconnects_per_minute, 0);
+}
+
+#[test]
+fn bad_fields_are_refused_by_name() {
+    let base = shipped("single.toml");
+    for (add, path) in [
+        (
+            "[preparation]\nrehearsal = { duration = \"1d\" }",
+            "preparation.rehearsal.catches",
+        ),
+        (
+            "[preparation]\nrehearsal = { catches = 0.5 }",
+            "preparation.rehearsal.duration",
+        ),
+        (
+            "[preparation]\nrehearsal = { duration = \"1d\", catches = 1.5 }",
+            "preparation.rehearsal.catches",
+        ),
+        ("[preparation]\nmanual_path = \"soon\"", "preparation.manual_path"),
+        ("[jump_clients]\ncount = -1", "jump_clients.count"),
+        (
+            "[jump_clients]\nreconnect_per_minute = 0",
+            "jump_clients.reconnect_per_minute",
+        ),
+        ("[consoles]\nprestage = true", "prestage"),
+    ] {
+        let err = Scenario::parse(&format!("{base}\n{add}\n"), "bad.toml", "bad").unwrap_err();
+        assert!(err.to_string().contains(path), "{add}: {err}");
+        assert!(err.to_string().contains("bad.toml:"), "{add}: {err}");
+    }
+}
+
+/// A fleet: the two-zone fleet of the placement tests (docs/model.md §7),
+/// each site preparing 3 days (constant: its mean) from the campaign's
+/// start. The windows open on Tuesdays and Thursdays at 22:00 local time:
+/// in UTC at 46 h, 94 h, 214 h; in Tokyo (UTC+9) at 37 h, 85 h, 205 h.
+/// Without the preparation the sites start at 46 h, 94 h and 37 h (by hand
+/// in the placement tests); with it none starts before 72 h: Tokyo at 85 h,
+/// utc-1 at 94 h, and utc-2, whose Thursday window is full (at most one
+/// site a window), the next Tuesday at 214 h.
+#[test]
+fn a_fleets_site_starts_no_sooner_than_its_preparation_ends() {
+    use std::sync::atomic::AtomicBool;
+    const H: i64 = 3600;
+    let text = r#"
+[fleet]
+start = "2025-03-03T00:00"   # a Monday, UTC
+sites = [
+  { name = "utc", scenario = "pair.toml", count = 2, strategy = "failover-sync-one-window", time_zone = "UTC" },
+  { name = "tokyo", scenario = "pair.toml", count = 1, strategy = "failover-sync-one-window", time_zone = "Asia/Tokyo" },
+]
+[campaign]
+max_sites_per_window = 1
+placement = "earliest"
+[operators]
+count = 1
+"#;
+    let starts = |site: &str| {
+        let f = crate::fleet::fleet(text, site);
+        let r = cutover::fleet::campaign::simulate_campaign(&f, 0, f.seed, 0, &AtomicBool::new(false)).unwrap();
+        let prep: Vec<u64> = r
+            .sites
+            .iter()
+            .map(|s| s.metrics.as_ref().unwrap().preparation_ms)
+            .collect();
+        let starts: Vec<i64> = r.sites.iter().map(|s| s.work_start.unwrap() / 1000).collect();
+        (starts, prep)
+    };
+    let plain = crate::fleet::pair();
+    let (before, prep) = starts(&plain);
+    assert_eq!(before, [46 * H, 94 * H, 37 * H]);
+    assert_eq!(prep, [0, 0, 0]);
+    let prepared = format!("{plain}\n[preparation]\nmanual_path = \"3d\"\n");
+    let (after, prep) = starts(&prepared);
+    assert_eq!(after, [94 * H, 214 * H, 85 * H]);
+    assert_eq!(prep, [72 * HOUR; 3]);
+}
