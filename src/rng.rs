@@ -111,6 +111,22 @@ pub struct Streams {
     pub technicians: ChaCha8Rng,
     /// Crashes, repairs and takeovers.
     pub crashes: ChaCha8Rng,
+    /// The pod's emergencies, rescheduling, preconditions, post-update
+    /// steps and validation failures: the scheduler's stream read from
+    /// word [`POD_WORD`] on (see [`pod_stream`]).
+    pub pod: ChaCha8Rng,
+}
+
+/// Where the pod's own draws start in the scheduler's stream: 2^64 words
+/// on, further than a run ever reads it, so that they shift no draw of the
+/// scheduler (the 16 purposes fill the stream numbers already).
+pub const POD_WORD: u128 = 1 << 64;
+
+/// The stream of the pod's draws of replication `replication`.
+pub fn pod_stream(seed: u64, replication: u64) -> ChaCha8Rng {
+    let mut rng = stream(seed, replication, Purpose::Scheduler);
+    rng.set_word_pos(POD_WORD);
+    rng
 }
 
 impl Streams {
@@ -130,6 +146,7 @@ impl Streams {
             consoles: stream(seed, replication, Purpose::Consoles),
             crashes: stream(seed, replication, Purpose::Crashes),
             technicians: stream(seed, replication, Purpose::Technicians),
+            pod: pod_stream(seed, replication),
         }
     }
 }

@@ -61,6 +61,9 @@
 //! - `pods`: Horizon pods as their administrators see them: users back when
 //!   they next work, the preferred window in UTC, a pod left unsupported,
 //!   the hour of a missed slot, lost work in a fleet's tables.
+//! - `pod_plans`: a pod's emergency, a slot moved through support, unmet
+//!   preconditions (fixed, unsupported, locks at the slot), agents and
+//!   Radius after the update, a failed validation's fall-back to blue.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -86,6 +89,7 @@ mod messages;
 mod operators;
 mod optimise;
 mod placement;
+mod pod_plans;
 mod pods;
 mod props;
 mod report;
