@@ -180,6 +180,24 @@ mod tests {
     }
 
     #[test]
+    fn the_pods_draws_leave_the_schedulers_untouched() {
+        let mut s = Streams::new(3, 2);
+        let mut plain = stream(3, 2, Purpose::Scheduler);
+        for _ in 0..100 {
+            s.pod.next_u64();
+        }
+        assert_eq!(s.scheduler.next_u64(), plain.next_u64());
+        // The pod's draws are the scheduler's stream far on, not its start.
+        let mut far = stream(3, 2, Purpose::Scheduler);
+        far.set_word_pos(POD_WORD);
+        assert_eq!(Streams::new(3, 2).pod.next_u64(), far.next_u64());
+        assert_ne!(
+            Streams::new(3, 2).pod.next_u64(),
+            stream(3, 2, Purpose::Scheduler).next_u64()
+        );
+    }
+
+    #[test]
     fn using_one_purpose_does_not_shift_another() {
         let mut s1 = Streams::new(3, 2);
         let mut s2 = Streams::new(3, 2);

@@ -1709,7 +1709,28 @@ pub fn not_simulated(sc: &Scenario) -> Vec<String> {
         out.push("Failed prechecks (`faults.precheck_failure` is 0).".into());
     }
     if pod {
-        out.push("A failed cutover: once the prechecks pass, the service's cutover always succeeds.".into());
+        let p = &sc.pod;
+        if p.emergency_per_year == 0.0 {
+            out.push(
+                "Emergency maintenance (`pod.emergency_per_year` is 0): the update always comes at a planned slot."
+                    .into(),
+            );
+        }
+        if p.reschedule_probability == 0.0 {
+            out.push("A slot moved through support (`pod.reschedule_probability` is 0).".into());
+        }
+        if p.preconditions == Default::default() {
+            out.push(
+                "Unmet preconditions (`pod.preconditions`): every VM has the latest agent, the subscription has the vCores, no management lock is left."
+                    .into(),
+            );
+        }
+        if p.post_update == Default::default() {
+            out.push("The admin's steps after the update (`pod.post_update`): updating the agents, the Radius server accepting the new gateways.".into());
+        }
+        if p.validation_failure == 0.0 {
+            out.push("A failed green validation (`pod.validation_failure` is 0): once the prechecks pass, the service's cutover always succeeds.".into());
+        }
     }
     if site.kind.routes_through_traffic_nodes()
         && let Some(timeout) = site.drain_timeout
