@@ -1200,7 +1200,7 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
             if f.sc.site.has_backup() {
                 " (for example still without a working failover)"
             } else if f.sc.site.kind.upgrades_by_cutover() {
-                " (a pod whose precheck was fixed too late: still on the old version, and unsupported until the fix, under unsupported)"
+                " (a pod whose update failed, a precheck fixed too late or management locks left: still on the old version, and unsupported until the fix, under unsupported)"
             } else {
                 " (for example still on the old version)"
             },
@@ -1243,6 +1243,10 @@ fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
                         }
                     }
                 }
+                // An emergency or a move through support the scenario
+                // leaves off is under Not simulated, not a line of zeros.
+                Unit::Flag if m.name == "emergency" && p.emergency_per_year == 0.0 => {}
+                Unit::Flag if m.name == "rescheduled" && p.reschedule_probability == 0.0 => {}
                 Unit::Flag => items.push(format!("P({}){who}: {}.", m.words, share_of_runs(r.nonzero, r.n))),
                 // A run left unsupported is an aborted one: the faults
                 // section tells it, over every run.
@@ -1273,6 +1277,12 @@ fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
         },
         p.reminder_interval
     ));
+    if p.emergency_per_year > 0.0 {
+        items.push(format!(
+            "An emergency maintenance comes with {} notice instead, at any hour (`pod.emergency_per_year` = {}).",
+            p.emergency_notice, p.emergency_per_year
+        ));
+    }
     if let Some(m) = metrics::find(LOST_WORK) {
         for s in 0..f.strategies.len() {
             let Some(r) = f.row(s, m.name) else { continue };

@@ -242,3 +242,23 @@ fn new_pod_fields_are_refused_by_name_when_out_of_range() {
     let e = refused("preconditions = { disks = 0.1 }");
     assert!(e.contains("disks"), "{e}");
 }
+
+#[test]
+fn the_reports_not_simulated_list_names_only_what_the_scenario_leaves_off() {
+    let names = |sc: &cutover::scenario::Scenario| cutover::report::page::not_simulated(sc).join("\n");
+    let off = names(&pod("", ""));
+    for field in [
+        "pod.emergency_per_year",
+        "pod.reschedule_probability",
+        "pod.preconditions",
+        "pod.post_update",
+        "pod.validation_failure",
+    ] {
+        assert!(off.contains(field), "{field} missing from {off}");
+    }
+    let on = names(&pod(
+        "emergency_per_year = 1\nreschedule_probability = 0.1\npreconditions = { locks = 0.1 }\npost_update = { radius = \"1h\" }\nvalidation_failure = 0.1",
+        "",
+    ));
+    assert!(!on.contains("pod."), "{on}");
+}
