@@ -970,7 +970,7 @@ pub const METRICS: &[Metric] = &[
         impact: Some(Impact::High),
         words: "unsupported",
         label: None,
-        meaning: "how long the pod ran unsupported: a failed precheck not fixed by its deadline fails the update, and the pod runs on the old version, out of support, from the deadline until the admin's fix",
+        meaning: "how long the pod ran unsupported: a failed precheck (or an unmet agents or vCores precondition) not fixed by its deadline fails the update, and the pod runs on the old version, out of support, from the deadline until the admin's fix; management locks fail it at the slot, unsupported until the fix; and after an update, the admin's update of the agents (`pod.post_update.agents`)",
         read: |m| m.unsupported_ms.map_or(Reading::Absent, Reading::Millis),
     },
     Metric {
