@@ -125,6 +125,22 @@ pub struct Streams {
     pub technicians: ChaCha8Rng,
     /// Crashes, repairs and takeovers.
     pub crashes: ChaCha8Rng,
+    /// The pod's emergencies, rescheduling, preconditions, post-update
+    /// steps and validation failures: the scheduler's stream read from
+    /// word [`POD_WORD`] on (see [`pod_stream`]).
+    pub pod: ChaCha8Rng,
+}
+
+/// Where the pod's own draws start in the scheduler's stream: 2^64 words
+/// on, further than a run ever reads it, so that they shift no draw of the
+/// scheduler (the 16 purposes fill the stream numbers already).
+pub const POD_WORD: u128 = 1 << 64;
+
+/// The stream of the pod's draws of replication `replication`.
+pub fn pod_stream(seed: u64, replication: u64) -> ChaCha8Rng {
+    let mut rng = stream(seed, replication, Purpose::Scheduler);
+    rng.set_word_pos(POD_WORD);
+    rng
 }
 
 impl Streams {
@@ -144,6 +160,7 @@ impl Streams {
             consoles: stream(seed, replication, Purpose::Consoles),
             crashes: stream(seed, replication, Purpose::Crashes),
             technicians: stream(seed, replication, Purpose::Technicians),
+            pod: pod_stream(seed, replication),
         }
     }
 }
@@ -174,6 +191,24 @@ mod tests {
         assert_ne!(stream(7, MAX_REPLICATIONS - 1, Purpose::Arrivals).next_u64(), a);
         // One more would have been replication 0 again.
         assert_eq!(stream(7, MAX_REPLICATIONS, Purpose::Arrivals).next_u64(), a);
+    }
+
+    #[test]
+    fn the_pods_draws_leave_the_schedulers_untouched() {
+        let mut s = Streams::new(3, 2);
+        let mut plain = stream(3, 2, Purpose::Scheduler);
+        for _ in 0..100 {
+            s.pod.next_u64();
+        }
+        assert_eq!(s.scheduler.next_u64(), plain.next_u64());
+        // The pod's draws are the scheduler's stream far on, not its start.
+        let mut far = stream(3, 2, Purpose::Scheduler);
+        far.set_word_pos(POD_WORD);
+        assert_eq!(Streams::new(3, 2).pod.next_u64(), far.next_u64());
+        assert_ne!(
+            Streams::new(3, 2).pod.next_u64(),
+            stream(3, 2, Purpose::Scheduler).next_u64()
+        );
     }
 
     #[test]

@@ -272,6 +272,44 @@ pub struct PodSpec {
     pub reconnect_probability: f64,
     /// Delay from the end of the cutover to a user's reconnect.
     pub reconnect_delay: Dist,
+    /// Emergency maintenances a year: the update is one (short notice, any
+    /// hour) with probability 1 - e^(-rate x lead time).
+    pub emergency_per_year: f64,
+    /// Notice of an emergency maintenance.
+    pub emergency_notice: SimDuration,
+    /// Chance the admin asks support to move the slot.
+    pub reschedule_probability: f64,
+    /// Support's answer to a request to move the slot.
+    pub support_delay: Dist,
+    /// Chances that each precondition of the update is unmet.
+    pub preconditions: Preconditions,
+    /// Steps after the cutover (none by default).
+    pub post_update: PostUpdate,
+    /// Chance that the green validation fails (fall-back to blue).
+    pub validation_failure: f64,
+}
+
+/// The update's preconditions (`pod.preconditions`): each the chance that
+/// it is unmet when the update comes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Preconditions {
+    /// Some VM lacks the latest agent (found by the precheck).
+    pub agents: f64,
+    /// Too few vCores of the right series (found by the precheck).
+    pub vcores: f64,
+    /// Management locks on the pod's VMs (not seen by the precheck: the
+    /// update fails at the slot).
+    pub locks: f64,
+}
+
+/// Steps after the cutover (`pod.post_update`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PostUpdate {
+    /// The admin updates the agents: the pod is unsupported meanwhile.
+    pub agents: Option<Dist>,
+    /// The Radius server accepts the new gateways' addresses: connections
+    /// fail meanwhile.
+    pub radius: Option<Dist>,
 }
 
 /// The zone a pod's preferred window is read in

@@ -547,6 +547,20 @@ struct PodState {
     /// Since when the pod runs unsupported (a failed precheck not fixed
     /// by its deadline), while it does.
     unsupported_since: Option<SimTime>,
+    /// Management locks remain on the pod's VMs (`pod.preconditions.locks`):
+    /// the update fails at the slot.
+    locked: bool,
+    /// Since when the Radius server refuses connections through the new
+    /// gateways (the cutover's end, with `pod.post_update.radius`).
+    radius_from: Option<SimTime>,
+    /// Until when it refuses them (set when the maintenance has ended).
+    radius_until: Option<SimTime>,
+    /// The pod is falling back to blue after a failed validation.
+    falling_back: bool,
+    /// When the post-update steps end (the procedure waits for them).
+    post_until: SimTime,
+    /// Green validations failed so far.
+    validation_failures: u32,
 }
 
 struct World<'a> {
@@ -854,6 +868,12 @@ impl<'a> World<'a> {
                 green_ready: None,
                 late_fix: SimDuration::ZERO,
                 unsupported_since: None,
+                locked: false,
+                radius_from: None,
+                radius_until: None,
+                falling_back: false,
+                post_until: SimTime(0),
+                validation_failures: 0,
             },
             defect: Defect::default(),
             sessions: Vec::new(),
@@ -1534,6 +1554,12 @@ impl<'a> World<'a> {
         self.sc.calendar.occurrences(from, to)
     }
 
+    /// Whether the Radius server refuses connections now: from the
+    /// cutover's end until it accepts the new gateways' addresses.
+    fn radius_refuses(&self) -> bool {
+        self.pod.radius_from.is_some_and(|f| self.now >= f) && self.pod.radius_until.is_none_or(|u| self.now < u)
+    }
+
     /// Ends the pod's unsupported state at `at`, if it is in one.
     fn close_unsupported(&mut self, at: SimTime) {
         if let Some(since) = self.pod.unsupported_since.take() {
@@ -1568,6 +1594,10 @@ impl<'a> World<'a> {
         self.close_unsupported(end_instant);
         if self.sc.site.kind.upgrades_by_cutover() {
             self.m.unsupported_ms.get_or_insert(0);
+            self.m.emergency.get_or_insert(0);
+            self.m.rescheduled.get_or_insert(0);
+            self.m.validation_failures = Some(u64::from(self.pod.validation_failures));
+            self.m.radius_failed_connects.get_or_insert(0);
         }
         if let Some(since) = self.at_risk_since.take() {
             self.at_risk_ms += end_instant.since(since).0;

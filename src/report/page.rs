@@ -1200,7 +1200,7 @@ fn faults(f: &Facts, out: &mut Vec<Block>) {
             if f.sc.site.has_backup() {
                 " (for example still without a working failover)"
             } else if f.sc.site.kind.upgrades_by_cutover() {
-                " (a pod whose precheck was fixed too late: still on the old version, and unsupported until the fix, under unsupported)"
+                " (a pod whose update failed, a precheck fixed too late or management locks left: still on the old version, and unsupported until the fix, under unsupported)"
             } else {
                 " (for example still on the old version)"
             },
@@ -1243,6 +1243,10 @@ fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
                         }
                     }
                 }
+                // An emergency or a move through support the scenario
+                // leaves off is under Not simulated, not a line of zeros.
+                Unit::Flag if m.name == "emergency" && p.emergency_per_year == 0.0 => {}
+                Unit::Flag if m.name == "rescheduled" && p.reschedule_probability == 0.0 => {}
                 Unit::Flag => items.push(format!("P({}){who}: {}.", m.words, share_of_runs(r.nonzero, r.n))),
                 // A run left unsupported is an aborted one: the faults
                 // section tells it, over every run.
@@ -1273,6 +1277,12 @@ fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
         },
         p.reminder_interval
     ));
+    if p.emergency_per_year > 0.0 {
+        items.push(format!(
+            "An emergency maintenance comes with {} notice instead, at any hour (`pod.emergency_per_year` = {}).",
+            p.emergency_notice, p.emergency_per_year
+        ));
+    }
     if let Some(m) = metrics::find(LOST_WORK) {
         for s in 0..f.strategies.len() {
             let Some(r) = f.row(s, m.name) else { continue };
@@ -1709,7 +1719,28 @@ pub fn not_simulated(sc: &Scenario) -> Vec<String> {
         out.push("Failed prechecks (`faults.precheck_failure` is 0).".into());
     }
     if pod {
-        out.push("A failed cutover: once the prechecks pass, the service's cutover always succeeds.".into());
+        let p = &sc.pod;
+        if p.emergency_per_year == 0.0 {
+            out.push(
+                "Emergency maintenance (`pod.emergency_per_year` is 0): the update always comes at a planned slot."
+                    .into(),
+            );
+        }
+        if p.reschedule_probability == 0.0 {
+            out.push("A slot moved through support (`pod.reschedule_probability` is 0).".into());
+        }
+        if p.preconditions == Default::default() {
+            out.push(
+                "Unmet preconditions (`pod.preconditions`): every VM has the latest agent, the subscription has the vCores, no management lock is left."
+                    .into(),
+            );
+        }
+        if p.post_update == Default::default() {
+            out.push("The admin's steps after the update (`pod.post_update`): updating the agents, the Radius server accepting the new gateways.".into());
+        }
+        if p.validation_failure == 0.0 {
+            out.push("A failed green validation (`pod.validation_failure` is 0): once the prechecks pass, the service's cutover always succeeds.".into());
+        }
     }
     if site.kind.routes_through_traffic_nodes()
         && let Some(timeout) = site.drain_timeout

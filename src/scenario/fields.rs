@@ -600,6 +600,51 @@ pub const TABLES: &[Table] = &[
                 default: "lognormal 2m / p95 15m",
                 meaning: "when they come back",
             },
+            Field {
+                names: &["emergency_per_year"],
+                default: "`0`",
+                meaning: "emergency maintenances a year: the update is one with probability 1 - e^(-rate x `lead_time`), slotted `emergency_notice` ahead at any hour, the preferred window ignored, and not moved",
+            },
+            Field {
+                names: &["emergency_notice"],
+                default: "`\"1d\"`",
+                meaning: "notice of an emergency maintenance (the slot is the next full hour after it)",
+            },
+            Field {
+                names: &["reschedule_probability"],
+                default: "`0`",
+                meaning: "chance the admin asks support to move the slot, on the scheduling notice",
+            },
+            Field {
+                names: &["support_delay"],
+                default: "lognormal 1d / p95 3d",
+                meaning: "support's answer: the slot moves to the first preferred window (or the same hour a week on) after both the answer and the old slot; an answer at or after the old slot comes too late",
+            },
+            Field {
+                names: &["preconditions.agents", "preconditions.vcores"],
+                default: "`0`",
+                meaning: "chance some VM lacks the latest agent, or the subscription lacks vCores of the series: the precheck finds it, and the admin fixes it as a failed precheck (`faults.admin_fix`, `faults.precheck_deadline`: late, the update fails into the unsupported state)",
+            },
+            Field {
+                names: &["preconditions.locks"],
+                default: "`0`",
+                meaning: "chance management locks remain on the pod's VMs: the precheck misses them, the update fails at the slot after the cutover's time (users disconnected), blue serves on the old version, unsupported until the admin's fix (`faults.admin_fix`)",
+            },
+            Field {
+                names: &["post_update.agents"],
+                default: "none",
+                meaning: "the admin's update of the agents after the cutover: the pod is unsupported meanwhile (`unsupported_s`)",
+            },
+            Field {
+                names: &["post_update.radius"],
+                default: "none",
+                meaning: "until the Radius server accepts the new gateways' addresses after the cutover, every connection attempt fails (`radius_failed_connects`)",
+            },
+            Field {
+                names: &["validation_failure"],
+                default: "`0`",
+                meaning: "chance the green validation fails (below 1): the pod falls back to blue (users disconnected again for a cutover's time), and the update is retried at the next slot",
+            },
         ],
         refused: &[],
     },

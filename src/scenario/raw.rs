@@ -128,6 +128,28 @@ pub struct RawPod {
     pub farms: Option<Vec<RawFarm>>,
     pub reconnect_probability: Option<f64>,
     pub reconnect_delay: Option<RawDist>,
+    pub emergency_per_year: Option<f64>,
+    pub emergency_notice: Option<String>,
+    pub reschedule_probability: Option<f64>,
+    pub support_delay: Option<RawDist>,
+    pub preconditions: Option<RawPreconditions>,
+    pub post_update: Option<RawPostUpdate>,
+    pub validation_failure: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreconditions {
+    pub agents: Option<f64>,
+    pub vcores: Option<f64>,
+    pub locks: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPostUpdate {
+    pub agents: Option<RawDist>,
+    pub radius: Option<RawDist>,
 }
 
 #[derive(Debug, Default, Deserialize)]

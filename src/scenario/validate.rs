@@ -1397,6 +1397,49 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind, calendar: &Calendar) -> P
             r.reconnect_delay.as_ref(),
             lognormal(120.0, 900.0),
         ),
+        emergency_per_year: c.number("pod.emergency_per_year", r.emergency_per_year, 0.0, 0.0, 1e6),
+        emergency_notice: c.positive_duration(
+            "pod.emergency_notice",
+            r.emergency_notice.as_ref(),
+            SimDuration::from_hours(24),
+        ),
+        reschedule_probability: c.probability("pod.reschedule_probability", r.reschedule_probability, 0.0),
+        support_delay: c.dist(
+            "pod.support_delay",
+            r.support_delay.as_ref(),
+            lognormal(24.0 * 3600.0, 72.0 * 3600.0),
+        ),
+        preconditions: {
+            let p = r.preconditions.as_ref();
+            Preconditions {
+                agents: c.probability("pod.preconditions.agents", p.and_then(|p| p.agents), 0.0),
+                vcores: c.probability("pod.preconditions.vcores", p.and_then(|p| p.vcores), 0.0),
+                locks: c.probability("pod.preconditions.locks", p.and_then(|p| p.locks), 0.0),
+            }
+        },
+        post_update: {
+            let p = r.post_update.as_ref();
+            PostUpdate {
+                agents: p
+                    .and_then(|p| p.agents.as_ref())
+                    .map(|d| c.dist("pod.post_update.agents", Some(d), Dist::Constant(SimDuration::ZERO))),
+                radius: p
+                    .and_then(|p| p.radius.as_ref())
+                    .map(|d| c.dist("pod.post_update.radius", Some(d), Dist::Constant(SimDuration::ZERO))),
+            }
+        },
+        validation_failure: {
+            let p = c.probability("pod.validation_failure", r.validation_failure, 0.0);
+            if p >= 1.0 {
+                c.bad(
+                    "pod.validation_failure",
+                    "1 is not allowed: a validation that always fails would retry the update for ever (below 1)",
+                );
+                0.0
+            } else {
+                p
+            }
+        },
     }
 }
 

@@ -214,7 +214,15 @@ impl World<'_> {
         if !self.eligible.is_empty() {
             self.ensure_tree(self.route(a.dns_delay));
         }
-        if let Some((node, cross)) = self.pick_node(&a) {
+        let picked = if self.radius_refuses() {
+            // Refused by the Radius server: the attempt fails as when no
+            // node takes it.
+            *self.m.radius_failed_connects.get_or_insert(0) += 1;
+            None
+        } else {
+            self.pick_node(&a)
+        };
+        if let Some((node, cross)) = picked {
             let mut work = a.work;
             let version = self.nodes[node].version;
             if a.kind == ClientKind::Console && !self.sc.site.kind.upgrades_by_cutover() && version > a.from_version {

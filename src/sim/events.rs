@@ -183,6 +183,13 @@ pub enum AbortReason {
     },
     /// A failed precheck was not fixed before its deadline.
     PrecheckNotFixed,
+    /// Management locks on a pod's VMs stopped its update at the slot.
+    LocksNotRemoved,
+    /// A pod's green validation failed this many times in a row.
+    ValidationFailed {
+        /// Validations failed.
+        times: u32,
+    },
     /// The window closed (or reached its cutoff) with work left, and the
     /// upgraded appliances were restored (`calendar.on_overrun = "backout"`).
     Backout,
@@ -586,6 +593,64 @@ pub enum Event {
         /// Until the admin's fix.
         until_fix: SimDuration,
     },
+    /// The update comes as an emergency maintenance: short notice, any
+    /// hour, the preferred window ignored, no request to move it.
+    EmergencyMaintenance {
+        /// Its notice.
+        notice: SimDuration,
+    },
+    /// The admin asked support to move the slot; support answers in
+    /// `answer_in`.
+    RescheduleRequested {
+        /// Until support's answer.
+        answer_in: SimDuration,
+    },
+    /// Support moved the slot to `at`.
+    Rescheduled {
+        /// The new slot.
+        at: SimTime,
+    },
+    /// Support's answer came at or after the slot: the maintenance keeps it.
+    RescheduleTooLate,
+    /// A precondition of the update is unmet: `"agents"` or `"vcores"`
+    /// (found by the precheck), or `"locks"` (found by nobody before the
+    /// slot).
+    PreconditionUnmet {
+        /// Which one.
+        what: &'static str,
+    },
+    /// Management locks stopped the update at the slot: blue serves on the
+    /// old version, and the pod runs unsupported until the admin's fix.
+    UpdateFailed {
+        /// Until the admin's fix.
+        until_fix: SimDuration,
+    },
+    /// The admin starts updating the agents after the cutover (the pod is
+    /// unsupported until they are).
+    AgentsUpdateStart {
+        /// How long it takes.
+        takes: SimDuration,
+    },
+    /// Every agent runs the latest version.
+    AgentsUpdated,
+    /// The Radius server refuses the new gateways' addresses: connections
+    /// fail until it accepts them.
+    RadiusPending {
+        /// Until it accepts them.
+        takes: SimDuration,
+    },
+    /// The Radius server accepts the new gateways' addresses.
+    RadiusAccepted,
+    /// The green validation failed.
+    ValidationFailed,
+    /// The pod falls back to blue: users are disconnected again for the
+    /// switch's time.
+    FallbackToBlue {
+        /// The switch back.
+        takes: SimDuration,
+    },
+    /// Blue serves again, on the old version.
+    BlueServing,
     // ----- the network -----------------------------------------------------
     /// The shared IP was disabled on the appliance that held it (if any).
     SharedIpDisabled {
@@ -789,7 +854,20 @@ impl Event {
             | MaintenanceEnded
             | BlueDeleted
             | LogoffPolicy { .. }
-            | Unsupported { .. } => Entity::Pod,
+            | Unsupported { .. }
+            | EmergencyMaintenance { .. }
+            | RescheduleRequested { .. }
+            | Rescheduled { .. }
+            | RescheduleTooLate
+            | PreconditionUnmet { .. }
+            | UpdateFailed { .. }
+            | AgentsUpdateStart { .. }
+            | AgentsUpdated
+            | RadiusPending { .. }
+            | RadiusAccepted
+            | ValidationFailed
+            | FallbackToBlue { .. }
+            | BlueServing => Entity::Pod,
             SharedIpDisabled { .. }
             | SharedIpEnabled { .. }
             | DnsRecordChanged { .. }
@@ -866,6 +944,19 @@ impl Event {
             BlueDeleted => "blue_deleted",
             LogoffPolicy { .. } => "logoff_policy",
             Unsupported { .. } => "unsupported",
+            EmergencyMaintenance { .. } => "emergency_maintenance",
+            RescheduleRequested { .. } => "reschedule_requested",
+            Rescheduled { .. } => "rescheduled",
+            RescheduleTooLate => "reschedule_too_late",
+            PreconditionUnmet { .. } => "precondition_unmet",
+            UpdateFailed { .. } => "update_failed",
+            AgentsUpdateStart { .. } => "agents_update_start",
+            AgentsUpdated => "agents_updated",
+            RadiusPending { .. } => "radius_pending",
+            RadiusAccepted => "radius_accepted",
+            ValidationFailed => "validation_failed",
+            FallbackToBlue { .. } => "fallback_to_blue",
+            BlueServing => "blue_serving",
             SharedIpDisabled { .. } => "shared_ip_disabled",
             SharedIpEnabled { .. } => "shared_ip_enabled",
             DnsRecordChanged { .. } => "dns_record_changed",
@@ -1058,7 +1149,11 @@ impl fmt::Display for Detail<'_> {
             | ProcedureDone
             | PrecheckPassed
             | PrecheckFixed
-            | GreenBuilt => Ok(()),
+            | GreenBuilt
+            | AgentsUpdated
+            | RadiusAccepted
+            | ValidationFailed
+            | BlueServing => Ok(()),
             LogTruncated { limit } => write!(
                 f,
                 "the event log keeps at most {limit} records; the run goes on without it"
@@ -1144,6 +1239,13 @@ impl fmt::Display for Detail<'_> {
                 AbortReason::PrecheckNotFixed => f.write_str(
                     "a precheck failed and was fixed only after its deadline: the update failed (the service schedules another)",
                 ),
+                AbortReason::LocksNotRemoved => f.write_str(
+                    "management locks on the pod's VMs stopped the update at the slot (the service schedules another)",
+                ),
+                AbortReason::ValidationFailed { times } => write!(
+                    f,
+                    "the green validation failed {times} times: blue serves on the old version"
+                ),
                 AbortReason::Backout => f.write_str("the window closed with work left: backed out to the old version"),
                 AbortReason::Horizon { horizon } => {
                     write!(f, "the procedure did not finish within {horizon} of simulated time")
@@ -1201,6 +1303,22 @@ impl fmt::Display for Detail<'_> {
                 f,
                 "the update failed: the pod runs unsupported on the old version until the admin's fix, {until_fix}"
             ),
+            EmergencyMaintenance { notice } => write!(f, "emergency maintenance: {notice} notice, any hour"),
+            RescheduleRequested { answer_in } => write!(f, "support answers in {answer_in}"),
+            Rescheduled { at } => write!(f, "moved to {:.0} s", at.as_secs_f64()),
+            RescheduleTooLate => f.write_str("support answered after the slot: it stands"),
+            PreconditionUnmet { what } => f.write_str(match what {
+                "agents" => "agents: some VM lacks the latest agent",
+                "vcores" => "vcores: too few vCores of the VM series",
+                _ => "locks: management locks on the pod's VMs (the precheck does not see them)",
+            }),
+            UpdateFailed { until_fix } => write!(
+                f,
+                "management locks stopped the update: blue serves on the old version, unsupported until the admin's fix, {until_fix}"
+            ),
+            AgentsUpdateStart { takes } => write!(f, "takes {takes}; unsupported meanwhile"),
+            RadiusPending { takes } => write!(f, "connections fail until it accepts the new addresses, {takes}"),
+            FallbackToBlue { takes } => write!(f, "users disconnected again; takes {takes}"),
             SharedIpDisabled { on } => f.write_str(on.map_or("-", name)),
             SharedIpEnabled { on } => f.write_str(name(on)),
             DnsRecordChanged { to } | NatEffective { to } => write!(f, "-> {}", name(to)),
@@ -1752,6 +1870,64 @@ mod tests {
                 "unsupported",
                 "the update failed: the pod runs unsupported on the old version until the admin's fix, 1h30m",
             ),
+            (
+                EmergencyMaintenance { notice: s(86_400) },
+                "pod",
+                "emergency_maintenance",
+                "emergency maintenance: 1d notice, any hour",
+            ),
+            (
+                RescheduleRequested { answer_in: s(7200) },
+                "pod",
+                "reschedule_requested",
+                "support answers in 2h",
+            ),
+            (
+                Rescheduled { at: SimTime(7_200_499) },
+                "pod",
+                "rescheduled",
+                "moved to 7200 s",
+            ),
+            (
+                RescheduleTooLate,
+                "pod",
+                "reschedule_too_late",
+                "support answered after the slot: it stands",
+            ),
+            (
+                PreconditionUnmet { what: "vcores" },
+                "pod",
+                "precondition_unmet",
+                "vcores: too few vCores of the VM series",
+            ),
+            (
+                UpdateFailed { until_fix: s(3600) },
+                "pod",
+                "update_failed",
+                "management locks stopped the update: blue serves on the old version, unsupported until the admin's fix, 1h",
+            ),
+            (
+                AgentsUpdateStart { takes: s(1800) },
+                "pod",
+                "agents_update_start",
+                "takes 30m; unsupported meanwhile",
+            ),
+            (AgentsUpdated, "pod", "agents_updated", ""),
+            (
+                RadiusPending { takes: s(600) },
+                "pod",
+                "radius_pending",
+                "connections fail until it accepts the new addresses, 10m",
+            ),
+            (RadiusAccepted, "pod", "radius_accepted", ""),
+            (ValidationFailed, "pod", "validation_failed", ""),
+            (
+                FallbackToBlue { takes: s(720) },
+                "pod",
+                "fallback_to_blue",
+                "users disconnected again; takes 12m",
+            ),
+            (BlueServing, "pod", "blue_serving", ""),
             (SharedIpDisabled { on: Some(0) }, "network", "shared_ip_disabled", "A"),
             (SharedIpDisabled { on: None }, "network", "shared_ip_disabled", "-"),
             (SharedIpEnabled { on: 1 }, "network", "shared_ip_enabled", "B"),

@@ -13,7 +13,14 @@ use crate::model::calendar::OnOverrun;
 use crate::model::dist::Dist;
 use crate::model::site::{NodeId, SiteKind, SwitchMethod};
 use crate::runbook::Step;
-use crate::time::{MS_PER_HOUR, SimDuration, SimTime};
+use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_WEEK, SimDuration, SimTime};
+
+/// A year for `pod.emergency_per_year`: 365 days.
+const MS_PER_YEAR: u64 = 365 * MS_PER_DAY;
+
+/// Green validations that may fail in a row before the procedure stops
+/// (blue serves on the old version).
+pub const MAX_VALIDATION_FAILURES: u32 = 5;
 
 impl<'a> World<'a> {
     fn set_timer(&mut self, d: SimDuration) {
@@ -363,6 +370,8 @@ impl<'a> World<'a> {
                 };
                 self.set_timer(d);
             }
+            (Step::Verify { node }, 1) if self.nodes[*node].role == super::Role::Pod => self.pod_validated(),
+            (Step::Verify { .. }, 2) if self.pod.falling_back => self.back_on_blue(),
             (Step::Backup { .. } | Step::Verify { .. }, _) => self.step_done(),
             // "Sync Now" in Cluster :: Status: with a backup primary and
             // backup operations enabled, the pair syncs and the step waits
@@ -550,7 +559,31 @@ impl<'a> World<'a> {
                 self.refresh();
                 self.set_timer(d);
             }
+            (Step::Cutover, 2) if self.pod.locked => {
+                // Management locks: the maintenance ran its time and did
+                // not complete; blue serves on, on the old version, and
+                // the pod is unsupported until the admin's fix.
+                let node = &mut self.nodes[0];
+                node.state = NodeState::Up;
+                node.epoch += 1;
+                self.touch(0);
+                let fix = self.sc.faults.admin_fix.sample(&mut self.rng.pod);
+                self.log(Event::PreconditionUnmet { what: "locks" });
+                self.log(Event::UpdateFailed { until_fix: fix });
+                self.log(Event::MaintenanceEnded);
+                self.pod.unsupported_since = Some(self.now);
+                self.arm_crash(0);
+                self.refresh();
+                self.set_timer(fix);
+            }
+            (Step::Cutover, 3) if self.pod.locked => {
+                self.close_unsupported(self.now);
+                self.abort(AbortReason::LocksNotRemoved);
+            }
             (Step::Cutover, _) => {
+                if pod.post_update.radius.is_some() {
+                    self.pod.radius_from = Some(self.now);
+                }
                 let node = &mut self.nodes[0];
                 node.state = NodeState::Up;
                 node.version += 1;
@@ -583,10 +616,17 @@ impl<'a> World<'a> {
                 self.restore_end(*node);
                 self.step_done();
             }
-            (Step::DeleteBlue, _) => {
+            (Step::DeleteBlue, 1) => {
                 self.log(Event::BlueDeleted);
-                self.step_done();
+                // The procedure ends with the admin's post-update steps.
+                let until = self.pod.post_until;
+                if until > self.now {
+                    self.set_timer(until.since(self.now));
+                } else {
+                    self.step_done();
+                }
             }
+            (Step::DeleteBlue, _) => self.step_done(),
         }
     }
 
@@ -655,12 +695,27 @@ impl<'a> World<'a> {
     }
 
     /// Prechecks: with the scenario's probability one fails and needs the
-    /// admin; a fix within the deadline lets the procedure go on.
+    /// admin; a fix within the deadline lets the procedure go on. A pod's
+    /// unmet preconditions (`pod.preconditions`) are drawn after, from the
+    /// pod's stream: an agents or vCores one is found and fixed as a failed
+    /// precheck (the slowest fix counts); management locks are not seen.
     fn precheck(&mut self) {
-        let f = &self.sc.faults;
+        let sc = self.sc;
+        let f = &sc.faults;
         let drawn = f.precheck_failure > 0.0 && self.rng.faults.random::<f64>() < f.precheck_failure;
-        if self.inject.take_precheck_failure() || drawn {
-            let fix = f.admin_fix.sample(&mut self.rng.faults);
+        let mut fix = (self.inject.take_precheck_failure() || drawn).then(|| f.admin_fix.sample(&mut self.rng.faults));
+        if sc.site.kind.upgrades_by_cutover() {
+            let pre = sc.pod.preconditions;
+            for (what, p) in [("agents", pre.agents), ("vcores", pre.vcores)] {
+                if p > 0.0 && self.rng.pod.random::<f64>() < p {
+                    self.log(Event::PreconditionUnmet { what });
+                    let d = f.admin_fix.sample(&mut self.rng.pod);
+                    fix = Some(fix.map_or(d, |x| x.max(d)));
+                }
+            }
+            self.pod.locked = pre.locks > 0.0 && self.rng.pod.random::<f64>() < pre.locks;
+        }
+        if let Some(fix) = fix {
             let deadline = f.precheck_deadline;
             self.log(Event::PrecheckFailed { fix, deadline });
             self.exec.doomed = fix > deadline;
@@ -674,14 +729,27 @@ impl<'a> World<'a> {
 
     /// The service picks the maintenance slot: the preferred window (next
     /// occurrence after the lead time) unless it misses it, else any hour
-    /// within the spread after the lead time.
+    /// within the spread after the lead time. With `pod.emergency_per_year`
+    /// the update is an emergency with probability 1 - e^(-rate x lead
+    /// time): the first full hour after `emergency_notice`. Otherwise the
+    /// admin may ask support to move it (`pod.reschedule_probability`).
     fn schedule_maintenance(&mut self) {
-        let pod = &self.sc.pod;
+        let sc = self.sc;
+        let pod = &sc.pod;
         let earliest = self.now + pod.lead_time;
-        let offset = self.sc.calendar.start_offset_ms;
+        let offset = sc.calendar.start_offset_ms;
         let miss: f64 = self.rng.scheduler.random();
         let hour_slot: f64 = self.rng.scheduler.random();
+        let emergency = pod.emergency_per_year > 0.0 && {
+            let years = pod.lead_time.0 as f64 / MS_PER_YEAR as f64;
+            let p = 1.0 - (-pod.emergency_per_year * years).exp();
+            self.rng.pod.random::<f64>() < p
+        };
         let slot = match pod.preferred {
+            _ if emergency => {
+                let abs = (self.now + pod.emergency_notice).0 + offset;
+                SimTime(abs.div_ceil(MS_PER_HOUR) * MS_PER_HOUR - offset)
+            }
             Some((day, hour)) if miss >= pod.miss_probability => {
                 pod.next_preferred(&self.sc.calendar, earliest, day, hour)
             }
@@ -694,14 +762,35 @@ impl<'a> World<'a> {
                 SimTime(first + pick * MS_PER_HOUR - offset)
             }
         };
-        self.pod.scheduled = Some(slot);
-        self.m.scheduled_at_ms = Some(slot.0);
-        self.m.notice_ms = Some(slot.since(self.now).0);
-        let how = pod.hour_of_week(&self.sc.calendar, slot);
-        let preferred = pod.preferred.is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
-        self.m.in_preferred_window = Some(preferred);
-        self.m.scheduled_hour = Some(how as u64);
+        if emergency {
+            self.m.emergency = Some(1);
+            self.log(Event::EmergencyMaintenance {
+                notice: pod.emergency_notice,
+            });
+        }
+        let preferred = self.set_slot(slot);
         self.log(Event::MaintenanceScheduled { at: slot, preferred });
+        let mut slot = slot;
+        if !emergency && pod.reschedule_probability > 0.0 && self.rng.pod.random::<f64>() < pod.reschedule_probability {
+            // The admin asks on the notice; support's answer moves the
+            // slot to the first preferred window after the old one (the
+            // same hour a week on without a preferred window).
+            let d = pod.support_delay.sample(&mut self.rng.pod);
+            self.log(Event::RescheduleRequested { answer_in: d });
+            let answer = self.now + d;
+            if answer >= slot {
+                self.log_at(slot, Event::RescheduleTooLate);
+            } else {
+                let moved = match pod.preferred {
+                    Some((day, hour)) => pod.next_preferred(&sc.calendar, slot + SimDuration(1), day, hour),
+                    None => slot + SimDuration(MS_PER_WEEK),
+                };
+                self.set_slot(moved);
+                self.m.rescheduled = Some(1);
+                self.log_at(answer, Event::Rescheduled { at: moved });
+                slot = moved;
+            }
+        }
         // Reminders only make log records (at most `MAX_REMINDERS`, checked
         // before the run): none to plan when nobody keeps the log.
         let interval = pod.reminder_interval;
@@ -712,6 +801,100 @@ impl<'a> World<'a> {
             if interval.0 == 0 {
                 break;
             }
+        }
+    }
+
+    /// Sets the pod's slot and its metrics; true when it is the preferred
+    /// window.
+    fn set_slot(&mut self, slot: SimTime) -> bool {
+        let pod = &self.sc.pod;
+        self.pod.scheduled = Some(slot);
+        self.m.scheduled_at_ms = Some(slot.0);
+        self.m.notice_ms = Some(slot.since(self.now).0);
+        let how = pod.hour_of_week(&self.sc.calendar, slot);
+        let preferred = pod.preferred.is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
+        self.m.in_preferred_window = Some(preferred);
+        self.m.scheduled_hour = Some(how as u64);
+        preferred
+    }
+
+    /// The end of a pod's validation: with `pod.validation_failure` it
+    /// fails, and the pod falls back to blue (users disconnected again,
+    /// for a cutover's time); else the admin's post-update steps begin
+    /// (`pod.post_update`) and the step is done.
+    fn pod_validated(&mut self) {
+        let pod = &self.sc.pod;
+        if pod.validation_failure > 0.0 && self.rng.pod.random::<f64>() < pod.validation_failure {
+            self.pod.validation_failures += 1;
+            self.pod.falling_back = true;
+            self.pod.radius_from = None;
+            self.log(Event::ValidationFailed);
+            let d = pod.cutover.sample(&mut self.rng.pod);
+            self.log(Event::FallbackToBlue { takes: d });
+            let node = &mut self.nodes[0];
+            node.state = NodeState::CuttingOver;
+            node.epoch += 1;
+            self.touch(0);
+            self.disconnect_for_cutover(0, self.now + d);
+            self.refresh();
+            self.set_timer(d);
+            return;
+        }
+        let mut until = self.now;
+        if let Some(d) = &pod.post_update.agents {
+            // The pod is unsupported until the admin has updated them.
+            let t = d.sample(&mut self.rng.pod);
+            self.log(Event::AgentsUpdateStart { takes: t });
+            self.log_at(self.now + t, Event::AgentsUpdated);
+            *self.m.unsupported_ms.get_or_insert(0) += t.0;
+            until = until.max(self.now + t);
+        }
+        if let Some(d) = &pod.post_update.radius {
+            let t = d.sample(&mut self.rng.pod);
+            self.log(Event::RadiusPending { takes: t });
+            self.log_at(self.now + t, Event::RadiusAccepted);
+            self.pod.radius_until = Some(self.now + t);
+            until = until.max(self.now + t);
+        }
+        self.pod.post_until = until;
+        self.step_done();
+    }
+
+    /// Blue serves again after a failed validation: the update is retried
+    /// at the next slot (scheduled as the first one was, after the lead
+    /// time), from the green build on; after [`MAX_VALIDATION_FAILURES`]
+    /// the procedure stops.
+    fn back_on_blue(&mut self) {
+        self.pod.falling_back = false;
+        let node = &mut self.nodes[0];
+        node.state = NodeState::Up;
+        node.version -= 1;
+        node.epoch += 1;
+        self.touch(0);
+        self.log(Event::BlueServing);
+        self.log(Event::MaintenanceEnded);
+        self.arm_crash(0);
+        self.refresh();
+        let times = self.pod.validation_failures;
+        if times >= MAX_VALIDATION_FAILURES {
+            self.abort(AbortReason::ValidationFailed { times });
+            return;
+        }
+        self.schedule_maintenance();
+        let steps = &self.exec.steps[..self.exec.idx];
+        let again = steps
+            .iter()
+            .rposition(|s| *s == Step::BuildGreen)
+            .or_else(|| steps.iter().rposition(|s| *s == Step::Cutover));
+        match again {
+            Some(i) => {
+                self.exec.idx = i;
+                self.exec.wait = Wait::None;
+                self.exec.token += 1; // a pending timer of this step must not fire
+                self.exec.chosen = None;
+                self.exec.advance = true;
+            }
+            None => self.step_done(),
         }
     }
 

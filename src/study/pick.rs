@@ -231,6 +231,8 @@ fn abort_words(why: &AbortReason, log: &EventLog) -> String {
             times(attempts)
         ),
         AbortReason::PrecheckNotFixed => "a failed precheck was not fixed in time".into(),
+        AbortReason::LocksNotRemoved => "management locks stopped the update".into(),
+        AbortReason::ValidationFailed { times } => format!("the green validation failed {times} times"),
         AbortReason::Backout => "the window closed with work left, backed out".into(),
         AbortReason::Horizon { .. } => "still under way at the horizon".into(),
         AbortReason::DefectNotFound { .. } => "the latent defect did not show within the horizon".into(),

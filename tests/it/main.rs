@@ -64,6 +64,9 @@
 //! - `preparation`: the preparation before the first window, a rehearsal
 //!   that catches failures, pre-staged consoles and Jump Clients at the
 //!   appliance's throttle, from events.csv and by hand.
+//! - `pod_plans`: a pod's emergency, a slot moved through support, unmet
+//!   preconditions (fixed, unsupported, locks at the slot), agents and
+//!   Radius after the update, a failed validation's fall-back to blue.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
@@ -89,6 +92,7 @@ mod messages;
 mod operators;
 mod optimise;
 mod placement;
+mod pod_plans;
 mod pods;
 mod preparation;
 mod props;

@@ -19,7 +19,7 @@ const H: u64 = 3_600_000;
 /// after they next can. The preferred window `window` is always honoured,
 /// one day's notice after the start (Monday 02:00). The `remedy` runbook
 /// sets "close disconnected sessions" to 2 hours for the maintenance.
-fn office_pod(window: &str, extra: &str) -> String {
+pub fn office_pod(window: &str, extra: &str) -> String {
     let hours: Vec<&str> = (0..24).map(|h| if (8..18).contains(&h) { "1" } else { "0" }).collect();
     format!(
         r#"

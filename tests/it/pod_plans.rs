@@ -1,0 +1,264 @@
+//! A pod's update as its plan meets it: emergency maintenance, a slot moved
+//! through support, unmet preconditions, the admin's steps after the
+//! update, and a failed green validation's fall-back to blue. Each read
+//! from the run's events.csv, with constant durations and times computed
+//! by hand: the procedure starts on Monday at 02:00 (7,200 s), the precheck
+//! takes 45 s (7,245 s), the notice is a day, the preferred window Tuesday
+//! 10:00 (122,400 s), the cutover 15 minutes, the validation 5 and the
+//! deletion of blue 10.
+
+use crate::pods::office_pod;
+use crate::strategies::events_csv;
+use crate::{run, scenario};
+
+/// The pod of `pods.rs` with the window Tuesday 10:00 and `extra` in
+/// `[pod]`; `faults` goes in a `[faults]` table.
+fn pod(extra: &str, faults: &str) -> cutover::scenario::Scenario {
+    let mut text = office_pod(r#"{ weekday = "tue", hour = 10 }"#, extra);
+    if !faults.is_empty() {
+        text.push_str(&format!("\n[faults]\n{faults}\n"));
+    }
+    scenario(&text)
+}
+
+/// The rows of an events.csv text: (time in s, event, detail).
+fn rows(csv: &str) -> Vec<(f64, String, String)> {
+    csv.lines()
+        .skip(1)
+        .map(|l| {
+            let c = cells(l);
+            (c[0].parse().unwrap(), c[2].clone(), c[3].clone())
+        })
+        .collect()
+}
+
+/// The cells of a CSV line (a quoted cell may hold commas and doubled
+/// quotes).
+fn cells(line: &str) -> Vec<String> {
+    let (mut out, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cell)),
+            _ => cell.push(ch),
+        }
+    }
+    out.push(cell);
+    out
+}
+
+/// The times of the rows whose event is `event` (and whose detail holds
+/// `detail`).
+fn at(rows: &[(f64, String, String)], event: &str, detail: &str) -> Vec<f64> {
+    rows.iter()
+        .filter(|(_, e, d)| e == event && d.contains(detail))
+        .map(|r| r.0)
+        .collect()
+}
+
+const SLOT: f64 = 122_400.0;
+const WEEK: f64 = 604_800.0;
+
+#[test]
+fn an_emergency_comes_at_short_notice_at_any_hour() {
+    // A rate so high that the update is an emergency for sure: notice 6
+    // hours after the precheck (7,245 + 21,600 s), on the next full hour:
+    // Monday 09:00 (32,400 s), the preferred window ignored.
+    let sc = pod("emergency_per_year = 1e6\nemergency_notice = \"6h\"", "");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    assert_eq!(at(&r, "emergency_maintenance", "6h notice"), vec![7245.0]);
+    assert_eq!(at(&r, "notify", "maintenance scheduled at 32400 s").len(), 1);
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![32_400.0]);
+    let m = run(&sc, "blue-green", 11, 0);
+    assert_eq!((m.emergency, m.in_preferred_window), (Some(1), Some(false)));
+    assert_eq!(m.notice_ms, Some((32_400 - 7245) * 1000));
+    // By default no emergency: the preferred window.
+    let m = run(&pod("", ""), "blue-green", 11, 0);
+    assert_eq!((m.emergency, m.scheduled_at_ms), (Some(0), Some(122_400_000)));
+}
+
+#[test]
+fn the_emergency_share_follows_the_rate_over_the_notice() {
+    // 26 a year over a day's notice: 1 - e^(-26/365) = 6.9% of the runs.
+    let sc = pod("emergency_per_year = 26", "");
+    let n = 2000;
+    let k: u64 = (0..n).map(|i| run(&sc, "blue-green", 11, i).emergency.unwrap()).sum();
+    let p = 1.0 - (-26.0f64 / 365.0).exp();
+    let se = (p * (1.0 - p) / n as f64).sqrt();
+    let share = k as f64 / n as f64;
+    assert!((share - p).abs() < 4.0 * se, "{share} against {p}");
+}
+
+#[test]
+fn support_moves_the_slot_to_the_next_preferred_window() {
+    // Asked on the notice (7,245 s), answered 2 hours later: the slot
+    // moves to the next Tuesday 10:00, a week after the first.
+    let sc = pod("reschedule_probability = 1\nsupport_delay = \"2h\"", "");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    assert_eq!(at(&r, "reschedule_requested", "support answers in 2h"), vec![7245.0]);
+    let moved = SLOT + WEEK;
+    assert_eq!(
+        at(&r, "rescheduled", &format!("moved to {moved:.0} s")),
+        vec![7245.0 + 7200.0]
+    );
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![moved]);
+    let m = run(&sc, "blue-green", 11, 0);
+    assert_eq!((m.rescheduled, m.in_preferred_window), (Some(1), Some(true)));
+    assert_eq!(m.scheduled_at_ms, Some(moved as u64 * 1000));
+    // Answered after the slot: it stands.
+    let sc = pod("reschedule_probability = 1\nsupport_delay = \"2d\"", "");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    assert_eq!(at(&r, "reschedule_too_late", ""), vec![SLOT]);
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![SLOT]);
+    assert_eq!(run(&sc, "blue-green", 11, 0).rescheduled, Some(0));
+}
+
+#[test]
+fn an_unmet_precondition_delays_the_update_or_leaves_the_pod_unsupported() {
+    // Agents not updated, fixed in 3 hours within a 2-day deadline: the
+    // notice counts from the fix (7,245 + 10,800 s), the slot stays
+    // Tuesday 10:00.
+    let fix = |d: &str| format!("admin_fix = \"{d}\"\nprecheck_deadline = \"2d\"");
+    let sc = pod("preconditions = { agents = 1 }", &fix("3h"));
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    assert_eq!(at(&r, "precondition_unmet", "agents"), vec![7245.0]);
+    assert_eq!(at(&r, "precheck_fixed", ""), vec![7245.0 + 10_800.0]);
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![SLOT]);
+    let m = run(&sc, "blue-green", 11, 0);
+    assert_eq!((m.unsupported_ms, m.aborted), (Some(0), 0));
+    // Too few vCores, fixed after 3 days: unsupported for the third day,
+    // and the update fails.
+    let sc = pod("preconditions = { vcores = 1 }", &fix("3d"));
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    assert_eq!(at(&r, "precondition_unmet", "vcores"), vec![7245.0]);
+    assert_eq!(at(&r, "unsupported", "1d"), vec![7245.0 + 172_800.0]);
+    let m = run(&sc, "blue-green", 11, 0);
+    assert_eq!(
+        (m.unsupported_ms, m.aborted, m.dropped_sessions),
+        (Some(86_400_000), 1, 0)
+    );
+}
+
+#[test]
+fn management_locks_fail_the_update_at_the_slot() {
+    // The precheck passes; at the slot the maintenance runs its 15
+    // minutes and fails: blue serves on the old version, unsupported for
+    // the admin's 3-hour fix, and the update is given up.
+    let sc = pod("preconditions = { locks = 1 }", "admin_fix = \"3h\"");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    assert_eq!(at(&r, "precheck_passed", ""), vec![7245.0]);
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![SLOT]);
+    assert_eq!(at(&r, "precondition_unmet", "locks"), vec![SLOT + 900.0]);
+    assert_eq!(at(&r, "update_failed", "fix, 3h"), vec![SLOT + 900.0]);
+    assert!(at(&r, "cutover_done", "").is_empty(), "green never serves");
+    assert_eq!(at(&r, "aborted", "management locks").len(), 1);
+    let m = run(&sc, "blue-green", 11, 0);
+    assert_eq!((m.unsupported_ms, m.aborted), (Some(3 * 3_600_000), 1));
+    assert!(m.dropped_sessions > 0, "the maintenance disconnected the users");
+}
+
+#[test]
+fn after_the_update_the_agents_and_radius_take_their_time() {
+    // The cutover ends at 123,300 s, the validation at 123,600 s: the
+    // agents take 2 hours (unsupported meanwhile) and Radius refuses the
+    // new gateways from the cutover's end for 30 minutes after the
+    // validation. The procedure ends with the agents.
+    let sc = pod("post_update = { agents = \"2h\", radius = \"30m\" }", "");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    let validated = SLOT + 1200.0;
+    assert_eq!(at(&r, "agents_update_start", "2h"), vec![validated]);
+    assert_eq!(at(&r, "agents_updated", ""), vec![validated + 7200.0]);
+    assert_eq!(at(&r, "radius_pending", "30m"), vec![validated]);
+    assert_eq!(at(&r, "radius_accepted", ""), vec![validated + 1800.0]);
+    assert_eq!(at(&r, "procedure_done", ""), vec![validated + 7200.0]);
+    let m = run(&sc, "blue-green", 11, 0);
+    assert_eq!(m.unsupported_ms, Some(7_200_000));
+    // 40 users an hour on a Tuesday morning, none retrying: about 27 new
+    // ones in the 40 minutes, and the users coming back from the cutover,
+    // are refused and give up.
+    let refused = m.radius_failed_connects.unwrap();
+    assert!(refused >= 10, "{refused} refused");
+    let base = run(&pod("", ""), "blue-green", 11, 0);
+    assert_eq!(base.radius_failed_connects, Some(0));
+    assert!(m.failed_connects >= base.failed_connects + refused / 2);
+}
+
+#[test]
+fn a_failed_validation_falls_back_to_blue_and_retries_at_the_next_slot() {
+    let sc = pod("validation_failure = 0.5", "");
+    // A replication whose first validation fails and the second passes.
+    let i = (0..40)
+        .find(|&i| run(&sc, "blue-green", 11, i).validation_failures == Some(1))
+        .expect("one failure in 40 runs at 1/2");
+    let r = rows(&events_csv(&sc, "blue-green", i));
+    let validated = SLOT + 1200.0;
+    assert_eq!(at(&r, "validation_failed", ""), vec![validated]);
+    assert_eq!(at(&r, "fallback_to_blue", "takes 15m"), vec![validated]);
+    // Users disconnected at the cutover and again at the fall-back.
+    assert_eq!(at(&r, "sessions_disconnected", "").first(), Some(&SLOT));
+    assert!(at(&r, "sessions_disconnected", "").contains(&validated));
+    assert_eq!(at(&r, "blue_serving", ""), vec![validated + 900.0]);
+    // The next slot: the preferred window after a day's notice, a week on.
+    let next = SLOT + WEEK;
+    assert_eq!(
+        at(&r, "notify", &format!("maintenance scheduled at {next:.0} s")),
+        vec![validated + 900.0]
+    );
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![SLOT, next]);
+    assert_eq!(at(&r, "cutover_done", ""), vec![SLOT + 900.0, next + 900.0]);
+    assert_eq!(at(&r, "procedure_done", ""), vec![next + 1200.0 + 600.0]);
+    let m = run(&sc, "blue-green", 11, i);
+    assert_eq!((m.aborted, m.validation_failures), (0, Some(1)));
+}
+
+#[test]
+fn new_pod_fields_are_refused_by_name_when_out_of_range() {
+    let refused = |extra: &str| {
+        cutover::scenario::Scenario::parse(
+            &office_pod(r#"{ weekday = "tue", hour = 10 }"#, extra),
+            "pod.toml",
+            "pod",
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+    };
+    let e = refused("validation_failure = 1");
+    assert!(e.contains("pod.validation_failure") && e.contains("for ever"), "{e}");
+    let e = refused("preconditions = { locks = 2 }");
+    assert!(
+        e.contains("pod.preconditions.locks") && e.contains("probability"),
+        "{e}"
+    );
+    let e = refused("emergency_per_year = -1");
+    assert!(e.contains("pod.emergency_per_year"), "{e}");
+    let e = refused("post_update = { radius = \"soon\" }");
+    assert!(e.contains("pod.post_update.radius"), "{e}");
+    let e = refused("preconditions = { disks = 0.1 }");
+    assert!(e.contains("disks"), "{e}");
+}
+
+#[test]
+fn the_reports_not_simulated_list_names_only_what_the_scenario_leaves_off() {
+    let names = |sc: &cutover::scenario::Scenario| cutover::report::page::not_simulated(sc).join("\n");
+    let off = names(&pod("", ""));
+    for field in [
+        "pod.emergency_per_year",
+        "pod.reschedule_probability",
+        "pod.preconditions",
+        "pod.post_update",
+        "pod.validation_failure",
+    ] {
+        assert!(off.contains(field), "{field} missing from {off}");
+    }
+    let on = names(&pod(
+        "emergency_per_year = 1\nreschedule_probability = 0.1\npreconditions = { locks = 0.1 }\npost_update = { radius = \"1h\" }\nvalidation_failure = 0.1",
+        "",
+    ));
+    assert!(!on.contains("pod."), "{on}");
+}
