@@ -875,7 +875,7 @@ pub const METRICS: &[Metric] = &[
         impact: Some(Impact::High),
         words: "down at the end",
         label: None,
-        meaning: "how long the site had been down when the run ended, 0 when it was up: a run waits past its end until the site is whole (up, every node out of repair, install and rollback, the final sync done), so only a run cut by the horizon ends down; `downtime_s` includes this time",
+        meaning: "how long the site had been down when the run ended, 0 when it was up: a run waits past its end for every repair, install and rollback (and the final sync), so a site ends down only when nothing would bring it back by itself (an aborted procedure that left no traffic node accepting) or at the horizon; `downtime_s` includes this time",
         read: |m| Reading::Millis(m.down_at_end_ms),
     },
     Metric {

@@ -2,16 +2,17 @@
 //!
 //! A run's end instant is the procedure's end plus the cool-down, but only
 //! if the site is *whole* then; else the run goes on until it is, and no
-//! metric stops counting on the way. Whole means: a client can connect;
-//! no node is being repaired, installed or rolled back (each of those ends
-//! by itself); and, with a backup, the records made before the procedure
-//! ended are on both appliances (a sync begun after that has completed),
-//! while the pair can sync. What the runbook left undone (a relationship
-//! broken by an aborted procedure, backup operations off) does not end
-//! by itself: the run does not wait for it, and `unsynced_at_end` counts
-//! the records it left on one appliance. The horizon (`sim::HORIZON`
-//! after the procedure's start) bounds the wait; a run it cuts reports
-//! `down_at_end_s`.
+//! metric stops counting on the way. Whole means: no node is being
+//! repaired, installed or rolled back (each of those ends by itself, and
+//! with it the outage it causes); and, with a backup, the records made
+//! before the procedure ended are on both appliances (a sync begun after
+//! that has completed), while the pair can sync. What the runbook left
+//! undone does not end by itself (a relationship broken by an aborted
+//! procedure, backup operations off, traffic nodes left not accepting, so
+//! a site left down): the run does not wait for it; `unsynced_at_end`
+//! counts the records it left on one appliance and `down_at_end_s` how
+//! long the site had been down. The horizon (`sim::HORIZON` after the
+//! procedure's start) bounds the wait.
 
 use super::events::Event;
 use super::{NodeState, World};
@@ -39,9 +40,11 @@ impl World<'_> {
         self.owed.map_or(0, |o| o[0] + o[1])
     }
 
-    /// True when the run may end now (see the module's text).
+    /// True when the run may end now (see the module's text): nothing
+    /// left that mends by itself. A site down with no node busy stays down
+    /// until someone acts, which a run does not simulate.
     fn whole(&self) -> bool {
-        self.site_up() && self.busy_nodes() == 0 && (self.owed_records() == 0 || !self.can_sync())
+        self.busy_nodes() == 0 && (self.owed_records() == 0 || !self.can_sync())
     }
 
     /// Called when the procedure ends: the records then on one appliance

@@ -130,15 +130,20 @@ fn atlas(extra: &str) -> cutover::scenario::Scenario {
 
 /// [`atlas`], with `failover` added to its `[failover]` table.
 fn atlas_with(extra: &str, failover: &str) -> cutover::scenario::Scenario {
+    scenario(&cluster_text(true, extra, failover))
+}
+
+/// The text of `cluster::cluster`, with or without a backup primary.
+fn cluster_text(backup: bool, extra: &str, failover: &str) -> String {
     let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/cluster.rs")).unwrap();
     let start = text.find("[calendar]").unwrap();
     let end = text.find("{extra}").unwrap();
     let body = text[start..end]
-        .replace("{backup}", "true")
+        .replace("{backup}", &backup.to_string())
         .replace("{{", "{")
         .replace("}}", "}");
     let body = body.replace("[failover]\n", &format!("[failover]\n{failover}"));
-    scenario(&body.replace("[workload]", &format!("{extra}\n[workload]")))
+    body.replace("[workload]", &format!("{extra}\n[workload]"))
 }
 
 #[test]
@@ -322,4 +327,28 @@ fn an_injected_precheck_failure_waits_for_the_admin_fix() {
     assert_eq!(m.aborted, 0);
     let plain = events(&pod(""), "blue-green");
     assert_eq!(times(&plain, "runbook", "precheck_passed"), [60.0]);
+}
+
+#[test]
+fn a_site_left_down_by_an_aborted_procedure_ends_the_run_and_says_how_long() {
+    // The standalone cluster of `cluster::atlas_standalone_by_hand`: A's
+    // upgrade (click 4,290, the site down from then: every traffic node
+    // marked not accepting in its configuration) fails, with no retry: it
+    // waits for support, is rolled back, and the procedure aborts. Nothing
+    // marks the traffic nodes accepting again: the site stays down, and the
+    // run ends when the rollback is done, not at the horizon.
+    let sc = scenario(&cluster_text(
+        false,
+        "[faults]\nupgrade_retries = 0\n[[faults.inject]]\nat_step = \"upgrade A\"\nfail_upgrade = \"A\"\n",
+        "",
+    ));
+    let m = run(&sc, "atlas-standalone", 1, 0);
+    let ev = events(&sc, "atlas-standalone");
+    let rolled_back = times(&ev, "A", "rollback_done");
+    assert_eq!(rolled_back.len(), 1);
+    assert_eq!(times(&ev, "run", "end"), rolled_back);
+    assert_eq!(m.aborted, 1);
+    let end_ms = (rolled_back[0] * 1000.0).round() as u64;
+    assert_eq!(m.down_at_end_ms, end_ms - 4_290 * S);
+    assert_eq!(m.downtime_ms, m.down_at_end_ms);
 }
