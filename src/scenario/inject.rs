@@ -95,8 +95,19 @@ pub fn check(
     runbooks: &[Runbook],
     out: &mut Vec<(String, String)>,
 ) -> Vec<Injection> {
+    let raw = raw.unwrap_or_default();
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    // Every step label of the enabled strategies, once for all the tables.
+    let mut labels: Vec<String> = runbooks
+        .iter()
+        .flat_map(|rb| rb.steps.iter().map(|step| step.describe(site)))
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
     let mut list = Vec::new();
-    for (i, r) in raw.unwrap_or_default().into_iter().enumerate() {
+    for (i, r) in raw.into_iter().enumerate() {
         let p = format!("faults.inject[{i}]");
         let mut bad = |field: &str, msg: String| out.push((format!("{p}{field}"), msg));
         let node = |field: &str, name: &String, bad: &mut dyn FnMut(&str, String)| -> Option<NodeId> {
@@ -170,14 +181,8 @@ pub fn check(
             );
             continue;
         };
-        let labels: Vec<String> = runbooks
-            .iter()
-            .flat_map(|rb| (0..rb.steps.len()).map(|k| rb.steps[k].describe(site)))
-            .collect();
         if !labels.iter().any(|l| l.starts_with(at_step.as_str())) {
-            let mut shown: Vec<&str> = labels.iter().map(String::as_str).collect();
-            shown.sort_unstable();
-            shown.dedup();
+            let shown: Vec<&str> = labels.iter().map(String::as_str).collect();
             bad(
                 ".at_step",
                 format!(
