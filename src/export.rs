@@ -69,6 +69,43 @@ pub fn runs_header() -> Vec<&'static str> {
     h
 }
 
+/// Why a CSV header `found` is not `want`, in words a user can act on.
+/// A header that stops short of `want` was written by an older version of
+/// cutover (metrics are only ever appended): it names the columns it lacks
+/// and says to run again. Anything else names the first column that
+/// differs.
+pub fn header_mismatch(found: &[&str], want: &[&str]) -> String {
+    let common = found.iter().zip(want).take_while(|(a, b)| a == b).count();
+    if common == found.len() && common < want.len() {
+        let missing = &want[common..];
+        let shown: Vec<&str> = missing.iter().take(4).copied().collect();
+        let more = if missing.len() > shown.len() {
+            format!(" and {} more", missing.len() - shown.len())
+        } else {
+            String::new()
+        };
+        return format!(
+            "written by an older version of cutover: it lacks the column{} {}{more} that this version writes; run it again with this version",
+            if missing.len() == 1 { "" } else { "s" },
+            shown.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+        );
+    }
+    if common == want.len() {
+        return format!(
+            "has {} column{} more than this version writes (from `{}`): written by a newer version of cutover?",
+            found.len() - common,
+            if found.len() - common == 1 { "" } else { "s" },
+            found[common],
+        );
+    }
+    format!(
+        "unexpected header: column {} is `{}` where this version writes `{}`",
+        common + 1,
+        crate::results::shorten(found[common]),
+        want[common],
+    )
+}
+
 /// Appends the rows of one replication to `runs.csv` (one per strategy).
 pub fn write_runs<W: io::Write>(
     w: &mut csv::Writer<W>,
@@ -261,6 +298,24 @@ mod tests {
     use crate::runbook::Step;
     use crate::sim::events::{DropCause, Event, Record};
     use crate::time::SimTime;
+
+    #[test]
+    fn a_header_mismatch_says_what_differs() {
+        let want = ["a", "b", "c", "d"];
+        let older = header_mismatch(&["a", "b"], &want);
+        assert!(older.contains("older version") && older.contains("`c`, `d`"), "{older}");
+        let one = header_mismatch(&["a", "b", "c"], &want);
+        assert!(one.contains("the column `d`"), "{one}");
+        let newer = header_mismatch(&["a", "b", "c", "d", "e"], &want);
+        assert!(newer.contains("1 column more") && newer.contains("`e`"), "{newer}");
+        let other = header_mismatch(&["a", "x", "c"], &want);
+        assert!(
+            other.contains("column 2 is `x` where this version writes `b`"),
+            "{other}"
+        );
+        let empty = header_mismatch(&[], &want);
+        assert!(empty.contains("older version"), "{empty}");
+    }
 
     #[test]
     fn events_are_quoted_csv() {

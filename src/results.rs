@@ -445,10 +445,7 @@ impl<R: Read> RunsReader<R> {
             if header.iter().ne(runs_header()) {
                 return Err(RunsError {
                     line: Some(1),
-                    message: format!(
-                        "unexpected header {:?}",
-                        shorten(&header.iter().collect::<Vec<_>>().join(","))
-                    ),
+                    message: crate::export::header_mismatch(&header.iter().collect::<Vec<_>>(), &runs_header()),
                 });
             }
         }

@@ -175,10 +175,7 @@ impl<R: Read> Source<R> {
             return Err(self.err(
                 Some(1),
                 None,
-                format!(
-                    "unexpected header {:?}: not the columns this version writes",
-                    shorten(&h.iter().collect::<Vec<_>>().join(","))
-                ),
+                crate::export::header_mismatch(&h.iter().collect::<Vec<_>>(), want),
             ));
         }
         Ok(())

@@ -733,6 +733,29 @@ fn merge_refuses_shards_changed_after_they_were_written() {
         },
         &["a1/runs.csv", "holds 2 of the 3 replications"],
     );
+    // A shard written by an older version, before the last metric was
+    // added: its rows stop one column short. Refused, naming the column
+    // and what to do, not "unexpected header".
+    case(
+        "older",
+        &|c| {
+            let text = std::fs::read_to_string(c.join("a1/runs.csv")).unwrap();
+            let last = cutover::export::runs_header().last().unwrap().to_string();
+            let old: String = text
+                .lines()
+                .map(|l| format!("{}\n", &l[..l.rfind(',').unwrap()]))
+                .collect();
+            assert!(!old.contains(&last));
+            std::fs::write(c.join("a1/runs.csv"), old).unwrap();
+            rehash_file(&c.join("a1"), "runs.csv");
+        },
+        &[
+            "a1/runs.csv: line 1",
+            "older version of cutover",
+            &format!("`{}`", cutover::export::runs_header().last().unwrap()),
+            "run it again",
+        ],
+    );
     // An edited seed in both manifests: the rows disagree with it.
     case(
         "manifest-seed",
