@@ -206,23 +206,24 @@ pub(super) fn cmd_report(
     // (its SHA-256 checked against the manifest first).
     let regions = match cutover::results::listed(&m, "regions.csv") {
         Some(want) => {
+            // Read once: hashed as it is parsed, the hash judged first (a
+            // changed file is reported as changed, whatever it holds).
             let path = results.join("regions.csv");
-            if super::sha256_file(&path)? != want {
+            let f = super::open_regular(&path, "regions.csv")?;
+            let mut hashed = Hashed::new(std::io::BufReader::new(f));
+            let names: Vec<String> = sc.site.regions.iter().map(|r| r.name.clone()).collect();
+            let parsed = cutover::regions::read(&mut hashed, &path.display().to_string(), &m.strategies, &names);
+            let got = hashed
+                .finish()
+                .map_err(|e| CliError::BadInput(format!("{}: cannot read the file: {e}", path.display())))?;
+            if got != want {
                 return Err(CliError::BadInput(format!(
                     "{}: its SHA-256 is not the one {} records: the file was changed after cutover wrote it",
                     path.display(),
                     results.join("manifest.json").display()
                 )));
             }
-            let f = super::open_regular(&path, "regions.csv")?;
-            let names: Vec<String> = sc.site.regions.iter().map(|r| r.name.clone()).collect();
-            cutover::regions::read(
-                std::io::BufReader::new(f),
-                &path.display().to_string(),
-                &m.strategies,
-                &names,
-            )
-            .map_err(CliError::BadInput)?
+            parsed.map_err(CliError::BadInput)?
         }
         None => Vec::new(),
     };
@@ -375,4 +376,37 @@ pub(super) fn cmd_report(
         )?;
     }
     Ok(())
+}
+
+/// A reader that hashes (SHA-256) every byte read through it.
+struct Hashed<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+}
+
+impl<R: std::io::Read> Hashed<R> {
+    fn new(inner: R) -> Hashed<R> {
+        use sha2::Digest;
+        Hashed {
+            inner,
+            hasher: sha2::Sha256::new(),
+        }
+    }
+
+    /// Reads what the parser left (after an error, or past the end it
+    /// stopped at) and returns the whole file's SHA-256 in hex.
+    fn finish(mut self) -> std::io::Result<String> {
+        use sha2::Digest;
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        Ok(self.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Hashed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
 }
