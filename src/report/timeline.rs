@@ -60,6 +60,20 @@ pub struct StepBar {
     pub label: String,
 }
 
+/// A fault injected by the scenario (`[[faults.inject]]`), marked where
+/// and when it struck.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    /// When (ms since the calendar start).
+    pub at: u64,
+    /// The lane of the node it struck (its index in `lanes`), or `None`
+    /// for a fault of the runbook (a precheck, a defect): marked on the
+    /// steps' row.
+    pub lane: Option<usize>,
+    /// What it was (`crash of B`).
+    pub label: String,
+}
+
 /// Everything the timeline shows (times in ms since the calendar start).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timeline {
@@ -68,6 +82,8 @@ pub struct Timeline {
     pub relationship: Vec<Span>,
     pub windows: Vec<(u64, u64)>,
     pub steps: Vec<StepBar>,
+    /// The injected faults, in time order.
+    pub marks: Vec<Mark>,
     pub series: Vec<SeriesPoint>,
     pub from: u64,
     pub to: u64,
@@ -362,12 +378,40 @@ impl Timeline {
             s.to = s.to.max(s.from);
             s.work = s.work.clamp(s.from, s.to);
         }
+        // Injected faults that struck, on their node's lane.
+        let marks = log
+            .iter()
+            .filter_map(|e| match e.event {
+                Event::Injected {
+                    what, applied: true, ..
+                } => {
+                    use crate::scenario::inject::Injected as F;
+                    let on = |verb: &str, node: usize| {
+                        let name = log.node_name(node).to_string();
+                        (Some(name.clone()), format!("{verb} of {name}"))
+                    };
+                    let (lane, label) = match what {
+                        F::Crash(n) => on("crash", n),
+                        F::FailUpgrade(n) => on("failed upgrade", n),
+                        F::FailPrecheck => (None, "failed precheck".to_string()),
+                        F::Defect => (None, "latent defect".to_string()),
+                    };
+                    Some(Mark {
+                        at: e.time.0,
+                        lane: lane.and_then(|name| lanes.iter().position(|l| l.name == name)),
+                        label,
+                    })
+                }
+                _ => None,
+            })
+            .collect();
         Timeline {
             title: format!("{} / {strategy}, seed {seed}", sc.name),
             lanes,
             relationship,
             windows,
             steps,
+            marks,
             series: out.series.clone(),
             from,
             to: end.max(from + 1),
@@ -412,6 +456,7 @@ impl Timeline {
                 instants.extend([a, b]);
             }
         }
+        instants.extend(self.marks.iter().map(|m| m.at));
         instants.extend([self.from, self.to]);
         let mut kept: Vec<(u64, u64)> = instants
             .into_iter()
@@ -654,6 +699,8 @@ const LEGEND_COLS: usize = 3;
 const STEP_COLS: usize = 2;
 const MAX_STEP_ROWS: usize = 20;
 const STEP_ROW_PX: i32 = 19;
+/// An injected fault's mark.
+const MARK_COLOR: RGBColor = RGBColor(200, 20, 20);
 /// The steps' bars, alternately dark and light so that neighbours part.
 const STEP_COLORS: [RGBColor; 2] = [RGBColor(80, 80, 80), RGBColor(150, 150, 150)];
 
@@ -754,7 +801,8 @@ impl Timeline {
         let bottom = failed_top + 120;
         let legend_top = bottom + 64;
         let state_rows = self.legend_states().len().div_ceil(LEGEND_COLS) as i32;
-        let steps_top = legend_top + 26 + state_rows * 21 + 16;
+        let mark_rows = i32::from(!self.marks.is_empty());
+        let steps_top = legend_top + 26 + (state_rows + mark_rows) * 21 + 16;
         let step_rows = self.steps.len().div_ceil(STEP_COLS).min(MAX_STEP_ROWS) as i32;
         let height = steps_top + 26 + step_rows * STEP_ROW_PX + 12;
         Layout {
@@ -1044,6 +1092,22 @@ impl Chart for Timeline {
                 TextStyle::from(font(label_px)).pos(Pos::new(HPos::Center, VPos::Center)),
             ))?;
         }
+        // Injected faults: a red line down the lane they struck (the steps'
+        // row for the runbook's), a triangle above it.
+        let lanes_bottom = top + self.lanes.len() as i32 * lane_h;
+        for m in self.marks.iter().filter(|m| m.at >= self.from && m.at <= self.to) {
+            let x = px(m.at);
+            let (ya, yb) = match m.lane {
+                Some(l) => (top + l as i32 * lane_h, top + (l as i32 + 1) * lane_h),
+                None => (bars_top, bars_bottom),
+            };
+            let yb = yb.min(lanes_bottom.max(bars_bottom));
+            area.draw(&Rectangle::new([(x - 1, ya), (x + 1, yb)], MARK_COLOR.filled()))?;
+            area.draw(&Polygon::new(
+                vec![(x - 6, ya - 9), (x + 6, ya - 9), (x, ya)],
+                MARK_COLOR.filled(),
+            ))?;
+        }
         // Time axis labels under the bottom panel: the time of day, and on
         // the first label of each day in each stretch the day of the run.
         let mut ticks: Vec<(u64, usize)> = Vec::new();
@@ -1255,6 +1319,26 @@ impl Chart for Timeline {
                 hatch(area, lx, ly, lx + 26, ly + 15)?;
             }
             area.draw(&left_mid(words, lx + 34, ly + 8, 13.0))?;
+        }
+        if !self.marks.is_empty() {
+            let ly = legend_top + 26 + 21 * self.legend_states().len().div_ceil(LEGEND_COLS) as i32;
+            let (lx, mid) = (14, ly + 8);
+            area.draw(&Polygon::new(
+                vec![(lx + 7, mid - 6), (lx + 19, mid - 6), (lx + 13, mid + 6)],
+                MARK_COLOR.filled(),
+            ))?;
+            let what: Vec<String> = self
+                .marks
+                .iter()
+                .map(|m| format!("{} ({})", m.label, self.day_label(m.at)))
+                .collect();
+            let mut l = format!("injected: {}", what.join("; "));
+            let fits = |l: &str| text_width(l, 13.0).is_some_and(|w| w <= (WIDTH as i32 - 28 - 34) as f64);
+            if !fits(&l) {
+                while !fits(&format!("{l}…")) && l.pop().is_some() {}
+                l.push('…');
+            }
+            area.draw(&left_mid(&l, lx + 34, mid, 13.0))?;
         }
         area.draw(&text(
             "runbook steps: bars from start to end, thin while a step waits",

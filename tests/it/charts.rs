@@ -91,6 +91,7 @@ fn timeline_from_fixed_data_with_a_cut_out_interim() {
             (70 * MS_PER_HOUR, 74 * MS_PER_HOUR),
         ],
         steps: vec![step(21, 21, "break_failover"), step(70, 71, "upgrade B")],
+        marks: Vec::new(),
         series: (20..80)
             .map(|h| SeriesPoint {
                 time: SimTime(h * MS_PER_HOUR),
@@ -635,6 +636,7 @@ fn fixed_timeline() -> Timeline {
             (70 * MS_PER_HOUR, 74 * MS_PER_HOUR),
         ],
         steps: vec![step(21, 21, "break_failover"), step(70, 71, "upgrade B")],
+        marks: Vec::new(),
         series: vec![],
         from: 20 * MS_PER_HOUR,
         to: 80 * MS_PER_HOUR,

@@ -352,3 +352,52 @@ fn a_site_left_down_by_an_aborted_procedure_ends_the_run_and_says_how_long() {
     assert_eq!(m.down_at_end_ms, end_ms - 4_290 * S);
     assert_eq!(m.downtime_ms, m.down_at_end_ms);
 }
+
+/// The timeline of replication 0 of `sc`'s `strategy`.
+fn timeline(sc: &cutover::scenario::Scenario, strategy: &str) -> cutover::report::timeline::Timeline {
+    let rb = sc.runbook(strategy).unwrap();
+    let out = cutover::sim::simulate(
+        sc,
+        rb,
+        sc.seed,
+        0,
+        cutover::sim::RunOptions {
+            log_events: true,
+            trace_sessions: false,
+        },
+    );
+    cutover::report::timeline::Timeline::from_run(sc, strategy, sc.seed, &out)
+}
+
+#[test]
+fn the_timeline_marks_an_injected_fault_where_and_when_it_struck() {
+    // The crash of A 10 min into the cool-down (as above): at 3,120 s
+    // after the procedure's start, on A's lane.
+    let sc = scenario(&single(
+        "cooldown = \"30m\"@@[[faults.inject]]\nat_step = \"verify A\"\nafter = \"15m\"\ncrash = \"A\"",
+    ));
+    let t = timeline(&sc, "single");
+    let m = run(&sc, "single", sc.seed, 0);
+    assert_eq!(t.marks.len(), 1, "{:?}", t.marks);
+    let mark = &t.marks[0];
+    assert_eq!(mark.at, m.procedure_start_ms + 3_120 * S);
+    assert_eq!(mark.label, "crash of A");
+    assert_eq!(t.lanes[mark.lane.expect("on a node's lane")].name, "A");
+    // Its instant stays on the axis: inside the drawn range, not cut out.
+    assert!(mark.at >= t.from && mark.at <= t.to);
+    assert!(
+        t.cuts().iter().all(|c| mark.at < c.from || mark.at > c.to),
+        "{:?}",
+        t.cuts()
+    );
+    // The chart draws (the legend's row of injected faults included).
+    let r = cutover::report::chart::render(&t).expect("drawn");
+    assert!(r.svg.contains("injected: crash of A (day 0"), "the legend names it");
+    // An injection that struck nothing (A installing) marks nothing; nor
+    // does a run without one.
+    let idle = scenario(&single(
+        "@@[[faults.inject]]\nat_step = \"upgrade A\"\nafter = \"5m\"\ncrash = \"A\"",
+    ));
+    assert!(timeline(&idle, "single").marks.is_empty());
+    assert!(timeline(&scenario(&single("")), "single").marks.is_empty());
+}

@@ -318,6 +318,7 @@ fn fixed(a_spans: Vec<Span>, rel: Vec<Span>) -> Timeline {
             to: 600 * MS_PER_MIN,
             label: "wait".into(),
         }],
+        marks: Vec::new(),
         series: vec![],
         from: 0,
         to: 600 * MS_PER_MIN,
