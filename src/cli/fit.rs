@@ -12,7 +12,7 @@ use cutover::fit::{self, FitError};
 use cutover::report::chart::render;
 use cutover::report::fit::{DurationChart, ProfileChart};
 
-use super::outdir::{Expect, OutDir};
+use super::outdir::staged;
 use super::{CliError, default_name, open_regular, relative_path, write_atomic};
 
 fn bad(e: FitError) -> CliError {
@@ -57,14 +57,7 @@ pub(super) fn cmd_fit_workload(
     };
 
     // A fit folder holds one fit: a new one replaces the previous fit's files.
-    let outdir = OutDir::open(
-        &dir,
-        Expect {
-            kind: "fit-workload",
-            scenario_sha256: None,
-        },
-    )?;
-    let staging = outdir.stage()?;
+    let staging = staged(&dir, "fit-workload", None)?;
     let stage = staging.path();
     write_atomic(&stage.join("workload.toml"), |w| w.write_all(result.toml.as_bytes()))?;
     write_atomic(&stage.join("profile.csv"), |w| {

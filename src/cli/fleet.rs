@@ -19,7 +19,7 @@ use cutover::fleet::study::{self as fstudy, FleetReplication};
 use cutover::results::MANIFEST_FORMAT;
 use cutover::study::shard::Shard;
 
-use super::outdir::{Expect, InputDir, OutDir, read_manifest};
+use super::outdir::{InputDir, read_manifest, staged};
 use super::study::{Progress, internal, sha256_hex};
 use super::{CliError, MAX_SCENARIO_BYTES, SitesCsv, StudyFlags, read_limited, relative_path, temp_file, write_atomic};
 
@@ -172,14 +172,7 @@ pub(super) fn cmd_compare(
         };
         Path::new("output").join(&fleet.name).join(leaf)
     });
-    let outdir = OutDir::open(
-        &dir,
-        Expect {
-            kind: "fleet",
-            scenario_sha256: Some(&sha),
-        },
-    )?;
-    let staging = outdir.stage()?;
+    let staging = staged(&dir, "fleet", Some(&sha))?;
     let out = staging.path().to_path_buf();
     super::study::install_interrupt_handler();
     let started = std::time::Instant::now();
@@ -273,7 +266,6 @@ pub(super) fn cmd_compare(
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&[])?;
-    drop(outdir);
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
         outln!(
@@ -421,14 +413,7 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
             first.runs
         )));
     }
-    let outdir = OutDir::open(
-        final_dir,
-        Expect {
-            kind: "fleet",
-            scenario_sha256: Some(&sha),
-        },
-    )?;
-    let staging = outdir.stage()?;
+    let staging = staged(final_dir, "fleet", Some(&sha))?;
     let out = staging.path().to_path_buf();
     {
         let mut runs_tmp = temp_file(&out).map_err(|e| internal("temporary file", e))?;

@@ -18,7 +18,7 @@ use cutover::fleet::search::race::{self, Ending, Estimate, Race, Settings};
 use cutover::fleet::search::{Search, plan_toml};
 use cutover::results::MANIFEST_FORMAT;
 
-use super::outdir::{Expect, OutDir};
+use super::outdir::staged;
 use super::study::{Progress, internal};
 use super::{CliError, relative_path, write_atomic};
 
@@ -103,14 +103,7 @@ pub(super) fn cmd_optimise(path: &Path, flags: OptimiseFlags) -> Result<(), CliE
             .join(&fleet.name)
             .join(if flags.exhaustive { "exhaustive" } else { "optimise" })
     });
-    let outdir = OutDir::open(
-        &dir,
-        Expect {
-            kind: "optimise",
-            scenario_sha256: Some(&sha),
-        },
-    )?;
-    let staging = outdir.stage()?;
+    let staging = staged(&dir, "optimise", Some(&sha))?;
     let out = staging.path().to_path_buf();
     super::study::install_interrupt_handler();
     let started = std::time::Instant::now();
@@ -255,7 +248,6 @@ pub(super) fn cmd_optimise(path: &Path, flags: OptimiseFlags) -> Result<(), CliE
     };
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
     staging.commit(&[])?;
-    drop(outdir);
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
         out!("{answer_words}")?;

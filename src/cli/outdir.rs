@@ -561,8 +561,9 @@ impl OutDir {
         self.survey.owned.iter().map(String::as_str).filter(|n| *n != MANIFEST)
     }
 
-    /// A fresh staging folder to write the new outputs into.
-    pub fn stage(&self) -> Result<Staging<'_>, CliError> {
+    /// A fresh staging folder to write the new outputs into; the folder
+    /// stays locked until the staging is committed or dropped.
+    pub fn stage(self) -> Result<Staging, CliError> {
         let t = tempfile::Builder::new()
             .prefix(STAGING_PREFIX)
             .tempdir_in(&self.dir)
@@ -575,15 +576,22 @@ impl OutDir {
     }
 }
 
+/// Opens the output folder `dir` (see [`OutDir::open`]) for a command
+/// of `kind` and stages its new outputs: what every writing command does
+/// first.
+pub fn staged(dir: &Path, kind: &str, scenario_sha256: Option<&str>) -> Result<Staging, CliError> {
+    OutDir::open(dir, Expect { kind, scenario_sha256 })?.stage()
+}
+
 /// Where the new outputs are written before they replace the previous ones;
-/// removed unless committed.
-pub struct Staging<'a> {
-    out: &'a OutDir,
+/// removed unless committed (the folder's lock held until then).
+pub struct Staging {
+    out: OutDir,
     path: PathBuf,
     armed: bool,
 }
 
-impl Drop for Staging<'_> {
+impl Drop for Staging {
     fn drop(&mut self) {
         if self.armed {
             let _ = fs::remove_dir_all(&self.path);
@@ -612,7 +620,13 @@ fn staged_files(stage: &Path) -> Result<Vec<String>, CliError> {
     Ok(out)
 }
 
-impl Staging<'_> {
+impl Staging {
+    /// The files cutover wrote that the output folder holds (see
+    /// [`OutDir::owned_files`]).
+    pub fn owned_files(&self) -> impl Iterator<Item = &str> {
+        self.out.owned_files()
+    }
+
     /// The folder to write into.
     pub fn path(&self) -> &Path {
         &self.path

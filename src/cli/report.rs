@@ -344,7 +344,7 @@ pub(super) fn cmd_report(
     let mut keep = Vec::new();
     if same {
         // The compare folder's own files stay, and stay listed.
-        for name in outdir.owned_files() {
+        for name in staging.owned_files() {
             if !files.iter().any(|(n, _)| n == name) {
                 keep.push(name.to_string());
             }

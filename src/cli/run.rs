@@ -8,7 +8,7 @@ use cutover::sim::{RunOptions, simulate};
 use cutover::report::terminal;
 use cutover::report::timeline::Timeline;
 
-use super::outdir::{Expect, OutDir};
+use super::outdir::staged;
 use super::{CliError, load_text, relative_path, write_atomic, write_chart};
 
 pub(super) fn cmd_run(
@@ -43,14 +43,7 @@ pub(super) fn cmd_run(
 
     // A run folder holds one run: a new one replaces the previous run's
     // files (whatever its scenario), and nothing else.
-    let outdir = OutDir::open(
-        &dir,
-        Expect {
-            kind: "run",
-            scenario_sha256: None,
-        },
-    )?;
-    let staging = outdir.stage()?;
+    let staging = staged(&dir, "run", None)?;
     let out = staging.path();
     write_atomic(&out.join("events.csv"), |w| export::write_events(w, &result.events))?;
     write_atomic(&out.join("metrics.csv"), |w| {

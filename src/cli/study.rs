@@ -21,7 +21,7 @@ use cutover::study::sweep::Sweep;
 use cutover::study::{self, CiFlags, CompareSettings, Outcome, Study, ci, merge, pick_strategies, progress};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::outdir::{Expect, InputDir, OutDir, read_manifest};
+use super::outdir::{InputDir, read_manifest, staged};
 use super::{
     CliError, StudyFlags, load_text, open_regular, relative_path, sha256_file, temp_file, write_atomic, write_chart,
 };
@@ -374,14 +374,7 @@ pub(super) fn cmd_compare(
         let leaf = shard.map_or_else(|| "compare".to_string(), |s| s.folder());
         Path::new("output").join(&sc.name).join(leaf)
     });
-    let outdir = OutDir::open(
-        &dir,
-        Expect {
-            kind: "compare",
-            scenario_sha256: Some(&sha),
-        },
-    )?;
-    let staging = outdir.stage()?;
+    let staging = staged(&dir, "compare", Some(&sha))?;
     let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
@@ -494,7 +487,6 @@ pub(super) fn cmd_compare(
     write_atomic(&out.join("manifest.json"), |w| export::write_manifest(w, &manifest))?;
 
     staging.commit(&[])?;
-    drop(outdir);
     if let Some(t) = ci
         && !t.met(&agg)
     {
@@ -618,14 +610,7 @@ pub(super) fn cmd_merge(dirs: &[PathBuf], final_dir: &Path) -> Result<(), CliErr
         .map(|p| shards[0].0.join(p))
         .or_else(|| first.scenario_file.as_ref().map(PathBuf::from));
 
-    let outdir = OutDir::open(
-        final_dir,
-        Expect {
-            kind: "compare",
-            scenario_sha256: Some(&first.scenario_sha256),
-        },
-    )?;
-    let staging = outdir.stage()?;
+    let staging = staged(final_dir, "compare", Some(&first.scenario_sha256))?;
     let out = staging.path().to_path_buf();
     let out = out.as_path();
 
@@ -779,14 +764,7 @@ pub(super) fn cmd_sweep(path: &Path, sets: &[String], flags: StudyFlags) -> Resu
         (names, baseline)
     };
     drop(first);
-    let outdir = OutDir::open(
-        &dir,
-        Expect {
-            kind: "sweep",
-            scenario_sha256: Some(&sha),
-        },
-    )?;
-    let staging = outdir.stage()?;
+    let staging = staged(&dir, "sweep", Some(&sha))?;
     let out = staging.path().to_path_buf();
     install_interrupt_handler();
 
