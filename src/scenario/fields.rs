@@ -514,7 +514,7 @@ pub const TABLES: &[Table] = &[
             Field {
                 names: &["inject"],
                 default: "none",
-                meaning: "`[[faults.inject]]` tables `{ at_step, after, crash \\| fail_upgrade \\| fail_precheck \\| defect }`: a fault `after` (default 0) into the first step whose label, without its number, starts with `at_step` (`\"upgrade A\"`): `crash = \"B\"` (down for `mttr`), `fail_upgrade = \"A\"` (its upgrade fails at its end), `fail_precheck = true` (pods), `defect = true` (the new version carries a latent defect); no draw decides it, the report names it as an assumption",
+                meaning: "`[[faults.inject]]` tables `{ at_step, occurrence, after, crash \\| fail_upgrade \\| fail_precheck \\| defect }`: a fault `after` (default 0) into the `occurrence`-th (default first) step whose label, without its number, starts with `at_step` (`\"upgrade A\"`): `crash = \"B\"` (down for `mttr`), `fail_upgrade = \"A\"` (its upgrade fails at its end), `fail_precheck = true` (pods), `defect = true` (the new version carries a latent defect); no draw decides it, the report names it as an assumption",
             },
         ],
         refused: &[],

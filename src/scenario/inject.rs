@@ -4,13 +4,15 @@
 //! ```toml
 //! [[faults.inject]]
 //! at_step = "upgrade A"   # the first runbook step whose label, without its "14/16 " number, starts so
+//! occurrence = 1          # or the second such step, …
 //! after = "10m"           # into that step
 //! crash = "B"             # or: fail_upgrade = "A", fail_precheck = true, defect = true
 //! ```
 //!
 //! An injection draws nothing to decide whether or when it happens: it
-//! happens `after` the first step of the run whose label (as `events.csv`
-//! shows it when the step starts, roles read) starts with `at_step`. What
+//! happens `after` the `occurrence`-th (default first) step of the run
+//! whose label (as `events.csv` shows it when the step starts, roles read)
+//! starts with `at_step`. What
 //! follows is drawn as for a random fault (the repair time of a crash, the
 //! support's answer to a failed upgrade). Random faults stay on. The sim
 //! side is `sim::inject`; docs/model.md §4 "Injected faults" has the rules.
@@ -28,6 +30,8 @@ use crate::time::{SimDuration, parse_duration};
 pub struct RawInjection {
     /// The step's label, or its start (`"upgrade A"`).
     pub at_step: Option<String>,
+    /// Which of the steps labelled so (1: the first, the default).
+    pub occurrence: Option<i64>,
     /// How long into that step (default 0).
     pub after: Option<String>,
     /// The appliance or node that crashes.
@@ -60,6 +64,8 @@ pub enum Injected {
 pub struct Injection {
     /// The start of the step's label, as written.
     pub at_step: String,
+    /// Which of the run's steps labelled so arms it (1: the first).
+    pub occurrence: u32,
     /// How long into that step.
     pub after: SimDuration,
     /// What happens then.
@@ -83,7 +89,13 @@ impl Injection {
             Injected::FailPrecheck => "the precheck fails".to_string(),
             Injected::Defect => "the new version carries a latent defect".to_string(),
         };
-        format!("{what} {} into the first step \"{}…\"", self.after, self.at_step)
+        let which = match self.occurrence {
+            1 => "first".to_string(),
+            2 => "second".to_string(),
+            3 => "third".to_string(),
+            n => format!("{n}th"),
+        };
+        format!("{what} {} into the {which} step \"{}…\"", self.after, self.at_step)
     }
 }
 
@@ -99,11 +111,13 @@ pub fn check(
     if raw.is_empty() {
         return Vec::new();
     }
-    // Every step label of the enabled strategies, once for all the tables.
-    let mut labels: Vec<String> = runbooks
+    // Every step label of the enabled strategies, once for all the tables
+    // (and each strategy's own, to count a label's steps in one run).
+    let by_runbook: Vec<Vec<String>> = runbooks
         .iter()
-        .flat_map(|rb| rb.steps.iter().map(|step| step.describe(site)))
+        .map(|rb| rb.steps.iter().map(|step| step.describe(site)).collect())
         .collect();
+    let mut labels: Vec<String> = by_runbook.iter().flatten().cloned().collect();
     labels.sort_unstable();
     labels.dedup();
     let mut list = Vec::new();
@@ -192,8 +206,40 @@ pub fn check(
             );
             continue;
         }
+        let occurrence = match r.occurrence {
+            None => 1,
+            Some(n) if (1..=10_000).contains(&n) => n as u32,
+            Some(n) => {
+                bad(
+                    ".occurrence",
+                    format!("{n} is not from 1 to 10000 (1: the first step labelled so)"),
+                );
+                continue;
+            }
+        };
+        // The most steps so labelled that one strategy runs.
+        let most = by_runbook
+            .iter()
+            .map(|l| l.iter().filter(|l| l.starts_with(at_step.as_str())).count())
+            .max()
+            .unwrap_or(0);
+        if occurrence as usize > most {
+            bad(
+                ".occurrence",
+                format!(
+                    "{occurrence}: no enabled strategy has more than {most} step{} whose label starts with {at_step:?}",
+                    if most == 1 { "" } else { "s" }
+                ),
+            );
+            continue;
+        }
         if let Some(Some(what)) = whats.pop() {
-            list.push(Injection { at_step, after, what });
+            list.push(Injection {
+                at_step,
+                occurrence,
+                after,
+                what,
+            });
         }
     }
     list

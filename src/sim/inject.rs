@@ -1,6 +1,6 @@
 //! Faults at a chosen step (`[[faults.inject]]`, docs/model.md §4,
-//! "Injected faults"): each happens `after` into the first step whose
-//! label starts with its `at_step`, with no draw to decide it. What
+//! "Injected faults"): each happens `after` into the `occurrence`-th
+//! (default first) step whose label starts with its `at_step`, with no draw to decide it. What
 //! follows is drawn as for a random fault.
 
 use super::events::Event;
@@ -11,8 +11,9 @@ use crate::scenario::inject::Injected;
 /// What the injections of one run have done so far.
 #[derive(Default)]
 pub(super) struct Injections {
-    /// Each injection's step has started (it is scheduled or done).
-    armed: Vec<bool>,
+    /// By injection: the steps labelled so that have started (it is
+    /// scheduled when they reach its `occurrence`).
+    seen: Vec<u32>,
     /// By node: its upgrade under way, or next, fails at its end.
     fail_upgrade: Vec<bool>,
     /// The next precheck fails.
@@ -25,7 +26,7 @@ impl Injections {
     /// The state of a run of a scenario with `count` injections on `nodes` nodes.
     pub(super) fn new(count: usize, nodes: usize) -> Injections {
         Injections {
-            armed: vec![false; count],
+            seen: vec![0; count],
             fail_upgrade: if count > 0 { vec![false; nodes] } else { Vec::new() },
             ..Injections::default()
         }
@@ -53,9 +54,11 @@ impl World<'_> {
         }
         let label = step.describe(&self.sc.site);
         for (i, inj) in list.iter().enumerate() {
-            if !self.inject.armed[i] && inj.matches(&label) {
-                self.inject.armed[i] = true;
-                self.q.schedule(self.now + inj.after, Ev::Inject { index: i as u32 });
+            if self.inject.seen[i] < inj.occurrence && inj.matches(&label) {
+                self.inject.seen[i] += 1;
+                if self.inject.seen[i] == inj.occurrence {
+                    self.q.schedule(self.now + inj.after, Ev::Inject { index: i as u32 });
+                }
             }
         }
     }

@@ -401,3 +401,47 @@ fn the_timeline_marks_an_injected_fault_where_and_when_it_struck() {
     assert!(timeline(&idle, "single").marks.is_empty());
     assert!(timeline(&scenario(&single("")), "single").marks.is_empty());
 }
+
+#[test]
+fn occurrence_names_the_second_step_labelled_so() {
+    // The Atlas runbook runs cluster_sync twice (steps 11 and 16). With
+    // `occurrence = 2`, a crash of B 1 min into a cluster_sync strikes at
+    // the second one's start + 60 s, not the first's.
+    let text = |occurrence: &str| {
+        cluster_text(
+            true,
+            &format!(
+                "[faults]\nmttr = \"2h\"\n[[faults.inject]]\nat_step = \"cluster_sync\"\n{occurrence}after = \"1m\"\ncrash = \"B\"\n"
+            ),
+            "",
+        )
+    };
+    let starts = |sc: &cutover::scenario::Scenario| -> (Vec<f64>, Vec<f64>) {
+        let csv = crate::strategies::events_csv(sc, "atlas-failover", 0);
+        let at = |l: &str| l.split(',').next().unwrap().parse::<f64>().unwrap();
+        let syncs = csv
+            .lines()
+            .filter(|l| l.contains(",step_start,") && l.contains("cluster_sync"))
+            .map(at)
+            .collect();
+        let injected = csv.lines().filter(|l| l.contains(",fault_injected,")).map(at).collect();
+        (syncs, injected)
+    };
+    let (syncs, first) = starts(&scenario(&text("")));
+    assert_eq!(syncs.len(), 2, "{syncs:?}");
+    assert_eq!(first, [syncs[0] + 60.0]);
+    let (syncs, second) = starts(&scenario(&text("occurrence = 2\n")));
+    assert_eq!(second, [syncs[1] + 60.0]);
+    // A third is refused before any run, with the count there is.
+    let e = cutover::scenario::Scenario::parse(&text("occurrence = 3\n"), "t.toml", "t")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("faults.inject[0].occurrence") && e.contains("no enabled strategy has more than 2 steps"),
+        "{e}"
+    );
+    let e = cutover::scenario::Scenario::parse(&text("occurrence = 0\n"), "t.toml", "t")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("0 is not from 1 to 10000"), "{e}");
+}
