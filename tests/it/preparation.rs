@@ -450,6 +450,15 @@ fn the_download_sits_directly_before_each_install_and_lengthens_the_procedure() 
         assert_eq!(b.metrics.preparation_ms, 0, "not lead time");
         assert!(lb.iter().all(|l| l.event != "preparation_start"));
     }
+    // With a limited crew the install starts at the end of its click: the
+    // download then, the install 20 minutes on.
+    let crew = "\n[operators]\ncount = 1\n";
+    let (a, la) = run_logged(&scenario(&format!("{base}{crew}")), "single", 1);
+    let (b, lb) = run_logged(&scenario(&format!("{text}{crew}")), "single", 1);
+    let install = times(&la, "A", "upgrade_start");
+    assert_eq!(times(&lb, "A", "download_start"), install);
+    assert_eq!(times(&lb, "A", "upgrade_start"), [install[0] + 20 * MIN]);
+    assert_eq!(b.metrics.procedure_ms, a.metrics.procedure_ms + 20 * MIN);
 
     // A pair upgraded in one night: two installs, two downloads. The
     // site serves on while A downloads; the failover stays broken (the
@@ -538,4 +547,67 @@ fn a_lost_download_waits_for_support_then_is_done_again() {
         .sum();
     let mean = total as f64 / runs as f64;
     assert!((mean - 1.0).abs() < 4.0 * (2.0 / runs as f64).sqrt(), "mean {mean}");
+}
+
+#[test]
+fn a_crash_cuts_a_download_which_starts_over_after_the_repair() {
+    // A crashes 10 minutes into its upgrade step, its 20-minute download
+    // under way (the step's click takes less), and is repaired in an hour:
+    // the download starts again at the repair, the install 20 minutes on.
+    let text = with(
+        &shipped("single.toml"),
+        "data_gb = 200",
+        "\n[faults]\nmttr = \"1h\"\n[[faults.inject]]\nat_step = \"upgrade A\"\nafter = \"10m\"\ncrash = \"A\"\n\n[preparation]\ndownload = \"20m\"",
+    );
+    let (out, lines) = run_logged(&scenario(&text), "single", 1);
+    let step = lines
+        .iter()
+        .find(|l| l.event == "step_start" && l.detail.contains("upgrade A"))
+        .unwrap()
+        .ms;
+    let crash = step + 10 * MIN;
+    let started = times(&lines, "A", "download_start");
+    assert_eq!(started.len(), 2, "{lines:?}");
+    assert!(
+        step < started[0] && started[0] < crash,
+        "the click took under 10 minutes"
+    );
+    assert_eq!(times(&lines, "A", "crashed"), [crash]);
+    assert_eq!(times(&lines, "A", "repaired"), [crash + HOUR]);
+    assert_eq!(started[1], crash + HOUR);
+    assert_eq!(times(&lines, "A", "download_done"), [crash + HOUR + 20 * MIN]);
+    assert_eq!(times(&lines, "A", "upgrade_start"), [crash + HOUR + 20 * MIN]);
+    assert_eq!(find(&lines, "A", "upgrade_done").len(), 1);
+    assert_eq!(find(&lines, "runbook", "procedure_done").len(), 1);
+    // The cut download is not counted; the one that ended is.
+    assert_eq!((out.metrics.download_ms, out.metrics.redownloads), (20 * MIN, 0));
+}
+
+#[test]
+fn a_clusters_traffic_nodes_download_nothing() {
+    // Atlas without a backup primary: half the traffic nodes, then the
+    // primary, then the rest. Only the primary downloads; the first half
+    // installs as without the download, the rest 20 minutes later.
+    let base = shipped("atlas-standalone.toml");
+    let text = format!("{base}\n[preparation]\ndownload = \"20m\"\n");
+    let (a, la) = run_logged(&scenario(&base), "atlas-standalone", 1);
+    let (b, lb) = run_logged(&scenario(&text), "atlas-standalone", 1);
+    let downloads: Vec<&Line> = lb.iter().filter(|l| l.event == "download_start").collect();
+    assert_eq!(downloads.len(), 1, "{downloads:?}");
+    let primary = downloads[0].entity.clone();
+    let installs = |l: &[Line]| -> Vec<(String, u64)> {
+        l.iter()
+            .filter(|x| x.event == "upgrade_start")
+            .map(|x| (x.entity.clone(), x.ms))
+            .collect()
+    };
+    let (ia, ib) = (installs(&la), installs(&lb));
+    assert_eq!(ia.len(), ib.len());
+    let p = ia.iter().position(|(e, _)| *e == primary).unwrap();
+    assert!(p > 0, "traffic nodes install before the primary");
+    assert_eq!(ia[..p], ib[..p], "the first half as without the download");
+    assert_eq!(downloads[0].ms, ia[p].1);
+    assert_eq!(ib[p], (primary, ia[p].1 + 20 * MIN));
+    assert_eq!(b.metrics.download_ms, 20 * MIN);
+    assert_eq!(b.metrics.downtime_ms, a.metrics.downtime_ms);
 }
