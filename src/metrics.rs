@@ -81,6 +81,8 @@ pub struct Metrics {
     pub rescheduled: Option<u64>,
     pub validation_failures: Option<u64>,
     pub radius_failed_connects: Option<u64>,
+    pub download_ms: u64,
+    pub redownloads: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -1087,6 +1089,34 @@ pub const METRICS: &[Metric] = &[
         label: None,
         meaning: "connection attempts refused after the cutover until the Radius server accepts the new gateways' addresses (`pod.post_update.radius`); each is retried as the client's policy says, and counts in `failed_connects` when it gives up",
         read: |m| m.radius_failed_connects.map_or(Reading::Absent, Reading::Whole),
+    },
+    Metric {
+        name: "download_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "downloading",
+        label: None,
+        meaning: "the time the appliances spent downloading the update directly before their installs (`preparation.download`), added over the downloads that ended, a lost one's and its redownload's included (not support's answer between them; a download a crash cut starts over after the repair): part of the procedure, in the window (0 without a download)",
+        read: |m| Reading::Millis(m.download_ms),
+    },
+    Metric {
+        name: "redownloads",
+        unit: Unit::Count,
+        better: Better::Lower,
+        sites: Sites::All,
+        key: None,
+        goal: None,
+        fault: true,
+        impact: None,
+        words: "downloads redone",
+        label: None,
+        meaning: "downloads lost and done again after technical support's answer (`preparation.download_lost`, the answer drawn from `faults.support`); each lengthens its appliance's install by the answer and a second download",
+        read: |m| Reading::Whole(m.redownloads),
     },
 ];
 

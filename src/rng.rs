@@ -97,6 +97,19 @@ pub fn preparation_stream(seed: u64, replication: u64) -> ChaCha8Rng {
     rng
 }
 
+/// The downloads' stream (`preparation.download`: each download's length,
+/// whether it is lost, support's answer then) of one replication: keyed
+/// apart, as [`preparation_stream`], with a tag of its own, so that a
+/// scenario with downloads keeps every other draw of one without.
+pub fn download_stream(seed: u64, replication: u64) -> ChaCha8Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..24].copy_from_slice(b"cutover:download");
+    let mut rng = ChaCha8Rng::from_seed(key);
+    rng.set_stream(replication);
+    rng
+}
+
 /// All the streams of one replication.
 pub struct Streams {
     /// Arrival instants and kinds.
@@ -129,6 +142,8 @@ pub struct Streams {
     /// steps and validation failures: the scheduler's stream read from
     /// word [`POD_WORD`] on (see [`pod_stream`]).
     pub pod: ChaCha8Rng,
+    /// The downloads before the installs (see [`download_stream`]).
+    pub download: ChaCha8Rng,
 }
 
 /// Where the pod's own draws start in the scheduler's stream: 2^64 words
@@ -161,6 +176,7 @@ impl Streams {
             crashes: stream(seed, replication, Purpose::Crashes),
             technicians: stream(seed, replication, Purpose::Technicians),
             pod: pod_stream(seed, replication),
+            download: download_stream(seed, replication),
         }
     }
 }
@@ -209,6 +225,23 @@ mod tests {
             Streams::new(3, 2).pod.next_u64(),
             stream(3, 2, Purpose::Scheduler).next_u64()
         );
+    }
+
+    #[test]
+    fn the_downloads_stream_is_apart_from_every_other() {
+        let mut d = download_stream(3, 2);
+        let first = d.next_u64();
+        assert_eq!(Streams::new(3, 2).download.next_u64(), first);
+        assert_ne!(preparation_stream(3, 2).next_u64(), first);
+        assert_ne!(download_stream(3, 1).next_u64(), first);
+        assert_ne!(download_stream(4, 2).next_u64(), first);
+        // Drawing from it moves none of the others.
+        let mut s = Streams::new(3, 2);
+        for _ in 0..100 {
+            s.download.next_u64();
+        }
+        assert_eq!(s.faults.next_u64(), stream(3, 2, Purpose::Faults).next_u64());
+        assert_eq!(s.upgrade.next_u64(), stream(3, 2, Purpose::Upgrade).next_u64());
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 mod clients;
 mod defects;
+mod download;
 mod ending;
 pub mod events;
 mod exec;
@@ -298,6 +299,10 @@ struct Node {
     attempts: u32,
     /// An upgrade was asked for and has not succeeded yet.
     upgrade_pending: bool,
+    /// Since when the download before its install has run
+    /// (`preparation.download`), while it runs or waits for support after
+    /// a lost one.
+    downloading: Option<SimTime>,
     /// Bumped whenever the node's state changes, so that stale phase,
     /// crash and repair events are ignored.
     epoch: u32,
@@ -378,6 +383,16 @@ enum Ev {
         epoch: u32,
     },
     SupportDone {
+        node: u32,
+        epoch: u32,
+    },
+    /// An appliance's download before its install ends (`download`).
+    DownloadDone {
+        node: u32,
+        epoch: u32,
+    },
+    /// Support has answered on a lost download: download again.
+    Redownload {
         node: u32,
         epoch: u32,
     },
@@ -644,9 +659,9 @@ struct World<'a> {
     /// How long after that the locked-down consoles are redeployed
     /// (drawn before the run when there are any).
     redeploy_after: SimDuration,
-    /// The preparation, when there is one to log: its start, the manual
-    /// path's and the rehearsal's lengths.
-    prepared: Option<(SimTime, SimDuration, SimDuration)>,
+    /// The preparation, when there is one to log: its start and its
+    /// lengths.
+    prepared: Option<(SimTime, crate::scenario::prep::Prepared)>,
     /// Technicians whose console has not logged in to the new version yet
     /// (docs/model.md, "Consoles after the upgrade").
     technicians_left: u64,
@@ -711,12 +726,12 @@ impl<'a> World<'a> {
         // fleet's campaign placed the site after its preparation already
         // (its mean length), so the site's run does not wait again.
         let prep = &sc.preparation;
-        let (manual, rehearsal) = if prep.is_set() && !placed {
+        let prepared = if prep.is_set() && !placed {
             prep.draw(&mut crate::rng::preparation_stream(seed, replication))
         } else {
-            (SimDuration::ZERO, SimDuration::ZERO)
+            crate::scenario::prep::Prepared::default()
         };
-        let ready = SimTime(sc.warmup.0) + manual + rehearsal;
+        let ready = SimTime(sc.warmup.0) + prepared.total();
         // The procedure starts at the first window opening after the warm-up
         // and the preparation (a pod's service starts at once and schedules
         // its own slot); the workload starts one warm-up earlier.
@@ -752,6 +767,7 @@ impl<'a> World<'a> {
                     plan,
                     attempts: 0,
                     upgrade_pending: false,
+                    downloading: None,
                     epoch: 0,
                     sessions: Vec::new(),
                 }
@@ -951,9 +967,9 @@ impl<'a> World<'a> {
 
         w.m.procedure_start_ms = proc_start.0;
         if prep.is_set() {
-            w.m.preparation_ms = if placed { prep.mean().0 } else { (manual + rehearsal).0 };
+            w.m.preparation_ms = if placed { prep.mean().0 } else { prepared.total().0 };
             if !placed {
-                w.prepared = Some((SimTime(sc.warmup.0), manual, rehearsal));
+                w.prepared = Some((SimTime(sc.warmup.0), prepared));
             }
         }
         if sc.workload.console.msi_locked_share > 0.0 {
@@ -1358,6 +1374,16 @@ impl<'a> World<'a> {
                         self.on_support_done(node as NodeId);
                     }
                 }
+                Ev::DownloadDone { node, epoch } => {
+                    if self.nodes[node as usize].epoch == epoch {
+                        self.on_download_done(node as NodeId);
+                    }
+                }
+                Ev::Redownload { node, epoch } => {
+                    if self.nodes[node as usize].epoch == epoch {
+                        self.begin_download(node as NodeId, true);
+                    }
+                }
                 Ev::RollbackDone { node, epoch } => {
                     if self.nodes[node as usize].epoch == epoch {
                         self.on_rollback_done(node as NodeId);
@@ -1630,13 +1656,17 @@ impl<'a> World<'a> {
         let mut events = std::mem::take(&mut self.log);
         if self.opts.log_events {
             events.retain(|r| r.time <= end_instant);
-            if let Some((from, manual, rehearsal)) = self.prepared {
+            if let Some((from, p)) = self.prepared {
                 events.push(Record {
                     time: from,
-                    event: Event::PreparationStart { manual, rehearsal },
+                    event: Event::PreparationStart {
+                        manual: p.manual,
+                        rehearsal: p.rehearsal,
+                        question: p.question,
+                    },
                 });
                 events.push(Record {
-                    time: from + manual + rehearsal,
+                    time: from + p.total(),
                     event: Event::PreparationDone,
                 });
             }

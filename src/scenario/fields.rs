@@ -652,7 +652,7 @@ pub const TABLES: &[Table] = &[
         name: "preparation",
         header: "[preparation]",
         default: "none",
-        meaning: "work before the first window (docs/model.md, \"Preparation\"): it starts at the warm-up's end, and the procedure starts at the first window opening after it; in a fleet, each site prepares from the campaign's start and starts no sooner than its mean length",
+        meaning: "work before the first window (docs/model.md, \"Preparation\"): it starts at the warm-up's end, and the procedure starts at the first window opening after it; in a fleet, each site prepares from the campaign's start and starts no sooner than its mean length. The download before each install is in the window",
         fields: &[
             Field {
                 names: &["manual_path"],
@@ -663,6 +663,21 @@ pub const TABLES: &[Table] = &[
                 names: &["rehearsal.duration", "rehearsal.catches"],
                 default: "none",
                 meaning: "`rehearsal = { duration = <dist>, catches = <0 to 1> }`, both required: a rehearsal in a controlled environment after the manual path, which catches that share of the upgrade failures and latent defects before production (`faults.upgrade_failure` and `faults.latent_defect` × (1 − `catches`))",
+            },
+            Field {
+                names: &["order_question"],
+                default: "none (0)",
+                meaning: "lead time of a question to support on the order of the installs (base before licensing), after the rehearsal: a duration or a distribution",
+            },
+            Field {
+                names: &["download"],
+                default: "none",
+                meaning: "the download of the update directly before each appliance's install (every `upgrade` step, automatic or manual path): in the window, not lead time; the appliance serves on meanwhile (`download_s`). A duration or a distribution",
+            },
+            Field {
+                names: &["download_lost"],
+                default: "`0`",
+                meaning: "chance a download is lost (below 1; needs `download`): the update is no longer offered, technical support is asked (`faults.support`), then the download is done again (`redownloads`)",
             },
         ],
         refused: &[],

@@ -18,6 +18,9 @@ use crate::time::SimDuration;
 pub struct RawPreparation {
     pub manual_path: Option<RawDist>,
     pub rehearsal: Option<RawRehearsal>,
+    pub order_question: Option<RawDist>,
+    pub download: Option<RawDist>,
+    pub download_lost: Option<f64>,
 }
 
 /// `preparation.rehearsal` as written.
@@ -56,30 +59,68 @@ pub struct Rehearsal {
 
 /// The preparation before the first window: the manual path (download
 /// key, transfer from an unrestricted system, removable media), then a
-/// rehearsal. None of it by default.
+/// rehearsal, then support's answer on the install order; and the download
+/// of the update right before each appliance's install, in the window.
+/// None of it by default.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PreparationSpec {
     /// Lead time of the manual path.
     pub manual_path: Option<Dist>,
     /// The rehearsal, after the manual path.
     pub rehearsal: Option<Rehearsal>,
+    /// Lead time of a question to support on the order of the installs
+    /// (base before licensing), after the rehearsal.
+    pub order_question: Option<Dist>,
+    /// The download of the update, directly before each appliance's
+    /// install (not lead time: it lands in the procedure).
+    pub download: Option<Dist>,
+    /// The chance that a download is lost and must be done again, after
+    /// technical support's answer (`faults.support`); below 1.
+    pub download_lost: f64,
+}
+
+/// The lengths of one preparation, as drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Prepared {
+    /// The manual path's.
+    pub manual: SimDuration,
+    /// The rehearsal's.
+    pub rehearsal: SimDuration,
+    /// The wait for support's answer on the install order.
+    pub question: SimDuration,
+}
+
+impl Prepared {
+    /// The preparation's whole length.
+    pub fn total(&self) -> SimDuration {
+        self.manual + self.rehearsal + self.question
+    }
 }
 
 impl PreparationSpec {
-    /// True when there is anything to prepare.
+    /// True when there is anything to prepare before the first window.
     pub fn is_set(&self) -> bool {
-        self.manual_path.is_some() || self.rehearsal.is_some()
+        self.manual_path.is_some() || self.rehearsal.is_some() || self.order_question.is_some()
     }
 
-    /// Draws the manual path's and the rehearsal's lengths, in that order
-    /// (zero for what is not set; a constant draws nothing).
-    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> (SimDuration, SimDuration) {
+    /// Draws the manual path's, the rehearsal's and the order question's
+    /// lengths, in that order (zero for what is not set; a constant draws
+    /// nothing).
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> Prepared {
         let manual = self.manual_path.as_ref().map_or(SimDuration::ZERO, |d| d.sample(rng));
         let rehearsal = self
             .rehearsal
             .as_ref()
             .map_or(SimDuration::ZERO, |r| r.duration.sample(rng));
-        (manual, rehearsal)
+        let question = self
+            .order_question
+            .as_ref()
+            .map_or(SimDuration::ZERO, |d| d.sample(rng));
+        Prepared {
+            manual,
+            rehearsal,
+            question,
+        }
     }
 
     /// The preparation's mean length, rounded to the millisecond (what a
@@ -87,7 +128,8 @@ impl PreparationSpec {
     pub fn mean(&self) -> SimDuration {
         let manual = self.manual_path.as_ref().map_or(0.0, Dist::mean_ms);
         let rehearsal = self.rehearsal.as_ref().map_or(0.0, |r| r.duration.mean_ms());
-        SimDuration::from_ms_f64(manual + rehearsal)
+        let question = self.order_question.as_ref().map_or(0.0, Dist::mean_ms);
+        SimDuration::from_ms_f64(manual + rehearsal + question)
     }
 
     /// The share of upgrade failures and latent defects the rehearsal

@@ -1081,6 +1081,26 @@ fn prep(
             catches: c.probability("preparation.rehearsal.catches", r.catches, 0.0),
         }
     });
+    let order_question = p
+        .order_question
+        .as_ref()
+        .map(|d| c.dist("preparation.order_question", Some(d), Dist::Constant(SimDuration::ZERO)));
+    let download = p
+        .download
+        .as_ref()
+        .map(|d| c.dist("preparation.download", Some(d), Dist::Constant(SimDuration::ZERO)));
+    let download_lost = c.probability("preparation.download_lost", p.download_lost, 0.0);
+    if download_lost >= 1.0 {
+        c.bad(
+            "preparation.download_lost",
+            "1 is not allowed: a download that is always lost would be redone for ever (below 1)",
+        );
+    } else if download_lost > 0.0 && download.is_none() {
+        c.bad(
+            "preparation.download_lost",
+            "needs preparation.download: the download's length, which a lost download takes again",
+        );
+    }
     let cs = consoles.unwrap_or_default();
     let j = jump.unwrap_or_default();
     let jump_clients = JumpClientsSpec {
@@ -1097,7 +1117,13 @@ fn prep(
         update: c.duration("jump_clients.update", j.update.as_ref(), SimDuration::ZERO),
     };
     (
-        PreparationSpec { manual_path, rehearsal },
+        PreparationSpec {
+            manual_path,
+            rehearsal,
+            order_question,
+            download,
+            download_lost,
+        },
         ConsolesSpec {
             prestage_msi: cs.prestage_msi.unwrap_or(false),
         },

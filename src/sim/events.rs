@@ -308,6 +308,34 @@ pub enum Event {
         /// Its new state.
         state: NodeStatus,
     },
+    /// An appliance starts downloading the update, directly before its
+    /// install (`preparation.download`); it serves on meanwhile.
+    DownloadStart {
+        /// The appliance.
+        node: NodeId,
+        /// How long the download takes.
+        takes: SimDuration,
+    },
+    /// The download was lost (`preparation.download_lost`): the update is
+    /// no longer offered, and technical support is contacted for a new one.
+    DownloadLost {
+        /// The appliance.
+        node: NodeId,
+        /// When support answers, from now.
+        support: SimDuration,
+    },
+    /// Support has answered: the appliance downloads the update again.
+    Redownload {
+        /// The appliance.
+        node: NodeId,
+        /// How long the download takes.
+        takes: SimDuration,
+    },
+    /// The download is done: the install follows at once.
+    DownloadDone {
+        /// The appliance.
+        node: NodeId,
+    },
     /// A node's upgrade starts (with its base update).
     UpgradeStart {
         /// The node.
@@ -432,12 +460,15 @@ pub enum Event {
     },
     // ----- the runbook -----------------------------------------------------
     /// The preparation starts (`[preparation]`): the manual path, then
-    /// the rehearsal, each as long as drawn.
+    /// the rehearsal, then support's answer on the install order, each as
+    /// long as drawn.
     PreparationStart {
         /// The manual path's lead time (key, transfer, media).
         manual: SimDuration,
         /// The rehearsal's length.
         rehearsal: SimDuration,
+        /// The wait for support's answer on the install order.
+        question: SimDuration,
     },
     /// The preparation is done: the procedure may start at the next window.
     PreparationDone,
@@ -799,6 +830,10 @@ impl Event {
             | RolesSwapped { .. }
             | BackupOperations { .. } => Entity::Failover,
             State { node, .. }
+            | DownloadStart { node, .. }
+            | DownloadLost { node, .. }
+            | Redownload { node, .. }
+            | DownloadDone { node }
             | UpgradeStart { node, .. }
             | TrafficNodesNotAccepting { node }
             | PhaseDone { node, .. }
@@ -897,6 +932,10 @@ impl Event {
             RolesSwapped { .. } => "roles_swapped",
             BackupOperations { .. } => "backup_operations",
             State { .. } => "state",
+            DownloadStart { .. } => "download_start",
+            DownloadLost { .. } => "download_lost",
+            Redownload { .. } => "redownload",
+            DownloadDone { .. } => "download_done",
             UpgradeStart { .. } => "upgrade_start",
             TrafficNodesNotAccepting { .. } => "traffic_nodes_not_accepting",
             PhaseDone { .. } => "phase_done",
@@ -1178,6 +1217,13 @@ impl fmt::Display for Detail<'_> {
             }
             BackupOperations { enabled } => f.write_str(if enabled { "enabled" } else { "disabled" }),
             State { state, .. } => f.write_str(state.name()),
+            DownloadStart { takes, .. } => write!(f, "the update, takes {takes}; the install follows"),
+            DownloadLost { support, .. } => write!(
+                f,
+                "the download was lost and the update is no longer offered: technical support contacted, answers in {support}"
+            ),
+            Redownload { takes, .. } => write!(f, "the update again, takes {takes}"),
+            DownloadDone { .. } => f.write_str("the install follows at once"),
             UpgradeStart { attempt, .. } => write!(f, "attempt {attempt}: base software update"),
             TrafficNodesNotAccepting { .. } => f.write_str("in its cluster configuration"),
             PhaseDone { phase, .. } => f.write_str(phase.name()),
@@ -1361,7 +1407,17 @@ impl fmt::Display for Detail<'_> {
             Recovered => f.write_str("every appliance back on the old version"),
             RestoreStart { takes, .. } => write!(f, "from the backup, takes {takes}"),
             RestoreDone { .. } => f.write_str("back on the old version"),
-            PreparationStart { manual, rehearsal } => write!(f, "manual path {manual}, rehearsal {rehearsal}"),
+            PreparationStart {
+                manual,
+                rehearsal,
+                question,
+            } => {
+                write!(f, "manual path {manual}, rehearsal {rehearsal}")?;
+                if question > SimDuration::ZERO {
+                    write!(f, ", support's answer on the install order {question}")?;
+                }
+                Ok(())
+            }
             JumpClientsReconnecting {
                 count,
                 per_minute,
@@ -1527,6 +1583,36 @@ mod tests {
                 "draining",
             ),
             (
+                DownloadStart {
+                    node: 1,
+                    takes: s(1200),
+                },
+                "B",
+                "download_start",
+                "the update, takes 20m; the install follows",
+            ),
+            (
+                DownloadLost {
+                    node: 1,
+                    support: s(4 * 3600),
+                },
+                "B",
+                "download_lost",
+                "the download was lost and the update is no longer offered: technical support contacted, answers in 4h",
+            ),
+            (
+                Redownload { node: 0, takes: s(900) },
+                "A",
+                "redownload",
+                "the update again, takes 15m",
+            ),
+            (
+                DownloadDone { node: 0 },
+                "A",
+                "download_done",
+                "the install follows at once",
+            ),
+            (
                 UpgradeStart { node: 1, attempt: 2 },
                 "B",
                 "upgrade_start",
@@ -1651,10 +1737,21 @@ mod tests {
                 PreparationStart {
                     manual: SimDuration::from_hours(72),
                     rehearsal: SimDuration::from_hours(30),
+                    question: SimDuration::ZERO,
                 },
                 "runbook",
                 "preparation_start",
                 "manual path 3d, rehearsal 1d6h",
+            ),
+            (
+                PreparationStart {
+                    manual: SimDuration::ZERO,
+                    rehearsal: SimDuration::ZERO,
+                    question: SimDuration::from_hours(48),
+                },
+                "runbook",
+                "preparation_start",
+                "manual path 0s, rehearsal 0s, support's answer on the install order 2d",
             ),
             (PreparationDone, "runbook", "preparation_done", ""),
             (

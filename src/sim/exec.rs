@@ -134,7 +134,7 @@ impl<'a> World<'a> {
         while let Some(&(t, n)) = plan.get(i)
             && t <= self.now
         {
-            self.start_upgrade(n);
+            self.install(n);
             i += 1;
         }
         if let Some(&(t, _)) = plan.get(i) {
@@ -411,7 +411,7 @@ impl<'a> World<'a> {
             }
             (Step::Upgrade { nodes, wait }, _) => {
                 for &n in nodes {
-                    self.start_upgrade(n);
+                    self.install(n);
                 }
                 self.upgrade_started(nodes, *wait);
             }
@@ -1022,6 +1022,7 @@ impl<'a> World<'a> {
         let n = &mut self.nodes[node];
         n.state = NodeState::RollingBack;
         n.upgrade_pending = false;
+        n.downloading = None;
         n.epoch += 1;
         self.touch(node);
         self.log(Event::RestoreStart { node, takes: d });

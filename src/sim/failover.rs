@@ -471,6 +471,7 @@ impl World<'_> {
         self.log(Event::Repaired { node });
         self.arm_crash(node);
         self.refresh();
+        self.resume_download(node);
         if self.exec.wait == super::Wait::Repair {
             self.exec.wait = super::Wait::None;
             self.begin_step();

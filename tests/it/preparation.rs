@@ -4,7 +4,10 @@
 //! first window after the preparation, a rehearsal that catches everything
 //! leaves no failed upgrade and no latent defect, a pre-staged MSI spares
 //! the locked-down consoles their wait, and Jump Clients reconnect at the
-//! appliance's throttle: N clients at R a minute take ⌈N/R⌉ minutes.
+//! appliance's throttle: N clients at R a minute take ⌈N/R⌉ minutes. The
+//! download right before each install lands in the procedure, a lost one
+//! waits for support and is done again, and support's answer on the
+//! install order adds to the preparation.
 
 use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, RunOutput, simulate};
@@ -297,6 +300,20 @@ fn bad_fields_are_refused_by_name() {
             "jump_clients.reconnect_per_minute",
         ),
         ("[consoles]\nprestage = true", "prestage"),
+        ("[preparation]\ndownload = \"soon\"", "preparation.download"),
+        (
+            "[preparation]\ndownload = \"20m\"\ndownload_lost = 1",
+            "preparation.download_lost",
+        ),
+        (
+            "[preparation]\ndownload = \"20m\"\ndownload_lost = -0.1",
+            "preparation.download_lost",
+        ),
+        ("[preparation]\ndownload_lost = 0.1", "preparation.download_lost"),
+        (
+            "[preparation]\norder_question = \"later\"",
+            "preparation.order_question",
+        ),
     ] {
         let err = Scenario::parse(&format!("{base}\n{add}\n"), "bad.toml", "bad").unwrap_err();
         assert!(err.to_string().contains(path), "{add}: {err}");
@@ -348,4 +365,249 @@ count = 1
     let (after, prep) = starts(&prepared);
     assert_eq!(after, [94 * H, 214 * H, 85 * H]);
     assert_eq!(prep, [72 * HOUR; 3]);
+}
+
+/// The events of `lines` about `entity` named `event`, as their instants.
+fn times(lines: &[Line], entity: &str, event: &str) -> Vec<u64> {
+    find(lines, entity, event).iter().map(|l| l.ms).collect()
+}
+
+#[test]
+fn the_order_question_adds_to_the_preparation_after_the_rehearsal() {
+    // Manual path 2 days, rehearsal 1 day, support's answer on the install
+    // order 2 days, all constant: 5 days from the warm-up's end, past the
+    // first Tuesday window (1 d 22 h): the procedure starts a week later.
+    let base = shipped("single.toml");
+    let text = with(
+        &base,
+        "data_gb = 200",
+        "\n[preparation]\nmanual_path = \"2d\"\nrehearsal = { duration = \"1d\", catches = 0 }\norder_question = \"2d\"",
+    );
+    let sc = scenario(&text);
+    assert_eq!(sc.preparation.mean().0, 5 * DAY);
+    let warmup = sc.warmup.0;
+    let (_, plain) = run_logged(&scenario(&base), "single", 1);
+    let (out, lines) = run_logged(&sc, "single", 1);
+    let start = find(&lines, "runbook", "preparation_start");
+    assert_eq!(start.len(), 1);
+    assert_eq!(
+        start[0].detail,
+        "manual path 2d, rehearsal 1d, support's answer on the install order 2d"
+    );
+    assert_eq!(times(&lines, "runbook", "preparation_done"), [warmup + 5 * DAY]);
+    assert_eq!(out.metrics.preparation_ms, 5 * DAY);
+    let first = times(&plain, "runbook", "procedure_start")[0];
+    assert_eq!(times(&lines, "runbook", "procedure_start"), [first + WEEK]);
+
+    // Drawn after the manual path and the rehearsal: a drawn manual path
+    // is as long with the question as without it.
+    let drawn = with(
+        &base,
+        "data_gb = 200",
+        "\n[preparation]\nmanual_path = { dist = \"exponential\", mean = \"2d\" }",
+    );
+    let asked = with(
+        &drawn,
+        "[preparation]",
+        "order_question = { dist = \"uniform\", min = \"1d\", max = \"3d\" }",
+    );
+    for seed in 1..=5 {
+        let (a, la) = run_logged(&scenario(&drawn), "single", seed);
+        let (b, lb) = run_logged(&scenario(&asked), "single", seed);
+        let detail = |l: &[Line]| find(l, "runbook", "preparation_start")[0].detail.clone();
+        let (da, db) = (detail(&la), detail(&lb));
+        assert!(db.starts_with(&da), "seed {seed}: {da} / {db}");
+        let question = b.metrics.preparation_ms - a.metrics.preparation_ms;
+        assert!((DAY..=3 * DAY).contains(&question), "seed {seed}: {question}");
+    }
+}
+
+#[test]
+fn the_download_sits_directly_before_each_install_and_lengthens_the_procedure() {
+    // A single appliance: a 20-minute download before its one install.
+    // The same draws otherwise: every instant from the install on is 20
+    // minutes later, the site goes down at the install, not the download.
+    let base = shipped("single.toml");
+    let text = with(&base, "data_gb = 200", "\n[preparation]\ndownload = \"20m\"");
+    let (plain_sc, sc) = (scenario(&base), scenario(&text));
+    for seed in 1..=3 {
+        let (a, la) = run_logged(&plain_sc, "single", seed);
+        let (b, lb) = run_logged(&sc, "single", seed);
+        let install = times(&la, "A", "upgrade_start");
+        assert_eq!(install.len(), 1, "seed {seed}");
+        assert_eq!(times(&lb, "A", "download_start"), install, "seed {seed}");
+        assert_eq!(times(&lb, "A", "download_done"), [install[0] + 20 * MIN]);
+        assert_eq!(times(&lb, "A", "upgrade_start"), [install[0] + 20 * MIN]);
+        assert_eq!(
+            find(&lb, "A", "download_start")[0].detail,
+            "the update, takes 20m; the install follows"
+        );
+        assert_eq!(times(&lb, "site", "down"), [install[0] + 20 * MIN]);
+        assert_eq!(b.metrics.downtime_ms, a.metrics.downtime_ms, "seed {seed}");
+        assert_eq!(b.metrics.procedure_ms, a.metrics.procedure_ms + 20 * MIN, "seed {seed}");
+        assert_eq!(b.metrics.procedure_start_ms, a.metrics.procedure_start_ms);
+        assert_eq!((b.metrics.download_ms, b.metrics.redownloads), (20 * MIN, 0));
+        assert_eq!(b.metrics.preparation_ms, 0, "not lead time");
+        assert!(lb.iter().all(|l| l.event != "preparation_start"));
+    }
+    // With a limited crew the install starts at the end of its click: the
+    // download then, the install 20 minutes on.
+    let crew = "\n[operators]\ncount = 1\n";
+    let (a, la) = run_logged(&scenario(&format!("{base}{crew}")), "single", 1);
+    let (b, lb) = run_logged(&scenario(&format!("{text}{crew}")), "single", 1);
+    let install = times(&la, "A", "upgrade_start");
+    assert_eq!(times(&lb, "A", "download_start"), install);
+    assert_eq!(times(&lb, "A", "upgrade_start"), [install[0] + 20 * MIN]);
+    assert_eq!(b.metrics.procedure_ms, a.metrics.procedure_ms + 20 * MIN);
+
+    // A pair upgraded in one night: two installs, two downloads. The
+    // site serves on while A downloads; the failover stays broken (the
+    // exposure) 40 minutes longer, and B's install starts 40 minutes on.
+    let pair = shipped("failover-pair.toml");
+    let text = format!("{pair}\n[preparation]\ndownload = \"20m\"\n");
+    let (plain_sc, sc) = (scenario(&pair), scenario(&text));
+    let rb = "failover-sync-one-window";
+    for seed in 1..=3 {
+        let (a, la) = run_logged(&plain_sc, rb, seed);
+        let (b, lb) = run_logged(&sc, rb, seed);
+        let (ia, ib) = (times(&la, "A", "upgrade_start"), times(&la, "B", "upgrade_start"));
+        assert_eq!((ia.len(), ib.len()), (1, 1), "seed {seed}");
+        assert_eq!(times(&lb, "A", "download_start"), ia);
+        assert_eq!(times(&lb, "A", "upgrade_start"), [ia[0] + 20 * MIN]);
+        assert_eq!(times(&lb, "B", "download_start"), [ib[0] + 20 * MIN]);
+        assert_eq!(times(&lb, "B", "upgrade_start"), [ib[0] + 40 * MIN]);
+        // Broken at the same instant, established again 40 minutes later.
+        let broken = |l: &[Line]| times(l, "failover", "broken")[0];
+        assert_eq!(broken(&lb), broken(&la), "seed {seed}");
+        let est = |l: &[Line]| *times(l, "failover", "established").last().unwrap();
+        assert_eq!(est(&lb), est(&la) + 40 * MIN, "seed {seed}");
+        assert!(b.metrics.exposure_ms >= a.metrics.exposure_ms + 40 * MIN, "seed {seed}");
+        // The site goes down when A installs, as long as without the download.
+        assert_eq!(times(&lb, "site", "down")[0], ia[0] + 20 * MIN);
+        assert_eq!(b.metrics.downtime_ms, a.metrics.downtime_ms, "seed {seed}");
+        assert_eq!(b.metrics.download_ms, 40 * MIN);
+    }
+}
+
+#[test]
+fn a_lost_download_waits_for_support_then_is_done_again() {
+    // Downloads of 20 minutes, each lost with probability 0.5, support
+    // answering in 4 hours: with k losses the install starts
+    // 20m + k × (4h + 20m) after the step, one `redownload` after each
+    // `download_lost`, 4 hours after it.
+    let base = with(&shipped("single.toml"), "[calendar]", "cooldown = \"0s\"");
+    let text = with(
+        &base,
+        "data_gb = 200",
+        "\n[faults]\nsupport = \"4h\"\n\n[preparation]\ndownload = \"20m\"\ndownload_lost = 0.5",
+    );
+    let (plain_sc, sc) = (scenario(&base), scenario(&text));
+    // The loss is drawn from the downloads' own stream: a run where no
+    // download is lost is the run of a scenario where none can be.
+    let never = scenario(&text.replace("download_lost = 0.5", "download_lost = 0"));
+    let mut seen = [false; 2];
+    for seed in 1..=12 {
+        let (a, la) = run_logged(&plain_sc, "single", seed);
+        let (b, lb) = run_logged(&sc, "single", seed);
+        let t0 = times(&la, "A", "upgrade_start")[0];
+        let lost = times(&lb, "A", "download_lost");
+        let again = times(&lb, "A", "redownload");
+        let k = lost.len() as u64;
+        seen[(k > 0) as usize] = true;
+        assert_eq!(times(&lb, "A", "download_start"), [t0], "seed {seed}");
+        assert_eq!(again.len() as u64, k, "seed {seed}");
+        for (i, (&l, &r)) in lost.iter().zip(&again).enumerate() {
+            let i = i as u64;
+            assert_eq!(l, t0 + 20 * MIN + i * (4 * HOUR + 20 * MIN), "seed {seed}");
+            assert_eq!(r, l + 4 * HOUR, "seed {seed}");
+        }
+        let install = t0 + 20 * MIN + k * (4 * HOUR + 20 * MIN);
+        assert_eq!(times(&lb, "A", "download_done"), [install], "seed {seed}");
+        assert_eq!(times(&lb, "A", "upgrade_start"), [install], "seed {seed}");
+        assert_eq!(b.metrics.redownloads, k);
+        if k == 0 {
+            assert_eq!(b.metrics, run_logged(&never, "single", seed).0.metrics, "seed {seed}");
+        }
+        assert_eq!(b.metrics.download_ms, (k + 1) * 20 * MIN);
+        assert_eq!(
+            b.metrics.procedure_ms,
+            a.metrics.procedure_ms + 20 * MIN + k * (4 * HOUR + 20 * MIN),
+            "seed {seed}"
+        );
+    }
+    assert_eq!(seen, [true, true], "twelve runs with and without a lost download");
+
+    // Losses per download are independent: the count of redownloads is
+    // geometric, mean p / (1 − p) = 1 and variance p / (1 − p)² = 2; over
+    // 400 runs the mean is 1 ± 0.071 (one standard deviation).
+    let runs = 400;
+    let rb = sc.runbook("single").unwrap();
+    let total: u64 = (0..runs)
+        .map(|r| simulate(&sc, rb, 11, r, RunOptions::default()).metrics.redownloads)
+        .sum();
+    let mean = total as f64 / runs as f64;
+    assert!((mean - 1.0).abs() < 4.0 * (2.0 / runs as f64).sqrt(), "mean {mean}");
+}
+
+#[test]
+fn a_crash_cuts_a_download_which_starts_over_after_the_repair() {
+    // A crashes 10 minutes into its upgrade step, its 20-minute download
+    // under way (the step's click takes less), and is repaired in an hour:
+    // the download starts again at the repair, the install 20 minutes on.
+    let text = with(
+        &shipped("single.toml"),
+        "data_gb = 200",
+        "\n[faults]\nmttr = \"1h\"\n[[faults.inject]]\nat_step = \"upgrade A\"\nafter = \"10m\"\ncrash = \"A\"\n\n[preparation]\ndownload = \"20m\"",
+    );
+    let (out, lines) = run_logged(&scenario(&text), "single", 1);
+    let step = lines
+        .iter()
+        .find(|l| l.event == "step_start" && l.detail.contains("upgrade A"))
+        .unwrap()
+        .ms;
+    let crash = step + 10 * MIN;
+    let started = times(&lines, "A", "download_start");
+    assert_eq!(started.len(), 2, "{lines:?}");
+    assert!(
+        step < started[0] && started[0] < crash,
+        "the click took under 10 minutes"
+    );
+    assert_eq!(times(&lines, "A", "crashed"), [crash]);
+    assert_eq!(times(&lines, "A", "repaired"), [crash + HOUR]);
+    assert_eq!(started[1], crash + HOUR);
+    assert_eq!(times(&lines, "A", "download_done"), [crash + HOUR + 20 * MIN]);
+    assert_eq!(times(&lines, "A", "upgrade_start"), [crash + HOUR + 20 * MIN]);
+    assert_eq!(find(&lines, "A", "upgrade_done").len(), 1);
+    assert_eq!(find(&lines, "runbook", "procedure_done").len(), 1);
+    // The cut download is not counted; the one that ended is.
+    assert_eq!((out.metrics.download_ms, out.metrics.redownloads), (20 * MIN, 0));
+}
+
+#[test]
+fn a_clusters_traffic_nodes_download_nothing() {
+    // Atlas without a backup primary: half the traffic nodes, then the
+    // primary, then the rest. Only the primary downloads; the first half
+    // installs as without the download, the rest 20 minutes later.
+    let base = shipped("atlas-standalone.toml");
+    let text = format!("{base}\n[preparation]\ndownload = \"20m\"\n");
+    let (a, la) = run_logged(&scenario(&base), "atlas-standalone", 1);
+    let (b, lb) = run_logged(&scenario(&text), "atlas-standalone", 1);
+    let downloads: Vec<&Line> = lb.iter().filter(|l| l.event == "download_start").collect();
+    assert_eq!(downloads.len(), 1, "{downloads:?}");
+    let primary = downloads[0].entity.clone();
+    let installs = |l: &[Line]| -> Vec<(String, u64)> {
+        l.iter()
+            .filter(|x| x.event == "upgrade_start")
+            .map(|x| (x.entity.clone(), x.ms))
+            .collect()
+    };
+    let (ia, ib) = (installs(&la), installs(&lb));
+    assert_eq!(ia.len(), ib.len());
+    let p = ia.iter().position(|(e, _)| *e == primary).unwrap();
+    assert!(p > 0, "traffic nodes install before the primary");
+    assert_eq!(ia[..p], ib[..p], "the first half as without the download");
+    assert_eq!(downloads[0].ms, ia[p].1);
+    assert_eq!(ib[p], (primary, ia[p].1 + 20 * MIN));
+    assert_eq!(b.metrics.download_ms, 20 * MIN);
+    assert_eq!(b.metrics.downtime_ms, a.metrics.downtime_ms);
 }
