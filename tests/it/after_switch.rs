@@ -309,3 +309,29 @@ fn a_fall_back_by_dns_breaks_the_re_pointed_integrations_again() {
         assert_eq!(out.metrics.integration_gap_ms, want, "seed {seed}");
     }
 }
+
+#[test]
+fn a_restore_after_an_escaped_defect_is_a_return_too() {
+    // A single appliance has no old version to fall back to: the defect
+    // escapes and A is restored from its backup, the site down meanwhile.
+    // The return is the instant the site is up again, on the old version.
+    let text = with(
+        &shipped("single.toml"),
+        "data_gb = 200",
+        "\n[faults]\nlatent_defect = 1\ndefect_detect = \"1d\"",
+    );
+    let text = with(&text, "[workload.console]", "msi_locked_share = 0.5\nredeploy = \"1h\"");
+    let text = with(&text, "[calendar]", "cooldown = \"1d\"");
+    let sc = scenario(&format!("{text}\n[consoles]\nold_msi = \"kept\"\n"));
+    for seed in 1..=3 {
+        let (_, lines) = run_logged(&sc, "single", seed, false);
+        let restored = find(&lines, "A", "restore_done");
+        assert_eq!(restored.len(), 1, "seed {seed}");
+        let up = find(&lines, "site", "up");
+        let back = up.iter().find(|l| l.ms >= restored[0].ms).unwrap().ms;
+        let redeploy = find(&lines, "consoles", "consoles_redeploy_old");
+        assert_eq!(redeploy.len(), 1, "seed {seed}");
+        assert_eq!(redeploy[0].ms, back, "seed {seed}");
+        assert_eq!(find(&lines, "consoles", "consoles_redeployed_old")[0].ms, back + HOUR);
+    }
+}
