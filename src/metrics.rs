@@ -83,6 +83,7 @@ pub struct Metrics {
     pub radius_failed_connects: Option<u64>,
     pub download_ms: u64,
     pub redownloads: u64,
+    pub integration_gap_ms: u64,
 }
 
 /// What a metric measures; it fixes how the metric is written, checked when
@@ -779,7 +780,7 @@ pub const METRICS: &[Metric] = &[
         impact: None,
         words: "technician unavailable",
         label: None,
-        meaning: "technician time lost to the consoles after the upgrade: each technician's self-update at their first login to the new version (`workload.console.technicians` of them; those not logged in by the end of a run that ends on the new version are counted then), and the first-login waits of consoles deployed by MSI on locked-down machines for their redeployment; does not grow with the run's length (0 on pods)",
+        meaning: "technician time lost to the consoles after the upgrade: each technician's self-update at their first login to the new version (`workload.console.technicians` of them; those not logged in by the end of a run that ends on the new version are counted then), and the first-login waits of consoles deployed by MSI on locked-down machines for their redeployment, and, after a return to the old version, for the old MSI's (`consoles.old_msi`); does not grow with the run's length (0 on pods)",
         read: |m| Reading::Millis(m.technician_unavailable_ms),
     },
     Metric {
@@ -1117,6 +1118,20 @@ pub const METRICS: &[Metric] = &[
         label: None,
         meaning: "downloads lost and done again after technical support's answer (`preparation.download_lost`, the answer drawn from `faults.support`); each lengthens its appliance's install by the answer and a second download",
         read: |m| Reading::Whole(m.redownloads),
+    },
+    Metric {
+        name: "integration_gap_s",
+        unit: Unit::Seconds,
+        better: Better::Lower,
+        sites: Sites::WithBackup,
+        key: None,
+        goal: None,
+        fault: false,
+        impact: None,
+        words: "integration gap",
+        label: None,
+        meaning: "the time the integrations configured by IP (`integrations.by_ip`) missed the site's data, added over them: each from a DNS or NAT swing to the other appliance until the operator re-pointed it (`integrations.repoint`, one after another) or a later switch brought the site back to its address; a re-pointing is counted in full even past the run's end (0 without such integrations)",
+        read: |m| Reading::Millis(m.integration_gap_ms),
     },
 ];
 

@@ -89,9 +89,30 @@ pub fn stream(seed: u64, replication: u64, purpose: Purpose) -> ChaCha8Rng {
 /// and appending one would renumber them all: this one is keyed apart, by
 /// the master seed and a tag of its own, so that it shifts no other draw.
 pub fn preparation_stream(seed: u64, replication: u64) -> ChaCha8Rng {
+    tagged_stream(seed, replication, b"cutover:prepare!")
+}
+
+/// The old MSI's stream (`[consoles] old_msi`: its redeployment and the
+/// support wait to obtain it after a return to the old version, and which
+/// console logins after the return are their technician's first) of one
+/// replication, keyed apart as [`preparation_stream`] is.
+pub fn old_msi_stream(seed: u64, replication: u64) -> ChaCha8Rng {
+    tagged_stream(seed, replication, b"cutover:old_msi!")
+}
+
+/// The integrations' stream (`[integrations]`: the operator's time to
+/// re-point each one configured by IP) of one replication, keyed apart as
+/// [`preparation_stream`] is.
+pub fn integrations_stream(seed: u64, replication: u64) -> ChaCha8Rng {
+    tagged_stream(seed, replication, b"cutover:integrat")
+}
+
+/// A stream keyed by the master seed and a 16-byte `tag` of its own, apart
+/// from every [`Purpose`]'s.
+fn tagged_stream(seed: u64, replication: u64, tag: &[u8; 16]) -> ChaCha8Rng {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..24].copy_from_slice(b"cutover:prepare!");
+    key[8..24].copy_from_slice(tag);
     let mut rng = ChaCha8Rng::from_seed(key);
     rng.set_stream(replication);
     rng
@@ -144,6 +165,10 @@ pub struct Streams {
     pub pod: ChaCha8Rng,
     /// The downloads before the installs (see [`download_stream`]).
     pub download: ChaCha8Rng,
+    /// The old MSI after a return to the old version ([`old_msi_stream`]).
+    pub old_msi: ChaCha8Rng,
+    /// Re-pointing the integrations configured by IP ([`integrations_stream`]).
+    pub integrations: ChaCha8Rng,
 }
 
 /// Where the pod's own draws start in the scheduler's stream: 2^64 words
@@ -177,6 +202,8 @@ impl Streams {
             technicians: stream(seed, replication, Purpose::Technicians),
             pod: pod_stream(seed, replication),
             download: download_stream(seed, replication),
+            old_msi: old_msi_stream(seed, replication),
+            integrations: integrations_stream(seed, replication),
         }
     }
 }
@@ -242,6 +269,19 @@ mod tests {
         }
         assert_eq!(s.faults.next_u64(), stream(3, 2, Purpose::Faults).next_u64());
         assert_eq!(s.upgrade.next_u64(), stream(3, 2, Purpose::Upgrade).next_u64());
+    }
+
+    #[test]
+    fn the_tagged_streams_are_their_own() {
+        let a = preparation_stream(3, 2).next_u64();
+        let b = old_msi_stream(3, 2).next_u64();
+        let c = integrations_stream(3, 2).next_u64();
+        assert!(a != b && b != c && a != c);
+        assert_ne!(b, old_msi_stream(3, 1).next_u64());
+        assert_ne!(c, integrations_stream(4, 2).next_u64());
+        let mut s = Streams::new(3, 2);
+        assert_eq!(s.old_msi.next_u64(), b);
+        assert_eq!(s.integrations.next_u64(), c);
     }
 
     #[test]

@@ -462,6 +462,8 @@ pub struct Scenario {
     pub consoles: prep::ConsolesSpec,
     /// Jump Clients (`[jump_clients]`).
     pub jump_clients: prep::JumpClientsSpec,
+    /// Integrations configured by IP (`[integrations]`).
+    pub integrations: prep::IntegrationsSpec,
     /// Thresholds for the summary's exceedance probabilities, by metric
     /// column name (e.g. `downtime_s` → 900 gives P(downtime > 15 min)).
     pub thresholds: Vec<(String, f64)>,

@@ -17,6 +17,7 @@
 //! comments say where they apply.
 
 mod clients;
+mod consoles;
 mod defects;
 mod download;
 mod ending;
@@ -24,6 +25,7 @@ pub mod events;
 mod exec;
 mod failover;
 mod inject;
+mod integrations;
 mod jump;
 mod mintree;
 mod regions;
@@ -665,6 +667,16 @@ struct World<'a> {
     /// Technicians whose console has not logged in to the new version yet
     /// (docs/model.md, "Consoles after the upgrade").
     technicians_left: u64,
+    /// The site served the old version again after the new one (looked at
+    /// with `consoles.old_msi` only; `consoles`).
+    returned: bool,
+    /// When the old console is redeployed on the locked-down machines
+    /// after that return, when they need it.
+    old_console_at: Option<SimTime>,
+    /// Technicians who have not logged in since the return.
+    technicians_back: u64,
+    /// The DNS and NAT swings, for the integrations configured by IP.
+    swings: Vec<integrations::Swing>,
     log: EventLog,
     /// Last logged display state of each node.
     shown: Vec<Option<NodeStatus>>,
@@ -942,6 +954,10 @@ impl<'a> World<'a> {
             redeploy_after: SimDuration::ZERO,
             prepared: None,
             technicians_left: sc.workload.console.technicians,
+            returned: false,
+            old_console_at: None,
+            technicians_back: 0,
+            swings: Vec::new(),
             log: if opts.log_events {
                 EventLog::new(
                     sc.site.nodes.iter().map(|n| n.name.clone()).collect(),
@@ -1509,6 +1525,9 @@ impl<'a> World<'a> {
         if up && self.new_since.is_none() && self.front.target.is_some_and(|f| self.nodes[f].version > 1) {
             self.new_since = Some(self.now);
         }
+        if up && self.new_since.is_some() && !self.returned {
+            self.watch_return();
+        }
         match (up, self.down_since) {
             (false, None) => {
                 self.down_since = Some(self.now);
@@ -1653,6 +1672,9 @@ impl<'a> World<'a> {
         );
         self.m.jump_clients_offline_ms = jump.offline_ms;
         self.m.peak_reconnects_per_minute = jump.peak_per_minute;
+        let integrations =
+            integrations::integrations(&self.sc.integrations, 0, &self.swings, &mut self.rng.integrations);
+        self.m.integration_gap_ms = integrations.gap_ms;
         let mut events = std::mem::take(&mut self.log);
         if self.opts.log_events {
             events.retain(|r| r.time <= end_instant);
@@ -1674,6 +1696,15 @@ impl<'a> World<'a> {
             // metrics count the last return in full, even past the end).
             for r in jump.records.iter().filter(|r| r.time <= end_instant) {
                 events.push(*r);
+            }
+            for r in integrations.records.iter().filter(|r| r.time <= end_instant) {
+                events.push(*r);
+            }
+            if let Some(at) = self.old_console_at.filter(|t| *t <= end_instant) {
+                events.push(Record {
+                    time: at,
+                    event: Event::ConsolesRedeployedOld,
+                });
             }
             // A truncated log is complete up to its last instant: windows too.
             let last = self.log_full_at.map_or(end_instant, |t| t.min(end_instant));

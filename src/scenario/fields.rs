@@ -687,11 +687,18 @@ pub const TABLES: &[Table] = &[
         header: "[consoles]",
         default: "",
         meaning: "representative consoles around the upgrade",
-        fields: &[Field {
-            names: &["prestage_msi"],
-            default: "`false`",
-            meaning: "the extractable console MSI is downloaded before the server upgrade and deployed with it: consoles on locked-down machines (`workload.console.msi_locked_share`) wait for no redeployment (`workload.console.redeploy`) and need no update",
-        }],
+        fields: &[
+            Field {
+                names: &["prestage_msi"],
+                default: "`false`",
+                meaning: "the extractable console MSI is downloaded before the server upgrade and deployed with it: consoles on locked-down machines (`workload.console.msi_locked_share`) wait for no redeployment (`workload.console.redeploy`) and need no update",
+            },
+            Field {
+                names: &["old_msi"],
+                default: "none (a return costs nothing)",
+                meaning: "`\"kept\"` or `\"not_kept\"`: the copy of the old console MSI, for a return to the old version after the site served the new one (a fall-back, a restore, a backout) once the locked-down consoles run the new console (redeployed or pre-staged): their first logins after the return wait for its redeployment (`workload.console.redeploy`), and, not kept, for support to provide it first (`faults.support`) (docs/model.md, \"Consoles after the upgrade\")",
+            },
+        ],
         refused: &[],
     },
     Table {
@@ -714,6 +721,25 @@ pub const TABLES: &[Table] = &[
                 names: &["update"],
                 default: "`0s`",
                 meaning: "time for one Jump Client to update itself once reconnected to the new version (each on its own, all in parallel)",
+            },
+        ],
+        refused: &[],
+    },
+    Table {
+        name: "integrations",
+        header: "[integrations]",
+        default: "",
+        meaning: "Integration Clients configured by the appliance's IP address rather than its host name (docs/model.md, \"Integrations\")",
+        fields: &[
+            Field {
+                names: &["by_ip"],
+                default: "`0` (none)",
+                meaning: "integrations configured by IP (0 to 1000): a DNS or NAT swing to the other appliance leaves each one extracting from the old address, missing data until re-pointed (`integration_gap_s`); a shared IP moves with the site and breaks none",
+            },
+            Field {
+                names: &["repoint"],
+                default: "`0s`",
+                meaning: "the operator's time to re-point one of them at the appliance now serving, one after another from the switch step's end: a duration or a distribution",
             },
         ],
         refused: &[],

@@ -1,9 +1,11 @@
 //! Work before and around the upgrade that the appliance's own procedure
 //! does not show: the preparation (`[preparation]`: the manual path and a
-//! rehearsal), pre-staged consoles (`[consoles]`) and the Jump Clients
-//! that reconnect and update afterwards (`[jump_clients]`). Every field is
+//! rehearsal), pre-staged consoles and the old MSI (`[consoles]`), the
+//! Jump Clients that reconnect and update afterwards (`[jump_clients]`)
+//! and integrations configured by IP (`[integrations]`). Every field is
 //! off by default: a scenario without these tables runs as before.
-//! The rules are in docs/model.md ("Preparation", "Jump Clients").
+//! The rules are in docs/model.md ("Preparation", "Jump Clients",
+//! "Integrations", and "Consoles after the upgrade").
 
 use rand::Rng;
 use serde::Deserialize;
@@ -36,6 +38,15 @@ pub struct RawRehearsal {
 #[serde(deny_unknown_fields)]
 pub struct RawConsoles {
     pub prestage_msi: Option<bool>,
+    pub old_msi: Option<String>,
+}
+
+/// `[integrations]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIntegrations {
+    pub by_ip: Option<i64>,
+    pub repoint: Option<RawDist>,
 }
 
 /// `[jump_clients]` as written.
@@ -156,6 +167,54 @@ pub struct ConsolesSpec {
     /// and deployed on the locked-down machines: they wait for no
     /// redeployment.
     pub prestage_msi: bool,
+    /// Whether a copy of the old console MSI was kept, for a return to the
+    /// old version after the site served the new one (none: such a return
+    /// costs the locked-down consoles nothing, as before).
+    pub old_msi: Option<OldMsi>,
+}
+
+/// `consoles.old_msi`: the copy of the old console MSI, which the new MSI
+/// cannot stand in for (it cannot remove or replace the new installations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OldMsi {
+    /// Kept: after a return, the locked-down consoles wait for its
+    /// redeployment (`workload.console.redeploy`).
+    Kept,
+    /// Not kept: they wait for support to provide it (`faults.support`),
+    /// then for its redeployment.
+    NotKept,
+}
+
+impl OldMsi {
+    /// Parses `kept` or `not_kept`.
+    pub fn from_word(word: &str) -> Option<OldMsi> {
+        match word {
+            "kept" => Some(OldMsi::Kept),
+            "not_kept" => Some(OldMsi::NotKept),
+            _ => None,
+        }
+    }
+}
+
+/// `[integrations]`: Integration Clients that extract the site's data,
+/// those configured by the appliance's IP address rather than its host
+/// name. None by default.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntegrationsSpec {
+    /// How many integrations are configured by IP (0: none).
+    pub by_ip: u64,
+    /// The operator's time to re-point one of them at the appliance now
+    /// serving, one after another after a switch.
+    pub repoint: Dist,
+}
+
+impl Default for IntegrationsSpec {
+    fn default() -> IntegrationsSpec {
+        IntegrationsSpec {
+            by_ip: 0,
+            repoint: Dist::Constant(SimDuration::ZERO),
+        }
+    }
 }
 
 /// `[jump_clients]`: Jump Clients that reconnect to the site and update

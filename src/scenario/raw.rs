@@ -30,6 +30,7 @@ pub struct RawScenario {
     pub preparation: Option<super::prep::RawPreparation>,
     pub consoles: Option<super::prep::RawConsoles>,
     pub jump_clients: Option<super::prep::RawJumpClients>,
+    pub integrations: Option<super::prep::RawIntegrations>,
     pub thresholds: Option<std::collections::BTreeMap<String, f64>>,
     pub priorities: Option<crate::priorities::RawPriorities>,
     pub risk: Option<crate::priorities::RawRisk>,

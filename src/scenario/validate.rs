@@ -6,7 +6,8 @@
 //! reports everything.
 
 use super::prep::{
-    ConsolesSpec, JumpClientsSpec, PreparationSpec, RawConsoles, RawJumpClients, RawPreparation, Rehearsal,
+    ConsolesSpec, IntegrationsSpec, JumpClientsSpec, OldMsi, PreparationSpec, RawConsoles, RawIntegrations,
+    RawJumpClients, RawPreparation, Rehearsal,
 };
 use super::raw::*;
 use super::*;
@@ -980,6 +981,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
     }
     let pod = pod(c, raw.pod, site.kind, &calendar);
     let (preparation, consoles, jump_clients) = prep(c, raw.preparation, raw.consoles, raw.jump_clients);
+    let integrations = integrations(c, raw.integrations);
     work_bounds(c, &site, &workload, &failover, &faults, &pod);
 
     let mut thresholds = Vec::new();
@@ -1039,6 +1041,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Pr
         preparation,
         consoles,
         jump_clients,
+        integrations,
         thresholds,
         priorities,
         risk,
@@ -1126,9 +1129,29 @@ fn prep(
         },
         ConsolesSpec {
             prestage_msi: cs.prestage_msi.unwrap_or(false),
+            old_msi: cs.old_msi.as_deref().and_then(|w| {
+                let old = OldMsi::from_word(w);
+                if old.is_none() {
+                    c.bad("consoles.old_msi", format!("{w:?}: give kept or not_kept"));
+                }
+                old
+            }),
         },
         jump_clients,
     )
+}
+
+/// `[integrations]` (docs/model.md, "Integrations"): none when absent.
+fn integrations(c: &mut Ctx, raw: Option<RawIntegrations>) -> IntegrationsSpec {
+    let r = raw.unwrap_or_default();
+    IntegrationsSpec {
+        by_ip: c.integer("integrations.by_ip", r.by_ip, 0, 0, 1000) as u64,
+        repoint: c.dist(
+            "integrations.repoint",
+            r.repoint.as_ref(),
+            Dist::Constant(SimDuration::ZERO),
+        ),
+    }
 }
 
 /// Refuses rate combinations that would make a run do absurd amounts of

@@ -255,6 +255,23 @@ impl World<'_> {
                     work += rc.client_update;
                     self.m.technician_unavailable_ms += rc.client_update.0;
                 }
+            } else if a.kind == ClientKind::Console
+                && let Some(ready) = self.old_console_wait(a.locked, a.reconnect && a.from_version > 1, version)
+            {
+                // Back on the old version: a locked-down console that runs
+                // the new console waits for the old MSI's redeployment,
+                // counted as the first one is (`consoles.old_msi`).
+                self.m.technician_unavailable_ms += ready.since(self.now).0;
+                self.schedule_attempt(
+                    ready,
+                    Attempt {
+                        locked: false,
+                        counted: true,
+                        from_version: version,
+                        ..a
+                    },
+                );
+                return;
             }
             if cross {
                 self.m.cross_region_sessions += 1;

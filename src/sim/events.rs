@@ -43,6 +43,11 @@ pub enum Entity {
     Defect,
     /// The site's Jump Clients (`[jump_clients]`).
     JumpClients,
+    /// The representative consoles deployed by MSI on locked-down machines
+    /// (`[consoles]`).
+    Consoles,
+    /// The integrations configured by IP (`[integrations]`).
+    Integrations,
     /// One node.
     Node(NodeId),
 }
@@ -491,6 +496,36 @@ pub enum Event {
         /// Minutes it took.
         minutes: u64,
     },
+    /// The site serves the old version again after it served the new one,
+    /// and the locked-down consoles run the new console: they need the old
+    /// MSI redeployed (`consoles.old_msi`), ready `ready_in` from now.
+    ConsolesRedeployOld {
+        /// Support must provide the old MSI first (it was not kept).
+        support: bool,
+        /// How long until the old console is redeployed.
+        ready_in: SimDuration,
+    },
+    /// The old console is redeployed on the locked-down machines: they
+    /// connect again.
+    ConsolesRedeployedOld,
+    /// A switch moved the site to appliance `to` at another address:
+    /// `count` integrations configured by IP extract from the old one.
+    IntegrationBroken {
+        /// Integrations left extracting from the old address.
+        count: u64,
+        /// The appliance now serving.
+        to: NodeId,
+    },
+    /// The operator re-pointed one integration at appliance `to`, `after`
+    /// its break; `left` are still to re-point.
+    IntegrationRepointed {
+        /// The appliance it now extracts from.
+        to: NodeId,
+        /// How long it missed data.
+        after: SimDuration,
+        /// Integrations still to re-point.
+        left: u64,
+    },
     /// The procedure starts.
     ProcedureStart,
     /// Step `step` (0-based) of the runbook starts.
@@ -857,6 +892,8 @@ impl Event {
             }
             ConnectFailed { .. } => Entity::Client,
             JumpClientsReconnecting { .. } | JumpClientsReconnected { .. } => Entity::JumpClients,
+            ConsolesRedeployOld { .. } | ConsolesRedeployedOld => Entity::Consoles,
+            IntegrationBroken { .. } | IntegrationRepointed { .. } => Entity::Integrations,
             ProcedureStart
             | PreparationStart { .. }
             | PreparationDone
@@ -958,6 +995,10 @@ impl Event {
             PreparationDone => "preparation_done",
             JumpClientsReconnecting { .. } => "reconnecting",
             JumpClientsReconnected { .. } => "reconnected",
+            ConsolesRedeployOld { .. } => "consoles_redeploy_old",
+            ConsolesRedeployedOld => "consoles_redeployed_old",
+            IntegrationBroken { .. } => "integration_broken",
+            IntegrationRepointed { .. } => "integration_repointed",
             StepStart { .. } => "step_start",
             StepDone { .. } => "step_done",
             ProcedureDone => "procedure_done",
@@ -1151,6 +1192,8 @@ impl EventLog {
             Entity::Client => "client",
             Entity::Defect => "defect",
             Entity::JumpClients => "jump_clients",
+            Entity::Consoles => "consoles",
+            Entity::Integrations => "integrations",
             Entity::Node(id) => self.node_name(id),
         }
     }
@@ -1435,6 +1478,26 @@ impl fmt::Display for Detail<'_> {
             }
             JumpClientsReconnected { count, minutes } => {
                 write!(f, "{count} Jump Clients in {minutes} min")
+            }
+            ConsolesRedeployOld { support, ready_in } => {
+                f.write_str("back on the old version: the locked-down consoles run the new console")?;
+                if support {
+                    write!(f, "; the old MSI was not kept: support provides it, then it is redeployed, in {ready_in}")
+                } else {
+                    write!(f, "; the kept old MSI is redeployed in {ready_in}")
+                }
+            }
+            ConsolesRedeployedOld => f.write_str("the old console is back on the locked-down machines"),
+            IntegrationBroken { count, to } => {
+                let (s, verb) = if count == 1 { ("", "extracts") } else { ("s", "extract") };
+                write!(
+                    f,
+                    "{count} integration{s} configured by IP {verb} from the old address, not from {}",
+                    name(to)
+                )
+            }
+            IntegrationRepointed { to, after, left } => {
+                write!(f, "re-pointed at {} after {after}; {left} left", name(to))
             }
             StepsDone => f.write_str("the new version carries a latent defect not found yet: the run goes on"),
             RecoveryStart { steps } => write!(f, "{steps} steps replace the rest of the runbook"),
@@ -1782,6 +1845,52 @@ mod tests {
                 "jump_clients",
                 "reconnected",
                 "1000 Jump Clients in 4 min",
+            ),
+            (
+                ConsolesRedeployOld {
+                    support: false,
+                    ready_in: s(7200),
+                },
+                "consoles",
+                "consoles_redeploy_old",
+                "back on the old version: the locked-down consoles run the new console; the kept old MSI is redeployed in 2h",
+            ),
+            (
+                ConsolesRedeployOld {
+                    support: true,
+                    ready_in: s(90_000),
+                },
+                "consoles",
+                "consoles_redeploy_old",
+                "back on the old version: the locked-down consoles run the new console; the old MSI was not kept: support provides it, then it is redeployed, in 1d1h",
+            ),
+            (
+                ConsolesRedeployedOld,
+                "consoles",
+                "consoles_redeployed_old",
+                "the old console is back on the locked-down machines",
+            ),
+            (
+                IntegrationBroken { count: 2, to: 1 },
+                "integrations",
+                "integration_broken",
+                "2 integrations configured by IP extract from the old address, not from B",
+            ),
+            (
+                IntegrationBroken { count: 1, to: 0 },
+                "integrations",
+                "integration_broken",
+                "1 integration configured by IP extracts from the old address, not from A",
+            ),
+            (
+                IntegrationRepointed {
+                    to: 1,
+                    after: s(1200),
+                    left: 1,
+                },
+                "integrations",
+                "integration_repointed",
+                "re-pointed at B after 20m; 1 left",
             ),
             (StepStart { step: 2 }, "runbook", "step_start", "3/3 switch dns -> B"),
             (StepDone { step: 2 }, "runbook", "step_done", "3/3"),

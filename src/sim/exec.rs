@@ -425,6 +425,7 @@ impl<'a> World<'a> {
             }
             (Step::Switch { method, to }, _) => {
                 self.switch_end(*method, *to);
+                self.note_swing(*method, *to);
                 self.step_done();
             }
             (Step::SetAccepting { nodes, value }, _) => {
@@ -667,6 +668,21 @@ impl<'a> World<'a> {
                 self.set_timer(d);
             }
         }
+    }
+
+    /// A switch step ended: a DNS or NAT swing to another appliance
+    /// breaks the integrations configured by IP (`[integrations]`; worked
+    /// out after the run, `integrations`). A shared IP moves with the site.
+    fn note_swing(&mut self, method: SwitchMethod, to: NodeId) {
+        if self.sc.integrations.by_ip == 0 {
+            return;
+        }
+        let at = match method {
+            SwitchMethod::SharedIp => return,
+            SwitchMethod::Dns => self.front.changed_at,
+            SwitchMethod::Nat => self.now,
+        };
+        self.swings.push(super::integrations::Swing { at, done: self.now, to });
     }
 
     fn switch_end(&mut self, method: SwitchMethod, to: NodeId) {

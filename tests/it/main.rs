@@ -67,9 +67,14 @@
 //! - `pod_plans`: a pod's emergency, a slot moved through support, unmet
 //!   preconditions (fixed, unsupported, locks at the slot), agents and
 //!   Radius after the update, a failed validation's fall-back to blue.
+//! - `after_switch`: locked-down consoles waiting for the old MSI after a
+//!   fall-back to the old version, integrations configured by IP missing
+//!   data from a DNS or NAT swing until re-pointed, from events.csv and by
+//!   hand.
 //! - `limits`: no valid input crashes, exhausts memory or runs without
 //!   bound; bad input stays cheap to refuse however much of it there is.
 
+mod after_switch;
 mod architecture;
 mod bad_inputs;
 mod calendar;
