@@ -1248,6 +1248,12 @@ fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
                 Unit::Flag if m.name == "emergency" && p.emergency_per_year == 0.0 => {}
                 Unit::Flag if m.name == "rescheduled" && p.reschedule_probability == 0.0 => {}
                 Unit::Flag => items.push(format!("P({}){who}: {}.", m.words, share_of_runs(r.nonzero, r.n))),
+                // At most one a run: the share of runs with one.
+                Unit::Count if m.name == "point_releases" && p.point_release > 0.0 => items.push(format!(
+                    "A point release after the update, at `pod.point_release` = {}{who}: {}.",
+                    p.point_release,
+                    share_of_runs(r.nonzero, r.n)
+                )),
                 // A run left unsupported is an aborted one: the faults
                 // section tells it, over every run.
                 Unit::Seconds if m.name == "unsupported_s" => {}
