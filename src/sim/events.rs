@@ -1069,6 +1069,12 @@ impl EventLog {
         self.records.push(record);
     }
 
+    /// Drops the records planned after `after` that `stale` picks (the
+    /// notices of a slot that no longer holds).
+    pub fn drop_planned(&mut self, after: SimTime, stale: impl Fn(&Event) -> bool) {
+        self.records.retain(|r| r.time <= after || !stale(&r.event));
+    }
+
     /// The records, in time order.
     pub fn records(&self) -> &[Record] {
         &self.records

@@ -935,6 +935,13 @@ impl<'a> World<'a> {
         self.pod.build_failures += 1;
         self.close_green(self.now);
         self.log(Event::GreenBuildFailed);
+        // The slot may not have come: its notices give way to the next's.
+        self.log.drop_planned(self.now, |e| {
+            matches!(
+                e,
+                Event::Reminder | Event::RescheduleTooLate | Event::Rescheduled { .. }
+            )
+        });
         self.retry_update();
     }
 

@@ -379,6 +379,18 @@ fn a_failed_green_build_keeps_blue_serving_and_retries_at_the_next_slot() {
         m.green_running_ms,
         Some((86_400.0 + (next + 1800.0 - failed)) as u64 * 1000)
     );
+    // Hourly reminders: those of the first slot planned past the failure
+    // give way to the next slot's, 175 of them after it (727,200 s less
+    // 1 to 175 hours), where 24 of the first slot's came before it.
+    let sc = pod_building("1d", "green_build_failure = 0.5\nreminder_interval = \"1h\"");
+    let i = (0..40)
+        .find(|&i| run(&sc, "blue-green", sc.seed, i).green_build_failures == Some(1))
+        .expect("one failure in 40 runs at 1/2");
+    let reminders = at(&rows(&events_csv(&sc, "blue-green", i)), "notify", "reminder");
+    let after: Vec<f64> = reminders.iter().copied().filter(|&t| t > failed).collect();
+    let expected: Vec<f64> = (1..=175).rev().map(|k| next - 3600.0 * k as f64).collect();
+    assert_eq!(after, expected);
+    assert_eq!(reminders.len() - after.len(), 24);
     // Builds that fail again and again: the update is given up after
     // five, each an hour, with nobody disconnected.
     let sc = pod("green_build_failure = 0.999999", "");
