@@ -169,6 +169,10 @@ pub struct Streams {
     pub old_msi: ChaCha8Rng,
     /// Re-pointing the integrations configured by IP ([`integrations_stream`]).
     pub integrations: ChaCha8Rng,
+    /// The pod's failed green builds, point releases and DNS remaps: the
+    /// scheduler's stream read from word [`POD_UPDATE_WORD`] on, so that
+    /// they shift none of [`Streams::pod`]'s draws.
+    pub pod_update: ChaCha8Rng,
 }
 
 /// Where the pod's own draws start in the scheduler's stream: 2^64 words
@@ -176,10 +180,22 @@ pub struct Streams {
 /// scheduler (the 16 purposes fill the stream numbers already).
 pub const POD_WORD: u128 = 1 << 64;
 
+/// Where the pod's update draws (`pod.green_build_failure`,
+/// `pod.point_release`, `pod.post_update.dns`) start in the scheduler's
+/// stream: 2^64 words past [`POD_WORD`].
+pub const POD_UPDATE_WORD: u128 = 2 << 64;
+
 /// The stream of the pod's draws of replication `replication`.
 pub fn pod_stream(seed: u64, replication: u64) -> ChaCha8Rng {
     let mut rng = stream(seed, replication, Purpose::Scheduler);
     rng.set_word_pos(POD_WORD);
+    rng
+}
+
+/// The stream of the pod's update draws of replication `replication`.
+pub fn pod_update_stream(seed: u64, replication: u64) -> ChaCha8Rng {
+    let mut rng = stream(seed, replication, Purpose::Scheduler);
+    rng.set_word_pos(POD_UPDATE_WORD);
     rng
 }
 
@@ -204,6 +220,7 @@ impl Streams {
             download: download_stream(seed, replication),
             old_msi: old_msi_stream(seed, replication),
             integrations: integrations_stream(seed, replication),
+            pod_update: pod_update_stream(seed, replication),
         }
     }
 }
@@ -282,6 +299,24 @@ mod tests {
         let mut s = Streams::new(3, 2);
         assert_eq!(s.old_msi.next_u64(), b);
         assert_eq!(s.integrations.next_u64(), c);
+    }
+
+    #[test]
+    fn the_pods_update_draws_leave_its_other_draws_untouched() {
+        let mut s = Streams::new(3, 2);
+        let mut plain = Streams::new(3, 2);
+        for _ in 0..100 {
+            s.pod_update.next_u64();
+        }
+        assert_eq!(s.pod.next_u64(), plain.pod.next_u64());
+        assert_eq!(s.scheduler.next_u64(), plain.scheduler.next_u64());
+        let mut far = stream(3, 2, Purpose::Scheduler);
+        far.set_word_pos(POD_UPDATE_WORD);
+        assert_eq!(Streams::new(3, 2).pod_update.next_u64(), far.next_u64());
+        assert_ne!(
+            Streams::new(3, 2).pod_update.next_u64(),
+            Streams::new(3, 2).pod.next_u64()
+        );
     }
 
     #[test]

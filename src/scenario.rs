@@ -287,6 +287,12 @@ pub struct PodSpec {
     pub post_update: PostUpdate,
     /// Chance that the green validation fails (fall-back to blue).
     pub validation_failure: f64,
+    /// Chance that the green build fails (blue serves on; the update is
+    /// retried at the next slot).
+    pub green_build_failure: f64,
+    /// Chance that a point release follows the update, maintained at the
+    /// next slot after it.
+    pub point_release: f64,
 }
 
 /// The update's preconditions (`pod.preconditions`): each the chance that
@@ -310,6 +316,11 @@ pub struct PostUpdate {
     /// The Radius server accepts the new gateways' addresses: connections
     /// fail meanwhile.
     pub radius: Option<Dist>,
+    /// The admin remaps the pod's DNS name to the load balancer's address
+    /// (a pod on manifest 1493.1 or earlier whose name points at the
+    /// tenant appliance's): direct connections lack the HA failover
+    /// meanwhile.
+    pub dns: Option<Dist>,
 }
 
 /// The zone a pod's preferred window is read in

@@ -578,6 +578,19 @@ struct PodState {
     post_until: SimTime,
     /// Green validations failed so far.
     validation_failures: u32,
+    /// The green build under way fails at its end (`pod.green_build_failure`).
+    build_failed: bool,
+    /// Green builds failed so far.
+    build_failures: u32,
+    /// Since when direct connections lack the HA failover (the cutover's
+    /// end, with `pod.post_update.dns`), until the remap is planned.
+    dns_from: Option<SimTime>,
+    /// The maintenance under way is a point release's (`pod.point_release`).
+    point_release: bool,
+    /// Since when a green set runs beside blue (its build's start).
+    green_since: Option<SimTime>,
+    /// Since when admin tasks are refused (a maintenance's start).
+    blocked_since: Option<SimTime>,
 }
 
 struct World<'a> {
@@ -902,6 +915,12 @@ impl<'a> World<'a> {
                 falling_back: false,
                 post_until: SimTime(0),
                 validation_failures: 0,
+                build_failed: false,
+                build_failures: 0,
+                dns_from: None,
+                point_release: false,
+                green_since: None,
+                blocked_since: None,
             },
             defect: Defect::default(),
             sessions: Vec::new(),
@@ -1605,6 +1624,30 @@ impl<'a> World<'a> {
         self.pod.radius_from.is_some_and(|f| self.now >= f) && self.pod.radius_until.is_none_or(|u| self.now < u)
     }
 
+    /// Ends the green set's run beside blue at `at`, if one runs
+    /// (`green_running_s`).
+    fn close_green(&mut self, at: SimTime) {
+        if let Some(since) = self.pod.green_since.take() {
+            *self.m.green_running_ms.get_or_insert(0) += at.since(since).0;
+        }
+    }
+
+    /// Ends the stretch in which admin tasks are refused at `at`, if one
+    /// is open (`admin_blocked_s`).
+    fn close_blocked(&mut self, at: SimTime) {
+        if let Some(since) = self.pod.blocked_since.take() {
+            *self.m.admin_blocked_ms.get_or_insert(0) += at.since(since).0;
+        }
+    }
+
+    /// Ends the direct connections' stretch without HA failover at `at`,
+    /// if one is open (`dns_unremapped_s`).
+    fn close_dns(&mut self, at: SimTime) {
+        if let Some(since) = self.pod.dns_from.take() {
+            *self.m.dns_unremapped_ms.get_or_insert(0) += at.since(since).0;
+        }
+    }
+
     /// Ends the pod's unsupported state at `at`, if it is in one.
     fn close_unsupported(&mut self, at: SimTime) {
         if let Some(since) = self.pod.unsupported_since.take() {
@@ -1643,6 +1686,14 @@ impl<'a> World<'a> {
             self.m.rescheduled.get_or_insert(0);
             self.m.validation_failures = Some(u64::from(self.pod.validation_failures));
             self.m.radius_failed_connects.get_or_insert(0);
+            self.close_dns(end_instant);
+            self.close_green(end_instant);
+            self.close_blocked(end_instant);
+            self.m.dns_unremapped_ms.get_or_insert(0);
+            self.m.green_running_ms.get_or_insert(0);
+            self.m.admin_blocked_ms.get_or_insert(0);
+            self.m.green_build_failures = Some(u64::from(self.pod.build_failures));
+            self.m.point_releases = Some(u64::from(self.pod.point_release));
         }
         if let Some(since) = self.at_risk_since.take() {
             self.at_risk_ms += end_instant.since(since).0;

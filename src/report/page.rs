@@ -1248,9 +1248,17 @@ fn site_story(f: &Facts, agg: &Aggregator, out: &mut Vec<Block>) {
                 Unit::Flag if m.name == "emergency" && p.emergency_per_year == 0.0 => {}
                 Unit::Flag if m.name == "rescheduled" && p.reschedule_probability == 0.0 => {}
                 Unit::Flag => items.push(format!("P({}){who}: {}.", m.words, share_of_runs(r.nonzero, r.n))),
+                // At most one a run: the share of runs with one.
+                Unit::Count if m.name == "point_releases" && p.point_release > 0.0 => items.push(format!(
+                    "A point release after the update, at `pod.point_release` = {}{who}: {}.",
+                    p.point_release,
+                    share_of_runs(r.nonzero, r.n)
+                )),
                 // A run left unsupported is an aborted one: the faults
                 // section tells it, over every run.
                 Unit::Seconds if m.name == "unsupported_s" => {}
+                // Without the remap, under Not simulated.
+                Unit::Seconds if m.name == "dns_unremapped_s" && p.post_update.dns.is_none() => {}
                 Unit::Seconds => items.push(format!(
                     "{}{who}: {} on average, {} in 1 run of 20.",
                     capitalised(m.words),
@@ -1736,10 +1744,16 @@ pub fn not_simulated(sc: &Scenario) -> Vec<String> {
             );
         }
         if p.post_update == Default::default() {
-            out.push("The admin's steps after the update (`pod.post_update`): updating the agents, the Radius server accepting the new gateways.".into());
+            out.push("The admin's steps after the update (`pod.post_update`): updating the agents, the Radius server accepting the new gateways, the DNS name remapped to the load balancer.".into());
         }
         if p.validation_failure == 0.0 {
             out.push("A failed green validation (`pod.validation_failure` is 0): once the prechecks pass, the service's cutover always succeeds.".into());
+        }
+        if p.green_build_failure == 0.0 {
+            out.push("A failed green build (`pod.green_build_failure` is 0): changes in the Azure portal or the subscription never break it.".into());
+        }
+        if p.point_release == 0.0 {
+            out.push("A point release after the update (`pod.point_release` is 0): the update is the pod's only maintenance.".into());
         }
     }
     if site.kind.routes_through_traffic_nodes()

@@ -645,6 +645,21 @@ pub const TABLES: &[Table] = &[
                 default: "`0`",
                 meaning: "chance the green validation fails (below 1): the pod falls back to blue (users disconnected again for a cutover's time), and the update is retried at the next slot",
             },
+            Field {
+                names: &["post_update.dns"],
+                default: "none",
+                meaning: "the admin's remap of the pod's DNS name to the load balancer's address after the update (set it for a pod configured for direct connections whose name points at the tenant appliance's address, manifest 1493.1 or earlier, updated to 1600 or later): until it is done, from the cutover's end, direct connections work but lack the HA failover (`dns_unremapped_s`); a point release does not need it again",
+            },
+            Field {
+                names: &["green_build_failure"],
+                default: "`0`",
+                meaning: "chance a green build fails (changes in the Azure portal or the subscription that break it; below 1): found at the build's end, blue serves on with no disconnection, and the update is retried at the next slot, from the build (`green_build_failures`); five failed builds and validations in a row give the update up",
+            },
+            Field {
+                names: &["point_release"],
+                default: "`0`",
+                meaning: "chance the update is followed by a point release (such as 2632.1), drawn when blue is deleted: maintained at the next slot after it as the update was (green build, cutover, validation, deletion of blue, with their disconnections and failures), counted in the same metrics (`point_releases`); the post-update steps are not repeated",
+            },
         ],
         refused: &[],
     },

@@ -136,6 +136,8 @@ pub struct RawPod {
     pub preconditions: Option<RawPreconditions>,
     pub post_update: Option<RawPostUpdate>,
     pub validation_failure: Option<f64>,
+    pub green_build_failure: Option<f64>,
+    pub point_release: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +153,7 @@ pub struct RawPreconditions {
 pub struct RawPostUpdate {
     pub agents: Option<RawDist>,
     pub radius: Option<RawDist>,
+    pub dns: Option<RawDist>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1475,6 +1475,9 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind, calendar: &Calendar) -> P
                 radius: p
                     .and_then(|p| p.radius.as_ref())
                     .map(|d| c.dist("pod.post_update.radius", Some(d), Dist::Constant(SimDuration::ZERO))),
+                dns: p
+                    .and_then(|p| p.dns.as_ref())
+                    .map(|d| c.dist("pod.post_update.dns", Some(d), Dist::Constant(SimDuration::ZERO))),
             }
         },
         validation_failure: {
@@ -1489,6 +1492,19 @@ fn pod(c: &mut Ctx, r: Option<RawPod>, kind: SiteKind, calendar: &Calendar) -> P
                 p
             }
         },
+        green_build_failure: {
+            let p = c.probability("pod.green_build_failure", r.green_build_failure, 0.0);
+            if p >= 1.0 {
+                c.bad(
+                    "pod.green_build_failure",
+                    "1 is not allowed: a green build that always fails would retry the update for ever (below 1)",
+                );
+                0.0
+            } else {
+                p
+            }
+        },
+        point_release: c.probability("pod.point_release", r.point_release, 0.0),
     }
 }
 

@@ -195,6 +195,14 @@ pub enum AbortReason {
         /// Validations failed.
         times: u32,
     },
+    /// A pod's update failed this many times in a row, green builds
+    /// (`pod.green_build_failure`) and validations together.
+    UpdateRetriesExhausted {
+        /// Green builds failed.
+        builds: u32,
+        /// Validations failed.
+        validations: u32,
+    },
     /// The window closed (or reached its cutoff) with work left, and the
     /// upgraded appliances were restored (`calendar.on_overrun = "backout"`).
     Backout,
@@ -717,6 +725,21 @@ pub enum Event {
     },
     /// Blue serves again, on the old version.
     BlueServing,
+    /// The pod's DNS name still points at the tenant appliance's address:
+    /// direct connections work but have no HA failover until the admin
+    /// remaps it to the load balancer's (`pod.post_update.dns`).
+    DnsRemapPending {
+        /// Until the remap.
+        takes: SimDuration,
+    },
+    /// The pod's DNS name points at the load balancer's address.
+    DnsRemapped,
+    /// The green build failed (`pod.green_build_failure`): blue serves on,
+    /// and the update is retried at the next slot.
+    GreenBuildFailed,
+    /// The service announces a point release after the update
+    /// (`pod.point_release`): another maintenance, at the next slot.
+    PointRelease,
     // ----- the network -----------------------------------------------------
     /// The shared IP was disabled on the appliance that held it (if any).
     SharedIpDisabled {
@@ -939,7 +962,11 @@ impl Event {
             | RadiusAccepted
             | ValidationFailed
             | FallbackToBlue { .. }
-            | BlueServing => Entity::Pod,
+            | BlueServing
+            | DnsRemapPending { .. }
+            | DnsRemapped
+            | GreenBuildFailed
+            | PointRelease => Entity::Pod,
             SharedIpDisabled { .. }
             | SharedIpEnabled { .. }
             | DnsRecordChanged { .. }
@@ -1037,6 +1064,10 @@ impl Event {
             ValidationFailed => "validation_failed",
             FallbackToBlue { .. } => "fallback_to_blue",
             BlueServing => "blue_serving",
+            DnsRemapPending { .. } => "dns_remap_pending",
+            DnsRemapped => "dns_remapped",
+            GreenBuildFailed => "green_build_failed",
+            PointRelease => "point_release",
             SharedIpDisabled { .. } => "shared_ip_disabled",
             SharedIpEnabled { .. } => "shared_ip_enabled",
             DnsRecordChanged { .. } => "dns_record_changed",
@@ -1116,6 +1147,12 @@ impl EventLog {
     /// Adds a record at the end.
     pub fn push(&mut self, record: Record) {
         self.records.push(record);
+    }
+
+    /// Drops the records planned after `after` that `stale` picks (the
+    /// notices of a slot that no longer holds).
+    pub fn drop_planned(&mut self, after: SimTime, stale: impl Fn(&Event) -> bool) {
+        self.records.retain(|r| r.time <= after || !stale(&r.event));
     }
 
     /// The records, in time order.
@@ -1235,7 +1272,8 @@ impl fmt::Display for Detail<'_> {
             | AgentsUpdated
             | RadiusAccepted
             | ValidationFailed
-            | BlueServing => Ok(()),
+            | BlueServing
+            | DnsRemapped => Ok(()),
             LogTruncated { limit } => write!(
                 f,
                 "the event log keeps at most {limit} records; the run goes on without it"
@@ -1335,6 +1373,11 @@ impl fmt::Display for Detail<'_> {
                     f,
                     "the green validation failed {times} times: blue serves on the old version"
                 ),
+                AbortReason::UpdateRetriesExhausted { builds, validations } => write!(
+                    f,
+                    "the update failed {} times ({builds} green builds, {validations} validations): blue serves on the old version",
+                    builds + validations
+                ),
                 AbortReason::Backout => f.write_str("the window closed with work left: backed out to the old version"),
                 AbortReason::Horizon { horizon } => {
                     write!(f, "the procedure did not finish within {horizon} of simulated time")
@@ -1408,6 +1451,12 @@ impl fmt::Display for Detail<'_> {
             AgentsUpdateStart { takes } => write!(f, "takes {takes}; unsupported meanwhile"),
             RadiusPending { takes } => write!(f, "connections fail until it accepts the new addresses, {takes}"),
             FallbackToBlue { takes } => write!(f, "users disconnected again; takes {takes}"),
+            DnsRemapPending { takes } => write!(
+                f,
+                "direct connections lack the HA failover until the DNS name points at the load balancer, {takes}"
+            ),
+            GreenBuildFailed => f.write_str("blue serves on; the update is retried at the next slot"),
+            PointRelease => f.write_str("a point release follows the update, at the next slot"),
             SharedIpDisabled { on } => f.write_str(on.map_or("-", name)),
             SharedIpEnabled { on } => f.write_str(name(on)),
             DnsRecordChanged { to } | NatEffective { to } => write!(f, "-> {}", name(to)),
@@ -2134,6 +2183,25 @@ mod tests {
                 "users disconnected again; takes 12m",
             ),
             (BlueServing, "pod", "blue_serving", ""),
+            (
+                DnsRemapPending { takes: s(600) },
+                "pod",
+                "dns_remap_pending",
+                "direct connections lack the HA failover until the DNS name points at the load balancer, 10m",
+            ),
+            (DnsRemapped, "pod", "dns_remapped", ""),
+            (
+                GreenBuildFailed,
+                "pod",
+                "green_build_failed",
+                "blue serves on; the update is retried at the next slot",
+            ),
+            (
+                PointRelease,
+                "pod",
+                "point_release",
+                "a point release follows the update, at the next slot",
+            ),
             (SharedIpDisabled { on: Some(0) }, "network", "shared_ip_disabled", "A"),
             (SharedIpDisabled { on: None }, "network", "shared_ip_disabled", "-"),
             (SharedIpEnabled { on: 1 }, "network", "shared_ip_enabled", "B"),

@@ -18,8 +18,8 @@ use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_WEEK, SimDuration, SimTime};
 /// A year for `pod.emergency_per_year`: 365 days.
 const MS_PER_YEAR: u64 = 365 * MS_PER_DAY;
 
-/// Green validations that may fail in a row before the procedure stops
-/// (blue serves on the old version).
+/// Green validations and builds, together, that may fail in a row before
+/// the procedure stops (blue serves on the old version).
 pub const MAX_VALIDATION_FAILURES: u32 = 5;
 
 impl<'a> World<'a> {
@@ -530,16 +530,24 @@ impl<'a> World<'a> {
                 let d = pod.build_green.sample(&mut self.rng.operator);
                 let ready = self.now + d;
                 self.pod.green_ready = Some(ready);
+                self.close_green(self.now);
+                self.pod.green_since = Some(self.now);
                 self.log(Event::GreenBuildStart { ready_in: d });
-                self.log_at(ready, Event::GreenBuilt);
+                // A failed build is found at its end (`Step::Cutover`).
+                self.pod.build_failed =
+                    pod.green_build_failure > 0.0 && self.rng.pod_update.random::<f64>() < pod.green_build_failure;
+                if !self.pod.build_failed {
+                    self.log_at(ready, Event::GreenBuilt);
+                }
                 self.step_done();
             }
             (Step::Cutover, 0) => {
-                let at = self
-                    .pod
-                    .scheduled
-                    .unwrap_or(self.now)
-                    .max(self.pod.green_ready.unwrap_or(self.now));
+                let ready = self.pod.green_ready.unwrap_or(self.now);
+                let at = if self.pod.build_failed {
+                    ready
+                } else {
+                    self.pod.scheduled.unwrap_or(self.now).max(ready)
+                };
                 if at > self.now {
                     self.set_timer(at.since(self.now));
                 } else {
@@ -547,10 +555,12 @@ impl<'a> World<'a> {
                     self.continue_step();
                 }
             }
+            (Step::Cutover, 1) if self.pod.build_failed => self.green_build_failed(),
             (Step::Cutover, 1) => {
                 self.exec.active_from = Some(self.now);
                 let d = pod.cutover.sample(&mut self.rng.operator);
                 self.log(Event::MaintenanceStarted { cutover: d });
+                self.pod.blocked_since = Some(self.now);
                 let end = self.now + d;
                 let n = 0;
                 self.nodes[n].state = NodeState::CuttingOver;
@@ -571,7 +581,8 @@ impl<'a> World<'a> {
                 let fix = self.sc.faults.admin_fix.sample(&mut self.rng.pod);
                 self.log(Event::PreconditionUnmet { what: "locks" });
                 self.log(Event::UpdateFailed { until_fix: fix });
-                self.log(Event::MaintenanceEnded);
+                self.close_green(self.now);
+                self.maintenance_ended();
                 self.pod.unsupported_since = Some(self.now);
                 self.arm_crash(0);
                 self.refresh();
@@ -582,16 +593,24 @@ impl<'a> World<'a> {
                 self.abort(AbortReason::LocksNotRemoved);
             }
             (Step::Cutover, _) => {
-                if pod.post_update.radius.is_some() {
+                // The post-update steps are the update's: a point release
+                // needs them no more.
+                let point_release = self.pod.point_release;
+                if pod.post_update.radius.is_some() && !point_release {
                     self.pod.radius_from = Some(self.now);
+                }
+                if pod.post_update.dns.is_some() && !point_release {
+                    self.pod.dns_from = Some(self.now);
                 }
                 let node = &mut self.nodes[0];
                 node.state = NodeState::Up;
-                node.version += 1;
+                if !point_release {
+                    node.version += 1;
+                }
                 node.epoch += 1;
                 self.touch(0);
                 self.log(Event::CutoverDone);
-                self.log(Event::MaintenanceEnded);
+                self.maintenance_ended();
                 self.arm_crash(0);
                 self.refresh();
                 self.step_done();
@@ -619,6 +638,10 @@ impl<'a> World<'a> {
             }
             (Step::DeleteBlue, 1) => {
                 self.log(Event::BlueDeleted);
+                self.close_green(self.now);
+                if self.point_release_follows() {
+                    return;
+                }
                 // The procedure ends with the admin's post-update steps.
                 let until = self.pod.post_until;
                 if until > self.now {
@@ -844,9 +867,13 @@ impl<'a> World<'a> {
             self.pod.validation_failures += 1;
             self.pod.falling_back = true;
             self.pod.radius_from = None;
+            // Green served direct connections without the HA failover
+            // until now; blue's address is the one its name points at.
+            self.close_dns(self.now);
             self.log(Event::ValidationFailed);
             let d = pod.cutover.sample(&mut self.rng.pod);
             self.log(Event::FallbackToBlue { takes: d });
+            self.pod.blocked_since = Some(self.now);
             let node = &mut self.nodes[0];
             node.state = NodeState::CuttingOver;
             node.epoch += 1;
@@ -854,6 +881,11 @@ impl<'a> World<'a> {
             self.disconnect_for_cutover(0, self.now + d);
             self.refresh();
             self.set_timer(d);
+            return;
+        }
+        if self.pod.point_release {
+            // The post-update steps were the update's.
+            self.step_done();
             return;
         }
         let mut until = self.now;
@@ -872,31 +904,99 @@ impl<'a> World<'a> {
             self.pod.radius_until = Some(self.now + t);
             until = until.max(self.now + t);
         }
+        if let Some(d) = &pod.post_update.dns {
+            // Direct connections lack the HA failover from the cutover's
+            // end until the admin's remap.
+            let t = d.sample(&mut self.rng.pod_update);
+            self.log(Event::DnsRemapPending { takes: t });
+            self.log_at(self.now + t, Event::DnsRemapped);
+            self.close_dns(self.now + t);
+            until = until.max(self.now + t);
+        }
         self.pod.post_until = until;
         self.step_done();
     }
 
     /// Blue serves again after a failed validation: the update is retried
-    /// at the next slot (scheduled as the first one was, after the lead
-    /// time), from the green build on; after [`MAX_VALIDATION_FAILURES`]
-    /// the procedure stops.
+    /// at the next slot ([`World::retry_update`]).
     fn back_on_blue(&mut self) {
         self.pod.falling_back = false;
         let node = &mut self.nodes[0];
         node.state = NodeState::Up;
-        node.version -= 1;
+        // Falling back from a point release leaves the update's version.
+        if !self.pod.point_release {
+            node.version -= 1;
+        }
         node.epoch += 1;
         self.touch(0);
         self.log(Event::BlueServing);
-        self.log(Event::MaintenanceEnded);
+        self.close_green(self.now);
+        self.maintenance_ended();
         self.arm_crash(0);
         self.refresh();
-        let times = self.pod.validation_failures;
-        if times >= MAX_VALIDATION_FAILURES {
-            self.abort(AbortReason::ValidationFailed { times });
+        self.retry_update();
+    }
+
+    /// Logs a maintenance's end: admin tasks on the pod are allowed again.
+    fn maintenance_ended(&mut self) {
+        self.log(Event::MaintenanceEnded);
+        self.close_blocked(self.now);
+    }
+
+    /// The green build failed (found at its end): blue serves on, with no
+    /// disconnection, and the update is retried as after a failed
+    /// validation.
+    fn green_build_failed(&mut self) {
+        self.pod.build_failed = false;
+        self.pod.build_failures += 1;
+        self.close_green(self.now);
+        self.log(Event::GreenBuildFailed);
+        // The slot may not have come: its notices give way to the next's.
+        self.log.drop_planned(self.now, |e| {
+            matches!(
+                e,
+                Event::Reminder | Event::RescheduleTooLate | Event::Rescheduled { .. }
+            )
+        });
+        self.retry_update();
+    }
+
+    /// After a failed validation or green build: the update is retried at
+    /// the next slot (scheduled as the first one was, after the lead time)
+    /// from the green build on; after [`MAX_VALIDATION_FAILURES`] failures,
+    /// builds and validations together, the procedure stops.
+    fn retry_update(&mut self) {
+        let (builds, validations) = (self.pod.build_failures, self.pod.validation_failures);
+        if builds + validations >= MAX_VALIDATION_FAILURES {
+            self.abort(if builds == 0 {
+                AbortReason::ValidationFailed { times: validations }
+            } else {
+                AbortReason::UpdateRetriesExhausted { builds, validations }
+            });
             return;
         }
         self.schedule_maintenance();
+        self.again_from_build();
+    }
+
+    /// With `pod.point_release`, once blue is deleted after the update: a
+    /// point release follows, maintained at the next slot as the update
+    /// was (from the green build on). True when one does.
+    fn point_release_follows(&mut self) -> bool {
+        let p = self.sc.pod.point_release;
+        if self.pod.point_release || p == 0.0 || self.rng.pod_update.random::<f64>() >= p {
+            return false;
+        }
+        self.pod.point_release = true;
+        self.log(Event::PointRelease);
+        self.schedule_maintenance();
+        self.again_from_build();
+        true
+    }
+
+    /// Goes back to the runbook's green build (or its cutover, without
+    /// one) before the current step.
+    fn again_from_build(&mut self) {
         let steps = &self.exec.steps[..self.exec.idx];
         let again = steps
             .iter()

@@ -233,6 +233,10 @@ fn abort_words(why: &AbortReason, log: &EventLog) -> String {
         AbortReason::PrecheckNotFixed => "a failed precheck was not fixed in time".into(),
         AbortReason::LocksNotRemoved => "management locks stopped the update".into(),
         AbortReason::ValidationFailed { times } => format!("the green validation failed {times} times"),
+        AbortReason::UpdateRetriesExhausted { builds, validations } => format!(
+            "the update failed {} times (green builds and validations)",
+            builds + validations
+        ),
         AbortReason::Backout => "the window closed with work left, backed out".into(),
         AbortReason::Horizon { .. } => "still under way at the horizon".into(),
         AbortReason::DefectNotFound { .. } => "the latent defect did not show within the horizon".into(),

@@ -239,6 +239,12 @@ fn new_pod_fields_are_refused_by_name_when_out_of_range() {
     assert!(e.contains("pod.emergency_per_year"), "{e}");
     let e = refused("post_update = { radius = \"soon\" }");
     assert!(e.contains("pod.post_update.radius"), "{e}");
+    let e = refused("green_build_failure = 1");
+    assert!(e.contains("pod.green_build_failure") && e.contains("for ever"), "{e}");
+    let e = refused("point_release = -0.5");
+    assert!(e.contains("pod.point_release") && e.contains("probability"), "{e}");
+    let e = refused("post_update = { dns = \"soon\" }");
+    assert!(e.contains("pod.post_update.dns"), "{e}");
     let e = refused("preconditions = { disks = 0.1 }");
     assert!(e.contains("disks"), "{e}");
 }
@@ -253,12 +259,206 @@ fn the_reports_not_simulated_list_names_only_what_the_scenario_leaves_off() {
         "pod.preconditions",
         "pod.post_update",
         "pod.validation_failure",
+        "pod.green_build_failure",
+        "pod.point_release",
     ] {
         assert!(off.contains(field), "{field} missing from {off}");
     }
     let on = names(&pod(
-        "emergency_per_year = 1\nreschedule_probability = 0.1\npreconditions = { locks = 0.1 }\npost_update = { radius = \"1h\" }\nvalidation_failure = 0.1",
+        "emergency_per_year = 1\nreschedule_probability = 0.1\npreconditions = { locks = 0.1 }\npost_update = { radius = \"1h\" }\nvalidation_failure = 0.1\ngreen_build_failure = 0.1\npoint_release = 0.1",
         "",
     ));
     assert!(!on.contains("pod."), "{on}");
+}
+
+/// The pod of [`pod`] with green built in `build` instead of an hour.
+fn pod_building(build: &str, extra: &str) -> cutover::scenario::Scenario {
+    let text = office_pod(r#"{ weekday = "tue", hour = 10 }"#, extra)
+        .replace("build_green = \"1h\"", &format!("build_green = \"{build}\""));
+    scenario(&text)
+}
+
+#[test]
+fn green_runs_beside_blue_from_its_build_to_blues_deletion_and_admin_tasks_wait_for_the_maintenance() {
+    // Green starts building after the precheck (7,245 s) and runs until
+    // blue is deleted (slot + 15 + 5 + 10 minutes = 124,200 s); admin
+    // tasks are refused during the 15-minute maintenance.
+    let sc = pod("", "");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    let built = at(&r, "green_build_start", "");
+    let deleted = at(&r, "blue_deleted", "");
+    assert_eq!((built.clone(), deleted.clone()), (vec![7245.0], vec![SLOT + 1800.0]));
+    let started = at(&r, "notify", "maintenance started");
+    let ended = at(&r, "notify", "maintenance ended");
+    assert_eq!((started.clone(), ended.clone()), (vec![SLOT], vec![SLOT + 900.0]));
+    let m = run(&sc, "blue-green", sc.seed, 0);
+    let ms = |s: f64| Some((s * 1000.0) as u64);
+    assert_eq!(m.green_running_ms, ms(deleted[0] - built[0]));
+    assert_eq!(m.green_running_ms, ms(SLOT + 1800.0 - 7245.0));
+    assert_eq!(m.admin_blocked_ms, ms(ended[0] - started[0]));
+    assert_eq!(m.admin_blocked_ms, Some(900_000));
+    // A fall-back to blue is a maintenance too: the cutover's 15 minutes,
+    // then the 15 minutes back from the validation's end; green runs
+    // from each build until blue serves again or is deleted.
+    let sc = pod("validation_failure = 0.5", "");
+    let i = (0..40)
+        .find(|&i| run(&sc, "blue-green", sc.seed, i).validation_failures == Some(1))
+        .expect("one failure in 40 runs at 1/2");
+    let r = rows(&events_csv(&sc, "blue-green", i));
+    let next = SLOT + WEEK;
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![SLOT, next]);
+    assert_eq!(
+        at(&r, "notify", "maintenance ended"),
+        vec![SLOT + 900.0, SLOT + 2100.0, next + 900.0]
+    );
+    // The second build starts when blue serves again.
+    assert_eq!(at(&r, "green_build_start", ""), vec![7245.0, SLOT + 2100.0]);
+    let m = run(&sc, "blue-green", sc.seed, i);
+    assert_eq!(m.admin_blocked_ms, Some(3 * 900_000));
+    assert_eq!(
+        m.green_running_ms,
+        ms((SLOT + 2100.0 - 7245.0) + (next + 1800.0 - (SLOT + 2100.0)))
+    );
+}
+
+#[test]
+fn the_dns_remap_leaves_direct_connections_without_failover_until_done() {
+    // The cutover ends at 123,300 s, the validation at 123,600 s; the
+    // admin's remap takes 2 hours from there: 7,500 s without the HA
+    // failover, and the procedure ends with the remap.
+    let sc = pod("post_update = { dns = \"2h\" }", "");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    let validated = SLOT + 1200.0;
+    assert_eq!(at(&r, "cutover_done", ""), vec![SLOT + 900.0]);
+    assert_eq!(at(&r, "dns_remap_pending", "HA failover"), vec![validated]);
+    assert_eq!(at(&r, "dns_remapped", ""), vec![validated + 7200.0]);
+    assert_eq!(at(&r, "procedure_done", ""), vec![validated + 7200.0]);
+    let m = run(&sc, "blue-green", sc.seed, 0);
+    assert_eq!(
+        m.dns_unremapped_ms,
+        Some((validated + 7200.0 - (SLOT + 900.0)) as u64 * 1000)
+    );
+    assert_eq!(m.dns_unremapped_ms, Some(7_500_000));
+    // Unset, nothing is pending and the rest of the run is the same.
+    let base = run(&pod("", ""), "blue-green", sc.seed, 0);
+    assert_eq!(base.dns_unremapped_ms, Some(0));
+    assert_eq!(
+        (base.dropped_sessions, base.failed_connects, base.unsupported_ms),
+        (m.dropped_sessions, m.failed_connects, m.unsupported_ms)
+    );
+}
+
+#[test]
+fn a_failed_green_build_keeps_blue_serving_and_retries_at_the_next_slot() {
+    // Green takes a day to build: from 7,245 s it fails at 93,645 s,
+    // before the slot. Blue serves on (nobody is disconnected then); the
+    // next slot after a day's notice is a week on, and green is built
+    // again from the failure.
+    let sc = pod_building("1d", "green_build_failure = 0.5");
+    let i = (0..40)
+        .find(|&i| run(&sc, "blue-green", sc.seed, i).green_build_failures == Some(1))
+        .expect("one failure in 40 runs at 1/2");
+    let r = rows(&events_csv(&sc, "blue-green", i));
+    let failed = 7245.0 + 86_400.0;
+    let next = SLOT + WEEK;
+    assert_eq!(at(&r, "green_build_failed", "next slot"), vec![failed]);
+    assert_eq!(at(&r, "green_build_start", ""), vec![7245.0, failed]);
+    assert_eq!(at(&r, "green_built", ""), vec![failed + 86_400.0]);
+    assert_eq!(
+        at(&r, "notify", &format!("maintenance scheduled at {next:.0} s")),
+        vec![failed]
+    );
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![next]);
+    assert_eq!(at(&r, "sessions_disconnected", "").first(), Some(&next));
+    assert_eq!(at(&r, "procedure_done", ""), vec![next + 1800.0]);
+    let m = run(&sc, "blue-green", sc.seed, i);
+    assert_eq!((m.aborted, m.validation_failures), (0, Some(0)));
+    assert_eq!(m.admin_blocked_ms, Some(900_000));
+    // The failed set ran a day, the second from its build to blue's end.
+    assert_eq!(
+        m.green_running_ms,
+        Some((86_400.0 + (next + 1800.0 - failed)) as u64 * 1000)
+    );
+    // Hourly reminders: those of the first slot planned past the failure
+    // give way to the next slot's, 175 of them after it (727,200 s less
+    // 1 to 175 hours), where 24 of the first slot's came before it.
+    let sc = pod_building("1d", "green_build_failure = 0.5\nreminder_interval = \"1h\"");
+    let i = (0..40)
+        .find(|&i| run(&sc, "blue-green", sc.seed, i).green_build_failures == Some(1))
+        .expect("one failure in 40 runs at 1/2");
+    let reminders = at(&rows(&events_csv(&sc, "blue-green", i)), "notify", "reminder");
+    let after: Vec<f64> = reminders.iter().copied().filter(|&t| t > failed).collect();
+    let expected: Vec<f64> = (1..=175).rev().map(|k| next - 3600.0 * k as f64).collect();
+    assert_eq!(after, expected);
+    assert_eq!(reminders.len() - after.len(), 24);
+    // Builds that fail again and again: the update is given up after
+    // five, each an hour, with nobody disconnected.
+    let sc = pod("green_build_failure = 0.999999", "");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    let fails: Vec<f64> = (1..=5).map(|k| 7245.0 + 3600.0 * k as f64).collect();
+    assert_eq!(at(&r, "green_build_failed", ""), fails);
+    assert_eq!(at(&r, "aborted", "5 times (5 green builds, 0 validations)").len(), 1);
+    let m = run(&sc, "blue-green", sc.seed, 0);
+    assert_eq!((m.aborted, m.green_build_failures), (1, Some(5)));
+    assert_eq!((m.dropped_sessions, m.admin_blocked_ms), (0, Some(0)));
+    assert_eq!(m.green_running_ms, Some(5 * 3_600_000));
+}
+
+#[test]
+fn a_point_release_is_another_maintenance_at_the_next_slot() {
+    // The update ends with blue deleted at 124,200 s; the point release
+    // is announced then, scheduled after a day's notice at the next
+    // Tuesday 10:00, and maintained as the update was: green built at
+    // once, cutover, validation, blue deleted. The DNS remap is the
+    // update's only.
+    let sc = pod("point_release = 1\npost_update = { dns = \"1h\" }", "");
+    let r = rows(&events_csv(&sc, "blue-green", 0));
+    let done = SLOT + 1800.0;
+    let next = SLOT + WEEK;
+    assert_eq!(at(&r, "point_release", "next slot"), vec![done]);
+    assert_eq!(at(&r, "green_build_start", ""), vec![7245.0, done]);
+    assert_eq!(
+        at(&r, "notify", &format!("maintenance scheduled at {next:.0} s")),
+        vec![done]
+    );
+    assert_eq!(at(&r, "notify", "maintenance started"), vec![SLOT, next]);
+    assert_eq!(at(&r, "cutover_done", ""), vec![SLOT + 900.0, next + 900.0]);
+    assert_eq!(at(&r, "blue_deleted", ""), vec![done, next + 1800.0]);
+    assert_eq!(at(&r, "dns_remap_pending", "").len(), 1);
+    assert_eq!(at(&r, "procedure_done", ""), vec![next + 1800.0]);
+    // Users are disconnected at both cutovers.
+    let cut = at(&r, "sessions_disconnected", "");
+    assert!(cut.contains(&SLOT) && cut.contains(&next), "{cut:?}");
+    let m = run(&sc, "blue-green", sc.seed, 0);
+    assert_eq!((m.point_releases, m.aborted), (Some(1), 0));
+    assert_eq!(m.admin_blocked_ms, Some(2 * 900_000));
+    assert_eq!(
+        m.green_running_ms,
+        Some(((done - 7245.0) + (next + 1800.0 - done)) as u64 * 1000)
+    );
+    assert_eq!(m.dns_unremapped_ms, Some((1200 - 900 + 3600) * 1000));
+    let once = run(&pod("post_update = { dns = \"1h\" }", ""), "blue-green", sc.seed, 0);
+    assert_eq!(once.point_releases, Some(0));
+    assert!(m.dropped_cutover > once.dropped_cutover);
+}
+
+#[test]
+fn the_update_draws_leave_the_pods_other_draws_alone() {
+    // Builds that never fail in a replication leave its validations as
+    // they were without the field: the draws have a stream of their own.
+    let plain = pod("validation_failure = 0.4", "");
+    let builds = pod(
+        "validation_failure = 0.4\ngreen_build_failure = 0.3\npoint_release = 0.3",
+        "",
+    );
+    let mut compared = 0;
+    for i in 0..30 {
+        let b = run(&builds, "blue-green", plain.seed, i);
+        if b.green_build_failures == Some(0) && b.point_releases == Some(0) {
+            let p = run(&plain, "blue-green", plain.seed, i);
+            assert_eq!(p, b, "replication {i}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 5, "{compared} replications without a failed build");
 }
