@@ -273,6 +273,12 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
             dist(&sc.network.nat_delay)
         ));
     }
+    if let Some(line) = around_the_upgrade(sc) {
+        out.push(line);
+    }
+    if let Some(line) = pod_plan(sc) {
+        out.push(line);
+    }
     let f = &sc.faults;
     let mut faults = Vec::new();
     if site.has_backup() {
@@ -312,6 +318,140 @@ pub fn describe_scenario(sc: &Scenario) -> Vec<String> {
         out.push(format!("Faults: {}.", faults.join("; ")));
     }
     out
+}
+
+/// The work around the upgrade that the scenario sets (`[preparation]`,
+/// `[consoles]`, `[jump_clients]`, `[integrations]`), in one sentence;
+/// `None` when it sets none of it.
+fn around_the_upgrade(sc: &Scenario) -> Option<String> {
+    let p = &sc.preparation;
+    let mut parts = Vec::new();
+    if let Some(d) = &p.manual_path {
+        parts.push(format!("the manual update path before the first window ({})", dist(d)));
+    }
+    if let Some(r) = &p.rehearsal {
+        parts.push(format!(
+            "a rehearsal ({}) that catches {:.0}% of failed upgrades and latent defects",
+            dist(&r.duration),
+            r.catches * 100.0
+        ));
+    }
+    if let Some(d) = &p.order_question {
+        parts.push(format!("support's answer on the install order ({})", dist(d)));
+    }
+    if let Some(d) = &p.download {
+        let lost = if p.download_lost > 0.0 {
+            format!(", lost with probability {:.0}%", p.download_lost * 100.0)
+        } else {
+            String::new()
+        };
+        parts.push(format!(
+            "the download before each install, in the window ({}{lost})",
+            dist(d)
+        ));
+    }
+    let c = &sc.consoles;
+    if c.prestage_msi {
+        parts.push("console MSIs pre-staged".to_string());
+    }
+    if let Some(old) = c.old_msi {
+        parts.push(
+            match old {
+                crate::scenario::prep::OldMsi::Kept => "the old console MSI kept for a return to the old version",
+                crate::scenario::prep::OldMsi::NotKept => {
+                    "the old console MSI not kept (support provides it after a return)"
+                }
+            }
+            .to_string(),
+        );
+    }
+    let j = &sc.jump_clients;
+    if j.count > 0 {
+        parts.push(format!(
+            "{} Jump Clients reconnecting{} and updating ({} each)",
+            j.count,
+            j.reconnect_per_minute
+                .map(|r| format!(" at up to {} a minute", r))
+                .unwrap_or_default(),
+            j.update
+        ));
+    }
+    let i = &sc.integrations;
+    if i.by_ip > 0 {
+        parts.push(format!(
+            "{} integration{} configured by IP, re-pointed by hand ({} each)",
+            i.by_ip,
+            if i.by_ip == 1 { "" } else { "s" },
+            dist(&i.repoint)
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("Around the upgrade: {}.", parts.join("; ")))
+}
+
+/// The pod's plan beyond its slot (emergencies, rescheduling,
+/// preconditions, the steps after the update, failed validations and
+/// builds, point releases), in one sentence; `None` for other sites and
+/// for a pod that sets none of it.
+fn pod_plan(sc: &Scenario) -> Option<String> {
+    if !sc.site.kind.upgrades_by_cutover() {
+        return None;
+    }
+    let p = &sc.pod;
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    let mut parts = Vec::new();
+    if p.emergency_per_year > 0.0 {
+        parts.push(format!(
+            "{} emergency maintenances a year ({} notice)",
+            super::chart::fmt_number(p.emergency_per_year),
+            p.emergency_notice
+        ));
+    }
+    if p.reschedule_probability > 0.0 {
+        parts.push(format!(
+            "the slot moved through support with probability {} ({})",
+            pct(p.reschedule_probability),
+            dist(&p.support_delay)
+        ));
+    }
+    let pre = &p.preconditions;
+    for (what, x) in [
+        ("an agent", pre.agents),
+        ("vCores", pre.vcores),
+        ("a management lock", pre.locks),
+    ] {
+        if x > 0.0 {
+            parts.push(format!("{what} unmet with probability {}", pct(x)));
+        }
+    }
+    let post = &p.post_update;
+    for (what, d) in [
+        ("the agents' update", &post.agents),
+        ("Radius accepting the new gateways", &post.radius),
+        ("the DNS remap to the load balancer", &post.dns),
+    ] {
+        if let Some(d) = d {
+            parts.push(format!("{what} after the update ({})", dist(d)));
+        }
+    }
+    if p.validation_failure > 0.0 {
+        parts.push(format!(
+            "green's validation fails with probability {}",
+            pct(p.validation_failure)
+        ));
+    }
+    if p.green_build_failure > 0.0 {
+        parts.push(format!(
+            "green's build fails with probability {}",
+            pct(p.green_build_failure)
+        ));
+    }
+    if p.point_release > 0.0 {
+        parts.push(format!(
+            "a point release follows with probability {}",
+            pct(p.point_release)
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("The pod's plan: {}.", parts.join("; ")))
 }
 
 /// Everything a report is made from.

@@ -271,6 +271,28 @@ fn the_reports_not_simulated_list_names_only_what_the_scenario_leaves_off() {
     assert!(!on.contains("pod."), "{on}");
 }
 
+#[test]
+fn the_reports_scenario_section_states_the_pods_plan_when_set() {
+    let lines = |sc: &cutover::scenario::Scenario| cutover::report::page::describe_scenario(sc).join("\n");
+    assert!(!lines(&pod("", "")).contains("The pod's plan"));
+    let on = lines(&pod(
+        "emergency_per_year = 1.5\nreschedule_probability = 0.1\npreconditions = { locks = 0.2 }\npost_update = { radius = \"1h\", dns = \"4h\" }\nvalidation_failure = 0.05\ngreen_build_failure = 0.03\npoint_release = 0.2",
+        "",
+    ));
+    for words in [
+        "1.5 emergency maintenances a year",
+        "the slot moved through support with probability 10%",
+        "a management lock unmet with probability 20%",
+        "Radius accepting the new gateways after the update (1h)",
+        "the DNS remap to the load balancer after the update (4h)",
+        "green's validation fails with probability 5%",
+        "green's build fails with probability 3%",
+        "a point release follows with probability 20%",
+    ] {
+        assert!(on.contains(words), "{words:?} missing from {on}");
+    }
+}
+
 /// The pod of [`pod`] with green built in `build` instead of an hour.
 fn pod_building(build: &str, extra: &str) -> cutover::scenario::Scenario {
     let text = office_pod(r#"{ weekday = "tue", hour = 10 }"#, extra)

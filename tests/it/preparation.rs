@@ -611,3 +611,28 @@ fn a_clusters_traffic_nodes_download_nothing() {
     assert_eq!(b.metrics.download_ms, 20 * MIN);
     assert_eq!(b.metrics.downtime_ms, a.metrics.downtime_ms);
 }
+
+#[test]
+fn the_reports_scenario_section_states_the_work_around_the_upgrade_when_set() {
+    let lines = |text: &str| cutover::report::page::describe_scenario(&scenario(text)).join("\n");
+    let plain = shipped("failover-pair.toml");
+    assert!(!lines(&plain).contains("Around the upgrade"));
+    let set = format!(
+        "{plain}\n[preparation]\nmanual_path = \"3d\"\nrehearsal = {{ duration = \"1d\", catches = 0.6 }}\norder_question = \"2d\"\ndownload = \"20m\"\ndownload_lost = 0.1\n\
+         [consoles]\nprestage_msi = true\nold_msi = \"not_kept\"\n[jump_clients]\ncount = 2000\nreconnect_per_minute = 300\nupdate = \"45s\"\n\
+         [integrations]\nby_ip = 2\nrepoint = \"15m\"\n"
+    );
+    let on = lines(&set);
+    for words in [
+        "Around the upgrade: the manual update path before the first window (3d)",
+        "a rehearsal (1d) that catches 60% of failed upgrades and latent defects",
+        "support's answer on the install order (2d)",
+        "the download before each install, in the window (20m, lost with probability 10%)",
+        "console MSIs pre-staged",
+        "the old console MSI not kept",
+        "2000 Jump Clients reconnecting at up to 300 a minute and updating (45s each)",
+        "2 integrations configured by IP, re-pointed by hand (15m each)",
+    ] {
+        assert!(on.contains(words), "{words:?} missing from {on}");
+    }
+}
