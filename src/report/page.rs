@@ -1498,6 +1498,61 @@ fn drops_by_cause(f: &Facts, out: &mut Vec<Block>) {
     out.push(Block::table(header(f, "cause"), rows));
 }
 
+/// The figures of the work around the upgrade the scenario sets (the
+/// preparation, the download, the consoles' old MSI, Jump Clients,
+/// integrations by IP): per figure, its mean and 95th percentile per
+/// strategy. Nothing when the scenario sets none of it.
+fn around_the_upgrade_story(f: &Facts, out: &mut Vec<Block>) {
+    let sc = f.sc;
+    let p = &sc.preparation;
+    let mut names: Vec<&str> = Vec::new();
+    if p.manual_path.is_some() || p.rehearsal.is_some() || p.order_question.is_some() {
+        names.push("preparation_s");
+    }
+    if p.download.is_some() {
+        names.push("download_s");
+    }
+    if sc.consoles.old_msi.is_some() {
+        names.push("technician_unavailable_s");
+    }
+    if sc.jump_clients.count > 0 {
+        names.extend(["jump_clients_offline_s", "peak_reconnects_per_minute"]);
+    }
+    if sc.integrations.by_ip > 0 {
+        names.push("integration_gap_s");
+    }
+    let shown: Vec<&Metric> = names.into_iter().filter_map(metrics::find).collect();
+    if shown.is_empty() {
+        return;
+    }
+    out.push(Block::Section("Around the upgrade".into()));
+    out.push(Block::note(format!(
+        "Mean / 95th percentile per run, over {}, of the work around the upgrade that the scenario sets (see The scenario).",
+        f.population()
+    )));
+    let rows = shown
+        .iter()
+        .map(|m| {
+            let over = match m.name {
+                "jump_clients_offline_s" => format!(" (added over the {} clients)", sc.jump_clients.count),
+                "integration_gap_s" => format!(
+                    " (added over the {} integration{})",
+                    sc.integrations.by_ip,
+                    if sc.integrations.by_ip == 1 { "" } else { "s" }
+                ),
+                _ => String::new(),
+            };
+            let mut row = vec![format!("{}{over}", capitalised(m.words))];
+            row.extend((0..f.strategies.len()).map(|s| match f.row(s, m.name) {
+                Some(r) => format!("{} / {}", value(m.unit, r.mean), value(m.unit, r.p95)),
+                None => "-".into(),
+            }));
+            row
+        })
+        .collect();
+    out.push(Block::table(header(f, "figure"), rows));
+}
+
 /// An Atlas cluster's figures per region over the runs (from
 /// `regions.csv`): time with no accepting node, peak load during the
 /// procedure, sessions spilled to another region.
@@ -1998,6 +2053,7 @@ fn document(input: &ReportInput) -> Vec<Block> {
     faults(&f, &mut out);
     site_story(&f, input.agg, &mut out);
     drops_by_cause(&f, &mut out);
+    around_the_upgrade_story(&f, &mut out);
     regions_story(&f, &input.regions, &mut out);
     if f.strategies.len() > 1 {
         out.push(Block::Section("Recommendation by goal".into()));

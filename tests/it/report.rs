@@ -718,3 +718,52 @@ fn the_report_names_the_freeze_that_lengthened_the_wait() {
         .unwrap();
     assert!(one.contains("Worked in 1 window") && !one.contains("skipped"), "{one}");
 }
+
+#[test]
+fn the_report_gives_the_figures_of_the_work_around_the_upgrade_it_sets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = shipped_text("failover-pair");
+    let set = format!(
+        "{plain}\n[preparation]\nmanual_path = \"3d\"\ndownload = \"20m\"\n[integrations]\nby_ip = 2\nrepoint = \"15m\"\n[jump_clients]\ncount = 100\nreconnect_per_minute = 50\nupdate = \"1m\"\n"
+    );
+    std::fs::write(tmp.path().join("set.toml"), set).unwrap();
+    std::fs::write(tmp.path().join("plain.toml"), plain).unwrap();
+    let report = |name: &str| {
+        let o = crate::cutover(
+            tmp.path(),
+            &[
+                "report",
+                name,
+                "--runs",
+                "20",
+                "--out",
+                &format!("{name}.out"),
+                "--no-sensitivity",
+                "--quiet",
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(tmp.path().join(format!("{name}.out")).join("report.md")).unwrap()
+    };
+    assert!(!report("plain.toml").contains("## Around the upgrade"));
+    let md = report("set.toml");
+    let s = section(&md, "Around the upgrade");
+    let row = |start: &str| {
+        s.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no row {start:?} in {s}"))
+            .to_string()
+    };
+    // A constant preparation and download: 3 days, and 20 min for each of
+    // the two appliances, in every run and strategy.
+    assert_eq!(row("| Preparation |").matches("3.0 days / 3.0 days").count(), 5, "{s}");
+    assert_eq!(row("| Downloading |").matches("40 min / 40 min").count(), 5, "{s}");
+    // Integrations by IP break only where a swing moves the site to
+    // another address: none for the sync methods and the shared IP.
+    let gap = row("| Integration gap (added over the 2 integrations) |");
+    let cells: Vec<&str> = gap.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(&cells[1..4], ["0 s / 0 s"; 3], "{gap}");
+    assert!(cells[4..].iter().all(|c| *c != "0 s / 0 s"), "{gap}");
+    row("| Jump Clients offline (added over the 100 clients) |");
+    assert!(section(&md, "The scenario").contains("Around the upgrade: the manual update path"));
+}
