@@ -101,9 +101,17 @@ pub fn header_mismatch(found: &[&str], want: &[&str]) -> String {
     format!(
         "unexpected header: column {} is `{}` where this version writes `{}`",
         common + 1,
-        crate::results::shorten(found[common]),
+        cut(found[common]),
         want[common],
     )
+}
+
+/// `s` cut to 40 characters (with `…` when cut), for a message.
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
 }
 
 /// Appends the rows of one replication to `runs.csv` (one per strategy).

@@ -93,6 +93,7 @@ mod golden;
 mod inject;
 mod io_boundary;
 mod limits;
+mod logged;
 mod messages;
 mod operators;
 mod optimise;

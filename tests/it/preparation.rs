@@ -31,51 +31,10 @@ fn with(text: &str, after: &str, line: &str) -> String {
     text.replacen(after, &format!("{after}\n{line}"), 1)
 }
 
-/// One line of `events.csv`: time in ms, entity, event, detail.
-#[derive(Debug, Clone)]
-struct Line {
-    ms: u64,
-    entity: String,
-    event: String,
-    detail: String,
-}
+use crate::logged::{Line, find};
 
 fn run_logged(sc: &Scenario, strategy: &str, seed: u64) -> (RunOutput, Vec<Line>) {
-    let rb = sc.runbook(strategy).unwrap();
-    let out = simulate(
-        sc,
-        rb,
-        seed,
-        0,
-        RunOptions {
-            log_events: true,
-            trace_sessions: false,
-        },
-    );
-    let mut buf = Vec::new();
-    cutover::export::write_events(&mut buf, &out.events).unwrap();
-    let mut r = csv::Reader::from_reader(buf.as_slice());
-    let lines = r
-        .records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            let secs: f64 = rec[0].parse().unwrap();
-            Line {
-                ms: (secs * 1000.0).round() as u64,
-                entity: rec[1].to_string(),
-                event: rec[2].to_string(),
-                detail: rec[3].to_string(),
-            }
-        })
-        .collect();
-    (out, lines)
-}
-
-fn find<'a>(lines: &'a [Line], entity: &str, event: &str) -> Vec<&'a Line> {
-    lines
-        .iter()
-        .filter(|l| l.entity == entity && l.event == event)
-        .collect()
+    crate::logged::run(sc, strategy, seed, false)
 }
 
 #[test]
