@@ -7,7 +7,6 @@
 //! another (`[integrations]`).
 
 use cutover::scenario::Scenario;
-use cutover::sim::{RunOptions, RunOutput, simulate};
 
 use crate::scenario;
 
