@@ -481,7 +481,9 @@ pub struct ReportInput<'a> {
 /// `9.4 %`, `0.56 %`, `0.026 %`.
 pub fn percent(p: f64) -> String {
     let x = p * 100.0;
-    let a = x.abs();
+    // The digits are chosen by the value as printed: a share of 2 in 200
+    // (0.0099999…) is "1.0 %", not "1.00 %".
+    let a = x.abs() * (1.0 + 1e-9);
     if a == 0.0 {
         "0 %".into()
     } else if a >= 10.0 {
@@ -2144,4 +2146,22 @@ pub fn html_dated(input: &ReportInput, date: &str) -> String {
     let mut doc = report_document(input);
     doc.provenance = format!("{} Generated {date} (UTC).", doc.provenance);
     doc.html(&svgs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn a_percentage_has_the_digits_of_its_printed_value() {
+        // Shares taken as differences of a cumulative distribution, as the
+        // report takes them: 0.12 − 0.11 is 0.00999…, 0.41 − 0.31 is 0.0999….
+        assert_eq!(percent(0.12 - 0.11), "1.0 %");
+        assert_eq!(percent(0.41 - 0.31), "10 %");
+        assert_eq!(percent(0.03), "3.0 %");
+        assert_eq!(percent(0.0099), "0.99 %");
+        assert_eq!(percent(0.5), "50 %");
+        assert_eq!(percent(0.0), "0 %");
+        assert_eq!(percent(0.0004), "0.040 %");
+    }
 }
