@@ -670,7 +670,7 @@ pub const METRICS: &[Metric] = &[
         impact: None,
         words: "scheduled at",
         label: None,
-        meaning: "the maintenance slot the scheduler picked",
+        meaning: "the maintenance slot the scheduler picked for the update (after a failed validation or build, the slot it was retried at; never a point release's)",
         read: |m| m.scheduled_at_ms.map_or(Reading::Absent, Reading::Millis),
     },
     Metric {

@@ -802,7 +802,9 @@ impl<'a> World<'a> {
             }
         };
         if emergency {
-            self.m.emergency = Some(1);
+            if !self.pod.point_release {
+                self.m.emergency = Some(1);
+            }
             self.log(Event::EmergencyMaintenance {
                 notice: pod.emergency_notice,
             });
@@ -825,7 +827,9 @@ impl<'a> World<'a> {
                     None => slot + SimDuration(MS_PER_WEEK),
                 };
                 self.set_slot(moved);
-                self.m.rescheduled = Some(1);
+                if !self.pod.point_release {
+                    self.m.rescheduled = Some(1);
+                }
                 self.log_at(answer, Event::Rescheduled { at: moved });
                 slot = moved;
             }
@@ -848,12 +852,16 @@ impl<'a> World<'a> {
     fn set_slot(&mut self, slot: SimTime) -> bool {
         let pod = &self.sc.pod;
         self.pod.scheduled = Some(slot);
-        self.m.scheduled_at_ms = Some(slot.0);
-        self.m.notice_ms = Some(slot.since(self.now).0);
         let how = pod.hour_of_week(&self.sc.calendar, slot);
         let preferred = pod.preferred.is_some_and(|(d, h)| how == d as usize * 24 + h as usize);
-        self.m.in_preferred_window = Some(preferred);
-        self.m.scheduled_hour = Some(how as u64);
+        // The slot's metrics describe the update's slot (the last one, after
+        // a retry), not a point release's that follows it.
+        if !self.pod.point_release {
+            self.m.scheduled_at_ms = Some(slot.0);
+            self.m.notice_ms = Some(slot.since(self.now).0);
+            self.m.in_preferred_window = Some(preferred);
+            self.m.scheduled_hour = Some(how as u64);
+        }
         preferred
     }
 

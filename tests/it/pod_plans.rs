@@ -453,6 +453,9 @@ fn a_point_release_is_another_maintenance_at_the_next_slot() {
     assert!(cut.contains(&SLOT) && cut.contains(&next), "{cut:?}");
     let m = run(&sc, "blue-green", sc.seed, 0);
     assert_eq!((m.point_releases, m.aborted), (Some(1), 0));
+    // The slot's figures are the update's, not the point release's.
+    assert_eq!(m.scheduled_at_ms, Some(SLOT as u64 * 1000));
+    assert!(m.notice_ms.unwrap() < WEEK as u64 * 1000, "{:?}", m.notice_ms);
     assert_eq!(m.admin_blocked_ms, Some(2 * 900_000));
     assert_eq!(
         m.green_running_ms,
