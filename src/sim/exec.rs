@@ -775,6 +775,12 @@ impl<'a> World<'a> {
     fn schedule_maintenance(&mut self) {
         let sc = self.sc;
         let pod = &sc.pod;
+        if !self.pod.point_release {
+            // A retry's slot is drawn afresh: the figures describe it, not
+            // the slot (or the move support had not yet answered) it replaces.
+            self.m.emergency = None;
+            self.m.rescheduled = None;
+        }
         let earliest = self.now + pod.lead_time;
         let offset = sc.calendar.start_offset_ms;
         let miss: f64 = self.rng.scheduler.random();

@@ -487,3 +487,37 @@ fn the_update_draws_leave_the_pods_other_draws_alone() {
     }
     assert!(compared >= 5, "{compared} replications without a failed build");
 }
+
+#[test]
+fn a_move_support_had_not_answered_when_the_build_failed_is_not_counted() {
+    // Asked on the notice (7,245 s), answered 26 h later (100,845 s), after
+    // the day-long build failed (93,645 s) but before the slot: the answer
+    // is dropped with the slot it would have moved. The retry's slot is
+    // drawn afresh; where it is not moved, `rescheduled` is 0.
+    let sc = pod_building(
+        "1d",
+        "green_build_failure = 0.5\nreschedule_probability = 0.5\nsupport_delay = \"26h\"",
+    );
+    let mut seen = 0;
+    for i in 0..200 {
+        let m = run(&sc, "blue-green", sc.seed, i);
+        if m.green_build_failures != Some(1) {
+            continue;
+        }
+        let r = rows(&events_csv(&sc, "blue-green", i));
+        let asked: Vec<f64> = r
+            .iter()
+            .filter(|(_, e, _)| e == "reschedule_requested")
+            .map(|x| x.0)
+            .collect();
+        if asked != vec![7245.0] {
+            continue;
+        }
+        assert!(at(&r, "green_build_failed", "next slot") == vec![7245.0 + 86_400.0]);
+        assert!(r.iter().all(|(_, e, _)| e != "rescheduled"), "replication {i}");
+        assert_eq!(m.rescheduled, Some(0), "replication {i}");
+        assert_eq!(m.scheduled_at_ms, Some((SLOT + WEEK) as u64 * 1000), "replication {i}");
+        seen += 1;
+    }
+    assert!(seen > 0, "no replication with a failed build and one unanswered move");
+}
