@@ -9,6 +9,23 @@ use crate::scenario::Logoff;
 use crate::time::{MS_PER_HOUR, SimDuration, SimTime};
 
 impl World<'_> {
+    /// A technician's console that cannot connect until it is redeployed
+    /// (the new MSI, or the old one after a return): the wait until `ready`
+    /// counts as the technician's, and the login is tried again then by a
+    /// console that runs the serving `version`.
+    fn wait_for_redeployed_console(&mut self, ready: SimTime, a: Attempt, version: u32) {
+        self.m.technician_unavailable_ms += ready.since(self.now).0;
+        self.schedule_attempt(
+            ready,
+            Attempt {
+                locked: false,
+                counted: true,
+                from_version: version,
+                ..a
+            },
+        );
+    }
+
     /// Schedules an attempt at `at`.
     pub(super) fn schedule_attempt(&mut self, at: crate::time::SimTime, a: Attempt) {
         let i = match self.pending_free.pop() {
@@ -237,16 +254,7 @@ impl World<'_> {
                     let since = *self.new_since.get_or_insert(self.now);
                     let ready = since + self.redeploy_after;
                     if first && self.now < ready {
-                        self.m.technician_unavailable_ms += ready.since(self.now).0;
-                        self.schedule_attempt(
-                            ready,
-                            Attempt {
-                                locked: false,
-                                counted: true,
-                                from_version: version,
-                                ..a
-                            },
-                        );
+                        self.wait_for_redeployed_console(ready, a, version);
                         return;
                     }
                 } else if first && let Some(rc) = &self.sc.workload.console.reconnect {
@@ -261,16 +269,7 @@ impl World<'_> {
                 // Back on the old version: a locked-down console that runs
                 // the new console waits for the old MSI's redeployment,
                 // counted as the first one is (`consoles.old_msi`).
-                self.m.technician_unavailable_ms += ready.since(self.now).0;
-                self.schedule_attempt(
-                    ready,
-                    Attempt {
-                        locked: false,
-                        counted: true,
-                        from_version: version,
-                        ..a
-                    },
-                );
+                self.wait_for_redeployed_console(ready, a, version);
                 return;
             }
             if cross {

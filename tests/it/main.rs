@@ -124,6 +124,18 @@ pub fn scenario(text: &str) -> Scenario {
     Scenario::parse(text, "test.toml", "test").unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The text of the shipped scenario file `name` (`single.toml`).
+pub fn shipped(name: &str) -> String {
+    let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `text` with `line` added after the line `after` (which must be there).
+pub fn with(text: &str, after: &str, line: &str) -> String {
+    assert!(text.contains(after), "{after:?} is not in the scenario");
+    text.replacen(after, &format!("{after}\n{line}"), 1)
+}
+
 /// Reads and parses a scenario file (named after its stem when it has no
 /// `name`), panicking with the error list when invalid.
 pub fn scenario_file(path: &std::path::Path) -> Scenario {

@@ -12,24 +12,13 @@
 use cutover::scenario::Scenario;
 use cutover::sim::{RunOptions, RunOutput, simulate};
 
-use crate::scenario;
+use crate::{scenario, shipped, with};
 
 const S: u64 = 1000;
 const MIN: u64 = 60 * S;
 const HOUR: u64 = 60 * MIN;
 const DAY: u64 = 24 * HOUR;
 const WEEK: u64 = 7 * DAY;
-
-fn shipped(name: &str) -> String {
-    let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// `text` with `line` added after the line `after` (which must be there).
-fn with(text: &str, after: &str, line: &str) -> String {
-    assert!(text.contains(after), "{after:?} is not in the scenario");
-    text.replacen(after, &format!("{after}\n{line}"), 1)
-}
 
 use crate::logged::{Line, find};
 

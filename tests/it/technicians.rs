@@ -7,7 +7,7 @@
 use cutover::sim::events::{ClientKind, Event};
 use cutover::sim::{RunOptions, simulate};
 
-use crate::{run, scenario};
+use crate::{run, scenario, shipped, with};
 
 const S: u64 = 1000;
 const MIN: u64 = 60 * S;
@@ -20,17 +20,6 @@ const Z95: f64 = 1.644_853_626_951_472_2;
 fn lognormal_mean(median: f64, p95: f64) -> f64 {
     let sigma = (p95 / median).ln() / Z95;
     median * (sigma * sigma / 2.0).exp()
-}
-
-/// `text` with `line` added after the line `after` (which must be there).
-fn with(text: &str, after: &str, line: &str) -> String {
-    assert!(text.contains(after), "{after:?} is not in the scenario");
-    text.replacen(after, &format!("{after}\n{line}"), 1)
-}
-
-fn shipped(name: &str) -> String {
-    let path = format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[test]
